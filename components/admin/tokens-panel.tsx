@@ -1,0 +1,102 @@
+'use client'
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { ErrorNotice } from '../ui/empty-state'
+import { useTRPC } from '../trpc/client'
+
+export function TokensPanel() {
+  const trpc = useTRPC()
+  const queryClient = useQueryClient()
+  const tokens = useQuery(trpc.admin.tokens.list.queryOptions())
+  const users = useQuery(trpc.admin.users.list.queryOptions())
+  const [issued, setIssued] = useState<string | null>(null)
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.admin.tokens.pathKey() })
+  const create = useMutation(trpc.admin.tokens.create.mutationOptions({ onSuccess: (r) => (setIssued(r.token), invalidate()) }))
+  const revoke = useMutation(trpc.admin.tokens.revoke.mutationOptions({ onSuccess: invalidate }))
+
+  function onCreate(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const form = new FormData(event.currentTarget)
+    const days = Number(form.get('days'))
+    create.mutate({ userId: String(form.get('userId')), name: String(form.get('name')), expiresInDays: days > 0 ? days : undefined })
+  }
+
+  return (
+    <section aria-labelledby="tokens-title" className="space-y-3">
+      <h2 id="tokens-title" className="text-lg font-semibold">
+        API tokens
+      </h2>
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        REST clients send <code>Authorization: Bearer &lt;token&gt;</code> and act with the role and plants of the token&apos;s user.
+      </p>
+      {issued && (
+        <div role="status" className="rounded border border-emerald-300 bg-emerald-50 p-3 text-sm dark:border-emerald-800 dark:bg-emerald-950">
+          Copy this token now; it is not shown again: <code className="select-all break-all font-mono">{issued}</code>
+        </div>
+      )}
+      {(tokens.error ?? revoke.error) && <ErrorNotice error={(tokens.error ?? revoke.error)!} />}
+      <table className="w-full text-left text-sm">
+        <thead className="text-xs uppercase text-slate-500">
+          <tr>
+            <th className="py-2 pr-3">Name</th>
+            <th className="py-2 pr-3">Token</th>
+            <th className="py-2 pr-3">User</th>
+            <th className="py-2 pr-3">Last used</th>
+            <th className="py-2 pr-3">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.data?.length === 0 && (
+            <tr>
+              <td colSpan={5} className="py-3 text-slate-500">
+                No API tokens yet. Create one below for a reporting tool or script.
+              </td>
+            </tr>
+          )}
+          {tokens.data?.map((t) => (
+            <tr key={t.id} className="border-t border-slate-200 dark:border-slate-800">
+              <td className="py-2 pr-3">{t.name}</td>
+              <td className="py-2 pr-3 font-mono">{t.prefix}…</td>
+              <td className="py-2 pr-3">{t.user.email}</td>
+              <td className="py-2 pr-3">{t.lastUsedAt ? t.lastUsedAt.toLocaleString() : 'never'}</td>
+              <td className="py-2 pr-3">
+                {t.revokedAt ? (
+                  'revoked'
+                ) : (
+                  <button type="button" className="btn" onClick={() => revoke.mutate({ id: t.id })}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form onSubmit={onCreate} className="card flex flex-wrap items-end gap-3" aria-label="Create API token">
+        <label className="text-sm">
+          Name
+          <input name="name" required maxLength={60} className="input mt-1 block" placeholder="e.g. power-bi" />
+        </label>
+        <label className="text-sm">
+          For user
+          <select name="userId" required className="input mt-1 block">
+            {users.data?.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.email} ({u.role})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          Expires after (days, empty = never)
+          <input name="days" type="number" min={1} max={730} className="input mt-1 block w-28" />
+        </label>
+        <button type="submit" className="btn-primary" disabled={create.isPending}>
+          Create token
+        </button>
+        {create.error && <ErrorNotice error={create.error} />}
+      </form>
+    </section>
+  )
+}

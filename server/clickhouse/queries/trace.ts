@@ -1,0 +1,109 @@
+import type { ClickHouse } from '../client'
+import { chQuery, type Actor } from '../exec'
+import { assertWindow } from './window'
+
+/**
+ * Trace reads. Read pattern (CLICKHOUSE.md):
+ * - by correlation id: a point read of hop_events bounded by origin_time (deep links carry it, so
+ *   the read prunes to one weekly partition), `ORDER BY occurred_at … LIMIT 1 BY event_id` to hide
+ *   re-sent copies that background merges have not collapsed yet. Never FINAL.
+ * - by business key: txn_keys range read, latest first with a LIMIT, then the hop_events read.
+ */
+
+export interface HopEventRow {
+  event_id: string
+  event_type: string
+  occurred_at: string
+  recorded_at: string
+  origin_time: string
+  ingested_at: string
+  correlation_id: string
+  causation_id: string
+  idempotency_key: string
+  trace_id: string
+  flow: string
+  hop: string
+  status: string
+  plant: string
+  line: string
+  work_order: string
+  material: string
+  lot: string
+  shipment: string
+  erp_document: string
+  latency_ms: number | null
+  attempt: number
+  error_category: string
+  error_code: string
+  error_text: string
+  error_retryable: boolean
+  dependency_key: string
+  replay_id: string
+  replayed: boolean
+  since_origin_ms: number
+  src_topic: string
+  src_partition: number
+  src_offset: number
+}
+
+const HOP_COLUMNS = [
+  'event_id', 'event_type', 'occurred_at', 'recorded_at', 'origin_time', 'ingested_at', 'correlation_id',
+  'causation_id', 'idempotency_key', 'trace_id', 'flow', 'hop', 'status', 'plant', 'line', 'work_order',
+  'material', 'lot', 'shipment', 'erp_document', 'latency_ms', 'attempt', 'error_category', 'error_code',
+  'error_text', 'error_retryable', 'dependency_key', 'replay_id', 'replayed', 'since_origin_ms', 'src_topic',
+  'src_partition', 'src_offset',
+].join(', ')
+
+/** All hops of one transaction, oldest first, each event once (the latest ingested copy). */
+export async function traceByCorrelationId(
+  ch: ClickHouse,
+  q: { correlationId: string; from: Date; to: Date; limit?: number; actor?: Actor },
+): Promise<HopEventRow[]> {
+  assertWindow(q.from, q.to)
+  const { rows } = await chQuery<HopEventRow>(ch, {
+    name: 'trace.byCorrelationId',
+    sql: `SELECT ${HOP_COLUMNS}
+          FROM ${ch.database}.hop_events
+          WHERE correlation_id = {cid:String}
+            AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
+          ORDER BY occurred_at, event_id, ingested_at DESC
+          LIMIT 1 BY event_id
+          LIMIT {limit:UInt32}`,
+    params: { cid: q.correlationId, from: q.from, to: q.to, limit: q.limit ?? 2000 },
+    actor: q.actor,
+  })
+  return rows
+}
+
+export const KEY_TYPES = ['work_order', 'lot', 'material', 'shipment', 'erp_document', 'trace_id'] as const
+export type KeyType = (typeof KEY_TYPES)[number]
+
+export interface TxnRef {
+  correlation_id: string
+  origin_time: string
+  plant: string
+}
+
+/** Transactions carrying a business key, latest first (then read each with traceByCorrelationId). */
+export async function txnsByKey(
+  ch: ClickHouse,
+  q: { keyType: KeyType; keyValue: string; from: Date; to: Date; limit?: number; actor?: Actor },
+): Promise<TxnRef[]> {
+  assertWindow(q.from, q.to)
+  if (!KEY_TYPES.includes(q.keyType)) throw new Error(`Unknown key type ${JSON.stringify(q.keyType)}`)
+  const { rows } = await chQuery<TxnRef>(ch, {
+    name: 'trace.txnsByKey',
+    // Duplicate key rows (one per hop and per re-sent copy) are identical on the whole sort key
+    // until merged; LIMIT 1 BY correlation_id shows each transaction once.
+    sql: `SELECT correlation_id, origin_time, plant
+          FROM ${ch.database}.txn_keys
+          WHERE key_type = {kt:String} AND key_value = {kv:String}
+            AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
+          ORDER BY origin_time DESC, correlation_id
+          LIMIT 1 BY correlation_id
+          LIMIT {limit:UInt32}`,
+    params: { kt: q.keyType, kv: q.keyValue, from: q.from, to: q.to, limit: q.limit ?? 100 },
+    actor: q.actor,
+  })
+  return rows
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config'
+
+function problems(env: Record<string, string>, role: 'all' | 'web' | 'ingest' = 'all'): string[] {
+  try {
+    loadConfig(env, role)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('loadConfig', () => {
+  it('runs fully embedded with no configuration at all', () => {
+    const config = loadConfig({})
+    expect(config.modes).toEqual({ transport: 'local', clickhouse: 'embedded', postgres: 'embedded' })
+    expect(config.env.PORT).toBe(3000)
+    expect(config.env.DATA_DIR).toBe('.data')
+    expect(config.simulator).toBe(true)
+    expect(config.demo).toBe(true)
+  })
+
+  it('selects each store independently', () => {
+    const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094' })
+    expect(config.modes).toEqual({ transport: 'kafka', clickhouse: 'embedded', postgres: 'embedded' })
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9094'])
+    expect(config.simulator).toBe(false)
+  })
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ KAFKA_BROKERS: 'localhost' }, 'KAFKA_BROKERS'],
+    [{ CLICKHOUSE_URL: 'ftp://x' }, 'CLICKHOUSE_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ SIMULATOR: 'maybe' }, 'SIMULATOR'],
+    [{ KAFKA_SSL: 'sometimes' }, 'KAFKA_SSL'],
+    [{ KAFKA_SASL_MECHANISM: 'kerberos' }, 'KAFKA_SASL_MECHANISM'],
+    [{ CLICKHOUSE_DATABASE: 'x; DROP' }, 'CLICKHOUSE_DATABASE'],
+    [{ AUTH_SECRET: 'short' }, 'AUTH_SECRET'],
+    [{ ADMIN_API_TOKEN: 'short' }, 'ADMIN_API_TOKEN'],
+  ])('names the variable of a bad value: %o', (env, name) => {
+    const found = problems(env)
+    expect(found.length).toBeGreaterThan(0)
+    expect(found.join('\n')).toContain(name)
+  })
+
+  it('requires AUTH_SECRET with a Postgres server', () => {
+    expect(problems({ DATABASE_URL: 'postgres://db/lt' }).join()).toContain('AUTH_SECRET')
+    expect(problems({ DATABASE_URL: 'postgres://db/lt', AUTH_SECRET: 'x'.repeat(32) })).toEqual([])
+  })
+
+  it('refuses embedded stores for split roles, naming the missing variables', () => {
+    const web = problems({}, 'web').join('\n')
+    expect(web).toContain('CLICKHOUSE_URL')
+    expect(web).toContain('DATABASE_URL')
+    expect(problems({}, 'ingest').join('\n')).toContain('KAFKA_BROKERS')
+    expect(problems({ CLICKHOUSE_URL: 'http://ch:8123', DATABASE_URL: 'postgres://db/lt', AUTH_SECRET: 'x'.repeat(32) }, 'web')).toEqual([])
+  })
+
+  it('requires the SASL settings together', () => {
+    expect(problems({ KAFKA_BROKERS: 'k:9092', KAFKA_SASL_MECHANISM: 'plain' }).join()).toContain('KAFKA_SASL_USERNAME')
+    const config = loadConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })
+    expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' })
+  })
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ KAFKA_BROKERS: '', PORT: '' }).modes.transport).toBe('local')
+  })
+
+  it('has a demo admin token only in embedded demo mode', () => {
+    expect(loadConfig({}).adminApiToken).toBeTruthy()
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/lt', AUTH_SECRET: 'x'.repeat(32) }).adminApiToken).toBeUndefined()
+    expect(loadConfig({ ADMIN_API_TOKEN: 't'.repeat(30) }).adminApiToken).toBe('t'.repeat(30))
+  })
+})

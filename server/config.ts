@@ -1,0 +1,185 @@
+import { z } from 'zod'
+
+/**
+ * Every setting Linetrace reads from the environment, validated once at start-up.
+ * A bad value stops the process with a message naming the variable (see `loadConfigOrExit`).
+ */
+
+const boolish = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], {
+    error: 'must be one of on/off, true/false, yes/no, 1/0',
+  })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535')
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol)
+      } catch {
+        return false
+      }
+    },
+    { error: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  )
+
+const brokerList = z
+  .string()
+  .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+  .refine((list) => list.length > 0, { error: 'must list at least one host:port' })
+  .refine((list) => list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), {
+    error: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092',
+  })
+
+/** Embedded demo only (like the demo passwords); a server deployment sets its own or has none. */
+export const DEMO_ADMIN_API_TOKEN = 'lt-demo-admin-token-change-me'
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  PORT: port.default(3000),
+  DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  KAFKA_BROKERS: brokerList.optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('linetrace'),
+  KAFKA_GROUP_ID: z.string().min(1).default('linetrace-ingest'),
+  KAFKA_SSL: boolish.default(false),
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'], {
+      error: 'must be plain, scram-sha-256 or scram-sha-512',
+    })
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+
+  CLICKHOUSE_URL: url(['http:', 'https:']).optional(),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)')
+    .default('linetrace'),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+
+  SIMULATOR: boolish.optional(),
+  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ADMIN_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+})
+
+export type Env = z.infer<typeof envSchema>
+
+/** Which process is starting: everything in one (`npm start`), the console alone, or the worker alone. */
+export type ProcessRole = 'all' | 'web' | 'ingest'
+
+export interface Modes {
+  transport: 'local' | 'kafka'
+  clickhouse: 'embedded' | 'server'
+  postgres: 'embedded' | 'server'
+}
+
+export interface Config {
+  env: Env
+  role: ProcessRole
+  modes: Modes
+  /** True when Postgres is embedded: only then are demo users with known passwords seeded. */
+  demo: boolean
+  simulator: boolean
+  /** ADMIN_API_TOKEN, or in demo mode the documented demo token (printed at start). */
+  adminApiToken: string | undefined
+  kafka: {
+    brokers: string[]
+    clientId: string
+    groupId: string
+    ssl: boolean
+    sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)'
+    return `${name} ${issue.message}`
+  })
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env, role: ProcessRole = 'all'): Config {
+  // Empty strings count as unset so `FOO= npm start` behaves like no FOO at all.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(cleaned)
+  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error))
+  const env = parsed.data
+
+  const modes: Modes = {
+    transport: env.KAFKA_BROKERS ? 'kafka' : 'local',
+    clickhouse: env.CLICKHOUSE_URL ? 'server' : 'embedded',
+    postgres: env.DATABASE_URL ? 'server' : 'embedded',
+  }
+
+  const problems: string[] = []
+  if (role !== 'all') {
+    const command = role === 'web' ? 'npm run web' : 'npm run ingest'
+    if (modes.clickhouse === 'embedded')
+      problems.push(
+        `CLICKHOUSE_URL is required by \`${command}\`: split roles run in separate processes and cannot share the embedded ClickHouse (chDB binds one process to its data directory). Set CLICKHOUSE_URL or use \`npm start\`.`,
+      )
+    if (modes.postgres === 'embedded')
+      problems.push(
+        `DATABASE_URL is required by \`${command}\`: split roles cannot share the embedded PGlite database. Set DATABASE_URL or use \`npm start\`.`,
+      )
+  }
+  if (role === 'ingest' && modes.transport === 'local')
+    problems.push('KAFKA_BROKERS is required by `npm run ingest`: the in-process bus only exists inside `npm start`.')
+  if (modes.postgres === 'server' && !env.AUTH_SECRET)
+    problems.push('AUTH_SECRET is required when DATABASE_URL is set (it signs session cookies shared by every console instance).')
+  const saslFields = [env.KAFKA_SASL_MECHANISM, env.KAFKA_SASL_USERNAME, env.KAFKA_SASL_PASSWORD]
+  if (saslFields.some(Boolean) && !saslFields.every(Boolean))
+    problems.push('KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together.')
+  if (problems.length) throw new ConfigError(problems)
+
+  const allEmbedded = Object.values(modes).every((m) => m === 'embedded' || m === 'local')
+  return {
+    env,
+    role,
+    modes,
+    demo: modes.postgres === 'embedded',
+    adminApiToken: env.ADMIN_API_TOKEN ?? (modes.postgres === 'embedded' ? DEMO_ADMIN_API_TOKEN : undefined),
+    simulator: env.SIMULATOR ?? allEmbedded,
+    kafka: {
+      brokers: env.KAFKA_BROKERS ?? [],
+      clientId: env.KAFKA_CLIENT_ID,
+      groupId: env.KAFKA_GROUP_ID,
+      ssl: env.KAFKA_SSL,
+      sasl:
+        env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
+          ? { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD }
+          : undefined,
+    },
+  }
+}
+
+/** For process entry points: print what is wrong and exit 1 instead of starting half-configured. */
+export function loadConfigOrExit(role: ProcessRole = 'all'): Config {
+  try {
+    return loadConfig(process.env, role)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`linetrace: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+}

@@ -1,0 +1,14 @@
+import { router } from '../trpc'
+import { adminRouter } from './admin'
+import { meRouter } from './me'
+import { overviewRouter } from './overview'
+import { plantsRouter } from './plants'
+
+export const appRouter = router({
+  me: meRouter,
+  plants: plantsRouter,
+  overview: overviewRouter,
+  admin: adminRouter,
+})
+
+export type AppRouter = typeof appRouter

@@ -1,0 +1,69 @@
+import { z } from 'zod'
+import type { PrismaClient } from '../db/client'
+import { canAccessPlant, type Principal } from '../domain/permissions'
+import { isValidTimeZone, shiftCalendarSchema, type Shift } from '../domain/plants'
+import { audit } from './audit'
+import { DomainError } from './errors'
+
+export interface PlantView {
+  code: string
+  name: string
+  timeZone: string
+  erpCompanyCode: string | null
+  shiftCalendar: Shift[]
+  discovered: boolean
+  replayApprovalRequired: boolean
+}
+
+function view(row: {
+  code: string
+  name: string
+  timeZone: string
+  erpCompanyCode: string | null
+  shiftCalendar: unknown
+  discovered: boolean
+  replayApprovalRequired: boolean
+}): PlantView {
+  const shifts = shiftCalendarSchema.safeParse(row.shiftCalendar)
+  return { ...row, shiftCalendar: shifts.success ? shifts.data : [] }
+}
+
+/** The plants a principal may see, ordered by code. */
+export async function listPlants(prisma: PrismaClient, principal: Principal): Promise<PlantView[]> {
+  const rows = await prisma.plant.findMany({
+    where: principal.plants === 'all' ? {} : { code: { in: [...principal.plants] } },
+    orderBy: { code: 'asc' },
+  })
+  return rows.map(view)
+}
+
+export async function getPlant(prisma: PrismaClient, principal: Principal, code: string): Promise<PlantView> {
+  const row = await prisma.plant.findUnique({ where: { code } })
+  if (!row) throw new DomainError('NOT_FOUND', `Plant ${code} is not known to Linetrace.`)
+  if (!canAccessPlant(principal, code)) throw new DomainError('FORBIDDEN', `Plant ${code} is not in your plants.`)
+  return view(row)
+}
+
+export const plantUpdateSchema = z.object({
+  name: z.string().trim().min(1, 'a plant needs a name').max(100).optional(),
+  timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
+  erpCompanyCode: z.string().trim().max(16).nullable().optional(),
+  shiftCalendar: shiftCalendarSchema.optional(),
+  replayApprovalRequired: z.boolean().optional(),
+})
+
+export async function updatePlant(
+  prisma: PrismaClient,
+  actor: Pick<Principal, 'userId' | 'label'>,
+  code: string,
+  change: z.infer<typeof plantUpdateSchema>,
+): Promise<PlantView> {
+  const before = await prisma.plant.findUnique({ where: { code } })
+  if (!before) throw new DomainError('NOT_FOUND', `Plant ${code} is not known to Linetrace.`)
+  return prisma.$transaction(async (tx) => {
+    // Naming a discovered plant confirms it.
+    const after = await tx.plant.update({ where: { code }, data: { ...change, discovered: change.name ? false : undefined } })
+    await audit(tx, { actor, action: 'plant.update', targetType: 'plant', targetId: code, before: view(before), after: view(after) })
+    return view(after)
+  })
+}

@@ -1,0 +1,101 @@
+import { initTRPC, TRPCError } from '@trpc/server'
+import superjson from 'superjson'
+import { z, ZodError } from 'zod'
+import { principalFromHeaders } from './auth/principal'
+import { QueryTooHeavyError } from './clickhouse/exec'
+import { canAccessPlant, hasRole, scopePlants, type Principal, type Role } from './domain/permissions'
+import { plantCodeSchema } from './domain/plants'
+import { logger } from './logger'
+import { getRuntime, type Runtime } from './runtime'
+import { DomainError } from './services/errors'
+
+export interface Context {
+  runtime: Runtime
+  principal: Principal | null
+  ip: string | null
+}
+
+export async function createContext({ req }: { req: Request }): Promise<Context> {
+  const runtime = await getRuntime()
+  const principal = await principalFromHeaders(runtime, req.headers)
+  return { runtime, principal, ip: req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null }
+}
+
+/** Every procedure declares who may call it; the role-matrix test reads this and proves it is enforced. */
+export interface Meta {
+  access: 'public' | Role
+  /** Procedures reading slow ClickHouse queries are not batched with fast ones. */
+  slow?: boolean
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const cause = error.cause
+      return {
+        ...shape,
+        data: {
+          ...shape.data,
+          zodIssues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
+          tooHeavy: cause instanceof QueryTooHeavyError,
+        },
+      }
+    },
+  })
+
+/** Maps typed domain and query errors to tRPC errors once, for every procedure. */
+const errorMapping = t.middleware(async ({ next, path }) => {
+  const result = await next()
+  if (!result.ok) {
+    const cause = result.error.cause
+    if (cause instanceof DomainError) throw new TRPCError({ code: cause.code, message: cause.message, cause })
+    if (cause instanceof QueryTooHeavyError)
+      throw new TRPCError({ code: 'TIMEOUT', message: cause.message, cause })
+    if (result.error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: result.error.cause ?? result.error, path }, 'procedure failed')
+  }
+  return result
+})
+
+export const router = t.router
+export const createCallerFactory = t.createCallerFactory
+
+export const publicProcedure = t.procedure.meta({ access: 'public' }).use(errorMapping)
+
+export const authedProcedure = t.procedure
+  .meta({ access: 'viewer' })
+  .use(errorMapping)
+  .use(({ ctx, next }) => {
+    if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' })
+    return next({ ctx: { ...ctx, principal: ctx.principal } })
+  })
+
+/**
+ * Procedures about plant data take `plant` (one) or `plants` (a filter). Naming a plant outside the
+ * caller's scope is refused; `scope` is what the procedure may read (the filter narrowed to the scope).
+ */
+export const plantProcedure = authedProcedure
+  .input(z.object({ plant: plantCodeSchema.optional(), plants: z.array(plantCodeSchema).max(200).optional() }).default({}))
+  .use(async ({ ctx, input, next }) => {
+    const named = [...(input.plant ? [input.plant] : []), ...(input.plants ?? [])]
+    const outside = named.filter((p) => !canAccessPlant(ctx.principal, p))
+    if (outside.length)
+      throw new TRPCError({ code: 'FORBIDDEN', message: `Plant ${outside.join(', ')} is not in your plants.` })
+    const known = await ctx.runtime.db.prisma.plant.findMany({ select: { code: true }, orderBy: { code: 'asc' } })
+    const scope = scopePlants(ctx.principal, named, known.map((p) => p.code))
+    return next({ ctx: { ...ctx, scope } })
+  })
+
+function requireRole(min: Role) {
+  return t.middleware(({ ctx, next }) => {
+    if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' })
+    if (!hasRole(ctx.principal, min))
+      throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${min} role; you are ${ctx.principal.role}.` })
+    return next()
+  })
+}
+
+export const operatorProcedure = plantProcedure.meta({ access: 'operator' }).use(requireRole('operator'))
+export const adminProcedure = operatorProcedure.meta({ access: 'admin' }).use(requireRole('admin'))
