@@ -58,6 +58,15 @@ export const envSchema = z.object({
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
 
+  TELEMETRY_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('lt.telemetry'),
+  TELEMETRY_DLQ_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('lt.telemetry.dlq'),
+  /** Partitions of the telemetry topic when Linetrace creates it: the most ingest workers that can share it. */
+  TELEMETRY_PARTITIONS: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(1024).default(6),
+  INGEST_PORT: port.default(9464),
+  /** A batch is flushed at this many records or after INGEST_FLUSH_MS, whichever comes first. */
+  INGEST_BATCH_MAX_ROWS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000_000).default(50_000),
+  INGEST_FLUSH_MS: z.coerce.number({ error: 'must be a number' }).int().min(10).max(60_000).default(1000),
+
   CLICKHOUSE_URL: url(['http:', 'https:']).optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),

@@ -1,0 +1,107 @@
+/**
+ * The transport port: what the ingest worker, the DLQ indexer, the replay executor and the
+ * simulator need from a message bus. Two adapters implement it with the same contract:
+ * `kafka.ts` (kafkajs) and `local.ts` (in-process, for the all-embedded mode).
+ *
+ * Contract:
+ * - A consumer hands the handler one batch per topic-partition, records in offset order.
+ * - The batch's offsets are committed only after the handler resolved. If it rejects, nothing is
+ *   committed and the same records are delivered again (from the first uncommitted offset).
+ * - `pause()` stops fetching (the in-flight batch finishes); `resume()` continues.
+ * - `stop()` stops fetching, aborts `signal` for the in-flight handler, waits for it to settle
+ *   (resolve or reject), and commits nothing that did not resolve.
+ */
+
+export type HeaderValue = Buffer
+/** Kafka headers may repeat a key; repeated values are kept in order (the last is the latest). */
+export type Headers = Record<string, HeaderValue | HeaderValue[]>
+
+export interface BusRecord {
+  topic: string
+  partition: number
+  /** Offsets are 64-bit: kept as decimal strings, compared with BigInt. */
+  offset: string
+  key: Buffer | null
+  value: Buffer | null
+  headers: Headers
+  /** Record timestamp, ms since the epoch. */
+  timestamp: number
+}
+
+export interface BusBatch {
+  topic: string
+  partition: number
+  records: BusRecord[]
+  /** The partition's log end offset when the batch was fetched (for lag). */
+  highWatermark: string
+}
+
+export interface HandlerContext {
+  /** Aborted when the consumer stops: a handler retrying a failed write must give up then. */
+  signal: AbortSignal
+  /** Call during long work so the group does not consider this member dead. */
+  heartbeat(): Promise<void>
+}
+
+export type BatchHandler = (batch: BusBatch, ctx: HandlerContext) => Promise<void>
+
+export interface ConsumerOptions {
+  groupId: string
+  topics: string[] | RegExp
+  /** Where a group without committed offsets starts. Default: the beginning. */
+  fromBeginning?: boolean
+}
+
+export interface PartitionLag {
+  topic: string
+  partition: number
+  /** Next offset to consume (committed), and the log end offset. */
+  committed: string
+  end: string
+  lag: number
+}
+
+export interface BusConsumer {
+  run(handler: BatchHandler): Promise<void>
+  pause(): void
+  resume(): void
+  isPaused(): boolean
+  /** Records in the log not yet committed by this group, per partition it consumes. */
+  lag(): Promise<PartitionLag[]>
+  stop(): Promise<void>
+}
+
+export interface OutgoingRecord {
+  key?: Buffer | string | null
+  value: Buffer | string | null
+  headers?: Record<string, Buffer | string | (Buffer | string)[]>
+  /** Omit to let the default partitioner place it by key (as live traffic for that key). */
+  partition?: number
+  timestamp?: number
+}
+
+export interface ProducedRecord {
+  topic: string
+  partition: number
+  offset: string
+}
+
+export interface BusProducer {
+  /** Resolves when the bus acknowledged every record (acks=all on Kafka). */
+  send(topic: string, records: OutgoingRecord[]): Promise<ProducedRecord[]>
+}
+
+export interface TopicSpec {
+  name: string
+  partitions: number
+}
+
+export interface Transport {
+  readonly kind: 'local' | 'kafka'
+  /** Creates the topics that do not exist yet; existing ones are left as they are. */
+  ensureTopics(topics: TopicSpec[]): Promise<void>
+  listTopics(): Promise<string[]>
+  consumer(options: ConsumerOptions): BusConsumer
+  producer(): Promise<BusProducer>
+  close(): Promise<void>
+}
