@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['{app,server,ingest,components,scripts,bench}/**/*.test.{ts,tsx}'],
     environment: 'node',
+    globalSetup: ['server/bus/testing/kafka-global-setup.ts'],
     // chDB and PGlite are heavy; two cores do not gain from many workers.
     maxWorkers: 2,
     env: { LOG_LEVEL: 'error' },

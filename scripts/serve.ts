@@ -7,6 +7,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import next from 'next'
+import { simulatorOptionsFromEnv } from '../ingest/simulator/options'
+import { startSimulator, type SimulatorHandle } from '../ingest/simulator/simulator'
+import { startWorker, type Worker } from '../ingest/worker'
+import { closeTransport, getTransport } from '../server/bus'
 import { loadConfigOrExit, type ProcessRole } from '../server/config'
 import { logger } from '../server/logger'
 import { closeRuntime, createRuntime, installRuntime } from '../server/runtime'
@@ -17,6 +21,16 @@ const role: ProcessRole = process.argv.includes('--role=web') ? 'web' : 'all'
 process.env.LINETRACE_ROLE = role
 const config = loadConfigOrExit(role)
 const root = process.cwd()
+// SIMULATOR_* settings are checked before the build, so a typo fails in a second, not a minute.
+const simulatorOptions = (() => {
+  if (!config.simulator || role !== 'all') return undefined
+  try {
+    return simulatorOptionsFromEnv()
+  } catch (error) {
+    process.stderr.write(`linetrace: ${(error as Error).message}\n`)
+    process.exit(1)
+  }
+})()
 
 function run(command: string, args: string[], what: string) {
   logger.info(`${what}…`)
@@ -40,6 +54,15 @@ const runtime = await createRuntime(config).catch((error: unknown) => {
 installRuntime(runtime)
 if (config.demo) await seedDemo(runtime.db.prisma)
 else await seedPlants(runtime.db.prisma)
+
+// All-in-one: the worker shares this process's stores (chDB and PGlite allow one owner).
+let worker: Worker | undefined
+let simulator: SimulatorHandle | undefined
+if (role === 'all') {
+  const transport = getTransport(config)
+  worker = await startWorker({ config, clickhouse: runtime.clickhouse, prisma: runtime.db.prisma, transport, logger })
+  if (simulatorOptions) simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }) })
+}
 
 const app = next({ dev: false, dir: root, port: config.env.PORT })
 const handle = app.getRequestHandler()
@@ -67,6 +90,10 @@ async function shutdown(signal: string) {
   server.closeIdleConnections()
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await app.close?.()
+  // Producers first, then the worker (it finishes or abandons its batch without committing), then the stores.
+  await simulator?.stop()
+  await worker?.stop()
+  await closeTransport()
   await closeRuntime()
   logger.info('stopped')
   process.exit(0)

@@ -41,8 +41,8 @@ export function PlantOverview() {
       </div>
       {total === 0 && (
         <EmptyState title="No hop events in this range yet">
-          Telemetry appears here once the ingest worker writes hop events (topic <code>lt.telemetry</code>). Widen the time range, or start
-          the embedded simulator with <code>SIMULATOR=on</code>.
+          Telemetry appears here once the ingest worker writes hop events from the telemetry topic (<code>lt.telemetry</code>). Widen the
+          time range, or check the ingest indicator in the header: it says when the newest event arrived and how far the worker is behind.
         </EmptyState>
       )}
       <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" data-testid="plant-tiles">

@@ -5,6 +5,7 @@ import { usePathname, useRouter } from 'next/navigation'
 import type { ReactNode } from 'react'
 import type { Action, Role } from '@/server/domain/permissions'
 import { authClient } from '../auth-client'
+import { IngestIndicator } from './ingest-indicator'
 import { NAV_ITEMS } from './nav'
 import { PlantSelector } from './plant-selector'
 import { ThemeToggle } from './theme-toggle'
@@ -54,6 +55,7 @@ export function Shell({ user, permissions, plants, children }: ShellProps) {
             })}
           </nav>
           <div className="ml-auto flex flex-wrap items-center gap-2">
+            <IngestIndicator />
             <PlantSelector plants={plants} />
             <TimeRangePicker />
             <ThemeToggle />

@@ -10,12 +10,24 @@
  * - `pause()` stops fetching (the in-flight batch finishes); `resume()` continues.
  * - `stop()` stops fetching, aborts `signal` for the in-flight handler, waits for it to settle
  *   (resolve or reject), and commits nothing that did not resolve.
+ *
+ * Details both adapters share (contract.test.ts runs the same suite against each):
+ * - One batch at a time per consumer: the handler is never called again before its previous call
+ *   settled. A rejected batch is redelivered after a back-off (exponential, capped at 30 s) that
+ *   holds the whole consumer, so reject only on failures that hit every partition (a store being
+ *   down) and dead-letter bad input instead.
+ * - A handler that still resolves after `signal` aborted has done its work: that batch is committed.
+ * - Delivery is at least once. On Kafka a rebalance can take a partition while a batch is in
+ *   flight; its commit then fails and the new owner gets the batch again.
+ * - Pattern subscriptions (`topics: RegExp`) pick up topics created later: the local bus at once,
+ *   Kafka within its topic refresh interval (30 s). Such topics are read from their beginning.
  */
 
 export type HeaderValue = Buffer
 /** Kafka headers may repeat a key; repeated values are kept in order (the last is the latest). */
 export type Headers = Record<string, HeaderValue | HeaderValue[]>
 
+/** The local bus hands the same record objects to every group: treat them as read-only. */
 export interface BusRecord {
   topic: string
   partition: number
@@ -62,11 +74,15 @@ export interface PartitionLag {
 }
 
 export interface BusConsumer {
+  /** Starts delivering in the background (once per consumer); resolves when started (Kafka: the group joined). */
   run(handler: BatchHandler): Promise<void>
   pause(): void
   resume(): void
   isPaused(): boolean
-  /** Records in the log not yet committed by this group, per partition it consumes. */
+  /**
+   * Records in the log not yet committed by this group, per partition of the subscribed topics
+   * (works before run() too). Without a commit yet, `committed` is where the group would start.
+   */
   lag(): Promise<PartitionLag[]>
   stop(): Promise<void>
 }
@@ -87,7 +103,11 @@ export interface ProducedRecord {
 }
 
 export interface BusProducer {
-  /** Resolves when the bus acknowledged every record (acks=all on Kafka). */
+  /**
+   * Resolves when the bus acknowledged every record (acks=all on Kafka), with each record's place,
+   * in the order given. Topics are never created implicitly: an unknown topic rejects (Kafka: after
+   * its metadata retries, about 10 s). Once it resolved, the caller may reuse the buffers it passed.
+   */
   send(topic: string, records: OutgoingRecord[]): Promise<ProducedRecord[]>
 }
 
@@ -103,5 +123,6 @@ export interface Transport {
   listTopics(): Promise<string[]>
   consumer(options: ConsumerOptions): BusConsumer
   producer(): Promise<BusProducer>
+  /** Stops the consumers still running and releases the connections. */
   close(): Promise<void>
 }

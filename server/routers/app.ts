@@ -3,12 +3,14 @@ import { adminRouter } from './admin'
 import { meRouter } from './me'
 import { overviewRouter } from './overview'
 import { plantsRouter } from './plants'
+import { systemRouter } from './system'
 
 export const appRouter = router({
   me: meRouter,
   plants: plantsRouter,
   overview: overviewRouter,
   admin: adminRouter,
+  system: systemRouter,
 })
 
 export type AppRouter = typeof appRouter

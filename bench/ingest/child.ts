@@ -1,0 +1,105 @@
+/**
+ * One measured phase of the ingest benchmark, in its own process so its peak RSS is its own.
+ * Prints one JSON line: { events, seconds, rate, peakRssMiB }.
+ *   consume  <brokers> <topic> <n>            kafkajs consumer (our adapter, same settings) counting records
+ *   insert   <n>                              the same rows inserted into a fresh chDB
+ *   pipeline <brokers> <topic> <n>            the full pipeline: Kafka → decode/validate → chDB
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { KafkaTransport } from '../../server/bus/kafka'
+import { createClickHouse } from '../../server/clickhouse/client'
+import { chInsert } from '../../server/clickhouse/exec'
+import { migrateClickHouse } from '../../server/clickhouse/migrate'
+import { loadConfig } from '../../server/config'
+import { createDb } from '../../server/db/client'
+import { logger } from '../../server/logger'
+import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
+import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
+import { decodeRecord } from '../../ingest/telemetry/decode'
+import { normalise } from '../../ingest/telemetry/normalise'
+import { OriginCache } from '../../ingest/telemetry/origin-cache'
+import { benchEvent } from './events'
+
+function peakRssMiB(): number {
+  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))
+  return line ? Math.round(Number(line.replace(/\D+/g, '')) / 1024) : Math.round(process.memoryUsage().rss / 2 ** 20)
+}
+
+/** `startupSeconds` (group join, first fetch) is reported apart: the rate is the steady state. */
+function report(events: number, seconds: number, startupSeconds = 0) {
+  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB() })}\n`)
+}
+
+const [mode, ...args] = process.argv.slice(2)
+const dataDir = mkdtempSync(join(tmpdir(), 'lt-bench-'))
+try {
+  if (mode === 'consume') {
+    const [brokers, topic, n] = [args[0]!, args[1]!, Number(args[2])]
+    const config = loadConfig({ KAFKA_BROKERS: brokers, DATA_DIR: dataDir })
+    const transport = new KafkaTransport(config.kafka)
+    const consumer = transport.consumer({ groupId: `bench-consume-${Date.now()}`, topics: [topic], fromBeginning: true })
+    let seen = 0
+    let first = 0
+    let firstAt = 0
+    let done: () => void
+    const finished = new Promise<void>((r) => (done = r))
+    const t0 = performance.now()
+    await consumer.run(async (batch) => {
+      if (!firstAt) [firstAt, first] = [performance.now(), batch.records.length]
+      seen += batch.records.length
+      if (seen >= n) done()
+    })
+    await finished
+    report(seen - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000)
+    await consumer.stop()
+    await transport.close()
+  } else if (mode === 'insert') {
+    const n = Number(args[0])
+    const ch = createClickHouse({ database: 'linetrace', dataDir })
+    await migrateClickHouse(ch)
+    // Rows prepared outside the clock: this phase measures ClickHouse's insert rate alone.
+    const origins = new OriginCache(1000)
+    const events: object[] = []
+    const payloads: object[] = []
+    for (let i = 0; i < n; i++) {
+      const value = Buffer.from(JSON.stringify(benchEvent(i)))
+      const decoded = decodeRecord({ topic: 't', partition: i % 6, offset: String(i), key: null, value, headers: {}, timestamp: Date.now() })
+      if (!decoded.ok) throw new Error('bench event invalid')
+      const event = normalise(decoded.event, {}, origins, new Date())
+      events.push(toHopEventRow(event, { topic: 't', partition: i % 6, offset: String(i) }, decoded.payloadTruncated))
+      if (decoded.payloadJson) payloads.push(toHopPayloadRow(event, decoded.payloadJson))
+    }
+    const batch = 50_000
+    const t0 = performance.now()
+    for (let i = 0; i < n; i += batch) {
+      await chInsert(ch, { table: 'hop_events', rows: events.slice(i, i + batch) })
+      await chInsert(ch, { table: 'hop_payloads', rows: payloads.slice(i, i + batch) })
+    }
+    report(n, (performance.now() - t0) / 1000)
+    await ch.close()
+  } else if (mode === 'pipeline') {
+    const [brokers, topic, n] = [args[0]!, args[1]!, Number(args[2])]
+    const config = loadConfig({ KAFKA_BROKERS: brokers, DATA_DIR: dataDir, TELEMETRY_TOPIC: topic, TELEMETRY_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `bench-pipeline-${Date.now()}`, LOG_LEVEL: 'warn' })
+    const ch = createClickHouse({ database: 'linetrace', dataDir })
+    await migrateClickHouse(ch)
+    const db = await createDb({ dataDir, inMemory: true })
+    await db.migrate()
+    const transport = new KafkaTransport(config.kafka)
+    const pipeline = createTelemetryPipeline({ transport, clickhouse: ch, prisma: db.prisma, config, logger })
+    const t0 = performance.now()
+    await pipeline.start()
+    while (pipeline.status().written === 0) await new Promise((r) => setTimeout(r, 5))
+    const [firstAt, first] = [performance.now(), pipeline.status().written]
+    while (pipeline.status().written < n) await new Promise((r) => setTimeout(r, 20))
+    report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000)
+    await pipeline.stop()
+    await transport.close()
+    await db.close()
+    await ch.close()
+  } else throw new Error(`unknown mode ${mode}`)
+} finally {
+  rmSync(dataDir, { recursive: true, force: true })
+}
+process.exit(0)

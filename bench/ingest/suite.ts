@@ -1,0 +1,102 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+import type { BenchResult } from '../suites'
+import { benchEvent } from './events'
+
+interface Phase {
+  events: number
+  seconds: number
+  rate: number
+  startupSeconds: number
+  peakRssMiB: number
+}
+
+const PARTITIONS = 6
+
+function runChild(args: string[]): Promise<Phase> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest/child.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)
+      if (code === 0 && line) resolve(JSON.parse(line) as Phase)
+      else reject(new Error(`bench child ${args[0]} exited ${code}: ${out.slice(-500)}`))
+    })
+  })
+}
+
+/** A broker for the run: KAFKA_BROKERS when given, else our dev broker on a spare port. */
+function startBroker(): { brokers: string; stop(): void } {
+  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop() {} }
+  const dataDir = mkdtempSync(join(tmpdir(), 'lt-bench-kafka-'))
+  const env = { ...process.env, KAFKA_PORT: process.env.BENCH_KAFKA_PORT ?? '19692', DATA_DIR: dataDir }
+  execFileSync(process.execPath, ['scripts/kafka/kafka.mjs', '--background'], { env, stdio: 'inherit' })
+  return {
+    brokers: `127.0.0.1:${env.KAFKA_PORT}`,
+    stop() {
+      execFileSync(process.execPath, ['scripts/kafka/kafka.mjs', '--stop'], { env, stdio: 'inherit' })
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function preProduce(brokers: string, topic: string, n: number): Promise<number> {
+  const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'lt-bench', logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true })
+  await admin.disconnect()
+  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  const t0 = performance.now()
+  const chunk = 5000
+  for (let i = 0; i < n; i += chunk) {
+    const messages = []
+    for (let j = i; j < Math.min(n, i + chunk); j++) {
+      const event = benchEvent(j)
+      messages.push({ key: event.correlation_id, value: JSON.stringify(event) })
+    }
+    await producer.send({ topic, messages, acks: 1 })
+  }
+  await producer.disconnect()
+  return (performance.now() - t0) / 1000
+}
+
+/**
+ * Ingest: N events pre-produced to Kafka, then in the same run (a) consume-only through our kafkajs
+ * adapter, (b) insert-only of the same rows into chDB, (c) the full pipeline Kafka → chDB.
+ * Reported: events/s of each, (c)/min(a,b), and the pipeline's peak RSS.
+ */
+export async function ingestSuite(): Promise<BenchResult> {
+  const n = Number(process.env.BENCH_INGEST_EVENTS ?? 400_000)
+  const broker = startBroker()
+  try {
+    const topic = `bench.telemetry.${Date.now()}`
+    const produceSeconds = await preProduce(broker.brokers, topic, n)
+    const consume = await runChild(['consume', broker.brokers, topic, String(n)])
+    const insert = await runChild(['insert', String(n)])
+    const pipeline = await runChild(['pipeline', broker.brokers, topic, String(n)])
+    const ratio = pipeline.rate / Math.min(consume.rate, insert.rate)
+    const targets = { eventsPerSecond: 50_000, ratio: 0.7, peakRssMiB: 1536 }
+    return {
+      params: { events: n, partitions: PARTITIONS, produceSeconds: Math.round(produceSeconds * 10) / 10 },
+      metrics: { consumeOnly: consume, insertOnly: insert, pipeline, ratio: Math.round(ratio * 100) / 100 },
+      targets,
+      meetsTargets: pipeline.rate >= targets.eventsPerSecond && ratio >= targets.ratio && pipeline.peakRssMiB < targets.peakRssMiB,
+      notes: ['rates are steady state: from the first delivered/written record to the last; start-up (group join, first fetch) is reported apart'],
+      table: [
+        ['phase', 'events/s', 'seconds', 'start-up s', 'peak RSS MiB'],
+        ['(a) consume only', consume.rate, consume.seconds.toFixed(1), consume.startupSeconds.toFixed(1), consume.peakRssMiB],
+        ['(b) insert only', insert.rate, insert.seconds.toFixed(1), '', insert.peakRssMiB],
+        ['(c) full pipeline', pipeline.rate, pipeline.seconds.toFixed(1), pipeline.startupSeconds.toFixed(1), pipeline.peakRssMiB],
+        ['(c)/min(a,b)', ratio.toFixed(2), '', '', ''],
+      ],
+    }
+  } finally {
+    broker.stop()
+  }
+}

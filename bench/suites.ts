@@ -1,0 +1,15 @@
+import { ingestSuite } from './ingest/suite'
+
+export interface BenchResult {
+  params: Record<string, unknown>
+  metrics: Record<string, unknown>
+  targets?: Record<string, number>
+  meetsTargets?: boolean
+  /** First row is the header. */
+  table: (string | number)[][]
+  notes?: string[]
+}
+
+export const SUITES: Record<string, () => Promise<BenchResult>> = {
+  ingest: ingestSuite,
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod'
+import { SCENARIOS } from './scenario'
+
+/**
+ * Simulator options: one schema for the CLI flags, the embedded start (`startSimulator`) and the
+ * SIMULATOR_* environment variables, with the defaults of README.md.
+ */
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+
+/** `7d`, `12h`, `90m`, `30s`, `1500ms`, or a bare number of seconds → milliseconds. */
+export function parseDuration(value: string | number): number {
+  if (typeof value === 'number') return value * 1_000
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(value)
+  if (!m) throw new Error(`"${value}" is not a duration (examples: 7d, 12h, 90m, 30s)`)
+  return Math.round(Number(m[1]) * UNITS[(m[2] ?? 's').toLowerCase()]!)
+}
+
+const duration = z.union([z.number().min(0), z.string()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v)
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message })
+    return z.NEVER
+  }
+})
+
+export const simulatorOptionsSchema = z.object({
+  plants: z.number().int().min(1).max(500).default(5),
+  lines: z.number().int().min(1).max(100).default(8),
+  /** Business transactions per second across all plants, off-peak on a working day. */
+  rate: z.number().min(0).max(100_000).default(3),
+  scenario: z.enum(SCENARIOS).default('normal'),
+  seed: z.union([z.string().min(1), z.number()]).transform(String).default('1'),
+  /** Simulated start (default: now). With `clock: 'virtual'` this is where the run begins. */
+  start: z.union([z.date(), z.iso.datetime({ offset: true }), z.number()]).transform((v) => new Date(v).getTime()).optional(),
+  /** Live (or virtual) run length after any backfill; absent = until stop(). */
+  duration: duration.optional(),
+  /** realtime: simulated time follows the wall clock; virtual: as fast as maxEventsPerSecond allows. */
+  clock: z.enum(['realtime', 'virtual']).default('realtime'),
+  /** History written in accelerated time before the live phase, e.g. '7d'. */
+  backfill: duration.default(0),
+  /** Transactions per second during the backfill (default: rate). */
+  backfillRate: z.number().min(0).max(100_000).optional(),
+  /** Produced records per second while running faster than real time (backfill, virtual clock): ingest must keep up. */
+  maxEventsPerSecond: z.number().positive().default(20_000),
+  showcase: z.boolean().default(true),
+  operators: z.boolean().default(true),
+  /** Simulated operators replay a dead letter no sooner than this after its cause was fixed. */
+  operatorDelayMinutes: z.number().min(0).default(45),
+  /**
+   * Activity on days without shifts (weekend crews), as a share of a working day: lines run with
+   * this probability per day, and the transaction rate is scaled by it. 1 = the same rate every day.
+   */
+  weekendFactor: z.number().min(0).max(1).default(0.5),
+  /** Confirmations in the last 30 minutes of a shift, as a multiple of the usual rate (EVENT-MODEL.md: 3). */
+  peakFactor: z.number().min(1).max(20).default(3),
+  /** Month start: minutes after the start until the new period opens (company codes open 5 min apart). */
+  periodOpensAfterMinutes: z.number().min(0).default(15),
+  topicPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be usable in a Kafka topic name').default('lt'),
+  /** Default: TELEMETRY_TOPIC. */
+  telemetryTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).optional(),
+  /** Partitions of the source and dead-letter topics the simulator creates. */
+  partitions: z.number().int().min(1).max(256).default(3),
+  /** Live mode: how often simulated time is advanced. */
+  tickMs: z.number().int().min(5).max(1_000).default(50),
+  /** Faster-than-real-time mode: simulated time per step (each step waits until the hub received what was sent). */
+  stepMs: z.number().int().min(100).optional(),
+})
+
+export type SimulatorOptionsInput = z.input<typeof simulatorOptionsSchema>
+export type SimulatorOptions = z.output<typeof simulatorOptionsSchema>
+
+export function parseSimulatorOptions(input: SimulatorOptionsInput = {}): SimulatorOptions {
+  const result = simulatorOptionsSchema.safeParse(input)
+  if (!result.success)
+    throw new Error(`Invalid simulator options:\n${result.error.issues.map((i) => `  - ${i.path.join('.') || '(options)'}: ${i.message}`).join('\n')}`)
+  return result.data
+}
+
+const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number' | 'string' | 'boolean'][] = [
+  ['SIMULATOR_RATE', 'rate', 'number'],
+  ['SIMULATOR_SCENARIO', 'scenario', 'string'],
+  ['SIMULATOR_SEED', 'seed', 'string'],
+  ['SIMULATOR_PLANTS', 'plants', 'number'],
+  ['SIMULATOR_LINES', 'lines', 'number'],
+  ['SIMULATOR_BACKFILL', 'backfill', 'string'],
+  ['SIMULATOR_SHOWCASE', 'showcase', 'boolean'],
+  ['SIMULATOR_OPERATORS', 'operators', 'boolean'],
+]
+
+/**
+ * Options from SIMULATOR_* variables (unset or empty = default). Errors name the variable, so a
+ * bad value stops the start with a message a person can act on.
+ */
+export function simulatorOptionsFromEnv(env: Record<string, string | undefined> = process.env): SimulatorOptions {
+  const input: Record<string, unknown> = {}
+  const problems: string[] = []
+  for (const [variable, option, kind] of ENV) {
+    const raw = env[variable]?.trim()
+    if (!raw) continue
+    if (kind === 'number') {
+      const n = Number(raw)
+      if (Number.isFinite(n)) input[option] = n
+      else problems.push(`${variable} must be a number, got "${raw}"`)
+    } else if (kind === 'boolean') {
+      const v = raw.toLowerCase()
+      if (['1', 'true', 'yes', 'on'].includes(v)) input[option] = true
+      else if (['0', 'false', 'no', 'off'].includes(v)) input[option] = false
+      else problems.push(`${variable} must be on/off, true/false, yes/no or 1/0, got "${raw}"`)
+    } else input[option] = raw
+  }
+  const result = simulatorOptionsSchema.safeParse(input)
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const variable = ENV.find(([, option]) => option === issue.path[0])?.[0] ?? String(issue.path[0])
+      problems.push(`${variable} ${issue.message}`)
+    }
+  }
+  if (problems.length) throw new Error(`Invalid simulator settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  return result.data!
+}

@@ -1,0 +1,76 @@
+import type { BusProducer, OutgoingRecord, ProducedRecord } from '../../server/bus/port'
+
+/**
+ * Records waiting to be produced, batched per topic. The driver flushes after each step, so one
+ * step's records go out as one send per topic (order within a topic kept: hops of a transaction
+ * share a key and stay in order). A failed send keeps its records for the next flush: the
+ * simulated clock goes on, the records arrive late with their correct timestamps.
+ */
+
+type OnProduced = (produced: ProducedRecord) => void
+
+interface Pending {
+  records: OutgoingRecord[]
+  callbacks: (OnProduced | undefined)[]
+}
+
+const CHUNK = 2_000
+
+export class Outbox {
+  private pending = new Map<string, Pending>()
+  private readonly sentByTopic = new Map<string, number>()
+  sent = 0
+
+  constructor(private readonly producer: BusProducer) {}
+
+  add(topic: string, record: OutgoingRecord, onProduced?: OnProduced): void {
+    // Simulated time has sub-millisecond precision; a Kafka timestamp is a whole number of ms.
+    if (record.timestamp !== undefined) record.timestamp = Math.floor(record.timestamp)
+    let p = this.pending.get(topic)
+    if (!p) this.pending.set(topic, (p = { records: [], callbacks: [] }))
+    p.records.push(record)
+    p.callbacks.push(onProduced)
+  }
+
+  get size(): number {
+    let n = 0
+    for (const p of this.pending.values()) n += p.records.length
+    return n
+  }
+
+  sentTo(topic: string): number {
+    return this.sentByTopic.get(topic) ?? 0
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return
+    const batches = this.pending
+    this.pending = new Map()
+    const failed: [string, Pending][] = []
+    // allSettled: every topic's send must have finished (or failed) before unsent records are put back.
+    const results = await Promise.allSettled(
+      [...batches].map(async ([topic, p]) => {
+        for (let i = 0; i < p.records.length; i += CHUNK) {
+          const records = p.records.slice(i, i + CHUNK)
+          let produced: ProducedRecord[]
+          try {
+            produced = await this.producer.send(topic, records)
+          } catch (error) {
+            failed.push([topic, { records: p.records.slice(i), callbacks: p.callbacks.slice(i) }])
+            throw error
+          }
+          this.sent += records.length
+          this.sentByTopic.set(topic, this.sentTo(topic) + records.length)
+          for (let j = 0; j < produced.length; j++) p.callbacks[i + j]?.(produced[j]!)
+        }
+      }),
+    )
+    // Unsent records go back in front of whatever was added meanwhile.
+    for (const [topic, rest] of failed) {
+      const later = this.pending.get(topic)
+      this.pending.set(topic, later ? { records: [...rest.records, ...later.records], callbacks: [...rest.callbacks, ...later.callbacks] } : rest)
+    }
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (rejected) throw rejected.reason
+  }
+}

@@ -1,0 +1,369 @@
+import type { Transport } from '../../server/bus/port'
+import type { Config } from '../../server/config'
+import type { HopEventInput } from '../../server/domain/hop-event'
+import { logger as rootLogger, type Logger } from '../../server/logger'
+import type { EngineContext, EngineStats } from './engine/context'
+import { Engine } from './engine/engine'
+import { SimErp } from './hub/erp'
+import { Hub, type HubStats } from './hub/hub'
+import type { HubMessage } from './hub/messages'
+import { buildPlants, type PlantModel, type SystemKey } from './model'
+import { Operators, type OperatorStats } from './operators'
+import { parseSimulatorOptions, type SimulatorOptions, type SimulatorOptionsInput } from './options'
+import { Outbox } from './outbox'
+import { profile } from './scenario'
+import { Scheduler } from './scheduler'
+import { plantTopics, topicSpecs, type PlantTopics } from './topics'
+import { encodeHopEvent } from './wire'
+import { World } from './world'
+
+/**
+ * The simulator: plant side (engine) and reference hub on one simulated clock, talking only
+ * through the bus. Each step runs the plant side up to a simulated time, produces what it sent,
+ * hands the hub what it received (in a fixed order) and runs the hub up to the same time.
+ *
+ * Two speeds:
+ * - live: simulated time = wall clock, a step every `tickMs`;
+ * - faster than real time (backfill, clock 'virtual'): steps of `stepMs` simulated time, each
+ *   waiting until the hub has received everything sent so far — so the run does not depend on how
+ *   the bus interleaves records, and a seed reproduces it exactly — paced at maxEventsPerSecond.
+ */
+
+export interface SimulatorDeps {
+  transport: Transport
+  config: Config
+  options?: SimulatorOptionsInput
+  logger?: Logger
+  /** Every hop event as built, before encoding (tests check them against the contract). */
+  onHopEvent?: (event: HopEventInput) => void
+}
+
+export type Phase = 'starting' | 'backfill' | 'live' | 'virtual' | 'done' | 'stopped' | 'failed'
+
+export interface SimulatorStats {
+  phase: Phase
+  /** Simulated now. */
+  simTime: string
+  /** Live: how far simulated time is behind the wall clock. */
+  lagMs: number
+  requestedRate: number
+  /** Business transactions per simulated second over the last simulated minute. */
+  achievedRate: number
+  transactions: number
+  byFlow: Record<string, number>
+  plannedFailures: Record<string, number>
+  equipmentChanges: number
+  hopEvents: number
+  sourceMessages: number
+  deadLetters: { total: number; byTopic: Record<string, number> }
+  erpDocuments: number
+  hub: HubStats
+  operators: OperatorStats
+  topics: { telemetry: string; plants: PlantTopics[] }
+}
+
+export interface SimulatorHandle {
+  stop(): Promise<void>
+  stats(): SimulatorStats
+  /** Settles when the run ends by itself (duration reached) or fails. */
+  done: Promise<void>
+  simulation: Simulation
+}
+
+const MIN = 60_000
+
+export class Simulation {
+  readonly options: SimulatorOptions
+  readonly plants: PlantModel[]
+  readonly topics: PlantTopics[]
+  readonly telemetryTopic: string
+  readonly world: World
+  readonly erp: SimErp
+  readonly engine: Engine
+  readonly hub: Hub
+  readonly operators: Operators
+  readonly engineSched: Scheduler
+  readonly hubSched: Scheduler
+  readonly ctx: EngineContext
+  phase: Phase = 'starting'
+  private readonly log: Logger
+  private readonly outbox: Outbox
+  private stopping = false
+  private wake: (() => void) | undefined
+  private readonly samples: [simTime: number, transactions: number][] = []
+
+  private constructor(
+    private readonly deps: SimulatorDeps,
+    options: SimulatorOptions,
+    outbox: Outbox,
+    /** Where simulated time begins (the backfill's start, or the live start). */
+    readonly origin: number,
+    /** Where the live (or virtual) phase begins: the showcase and a month start happen here. */
+    readonly liveStart: number,
+  ) {
+    this.options = options
+    this.outbox = outbox
+    this.log = (deps.logger ?? rootLogger).child({ component: 'simulator' })
+    const { config } = deps
+    this.telemetryTopic = options.telemetryTopic ?? config.env.TELEMETRY_TOPIC
+    this.plants = buildPlants(options.seed, options.plants, options.lines)
+    this.topics = this.plants.map((p) => plantTopics(options.topicPrefix, p))
+    const prof = profile(options.scenario)
+    this.world = new World(
+      options.scenario === 'month-start'
+        ? {
+            closedFrom: liveStart,
+            opensAt: new Map(
+              [...new Set(this.plants.map((p) => p.companyCode))].map((cc, i) => [cc, liveStart + (options.periodOpensAfterMinutes + 5 * i) * MIN]),
+            ),
+          }
+        : undefined,
+    )
+    const runId = Math.floor(liveStart / MIN)
+    this.erp = new SimErp(this.world, prof.erpLatency, 4_900_000_000 + ((runId * 1009) % 50_000_000))
+    this.engineSched = new Scheduler(origin)
+    this.hubSched = new Scheduler(origin)
+    this.ctx = {
+      seed: options.seed,
+      sched: this.engineSched,
+      world: this.world,
+      profile: prof,
+      rate: options.backfill > 0 ? (options.backfillRate ?? options.rate) : options.rate,
+      weekendFactor: options.weekendFactor,
+      peakFactor: options.peakFactor,
+      totalLines: this.plants.reduce((n, p) => n + p.lines.length, 0),
+      runId,
+      emit: (event, plant, system) => this.emit(event, plant, system),
+      send: (plant, message, traceparent) => this.send(plant, message, traceparent),
+      stats: { transactions: {}, plannedFailures: {}, equipmentChanges: 0 } satisfies EngineStats,
+    }
+    this.engine = new Engine(this.ctx, this.plants)
+    this.operators = new Operators({ seed: options.seed, sched: this.hubSched, world: this.world, out: outbox, engine: this.engine, minDelayMs: options.operatorDelayMinutes * MIN })
+    this.hub = new Hub({
+      seed: options.seed,
+      plants: this.plants,
+      topics: this.topics,
+      groupId: `${options.topicPrefix}.sim.hub`,
+      transport: deps.transport,
+      sched: this.hubSched,
+      out: outbox,
+      erp: this.erp,
+      world: this.world,
+      emit: (event, plant, system) => this.emit(event, plant, system),
+      startTime: origin,
+      logger: this.log,
+      onDeadLetter: options.operators ? (n) => this.operators.onDeadLetter(n) : undefined,
+    })
+  }
+
+  /** Creates the topics, connects the producer and starts the hub's consumer. */
+  static async create(deps: SimulatorDeps): Promise<Simulation> {
+    const options = parseSimulatorOptions(deps.options)
+    const now = options.start ?? Date.now()
+    const liveStart = options.clock === 'virtual' ? now : options.backfill > 0 ? Date.now() : now
+    const origin = liveStart - options.backfill
+    const outbox = new Outbox(await deps.transport.producer())
+    const sim = new Simulation(deps, options, outbox, origin, liveStart)
+    await deps.transport.ensureTopics(
+      topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions),
+    )
+    await sim.hub.start()
+    sim.engine.start(origin)
+    return sim
+  }
+
+  private emit(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
+    this.deps.onHopEvent?.(event)
+    const source = `/plants/${plant.code}/${system}/${event.source?.instance ?? plant.instances[system]}`
+    this.outbox.add(this.telemetryTopic, encodeHopEvent(event, plant.encodings[system], source))
+  }
+
+  private send(plant: PlantModel, message: HubMessage, traceparent: string): void {
+    const topics = this.topics[plant.index]!
+    this.outbox.add(topics.source, {
+      key: message.correlation_id,
+      value: JSON.stringify(message),
+      headers: {
+        'content-type': 'application/json',
+        correlation_id: message.correlation_id,
+        idempotency_key: message.idempotency_key,
+        traceparent,
+        'x-message-type': message.message_type,
+        'x-source-system': message.source.system,
+        'x-flow': message.flow,
+      },
+      timestamp: Date.parse(message.sent_at),
+    })
+  }
+
+  /** Runs both sides up to `target` (simulated ms). `waitForHub`: first let the hub receive everything sent so far. */
+  async step(target: number, waitForHub: boolean): Promise<void> {
+    this.engineSched.runUntil(target)
+    await this.flush()
+    if (waitForHub) {
+      const expected = this.topics.reduce((n, t) => n + this.outbox.sentTo(t.source), 0)
+      if (!(await this.hub.waitForIntake(expected, 30_000)) && !this.stopping)
+        this.log.warn({ expected, received: this.hub.stats.received }, 'the hub has not received every record sent within 30 s; going on')
+    }
+    this.hub.drainIntake()
+    this.hubSched.runUntil(target)
+    await this.flush()
+    this.sample(target)
+  }
+
+  /** Faster than real time from the current simulated time to `to`, paced at maxEventsPerSecond. */
+  async runVirtual(to: number, onProgress?: (simTime: number) => void): Promise<void> {
+    const stepMs = this.options.stepMs ?? (this.deps.transport.kind === 'kafka' ? 300_000 : 10_000)
+    const wall0 = Date.now()
+    const sent0 = this.outbox.sent
+    let t = Math.max(this.engineSched.now, this.hubSched.now)
+    let steps = 0
+    while (t < to && !this.stopping) {
+      t = Math.min(to, t + stepMs)
+      await this.step(t, true)
+      const ahead = ((this.outbox.sent - sent0) / this.options.maxEventsPerSecond) * 1000 - (Date.now() - wall0)
+      if (ahead > 5) await this.pause(ahead)
+      if (++steps % 60 === 0) onProgress?.(t)
+    }
+  }
+
+  /** Simulated time = wall clock (+ `offset`) until `untilWall` or stop(). */
+  async runLive(untilWall?: number, offset = 0): Promise<void> {
+    while (!this.stopping) {
+      const now = Date.now()
+      await this.step(now + offset, false)
+      if (untilWall !== undefined && now >= untilWall) return
+      await this.pause(this.options.tickMs)
+    }
+  }
+
+  private async flush(): Promise<void> {
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.outbox.flush()
+        return
+      } catch (error) {
+        if (this.stopping && failures > 2) throw error
+        this.log.warn({ err: error, pending: this.outbox.size, failures: failures + 1 }, 'producing simulator records failed; retrying')
+        await this.pause(Math.min(10_000, 500 * 2 ** failures))
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wake = done
+    })
+  }
+
+  private sample(t: number): void {
+    const total = this.transactionCount()
+    this.samples.push([t, total])
+    while (this.samples.length > 2 && this.samples[0]![0] < t - MIN) this.samples.shift()
+  }
+
+  private transactionCount(): number {
+    return Object.values(this.ctx.stats.transactions).reduce((a, b) => a + b, 0)
+  }
+
+  /** Ends the run loop at its next step (a step in progress finishes). */
+  requestStop(): void {
+    this.stopping = true
+    this.wake?.()
+    this.hub.cancelWait()
+  }
+
+  /** After the loop ended: produces what is pending and stops the hub's consumer. */
+  async close(): Promise<void> {
+    this.requestStop()
+    await this.outbox.flush().catch((error: unknown) => this.log.warn({ err: error }, 'could not produce the last simulator records'))
+    await this.hub.stop()
+  }
+
+  stats(): SimulatorStats {
+    const first = this.samples[0]
+    const last = this.samples[this.samples.length - 1]
+    const span = first && last ? last[0] - first[0] : 0
+    const simNow = Math.max(this.engineSched.now, this.hubSched.now)
+    const byTopic: Record<string, number> = {}
+    for (const t of this.topics) byTopic[t.dlq] = this.outbox.sentTo(t.dlq)
+    return {
+      phase: this.phase,
+      simTime: new Date(simNow).toISOString(),
+      lagMs: this.phase === 'live' ? Math.max(0, Date.now() - simNow) : 0,
+      requestedRate: this.ctx.rate,
+      achievedRate: span > 0 ? Math.round(((last![1] - first![1]) / span) * 1000 * 100) / 100 : 0,
+      transactions: this.transactionCount(),
+      byFlow: { ...this.ctx.stats.transactions },
+      plannedFailures: { ...this.ctx.stats.plannedFailures },
+      equipmentChanges: this.ctx.stats.equipmentChanges,
+      hopEvents: this.outbox.sentTo(this.telemetryTopic),
+      sourceMessages: this.topics.reduce((n, t) => n + this.outbox.sentTo(t.source), 0),
+      deadLetters: { total: Object.values(byTopic).reduce((a, b) => a + b, 0), byTopic },
+      erpDocuments: this.erp.documentCount,
+      hub: { ...this.hub.stats, deadLettered: { ...this.hub.stats.deadLettered } },
+      operators: { ...this.operators.stats },
+      topics: { telemetry: this.telemetryTopic, plants: this.topics },
+    }
+  }
+
+  /** The whole run as the options describe it: backfill, then live or virtual, showcase at the live start. */
+  async run(onProgress?: (simTime: number) => void): Promise<void> {
+    const { options } = this
+    if (options.backfill > 0) {
+      this.phase = 'backfill'
+      this.log.info({ from: new Date(this.origin).toISOString(), to: new Date(this.liveStart).toISOString(), rate: this.ctx.rate }, 'backfill started')
+      await this.runVirtual(this.liveStart, onProgress)
+      // The wall clock moved on while history was written: catch up before going live.
+      while (!this.stopping && options.clock === 'realtime' && Date.now() - this.hubSched.now > 1_000) await this.runVirtual(Date.now(), onProgress)
+      this.ctx.rate = options.rate
+    }
+    const liveFrom = Math.max(this.hubSched.now, this.engineSched.now, this.liveStart)
+    if (options.showcase) this.engine.showcase(liveFrom)
+    if (options.clock === 'virtual') {
+      this.phase = 'virtual'
+      await this.runVirtual(options.duration === undefined ? Infinity : liveFrom + options.duration, onProgress)
+    } else {
+      this.phase = 'live'
+      this.log.info({ rate: options.rate, scenario: options.scenario, plants: this.plants.map((p) => p.code) }, 'simulator live')
+      await this.runLive(options.duration === undefined ? undefined : Date.now() + options.duration, liveFrom - Date.now())
+    }
+    this.phase = this.stopping ? 'stopped' : 'done'
+  }
+}
+
+/**
+ * Starts the simulator on a transport the caller owns (the in-process bus in `npm start`, Kafka in
+ * the CLI) and returns at once; `done` settles when a run with a duration ends. stop() ends the
+ * run, produces what is pending and stops the hub's consumer; it does not close the transport.
+ */
+export async function startSimulator(deps: SimulatorDeps): Promise<SimulatorHandle> {
+  const simulation = await Simulation.create(deps)
+  const log = (deps.logger ?? rootLogger).child({ component: 'simulator' })
+  const done = simulation.run().catch((error: unknown) => {
+    simulation.phase = 'failed'
+    log.error({ err: error }, 'simulator stopped by an error')
+    throw error
+  })
+  // The caller may never await `done`; a failure is logged above either way.
+  done.catch(() => {})
+  let stopped: Promise<void> | undefined
+  return {
+    simulation,
+    done,
+    stats: () => simulation.stats(),
+    stop: () =>
+      (stopped ??= (async () => {
+        simulation.requestStop()
+        await done.catch(() => {})
+        await simulation.close()
+        if (simulation.phase !== 'failed' && simulation.phase !== 'done') simulation.phase = 'stopped'
+      })()),
+  }
+}

@@ -1,0 +1,41 @@
+import type { TopicSpec } from '../../server/bus/port'
+import type { Convention, PlantModel } from './model'
+
+/**
+ * Topic layout (README.md "Topics"): one hub source topic per plant — each plant's middleware is
+ * its own deployment — and one dead-letter topic per plant, named the way its convention does it:
+ *   spring   <prefix>.hub.<plant>.in-dlt            (Spring's `<source>-dlt`)
+ *   connect  <prefix>.connect.erp-sink-<plant>.dlq  (a Connect sink's errors.deadletterqueue.topic.name)
+ *   hub      <prefix>.hub.<plant>.dlq               (the reference hub's own)
+ */
+
+export interface PlantTopics {
+  plant: string
+  source: string
+  dlq: string
+  convention: Convention
+  /** Kafka Connect only: the sink connector's name. */
+  connector?: string
+}
+
+export function plantTopics(prefix: string, plant: PlantModel): PlantTopics {
+  const source = `${prefix}.hub.${plant.code}.in`
+  switch (plant.convention) {
+    case 'spring':
+      return { plant: plant.code, source, dlq: `${source}-dlt`, convention: 'spring' }
+    case 'connect': {
+      const connector = `erp-sink-${plant.code}`
+      return { plant: plant.code, source, dlq: `${prefix}.connect.${connector}.dlq`, convention: 'connect', connector }
+    }
+    case 'hub':
+      return { plant: plant.code, source, dlq: `${prefix}.hub.${plant.code}.dlq`, convention: 'hub' }
+  }
+}
+
+/**
+ * Spring's DeadLetterPublishingRecoverer writes to the original partition number, so its DLT needs
+ * as many partitions as the source; the other two are keyed and could have any count.
+ */
+export function topicSpecs(telemetry: { name: string; partitions: number }, plants: PlantTopics[], partitions: number): TopicSpec[] {
+  return [telemetry, ...plants.flatMap((p) => [{ name: p.source, partitions }, { name: p.dlq, partitions }])]
+}

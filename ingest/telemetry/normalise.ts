@@ -1,0 +1,88 @@
+import type { Headers } from '../../server/bus/port'
+import type { HopEvent } from '../../server/domain/hop-event'
+import { headerText } from './headers'
+import type { OriginCache } from './origin-cache'
+
+/**
+ * Fills what the event model lets a hop leave out (EVENT-MODEL.md), as a function of the event,
+ * the record headers, the origin cache and the ingest time — nothing else:
+ * - `recorded_at`: the ingest time;
+ * - `origin_time`: the origin of the transaction as seen so far (the one a hop sent, else the
+ *   earliest `occurred_at` of its hops), else this hop's `occurred_at`. It must be the same for
+ *   every hop of a transaction: it is the partition key and part of the txn_summary key;
+ * - `trace_id` / `span_id`: from W3C trace context when the body has none — the CloudEvent's own
+ *   `traceparent` (structured extension or `ce_traceparent` header) before a plain `traceparent`
+ *   header, which an instrumented producer or proxy may have replaced with its own span.
+ * The event is not modified; a completed copy is returned.
+ */
+export function normalise(
+  event: HopEvent,
+  headers: Headers,
+  cache: OriginCache,
+  /** Ingest time; pass one Date per delivery, not one per record (its text is computed once). */
+  now: Date,
+  /** The structured CloudEvent's `traceparent` extension (decode result). */
+  bodyTraceparent?: string,
+): HopEvent {
+  const out: HopEvent = { ...event, origin_time: originOf(event, cache) }
+  if (out.recorded_at === undefined) out.recorded_at = isoOf(now)
+  if (out.trace_id === undefined || out.span_id === undefined) {
+    const ctx =
+      parseTraceparent(bodyTraceparent) ??
+      parseTraceparent(headerText(headers, 'ce_traceparent')) ??
+      parseTraceparent(headerText(headers, 'traceparent'))
+    if (ctx && (out.trace_id === undefined || out.trace_id === ctx.traceId)) {
+      out.trace_id = ctx.traceId
+      out.span_id ??= ctx.spanId
+    }
+  }
+  return out
+}
+
+let lastNow: Date | undefined
+let lastNowIso = ''
+/** toISOString costs about a microsecond; callers reuse one Date for a whole delivery. */
+function isoOf(now: Date): string {
+  if (now !== lastNow) {
+    lastNow = now
+    lastNowIso = now.toISOString()
+  }
+  return lastNowIso
+}
+
+function originOf(event: HopEvent, cache: OriginCache): string {
+  const key = event.correlation_id
+  if (event.origin_time !== undefined) {
+    // The common case (producers send it on every hop): one lookup, no reordering.
+    if (!cache.peek(key)?.explicit) cache.set(key, { iso: event.origin_time, ms: Date.parse(event.origin_time), explicit: true })
+    return event.origin_time
+  }
+  const known = cache.get(key)
+  const ms = Date.parse(event.occurred_at)
+  if (known === undefined || (!known.explicit && ms < known.ms)) {
+    cache.set(key, { iso: event.occurred_at, ms, explicit: false })
+    return event.occurred_at
+  }
+  return known.iso
+}
+
+export interface TraceContext {
+  traceId: string
+  spanId: string
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?$/
+const ZERO_TRACE = '0'.repeat(32)
+const ZERO_SPAN = '0'.repeat(16)
+
+/** W3C Trace Context `traceparent`: `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`. */
+export function parseTraceparent(value: string | undefined): TraceContext | undefined {
+  if (value === undefined) return undefined
+  const m = TRACEPARENT.exec(value.trim())
+  if (!m) return undefined
+  const [, version, traceId, spanId, rest] = m
+  // ff is forbidden; version 00 has exactly four fields; later versions may append more.
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined
+  if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined
+  return { traceId: traceId!, spanId: spanId! }
+}

@@ -1,0 +1,523 @@
+import { logger } from '../logger'
+import type {
+  BatchHandler,
+  BusConsumer,
+  BusProducer,
+  BusRecord,
+  ConsumerOptions,
+  HandlerContext,
+  Headers,
+  OutgoingRecord,
+  PartitionLag,
+  ProducedRecord,
+  TopicSpec,
+  Transport,
+} from './port'
+
+/**
+ * The in-process bus of the all-embedded mode (`npm start` without KAFKA_BROKERS): the simulator,
+ * the ingest worker, the DLQ indexer and the replay executor share it inside one process. It keeps
+ * the consumer contract of port.ts and Kafka's placement, so code written against it behaves the
+ * same on Kafka. Nothing survives a restart: records live in memory only.
+ *
+ * Retention (memory is bounded two ways, per partition):
+ * - records every group has committed are kept up to `retainConsumedRecords` behind the slowest
+ *   group (so a new group reading from the beginning still finds recent history), older ones are
+ *   dropped in chunks. A group without members stops holding records back after `idleGroupMs`
+ *   (like Kafka expiring an empty group's offsets), so a one-off group cannot pin the log;
+ * - whatever the groups' positions, a partition never holds more than `maxPartitionBytes`: beyond
+ *   it the oldest records are dropped, like Kafka's retention.bytes. That is data loss for a group
+ *   that is that far behind, so it is logged as a warning (never silent), and such a group goes on
+ *   from the oldest record still held.
+ */
+
+export interface RetryBackoff {
+  /** Delay before the first redelivery of a rejected batch; it doubles per failure up to maxMs. */
+  initialMs: number
+  maxMs: number
+}
+
+export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 250, maxMs: 30_000 }
+
+export interface LocalTransportOptions {
+  /** Most records in one batch (one partition). Default 5,000. */
+  maxBatchRecords?: number
+  /** Most bytes (keys, values, headers) in one batch; a batch has at least one record. Default 1 MiB, as Kafka's fetch. */
+  maxBatchBytes?: number
+  /** Records kept per partition behind the slowest group's committed offset. Default 10,000. */
+  retainConsumedRecords?: number
+  /** How long a group without members still holds records back. Default 10 min. */
+  idleGroupMs?: number
+  /** Hard cap per partition, see above. Default 64 MiB. */
+  maxPartitionBytes?: number
+  retryBackoff?: RetryBackoff
+}
+
+const log = logger.child({ component: 'bus', transport: 'local' })
+
+// --- shared with kafka.ts: placement, headers, subscriptions, back-off ----------------------------
+
+/** Kafka's murmur2 (Java client `Utils.murmur2`), in 32-bit integer arithmetic: no Long objects on the hot path. */
+export function murmur2(data: Uint8Array): number {
+  const m = 0x5bd1e995
+  const length = data.length
+  let h = 0x9747b28c ^ length
+  const tail = length & ~3
+  for (let i = 0; i < tail; i += 4) {
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)
+    k = Math.imul(k, m)
+    k ^= k >>> 24
+    k = Math.imul(k, m)
+    h = Math.imul(h, m) ^ k
+  }
+  switch (length & 3) {
+    case 3:
+      h ^= data[tail + 2]! << 16
+    // falls through
+    case 2:
+      h ^= data[tail + 1]! << 8
+    // falls through
+    case 1:
+      h ^= data[tail]!
+      h = Math.imul(h, m)
+  }
+  h ^= h >>> 13
+  h = Math.imul(h, m)
+  h ^= h >>> 15
+  return h | 0
+}
+
+/** Where Kafka's default partitioner (Java and kafkajs alike) puts a keyed record. */
+export function partitionForKey(key: Uint8Array, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions
+}
+
+type HeaderInput = Buffer | string | null | undefined
+/**
+ * Normalises headers to the port's shape, whether they come from a producer's record or from
+ * kafkajs (which decodes one occurrence as a value and repeats as an array): a single value for
+ * one occurrence, an array for several, in order. A null value (possible on the wire) becomes an
+ * empty buffer so that the key stays visible.
+ */
+export function toHeaders(input: Record<string, HeaderInput | HeaderInput[]> | undefined, copy = false): Headers {
+  const out: Headers = {}
+  if (!input) return out
+  for (const name in input) {
+    const raw = input[name]
+    if (raw === undefined) continue
+    let value: Buffer | Buffer[]
+    if (Array.isArray(raw)) {
+      if (raw.length === 0) continue
+      value = raw.length === 1 ? headerValue(raw[0], copy) : raw.map((v) => headerValue(v, copy))
+    } else value = headerValue(raw, copy)
+    // '__proto__' is a legal header name; plain assignment would set the prototype instead.
+    if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true })
+    else out[name] = value
+  }
+  return out
+}
+
+function headerValue(v: HeaderInput, copy: boolean): Buffer {
+  if (v == null) return Buffer.alloc(0)
+  if (typeof v === 'string') return Buffer.from(v)
+  return copy ? Buffer.from(v) : v
+}
+
+/** Names a subscription matches. Pattern subscriptions skip Kafka's internal topics (`__*`), as Java's consumer does. */
+export function topicMatcher(topics: string[] | RegExp): (topic: string) => boolean {
+  if (Array.isArray(topics)) {
+    const names = new Set(topics)
+    return (topic) => names.has(topic)
+  }
+  // Without g/y a RegExp keeps no lastIndex, so test() gives the same answer every time.
+  const pattern = new RegExp(topics.source, topics.flags.replace(/[gy]/g, ''))
+  return (topic) => !topic.startsWith('__') && pattern.test(topic)
+}
+
+export function backoffDelay(failures: number, backoff: RetryBackoff): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects: callers check their state). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
+}
+
+// --- the log --------------------------------------------------------------------------------------
+
+interface Partition {
+  readonly topic: string
+  readonly index: number
+  /** Offset of records[0]: records below it were dropped by retention. */
+  base: number
+  readonly records: BusRecord[]
+  readonly sizes: number[]
+  bytes: number
+}
+
+interface Topic {
+  readonly name: string
+  readonly partitions: Partition[]
+  /** Consumers whose subscription matches this topic: woken on every produce. */
+  readonly listeners: Set<LocalConsumer>
+  roundRobin: number
+}
+
+const end = (p: Partition) => p.base + p.records.length
+
+function sizeOf(record: BusRecord): number {
+  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  for (const name in record.headers) {
+    const v = record.headers[name]!
+    size += name.length + (Array.isArray(v) ? v.reduce((s, b) => s + b.length, 0) : v.length)
+  }
+  return size
+}
+
+/** Producers' buffers are copied: like a Kafka send, later changes by the caller must not reach the log. */
+function ownBuffer(v: Buffer | string | null | undefined): Buffer | null {
+  if (v == null) return null
+  return typeof v === 'string' ? Buffer.from(v) : Buffer.from(v)
+}
+
+class Group {
+  readonly committed = new Map<Partition, number>()
+  readonly members: LocalConsumer[] = []
+  /** Partitions with a batch in flight: never handed to a second member at the same time. */
+  readonly busy = new Set<Partition>()
+  /** When the last member left. */
+  idleSince = Date.now()
+
+  constructor(readonly id: string) {}
+
+  /** Partitions are spread over the members that subscribe to their topic, in joining order. */
+  owns(member: LocalConsumer, p: Partition): boolean {
+    if (this.members.length === 1) return true
+    const candidates = this.members.filter((m) => m.matches(p.topic))
+    return candidates[p.index % candidates.length] === member
+  }
+
+  wakeAll(): void {
+    for (const m of this.members) m.wake()
+  }
+}
+
+export class LocalTransport implements Transport {
+  readonly kind = 'local' as const
+  private readonly topics = new Map<string, Topic>()
+  private readonly groups = new Map<string, Group>()
+  private readonly consumers = new Set<LocalConsumer>()
+  private closed = false
+  readonly maxBatchRecords: number
+  readonly maxBatchBytes: number
+  readonly retryBackoff: RetryBackoff
+  private readonly retainConsumed: number
+  private readonly idleGroupMs: number
+  private readonly maxPartitionBytes: number
+  private readonly bus: BusProducer = { send: async (topic, records) => this.append(topic, records) }
+
+  constructor(options: LocalTransportOptions = {}) {
+    this.maxBatchRecords = options.maxBatchRecords ?? 5_000
+    this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024
+    this.retainConsumed = options.retainConsumedRecords ?? 10_000
+    this.idleGroupMs = options.idleGroupMs ?? 10 * 60_000
+    this.maxPartitionBytes = options.maxPartitionBytes ?? 64 * 1024 * 1024
+    this.retryBackoff = options.retryBackoff ?? DEFAULT_BACKOFF
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    this.assertOpen()
+    for (const { name, partitions } of specs) {
+      if (this.topics.has(name)) continue
+      if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`Topic ${name}: partitions must be a whole number ≥ 1, got ${partitions}`)
+      const topic: Topic = { name, partitions: [], listeners: new Set(), roundRobin: 0 }
+      for (let index = 0; index < partitions; index++) topic.partitions.push({ topic: name, index, base: 0, records: [], sizes: [], bytes: 0 })
+      this.topics.set(name, topic)
+      for (const c of this.consumers) c.topicCreated(topic)
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    return [...this.topics.keys()]
+  }
+
+  consumer(options: ConsumerOptions): BusConsumer {
+    this.assertOpen()
+    let group = this.groups.get(options.groupId)
+    if (!group) this.groups.set(options.groupId, (group = new Group(options.groupId)))
+    return new LocalConsumer(this, group, options)
+  }
+
+  async producer(): Promise<BusProducer> {
+    this.assertOpen()
+    return this.bus
+  }
+
+  /** Stops every consumer still running; the log itself goes with the transport. */
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.all([...this.consumers].map((c) => c.stop()))
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The local bus is closed')
+  }
+
+  /** The hot path: one object per record, no per-record promises or closures. */
+  private append(topicName: string, records: OutgoingRecord[]): ProducedRecord[] {
+    this.assertOpen()
+    const topic = this.topics.get(topicName)
+    if (!topic) throw new Error(`Topic ${topicName} does not exist: create it with ensureTopics() (topics are never created implicitly)`)
+    const count = topic.partitions.length
+    // Validate first so that a bad record fails the whole send, not half of it.
+    for (const r of records) {
+      if (r.partition !== undefined && !(Number.isInteger(r.partition) && r.partition >= 0 && r.partition < count))
+        throw new RangeError(`Topic ${topicName} has partitions 0..${count - 1}, not ${r.partition}`)
+    }
+    const now = Date.now()
+    const produced: ProducedRecord[] = new Array(records.length)
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!
+      const key = ownBuffer(r.key)
+      const index = r.partition ?? (key === null ? topic.roundRobin++ % count : partitionForKey(key, count))
+      const p = topic.partitions[index]!
+      const offset = String(end(p))
+      const record: BusRecord = { topic: topicName, partition: index, offset, key, value: ownBuffer(r.value), headers: toHeaders(r.headers, true), timestamp: r.timestamp ?? now }
+      const size = sizeOf(record)
+      p.records.push(record)
+      p.sizes.push(size)
+      p.bytes += size
+      produced[i] = { topic: topicName, partition: index, offset }
+    }
+    for (const p of topic.partitions) if (p.bytes > this.maxPartitionBytes) this.enforceCap(p)
+    for (const c of topic.listeners) c.wake()
+    return produced
+  }
+
+  /** Drops the oldest records down to 90% of the cap (the margin keeps this from running on every send). */
+  private enforceCap(p: Partition): void {
+    const target = this.maxPartitionBytes * 0.9
+    let n = 0
+    let bytes = p.bytes
+    while (bytes > target && n < p.records.length - 1) bytes -= p.sizes[n++]!
+    const newBase = p.base + n
+    const behind = [...this.groups.values()].filter((g) => (g.committed.get(p) ?? newBase) < newBase).map((g) => g.id)
+    this.drop(p, n)
+    log.warn({ topic: p.topic, partition: p.index, dropped: n, groupsBehind: behind, maxPartitionBytes: this.maxPartitionBytes }, 'local bus partition over its size cap: oldest records dropped')
+  }
+
+  private drop(p: Partition, n: number): void {
+    if (n <= 0) return
+    p.records.splice(0, n)
+    for (const size of p.sizes.splice(0, n)) p.bytes -= size
+    p.base += n
+  }
+
+  commit(group: Group, p: Partition, next: number): void {
+    if (next > (group.committed.get(p) ?? -1)) group.committed.set(p, next)
+    this.trimConsumed(p)
+  }
+
+  /** Drops, in chunks, what every interested group has committed beyond the kept history. */
+  private trimConsumed(p: Partition): void {
+    let floor = Infinity
+    const now = Date.now()
+    for (const g of this.groups.values()) {
+      if (!g.members.length && now - g.idleSince > this.idleGroupMs) continue
+      const committed = g.committed.get(p)
+      if (committed !== undefined) floor = Math.min(floor, committed)
+      // An active member that has not committed here yet still needs everything from its start.
+      else for (const m of g.members) if (m.matches(p.topic)) floor = Math.min(floor, m.startOf(p))
+    }
+    if (floor === Infinity) return
+    const excess = floor - this.retainConsumed - p.base
+    if (excess >= Math.max(1024, this.retainConsumed >> 3)) this.drop(p, excess)
+  }
+
+  topic(name: string): Topic | undefined {
+    return this.topics.get(name)
+  }
+
+  allTopics(): IterableIterator<Topic> {
+    return this.topics.values()
+  }
+
+  attach(c: LocalConsumer, group: Group): void {
+    this.consumers.add(c)
+    group.members.push(c)
+    for (const t of this.topics.values()) c.topicCreated(t)
+    group.wakeAll()
+  }
+
+  detach(c: LocalConsumer, group: Group): void {
+    this.consumers.delete(c)
+    const i = group.members.indexOf(c)
+    if (i >= 0) group.members.splice(i, 1)
+    if (!group.members.length) group.idleSince = Date.now()
+    for (const t of this.topics.values()) t.listeners.delete(c)
+    group.wakeAll()
+  }
+}
+
+type State = 'idle' | 'running' | 'stopping' | 'stopped'
+
+class LocalConsumer implements BusConsumer {
+  readonly matches: (topic: string) => boolean
+  private readonly fromBeginning: boolean
+  private readonly partitions: Partition[] = []
+  private readonly starts = new Map<Partition, number>()
+  /** Topics that existed at run(): only these honour fromBeginning=false; later ones are read from their start. */
+  private readonly existing = new Set<string>()
+  private readonly abort = new AbortController()
+  private readonly ctx: HandlerContext
+  private state: State = 'idle'
+  private paused = false
+  private waiting: (() => void) | null = null
+  private loop: Promise<void> = Promise.resolve()
+  private stopped: Promise<void> | null = null
+  private cursor = 0
+  private failures = 0
+
+  constructor(
+    private readonly bus: LocalTransport,
+    private readonly group: Group,
+    options: ConsumerOptions,
+  ) {
+    this.matches = topicMatcher(options.topics)
+    this.fromBeginning = options.fromBeginning ?? true
+    this.ctx = { signal: this.abort.signal, heartbeat: async () => {} }
+  }
+
+  async run(handler: BatchHandler): Promise<void> {
+    if (this.state !== 'idle') throw new Error('run() may be called once per consumer')
+    this.state = 'running'
+    for (const t of this.bus.allTopics()) this.existing.add(t.name)
+    this.bus.attach(this, this.group)
+    this.loop = this.consume(handler)
+  }
+
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    this.paused = false
+    this.wake()
+  }
+
+  isPaused(): boolean {
+    return this.paused
+  }
+
+  async lag(): Promise<PartitionLag[]> {
+    const lags: PartitionLag[] = []
+    for (const t of this.bus.allTopics()) {
+      if (!this.matches(t.name)) continue
+      for (const p of t.partitions) {
+        const committed = Math.max(this.group.committed.get(p) ?? this.startOf(p), p.base)
+        lags.push({ topic: p.topic, partition: p.index, committed: String(committed), end: String(end(p)), lag: end(p) - committed })
+      }
+    }
+    return lags
+  }
+
+  stop(): Promise<void> {
+    if (this.state === 'idle') this.state = 'stopped'
+    if (this.state === 'stopped') return Promise.resolve()
+    this.stopped ??= (async () => {
+      this.state = 'stopping'
+      this.abort.abort()
+      this.wake()
+      await this.loop
+      this.bus.detach(this, this.group)
+      this.state = 'stopped'
+    })()
+    return this.stopped
+  }
+
+  wake(): void {
+    const resume = this.waiting
+    this.waiting = null
+    resume?.()
+  }
+
+  topicCreated(topic: Topic): void {
+    if (this.state !== 'running' || !this.matches(topic.name) || topic.listeners.has(this)) return
+    topic.listeners.add(this)
+    this.partitions.push(...topic.partitions)
+    this.wake()
+  }
+
+  /** Where this member starts on a partition its group has not committed. */
+  startOf(p: Partition): number {
+    let start = this.starts.get(p)
+    if (start === undefined) {
+      start = this.fromBeginning || !this.existing.has(p.topic) ? p.base : end(p)
+      if (this.state === 'running') this.starts.set(p, start)
+    }
+    return start
+  }
+
+  private async consume(handler: BatchHandler): Promise<void> {
+    while (this.state === 'running') {
+      const next = this.paused ? undefined : this.next()
+      if (next) await this.deliver(next, handler)
+      else await new Promise<void>((resolve) => (this.waiting = resolve))
+    }
+  }
+
+  /** The next partition with records for this member, round robin so that no partition starves. */
+  private next(): Partition | undefined {
+    const n = this.partitions.length
+    for (let i = 0; i < n; i++) {
+      const p = this.partitions[(this.cursor + i) % n]!
+      if (this.group.busy.has(p) || !this.group.owns(this, p)) continue
+      if (this.position(p) < end(p)) {
+        this.cursor = (this.cursor + i + 1) % n
+        return p
+      }
+    }
+    return undefined
+  }
+
+  private position(p: Partition): number {
+    const at = this.group.committed.get(p) ?? this.startOf(p)
+    return Math.max(at, p.base)
+  }
+
+  private async deliver(p: Partition, handler: BatchHandler): Promise<void> {
+    const from = this.position(p)
+    const lost = (this.group.committed.get(p) ?? from) < from
+    if (lost) log.warn({ group: this.group.id, topic: p.topic, partition: p.index, committed: this.group.committed.get(p), resumedAt: from }, 'records this group had not consumed were dropped by the size cap')
+    const first = from - p.base
+    const last = Math.min(p.records.length, first + this.bus.maxBatchRecords)
+    let stop = first + 1
+    for (let bytes = p.sizes[first]!; stop < last && bytes + p.sizes[stop]! <= this.bus.maxBatchBytes; stop++) bytes += p.sizes[stop]!
+    const batch = { topic: p.topic, partition: p.index, records: p.records.slice(first, stop), highWatermark: String(end(p)) }
+    this.group.busy.add(p)
+    try {
+      await handler(batch, this.ctx)
+      this.failures = 0
+      // It resolved, even if the consumer is stopping meanwhile: then the work is done and is kept.
+      this.bus.commit(this.group, p, from + batch.records.length)
+    } catch (error) {
+      if (this.state === 'running') {
+        const delay = backoffDelay(++this.failures, this.bus.retryBackoff)
+        log.warn({ err: error, group: this.group.id, topic: p.topic, partition: p.index, offset: String(from), records: batch.records.length, failures: this.failures, retryInMs: delay }, 'batch handler failed; the batch will be delivered again')
+        await sleep(delay, this.abort.signal)
+      }
+    } finally {
+      this.group.busy.delete(p)
+      if (this.group.members.length > 1) this.group.wakeAll()
+    }
+  }
+}
