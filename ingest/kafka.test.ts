@@ -45,7 +45,12 @@ async function produce(topic: string, messages: Message[]) {
   for (let i = 0; i < messages.length; i += 5000) await producer.send({ topic, messages: messages.slice(i, i + 5000), acks: -1 })
 }
 
-/** Transactions of eight hops; every 20th event is re-sent later with the same event_id (5 %). */
+/**
+ * Transactions of eight hops, one every 20 s; every 20th event is re-sent later with the same
+ * event_id (5 %). The spacing keeps each rollup state at a realistic few hundred events: rollups
+ * count with `uniq` (CLICKHOUSE.md), whose 32-bit hashes make two distinct events collide with
+ * probability about n²/2³³ per state, which thousands of events crammed into one hour would hit.
+ */
 function trafficWithDuplicates(n: number, prefix: string, plants: string[]): { messages: Message[]; unique: HopEventInput[] } {
   const unique: HopEventInput[] = []
   for (let i = 0; i < n; i++) {
@@ -58,8 +63,8 @@ function trafficWithDuplicates(n: number, prefix: string, plants: string[]): { m
       line: `L${txn % 4}`,
       event_type: i % 8 === 6 ? 'erp.posting_succeeded' : 'integration.transformed',
       hop: i % 8 === 6 ? 'erp' : 'hub',
-      origin_time: new Date(Date.UTC(2026, 10, 20, 8) + txn * 1000).toISOString(),
-      occurred_at: new Date(Date.UTC(2026, 10, 20, 8) + txn * 1000 + (i % 8) * 700).toISOString(),
+      origin_time: new Date(Date.UTC(2026, 10, 20, 8) + txn * 20_000).toISOString(),
+      occurred_at: new Date(Date.UTC(2026, 10, 20, 8) + txn * 20_000 + (i % 8) * 700).toISOString(),
       payload: { i },
     })
   }
