@@ -39,7 +39,9 @@ Options:
   --max-eps <n>           records per second while faster than real time (default 20000), so the
                           ingest worker keeps up
   --start <time>          simulated start, RFC 3339 (default now; ignored with --backfill)
-  --clock <mode>          realtime (default) or virtual: run --duration as fast as --max-eps allows
+  --clock <mode>          realtime (default) or virtual: run --duration as fast as --max-eps allows;
+                          without --start a virtual run covers the --duration that ends now (Kafka
+                          rejects timestamps more than an hour ahead)
   --no-showcase           skip the start-up burst that shows every flow (A-I) and error category
                           within ~12 s
   --no-operators          no simulated operators replaying dead letters after fixes
@@ -158,7 +160,7 @@ function progressLine(s: SimulatorStats, wallStart: number, lastEvents: { n: num
     .join(', ')
   return (
     `[${s.phase} ${Math.round((now - wallStart) / 1000)}s] sim ${s.simTime} | tx ${s.transactions} (${s.achievedRate}/s) | ` +
-    `hop events ${s.hopEvents} (${eps}/s) | ERP docs ${s.erpDocuments} | retrying/waiting ${s.hub.waiting} | dead letters ${s.deadLetters.total}${dl ? ` (${dl})` : ''}\n`
+    `hop events ${s.hopEvents} (${eps}/s) | ERP docs ${s.erpDocuments} | waiting on stock ${s.hub.waiting} | dead letters ${s.deadLetters.total}${dl ? ` (${dl})` : ''}\n`
   )
 }
 
@@ -175,7 +177,10 @@ async function main(): Promise<void> {
     fail('KAFKA_BROKERS is required: the simulator CLI writes to Kafka (inside `npm start` the simulator runs on the in-process bus)')
 
   const transport = createTransport(config)
-  const handle = await startSimulator({ transport, config, options, logger })
+  const handle = await startSimulator({ transport, config, options, logger }).catch(async (error: unknown) => {
+    await transport.close().catch(() => {})
+    fail((error as Error).message)
+  })
   const wallStart = Date.now()
   const last = { n: 0, at: wallStart }
   const ticker = statsEvery > 0 ? setInterval(() => process.stderr.write(progressLine(handle.stats(), wallStart, last)), statsEvery * 1000) : undefined

@@ -9,19 +9,51 @@ import type { BusProducer, OutgoingRecord, ProducedRecord } from '../../server/b
 
 type OnProduced = (produced: ProducedRecord) => void
 
+const sizeOf = (v: Buffer | string | null | undefined) => (v == null ? 0 : typeof v === 'string' ? v.length * 1.1 : v.length)
+
 interface Pending {
   records: OutgoingRecord[]
   callbacks: (OnProduced | undefined)[]
 }
 
-const CHUNK = 2_000
+/**
+ * One send carries at most this many records and about this many bytes per partition of the
+ * topic: a Kafka batch per partition must stay below max.message.bytes (1 MiB by default), and
+ * keyed records do not spread evenly, hence the margin.
+ */
+const CHUNK_RECORDS = 5_000
+const CHUNK_BYTES_PER_PARTITION = 400_000
 
 export class Outbox {
   private pending = new Map<string, Pending>()
   private readonly sentByTopic = new Map<string, number>()
   sent = 0
 
-  constructor(private readonly producer: BusProducer) {}
+  constructor(
+    private readonly producer: BusProducer,
+    /** Partitions per topic (bounds the bytes of one send); unknown topics count as one. */
+    private readonly partitions: ReadonlyMap<string, number> = new Map(),
+  ) {}
+
+  /** Splits a topic's records into sends Kafka accepts. */
+  private chunks(topic: string, records: OutgoingRecord[]): [start: number, end: number][] {
+    const budget = CHUNK_BYTES_PER_PARTITION * (this.partitions.get(topic) ?? 1)
+    const out: [number, number][] = []
+    let start = 0
+    let bytes = 0
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!
+      const size = sizeOf(r.value) + sizeOf(r.key) + 64 * Object.keys(r.headers ?? {}).length
+      if (i > start && (i - start >= CHUNK_RECORDS || bytes + size > budget)) {
+        out.push([start, i])
+        start = i
+        bytes = 0
+      }
+      bytes += size
+    }
+    if (start < records.length) out.push([start, records.length])
+    return out
+  }
 
   add(topic: string, record: OutgoingRecord, onProduced?: OnProduced): void {
     // Simulated time has sub-millisecond precision; a Kafka timestamp is a whole number of ms.
@@ -50,8 +82,8 @@ export class Outbox {
     // allSettled: every topic's send must have finished (or failed) before unsent records are put back.
     const results = await Promise.allSettled(
       [...batches].map(async ([topic, p]) => {
-        for (let i = 0; i < p.records.length; i += CHUNK) {
-          const records = p.records.slice(i, i + CHUNK)
+        for (const [i, end] of this.chunks(topic, p.records)) {
+          const records = p.records.slice(i, end)
           let produced: ProducedRecord[]
           try {
             produced = await this.producer.send(topic, records)

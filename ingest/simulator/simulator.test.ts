@@ -36,6 +36,9 @@ describe('a seeded run', () => {
     expect(wire.length).toBeGreaterThan(1_000)
     const invalid = [...run.events, ...decoded].map((e) => hopEventSchema.safeParse(e)).filter((r) => !r.success)
     expect(invalid.map((r) => r.error?.issues)).toEqual([])
+    // Every hop carries what correlates it: origin time, idempotency key, trace context.
+    const incomplete = decoded.filter((e) => !e.origin_time || !e.idempotency_key || !e.trace_id || !e.span_id || !e.source)
+    expect(incomplete.map((e) => e.event_type)).toEqual([])
   })
 
   it('A happy path: machine count → MES confirmation → hub → ERP document → warehouse putaway', () => {

@@ -71,6 +71,8 @@ export interface SimulatorHandle {
 }
 
 const MIN = 60_000
+/** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
+const KAFKA_FUTURE_LIMIT_MS = 55 * MIN
 
 export class Simulation {
   readonly options: SimulatorOptions
@@ -151,7 +153,6 @@ export class Simulation {
       world: this.world,
       emit: (event, plant, system) => this.emit(event, plant, system),
       startTime: origin,
-      logger: this.log,
       onDeadLetter: options.operators ? (n) => this.operators.onDeadLetter(n) : undefined,
     })
   }
@@ -159,14 +160,23 @@ export class Simulation {
   /** Creates the topics, connects the producer and starts the hub's consumer. */
   static async create(deps: SimulatorDeps): Promise<Simulation> {
     const options = parseSimulatorOptions(deps.options)
-    const now = options.start ?? Date.now()
-    const liveStart = options.clock === 'virtual' ? now : options.backfill > 0 ? Date.now() : now
+    const wallNow = Date.now()
+    // A virtual run without a start writes the period that ends now: history, like a backfill.
+    const now = options.start ?? (options.clock === 'virtual' && options.duration !== undefined ? wallNow - options.duration : wallNow)
+    if (deps.transport.kind === 'kafka' && options.clock === 'virtual' && now + (options.duration ?? Infinity) > wallNow + KAFKA_FUTURE_LIMIT_MS)
+      throw new Error(
+        'A virtual run on Kafka must end less than an hour from now: brokers reject record timestamps further in the future ' +
+          '(log.message.timestamp.after.max.ms, 1 h by default). Give a --duration and a --start in the past, or leave --start out.',
+      )
+    const liveStart = options.clock === 'virtual' ? now : options.backfill > 0 ? wallNow : now
     const origin = liveStart - options.backfill
-    const outbox = new Outbox(await deps.transport.producer())
+    const partitions = new Map<string, number>()
+    const outbox = new Outbox(await deps.transport.producer(), partitions)
     const sim = new Simulation(deps, options, outbox, origin, liveStart)
-    await deps.transport.ensureTopics(
-      topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions),
-    )
+    const specs = topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions)
+    // Topics that already exist keep their partition count; the specs are a lower bound good enough for chunking.
+    for (const t of specs) partitions.set(t.name, t.partitions)
+    await deps.transport.ensureTopics(specs)
     await sim.hub.start()
     sim.engine.start(origin)
     return sim
@@ -212,18 +222,16 @@ export class Simulation {
   }
 
   /** Faster than real time from the current simulated time to `to`, paced at maxEventsPerSecond. */
-  async runVirtual(to: number, onProgress?: (simTime: number) => void): Promise<void> {
+  async runVirtual(to: number): Promise<void> {
     const stepMs = this.options.stepMs ?? (this.deps.transport.kind === 'kafka' ? 300_000 : 10_000)
     const wall0 = Date.now()
     const sent0 = this.outbox.sent
     let t = Math.max(this.engineSched.now, this.hubSched.now)
-    let steps = 0
     while (t < to && !this.stopping) {
       t = Math.min(to, t + stepMs)
       await this.step(t, true)
       const ahead = ((this.outbox.sent - sent0) / this.options.maxEventsPerSecond) * 1000 - (Date.now() - wall0)
       if (ahead > 5) await this.pause(ahead)
-      if (++steps % 60 === 0) onProgress?.(t)
     }
   }
 
@@ -243,7 +251,8 @@ export class Simulation {
         await this.outbox.flush()
         return
       } catch (error) {
-        if (this.stopping && failures > 2) throw error
+        // A broker that rejects the records themselves (e.g. timestamps out of range) will not change its mind.
+        if ((error as { retriable?: boolean }).retriable === false || (this.stopping && failures > 2)) throw error
         this.log.warn({ err: error, pending: this.outbox.size, failures: failures + 1 }, 'producing simulator records failed; retrying')
         await this.pause(Math.min(10_000, 500 * 2 ** failures))
       }
@@ -314,21 +323,21 @@ export class Simulation {
   }
 
   /** The whole run as the options describe it: backfill, then live or virtual, showcase at the live start. */
-  async run(onProgress?: (simTime: number) => void): Promise<void> {
+  async run(): Promise<void> {
     const { options } = this
     if (options.backfill > 0) {
       this.phase = 'backfill'
       this.log.info({ from: new Date(this.origin).toISOString(), to: new Date(this.liveStart).toISOString(), rate: this.ctx.rate }, 'backfill started')
-      await this.runVirtual(this.liveStart, onProgress)
+      await this.runVirtual(this.liveStart)
       // The wall clock moved on while history was written: catch up before going live.
-      while (!this.stopping && options.clock === 'realtime' && Date.now() - this.hubSched.now > 1_000) await this.runVirtual(Date.now(), onProgress)
+      while (!this.stopping && options.clock === 'realtime' && Date.now() - this.hubSched.now > 1_000) await this.runVirtual(Date.now())
       this.ctx.rate = options.rate
     }
     const liveFrom = Math.max(this.hubSched.now, this.engineSched.now, this.liveStart)
     if (options.showcase) this.engine.showcase(liveFrom)
     if (options.clock === 'virtual') {
       this.phase = 'virtual'
-      await this.runVirtual(options.duration === undefined ? Infinity : liveFrom + options.duration, onProgress)
+      await this.runVirtual(options.duration === undefined ? Infinity : liveFrom + options.duration)
     } else {
       this.phase = 'live'
       this.log.info({ rate: options.rate, scenario: options.scenario, plants: this.plants.map((p) => p.code) }, 'simulator live')

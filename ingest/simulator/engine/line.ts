@@ -1,5 +1,5 @@
 import { Trail } from '../hop'
-import { traceId, uuidv7 } from '../ids'
+import { iso, traceId, uuidv7 } from '../ids'
 import { localTime, shiftAt } from '../local-time'
 import type { LineModel, PlantModel } from '../model'
 import { hashUnit, Rng } from '../prng'
@@ -201,6 +201,8 @@ export class LineSim {
         flow: 'equipment_state',
         correlationId: `eq-${plant.code}-${uuidv7(t, this.rng)}`,
         originTime: t,
+        // The PLC's own key for a state change: re-sent, it is the same change.
+        idempotencyKey: `plc-${plant.code}-${this.model.id.toLowerCase()}:state:${iso(t)}`,
         traceId: traceId(this.rng),
         line: this.model,
         business: { work_order: this.order.number, material: this.order.material },

@@ -1,12 +1,15 @@
 import type { HubMessage } from '../hub/messages'
 import { Trail, type TxnContext } from '../hop'
 import { iso, sscc, traceId, traceparent, uuidv7 } from '../ids'
-import { lastDayOf, localTime, periodMinus, periodOf, shiftAt } from '../local-time'
+import { localTime, shiftAt } from '../local-time'
 import type { PlantModel } from '../model'
 import { hashBytes, Rng } from '../prng'
 import { FAILURE_MIX, type FailureCause } from '../scenario'
-import { dependencyKey, type Fix, type TransientFault, type TransientKind } from '../world'
+
+export type { Forced } from './faults'
+import { dependencyKey } from '../world'
 import { scheduleHop, type EngineContext } from './context'
+import { FaultPlanner, type Component, type Forced } from './faults'
 import { LineSim, type LineHost, type Order } from './line'
 
 /**
@@ -42,30 +45,7 @@ const SUPPORTS: Record<TxnKind, readonly FailureCause[]> = {
   quality_hold: [],
 }
 
-const PLANNERS = ['KRAUSE_M', 'DUBOIS_A', 'MILLER_J', 'GARCIA_L', 'SHARMA_R', 'WEBER_K', 'NGUYEN_T']
 const MIN = 60_000
-
-/** A showcase (or test) transaction forces its outcome instead of drawing it. */
-export interface Forced {
-  cause?: FailureCause | 'partial'
-  technical?: TransientKind
-  failAttempts?: number
-  committed?: boolean
-  /** Deficit: does the resolving transfer come? */
-  resolve?: boolean
-  /** Quality hold: is the held lot consumed before its release? */
-  leak?: boolean
-  /** When the planted fault gets fixed (master data, authorization, account determination, period reopening, COGI stock), or a hold is released. */
-  fixAfterMs?: number
-}
-
-interface Component {
-  material: string
-  batch: string
-  quantity: number
-  uom: string
-  storage_location: string
-}
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000
 
@@ -76,9 +56,7 @@ export class PlantSim implements LineHost {
   private readonly seq = { order: 0, lot: 0, conf: 0, gm: 0, to: 0, delivery: 0, inspection: 0 }
   private readonly recentLots = new Map<string, string[]>()
   private readonly heldUntil = new Map<string, number>()
-  private missing?: { material: string; fix: Fix }
-  private unauthorized?: { user: string; fix: Fix }
-  private valuation = new Map<'ROH' | 'FERT', { material: string; fix: Fix }>()
+  private readonly faults: FaultPlanner
 
   constructor(
     readonly ctx: EngineContext,
@@ -87,6 +65,7 @@ export class PlantSim implements LineHost {
     this.rng = Rng.of(ctx.seed, 'plant', plant.code)
     this.numberBase = (ctx.runId * 7919) % 9_000_000
     this.lines = plant.lines.map((model) => new LineSim(this, model))
+    this.faults = new FaultPlanner(ctx, plant, this.rng, (at, fix) => this.ctx.sched.at(at, (tt) => this.transfer(tt, undefined, fix)))
   }
 
   start(t: number): void {
@@ -205,11 +184,6 @@ export class PlantSim implements LineHost {
     return `00${String(hashBytes(this.ctx.seed, 'batch', this.plant.code, material, bucket).readUInt32LE(0) % 100_000_000).padStart(8, '0')}`
   }
 
-  /** A batch no other transaction uses: a deficit on it fails only the transaction meant to fail. */
-  private freshBatch(): string {
-    return `01${this.rng.digits(8)}`
-  }
-
   private isHeld(lot: string, t: number): boolean {
     const until = this.heldUntil.get(lot)
     return until !== undefined && t < until
@@ -229,91 +203,6 @@ export class PlantSim implements LineHost {
 
   private quantityOf(material: string): number {
     return this.uomOf(material) === 'PC' ? this.rng.int(5, 60) : round3(this.rng.uniform(2, 80))
-  }
-
-  // --- planted faults ------------------------------------------------------------------------------
-
-  private fixWindow(t: number, forced: Forced | undefined, min: number, max: number): Fix {
-    return { from: t, fixedAt: t + (forced?.fixAfterMs ?? this.rng.uniform(min, max) * MIN) }
-  }
-
-  /** A component from an engineering change, not yet extended to this plant; reused while unfixed, so failures come in groups. */
-  private missingMaterial(t: number, forced?: Forced): string {
-    const cur = this.missing
-    if (!forced && cur && cur.fix.fixedAt > t + 5 * MIN && this.rng.chance(0.7)) return cur.material
-    const material = `RM9${this.rng.digits(4)}`
-    const fix = this.fixWindow(t, forced, 20, 60)
-    this.ctx.world.addMissingMaterial(this.plant.code, material, fix)
-    this.missing = { material, fix }
-    return material
-  }
-
-  /** A new scanner user whose role assignment is still pending. */
-  private unauthorizedUser(t: number, forced?: Forced): string {
-    const cur = this.unauthorized
-    if (!forced && cur && cur.fix.fixedAt > t + 5 * MIN && this.rng.chance(0.7)) return cur.user
-    const user = `SCAN${this.plant.code}_${this.rng.int(10, 99)}`.slice(0, 12)
-    const fix = this.fixWindow(t, forced, 20, 60)
-    this.ctx.world.addUnauthorizedUser(this.plant.code, user, fix)
-    this.unauthorized = { user, fix }
-    return user
-  }
-
-  /** A new material whose valuation class has no G/L account yet (M8/147). */
-  private valuationGapMaterial(kind: 'ROH' | 'FERT', t: number, forced?: Forced): string {
-    const cur = this.valuation.get(kind)
-    if (!forced && cur && cur.fix.fixedAt > t + 5 * MIN && this.rng.chance(0.7)) return cur.material
-    const material = `${kind === 'ROH' ? 'RM' : 'FG'}8${this.rng.digits(4)}`
-    const fix = this.fixWindow(t, forced, 30, 90)
-    this.ctx.world.addValuationGap(material, kind === 'ROH' ? '3050' : '7950', fix)
-    this.valuation.set(kind, { material, fix })
-    return material
-  }
-
-  /** A posting dated two periods back (a late report); the controller reopens that period for a while later. */
-  private backdatedPostingDate(t: number, forced?: Forced): string {
-    const { world } = this.ctx
-    const cc = this.plant.companyCode
-    const current = periodOf(localTime(t, this.plant.timeZone).date)
-    let period = periodMinus(current, 2)
-    for (let n = 3; n < 6 && world.periodReopened(cc, period, t + MIN); n++) period = periodMinus(current, n)
-    if (!world.reopenWindows(cc, period).some((w) => w.from > t)) {
-      const from = t + (forced?.fixAfterMs ?? this.rng.uniform(30, 90) * MIN)
-      world.reopenPeriod(cc, period, { from, fixedAt: from + 2 * 60 * MIN })
-    }
-    return lastDayOf(period)
-  }
-
-  private transientFault(cause: 'lock' | 'technical', forced?: Forced): TransientFault {
-    if (cause === 'lock') {
-      const stuck = this.rng.chance(this.ctx.profile.stuckLockShare)
-      return { kind: 'lock', failAttempts: forced?.failAttempts ?? (stuck ? 5 : this.rng.chance(0.3) ? 1 : 2), user: this.rng.pick(PLANNERS) }
-    }
-    const kind =
-      forced?.technical ??
-      this.rng.weighted<TransientKind>([
-        ['http_504', 35],
-        ['http_503', 35],
-        ['http_429', 20],
-        ['csrf', 10],
-      ])
-    const failAttempts = forced?.failAttempts ?? (kind === 'http_503' ? this.rng.weighted([[1, 60], [2, 35], [5, 5]] as const) : 1)
-    return { kind, failAttempts, committed: kind === 'http_504' ? (forced?.committed ?? this.rng.chance(0.7)) : undefined }
-  }
-
-  /**
-   * Plants a deficit on a fresh batch the posting consumes. `block` (flow C) is resolved by a
-   * transfer that usually comes; `cogi` (flow G) by a goods receipt some time later.
-   */
-  private plantDeficit(t: number, c: Component, mode: 'block' | 'cogi', forced?: Forced): void {
-    c.batch = this.freshBatch()
-    const key = dependencyKey(c.material, this.plant.code, c.storage_location, c.batch)
-    const autoResolveAt = t + (mode === 'cogi' ? (forced?.fixAfterMs ?? this.rng.uniform(15, 60) * MIN) : this.rng.uniform(60, 180) * MIN)
-    this.ctx.world.addDeficit({ key, material: c.material, plant: this.plant.code, sloc: c.storage_location, batch: c.batch, quantity: c.quantity, uom: c.uom, from: t, mode, autoResolveAt })
-    if (mode === 'block' && (forced?.resolve ?? this.rng.chance(0.85))) {
-      const at = t + this.rng.uniform(20, 240) * 1000
-      this.ctx.sched.at(at, (tt) => this.transfer(tt, undefined, { material: c.material, batch: c.batch, quantity: c.quantity, uom: c.uom, to: c.storage_location }))
-    }
   }
 
   // --- transactions --------------------------------------------------------------------------------
@@ -391,28 +280,28 @@ export class PlantSim implements LineHost {
     switch (cause) {
       case 'lock':
       case 'technical':
-        this.ctx.world.transient.set(key, this.transientFault(cause, forced))
+        this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
         break
       case 'deficit':
       case 'partial': {
         const c = raw()
-        if (c) this.plantDeficit(t, c, cause === 'deficit' ? 'block' : 'cogi', forced)
+        if (c) this.faults.plantDeficit(t, c, cause === 'deficit' ? 'block' : 'cogi', forced)
         break
       }
       case 'master_data':
-        components.push({ material: this.missingMaterial(t, forced), batch: this.freshBatch(), quantity: n, uom: 'PC', storage_location: plant.slocs.supply })
+        components.push({ material: this.faults.missingMaterial(t, forced), batch: this.faults.freshBatch(), quantity: n, uom: 'PC', storage_location: plant.slocs.supply })
         break
       case 'account_determination':
-        components.push({ material: this.valuationGapMaterial('ROH', t, forced), batch: this.freshBatch(), quantity: n, uom: 'PC', storage_location: plant.slocs.supply })
+        components.push({ material: this.faults.valuationGapMaterial('ROH', t, forced), batch: this.faults.freshBatch(), quantity: n, uom: 'PC', storage_location: plant.slocs.supply })
         break
       case 'teco':
         workOrder = line.tecoOrder(t)?.number ?? workOrder
         break
       case 'period':
-        postingDate = this.backdatedPostingDate(t, forced)
+        postingDate = this.faults.backdatedPostingDate(t, forced)
         break
       case 'authorization':
-        user = this.unauthorizedUser(t, forced)
+        user = this.faults.unauthorizedUser(t, forced)
         break
     }
     this.count('production_confirmation', cause)
@@ -484,28 +373,28 @@ export class PlantSim implements LineHost {
     switch (cause) {
       case 'lock':
       case 'technical':
-        this.ctx.world.transient.set(key, this.transientFault(cause, forced))
+        this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
         break
       case 'deficit':
       case 'partial':
-        this.plantDeficit(t, c, 'block', forced)
+        this.faults.plantDeficit(t, c, 'block', forced)
         break
       case 'master_data':
-        material = c.material = this.missingMaterial(t, forced)
+        material = c.material = this.faults.missingMaterial(t, forced)
         c.uom = 'PC'
         break
       case 'account_determination':
-        material = c.material = this.valuationGapMaterial('ROH', t, forced)
+        material = c.material = this.faults.valuationGapMaterial('ROH', t, forced)
         c.uom = 'PC'
         break
       case 'teco':
         workOrder = line.tecoOrder(t)?.number ?? workOrder
         break
       case 'period':
-        postingDate = this.backdatedPostingDate(t, forced)
+        postingDate = this.faults.backdatedPostingDate(t, forced)
         break
       case 'authorization':
-        user = this.unauthorizedUser(t, forced)
+        user = this.faults.unauthorizedUser(t, forced)
         break
     }
     this.count('goods_movement', cause)
@@ -518,7 +407,7 @@ export class PlantSim implements LineHost {
       at: t,
       storageLocation: c.storage_location,
       business: { quantity: { good: c.quantity, uom: c.uom } },
-      attributes: held ? { movement_type: '261', lot_status: 'held' } : { movement_type: '261' },
+      attributes: { movement_type: '261' },
     })
     const sentAt = t + this.rng.int(50, 400)
     this.sendAt(
@@ -555,16 +444,16 @@ export class PlantSim implements LineHost {
     switch (cause) {
       case 'lock':
       case 'technical':
-        this.ctx.world.transient.set(key, this.transientFault(cause, forced))
+        this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
         break
       case 'master_data':
-        material = this.missingMaterial(t, forced)
+        material = this.faults.missingMaterial(t, forced)
         break
       case 'period':
-        postingDate = this.backdatedPostingDate(t, forced)
+        postingDate = this.faults.backdatedPostingDate(t, forced)
         break
       case 'authorization':
-        user = this.unauthorizedUser(t, forced)
+        user = this.faults.unauthorizedUser(t, forced)
         break
     }
     this.count('inventory_transfer', cause)
@@ -625,19 +514,19 @@ export class PlantSim implements LineHost {
     switch (cause) {
       case 'lock':
       case 'technical':
-        this.ctx.world.transient.set(key, this.transientFault(cause, forced))
+        this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
         break
       case 'deficit':
-        this.plantDeficit(t, c, 'block', forced)
+        this.faults.plantDeficit(t, c, 'block', forced)
         break
       case 'account_determination':
-        material = c.material = this.valuationGapMaterial('FERT', t, forced)
+        material = c.material = this.faults.valuationGapMaterial('FERT', t, forced)
         break
       case 'period':
-        postingDate = this.backdatedPostingDate(t, forced)
+        postingDate = this.faults.backdatedPostingDate(t, forced)
         break
       case 'authorization':
-        user = this.unauthorizedUser(t, forced)
+        user = this.faults.unauthorizedUser(t, forced)
         break
     }
     this.count('shipment', cause)
@@ -651,7 +540,7 @@ export class PlantSim implements LineHost {
       at: t,
       storageLocation: c.storage_location,
       business: { quantity: { good: c.quantity, uom: c.uom } },
-      attributes: held ? { movement_type: '601', carrier: 'DHL Freight', lot_status: 'held' } : { movement_type: '601', carrier: this.rng.pick(['DHL Freight', 'DB Schenker', 'Kuehne+Nagel', 'UPS']) },
+      attributes: { movement_type: '601', carrier: this.rng.pick(['DHL Freight', 'DB Schenker', 'Kuehne+Nagel', 'UPS']) },
     })
     const sentAt = t + this.rng.int(100, 900)
     this.sendAt(
@@ -770,7 +659,7 @@ export class PlantSim implements LineHost {
     this.confirmation(t, undefined, false, { line, order })
     const tecoAt = t + this.rng.uniform(5, 20) * MIN
     this.ctx.world.setTeco(order.number, tecoAt)
-    const trail = this.trail(tecoAt, 'work_order_release', 'wo', undefined, { work_order: order.number, material: order.material }, line)
+    const trail = this.trail(tecoAt, 'work_order_release', 'wo', `erp-${this.plant.code}:teco:${order.number}`, { work_order: order.number, material: order.material }, line)
     scheduleHop(this.ctx, this.plant, trail, {
       type: 'plan.work_order_status_changed',
       hop: 'erp',

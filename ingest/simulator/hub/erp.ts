@@ -32,7 +32,6 @@ export interface Consumption {
 
 export interface PostingRequest {
   idempotencyKey: string
-  correlationId: string
   plant: PlantModel
   user: string
   postingDate: string

@@ -1,7 +1,6 @@
 import type { BusConsumer, BusRecord, Headers, OutgoingRecord, ProducedRecord, Transport } from '../../../server/bus/port'
 import type { HopError, HopEventInput } from '../../../server/domain/hop-event'
-import type { Logger } from '../../../server/logger'
-import { Trail, type Business, type HopSpec, type Replay } from '../hop'
+import { Trail, type HopSpec, type Replay } from '../hop'
 import { iso, parseTraceparent, sscc, traceId } from '../ids'
 import type { PlantModel, SystemKey } from '../model'
 import type { Outbox } from '../outbox'
@@ -10,7 +9,8 @@ import type { Scheduler } from '../scheduler'
 import type { PlantTopics } from '../topics'
 import { dependencyKey, type World } from '../world'
 import { deadLetterRecord, type DeadLetterReason } from './dlq'
-import type { Consumption, PostingRequest, SimErp } from './erp'
+import type { SimErp } from './erp'
+import { backflushMovement, businessOf, movementTypeOf, postedQuantity, requestOf, scopeOf, targetOf } from './mapping'
 import { hubMessageSchema, type GoodsMovementMessage, type HubMessage, type PostingMessage } from './messages'
 import { validationError } from './sap-errors'
 
@@ -65,7 +65,6 @@ export interface HubDeps {
   emit(event: HopEventInput, plant: PlantModel, system: SystemKey): void
   /** Records older than this are handled as if they arrived now (a backlog from an earlier run). */
   startTime: number
-  logger: Logger
   onDeadLetter?(notice: DeadLetterNotice): void
 }
 
@@ -349,7 +348,7 @@ export class Hub {
       attempt: tx.attempt,
       attributes: { interface: msg.message_type === 'ProductionConfirmation' ? 'BAPI_PRODORDCONF_CREATE_TT' : 'BAPI_GOODSMVT_CREATE', movement_type: movementTypeOf(msg) },
     })
-    const response = this.deps.erp.post(requestOf(tx, msg), t, tx.attempt, tx.rng)
+    const response = this.deps.erp.post(requestOf(msg, tx.plant, tx.replay !== undefined), t, tx.attempt, tx.rng)
     this.deps.sched.at(t + response.latencyMs, (end) => {
       const latencyMs = end - t
       switch (response.kind) {
@@ -566,108 +565,5 @@ export class Hub {
       error,
       attributes: { dlq_topic: topics.dlq, dlq_convention: topics.convention, dead_letter_reason: reason },
     })
-  }
-}
-
-function requestOf(tx: Txn, msg: PostingMessage): PostingRequest {
-  const base = { idempotencyKey: msg.idempotency_key, correlationId: msg.correlation_id, plant: tx.plant, user: msg.user, postingDate: msg.posting_date, replay: tx.replay !== undefined }
-  if (msg.message_type === 'ProductionConfirmation') {
-    const consumptions: Consumption[] = msg.components.map((c) => ({ material: c.material, batch: c.batch, sloc: c.storage_location, quantity: c.quantity, uom: c.uom }))
-    return { ...base, movementType: '261', workOrder: msg.work_order, materials: [msg.material, ...msg.components.map((c) => c.material)], consumptions, backflush: true }
-  }
-  return {
-    ...base,
-    movementType: msg.movement_type,
-    workOrder: msg.work_order,
-    materials: [msg.material],
-    consumptions: [{ material: msg.material, batch: msg.batch, sloc: msg.storage_location, quantity: msg.quantity, uom: msg.uom }],
-    backflush: false,
-  }
-}
-
-/** Business keys as the hub sees them in a message. */
-function businessOf(raw: Record<string, unknown>): Business {
-  const s = (v: unknown) => (typeof v === 'string' && v ? v : undefined)
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
-  switch (raw.message_type) {
-    case 'ProductionConfirmation':
-      return { work_order: s(raw.work_order), operation: s(raw.operation), material: s(raw.material), lot: s(raw.lot), quantity: { good: n(raw.yield), scrap: n(raw.scrap), uom: s(raw.uom) } }
-    case 'GoodsMovement':
-      return {
-        work_order: s(raw.work_order),
-        material: s(raw.material),
-        lot: s(raw.batch),
-        shipment: s(raw.delivery),
-        handling_unit: s(raw.handling_unit),
-        // A re-posted backflush is a component quantity: kept out of `quantity`, which is the order's yield.
-        quantity: raw.scope === 'backflush' ? undefined : { good: n(raw.quantity), uom: s(raw.uom) },
-      }
-    case 'QualityHold':
-      return { material: s(raw.material), lot: s(raw.lot) }
-    case 'WorkOrderRelease':
-      return { work_order: s(raw.work_order), material: s(raw.material) }
-    default:
-      return { work_order: s(raw.work_order), material: s(raw.material) }
-  }
-}
-
-function postedQuantity(msg: PostingMessage): Business {
-  if (msg.message_type === 'ProductionConfirmation') return { quantity: { good: msg.yield, scrap: msg.scrap, uom: msg.uom } }
-  return {}
-}
-
-function scopeOf(msg: PostingMessage): Record<string, string> | undefined {
-  return msg.message_type === 'GoodsMovement' && msg.scope === 'backflush' ? { scope: 'backflush', confirmation_document: msg.parent_document ?? '' } : undefined
-}
-
-function movementTypeOf(msg: PostingMessage): string {
-  return msg.message_type === 'ProductionConfirmation' ? '101/261' : msg.movement_type
-}
-
-function targetOf(msg: HubMessage): string {
-  switch (msg.message_type) {
-    case 'ProductionConfirmation':
-      return 'BAPI_PRODORDCONF_CREATE_TT'
-    case 'GoodsMovement':
-      return 'BAPI_GOODSMVT_CREATE'
-    case 'QualityHold':
-      return 'QMSM / EWM stock block / MES hold'
-    case 'WorkOrderRelease':
-      return 'MES order download'
-  }
-}
-
-/** The failed backflush of a partial confirmation, as a message of its own: what a replay re-posts. */
-function backflushMovement(
-  msg: Extract<PostingMessage, { message_type: 'ProductionConfirmation' }>,
-  failed: Consumption,
-  document: string,
-  t: number,
-  plant: PlantModel,
-): GoodsMovementMessage {
-  return {
-    message_type: 'GoodsMovement',
-    message_id: `${msg.message_id}:cogi:${failed.material}`,
-    correlation_id: msg.correlation_id,
-    idempotency_key: `${msg.idempotency_key}:cogi:${failed.material}`,
-    plant: msg.plant,
-    flow: msg.flow,
-    origin_time: msg.origin_time,
-    sent_at: iso(t),
-    source: { system: 'HUB', instance: plant.instances.hub },
-    user: msg.user,
-    line: msg.line,
-    work_center: msg.work_center,
-    location_path: msg.location_path,
-    movement_type: '261',
-    material: failed.material,
-    batch: failed.batch,
-    quantity: failed.quantity,
-    uom: failed.uom,
-    storage_location: failed.sloc,
-    work_order: msg.work_order,
-    posting_date: msg.posting_date,
-    scope: 'backflush',
-    parent_document: document,
   }
 }
