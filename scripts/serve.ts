@@ -34,7 +34,7 @@ const simulatorOptions = (() => {
 
 function run(command: string, args: string[], what: string) {
   logger.info(`${what}…`)
-  const result = spawnSync(process.execPath, [command, ...args], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
+  const result = spawnSync(process.execPath, [command, ...args], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' } })
   if (result.status !== 0) {
     logger.fatal(`${what} failed (exit ${result.status}); see the output above`)
     process.exit(1)
