@@ -22,8 +22,7 @@ export interface VirtualRun {
   events: HopEventInput[]
 }
 
-export async function virtualRun(options: SimulatorOptionsInput, until?: number): Promise<VirtualRun> {
-  const transport = new LocalTransport()
+export async function virtualRun(options: SimulatorOptionsInput, until?: number, transport = new LocalTransport()): Promise<VirtualRun> {
   const events: HopEventInput[] = []
   const sim = await Simulation.create({
     transport,

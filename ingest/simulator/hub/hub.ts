@@ -160,8 +160,25 @@ export class Hub {
     this.intakeWaiter = undefined
   }
 
-  /** Resolves true once `count` records were received, false after the timeout. */
-  waitForIntake(count: number, timeoutMs: number): Promise<boolean> {
+  /**
+   * Waits until `count` records were received: 'received', or 'missing' when the consumer has
+   * nothing left to read although fewer arrived — retention deleted them before they were read
+   * (a week of history on a broker keeping a day) — or 'timeout'.
+   */
+  async waitForIntake(count: number, timeoutMs: number): Promise<'received' | 'missing' | 'timeout'> {
+    const deadline = Date.now() + timeoutMs
+    // Growing slices: records usually arrive within milliseconds, and asking a broker for lag costs a round trip.
+    for (let slice = 10; this.stats.received < count; slice = Math.min(250, slice * 2)) {
+      const left = deadline - Date.now()
+      if (left <= 0) return 'timeout'
+      if (await this.received(count, Math.min(slice, left))) return 'received'
+      const lag = await this.consumer?.lag().catch(() => undefined)
+      if (lag && lag.every((l) => l.lag === 0) && this.stats.received < count) return 'missing'
+    }
+    return 'received'
+  }
+
+  private received(count: number, timeoutMs: number): Promise<boolean> {
     if (this.stats.received >= count) return Promise.resolve(true)
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
