@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http'
 import { closeTransport, getTransport } from '../server/bus'
-import { createClickHouse } from '../server/clickhouse/client'
+import { clickHouseOptions, createClickHouse } from '../server/clickhouse/client'
 import { migrateClickHouse } from '../server/clickhouse/migrate'
 import { loadConfigOrExit } from '../server/config'
 import { createDb } from '../server/db/client'
@@ -15,13 +15,7 @@ import { metrics } from '../server/metrics'
 import { startWorker } from './worker'
 
 const config = loadConfigOrExit('ingest')
-const clickhouse = createClickHouse({
-  url: config.env.CLICKHOUSE_URL,
-  user: config.env.CLICKHOUSE_USER,
-  password: config.env.CLICKHOUSE_PASSWORD,
-  database: config.env.CLICKHOUSE_DATABASE,
-  dataDir: config.env.DATA_DIR,
-})
+const clickhouse = createClickHouse(clickHouseOptions(config))
 const db = await createDb({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.DATA_DIR })
 try {
   await migrateClickHouse(clickhouse)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createAuth, type Auth } from './auth/auth'
-import { createClickHouse, type ClickHouse } from './clickhouse/client'
+import { clickHouseOptions, createClickHouse, type ClickHouse } from './clickhouse/client'
 import { migrateClickHouse } from './clickhouse/migrate'
 import { loadConfig, type Config, type ProcessRole } from './config'
 import { createDb, type Db } from './db/client'
@@ -36,13 +36,7 @@ function embeddedAuthSecret(dataDir: string): string {
 export async function createRuntime(config: Config): Promise<Runtime> {
   const dataDir = resolve(config.env.DATA_DIR)
   mkdirSync(dataDir, { recursive: true })
-  const clickhouse = createClickHouse({
-    url: config.env.CLICKHOUSE_URL,
-    user: config.env.CLICKHOUSE_USER,
-    password: config.env.CLICKHOUSE_PASSWORD,
-    database: config.env.CLICKHOUSE_DATABASE,
-    dataDir,
-  })
+  const clickhouse = createClickHouse(clickHouseOptions(config, dataDir))
   const db = await createDb({ databaseUrl: config.env.DATABASE_URL, dataDir })
   try {
     const ch = await migrateClickHouse(clickhouse)

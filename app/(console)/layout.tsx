@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
 import { NuqsAdapter } from 'nuqs/adapters/next/app'
-import { permissionsOf, requirePrincipal } from '@/server/auth/page-session'
+import { requirePrincipal } from '@/server/auth/page-session'
+import { permissionsOf } from '@/server/domain/permissions'
 import { listPlants } from '@/server/services/plants'
 import { getRuntime } from '@/server/runtime'
 import { Shell } from '@/components/shell/shell'

@@ -1,6 +1,6 @@
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
-import { ACTIONS, can, type Action, type Principal } from '../domain/permissions'
+import type { Principal } from '../domain/permissions'
 import { getRuntime } from '../runtime'
 import { principalFromHeaders } from './principal'
 
@@ -12,6 +12,3 @@ export async function requirePrincipal(): Promise<Principal> {
   return principal
 }
 
-export function permissionsOf(principal: Principal): Record<Action, boolean> {
-  return Object.fromEntries((Object.keys(ACTIONS) as Action[]).map((a) => [a, can(principal, a)])) as Record<Action, boolean>
-}

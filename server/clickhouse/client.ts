@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { createClient, type ClickHouseClient, type Logger as ClientLogger } from '@clickhouse/client'
 import type { ChdbExtension } from 'chdb/connection'
+import type { Config } from '../config'
 import { logger } from '../logger'
 
 /**
@@ -79,6 +80,12 @@ class PinoClientLogger implements ClientLogger {
   error(p: { message: string; args?: object; err: Error }) {
     clientLog.debug({ ...p.args, err: p.err }, p.message)
   }
+}
+
+/** The ClickHouse settings of a process's configuration (server when CLICKHOUSE_URL is set, else chDB under dataDir). */
+export function clickHouseOptions(config: Config, dataDir = config.env.DATA_DIR): ClickHouseOptions {
+  const { CLICKHOUSE_URL: url, CLICKHOUSE_USER: user, CLICKHOUSE_PASSWORD: password, CLICKHOUSE_DATABASE: database } = config.env
+  return { url, user, password, database, dataDir }
 }
 
 export function createClickHouse(opts: ClickHouseOptions): ClickHouse {

@@ -47,6 +47,11 @@ export function can(principal: Principal | null, action: Action, plant?: string)
   return plant === undefined || canAccessPlant(principal, plant)
 }
 
+/** Every action and whether the principal may perform it: what the UI uses to hide what it cannot do. */
+export function permissionsOf(principal: Principal | null): Record<Action, boolean> {
+  return Object.fromEntries((Object.keys(ACTIONS) as Action[]).map((a) => [a, can(principal, a)])) as Record<Action, boolean>
+}
+
 /** Narrows a requested plant list to the principal's scope (undefined = every allowed plant). */
 export function scopePlants(principal: Principal, requested: readonly string[] | undefined, known: readonly string[]): string[] {
   const allowed = principal.plants === 'all' ? known : known.filter((p) => principal.plants.includes(p))

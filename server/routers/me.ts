@@ -1,11 +1,10 @@
-import { ACTIONS, can, type Action } from '../domain/permissions'
+import { permissionsOf } from '../domain/permissions'
 import { authedProcedure, router } from '../trpc'
 
 export const meRouter = router({
   /** Who is signed in and what they may do: the UI hides what the server would refuse. */
   get: authedProcedure.query(({ ctx }) => {
     const { principal } = ctx
-    const permissions = Object.fromEntries((Object.keys(ACTIONS) as Action[]).map((a) => [a, can(principal, a)])) as Record<Action, boolean>
-    return { label: principal.label, role: principal.role, plants: principal.plants, permissions }
+    return { label: principal.label, role: principal.role, plants: principal.plants, permissions: permissionsOf(principal) }
   }),
 })
