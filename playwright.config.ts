@@ -34,7 +34,13 @@ export default defineConfig({
     env: {
       PORT: String(port),
       DATA_DIR: process.env.E2E_DATA_DIR ?? join(tmpdir(), `linetrace-e2e-${port}`),
-      SIMULATOR: 'off',
+      // The embedded demo as a user gets it, on the month-start scenario: every posting fails
+      // "period closed" (M7/053) until the period opens (plant 1000's after 1 minute, then company
+      // codes 5 min apart), so the journeys find dead letters, posted transactions and replays.
+      SIMULATOR: 'on',
+      SIMULATOR_SCENARIO: 'month-start',
+      SIMULATOR_PERIOD_OPENS_AFTER: '1',
+      SIMULATOR_SEED: '7',
       LOG_LEVEL: 'warn',
     },
   },

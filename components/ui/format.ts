@@ -8,3 +8,40 @@ export function formatCount(n: number): string {
 export function formatPlantTime(date: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(date)
 }
+
+/** Durations humanised with sensible precision: `850 ms`, `1.8 s`, `42 s`, `2 h 14 min`, `3 d 4 h`. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
+  const sign = ms < 0 ? '−' : ''
+  const a = Math.abs(ms)
+  if (a < 1_000) return `${sign}${Math.round(a)} ms`
+  if (a < 10_000) return `${sign}${(a / 1_000).toFixed(1)} s`
+  if (a < 60_000) return `${sign}${Math.round(a / 1_000)} s`
+  const min = Math.floor(a / 60_000)
+  if (min < 60) {
+    const s = Math.round((a % 60_000) / 1_000)
+    return `${sign}${min} min${min < 10 && s ? ` ${s} s` : ''}`
+  }
+  const h = Math.floor(min / 60)
+  if (h < 48) return `${sign}${h} h${min % 60 ? ` ${min % 60} min` : ''}`
+  const d = Math.floor(h / 24)
+  return `${sign}${d} d${h % 24 ? ` ${h % 24} h` : ''}`
+}
+
+/** `97.4 %`; `—` when there is nothing to divide. */
+export function formatPercent(value: number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—'
+  return `${value.toFixed(digits)} %`
+}
+
+/** `3 min ago`, `in 2 h`: for "last seen" columns; pair it with the absolute time in a title. */
+export function formatRelative(date: Date | string, now = new Date()): string {
+  const diff = now.getTime() - new Date(date).getTime()
+  if (Math.abs(diff) < 5_000) return 'just now'
+  return diff >= 0 ? `${formatDuration(diff)} ago` : `in ${formatDuration(-diff)}`
+}
+
+/** UTC instant for title attributes (hover shows UTC, the cell shows plant-local time). */
+export function formatUtc(date: Date | string): string {
+  return `${new Date(date).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')}`
+}

@@ -87,6 +87,7 @@ const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number
   ['SIMULATOR_BACKFILL', 'backfill', 'string'],
   ['SIMULATOR_SHOWCASE', 'showcase', 'boolean'],
   ['SIMULATOR_OPERATORS', 'operators', 'boolean'],
+  ['SIMULATOR_PERIOD_OPENS_AFTER', 'periodOpensAfterMinutes', 'number'],
 ]
 
 /**

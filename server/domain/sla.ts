@@ -24,3 +24,14 @@ export const SLA_DEFAULTS: readonly SlaDefault[] = [
   { kpi: 'duplicate_postings', label: 'Duplicate postings', target: 0, unit: 'count', direction: 'max' },
   { kpi: 'ingest_freshness', label: 'Ingest freshness', target: 10, unit: 's', direction: 'max' },
 ]
+
+/**
+ * A flow's SLA (how long a transaction may take from its source event to its posting before it
+ * counts as stuck) is its E2E latency target: one number per plant and flow, editable by admins.
+ */
+export const FLOW_SLA_KPI = 'e2e_latency_p95'
+export const DEFAULT_FLOW_SLA_MS = SLA_DEFAULTS.find((d) => d.kpi === FLOW_SLA_KPI)!.target * 1_000
+
+export function slaDefault(kpi: string): SlaDefault | undefined {
+  return SLA_DEFAULTS.find((d) => d.kpi === kpi)
+}

@@ -1,5 +1,8 @@
 import type { ClickHouse } from '../client'
 import { chQuery, identifier, type Actor } from '../exec'
+import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
+import type { TxnState } from '../../domain/txn-state'
+import { TXN_SLA_MS_SQL, TXN_STATE_SQL, txnStateParams, type TxnStateParams } from './txn-state'
 import { assertWindow } from './window'
 
 /**
@@ -53,31 +56,20 @@ export interface TxnSummaryRow {
   work_order: string
   material: string
   line: string
+  state: TxnState
+  /** The flow SLA the state was judged against. */
+  sla_ms: number
 }
 
 export const TXN_SORTS = ['origin_time', 'last_seen', 'first_seen'] as const
 
-export async function txnSummaries(
-  ch: ClickHouse,
-  q: {
-    plants: string[]
-    from: Date
-    to: Date
-    correlationIds?: string[]
-    sort?: string
-    limit?: number
-    actor?: Actor
-  },
-): Promise<TxnSummaryRow[]> {
-  assertWindow(q.from, q.to)
-  if (q.plants.length === 0) return []
-  const sort = identifier(q.sort ?? 'origin_time', TXN_SORTS)
-  const byIds = q.correlationIds !== undefined
-  const { rows } = await chQuery<TxnSummaryRow>(ch, {
-    name: 'txn.summaries',
-    // Aggregates are aliased to their column names; ClickHouse resolves the argument of an
-    // aggregate to the table column, and ORDER BY to the merged value.
-    sql: `SELECT plant, flow, origin_time, correlation_id,
+/**
+ * One transaction per row from txn_summary: the per-transaction merge of every part, aliased to the
+ * column names (ClickHouse resolves an aggregate's argument to the table column and later
+ * references to the merged value). Use as `SELECT ${MERGED_TXN_COLUMNS} FROM txn_summary WHERE …
+ * GROUP BY plant, flow, origin_time, correlation_id`; TXN_STATE_SQL (txn-state.ts) reads these.
+ */
+export const MERGED_TXN_COLUMNS = `plant, flow, origin_time, correlation_id,
             min(first_seen) AS first_seen,
             max(last_seen) AS last_seen,
             max(last_ingested_at) AS last_ingested_at,
@@ -99,12 +91,41 @@ export async function txnSummaries(
             uniqExactMerge(events) AS events,
             argMaxMerge(work_order) AS work_order,
             argMaxMerge(material) AS material,
-            argMaxMerge(line) AS line
-          FROM ${ch.database}.txn_summary
-          WHERE plant IN {plants:Array(String)}
-            AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
-            ${byIds ? 'AND correlation_id IN {ids:Array(String)}' : ''}
-          GROUP BY plant, flow, origin_time, correlation_id
+            argMaxMerge(line) AS line`
+
+export const TXN_GROUP_BY = 'GROUP BY plant, flow, origin_time, correlation_id'
+
+/** Transactions of the plants in [from, to) (by origin_time), merged, with their state. */
+export async function txnSummaries(
+  ch: ClickHouse,
+  q: {
+    plants: string[]
+    from: Date
+    to: Date
+    correlationIds?: string[]
+    sort?: string
+    limit?: number
+    /** Defaults to now and the default flow SLA for every plant. */
+    state?: TxnStateParams
+    actor?: Actor
+  },
+): Promise<TxnSummaryRow[]> {
+  assertWindow(q.from, q.to)
+  if (q.plants.length === 0) return []
+  const sort = identifier(q.sort ?? 'origin_time', TXN_SORTS)
+  const byIds = q.correlationIds !== undefined
+  const state = q.state ?? { now: new Date(), slas: [], defaultSlaMs: DEFAULT_FLOW_SLA_MS }
+  const { rows } = await chQuery<TxnSummaryRow>(ch, {
+    name: 'txn.summaries',
+    sql: `SELECT *, ${TXN_STATE_SQL} AS state, ${TXN_SLA_MS_SQL} AS sla_ms
+          FROM (
+            SELECT ${MERGED_TXN_COLUMNS}
+            FROM ${ch.database}.txn_summary
+            WHERE plant IN {plants:Array(String)}
+              AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
+              ${byIds ? 'AND correlation_id IN {ids:Array(String)}' : ''}
+            ${TXN_GROUP_BY}
+          )
           ORDER BY ${sort} DESC, correlation_id
           LIMIT {limit:UInt32}`,
     params: {
@@ -112,6 +133,7 @@ export async function txnSummaries(
       from: q.from,
       to: q.to,
       limit: q.limit ?? 200,
+      ...txnStateParams(state),
       ...(byIds ? { ids: q.correlationIds } : {}),
     },
     actor: q.actor,

@@ -1,0 +1,74 @@
+import { z } from 'zod'
+import { ERROR_CATEGORIES } from './hop-event'
+import type { Tone } from './txn-state'
+
+/**
+ * Dead letters as people triage them (DLQ-REPLAY.md): the states, the typed filter shared by the
+ * URL, the tRPC/REST inputs and the Postgres query (services/dead-letter-query.ts), and the DLQ
+ * header families. Pure, so client components may import it.
+ */
+
+/** Mirrors the Prisma enum DeadLetterStatus. */
+export const DEAD_LETTER_STATUSES = ['new', 'triaged', 'replay_queued', 'replayed', 'resolved', 'failed_again', 'discarded'] as const
+export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number]
+
+/** States that still need a person (or a replay in flight); the rest are closed. */
+export const OPEN_DEAD_LETTER_STATUSES = ['new', 'triaged', 'replay_queued', 'replayed', 'failed_again'] as const satisfies readonly DeadLetterStatus[]
+/** States a replay may start from. */
+export const REPLAYABLE_DEAD_LETTER_STATUSES = ['new', 'triaged', 'failed_again'] as const satisfies readonly DeadLetterStatus[]
+
+export const DEAD_LETTER_STATUS_INFO: Readonly<Record<DeadLetterStatus, { label: string; tone: Tone; icon: string; description: string }>> = {
+  new: { label: 'new', tone: 'bad', icon: '✕', description: 'Dead-lettered, nobody has looked at it yet.' },
+  triaged: { label: 'triaged', tone: 'warn', icon: '✎', description: 'Assigned or commented; waiting for a fix or a replay.' },
+  replay_queued: { label: 'replay queued', tone: 'neutral', icon: '⏵', description: 'In a replay job that has not produced it yet.' },
+  replayed: { label: 'replayed', tone: 'ok', icon: '↺', description: 'Replay produced; waiting for telemetry to confirm the posting.' },
+  resolved: { label: 'resolved', tone: 'ok', icon: '✓', description: 'Telemetry confirmed the transaction posted after the replay.' },
+  failed_again: { label: 'failed again', tone: 'bad', icon: '⟲', description: 'Replayed, then dead-lettered again (see the newer dead letter).' },
+  discarded: { label: 'discarded', tone: 'neutral', icon: '⊘', description: 'Closed without a replay, with a reason.' },
+}
+
+/** Record age bounds for the "age" facet (how long ago it was dead-lettered). */
+export const DEAD_LETTER_AGES = {
+  '1h': 3_600_000,
+  '4h': 4 * 3_600_000,
+  '24h': 24 * 3_600_000,
+  '3d': 3 * 24 * 3_600_000,
+  '7d': 7 * 24 * 3_600_000,
+} as const
+export type DeadLetterAge = keyof typeof DEAD_LETTER_AGES
+
+const facet = (max: number) => z.string().trim().min(1).max(max)
+
+/**
+ * The one filter model for dead letters. `plants` is not here: callers pass the plant scope they
+ * resolved on the server (the caller's plants narrowed by the request).
+ */
+export const deadLetterFilterSchema = z.object({
+  flow: z.array(facet(64)).max(20).optional(),
+  category: z.array(z.enum([...ERROR_CATEGORIES, 'unknown'])).max(10).optional(),
+  errorCode: z.array(facet(64)).max(50).optional(),
+  status: z.array(z.enum(DEAD_LETTER_STATUSES)).max(DEAD_LETTER_STATUSES.length).optional(),
+  /** Only records dead-lettered longer ago than this. */
+  olderThan: z.enum(Object.keys(DEAD_LETTER_AGES) as [DeadLetterAge, ...DeadLetterAge[]]).optional(),
+  /** A user id, or 'unassigned'. */
+  assignee: facet(64).optional(),
+  fingerprint: facet(128).optional(),
+  topic: facet(249).optional(),
+  /** Dead-lettered (record timestamp) in [from, to). */
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  /** Free text over the error message, code, correlation id and business keys. */
+  q: z.string().trim().max(200).optional(),
+})
+export type DeadLetterFilter = z.infer<typeof deadLetterFilterSchema>
+
+/**
+ * DLQ context header families (DLQ-REPLAY.md "Produce"): stripped from a replayed record and
+ * archived in the audit record instead.
+ */
+export const DLQ_HEADER_PREFIXES = ['kafka_dlt-', '__connect.errors.', '__streams.errors.', 'dead-letter-', 'retry_topic-', 'x-dlq-'] as const
+
+export function isDlqHeader(name: string): boolean {
+  const lower = name.toLowerCase()
+  return DLQ_HEADER_PREFIXES.some((p) => lower.startsWith(p))
+}
