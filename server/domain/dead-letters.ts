@@ -72,3 +72,14 @@ export function isDlqHeader(name: string): boolean {
   const lower = name.toLowerCase()
   return DLQ_HEADER_PREFIXES.some((p) => lower.startsWith(p))
 }
+
+/**
+ * How a dead letter's Kafka headers are stored (DeadLetter.headers, JSON): every header in record
+ * order, repeated keys kept (the last occurrence is the latest failure), values as base64 of the
+ * exact bytes, so a replay re-produces the business headers byte for byte and binary DLQ headers
+ * (Spring's big-endian ints) survive. `text` is a UTF-8 rendering for people, absent when the bytes
+ * are not valid UTF-8.
+ */
+export const storedHeaderSchema = z.object({ key: z.string(), value: z.string(), text: z.string().optional() })
+export const storedHeadersSchema = z.array(storedHeaderSchema)
+export type StoredHeader = z.infer<typeof storedHeaderSchema>

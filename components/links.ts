@@ -1,0 +1,96 @@
+/**
+ * The console's shareable URLs, in one place so every page links to every other the same way
+ * (UI.md: every view is a link; drill-downs carry plant, time and filters). Header state
+ * (`range` or `from`/`to`, `plant`) is passed along where the target shows a time range.
+ */
+
+export interface HeaderState {
+  range?: string | null
+  from?: string | null
+  to?: string | null
+  plant?: string | null
+}
+
+type Params = Record<string, string | number | readonly string[] | null | undefined>
+
+function withQuery(path: string, params: Params): string {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === '') continue
+    if (Array.isArray(value)) {
+      if (value.length) search.set(key, value.join(','))
+    } else search.set(key, String(value))
+  }
+  const query = search.toString()
+  return query ? `${path}?${query}` : path
+}
+
+function header(h: HeaderState | undefined): Params {
+  return { range: h?.range, from: h?.from, to: h?.to, plant: h?.plant }
+}
+
+/** One transaction; `originTime` (ISO) lets the read prune to one partition. */
+export function traceHref(correlationId: string, originTime?: string | Date | null, back?: string): string {
+  const t = originTime ? new Date(originTime).toISOString() : undefined
+  return withQuery(`/traces/${encodeURIComponent(correlationId)}`, { t, back })
+}
+
+/** Trace search: `q` is the search box (a value, or `key:value` such as `work_order:155000072353`). */
+export function tracesHref(
+  filter: { q?: string | null; flow?: readonly string[]; status?: readonly string[]; line?: string | null } = {},
+  h?: HeaderState,
+): string {
+  return withQuery('/traces', { ...header(h), q: filter.q, flow: filter.flow, status: filter.status, line: filter.line })
+}
+
+/** Exception groups, or one group's records with `fingerprint`; other facets as in DeadLetterFilter. */
+export function exceptionsHref(
+  filter: {
+    fingerprint?: string | null
+    flow?: readonly string[]
+    category?: readonly string[]
+    errorCode?: readonly string[]
+    status?: readonly string[]
+    q?: string | null
+  } = {},
+  h?: HeaderState,
+): string {
+  return withQuery('/exceptions', {
+    ...header(h),
+    fingerprint: filter.fingerprint,
+    flow: filter.flow,
+    category: filter.category,
+    errorCode: filter.errorCode,
+    status: filter.status,
+    q: filter.q,
+  })
+}
+
+/** One dead letter's detail. */
+export function deadLetterHref(id: string): string {
+  return `/exceptions/${encodeURIComponent(id)}`
+}
+
+export function replaysHref(): string {
+  return '/replays'
+}
+
+export function replayJobHref(id: string): string {
+  return `/replays/${encodeURIComponent(id)}`
+}
+
+/**
+ * The replay dry run for a selection: hand-picked dead letters (`ids`), or everything matching the
+ * exceptions filter (pass the same facets the exceptions page has in its URL).
+ */
+export function newReplayHref(selection: { ids: readonly string[] } | { filter: Params }): string {
+  return 'ids' in selection ? withQuery('/replays/new', { ids: selection.ids }) : withQuery('/replays/new', selection.filter)
+}
+
+export function plantHref(plant: string, h?: HeaderState): string {
+  return withQuery(`/plants/${encodeURIComponent(plant)}`, { range: h?.range, from: h?.from, to: h?.to })
+}
+
+export function alertsHref(filter: { state?: string | null } = {}, h?: HeaderState): string {
+  return withQuery('/alerts', { plant: h?.plant, state: filter.state })
+}
