@@ -3,6 +3,7 @@
  * (KAFKA_BROKERS). Inside `npm start` the same simulator runs on the in-process bus instead
  * (startSimulator in simulator.ts).
  */
+import { connect } from 'node:net'
 import { parseArgs } from 'node:util'
 import { createTransport } from '../../server/bus'
 import { ConfigError, loadConfig } from '../../server/config'
@@ -64,7 +65,7 @@ lt.hub.<plant>.in and a dead-letter topic by the plant's convention:
   hub's own       lt.hub.<plant>.dlq                 plant 2000
 Replays produced to a source topic (x-replay-* headers) are processed like live traffic.
 
-Environment: KAFKA_BROKERS (required), KAFKA_CLIENT_ID, KAFKA_SSL, KAFKA_SASL_*, TELEMETRY_TOPIC,
+Environment: KAFKA_BROKERS (default 127.0.0.1:9092, the broker of npm run kafka), KAFKA_CLIENT_ID, KAFKA_SSL, KAFKA_SASL_*, TELEMETRY_TOPIC,
 TELEMETRY_PARTITIONS, LOG_LEVEL. See ingest/simulator/README.md.
 `
 
@@ -164,17 +165,42 @@ function progressLine(s: SimulatorStats, wallStart: number, lastEvents: { n: num
   )
 }
 
+const DEV_BROKER = '127.0.0.1:9092'
+
+/** A TCP connect within 3 s: fails fast instead of letting the client retry for minutes. */
+function answers(hostPort: string): Promise<boolean> {
+  const i = hostPort.lastIndexOf(':')
+  return new Promise((done) => {
+    const socket = connect({ host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)), timeout: 3_000 })
+    const finish = (ok: boolean) => {
+      socket.destroy()
+      done(ok)
+    }
+    socket.once('connect', () => finish(true))
+    socket.once('timeout', () => finish(false))
+    socket.once('error', () => finish(false))
+  })
+}
+
 async function main(): Promise<void> {
   const { options, statsEvery } = parseCli(process.argv.slice(2))
+  // Without KAFKA_BROKERS the CLI talks to the dev broker of `npm run kafka` (inside `npm start` the
+  // simulator runs on the in-process bus instead).
+  const env = { ...process.env }
+  if (!env.KAFKA_BROKERS?.trim()) {
+    env.KAFKA_BROKERS = DEV_BROKER
+    process.stderr.write(`KAFKA_BROKERS is not set: using the local dev broker ${DEV_BROKER} (npm run kafka)\n`)
+  }
   let config
   try {
-    config = loadConfig(process.env)
+    config = loadConfig(env)
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message)
     throw error
   }
-  if (config.modes.transport !== 'kafka')
-    fail('KAFKA_BROKERS is required: the simulator CLI writes to Kafka (inside `npm start` the simulator runs on the in-process bus)')
+  const first = config.kafka.brokers[0]!
+  if (!(await answers(first)))
+    fail(`no Kafka broker answers at ${first}: start one with \`npm run kafka -- --background\` or set KAFKA_BROKERS`)
 
   const transport = createTransport(config)
   const handle = await startSimulator({ transport, config, options, logger }).catch(async (error: unknown) => {

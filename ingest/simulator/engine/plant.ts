@@ -154,6 +154,20 @@ export class PlantSim implements LineHost {
     if (cause) stats.plannedFailures[cause] = (stats.plannedFailures[cause] ?? 0) + 1
   }
 
+  /**
+   * The faults any posting message carries in its header fields, whatever its flow: a transient
+   * fault planted on its key (lock, HTTP 429/503/504), a backdated posting date (closed period), an
+   * unauthorised user. Flow-specific faults (which component is missing, which order is TECO) stay
+   * with each flow.
+   */
+  private headerFaults(t: number, key: string, cause: Forced['cause'] | undefined, forced: Forced | undefined, user: string) {
+    const header = { postingDate: localTime(t, this.plant.timeZone).date, user }
+    if (cause === 'lock' || cause === 'technical') this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
+    else if (cause === 'period') header.postingDate = this.faults.backdatedPostingDate(t, forced)
+    else if (cause === 'authorization') header.user = this.faults.unauthorizedUser(t, forced)
+    return header
+  }
+
   // --- numbers -------------------------------------------------------------------------------------
 
   nextOrder(line: LineSim, t: number): Order {
@@ -274,14 +288,9 @@ export class PlantSim implements LineHost {
       storage_location: plant.slocs.supply,
     }))
     let workOrder = order.number
-    let postingDate = localTime(t, plant.timeZone).date
-    let user = 'MES_RFC'
+    const { postingDate, user } = this.headerFaults(t, key, cause, forced, 'MES_RFC')
     const raw = () => components.find((c) => plant.materials.get(c.material)?.kind === 'ROH') ?? components[0]
     switch (cause) {
-      case 'lock':
-      case 'technical':
-        this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
-        break
       case 'deficit':
       case 'partial': {
         const c = raw()
@@ -296,12 +305,6 @@ export class PlantSim implements LineHost {
         break
       case 'teco':
         workOrder = line.tecoOrder(t)?.number ?? workOrder
-        break
-      case 'period':
-        postingDate = this.faults.backdatedPostingDate(t, forced)
-        break
-      case 'authorization':
-        user = this.faults.unauthorizedUser(t, forced)
         break
     }
     this.count('production_confirmation', cause)
@@ -368,13 +371,8 @@ export class PlantSim implements LineHost {
     }
     const key = `mes-${plant.code}:gi:${++this.seq.gm}`
     let workOrder = order.number
-    let postingDate = localTime(t, plant.timeZone).date
-    let user = 'MES_RFC'
+    const { postingDate, user } = this.headerFaults(t, key, cause, forced, 'MES_RFC')
     switch (cause) {
-      case 'lock':
-      case 'technical':
-        this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
-        break
       case 'deficit':
       case 'partial':
         this.faults.plantDeficit(t, c, 'block', forced)
@@ -389,12 +387,6 @@ export class PlantSim implements LineHost {
         break
       case 'teco':
         workOrder = line.tecoOrder(t)?.number ?? workOrder
-        break
-      case 'period':
-        postingDate = this.faults.backdatedPostingDate(t, forced)
-        break
-      case 'authorization':
-        user = this.faults.unauthorizedUser(t, forced)
         break
     }
     this.count('goods_movement', cause)
@@ -439,23 +431,8 @@ export class PlantSim implements LineHost {
     const quantity = fix ? round3(fix.quantity * this.rng.uniform(1, 3)) : this.quantityOf(material)
     const uom = fix?.uom ?? this.uomOf(material)
     const key = `ewm-${plant.code}:to:${++this.seq.to}`
-    let postingDate = localTime(t, plant.timeZone).date
-    let user = 'EWM_RFC'
-    switch (cause) {
-      case 'lock':
-      case 'technical':
-        this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
-        break
-      case 'master_data':
-        material = this.faults.missingMaterial(t, forced)
-        break
-      case 'period':
-        postingDate = this.faults.backdatedPostingDate(t, forced)
-        break
-      case 'authorization':
-        user = this.faults.unauthorizedUser(t, forced)
-        break
-    }
+    const { postingDate, user } = this.headerFaults(t, key, cause, forced, 'EWM_RFC')
+    if (cause === 'master_data') material = this.faults.missingMaterial(t, forced)
     this.count('inventory_transfer', cause)
     const dependency = dependencyKey(material, plant.code, to, batch)
     const trail = this.trail(t, 'inventory_transfer', 'tr', key, { material, lot: batch })
@@ -509,24 +486,13 @@ export class PlantSim implements LineHost {
     }
     const delivery = String(80_000_000 + plant.index * 1_000_000 + (this.numberBase % 500_000) + ++this.seq.delivery).padStart(10, '0')
     const key = `ewm-${plant.code}:gi:${delivery}`
-    let postingDate = localTime(t, plant.timeZone).date
-    let user = 'EWM_RFC'
+    const { postingDate, user } = this.headerFaults(t, key, cause, forced, 'EWM_RFC')
     switch (cause) {
-      case 'lock':
-      case 'technical':
-        this.ctx.world.transient.set(key, this.faults.transientFault(cause, forced))
-        break
       case 'deficit':
         this.faults.plantDeficit(t, c, 'block', forced)
         break
       case 'account_determination':
         material = c.material = this.faults.valuationGapMaterial('FERT', t, forced)
-        break
-      case 'period':
-        postingDate = this.faults.backdatedPostingDate(t, forced)
-        break
-      case 'authorization':
-        user = this.faults.unauthorizedUser(t, forced)
         break
     }
     this.count('shipment', cause)

@@ -424,16 +424,7 @@ export class Hub {
       if (tx.attempt >= MAX_ATTEMPTS) return this.deadLetter(tx, next, error, 'retries_exhausted')
       const delay: number = BACKOFF_MS[Math.min(tx.attempt, BACKOFF_MS.length) - 1]!
       if (error.http_status === 504) tx.unknownOutcome = true
-      this.stats.retriesScheduled++
-      this.emitAt(tx, {
-        type: 'erp.retry_scheduled',
-        hop: 'hub',
-        system: 'hub',
-        status: 'retrying',
-        at: next,
-        attempt: tx.attempt,
-        attributes: { trigger: 'transient', retry_in_ms: String(delay), next_attempt: String(tx.attempt + 1), retry_at: iso(next + delay), error_code: error.code },
-      })
+      this.retryScheduled(tx, next, { trigger: 'transient', retry_in_ms: String(delay), retry_at: iso(next + delay), error_code: error.code })
       this.deps.sched.at(next + delay, (tt) => this.post(tx, tt))
       return
     }
@@ -441,19 +432,24 @@ export class Hub {
     this.deadLetter(tx, next, error, 'permanent')
   }
 
+  /** The hub's `erp.retry_scheduled` hop: why it retries (`trigger`) and when, on top of the next attempt number. */
+  private retryScheduled(tx: Txn, at: number, attributes: Record<string, string>): void {
+    this.stats.retriesScheduled++
+    this.emitAt(tx, {
+      type: 'erp.retry_scheduled',
+      hop: 'hub',
+      system: 'hub',
+      status: 'retrying',
+      at,
+      attempt: tx.attempt,
+      attributes: { ...attributes, next_attempt: String(tx.attempt + 1) },
+    })
+  }
+
   private waitOn(tx: Txn, key: string, t: number): void {
     if (!tx.wait) {
       tx.wait = { key, deadline: t + DEPENDENCY_BOUND_MS }
-      this.stats.retriesScheduled++
-      this.emitAt(tx, {
-        type: 'erp.retry_scheduled',
-        hop: 'hub',
-        system: 'hub',
-        status: 'retrying',
-        at: t,
-        attempt: tx.attempt,
-        attributes: { trigger: 'dependency', dependency_key: key, next_attempt: String(tx.attempt + 1), wait_until: iso(t + DEPENDENCY_BOUND_MS) },
-      })
+      this.retryScheduled(tx, t, { trigger: 'dependency', dependency_key: key, wait_until: iso(t + DEPENDENCY_BOUND_MS) })
     } else tx.wait.key = key
     let set = this.waiters.get(key)
     if (!set) this.waiters.set(key, (set = new Set()))
