@@ -65,7 +65,10 @@ export async function updateRule(prisma: PrismaClient, actor: Actor, id: string,
   const before = await getRule(prisma, actor, id)
   let params: object
   try {
-    params = parseAlertParams(before.kind, { ...(before.params as object), ...(change.params ?? {}) })
+    // JSON merge patch (RFC 7396): given keys replace, null removes (back to the default).
+    const merged: Record<string, unknown> = { ...(before.params as object), ...(change.params ?? {}) }
+    for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k]
+    params = parseAlertParams(before.kind, merged)
   } catch (error) {
     if (error instanceof ZodError) throw badParams(error)
     throw error
