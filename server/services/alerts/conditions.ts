@@ -234,6 +234,15 @@ async function judgeNoPosting(rule: RuleUnderTest, ctx: JudgeContext): Promise<V
       links,
     }
   const postings = await ctx.sources.postings({ plant: rule.plantCode, flow: rule.flow, line: rule.line, from, to: ctx.now })
+  if (postings === 0 && !ctx.openSince && !(await ctx.sources.observedBefore(rule.plantCode, from)))
+    return {
+      holds: false,
+      value: null,
+      threshold: p.minutes,
+      unit: 'min',
+      reason: `Not judged yet: no telemetry from plant ${rule.plantCode} before the window began, so the last ${p.minutes} min were not fully observed`,
+      links,
+    }
   if (postings > 0)
     return {
       holds: false,

@@ -99,6 +99,8 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     // Kolkata, Early shift 06:00–14:00 IST: at 12:00 UTC it is 17:30 there.
     await createPlant(db.prisma, plant, 'Asia/Kolkata', EARLY_ONLY)
     const r = await rule({ plant, kind: 'no_posting', flow: 'production_confirmation', severity: 'critical', params: { minutes: 30 } })
+    // Machines report (Linetrace observes the plant), but nothing is confirmed.
+    await insert(txnRows({ plant, flow: 'equipment_state', origin: at(-400), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
     await evaluate(NOW)
     expect(await episodes(r.id)).toEqual([])
     // 07:00 UTC is 12:30 in Kolkata: inside the shift, and nothing was posted.
@@ -106,6 +108,19 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     const [e] = await episodes(r.id)
     expect(e).toMatchObject({ state: 'firing' })
     expect(e!.reason).toBe(`No production-confirmation posting from plant ${plant} for 30 min during Early shift (rule: 30 min)`)
+  })
+
+  it('no_posting: a plant Linetrace was not observing when the window began is not judged (no alarm at first start)', async () => {
+    const plant = code('NPNEW')
+    await createPlant(db.prisma, plant, 'Europe/Berlin')
+    const r = await rule({ plant, kind: 'no_posting', flow: 'goods_movement', severity: 'critical', params: { minutes: 30 } })
+    // First telemetry 10 min ago, inside the window.
+    await insert(txnRows({ plant, flow: 'goods_movement', origin: at(-10), hops: [COUNTED, requested(0.1), failed(0.2)] }))
+    await evaluate(NOW)
+    expect(await episodes(r.id)).toEqual([])
+    // 30 min after the first telemetry, still no posting: now it fires.
+    await evaluate(at(21))
+    expect(await episodes(r.id)).toMatchObject([{ state: 'firing', value: 30 }])
   })
 
   it('kpi_sla: pending until the condition held for `for` minutes, then firing; a pending episode that clears never becomes an alert', async () => {

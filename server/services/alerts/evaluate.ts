@@ -55,7 +55,8 @@ export async function evaluateAlerts(opts: EvaluateOptions): Promise<EvaluationS
     prisma.alertEpisode.findMany({ where: { openKey: { not: null } } }),
     loadSlaBook(prisma),
   ])
-  const sources = opts.sources ?? createAlertSources({ prisma, clickhouse: opts.clickhouse, kpi: opts.kpi, ingestLag: opts.ingestLag })
+  const plantsWithRules = [...new Set(rules.map((r) => r.plantCode))]
+  const sources = opts.sources ?? createAlertSources({ prisma, clickhouse: opts.clickhouse, plants: plantsWithRules, kpi: opts.kpi, ingestLag: opts.ingestLag })
   const calendars = new Map<string, PlantCalendar>(
     plants.map((p) => {
       const shifts = shiftCalendarSchema.safeParse(p.shiftCalendar)
