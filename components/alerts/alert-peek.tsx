@@ -138,7 +138,7 @@ export function AlertPeek({
           ) : null}
           {a.deliveries.length > 0 && (
             <p className="text-xs text-slate-500" data-testid="alert-deliveries">
-              Notifications: {a.deliveries.map((d) => `${d.event} ${d.status}${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}`).join(' · ')}
+              Notifications: {a.deliveries.map((d) => `${d.event} to ${d.channelName}: ${d.status}${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}`).join(' · ')}
             </p>
           )}
         </>

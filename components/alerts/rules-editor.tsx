@@ -58,7 +58,7 @@ export function RulesEditor({ isAdmin }: { isAdmin: boolean }) {
       ),
     },
     { id: 'kind', header: 'Kind', accessorFn: (r) => ALERT_RULE_KIND_INFO[r.kind].label },
-    { id: 'scope', header: 'Flow / line', accessorFn: (r) => `${flowWords(r.flow)}${r.line ? ` · ${r.line}` : ''}` },
+    { id: 'scope', header: 'Flow / line', accessorFn: (r) => `${r.flow === '*' ? 'every flow' : flowWords(r.flow)}${r.line ? ` · line ${r.line}` : ''}` },
     { id: 'params', header: 'Parameters', enableSorting: false, cell: ({ row }) => <span className="text-slate-600 dark:text-slate-400">{paramSummary(row.original)}</span> },
     { id: 'severity', header: 'Severity', accessorFn: (r) => r.severity, cell: ({ row }) => <SeverityBadge severity={row.original.severity} /> },
     { id: 'for', header: 'For', accessorFn: (r) => r.forMinutes, cell: ({ row }) => `${row.original.forMinutes} min` },

@@ -8,7 +8,7 @@ import type { Db } from '../../server/db/client'
 import { freshDb, TEST_ENGINES } from '../../server/db/testing'
 import { alertChannelInputSchema, alertRuleInputSchema } from '../../server/domain/alerts'
 import { logger } from '../../server/logger'
-import { createChannel, listChannels } from '../../server/services/alerts/channels'
+import { createChannel, listChannels, queueTestDelivery } from '../../server/services/alerts/channels'
 import { evaluateAlerts } from '../../server/services/alerts/evaluate'
 import { createRule } from '../../server/services/alerts/rules'
 import { createDeadLetter, createPlant, lastMondayNoon, MIN } from '../../server/services/alerts/test-support'
@@ -175,6 +175,20 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
     expect(closed.lastError).toMatch(/fetch failed|ECONNREFUSED/)
     expect(closed.lastError).not.toContain('closed-secret')
     expect(closed.nextAttemptAt.getTime()).toBe(NOW.getTime() + 10_000)
+  })
+
+  it('"Send test" queues a test notification that the sender delivers like any other', async () => {
+    const plant = code('WT')
+    const path = `/${plant}/test`
+    await createPlant(db.prisma, plant)
+    const ch1 = await channel('test me', 'teams', path, plant)
+    const queued = await queueTestDelivery(db.prisma, ch1.id)
+    expect(queued).toMatchObject({ event: 'test', status: 'pending', episodeId: null })
+    await sendDueDeliveries({ prisma: db.prisma, publicUrl: PUBLIC_URL, logger })
+    const [got] = accepted(path)
+    const card = (got!.body as { attachments: { content: { body: { text: string }[] } }[] }).attachments[0]!.content
+    expect(card.body[0]!.text).toBe('Linetrace test notification for channel “test me”')
+    expect((await listChannels(db.prisma)).find((c) => c.id === ch1.id)!.lastDelivery).toMatchObject({ event: 'test', status: 'sent', attempts: 1 })
   })
 
   it('the worker loop evaluates, notifies and resolves on its own; two workers still send one notification each', async () => {

@@ -23,7 +23,7 @@ export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const
 export type AlertState = (typeof ALERT_STATES)[number]
 
 export const ALERT_STATE_INFO: Readonly<Record<AlertState, { label: string; tone: Tone; icon: string; description: string }>> = {
-  firing: { label: 'firing', tone: 'bad', icon: '🔔', description: 'The condition holds and nobody has acknowledged it yet.' },
+  firing: { label: 'firing', tone: 'bad', icon: '●', description: 'The condition holds and nobody has acknowledged it yet.' },
   acknowledged: { label: 'acknowledged', tone: 'warn', icon: '✎', description: 'Still firing; someone is on it (see the comment).' },
   resolved: { label: 'resolved', tone: 'ok', icon: '✓', description: 'The condition cleared.' },
 }

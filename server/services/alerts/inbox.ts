@@ -42,11 +42,18 @@ export async function listAlerts(prisma: PrismaClient, plants: readonly string[]
   return { items: items.map(alertView), counts: { firing: counts[0]!, acknowledged: counts[1]!, resolved: counts[2]! } }
 }
 
-export async function getAlert(prisma: PrismaClient, principal: Pick<Principal, 'plants'>, id: string): Promise<AlertView & { deliveries: DeliveryView[] }> {
-  const episode = await prisma.alertEpisode.findUnique({ where: { id }, include: { deliveries: { orderBy: { createdAt: 'asc' } } } })
+export async function getAlert(
+  prisma: PrismaClient,
+  principal: Pick<Principal, 'plants'>,
+  id: string,
+): Promise<AlertView & { deliveries: Array<DeliveryView & { channelName: string }> }> {
+  const episode = await prisma.alertEpisode.findUnique({
+    where: { id },
+    include: { deliveries: { orderBy: { createdAt: 'asc' }, include: { channel: { select: { name: true } } } } },
+  })
   if (!episode || episode.state === 'pending' || !canAccessPlant(principal, episode.plantCode))
     throw new DomainError('NOT_FOUND', `No alert ${id} in your plants.`)
-  return { ...alertView(episode), deliveries: episode.deliveries.map(deliveryView) }
+  return { ...alertView(episode), deliveries: episode.deliveries.map((d) => ({ ...deliveryView(d), channelName: d.channel.name })) }
 }
 
 /** Acknowledges a firing alert with a comment (audited). Resolve notifications still go out. */
