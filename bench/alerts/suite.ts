@@ -17,7 +17,7 @@ import type { BenchResult } from '../suites'
  * query per rule (sources not shared between rules), which is what the batched sources replace.
  */
 
-const PLANTS = (process.env.BENCH_ALERT_PLANTS ?? '5,20,50').split(',').map(Number)
+const PLANTS = (process.env.BENCH_ALERT_PLANTS ?? '5,20').split(',').map(Number)
 const TX_PER_MIN = Number(process.env.BENCH_ALERT_TX_PER_MIN ?? 30)
 const TICKS = 3
 const MIN = 60_000

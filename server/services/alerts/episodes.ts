@@ -63,6 +63,8 @@ export async function applyVerdict(
 ): Promise<Transition> {
   const { now } = ctx
   const measured = { lastEvaluatedAt: now, value: verdict.value, threshold: verdict.threshold, unit: verdict.unit }
+  // The common case (nothing open, nothing wrong) writes nothing.
+  if (!verdict.holds && !open) return 'none'
   return prisma.$transaction(async (tx): Promise<Transition> => {
     if (verdict.holds) {
       if (!open) {
@@ -108,7 +110,7 @@ export async function applyVerdict(
       return notifyNow ? 'notified' : 'updated'
     }
 
-    if (!open) return 'none'
+    if (!open) return 'none' // narrows `open`: nothing-open-and-clear returned before the transaction
     if (open.state === 'pending') {
       await tx.alertEpisode.delete({ where: { id: open.id } })
       return 'cancelled'
