@@ -108,7 +108,9 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
     const rule = await createRule(db.prisma, admin, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
     const dl = await createDeadLetter(db.prisma, plant, at(-5 * MIN))
     failures.set(p.hook, 1)
-    const send = (now: Date) => sendDueDeliveries({ prisma: db.prisma, publicUrl: PUBLIC_URL, logger, now: () => now, baseDelayMs: 1_000 })
+    // A generous request timeout: on a loaded machine a local answer can take seconds, and a
+    // timed-out request would (rightly) be retried, which is not what this test is about.
+    const send = (now: Date) => sendDueDeliveries({ prisma: db.prisma, publicUrl: PUBLIC_URL, logger, now: () => now, baseDelayMs: 1_000, timeoutMs: 60_000 })
 
     await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now: NOW })
     expect(await send(NOW)).toEqual({ sent: 2, retrying: 1, failed: 0 })

@@ -185,6 +185,27 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     expect(all[1]).toMatchObject({ value: 202, threshold: 120, unit: 'min' })
   })
 
+  it('keep-firing: a firing alert whose condition clears resolves only after it stayed clear that long', async () => {
+    const plant = code('KF')
+    await createPlant(db.prisma, plant)
+    const r = await rule({ plant, kind: 'dead_letter_backlog', severity: 'warning', keepFiringMinutes: 3, params: { maxOpen: 0 } })
+    const dl = await createDeadLetter(db.prisma, plant, at(-1))
+    await evaluate(NOW)
+    await db.prisma.deadLetter.update({ where: { id: dl.id }, data: { status: 'resolved' } })
+    await evaluate(at(1))
+    expect(await episodes(r.id)).toMatchObject([{ state: 'firing', clearedSince: at(1) }])
+    // It comes back within the keep-firing time: the same episode, the clock starts over.
+    const again = await createDeadLetter(db.prisma, plant, at(2))
+    await evaluate(at(2))
+    expect(await episodes(r.id)).toMatchObject([{ state: 'firing', clearedSince: null }])
+    await db.prisma.deadLetter.update({ where: { id: again.id }, data: { status: 'discarded' } })
+    await evaluate(at(3))
+    await evaluate(at(5))
+    expect((await episodes(r.id)).map((e) => e.state)).toEqual(['firing'])
+    await evaluate(at(6))
+    expect(await episodes(r.id)).toMatchObject([{ state: 'resolved', resolvedAt: at(6) }])
+  })
+
   it('stuck_transactions: fires while a posting transaction is past its flow SLA, not before its extra minutes, resolves when it posts', async () => {
     const plant = code('ST')
     await createPlant(db.prisma, plant)

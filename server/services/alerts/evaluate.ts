@@ -33,7 +33,7 @@ export interface EvaluationSummary {
 }
 
 /** Silences and maintenance windows apply to a rule by plant, and optionally by rule or flow. */
-export function covers(s: Pick<AlertSilence, 'plantCode' | 'ruleId' | 'flow' | 'startsAt' | 'endsAt'>, rule: Pick<AlertRule, 'id' | 'plantCode' | 'flow'>, now: Date): boolean {
+function covers(s: Pick<AlertSilence, 'plantCode' | 'ruleId' | 'flow' | 'startsAt' | 'endsAt'>, rule: Pick<AlertRule, 'id' | 'plantCode' | 'flow'>, now: Date): boolean {
   return (
     s.plantCode === rule.plantCode &&
     (s.ruleId === null || s.ruleId === rule.id) &&
