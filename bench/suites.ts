@@ -1,3 +1,4 @@
+import { alertsSuite } from './alerts/suite'
 import { ingestSuite } from './ingest/suite'
 
 export interface BenchResult {
@@ -12,4 +13,5 @@ export interface BenchResult {
 
 export const SUITES: Record<string, () => Promise<BenchResult>> = {
   ingest: ingestSuite,
+  alerts: alertsSuite,
 }

@@ -91,6 +91,12 @@ export function plantHref(plant: string, h?: HeaderState): string {
   return withQuery(`/plants/${encodeURIComponent(plant)}`, { range: h?.range, from: h?.from, to: h?.to })
 }
 
-export function alertsHref(filter: { state?: string | null } = {}, h?: HeaderState): string {
-  return withQuery('/alerts', { plant: h?.plant, state: filter.state })
+/** The alert inbox; `alert` opens one alert in the peek panel. */
+export function alertsHref(filter: { state?: string | null; alert?: string | null } = {}, h?: HeaderState): string {
+  return withQuery('/alerts', { plant: h?.plant, state: filter.state, alert: filter.alert })
+}
+
+/** Alert rules of a plant (`plant` from the header) and the other alert settings pages. */
+export function alertSettingsHref(page: 'rules' | 'channels' | 'silences', h?: HeaderState): string {
+  return withQuery(`/alerts/${page}`, { plant: h?.plant })
 }

@@ -4,6 +4,7 @@ import type { Config } from '../server/config'
 import type { PrismaClient } from '../server/db/client'
 import { setIngestStatusProvider, type IngestStatus } from '../server/ingest-status'
 import type { Logger } from '../server/logger'
+import { startAlerting, type AlertingDeps } from './alerts/alerting'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
 
 export interface WorkerDeps {
@@ -12,6 +13,8 @@ export interface WorkerDeps {
   prisma: PrismaClient
   transport: Transport
   logger: Logger
+  /** Alert evaluation overrides (tests); the settings come from config. */
+  alerts?: Pick<AlertingDeps, 'evaluate' | 'sender' | 'sendIntervalMs'>
 }
 
 export interface Worker {
@@ -23,15 +26,25 @@ function toIngestStatus(s: TelemetryPipelineStatus): IngestStatus {
 }
 
 /**
- * The worker's parts, the same inside `npm start` and in `npm run ingest`: today the telemetry
- * pipeline; its status is what /api/health and the header indicator show.
+ * The worker's parts, the same inside `npm start` and in `npm run ingest`: the telemetry pipeline
+ * (its status is what /api/health and the header indicator show) and the alerting loop.
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
   setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
   await pipeline.start()
+  const alerting = startAlerting({
+    prisma: deps.prisma,
+    clickhouse: deps.clickhouse,
+    logger: deps.logger.child({ component: 'alerts' }),
+    publicUrl: deps.config.publicUrl,
+    evalIntervalMs: deps.config.env.ALERT_EVAL_INTERVAL_MS,
+    ...deps.alerts,
+    evaluate: { ingestLag: () => pipeline.status().lag, ...deps.alerts?.evaluate },
+  })
   return {
     async stop() {
+      await alerting.stop()
       await pipeline.stop()
       setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
     },

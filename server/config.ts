@@ -80,6 +80,11 @@ export const envSchema = z.object({
   SIMULATOR: boolish.optional(),
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
   ADMIN_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+
+  /** How often the worker evaluates alert rules (ms); the rollups they read move per minute. */
+  ALERT_EVAL_INTERVAL_MS: z.coerce.number({ error: 'must be a number' }).int().min(1_000, 'must be at least 1000 (1 s)').max(3_600_000).default(60_000),
+  /** The console's address as people reach it: links in alert notifications start with it. */
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
 })
 
 export type Env = z.infer<typeof envSchema>
@@ -102,6 +107,8 @@ export interface Config {
   simulator: boolean
   /** ADMIN_API_TOKEN, or in demo mode the documented demo token (printed at start). */
   adminApiToken: string | undefined
+  /** PUBLIC_URL without a trailing slash, default http://localhost:PORT. */
+  publicUrl: string
   kafka: {
     brokers: string[]
     clientId: string
@@ -167,6 +174,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     demo: modes.postgres === 'embedded',
     adminApiToken: env.ADMIN_API_TOKEN ?? (modes.postgres === 'embedded' ? DEMO_ADMIN_API_TOKEN : undefined),
     simulator: env.SIMULATOR ?? allEmbedded,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     kafka: {
       brokers: env.KAFKA_BROKERS ?? [],
       clientId: env.KAFKA_CLIENT_ID,

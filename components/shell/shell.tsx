@@ -4,6 +4,7 @@ import Link from 'next/link'
 import { usePathname, useRouter } from 'next/navigation'
 import type { ReactNode } from 'react'
 import type { Action, Role } from '@/server/domain/permissions'
+import { FiringCount } from '../alerts/firing-count'
 import { authClient } from '../auth-client'
 import { IngestIndicator } from './ingest-indicator'
 import { NAV_ITEMS } from './nav'
@@ -50,6 +51,7 @@ export function Shell({ user, permissions, plants, children }: ShellProps) {
                   className={`rounded px-2.5 py-1.5 text-sm ${active ? 'bg-slate-200 font-medium dark:bg-slate-800' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
                 >
                   {item.label}
+                  {item.badge === 'firingAlerts' && <FiringCount />}
                 </Link>
               )
             })}

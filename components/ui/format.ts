@@ -6,7 +6,8 @@ export function formatCount(n: number): string {
 
 /** Plant-local wall time with the zone's abbreviation; the UTC instant goes in the title attribute. */
 export function formatPlantTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(date)
+  // dateStyle/timeStyle cannot be combined with timeZoneName (TypeError in V8): spell the fields out.
+  return new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(date)
 }
 
 /** Durations humanised with sensible precision: `850 ms`, `1.8 s`, `42 s`, `2 h 14 min`, `3 d 4 h`. */

@@ -156,7 +156,8 @@ describe.each(TEST_ENGINES)('migratePostgres on %s', (engine) => {
   test('a failing migration is rolled back, recorded, and blocks later runs until resolved', async () => {
     const session = await freshSession(engine)
     try {
-      const broken = '20261124000000_broken'
+      // Named to sort after every real migration, whatever migrations later branches add.
+      const broken = '99990101000000_broken'
       const dir = await migrationsDir({ [broken]: 'CREATE TABLE half_done (a INTEGER);\nSELECT 1 / 0;\n' })
       await expect(migratePostgres(session.sql, { dir })).rejects.toThrow(
         new RegExp(`Migration "${broken}" failed.*division by zero`),
@@ -207,7 +208,8 @@ describe('serialising runners', () => {
     try {
       await Promise.all(clients.map((c) => c.connect()))
       const [holder, a, b] = clients as [pg.Client, pg.Client, pg.Client]
-      const dir = await migrationsDir({ '20261124000000_slow': 'SELECT pg_sleep(0.3);' })
+      // Named to sort after every real migration, so the expected order is the repo's then this one.
+      const dir = await migrationsDir({ '99990101000000_slow': 'SELECT pg_sleep(0.3);' })
 
       // Stand-in for a `prisma migrate deploy` in progress: it holds the same lock.
       await holder.query('SELECT pg_advisory_lock(72707369)')
@@ -224,7 +226,7 @@ describe('serialising runners', () => {
       await holder.query('SELECT pg_advisory_unlock(72707369)')
 
       const results = await runs
-      const all = [...(await repoMigrationNames()), '20261124000000_slow']
+      const all = [...(await repoMigrationNames()), '99990101000000_slow']
       expect(results.map((r) => r.applied).sort((x, y) => y.length - x.length)).toEqual([all, []])
       const { rows } = await holder.query('SELECT migration_name FROM _prisma_migrations')
       expect(rows).toHaveLength(all.length)

@@ -1,5 +1,6 @@
 import { router } from '../trpc'
 import { adminRouter } from './admin'
+import { alertsRouter } from './alerts'
 import { meRouter } from './me'
 import { overviewRouter } from './overview'
 import { plantsRouter } from './plants'
@@ -10,6 +11,7 @@ export const appRouter = router({
   plants: plantsRouter,
   overview: overviewRouter,
   admin: adminRouter,
+  alerts: alertsRouter,
   system: systemRouter,
 })
 

@@ -1,0 +1,176 @@
+'use client'
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { ALERT_SILENCE_KIND_INFO, ALERT_SILENCE_KINDS, type AlertSilenceKind } from '@/server/domain/alerts'
+import { FLOWS } from '@/server/domain/hop-event'
+import { EmptyState, ErrorNotice } from '../ui/empty-state'
+import { formatPlantTime, formatUtc } from '../ui/format'
+import { useHeaderState } from '../shell/url-state'
+import { useTRPC } from '../trpc/client'
+import { AlertsTabs } from './alerts-tabs'
+
+/** `datetime-local` value for an instant, in the browser's zone (what the input shows and returns). */
+function localInput(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+/** Silences (mute notifications) and maintenance windows (suspend rules) per plant; operators set them. */
+export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin: boolean }) {
+  const trpc = useTRPC()
+  const queryClient = useQueryClient()
+  const [header] = useHeaderState()
+  const plants = useQuery(trpc.plants.list.queryOptions())
+  const silences = useQuery(trpc.alerts.silences.list.queryOptions({ plants: header.plant ? [header.plant] : undefined }))
+  const rules = useQuery(trpc.alerts.rules.list.queryOptions({ plants: header.plant ? [header.plant] : undefined }))
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.alerts.silences.pathKey() })
+  const [formKey, setFormKey] = useState(0)
+  const [plant, setPlant] = useState<string>(header.plant ?? '')
+  const create = useMutation(trpc.alerts.silences.create.mutationOptions({ onSuccess: () => (void invalidate(), setFormKey((k) => k + 1)) }))
+  const end = useMutation(trpc.alerts.silences.end.mutationOptions({ onSuccess: () => void invalidate() }))
+  const zones = new Map((plants.data ?? []).map((p) => [p.code, p.timeZone]))
+  const error = silences.error ?? create.error ?? end.error
+  const chosenPlant = plant || plants.data?.[0]?.code || ''
+  const [now] = useState(() => Date.now())
+
+  function onCreate(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const form = new FormData(event.currentTarget)
+    create.mutate({
+      plant: chosenPlant,
+      kind: String(form.get('kind')) as AlertSilenceKind,
+      ruleId: String(form.get('ruleId') || '') || null,
+      flow: String(form.get('flow') || '') || null,
+      startsAt: new Date(String(form.get('startsAt'))),
+      endsAt: new Date(String(form.get('endsAt'))),
+      reason: String(form.get('reason')),
+    })
+  }
+
+  const when = (iso: string, plantCode: string) => (
+    <time dateTime={iso} title={formatUtc(iso)}>
+      {formatPlantTime(new Date(iso), zones.get(plantCode) ?? 'UTC')}
+    </time>
+  )
+
+  return (
+    <div className="space-y-4">
+      <AlertsTabs current="silences" isAdmin={isAdmin} />
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        {ALERT_SILENCE_KIND_INFO.silence.label}: {ALERT_SILENCE_KIND_INFO.silence.description} {ALERT_SILENCE_KIND_INFO.maintenance.label}:{' '}
+        {ALERT_SILENCE_KIND_INFO.maintenance.description}
+      </p>
+      {error && <ErrorNotice error={error} />}
+      {silences.data?.length === 0 ? (
+        <EmptyState title="No silences or maintenance windows">Nothing is muted: every firing alert notifies its channels.</EmptyState>
+      ) : (
+        <table className="w-full text-left text-sm" aria-label="Silences and maintenance windows">
+          <thead className="text-xs uppercase text-slate-500">
+            <tr>
+              <th className="py-2 pr-3">Plant</th>
+              <th className="py-2 pr-3">Kind</th>
+              <th className="py-2 pr-3">Applies to</th>
+              <th className="py-2 pr-3">From</th>
+              <th className="py-2 pr-3">Until</th>
+              <th className="py-2 pr-3">Reason</th>
+              <th className="py-2 pr-3">By</th>
+              <th className="py-2 pr-3" />
+            </tr>
+          </thead>
+          <tbody>
+            {silences.data?.map((s) => (
+              <tr key={s.id} className="border-t border-slate-200 dark:border-slate-800">
+                <td className="py-2 pr-3">{s.plant}</td>
+                <td className="py-2 pr-3">
+                  {ALERT_SILENCE_KIND_INFO[s.kind].label}
+                  {s.active && <span className="ml-1 rounded bg-sky-100 px-1 text-xs text-sky-900 dark:bg-sky-900 dark:text-sky-100">active</span>}
+                </td>
+                <td className="py-2 pr-3">
+                  {s.ruleId ? (rules.data?.find((r) => r.id === s.ruleId)?.name ?? 'one rule') : s.flow ? s.flow.replaceAll('_', ' ') : 'every rule'}
+                </td>
+                <td className="py-2 pr-3">{when(s.startsAt, s.plant)}</td>
+                <td className="py-2 pr-3">{when(s.endsAt, s.plant)}</td>
+                <td className="py-2 pr-3">{s.reason}</td>
+                <td className="py-2 pr-3">{s.createdBy}</td>
+                <td className="py-2 pr-3">
+                  {canEdit && new Date(s.endsAt).getTime() > now && (
+                    <button type="button" className="btn" onClick={() => end.mutate({ id: s.id })}>
+                      End now
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {canEdit && (
+        <form key={formKey} onSubmit={onCreate} className="card grid gap-3 text-sm md:grid-cols-3" aria-label="Add silence">
+          <h2 className="font-semibold md:col-span-3">Add a silence or maintenance window</h2>
+          <label>
+            Plant
+            <select className="input mt-1 block w-full" value={chosenPlant} onChange={(e) => setPlant(e.target.value)}>
+              {plants.data?.map((p) => (
+                <option key={p.code} value={p.code}>
+                  {p.code} · {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Kind
+            <select name="kind" className="input mt-1 block w-full">
+              {ALERT_SILENCE_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {ALERT_SILENCE_KIND_INFO[k].label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Rule (optional)
+            <select name="ruleId" className="input mt-1 block w-full">
+              <option value="">every rule of the plant</option>
+              {rules.data
+                ?.filter((r) => r.plant === chosenPlant)
+                .map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+            </select>
+          </label>
+          <label>
+            Flow (optional)
+            <select name="flow" className="input mt-1 block w-full">
+              <option value="">every flow</option>
+              {FLOWS.map((f) => (
+                <option key={f} value={f}>
+                  {f.replaceAll('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            From (your local time)
+            <input name="startsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={localInput(new Date(now))} />
+          </label>
+          <label>
+            Until (your local time)
+            <input name="endsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={localInput(new Date(now + 2 * 3_600_000))} />
+          </label>
+          <label className="md:col-span-3">
+            Reason
+            <input name="reason" required minLength={3} maxLength={500} className="input mt-1 block w-full" placeholder="e.g. ERP upgrade Saturday 06:00–10:00" />
+          </label>
+          <div className="md:col-span-3">
+            <button type="submit" className="btn-primary" disabled={create.isPending}>
+              Add
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  )
+}

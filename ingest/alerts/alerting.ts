@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import { Counter, Histogram } from 'prom-client'
+import type { ClickHouse } from '../../server/clickhouse/client'
+import type { PrismaClient } from '../../server/db/client'
+import type { Logger } from '../../server/logger'
+import { metrics } from '../../server/metrics'
+import { evaluateAlerts, type EvaluateOptions } from '../../server/services/alerts/evaluate'
+import { holdLease, releaseLease } from '../../server/services/alerts/lease'
+import { onboardPlants } from '../../server/services/alerts/template'
+import { sendDueDeliveries, type SenderOptions } from './sender'
+
+/**
+ * The worker's alerting loop (inside `npm start` and `npm run ingest`): every `evalIntervalMs` it
+ * onboards new plants (default rule set), evaluates every rule on the rollups and queues
+ * notifications; every `sendIntervalMs` it sends what is due. Only the holder of the Postgres lease
+ * does either, so several workers never double-evaluate or double-send.
+ */
+
+export interface AlertingDeps {
+  prisma: PrismaClient
+  clickhouse: ClickHouse
+  logger: Logger
+  publicUrl: string
+  evalIntervalMs: number
+  /** Default: every 2 s, or the evaluation interval when that is shorter. */
+  sendIntervalMs?: number
+  /** Passed to the evaluator (tests, the dashboards' KPI service later). */
+  evaluate?: Pick<EvaluateOptions, 'kpi' | 'ingestLag'>
+  sender?: Pick<SenderOptions, 'fetch' | 'baseDelayMs' | 'maxDelayMs' | 'maxAttempts' | 'timeoutMs'>
+}
+
+export interface Alerting {
+  stop(): Promise<void>
+}
+
+const LEASE = 'alerts'
+const KEY = Symbol.for('linetrace.alerts.metrics')
+
+function alertMetrics() {
+  const g = globalThis as unknown as Record<symbol, ReturnType<typeof build> | undefined>
+  return (g[KEY] ??= build())
+  function build() {
+    const registers = [metrics().registry]
+    return {
+      evaluation: new Histogram({
+        name: 'linetrace_alert_evaluation_duration_seconds',
+        help: 'Duration of one evaluation of every alert rule',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      }),
+      transitions: new Counter({ name: 'linetrace_alert_transitions_total', help: 'Alert episode transitions', labelNames: ['transition'] as const, registers }),
+      deliveries: new Counter({ name: 'linetrace_alert_deliveries_total', help: 'Notification attempts by outcome', labelNames: ['outcome'] as const, registers }),
+    }
+  }
+}
+
+/** Runs `fn` every `ms`, never overlapping itself; the first run after `firstMs`. */
+function every(ms: number, firstMs: number, fn: () => Promise<void>) {
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> | undefined
+  let stopped = false
+  const loop = () => {
+    running = fn().finally(() => {
+      running = undefined
+      if (!stopped) timer = setTimeout(loop, ms)
+    })
+  }
+  timer = setTimeout(loop, firstMs)
+  return async () => {
+    stopped = true
+    clearTimeout(timer)
+    await running
+  }
+}
+
+export function startAlerting(deps: AlertingDeps): Alerting {
+  const log = deps.logger
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  const ttlMs = Math.max(3 * deps.evalIntervalMs, 30_000)
+  const sendIntervalMs = deps.sendIntervalMs ?? Math.min(2_000, deps.evalIntervalMs)
+  const m = alertMetrics()
+  let holding = false
+
+  const lease = async () => {
+    const held = await holdLease(deps.prisma, LEASE, owner, ttlMs)
+    if (held !== holding) log.info({ owner }, held ? 'alert evaluator lease taken' : 'alert evaluator lease held by another worker')
+    holding = held
+    return held
+  }
+
+  const stopEvaluating = every(deps.evalIntervalMs, Math.min(deps.evalIntervalMs, 5_000), async () => {
+    try {
+      if (!(await lease())) return
+      await onboardPlants(deps.prisma)
+      const summary = await evaluateAlerts({ prisma: deps.prisma, clickhouse: deps.clickhouse, ...deps.evaluate })
+      m.evaluation.observe(summary.durationMs / 1000)
+      for (const [t, n] of Object.entries(summary.transitions)) if (t !== 'none' && t !== 'updated') m.transitions.inc({ transition: t }, n)
+      log.debug({ alerts: summary }, 'alert rules evaluated')
+      if (summary.errors.length) log.warn({ errors: summary.errors.slice(0, 5), count: summary.errors.length }, 'some alert rules could not be evaluated')
+    } catch (error) {
+      log.error({ err: error }, 'alert evaluation failed; retrying at the next interval')
+    }
+  })
+
+  const stopSending = every(sendIntervalMs, sendIntervalMs, async () => {
+    try {
+      if (!(await lease())) return
+      const s = await sendDueDeliveries({ prisma: deps.prisma, publicUrl: deps.publicUrl, logger: log, ...deps.sender })
+      if (s.sent) m.deliveries.inc({ outcome: 'sent' }, s.sent)
+      if (s.retrying) m.deliveries.inc({ outcome: 'retrying' }, s.retrying)
+      if (s.failed) m.deliveries.inc({ outcome: 'failed' }, s.failed)
+    } catch (error) {
+      log.error({ err: error }, 'sending alert notifications failed; retrying shortly')
+    }
+  })
+
+  return {
+    async stop() {
+      await Promise.all([stopEvaluating(), stopSending()])
+      if (holding) await releaseLease(deps.prisma, LEASE, owner).catch(() => undefined)
+    },
+  }
+}

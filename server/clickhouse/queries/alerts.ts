@@ -1,0 +1,139 @@
+import type { ClickHouse } from '../client'
+import { chQuery, type Actor } from '../exec'
+import { TXN_GROUP_BY } from './txn'
+import { TXN_AGE_MS_SQL, TXN_SLA_MS_SQL, TXN_STATE_SQL, txnStateParams, type TxnStateParams } from './txn-state'
+import { assertWindow } from './window'
+
+/**
+ * Reads of the alert evaluator that the dashboard queries (kpi.ts) do not answer: stuck
+ * transactions beyond their SLA, first-pass success over settled transactions, a plant's newest
+ * event. All from txn_summary (a rollup sorted by plant first), never from hop_events, and each
+ * for every plant of an evaluation at once (grouped), so a tick costs a few queries whatever the
+ * number of rules.
+ */
+
+const ACTOR: Actor = { route: 'worker:alerts', user: 'system' }
+
+/** DateTime64 text as FORMAT JSON returns it ('YYYY-MM-DD hh:mm:ss.sss', UTC) → Date. */
+function utc(text: string | null | undefined): Date | null {
+  return text ? new Date(`${text.replace(' ', 'T')}Z`) : null
+}
+
+export interface StuckGroup {
+  plant: string
+  flow: string
+  line: string
+  stuck: number
+  /** origin_time of the oldest stuck transaction of the group. */
+  oldest: Date | null
+}
+
+/**
+ * The merged txn_summary columns TXN_STATE_SQL reads (see MERGED_TXN_COLUMNS in txn.ts), plus the
+ * line: the stuck count merges a day of transactions every tick, and the other merged columns
+ * (documents, business keys, event counts) cost most of that time.
+ */
+const STATE_INPUT_COLUMNS = `plant, flow, origin_time, correlation_id,
+            max(posted) AS posted,
+            argMaxMerge(last_status) AS last_status,
+            max(dead_lettered) AS dead_lettered,
+            max(replayed) AS replayed,
+            groupUniqArrayArray(error_categories) AS error_categories,
+            argMaxMerge(line) AS line`
+
+/**
+ * Transactions with origin in [from, now) whose state is stuck and whose age exceeds their flow
+ * SLA by more than `extraMs`, counted per plant, flow and line. Only transactions older than the
+ * shortest SLA can be stuck, and only unposted ones: both cut the merge before the state is judged.
+ */
+export async function stuckTransactions(
+  ch: ClickHouse,
+  q: { plants: string[]; from: Date; extraMs: number; state: TxnStateParams },
+): Promise<StuckGroup[]> {
+  const shortestSla = Math.min(q.state.defaultSlaMs, ...q.state.slas.map((s) => s.ms))
+  const to = new Date(q.state.now.getTime() - Math.max(0, shortestSla) - q.extraMs)
+  if (q.plants.length === 0 || to.getTime() <= q.from.getTime()) return []
+  const { rows } = await chQuery<{ plant: string; flow: string; line: string; stuck: number; oldest: string | null }>(ch, {
+    name: 'alerts.stuckTransactions',
+    sql: `SELECT plant, flow, line, count() AS stuck, minOrNull(origin_time) AS oldest
+          FROM (
+            SELECT ${STATE_INPUT_COLUMNS}
+            FROM ${ch.database}.txn_summary
+            WHERE plant IN {plants:Array(String)}
+              AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
+            ${TXN_GROUP_BY}
+            HAVING posted = 0
+          )
+          WHERE ${TXN_STATE_SQL} = 'stuck' AND ${TXN_AGE_MS_SQL} > ${TXN_SLA_MS_SQL} + {extraMs:Int64}
+          GROUP BY plant, flow, line`,
+    params: { plants: q.plants, from: q.from, to, extraMs: Math.round(q.extraMs), ...txnStateParams(q.state) },
+    actor: ACTOR,
+  })
+  return rows.map((r) => ({ ...r, stuck: Number(r.stuck), oldest: utc(r.oldest) }))
+}
+
+export interface FirstPassGroup {
+  plant: string
+  flow: string
+  /** Transactions with a posting request whose first attempt has an outcome (posted or failed). */
+  settled: number
+  firstAttemptOk: number
+}
+
+/**
+ * First-pass posting success (KPIS.md) over transactions with origin in [from, to), per plant and
+ * flow. Exact (txn_summary, per transaction); a transaction whose first attempt is still in flight
+ * is left out rather than counted as a failure.
+ */
+export async function firstPassCounts(ch: ClickHouse, q: { plants: string[]; from: Date; to: Date }): Promise<FirstPassGroup[]> {
+  assertWindow(q.from, q.to)
+  if (q.plants.length === 0) return []
+  const { rows } = await chQuery<{ plant: string; flow: string; settled: number; first_ok: number }>(ch, {
+    name: 'alerts.firstPass',
+    sql: `SELECT plant, flow, countIf(req = 1 AND (ok1 = 1 OR err = 1 OR done = 1)) AS settled, countIf(req = 1 AND ok1 = 1) AS first_ok
+          FROM (
+            SELECT plant, flow, max(posting_requested) AS req, max(first_attempt_ok) AS ok1, max(has_error) AS err, max(posted) AS done
+            FROM ${ch.database}.txn_summary
+            WHERE plant IN {plants:Array(String)}
+              AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
+            ${TXN_GROUP_BY}
+          )
+          GROUP BY plant, flow`,
+    params: { plants: q.plants, from: q.from, to: q.to },
+    actor: ACTOR,
+  })
+  return rows.map((r) => ({ plant: r.plant, flow: r.flow, settled: Number(r.settled), firstAttemptOk: Number(r.first_ok) }))
+}
+
+/** Occurrence time of each plant's newest hop event among transactions that started since `since`. */
+export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; since: Date }): Promise<Map<string, Date>> {
+  if (q.plants.length === 0) return new Map()
+  const { rows } = await chQuery<{ plant: string; newest: string }>(ch, {
+    name: 'alerts.plantNewestEvent',
+    sql: `SELECT plant, max(last_seen) AS newest
+          FROM ${ch.database}.txn_summary
+          WHERE plant IN {plants:Array(String)} AND origin_time >= {since:DateTime64(3, 'UTC')}
+          GROUP BY plant`,
+    params: { plants: q.plants, since: q.since },
+    actor: ACTOR,
+  })
+  return new Map(rows.map((r) => [r.plant, utc(r.newest)!]))
+}
+
+/**
+ * The plants that sent any telemetry in [since, before): a non-event window counts only once
+ * Linetrace was observing the plant when it began (no alarm for the minutes before a first start).
+ */
+export async function plantsSeenBetween(ch: ClickHouse, q: { plants: string[]; since: Date; before: Date }): Promise<Set<string>> {
+  assertWindow(q.since, q.before)
+  if (q.plants.length === 0) return new Set()
+  const { rows } = await chQuery<{ plant: string }>(ch, {
+    name: 'alerts.plantsSeenBetween',
+    sql: `SELECT plant FROM ${ch.database}.txn_summary
+          WHERE plant IN {plants:Array(String)} AND origin_time >= {since:DateTime64(3, 'UTC')} AND origin_time < {before:DateTime64(3, 'UTC')}
+          LIMIT 1 BY plant`,
+    params: { plants: q.plants, since: q.since, before: q.before },
+    actor: ACTOR,
+  })
+  return new Set(rows.map((r) => r.plant))
+}

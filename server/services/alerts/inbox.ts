@@ -1,0 +1,105 @@
+import type { Prisma, PrismaClient } from '../../db/client'
+import type { AlertListFilter, AlertState } from '../../domain/alerts'
+import { canAccessPlant, type Principal } from '../../domain/permissions'
+import { audit } from '../audit'
+import { DomainError } from '../errors'
+import { alertView, deliveryView, type AlertView, type DeliveryView } from './views'
+
+/**
+ * The alert inbox: firing, acknowledged and resolved episodes of the caller's plants (pending ones
+ * are not alerts yet), acknowledging with a comment, and the firing count for the navigation.
+ */
+
+const STATE_WHERE: Record<AlertState, Prisma.AlertEpisodeWhereInput> = {
+  firing: { state: 'firing', acknowledgedAt: null },
+  acknowledged: { state: 'firing', acknowledgedAt: { not: null } },
+  resolved: { state: 'resolved' },
+}
+
+export interface AlertList {
+  items: AlertView[]
+  /** Per inbox state, for the caller's plants and the other facets (not the state filter). */
+  counts: Record<AlertState, number>
+}
+
+export async function listAlerts(prisma: PrismaClient, plants: readonly string[], filter: Partial<AlertListFilter>): Promise<AlertList> {
+  const base: Prisma.AlertEpisodeWhereInput = {
+    plantCode: { in: [...plants] },
+    state: { not: 'pending' },
+    ...(filter.severity?.length ? { severity: { in: filter.severity } } : {}),
+    ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
+  }
+  const states = filter.state?.length ? filter.state : undefined
+  const [items, ...counts] = await Promise.all([
+    prisma.alertEpisode.findMany({
+      where: { AND: [base, ...(states ? [{ OR: states.map((s) => STATE_WHERE[s]) }] : [])] },
+      // Open before resolved, then the most severe, then the newest (enum order: pending < firing < resolved; info < warning < critical).
+      orderBy: [{ state: 'asc' }, { severity: 'desc' }, { startedAt: 'desc' }],
+      take: filter.limit ?? 100,
+    }),
+    ...(['firing', 'acknowledged', 'resolved'] as const).map((s) => prisma.alertEpisode.count({ where: { AND: [base, STATE_WHERE[s]] } })),
+  ])
+  return { items: items.map(alertView), counts: { firing: counts[0]!, acknowledged: counts[1]!, resolved: counts[2]! } }
+}
+
+export async function getAlert(
+  prisma: PrismaClient,
+  principal: Pick<Principal, 'plants'>,
+  id: string,
+): Promise<AlertView & { deliveries: Array<DeliveryView & { channelName: string }> }> {
+  const episode = await prisma.alertEpisode.findUnique({
+    where: { id },
+    include: { deliveries: { orderBy: { createdAt: 'asc' }, include: { channel: { select: { name: true } } } } },
+  })
+  if (!episode || episode.state === 'pending' || !canAccessPlant(principal, episode.plantCode))
+    throw new DomainError('NOT_FOUND', `No alert ${id} in your plants.`)
+  return { ...alertView(episode), deliveries: episode.deliveries.map((d) => ({ ...deliveryView(d), channelName: d.channel.name })) }
+}
+
+/** Acknowledges a firing alert with a comment (audited). Resolve notifications still go out. */
+export async function acknowledgeAlert(
+  prisma: PrismaClient,
+  actor: Pick<Principal, 'userId' | 'label' | 'plants'>,
+  input: { id: string; comment: string },
+  ip?: string | null,
+): Promise<AlertView> {
+  const before = await prisma.alertEpisode.findUnique({ where: { id: input.id } })
+  if (!before || before.state === 'pending' || !canAccessPlant(actor, before.plantCode))
+    throw new DomainError('NOT_FOUND', `No alert ${input.id} in your plants.`)
+  if (before.state === 'resolved') throw new DomainError('CONFLICT', 'This alert has already resolved; there is nothing left to acknowledge.')
+  return prisma.$transaction(async (tx) => {
+    // Guarded update: of two people acknowledging at once, the first comment stands and the second is told.
+    const { count } = await tx.alertEpisode.updateMany({
+      where: { id: input.id, state: 'firing', acknowledgedAt: null },
+      data: { acknowledgedAt: new Date(), acknowledgedBy: actor.label, ackComment: input.comment },
+    })
+    if (count === 0) {
+      const now = await tx.alertEpisode.findUniqueOrThrow({ where: { id: input.id } })
+      throw new DomainError('CONFLICT', now.acknowledgedBy ? `Already acknowledged by ${now.acknowledgedBy}: “${now.ackComment}”.` : 'This alert has just resolved.')
+    }
+    const after = await tx.alertEpisode.findUniqueOrThrow({ where: { id: input.id } })
+    await audit(tx, {
+      actor,
+      action: 'alert.acknowledge',
+      targetType: 'alert',
+      targetId: input.id,
+      reason: input.comment,
+      before: { state: 'firing', acknowledgedAt: null },
+      after: { state: 'acknowledged', acknowledgedAt: after.acknowledgedAt, acknowledgedBy: after.acknowledgedBy },
+      ip,
+    })
+    return alertView(after)
+  })
+}
+
+/** Firing alerts (acknowledged or not) of these plants, by severity: the header's count. */
+export async function firingCount(prisma: PrismaClient, plants: readonly string[]) {
+  const rows = await prisma.alertEpisode.groupBy({
+    by: ['severity'],
+    where: { plantCode: { in: [...plants] }, state: 'firing' },
+    _count: { _all: true },
+  })
+  const unacknowledged = await prisma.alertEpisode.count({ where: { plantCode: { in: [...plants] }, state: 'firing', acknowledgedAt: null } })
+  const bySeverity = Object.fromEntries(rows.map((r) => [r.severity, r._count._all])) as Partial<Record<'info' | 'warning' | 'critical', number>>
+  return { firing: rows.reduce((n, r) => n + r._count._all, 0), unacknowledged, bySeverity }
+}
