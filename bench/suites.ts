@@ -1,5 +1,6 @@
 import { alertsSuite } from './alerts/suite'
 import { ingestSuite } from './ingest/suite'
+import { replaySuite } from './replay/suite'
 
 export interface BenchResult {
   params: Record<string, unknown>
@@ -14,4 +15,5 @@ export interface BenchResult {
 export const SUITES: Record<string, () => Promise<BenchResult>> = {
   ingest: ingestSuite,
   alerts: alertsSuite,
+  replay: replaySuite,
 }

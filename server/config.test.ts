@@ -21,6 +21,14 @@ describe('loadConfig', () => {
     expect(config.demo).toBe(true)
   })
 
+  it('reads replay settings: per-group redrive topics and the default rate', () => {
+    expect(loadConfig({}).replay).toEqual({ redriveTopics: {}, defaultRate: 50 })
+    const config = loadConfig({ REPLAY_REDRIVE_TOPICS: 'erp-sink=lt.redrive.erp, wms-sink=lt.redrive.wms', REPLAY_DEFAULT_RATE: '20' })
+    expect(config.replay).toEqual({ redriveTopics: { 'erp-sink': 'lt.redrive.erp', 'wms-sink': 'lt.redrive.wms' }, defaultRate: 20 })
+    expect(problems({ REPLAY_REDRIVE_TOPICS: 'erp-sink' })[0]).toMatch(/^REPLAY_REDRIVE_TOPICS must be a comma-separated list of consumer-group=topic/)
+    expect(problems({ REPLAY_DEFAULT_RATE: '900' })).toEqual(['REPLAY_DEFAULT_RATE must be at most 500'])
+  })
+
   it('selects each store independently', () => {
     const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094' })
     expect(config.modes).toEqual({ transport: 'kafka', clickhouse: 'embedded', postgres: 'embedded' })

@@ -37,6 +37,17 @@ const brokerList = z
     error: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092',
   })
 
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name')
+
+/** `group=topic,group=topic`: where replays of records a consumer group failed on are produced. */
+const redriveTopics = z
+  .string()
+  .transform((v) => v.split(',').map((pair) => pair.trim()).filter(Boolean))
+  .refine((pairs) => pairs.every((p) => /^[^=\s]+=[A-Za-z0-9._-]{1,249}$/.test(p)), {
+    error: 'must be a comma-separated list of consumer-group=topic, e.g. erp-sink=lt.hub.1000.redrive.erp-sink',
+  })
+  .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)])) as Record<string, string>)
+
 /** Embedded demo only (like the demo passwords); a server deployment sets its own or has none. */
 export const DEMO_ADMIN_API_TOKEN = 'lt-demo-admin-token-change-me'
 
@@ -58,8 +69,8 @@ export const envSchema = z.object({
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
 
-  TELEMETRY_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('lt.telemetry'),
-  TELEMETRY_DLQ_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('lt.telemetry.dlq'),
+  TELEMETRY_TOPIC: topicName.default('lt.telemetry'),
+  TELEMETRY_DLQ_TOPIC: topicName.default('lt.telemetry.dlq'),
   /** Partitions of the telemetry topic when Linetrace creates it: the most ingest workers that can share it. */
   TELEMETRY_PARTITIONS: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(1024).default(6),
   INGEST_PORT: port.default(9464),
@@ -76,6 +87,11 @@ export const envSchema = z.object({
     .default('linetrace'),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+
+  /** Per-consumer-group redrive topics: a replay goes there instead of the shared source topic. */
+  REPLAY_REDRIVE_TOPICS: redriveTopics.optional(),
+  /** Records per second of a replay job that does not choose its own rate. */
+  REPLAY_DEFAULT_RATE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(500, 'must be at most 500').default(50),
 
   SIMULATOR: boolish.optional(),
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
@@ -109,6 +125,11 @@ export interface Config {
   adminApiToken: string | undefined
   /** PUBLIC_URL without a trailing slash, default http://localhost:PORT. */
   publicUrl: string
+  replay: {
+    /** consumer group → redrive topic */
+    redriveTopics: Readonly<Record<string, string>>
+    defaultRate: number
+  }
   kafka: {
     brokers: string[]
     clientId: string
@@ -175,6 +196,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     adminApiToken: env.ADMIN_API_TOKEN ?? (modes.postgres === 'embedded' ? DEMO_ADMIN_API_TOKEN : undefined),
     simulator: env.SIMULATOR ?? allEmbedded,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    replay: { redriveTopics: env.REPLAY_REDRIVE_TOPICS ?? {}, defaultRate: env.REPLAY_DEFAULT_RATE },
     kafka: {
       brokers: env.KAFKA_BROKERS ?? [],
       clientId: env.KAFKA_CLIENT_ID,

@@ -24,6 +24,17 @@ function build() {
       labelNames: ['query'] as const,
       registers: [registry],
     }),
+    replayRecords: new Counter({
+      name: 'linetrace_replay_records_total',
+      help: 'Records of replay jobs by outcome: produced, failed, recovered (found in the topic after a crash)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    replayResolved: new Counter({
+      name: 'linetrace_replay_resolved_total',
+      help: 'Replayed dead letters that telemetry confirmed as posted (resolved)',
+      registers: [registry],
+    }),
     httpRequests: new Counter({
       name: 'linetrace_http_requests_total',
       help: 'API requests by route and status',

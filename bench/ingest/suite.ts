@@ -30,7 +30,7 @@ function runChild(args: string[]): Promise<Phase> {
 }
 
 /** A broker for the run: KAFKA_BROKERS when given, else our dev broker on a spare port. */
-function startBroker(): { brokers: string; stop(): void } {
+export function startBroker(): { brokers: string; stop(): void } {
   if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop() {} }
   const dataDir = mkdtempSync(join(tmpdir(), 'lt-bench-kafka-'))
   const env = { ...process.env, KAFKA_PORT: process.env.BENCH_KAFKA_PORT ?? '19692', DATA_DIR: dataDir }

@@ -13,7 +13,7 @@ export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRou
  * ClickHouse-backed queries can take a while; batching them with fast Postgres queries would make
  * every query in the batch wait for the slowest. They go unbatched.
  */
-const SLOW_PREFIXES = ['overview.', 'traces.', 'kpis.']
+const SLOW_PREFIXES = ['overview.', 'traces.', 'kpis.', 'replays.dryRun', 'replays.create', 'replays.editContext']
 
 function makeQueryClient() {
   return new QueryClient({

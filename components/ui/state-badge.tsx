@@ -1,4 +1,5 @@
 import { DEAD_LETTER_STATUS_INFO, type DeadLetterStatus } from '@/server/domain/dead-letters'
+import { REPLAY_ITEM_STATUS_INFO, REPLAY_JOB_STATUS_INFO, type ReplayItemStatus, type ReplayJobStatus } from '@/server/domain/replays'
 import { TXN_STATE_INFO, type Tone, type TxnState } from '@/server/domain/txn-state'
 
 /** Colour per tone; the word and the icon carry the meaning too (UI.md). */
@@ -41,4 +42,16 @@ export function TxnStateBadge({ state, replayed }: { state: TxnState; replayed?:
 export function DeadLetterStatusBadge({ status }: { status: DeadLetterStatus }) {
   const info = DEAD_LETTER_STATUS_INFO[status]
   return <Badge tone={info.tone} icon={info.icon} label={info.label} title={info.description} testId="dead-letter-status" />
+}
+
+/** A replay job's state: awaiting approval, queued, running, paused, completed, aborted, failed. */
+export function ReplayJobStatusBadge({ status }: { status: ReplayJobStatus }) {
+  const info = REPLAY_JOB_STATUS_INFO[status]
+  return <Badge tone={info.tone} icon={info.icon} label={info.label} title={info.description} testId="replay-job-status" />
+}
+
+/** One record's outcome in a replay job. */
+export function ReplayItemStatusBadge({ status }: { status: ReplayItemStatus }) {
+  const info = REPLAY_ITEM_STATUS_INFO[status]
+  return <Badge tone={info.tone} icon={info.icon} label={info.label} title={info.description} testId="replay-item-status" />
 }

@@ -94,6 +94,32 @@ describe.each(adapters)('transport contract: $kind', ({ kind, create }) => {
     expect([r3!.key, text(r3!.value)]).toEqual([null, 'no key'])
   })
 
+  it('reports end offsets and reads a range of one partition outside any group', async () => {
+    const topic = await topicWith(2)
+    expect(await bus.endOffsets(topic)).toEqual([
+      { partition: 0, end: '0' },
+      { partition: 1, end: '0' },
+    ])
+    await send(topic, Array.from({ length: 6 }, (_, i) => ({ value: String(i), partition: 1, headers: { 'x-n': String(i) } })))
+    await send(topic, [{ value: 'other', partition: 0 }])
+    expect(await bus.endOffsets(topic)).toEqual([
+      { partition: 0, end: '1' },
+      { partition: 1, end: '6' },
+    ])
+    const range = await bus.readPartition(topic, 1, '2', '5')
+    expect(range.map((r) => [r.offset, text(r.value), String(r.headers['x-n'])])).toEqual([
+      ['2', '2', '2'],
+      ['3', '3', '3'],
+      ['4', '4', '4'],
+    ])
+    expect(await bus.readPartition(topic, 1, '6', '6')).toEqual([])
+    // Nothing was committed anywhere: a new group still reads everything.
+    const got = collect()
+    await consumer({ topics: [topic] }).run(got.handler)
+    await waitFor('7 records', () => (got.records().length >= 7 ? true : undefined), { seen: () => got.records().length })
+    await expect(bus.endOffsets(uniqueTopic('missing'))).rejects.toThrow()
+  })
+
   it('keeps the records of one key in one partition, in order, where Kafka puts them', async () => {
     const topic = await topicWith(4)
     const keys = Array.from({ length: 20 }, (_, i) => `corr-${i}`)

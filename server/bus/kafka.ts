@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import {
   Kafka,
   Partitioners,
@@ -24,6 +25,7 @@ import type {
   ConsumerOptions,
   HandlerContext,
   OutgoingRecord,
+  PartitionEnd,
   PartitionLag,
   ProducedRecord,
   TopicSpec,
@@ -144,6 +146,16 @@ async function retried<T>(call: () => Promise<T>, attempts = 6): Promise<T> {
   }
 }
 
+/** Resolves once kafkajs' consumer joined its group (seek() before that throws). */
+function waitForJoin(consumer: Consumer): Promise<void> {
+  return new Promise((resolve) => {
+    const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+      off()
+      resolve()
+    })
+  })
+}
+
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const
   readonly kafka: Kafka
@@ -211,6 +223,59 @@ export class KafkaTransport implements Transport {
 
   async listTopics(): Promise<string[]> {
     return (await this.admin()).listTopics()
+  }
+
+  async endOffsets(topic: string): Promise<PartitionEnd[]> {
+    const admin = await this.admin()
+    const offsets = await retried(() => admin.fetchTopicOffsets(topic))
+    return offsets.map((o) => ({ partition: o.partition, end: o.high })).sort((a, b) => a.partition - b.partition)
+  }
+
+  /**
+   * A throwaway consumer group that seeks to `from` on the one partition and stops at `to`; it
+   * commits nothing and is deleted afterwards. Gives up after 30 s (the caller retries later).
+   */
+  async readPartition(topic: string, partition: number, from: string, to: string): Promise<BusRecord[]> {
+    if (BigInt(from) >= BigInt(to)) return []
+    this.assertOpen()
+    const groupId = `linetrace-probe-${randomUUID()}`
+    const { maxWaitTimeInMs } = this.options
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs, allowAutoTopicCreation: false })
+    const records: BusRecord[] = []
+    const last = BigInt(to) - 1n
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics: [topic], fromBeginning: false })
+      const joined = waitForJoin(consumer)
+      const done = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`Reading ${topic}/${partition} [${from}, ${to}) took longer than 30 s`)), 30_000)
+        void consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            if (batch.partition !== partition) return
+            for (const m of batch.messages) {
+              const offset = BigInt(m.offset)
+              if (offset >= BigInt(from) && offset <= last) records.push(toRecord(topic, partition, m))
+            }
+            // Done at `to`, or at the log end when retention or compaction left gaps before it.
+            if (BigInt(batch.lastOffset()) >= last || BigInt(batch.highWatermark) - 1n >= last) {
+              clearTimeout(timer)
+              resolve()
+            }
+          },
+        })
+      })
+      // kafkajs accepts a seek only once the group is joined; it then overrides the start at the log end.
+      await joined
+      consumer.seek({ topic, partition, offset: from })
+      await done
+      return records
+    } finally {
+      await consumer.disconnect().catch(() => undefined)
+      await this.admin()
+        .then((admin) => admin.deleteGroups([groupId]))
+        .catch(() => undefined)
+    }
   }
 
   consumer(options: ConsumerOptions): BusConsumer {

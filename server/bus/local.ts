@@ -8,6 +8,7 @@ import type {
   HandlerContext,
   Headers,
   OutgoingRecord,
+  PartitionEnd,
   PartitionLag,
   ProducedRecord,
   TopicSpec,
@@ -248,6 +249,20 @@ export class LocalTransport implements Transport {
 
   async listTopics(): Promise<string[]> {
     return [...this.topics.keys()]
+  }
+
+  async endOffsets(name: string): Promise<PartitionEnd[]> {
+    const topic = this.topics.get(name)
+    if (!topic) throw new Error(`Topic ${name} does not exist`)
+    return topic.partitions.map((p) => ({ partition: p.index, end: String(end(p)) }))
+  }
+
+  async readPartition(name: string, partition: number, from: string, to: string): Promise<BusRecord[]> {
+    const p = this.topics.get(name)?.partitions[partition]
+    if (!p) throw new Error(`Topic ${name} has no partition ${partition}`)
+    const first = Math.max(Number(from), p.base) - p.base
+    const last = Math.min(Number(to), end(p)) - p.base
+    return first < last ? p.records.slice(first, last) : []
   }
 
   consumer(options: ConsumerOptions): BusConsumer {

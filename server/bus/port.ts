@@ -111,6 +111,12 @@ export interface BusProducer {
   send(topic: string, records: OutgoingRecord[]): Promise<ProducedRecord[]>
 }
 
+export interface PartitionEnd {
+  partition: number
+  /** The next offset to be written (Kafka's high watermark). */
+  end: string
+}
+
 export interface TopicSpec {
   name: string
   partitions: number
@@ -121,6 +127,15 @@ export interface Transport {
   /** Creates the topics that do not exist yet; existing ones are left as they are. */
   ensureTopics(topics: TopicSpec[]): Promise<void>
   listTopics(): Promise<string[]>
+  /** Every partition of the topic with its end offset; rejects for an unknown topic. */
+  endOffsets(topic: string): Promise<PartitionEnd[]>
+  /**
+   * The records of one partition with offsets in [from, to), outside any consumer group (nothing
+   * is committed). For look-ups of a known, short range, e.g. whether a send that was in flight
+   * when a process died reached the log (the replay executor's crash recovery). Records dropped
+   * by retention are simply absent.
+   */
+  readPartition(topic: string, partition: number, from: string, to: string): Promise<BusRecord[]>
   consumer(options: ConsumerOptions): BusConsumer
   producer(): Promise<BusProducer>
   /** Stops the consumers still running and releases the connections. */

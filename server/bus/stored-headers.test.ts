@@ -20,6 +20,7 @@ describe('stored headers', () => {
       'traceparent',
       'bad',
     ])
+    expect(stored[0]!.text).toBeUndefined() // 00 00 00 02 is valid UTF-8, but jsonb cannot hold NUL
     expect(stored[2]!.text).toBe('latest failure')
     expect(stored[4]!.text).toBeUndefined()
     const back = fromStoredHeaders(stored)

@@ -8,7 +8,13 @@ import type { Headers } from './port'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/**
+ * Text for people, when the bytes are UTF-8 without NUL characters: binary integers (Spring's
+ * big-endian partition and offsets) are often valid UTF-8 full of NULs, which Postgres' jsonb
+ * cannot store (`\u0000` is rejected) and which no person can read anyway.
+ */
 function asText(value: Buffer): string | undefined {
+  if (value.includes(0)) return undefined
   try {
     return utf8.decode(value)
   } catch {

@@ -42,7 +42,10 @@ afterAll(async () => {
   await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })))
 })
 
-/** A copy of the repository's migrations plus extra folders: name → migration.sql. */
+/**
+ * A copy of the repository's migrations plus extra folders: name → migration.sql. Extra folders are
+ * named 9999…: they must sort after every real migration, whatever later branches add.
+ */
 async function migrationsDir(extra: Record<string, string> = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lt-migrations-'))
   tempDirs.push(dir)
@@ -125,11 +128,11 @@ describe.each(TEST_ENGINES)('migratePostgres on %s', (engine) => {
     try {
       const dir = await migrationsDir()
       await migratePostgres(session.sql, { dir })
-      await addMigration(dir, '20261125000000_second', 'ALTER TABLE order_probe ADD COLUMN b INTEGER;')
-      await addMigration(dir, '20261124000000_first', 'CREATE TABLE order_probe (a INTEGER);')
+      await addMigration(dir, '99990102000000_second', 'ALTER TABLE order_probe ADD COLUMN b INTEGER;')
+      await addMigration(dir, '99990101000000_first', 'CREATE TABLE order_probe (a INTEGER);')
       await writeFile(path.join(dir, 'README.md'), 'files beside the folders are ignored')
       expect(await migratePostgres(session.sql, { dir })).toEqual({
-        applied: ['20261124000000_first', '20261125000000_second'],
+        applied: ['99990101000000_first', '99990102000000_second'],
       })
       expect(await tableExists(session.sql, 'order_probe')).toBe(true)
     } finally {
@@ -140,12 +143,12 @@ describe.each(TEST_ENGINES)('migratePostgres on %s', (engine) => {
   test('reports an applied migration whose file changed afterwards', async () => {
     const session = await freshSession(engine)
     try {
-      const dir = await migrationsDir({ '20261124000000_probe': 'CREATE TABLE tamper_probe (a INTEGER);\n' })
+      const dir = await migrationsDir({ '99990101000000_probe': 'CREATE TABLE tamper_probe (a INTEGER);\n' })
       await migratePostgres(session.sql, { dir })
-      await appendFile(path.join(dir, '20261124000000_probe', 'migration.sql'), 'ALTER TABLE tamper_probe ADD COLUMN b TEXT;\n')
-      await addMigration(dir, '20261125000000_later', 'CREATE TABLE later_probe (a INTEGER);')
+      await appendFile(path.join(dir, '99990101000000_probe', 'migration.sql'), 'ALTER TABLE tamper_probe ADD COLUMN b TEXT;\n')
+      await addMigration(dir, '99990102000000_later', 'CREATE TABLE later_probe (a INTEGER);')
       await expect(migratePostgres(session.sql, { dir })).rejects.toThrow(
-        /Applied migrations were modified[\s\S]*"20261124000000_probe"/,
+        /Applied migrations were modified[\s\S]*"99990101000000_probe"/,
       )
       expect(await tableExists(session.sql, 'later_probe')).toBe(false)
     } finally {
@@ -156,7 +159,6 @@ describe.each(TEST_ENGINES)('migratePostgres on %s', (engine) => {
   test('a failing migration is rolled back, recorded, and blocks later runs until resolved', async () => {
     const session = await freshSession(engine)
     try {
-      // Named to sort after every real migration, whatever migrations later branches add.
       const broken = '99990101000000_broken'
       const dir = await migrationsDir({ [broken]: 'CREATE TABLE half_done (a INTEGER);\nSELECT 1 / 0;\n' })
       await expect(migratePostgres(session.sql, { dir })).rejects.toThrow(
@@ -193,8 +195,8 @@ describe.each(TEST_ENGINES)('migratePostgres on %s', (engine) => {
     const session = await freshSession(engine)
     try {
       const dir = await migrationsDir()
-      await mkdir(path.join(dir, '20261124000000_empty'))
-      await expect(migratePostgres(session.sql, { dir })).rejects.toThrow(/20261124000000_empty has no migration\.sql/)
+      await mkdir(path.join(dir, '99990101000000_empty'))
+      await expect(migratePostgres(session.sql, { dir })).rejects.toThrow(/99990101000000_empty has no migration\.sql/)
     } finally {
       await session.close()
     }
@@ -208,7 +210,6 @@ describe('serialising runners', () => {
     try {
       await Promise.all(clients.map((c) => c.connect()))
       const [holder, a, b] = clients as [pg.Client, pg.Client, pg.Client]
-      // Named to sort after every real migration, so the expected order is the repo's then this one.
       const dir = await migrationsDir({ '99990101000000_slow': 'SELECT pg_sleep(0.3);' })
 
       // Stand-in for a `prisma migrate deploy` in progress: it holds the same lock.

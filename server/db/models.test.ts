@@ -241,9 +241,10 @@ describe.each(TEST_ENGINES)('models on %s', (engine) => {
     const job = await db.prisma.replayJob.create({
       data: {
         createdById: 'op-1',
+        createdByLabel: 'op@example.com',
         reason: 'ERP back online',
         selection: { fingerprint: 'fp', status: ['new', 'triaged'] },
-        items: { create: { deadLetterId: dl.id, targetTopic: 'erp.postings', editedValue: new Uint8Array([1, 2, 3]) } },
+        items: { create: { deadLetterId: dl.id, targetTopic: 'erp.postings', editedValue: new Uint8Array([1, 2, 3]), previousStatus: 'new' } },
       },
       include: { items: true },
     })
@@ -268,7 +269,13 @@ describe.each(TEST_ENGINES)('models on %s', (engine) => {
     expect(claimed).toMatchObject({ status: 'running', leaseOwner: 'worker-1', succeeded: 1 })
     expect(await db.prisma.replayJob.count({ where: { status: 'running', id: job.id } })).toBe(1)
 
-    expect(await violation(db.prisma.replayItem.create({ data: { jobId: job.id, deadLetterId: dl.id, targetTopic: 't' } }))).toBe('unique')
+    expect(await violation(db.prisma.replayItem.create({ data: { jobId: job.id, deadLetterId: dl.id, targetTopic: 't', previousStatus: 'new' } }))).toBe('unique')
+    // At most one open (pending) item per dead letter across jobs (partial unique index).
+    const other = () => db.prisma.replayJob.create({ data: { createdByLabel: 'op', reason: 'r', selection: {} } })
+    const [second, third] = [await other(), await other()]
+    await db.prisma.replayItem.create({ data: { jobId: second.id, deadLetterId: dl.id, targetTopic: 't', previousStatus: 'new' } })
+    expect(await violation(db.prisma.replayItem.create({ data: { jobId: third.id, deadLetterId: dl.id, targetTopic: 't', previousStatus: 'new' } }))).toBe('unique')
+    await db.prisma.replayJob.deleteMany({ where: { id: { in: [second.id, third.id] } } })
     // A dead letter with replay history cannot vanish (ON DELETE RESTRICT).
     expect(await violation(db.prisma.deadLetter.delete({ where: { id: dl.id } }))).toBe('foreign key')
     expect(await db.prisma.deadLetter.count({ where: { id: dl.id } })).toBe(1)

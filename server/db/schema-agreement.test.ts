@@ -120,6 +120,14 @@ function expectedForeignKeys(model: Model) {
 
 const byName = <T extends { name: string }>(list: T[]) => [...list].sort((a, b) => a.name.localeCompare(b.name))
 
+/**
+ * Partial indexes schema.prisma cannot express, created by hand in a migration: name → columns.
+ * Listed here so they are checked too, and so no other index can slip in unnoticed.
+ */
+const SQL_ONLY_INDEXES: Record<string, { name: string; unique: boolean; primary: boolean; columns: string[] }[]> = {
+  replay_items: [{ name: 'replay_items_open_dead_letter_key', unique: true, primary: false, columns: ['dead_letter_id'] }],
+}
+
 describe.each(TEST_ENGINES)('schema.prisma agrees with the migrated database on %s', (engine) => {
   let db: Db
   beforeAll(async () => {
@@ -165,7 +173,7 @@ describe.each(TEST_ENGINES)('schema.prisma agrees with the migrated database on 
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid WHERE ix.indrelid = $1::regclass`,
       `"${table}"`,
     )
-    expect(byName(indexes)).toEqual(byName(expectedIndexes(model)))
+    expect(byName(indexes)).toEqual(byName([...expectedIndexes(model), ...(SQL_ONLY_INDEXES[table] ?? [])]))
 
     const foreignKeys = await query<Record<string, unknown>>(
       `SELECT c.conname::text AS name, r.relname::text AS "refTable",

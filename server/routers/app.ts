@@ -4,12 +4,14 @@ import { alertsRouter } from './alerts'
 import { meRouter } from './me'
 import { overviewRouter } from './overview'
 import { plantsRouter } from './plants'
+import { replaysRouter } from './replays'
 import { systemRouter } from './system'
 
 export const appRouter = router({
   me: meRouter,
   plants: plantsRouter,
   overview: overviewRouter,
+  replays: replaysRouter,
   admin: adminRouter,
   alerts: alertsRouter,
   system: systemRouter,

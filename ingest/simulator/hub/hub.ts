@@ -11,7 +11,7 @@ import { dependencyKey, type World } from '../world'
 import { deadLetterRecord, type DeadLetterReason } from './dlq'
 import type { SimErp } from './erp'
 import { backflushMovement, businessOf, movementTypeOf, postedQuantity, requestOf, scopeOf, targetOf } from './mapping'
-import { hubMessageSchema, type GoodsMovementMessage, type HubMessage, type PostingMessage } from './messages'
+import { hubMessageSchema, type GoodsMovementMessage, type HubMessage, type PostingMessage } from '../../../server/domain/flow-messages'
 import { validationError } from './sap-errors'
 
 /**

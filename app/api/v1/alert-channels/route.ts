@@ -1,5 +1,5 @@
 import { alertChannelInputSchema } from '@/server/domain/alerts'
-import { jsonBody, restHandler } from '@/server/rest'
+import { jsonBody, RestResult, restHandler } from '@/server/rest'
 import { createChannel, listChannels } from '@/server/services/alerts/channels'
 
 export const dynamic = 'force-dynamic'
@@ -13,5 +13,5 @@ export const GET = restHandler('v1.alert-channels', 'admin', async ({ runtime })
  */
 export const POST = restHandler('v1.alert-channels.create', 'admin', async ({ runtime, principal, req }) => {
   const input = await jsonBody(req, alertChannelInputSchema)
-  return Response.json({ channel: await createChannel(runtime.db.prisma, principal, input) }, { status: 201 })
+  return new RestResult(201, { channel: await createChannel(runtime.db.prisma, principal, input) })
 })

@@ -25,14 +25,21 @@ afterAll(() => stop())
 
 const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {})
 const get = (query = '', token?: string) => GET(new Request(`http://localhost/api/v1/alert-rules${query}`, { headers: auth(token) }))
-const send = (handler: (r: Request) => Promise<Response>, path: string, method: string, body: unknown, token?: string) =>
+type Handler = (r: Request, context?: { params?: Promise<Record<string, string>> }) => Promise<Response>
+/** Calls a route handler as Next.js does, with the dynamic segment (`[id]`) as params. */
+const send = (handler: Handler, path: string, method: string, body: unknown, token?: string) =>
   handler(
     new Request(`http://localhost${path}`, {
       method,
       headers: { ...auth(token), 'content-type': 'application/json' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     }),
+    { params: Promise.resolve(idParam(path)) },
   )
+const idParam = (path: string): Record<string, string> => {
+  const id = /^\/api\/v1\/alert-rules\/([^/?]+)/.exec(path)?.[1]
+  return id ? { id: decodeURIComponent(id) } : {}
+}
 
 interface Rule {
   id: string

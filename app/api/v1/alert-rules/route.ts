@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { alertRuleInputSchema } from '@/server/domain/alerts'
 import { plantCodeSchema } from '@/server/domain/plants'
-import { jsonBody, restHandler } from '@/server/rest'
+import { jsonBody, RestResult, restHandler } from '@/server/rest'
 import { createRule, listRules } from '@/server/services/alerts/rules'
 import { requestPlants } from '@/server/services/alerts/scope'
 
@@ -19,5 +19,5 @@ export const GET = restHandler('v1.alert-rules', 'viewer', async ({ runtime, pri
 /** POST /api/v1/alert-rules (admin): `{plant, kind, severity, params, flow?, line?, name?, forMinutes?, keepFiringMinutes?, enabled?}`. */
 export const POST = restHandler('v1.alert-rules.create', 'admin', async ({ runtime, principal, req }) => {
   const input = await jsonBody(req, alertRuleInputSchema)
-  return Response.json({ rule: await createRule(runtime.db.prisma, principal, input) }, { status: 201 })
+  return new RestResult(201, { rule: await createRule(runtime.db.prisma, principal, input) })
 })

@@ -1,9 +1,11 @@
 import { z } from 'zod'
 
 /**
- * What travels on the hub's source topics: the business messages MES, WMS, QMS and ERP send to
- * the middleware (not hop events). The hub validates them with these schemas, so an edited replay
- * with a broken payload is rejected (`integration.validation_failed`) like in a real hub.
+ * The flows' message contract: what travels on the hub's source topics, the business messages MES,
+ * WMS, QMS and ERP send to the middleware (not hop events). One schema for both sides: the
+ * simulator's hub validates with it (an edited replay with a broken payload is rejected,
+ * `integration.validation_failed`, like in a real hub), and the console validates payload edits
+ * with it before they can be saved (services/replays/edits.ts). Pure, so client code may use it.
  */
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD')

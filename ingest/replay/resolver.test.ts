@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClickHouse } from '../../server/clickhouse/client'
+import { migrateClickHouse } from '../../server/clickhouse/migrate'
+import { openTestClickHouse } from '../../server/clickhouse/test-support'
+import type { Db } from '../../server/db/client'
+import { freshPgliteDb } from '../../server/db/testing'
+import { insertDeadLetter, insertHops, testPlant, type DeadLetterBuilt } from '../../server/services/replays/testing'
+import { resolveReplayed } from './resolver'
+
+/** The closed loop on PGlite and chDB: only a posting after the replay resolves a dead letter. */
+
+let chHandle: ReturnType<typeof openTestClickHouse>
+let ch: ClickHouse
+let db: Db
+beforeAll(async () => {
+  chHandle = openTestClickHouse('replay-resolver')
+  ch = chHandle.ch
+  await migrateClickHouse(ch)
+  db = await freshPgliteDb()
+})
+afterAll(async () => {
+  await db?.close()
+  await chHandle?.dispose()
+})
+
+/** A dead letter in `replayed` whose replay was produced at `producedAt`. */
+async function replayed(plant: string, producedAt: Date, flow?: string): Promise<{ dl: DeadLetterBuilt; itemId: string }> {
+  const dl = await insertDeadLetter(db.prisma, { plant, status: 'replayed' })
+  if (flow) await db.prisma.deadLetter.update({ where: { id: dl.row.id }, data: { flow } })
+  const job = await db.prisma.replayJob.create({ data: { createdByLabel: 'op', reason: 'r', selection: {}, status: 'completed', total: 1, succeeded: 1 } })
+  const item = await db.prisma.replayItem.create({
+    data: { jobId: job.id, deadLetterId: dl.row.id, targetTopic: 't', previousStatus: 'new', status: 'produced', producedAt, producedPartition: 0, producedOffset: 1n },
+  })
+  return { dl, itemId: item.id }
+}
+
+describe('replay resolver', () => {
+  it('resolves only dead letters whose transaction posted after the replay, with the posting time', async () => {
+    const plant = await testPlant(db.prisma)
+    const producedAt = new Date(Date.now() - 60_000)
+    const postedAt = new Date(producedAt.getTime() + 2_500)
+    const ok = await replayed(plant, producedAt)
+    const before = await replayed(plant, producedAt)
+    const otherKey = await replayed(plant, producedAt)
+    const silent = await replayed(plant, producedAt)
+    const hold = await replayed(plant, producedAt, 'quality_hold')
+    const skewed = await replayed(plant, producedAt)
+    const hop = (d: DeadLetterBuilt, extra: Partial<Parameters<typeof insertHops>[1][number]>) => ({
+      correlation_id: d.row.correlationId!,
+      plant,
+      origin_time: d.row.originTime!,
+      occurred_at: postedAt,
+      event_type: 'erp.posting_succeeded',
+      idempotency_key: `idem-${d.row.correlationId}`,
+      ...extra,
+    })
+    await insertHops(ch, [
+      hop(ok.dl, {}),
+      // Posted before the replay was produced: that posting is not the replay's outcome.
+      hop(before.dl, { occurred_at: new Date(producedAt.getTime() - 5_000) }),
+      // A posting of another key of the transaction (the confirmation, while the dead letter is its failed movement).
+      hop(otherKey.dl, { idempotency_key: 'the-confirmation' }),
+      // A flow without a posting: the replay's own hop, applied by a target system.
+      hop(hold.dl, { event_type: 'quality.hold_applied', hop: 'wms', flow: 'quality_hold', replay_id: hold.itemId }),
+      // The replay's own posting (x-replay-id carried over) from a clock a little behind ours.
+      hop(skewed.dl, { occurred_at: new Date(producedAt.getTime() - 800), replay_id: skewed.itemId }),
+    ])
+    const result = await resolveReplayed({ prisma: db.prisma, clickhouse: ch })
+    expect(result.resolved).toBe(3)
+    const rows = await db.prisma.deadLetter.findMany({ where: { plantCode: plant }, select: { id: true, status: true, resolvedAt: true } })
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]))
+    expect(byId[ok.dl.row.id]).toMatchObject({ status: 'resolved', resolvedAt: postedAt })
+    expect(byId[hold.dl.row.id]).toMatchObject({ status: 'resolved' })
+    // Never resolved before it was replayed: MTTR stays honest when another system's clock lags.
+    expect(byId[skewed.dl.row.id]).toMatchObject({ status: 'resolved', resolvedAt: producedAt })
+    for (const d of [before, otherKey, silent]) expect(byId[d.dl.row.id]).toMatchObject({ status: 'replayed', resolvedAt: null })
+    const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'dead_letter.resolve', targetId: ok.dl.row.id } })
+    expect(audit).toMatchObject({ actorLabel: 'system:replay-resolver', reason: expect.stringContaining('erp.posting_succeeded') })
+
+    // Idempotent: a second round changes nothing.
+    expect((await resolveReplayed({ prisma: db.prisma, clickhouse: ch })).resolved).toBe(0)
+  })
+})

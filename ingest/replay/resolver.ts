@@ -1,0 +1,146 @@
+import { sleep } from '../../server/bus/local'
+import type { ClickHouse } from '../../server/clickhouse/client'
+import { chQuery } from '../../server/clickhouse/exec'
+import type { PrismaClient } from '../../server/db/client'
+import { POSTING_FLOWS } from '../../server/domain/txn-state'
+import type { Logger } from '../../server/logger'
+import { metrics } from '../../server/metrics'
+import { audit } from '../../server/services/audit'
+import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
+import { chTime } from '../../server/services/replays/risks'
+
+/**
+ * Closes the loop (DLQ-REPLAY.md "Close the loop"): a dead letter in `replayed` becomes `resolved`
+ * when telemetry shows its transaction posted because of, or after, the replay:
+ * - the replay's own posting: `erp.posting_succeeded` carrying `replay_id` = the item (middleware
+ *   that propagates x-replay-id, like the simulator's hub): exact, no clock involved;
+ * - else, posting flows: `erp.posting_succeeded` with the dead letter's idempotency key (for a
+ *   partial posting that is the re-posted movement's own key, `<key>:cogi:<material>`, so the
+ *   confirmation's earlier posting never counts), or any posting of the transaction when it has no
+ *   key, stamped at or after the produce time (another system's clock: hence the exact match first);
+ * - other flows (holds, releases): a hop of the replay itself (`replay_id` = the item) reported ok
+ *   by a target system.
+ * `resolvedAt` is the posting's time (never before the produce), so MTTR (resolvedAt −
+ * recordTimestamp) measures the business outcome, not this loop's polling. One ClickHouse query per batch of dead letters, bounded by
+ * their origin times. ("Failed again" is the indexer's: a new dead letter of a replayed
+ * transaction moves the old one to failed_again.)
+ */
+
+export interface ResolverDeps {
+  prisma: PrismaClient
+  clickhouse: ClickHouse
+  logger: Logger
+}
+
+export interface ResolveResult {
+  checked: number
+  resolved: number
+  /** Where the next round continues (null: from the start): every replayed dead letter gets its turn. */
+  next: string | null
+}
+
+const DAY = 86_400_000
+const BATCH = 500
+const ACTOR = { userId: null, label: 'system:replay-resolver' }
+
+export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps, 'logger'>, after: string | null = null): Promise<ResolveResult> {
+  const rows = await prisma.deadLetter.findMany({
+    where: { status: 'replayed', correlationId: { not: null }, ...(after ? { id: { gt: after } } : {}) },
+    select: {
+      id: true,
+      correlationId: true,
+      originTime: true,
+      recordTimestamp: true,
+      flow: true,
+      value: true,
+      headers: true,
+      replayItems: { where: { status: 'produced' }, orderBy: { producedAt: 'desc' }, take: 1, select: { id: true, producedAt: true } },
+    },
+    orderBy: { id: 'asc' },
+    take: BATCH,
+  })
+  const next = rows.length === BATCH ? rows.at(-1)!.id : null
+  const subjects = rows
+    .map((r) => ({ ...r, item: r.replayItems[0], key: idempotencyKeyOf(r) }))
+    .filter((r): r is typeof r & { item: { id: string; producedAt: Date } } => !!r.item?.producedAt)
+  if (!subjects.length) return { checked: 0, resolved: 0, next }
+
+  const lo = Math.min(...subjects.map((s) => (s.originTime ?? new Date(s.recordTimestamp.getTime() - 7 * DAY)).getTime()))
+  const hi = Math.max(...subjects.map((s) => (s.originTime ?? s.recordTimestamp).getTime())) + 1
+  const since = Math.min(...subjects.map((s) => s.item.producedAt.getTime()))
+  const { rows: hits } = await chQuery<{ correlation_id: string; idempotency_key: string; event_type: string; replay_id: string; first_at: string; last_at: string }>(clickhouse, {
+    name: 'replays.resolve',
+    sql: `SELECT correlation_id, idempotency_key, event_type, replay_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+            FROM ${clickhouse.database}.hop_events
+           WHERE correlation_id IN {cids:Array(String)}
+             AND origin_time >= {lo:DateTime64(3, 'UTC')} AND origin_time < {hi:DateTime64(3, 'UTC')}
+             AND (occurred_at >= {since:DateTime64(3, 'UTC')} OR replay_id IN {replayIds:Array(String)})
+             AND (event_type = 'erp.posting_succeeded' OR (replay_id IN {replayIds:Array(String)} AND status = 'ok' AND hop NOT IN ('console', 'hub')))
+           GROUP BY correlation_id, idempotency_key, event_type, replay_id`,
+    params: {
+      cids: [...new Set(subjects.map((s) => s.correlationId!))],
+      replayIds: subjects.map((s) => s.item.id),
+      lo: new Date(lo),
+      hi: new Date(hi),
+      since: new Date(since),
+    },
+    actor: { route: 'worker.replayResolver', user: ACTOR.label },
+  })
+
+  const resolved: { id: string; at: Date; evidence: string }[] = []
+  for (const s of subjects) {
+    const produced = s.item.producedAt.getTime()
+    const posting = !s.flow || (POSTING_FLOWS as readonly string[]).includes(s.flow)
+    const own = hits.filter((h) => h.correlation_id === s.correlationId)
+    const match = posting
+      ? (own.find((h) => h.event_type === 'erp.posting_succeeded' && h.replay_id === s.item.id) ??
+        own.find((h) => h.event_type === 'erp.posting_succeeded' && (s.key === undefined || h.idempotency_key === s.key) && chTime(h.last_at).getTime() >= produced))
+      : own.find((h) => h.replay_id === s.item.id)
+    if (!match) continue
+    const first = chTime(match.first_at)
+    const at = new Date(Math.max(produced, first.getTime() >= produced || match.replay_id === s.item.id ? first.getTime() : chTime(match.last_at).getTime()))
+    resolved.push({ id: s.id, at, evidence: `${match.event_type} at ${at.toISOString()}${match.replay_id ? ` (replay ${match.replay_id})` : ''}` })
+  }
+  for (const r of resolved) {
+    await prisma.$transaction(async (tx) => {
+      const { count } = await tx.deadLetter.updateMany({ where: { id: r.id, status: 'replayed' }, data: { status: 'resolved', resolvedAt: r.at } })
+      if (count) metrics().replayResolved.inc()
+      if (count)
+        await audit(tx, {
+          actor: ACTOR,
+          action: 'dead_letter.resolve',
+          targetType: 'dead_letter',
+          targetId: r.id,
+          reason: `Telemetry confirmed the posting after the replay: ${r.evidence}`,
+          before: { status: 'replayed' },
+          after: { status: 'resolved', resolvedAt: r.at },
+        })
+    })
+  }
+  return { checked: subjects.length, resolved: resolved.length, next }
+}
+
+/** Runs resolveReplayed every `intervalMs` (default 5 s) until stopped. */
+export function startResolver(deps: ResolverDeps, intervalMs = 5_000): { stop(): Promise<void> } {
+  const abort = new AbortController()
+  const log = deps.logger.child({ component: 'replay-resolver' })
+  const loop = (async () => {
+    let cursor: string | null = null
+    while (!abort.signal.aborted) {
+      try {
+        const result = await resolveReplayed(deps, cursor)
+        cursor = result.next
+        if (result.resolved) log.info({ checked: result.checked, resolved: result.resolved }, 'replayed dead letters resolved by telemetry')
+      } catch (error) {
+        log.warn({ err: error }, 'could not check replayed dead letters against telemetry; trying again')
+      }
+      await sleep(intervalMs, abort.signal)
+    }
+  })()
+  return {
+    async stop() {
+      abort.abort()
+      await loop
+    },
+  }
+}

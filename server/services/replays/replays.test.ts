@@ -1,0 +1,304 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrateClickHouse } from '../../clickhouse/migrate'
+import { openTestClickHouse } from '../../clickhouse/test-support'
+import type { Db } from '../../db/client'
+import { freshDb, TEST_ENGINES } from '../../db/testing'
+import type { ClickHouse } from '../../clickhouse/client'
+import { DomainError } from '../errors'
+import { dryRunReplay, type ReplayDeps } from './dry-run'
+import { controlReplayJob, createReplayJob, getReplayJob, listReplayJobs } from './jobs'
+import { suggestRunningOrder } from './suggestions'
+import { insertDeadLetter, insertHops, rid, testPlant, testPrincipal } from './testing'
+
+/**
+ * The replay service on both Postgres engines with a real chDB: selection, the dry run's checks,
+ * the guards that live in Postgres (state machine, one open item per record, maker/checker, force,
+ * scope) and the audit trail.
+ */
+
+let chHandle: ReturnType<typeof openTestClickHouse>
+let ch: ClickHouse
+beforeAll(async () => {
+  chHandle = openTestClickHouse('replays-service')
+  ch = chHandle.ch
+  await migrateClickHouse(ch)
+})
+afterAll(() => chHandle?.dispose())
+
+async function domainError(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof DomainError) return { code: error.code, message: error.message }
+    throw error
+  }
+  throw new Error('expected a DomainError, but the call succeeded')
+}
+
+describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
+  let db: Db
+  let deps: ReplayDeps
+  beforeAll(async () => {
+    db = await freshDb(engine)
+    deps = { prisma: db.prisma, clickhouse: ch, config: { replay: { redriveTopics: {}, defaultRate: 50 } } }
+  })
+  afterAll(() => db?.close())
+
+  it('dry-runs a selection: counts per target topic, and each record left out with its reason', async () => {
+    const plant = await testPlant(db.prisma)
+    const other = await testPlant(db.prisma)
+    const a = await insertDeadLetter(db.prisma, { plant, convention: 'spring', sourceTopic: 'lt.hub.a.in' })
+    const b = await insertDeadLetter(db.prisma, { plant, convention: 'connect', sourceTopic: 'lt.hub.a.in' })
+    const c = await insertDeadLetter(db.prisma, { plant, convention: 'hub', sourceTopic: 'lt.hub.b.in' })
+    const resolved = await insertDeadLetter(db.prisma, { plant, status: 'resolved' })
+    const unknown = await insertDeadLetter(db.prisma, { plant, sourceTopic: null })
+    const outside = await insertDeadLetter(db.prisma, { plant: other })
+    const operator = testPrincipal('operator', [plant])
+    const ids = [a, b, c, resolved, unknown, outside].map((d) => d.row.id)
+
+    const { report } = await dryRunReplay(deps, operator, { deadLetterIds: [...ids, 'no-such-id'] })
+    expect(report.selected).toBe(7)
+    expect(report.replayable).toBe(3)
+    expect(report.byTarget).toEqual([
+      { topic: 'lt.hub.a.in', count: 2 },
+      { topic: 'lt.hub.b.in', count: 1 },
+    ])
+    const reasons = Object.fromEntries(report.notReplayable.map((n) => [n.deadLetterId, n.reason]))
+    expect(reasons).toEqual({ [resolved.row.id]: 'state', [unknown.row.id]: 'unknown_origin', [outside.row.id]: 'outside_scope', 'no-such-id': 'not_found' })
+    expect(report.approval.required).toBe(false)
+    expect(report.etaSeconds).toBe(1)
+
+    // An explicit target takes the record of unknown origin (and only it).
+    const explicit = await dryRunReplay(deps, operator, { deadLetterIds: [unknown.row.id, a.row.id], targetTopic: 'lt.manual.in' })
+    expect(explicit.report.byTarget).toEqual([
+      { topic: 'lt.hub.a.in', count: 1 },
+      { topic: 'lt.manual.in', count: 1 },
+    ])
+    // A dry run changes nothing.
+    expect((await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: a.row.id } })).status).toBe('new')
+  })
+
+  it('sends a consumer group’s records to its redrive topic when one is configured', async () => {
+    const plant = await testPlant(db.prisma)
+    const dl = await insertDeadLetter(db.prisma, { plant, sourceTopic: 'lt.hub.shared.in', consumerGroup: 'erp-posting' })
+    const other = await insertDeadLetter(db.prisma, { plant, sourceTopic: 'lt.hub.shared.in', consumerGroup: 'wms-sync' })
+    const redrive = { ...deps, config: { replay: { redriveTopics: { 'erp-posting': 'lt.redrive.erp-posting' }, defaultRate: 50 } } }
+    const { report } = await dryRunReplay(redrive, testPrincipal('operator', [plant]), { deadLetterIds: [dl.row.id, other.row.id] })
+    expect(report.byTarget).toEqual([
+      { topic: 'lt.hub.shared.in', count: 1 },
+      { topic: 'lt.redrive.erp-posting', count: 1 },
+    ])
+  })
+
+  it('selects by filter exactly what the triage list shows, within the caller’s plants', async () => {
+    const plant = await testPlant(db.prisma)
+    const other = await testPlant(db.prisma)
+    const period = await Promise.all([1, 2, 3].map(() => insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053' })))
+    await insertDeadLetter(db.prisma, { plant, errorCode: 'M3/305' })
+    await insertDeadLetter(db.prisma, { plant: other, errorCode: 'M7/053' })
+    const operator = testPrincipal('operator', [plant])
+
+    const { report } = await dryRunReplay(deps, operator, { filter: { errorCode: ['M7/053'] } })
+    expect(report.deadLetterIds.sort()).toEqual(period.map((p) => p.row.id).sort())
+    expect(await domainError(dryRunReplay(deps, operator, { filter: { plant: other, errorCode: ['M7/053'] } }))).toMatchObject({ code: 'FORBIDDEN' })
+  })
+
+  it('flags duplicate risk (already posted, same idempotency key) and blocks it unless an admin forces it with a reason', async () => {
+    const plant = await testPlant(db.prisma)
+    const posted = await insertDeadLetter(db.prisma, { plant })
+    const notPosted = await insertDeadLetter(db.prisma, { plant })
+    const origin = posted.row.originTime!
+    await insertHops(ch, [
+      { correlation_id: posted.row.correlationId!, plant, origin_time: origin, occurred_at: new Date(origin.getTime() + 90_000), event_type: 'erp.posting_succeeded', idempotency_key: `idem-${posted.row.correlationId}`, erp_document: '4900000001' },
+      // Another key of the same kind for the second record's transaction: a partial posting's movement is not the confirmation.
+      { correlation_id: notPosted.row.correlationId!, plant, origin_time: notPosted.row.originTime!, occurred_at: new Date(origin.getTime() + 90_000), event_type: 'erp.posting_succeeded', idempotency_key: 'some-other-key' },
+    ])
+    const ids = [posted.row.id, notPosted.row.id]
+    const operator = testPrincipal('operator', [plant])
+    const { report } = await dryRunReplay(deps, operator, { deadLetterIds: ids })
+    expect(report.duplicateRisk).toEqual([expect.objectContaining({ deadLetterId: posted.row.id, erpDocument: '4900000001', blocked: true })])
+    expect(report.notReplayable).toEqual([expect.objectContaining({ deadLetterId: posted.row.id, reason: 'already_posted' })])
+    expect(report.replayable).toBe(1)
+
+    expect(await domainError(dryRunReplay(deps, operator, { deadLetterIds: ids, force: true, forceReason: 'ERP reversed it' }))).toMatchObject({ code: 'FORBIDDEN' })
+    const admin = testPrincipal('admin', 'all')
+    expect((await dryRunReplay(deps, admin, { deadLetterIds: ids, force: true })).report).toMatchObject({ replayable: 2, force: { requested: true, allowed: true, forcedRecords: 1 } })
+    expect(await domainError(createReplayJob(deps, admin, { deadLetterIds: ids, force: true, reason: 'Re-post' }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/own reason/) })
+    const forced = await createReplayJob(deps, admin, { deadLetterIds: ids, force: true, forceReason: 'Document 4900000001 was reversed in ERP', reason: 'Re-post after reversal' })
+    expect(forced.job).toMatchObject({ forced: true, forceReason: 'Document 4900000001 was reversed in ERP', total: 2, status: 'queued' })
+    const items = await db.prisma.replayItem.findMany({ where: { jobId: forced.job.id } })
+    expect(items.find((i) => i.deadLetterId === posted.row.id)).toMatchObject({ duplicateRisk: true })
+    const forceAudit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'replay.force', targetId: forced.job.id } })
+    expect(forceAudit).toMatchObject({ actorLabel: admin.label, reason: 'Document 4900000001 was reversed in ERP' })
+    expect(forceAudit.after).toEqual({ deadLetterIds: [posted.row.id] })
+  })
+
+  it('flags ordering risk when another transaction of the same work order posted after the failure', async () => {
+    const plant = await testPlant(db.prisma)
+    const workOrder = '155000000777'
+    const risky = await insertDeadLetter(db.prisma, { plant, workOrder })
+    const calm = await insertDeadLetter(db.prisma, { plant, workOrder: '155000000888' })
+    const failedAt = risky.row.recordTimestamp
+    await insertHops(ch, [
+      // Same order, another transaction, posted after the failure: a risk.
+      { correlation_id: rid('newer'), plant, work_order: workOrder, origin_time: new Date(failedAt.getTime() + 60_000), occurred_at: new Date(failedAt.getTime() + 120_000), event_type: 'erp.posting_succeeded' },
+      // The other order posted only before its record failed: no risk.
+      { correlation_id: rid('older'), plant, work_order: '155000000888', origin_time: new Date(failedAt.getTime() - 600_000), occurred_at: new Date(failedAt.getTime() - 300_000), event_type: 'erp.posting_succeeded' },
+    ])
+    const { report } = await dryRunReplay(deps, testPrincipal('operator', [plant]), { deadLetterIds: [risky.row.id, calm.row.id] })
+    expect(report.orderingRisk).toEqual([expect.objectContaining({ deadLetterId: risky.row.id, keyType: 'work_order', keyValue: workOrder })])
+    expect(report.replayable).toBe(2)
+  })
+
+  it('creates a job holding exactly the dry run’s records, moves them to replay_queued and audits it', async () => {
+    const plant = await testPlant(db.prisma)
+    const dls = await Promise.all([1, 2].map(() => insertDeadLetter(db.prisma, { plant, status: 'triaged' })))
+    const operator = testPrincipal('operator', [plant])
+    const ids = dls.map((d) => d.row.id)
+    expect(await domainError(createReplayJob(deps, operator, { deadLetterIds: ids }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/reason/) })
+
+    const created = await createReplayJob(deps, operator, { deadLetterIds: ids, reason: 'Period 2026/11 opened', ratePerSecond: 20 }, '10.1.2.3')
+    expect(created.job).toMatchObject({ status: 'queued', total: 2, remaining: 2, ratePerSecond: 20, plants: [plant], createdBy: operator.label })
+    const rows = await db.prisma.deadLetter.findMany({ where: { id: { in: ids } } })
+    expect(rows.map((r) => r.status)).toEqual(['replay_queued', 'replay_queued'])
+    const items = await db.prisma.replayItem.findMany({ where: { jobId: created.job.id } })
+    expect(items.map((i) => i.previousStatus)).toEqual(['triaged', 'triaged'])
+    const job = await db.prisma.replayJob.findUniqueOrThrow({ where: { id: created.job.id } })
+    expect(job.selection).toMatchObject({ requested: { deadLetterIds: ids }, snapshot: expect.arrayContaining(ids) })
+    const entry = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'replay.create', targetId: created.job.id } })
+    expect(entry).toMatchObject({ actorLabel: operator.label, reason: 'Period 2026/11 opened', ip: '10.1.2.3' })
+
+    // The same records again: already queued, nothing created.
+    expect(await domainError(createReplayJob(deps, operator, { deadLetterIds: ids, reason: 'again' }))).toMatchObject({ code: 'CONFLICT' })
+    expect(await db.prisma.replayJob.count({ where: { plants: { some: { plantCode: plant } } } })).toBe(1)
+  })
+
+  it('ten concurrent replay requests for one record: exactly one job holds it', async () => {
+    const plant = await testPlant(db.prisma)
+    const dl = await insertDeadLetter(db.prisma, { plant })
+    const operators = Array.from({ length: 10 }, () => testPrincipal('operator', [plant]))
+    const results = await Promise.allSettled(operators.map((op) => createReplayJob(deps, op, { deadLetterIds: [dl.row.id], reason: 'Concurrent click' })))
+    const ok = results.filter((r) => r.status === 'fulfilled')
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    expect(ok).toHaveLength(1)
+    expect(refused.map((r) => (r.reason as DomainError).code)).toEqual(Array(9).fill('CONFLICT'))
+    expect(await db.prisma.replayItem.count({ where: { deadLetterId: dl.row.id } })).toBe(1)
+  })
+
+  it('maker/checker: a bulk job in a strict plant waits for a second person; the maker cannot approve it', async () => {
+    const plant = await testPlant(db.prisma, { approval: true })
+    const dls = await Promise.all([1, 2].map(() => insertDeadLetter(db.prisma, { plant })))
+    const maker = testPrincipal('operator', [plant])
+    const checker = testPrincipal('operator', [plant])
+    const { report } = await dryRunReplay(deps, maker, { deadLetterIds: dls.map((d) => d.row.id) })
+    expect(report.approval).toMatchObject({ required: true, why: expect.stringContaining(plant) })
+    const { job } = await createReplayJob(deps, maker, { deadLetterIds: dls.map((d) => d.row.id), reason: 'Bulk after period open' })
+    expect(job.status).toBe('awaiting_approval')
+
+    expect(await domainError(controlReplayJob(db.prisma, maker, job.id, 'approve'))).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/another operator/) })
+    expect(await domainError(controlReplayJob(db.prisma, testPrincipal('operator', ['ELSEWHERE']), job.id, 'approve'))).toMatchObject({ code: 'NOT_FOUND' })
+    const approved = await controlReplayJob(db.prisma, checker, job.id, 'approve')
+    expect(approved).toMatchObject({ status: 'queued', approvedBy: checker.label })
+    expect(await domainError(controlReplayJob(db.prisma, checker, job.id, 'approve'))).toMatchObject({ code: 'CONFLICT' })
+
+    // A single unedited record needs no approval even there.
+    const single = await insertDeadLetter(db.prisma, { plant })
+    expect((await createReplayJob(deps, maker, { deadLetterIds: [single.row.id], reason: 'One record' })).job.status).toBe('queued')
+  })
+
+  it('reject and abort need a reason, give the records back to triage and are audited', async () => {
+    const plant = await testPlant(db.prisma, { approval: true })
+    const dls = await Promise.all([1, 2, 3].map(() => insertDeadLetter(db.prisma, { plant, status: 'failed_again' })))
+    const maker = testPrincipal('operator', [plant])
+    const checker = testPrincipal('admin', 'all')
+    const { job } = await createReplayJob(deps, maker, { deadLetterIds: dls.map((d) => d.row.id), reason: 'Bulk' })
+    expect(await domainError(controlReplayJob(db.prisma, checker, job.id, 'reject'))).toMatchObject({ code: 'BAD_REQUEST' })
+    const rejected = await controlReplayJob(db.prisma, checker, job.id, 'reject', 'Wrong period, wait for FI')
+    expect(rejected).toMatchObject({ status: 'aborted', skipped: 3, remaining: 0, endReason: expect.stringContaining('Wrong period') })
+    const statuses = await db.prisma.deadLetter.findMany({ where: { id: { in: dls.map((d) => d.row.id) } }, select: { status: true } })
+    expect(statuses.map((s) => s.status)).toEqual(['failed_again', 'failed_again', 'failed_again'])
+    const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'replay.reject', targetId: job.id } })
+    expect(audit).toMatchObject({ reason: 'Wrong period, wait for FI', before: { status: 'awaiting_approval' }, after: { status: 'aborted' } })
+
+    // Released records can be replayed again.
+    const again = await createReplayJob(deps, maker, { deadLetterIds: [dls[0]!.row.id], reason: 'Now' })
+    expect(await domainError(controlReplayJob(db.prisma, maker, again.job.id, 'resume'))).toMatchObject({ code: 'CONFLICT' })
+    expect((await controlReplayJob(db.prisma, maker, again.job.id, 'pause')).status).toBe('paused')
+    expect((await controlReplayJob(db.prisma, maker, again.job.id, 'resume')).status).toBe('queued')
+    expect((await controlReplayJob(db.prisma, maker, again.job.id, 'abort', 'Changed my mind')).status).toBe('aborted')
+    expect((await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: dls[0]!.row.id } })).status).toBe('failed_again')
+  })
+
+  it('validates payload edits against the flow schema, stores the diff and audits before/after', async () => {
+    const plant = await testPlant(db.prisma, { approval: true })
+    const dl = await insertDeadLetter(db.prisma, { plant, errorCode: 'BS/013', workOrder: '155000000001' })
+    const operator = testPrincipal('operator', [plant])
+    const original = JSON.parse(Buffer.from(dl.row.value!).toString()) as Record<string, unknown>
+
+    const broken = await domainError(dryRunReplay(deps, operator, { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: JSON.stringify({ ...original, work_order: 'ORD-1' }) }] }))
+    expect(broken).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/work_order: must be a 12-digit/) })
+    const identity = await domainError(dryRunReplay(deps, operator, { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: JSON.stringify({ ...original, idempotency_key: 'new' }) }] }))
+    expect(identity.message).toMatch(/idempotency_key: must stay/)
+    expect((await domainError(dryRunReplay(deps, operator, { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: '{not json' }] }))).message).toMatch(/not JSON/)
+
+    const edit = { deadLetterId: dl.row.id, value: JSON.stringify({ ...original, work_order: '155000000002' }) }
+    const { report } = await dryRunReplay(deps, operator, { deadLetterIds: [dl.row.id], edits: [edit] })
+    expect(report.edits).toEqual([{ deadLetterId: dl.row.id, patch: [{ op: 'replace', path: '/work_order', value: '155000000002' }] }])
+    expect(report.approval.required).toBe(true)
+    const { job } = await createReplayJob(deps, operator, { deadLetterIds: [dl.row.id], edits: [edit], reason: 'Book onto the running order' })
+    expect(job).toMatchObject({ edited: true, status: 'awaiting_approval' })
+    const item = await db.prisma.replayItem.findFirstOrThrow({ where: { jobId: job.id } })
+    expect(JSON.parse(Buffer.from(item.editedValue!).toString()).work_order).toBe('155000000002')
+    expect(item.diff).toEqual(report.edits[0]!.patch)
+    const audited = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'replay.edit', targetId: dl.row.id } })
+    expect(audited.before).toEqual({ value: Buffer.from(dl.row.value!).toString() })
+    expect(audited.after).toMatchObject({ patch: report.edits[0]!.patch, jobId: job.id })
+  })
+
+  it('lists and shows only jobs whose plants are all the caller’s', async () => {
+    const mine = await testPlant(db.prisma)
+    const theirs = await testPlant(db.prisma)
+    const admin = testPrincipal('admin', 'all')
+    const a = await createReplayJob(deps, admin, { deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: mine })).row.id], reason: 'mine' })
+    const b = await createReplayJob(deps, admin, { deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: theirs })).row.id], reason: 'theirs' })
+    const both = await createReplayJob(deps, admin, {
+      deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: mine })).row.id, (await insertDeadLetter(db.prisma, { plant: theirs })).row.id],
+      reason: 'both',
+    })
+    const viewer = testPrincipal('viewer', [mine])
+    const listed = await listReplayJobs(db.prisma, viewer, { plant: mine })
+    expect(listed.jobs.map((j) => j.id)).toEqual([a.job.id])
+    expect((await listReplayJobs(db.prisma, admin, { plant: theirs })).jobs.map((j) => j.id)).toEqual([both.job.id, b.job.id])
+    expect(await domainError(getReplayJob(db.prisma, viewer, both.job.id))).toMatchObject({ code: 'NOT_FOUND' })
+    const shown = await getReplayJob(db.prisma, viewer, a.job.id)
+    expect(shown.items).toEqual([expect.objectContaining({ status: 'pending', deadLetter: expect.objectContaining({ plant: mine, status: 'replay_queued' }) })])
+  })
+
+  it('offers the order the line runs now for a TECO dead letter, never one that went TECO itself', async () => {
+    const plant = await testPlant(db.prisma)
+    const dl = await insertDeadLetter(db.prisma, { plant, errorCode: 'BS/013', workOrder: '155000000100' })
+    const now = new Date()
+    const at = (minAgo: number) => new Date(now.getTime() - minAgo * 60_000)
+    const counted = (order: string, minAgo: number, line = 'L01') => ({
+      correlation_id: rid('count'),
+      plant,
+      line,
+      work_order: order,
+      origin_time: at(minAgo),
+      occurred_at: at(minAgo),
+      event_type: 'shopfloor.production_counted',
+      hop: 'machine',
+    })
+    await insertHops(ch, [
+      counted('155000000100', 50),
+      counted('155000000200', 20),
+      counted('155000000300', 5), // newest, but TECO since
+      counted('155000000400', 1, 'L02'), // another line
+      { correlation_id: rid('teco'), plant, work_order: '155000000300', origin_time: at(2), occurred_at: at(2), event_type: 'plan.work_order_status_changed', hop: 'erp', attributes: { status: 'TECO' } },
+    ])
+    const context = await suggestRunningOrder(deps, testPrincipal('operator', [plant]), dl.row.id, now)
+    expect(context).toMatchObject({ line: 'L01', workOrder: '155000000100', runningOrder: { workOrder: '155000000200' } })
+    expect(context.value).toBe(Buffer.from(dl.row.value!).toString())
+    expect(await domainError(suggestRunningOrder(deps, testPrincipal('operator', ['ELSEWHERE']), dl.row.id))).toMatchObject({ code: 'NOT_FOUND' })
+  })
+})
