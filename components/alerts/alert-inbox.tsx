@@ -4,18 +4,16 @@ import { useQuery } from '@tanstack/react-query'
 import type { ColumnDef } from '@tanstack/react-table'
 import { parseAsArrayOf, parseAsString, parseAsStringLiteral, useQueryStates } from 'nuqs'
 import { ALERT_SEVERITIES, ALERT_STATE_INFO, ALERT_STATES, flowWords, type AlertState } from '@/server/domain/alerts'
-import type { AppRouter } from '@/server/routers/app'
-import type { inferRouterOutputs } from '@trpc/server'
 import { DataTable, RowCount } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatCount, formatPlantTime, formatRelative, formatUtc } from '../ui/format'
 import { useHeaderState } from '../shell/url-state'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterOutputs } from '../trpc/client'
 import { AlertStateBadge, SeverityBadge } from './alert-badges'
 import { AlertPeek } from './alert-peek'
 import { AlertsTabs } from './alerts-tabs'
 
-export type AlertRow = inferRouterOutputs<AppRouter>['alerts']['list']['items'][number]
+export type AlertRow = RouterOutputs['alerts']['list']['items'][number]
 
 /** Inbox filters live in the URL (shareable): states, severities and the alert open in the peek panel. */
 export const inboxParams = {

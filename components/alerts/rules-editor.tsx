@@ -2,19 +2,17 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ColumnDef } from '@tanstack/react-table'
-import type { inferRouterOutputs } from '@trpc/server'
 import { parseAsString, useQueryState } from 'nuqs'
 import { ALERT_RULE_KIND_INFO, flowWords } from '@/server/domain/alerts'
-import type { AppRouter } from '@/server/routers/app'
 import { DataTable, RowCount } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { useHeaderState } from '../shell/url-state'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterOutputs } from '../trpc/client'
 import { SeverityBadge } from './alert-badges'
 import { AlertsTabs } from './alerts-tabs'
 import { RuleForm, type RuleDraft } from './rule-form'
 
-type RuleRow = inferRouterOutputs<AppRouter>['alerts']['rules']['list'][number]
+type RuleRow = RouterOutputs['alerts']['rules']['list'][number]
 
 /** "30 min", "kpi e2e p95 · 60 min window" — the parameters of a rule in a few words. */
 function paramSummary(r: RuleRow): string {

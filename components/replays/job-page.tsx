@@ -6,29 +6,15 @@ import Link from 'next/link'
 import { parseAsStringLiteral, useQueryState } from 'nuqs'
 import { useState } from 'react'
 import { REPLAY_ITEM_STATUS_INFO, REPLAY_ITEM_STATUSES, type ReplayAction, type ReplayItemStatus, type ReplayJobStatus } from '@/server/domain/replays'
-import type { DeadLetterStatus } from '@/server/domain/dead-letters'
 import { deadLetterHref, replaysHref, traceHref } from '../links'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterOutputs } from '../trpc/client'
 import { DataTable, RowCount } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatPlantTime, formatRelative, formatUtc } from '../ui/format'
 import { DeadLetterStatusBadge, ReplayItemStatusBadge, ReplayJobStatusBadge } from '../ui/state-badge'
 import { ProgressBar } from './progress'
 
-type Item = {
-  id: string
-  deadLetterId: string
-  status: ReplayItemStatus
-  targetTopic: string
-  producedPartition: number | null
-  producedOffset: string | null
-  producedAt: Date | null
-  error: string | null
-  edited: boolean
-  duplicateRisk: boolean
-  orderingRisk: boolean
-  deadLetter: { status: DeadLetterStatus; correlationId: string | null; originTime: Date | null; plant: string | null; errorCode: string | null; recordTimestamp: Date }
-}
+type Item = RouterOutputs['replays']['get']['items'][number]
 
 const LIVE: ReplayJobStatus[] = ['awaiting_approval', 'queued', 'running', 'paused']
 

@@ -8,32 +8,14 @@ import { parseAsArrayOf, parseAsStringLiteral, useQueryState } from 'nuqs'
 import { REPLAY_JOB_STATUS_INFO, REPLAY_JOB_STATUSES, type ReplayJobStatus } from '@/server/domain/replays'
 import { exceptionsHref, replayJobHref } from '../links'
 import { useHeaderState } from '../shell/url-state'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterOutputs } from '../trpc/client'
 import { DataTable, RowCount } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatDuration, formatRelative, formatUtc } from '../ui/format'
 import { ReplayJobStatusBadge } from '../ui/state-badge'
 import { ProgressBar } from './progress'
 
-type Job = {
-  id: string
-  status: ReplayJobStatus
-  plants: string[]
-  createdBy: string
-  approvedBy: string | null
-  approvalRequired: boolean
-  reason: string
-  forced: boolean
-  edited: boolean
-  ratePerSecond: number
-  total: number
-  succeeded: number
-  failed: number
-  skipped: number
-  remaining: number
-  etaSeconds: number | null
-  createdAt: Date
-}
+type Job = RouterOutputs['replays']['list']['jobs'][number]
 
 const ACTIVE: ReplayJobStatus[] = ['awaiting_approval', 'queued', 'running', 'paused']
 

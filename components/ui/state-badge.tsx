@@ -11,7 +11,8 @@ export const TONE_CLASSES: Readonly<Record<Tone, string>> = {
   bad: 'border-red-300 bg-red-50 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200',
 }
 
-function Badge({ tone, icon, label, title, testId }: { tone: Tone; icon: string; label: string; title: string; testId?: string }) {
+/** The one badge: tone colour plus icon and word, so state never rests on colour alone. */
+export function Badge({ tone, icon, label, title, testId }: { tone: Tone; icon: string; label: string; title: string; testId?: string }) {
   return (
     <span
       title={title}
