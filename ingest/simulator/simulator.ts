@@ -175,7 +175,7 @@ export class Simulation {
     const partitions = new Map<string, number>()
     const outbox = new Outbox(await deps.transport.producer(), partitions)
     const sim = new Simulation(deps, options, outbox, origin, liveStart)
-    const specs = topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions)
+    const specs = topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions, options.backfill)
     // Topics that already exist keep their partition count; the specs are a lower bound good enough for chunking.
     for (const t of specs) partitions.set(t.name, t.partitions)
     await deps.transport.ensureTopics(specs)

@@ -36,6 +36,15 @@ export function plantTopics(prefix: string, plant: PlantModel): PlantTopics {
  * Spring's DeadLetterPublishingRecoverer writes to the original partition number, so its DLT needs
  * as many partitions as the source; the other two are keyed and could have any count.
  */
-export function topicSpecs(telemetry: { name: string; partitions: number }, plants: PlantTopics[], partitions: number): TopicSpec[] {
-  return [telemetry, ...plants.flatMap((p) => [{ name: p.source, partitions }, { name: p.dlq, partitions }])]
+/** A day of slack on top of the backfill, so the oldest history outlives a day of looking at it. */
+const BACKFILL_RETENTION_SLACK_MS = 24 * 3_600_000
+
+/**
+ * The topics a run writes to. With a backfill, topics it creates keep at least that much history:
+ * Kafka deletes by record timestamp, and a week of backfilled records would otherwise be gone
+ * under a broker's one-day retention before the hub or the console read them.
+ */
+export function topicSpecs(telemetry: { name: string; partitions: number }, plants: PlantTopics[], partitions: number, backfillMs = 0): TopicSpec[] {
+  const retention = backfillMs > 0 ? { retentionMs: backfillMs + BACKFILL_RETENTION_SLACK_MS } : {}
+  return [telemetry, ...plants.flatMap((p) => [{ name: p.source, partitions }, { name: p.dlq, partitions }])].map((t) => ({ ...t, ...retention }))
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs'
 import { KafkaTransport } from './kafka'
 import { LocalTransport, partitionForKey } from './local'
 import type { BatchHandler, BusBatch, BusConsumer, BusRecord, ConsumerOptions, HandlerContext, OutgoingRecord, Transport } from './port'
@@ -309,4 +310,30 @@ describe.each(adapters)('transport contract: $kind', ({ kind, create }) => {
     expect(signal!.aborted).toBe(true)
     await c.stop() // already stopped: resolves at once
   })
+})
+
+it('Kafka: a topic created with retentionMs keeps records that long, whatever the broker default', async () => {
+  const brokers = inject('kafkaBrokers')
+  const bus = new KafkaTransport(kafkaTestConfig(brokers))
+  const kafka = new Kafka({ clientId: 'retention-check', brokers: brokers.split(','), logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
+  try {
+    const week = uniqueTopic('retention-week')
+    const plain = uniqueTopic('retention-default')
+    await bus.ensureTopics([
+      { name: week, partitions: 1, retentionMs: 8 * 86_400_000 },
+      { name: plain, partitions: 1 },
+    ])
+    await admin.connect()
+    const { resources } = await admin.describeConfigs({
+      resources: [week, plain].map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+      includeSynonyms: false,
+    })
+    const retention = (name: string) => resources.find((r) => r.resourceName === name)?.configEntries.find((e) => e.configName === 'retention.ms')
+    expect(retention(week)).toMatchObject({ configValue: String(8 * 86_400_000), isDefault: false })
+    expect(retention(plain)?.isDefault).toBe(true)
+  } finally {
+    await admin.disconnect()
+    await bus.close()
+  }
 })

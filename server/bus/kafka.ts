@@ -199,7 +199,14 @@ export class KafkaTransport implements Transport {
     const missing = [...wanted.values()].filter((t) => !existing.has(t.name))
     if (!missing.length) return
     // Returns false when another process created (some of) them in between: fine, they exist.
-    await admin.createTopics({ topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })), waitForLeaders: false })
+    await admin.createTopics({
+      topics: missing.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions,
+        configEntries: t.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(t.retentionMs) }],
+      })),
+      waitForLeaders: false,
+    })
     await this.awaitLeaders(admin, missing.map((t) => t.name))
   }
 

@@ -120,6 +120,12 @@ export interface PartitionEnd {
 export interface TopicSpec {
   name: string
   partitions: number
+  /**
+   * Kafka's retention.ms for a topic this call creates (the broker default otherwise). Retention
+   * counts from each record's timestamp, so a backfill of old history needs a longer one. The
+   * in-process bus keeps records by size, not age, and ignores it.
+   */
+  retentionMs?: number
 }
 
 export interface Transport {
