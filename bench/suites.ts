@@ -1,6 +1,7 @@
 import { alertsSuite } from './alerts/suite'
 import { ingestSuite } from './ingest/suite'
 import { replaySuite } from './replay/suite'
+import { tracesSuite } from './traces/suite'
 
 export interface BenchResult {
   params: Record<string, unknown>
@@ -16,4 +17,5 @@ export const SUITES: Record<string, () => Promise<BenchResult>> = {
   ingest: ingestSuite,
   alerts: alertsSuite,
   replay: replaySuite,
+  traces: tracesSuite,
 }

@@ -43,6 +43,28 @@ export function tracesHref(
   return withQuery('/traces', { ...header(h), q: filter.q, flow: filter.flow, status: filter.status, line: filter.line })
 }
 
+/** CSV export of a trace search (GET /api/v1/traces/export; same filters as the REST search). */
+export function traceExportHref(filter: {
+  key?: string | null
+  status?: readonly string[] | null
+  flow?: readonly string[] | null
+  line?: string | null
+  plant?: string | null
+  from?: string | Date | null
+  to?: string | Date | null
+}): string {
+  const iso = (d: string | Date | null | undefined) => (d ? new Date(d).toISOString() : undefined)
+  return withQuery('/api/v1/traces/export', {
+    key: filter.key,
+    status: filter.status ?? undefined,
+    flow: filter.flow ?? undefined,
+    line: filter.line,
+    plant: filter.plant,
+    from: iso(filter.from),
+    to: iso(filter.to),
+  })
+}
+
 /** Exception groups, or one group's records with `fingerprint`; other facets as in DeadLetterFilter. */
 export function exceptionsHref(
   filter: {

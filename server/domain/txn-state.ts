@@ -26,7 +26,7 @@ export const TXN_STATE_INFO: Readonly<Record<TxnState, StateInfo>> = {
   waiting: {
     label: 'waiting on dependency',
     tone: 'warn',
-    icon: '⧗',
+    icon: '◷',
     description: 'Waits for an upstream posting (e.g. a stock transfer) before it can post.',
   },
   partial: { label: 'partial', tone: 'partial', icon: '◐', description: 'The confirmation posted, part of it (a goods movement) failed.' },

@@ -6,6 +6,7 @@ import { overviewRouter } from './overview'
 import { plantsRouter } from './plants'
 import { replaysRouter } from './replays'
 import { systemRouter } from './system'
+import { tracesRouter } from './traces'
 
 export const appRouter = router({
   me: meRouter,
@@ -15,6 +16,7 @@ export const appRouter = router({
   admin: adminRouter,
   alerts: alertsRouter,
   system: systemRouter,
+  traces: tracesRouter,
 })
 
 export type AppRouter = typeof appRouter

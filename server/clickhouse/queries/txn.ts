@@ -95,6 +95,22 @@ export const MERGED_TXN_COLUMNS = `plant, flow, origin_time, correlation_id,
 
 export const TXN_GROUP_BY = 'GROUP BY plant, flow, origin_time, correlation_id'
 
+/**
+ * Merged transactions with their state and flow SLA, from txn_summary rows matching `where` (SQL
+ * over the table's columns, values as parameters): the one subquery lists and search read.
+ */
+export function mergedTxnsSql(database: string, where: string): string {
+  return `SELECT *, ${TXN_STATE_SQL} AS state, ${TXN_SLA_MS_SQL} AS sla_ms
+          FROM (
+            SELECT ${MERGED_TXN_COLUMNS}
+            FROM ${database}.txn_summary
+            WHERE ${where}
+            ${TXN_GROUP_BY}
+          )`
+}
+
+const DEFAULT_STATE = (): TxnStateParams => ({ now: new Date(), slas: [], defaultSlaMs: DEFAULT_FLOW_SLA_MS })
+
 /** Transactions of the plants in [from, to) (by origin_time), merged, with their state. */
 export async function txnSummaries(
   ch: ClickHouse,
@@ -114,18 +130,15 @@ export async function txnSummaries(
   if (q.plants.length === 0) return []
   const sort = identifier(q.sort ?? 'origin_time', TXN_SORTS)
   const byIds = q.correlationIds !== undefined
-  const state = q.state ?? { now: new Date(), slas: [], defaultSlaMs: DEFAULT_FLOW_SLA_MS }
+  const state = q.state ?? DEFAULT_STATE()
   const { rows } = await chQuery<TxnSummaryRow>(ch, {
     name: 'txn.summaries',
-    sql: `SELECT *, ${TXN_STATE_SQL} AS state, ${TXN_SLA_MS_SQL} AS sla_ms
-          FROM (
-            SELECT ${MERGED_TXN_COLUMNS}
-            FROM ${ch.database}.txn_summary
-            WHERE plant IN {plants:Array(String)}
+    sql: `${mergedTxnsSql(
+      ch.database,
+      `plant IN {plants:Array(String)}
               AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
-              ${byIds ? 'AND correlation_id IN {ids:Array(String)}' : ''}
-            ${TXN_GROUP_BY}
-          )
+              ${byIds ? 'AND correlation_id IN {ids:Array(String)}' : ''}`,
+    )}
           ORDER BY ${sort} DESC, correlation_id
           LIMIT {limit:UInt32}`,
     params: {
@@ -135,6 +148,69 @@ export async function txnSummaries(
       limit: q.limit ?? 200,
       ...txnStateParams(state),
       ...(byIds ? { ids: q.correlationIds } : {}),
+    },
+    actor: q.actor,
+  })
+  return rows
+}
+
+/** Keyset position in a list ordered by (origin_time, correlation_id) descending. */
+export interface TxnCursor {
+  originTime: Date
+  correlationId: string
+}
+
+export interface TxnSearchQuery {
+  plants: readonly string[]
+  from: Date
+  to: Date
+  flows?: readonly string[]
+  states?: readonly TxnState[]
+  lines?: readonly string[]
+  /** Only these transactions (a business-key or correlation-id search resolved them). */
+  correlationIds?: readonly string[]
+  after?: TxnCursor
+  limit: number
+  state?: TxnStateParams
+  actor?: Actor
+}
+
+/**
+ * One page of transactions, newest source event first, filtered by plant, flow, line and state.
+ * Keyset pagination: the cursor bounds origin_time in the inner read too, so later pages prune.
+ */
+export async function searchTxns(ch: ClickHouse, q: TxnSearchQuery): Promise<TxnSummaryRow[]> {
+  assertWindow(q.from, q.to)
+  if (q.plants.length === 0 || q.correlationIds?.length === 0) return []
+  const where = [
+    'plant IN {plants:Array(String)}',
+    "origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}",
+    q.flows?.length ? 'flow IN {flows:Array(String)}' : '',
+    q.correlationIds ? 'correlation_id IN {ids:Array(String)}' : '',
+    q.after ? "origin_time <= {afterT:DateTime64(3, 'UTC')}" : '',
+  ].filter(Boolean)
+  const outer = [
+    q.states?.length ? 'state IN {states:Array(String)}' : '',
+    q.lines?.length ? 'line IN {lines:Array(String)}' : '',
+    q.after ? "(origin_time, correlation_id) < ({afterT:DateTime64(3, 'UTC')}, {afterId:String})" : '',
+  ].filter(Boolean)
+  const { rows } = await chQuery<TxnSummaryRow>(ch, {
+    name: 'txn.search',
+    sql: `SELECT * FROM (${mergedTxnsSql(ch.database, where.join(' AND '))})
+          ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
+          ORDER BY origin_time DESC, correlation_id DESC
+          LIMIT {limit:UInt32}`,
+    params: {
+      plants: q.plants,
+      from: q.from,
+      to: q.to,
+      limit: q.limit,
+      ...(q.flows?.length ? { flows: q.flows } : {}),
+      ...(q.correlationIds ? { ids: q.correlationIds } : {}),
+      ...(q.states?.length ? { states: q.states } : {}),
+      ...(q.lines?.length ? { lines: q.lines } : {}),
+      ...(q.after ? { afterT: q.after.originTime, afterId: q.after.correlationId } : {}),
+      ...txnStateParams(q.state ?? DEFAULT_STATE()),
     },
     actor: q.actor,
   })

@@ -1,0 +1,127 @@
+'use client'
+
+import { useQuery } from '@tanstack/react-query'
+import Link from 'next/link'
+import { useState } from 'react'
+import { ERROR_CATEGORY_ADVICE } from '@/server/domain/trace-search'
+import { tracesHref } from '../links'
+import { useTRPC } from '../trpc/client'
+import { ErrorNotice } from '../ui/empty-state'
+import { formatDuration, formatUtc } from '../ui/format'
+import type { TraceHop } from './trace-types'
+
+/** Copies text to the clipboard and says so; a labelled button (keyboard and screen readers). */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [done, setDone] = useState(false)
+  return (
+    <button
+      type="button"
+      className="btn px-2 py-0.5 text-xs"
+      aria-label={label}
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(() => {
+          setDone(true)
+          setTimeout(() => setDone(false), 1_500)
+        })
+      }}
+    >
+      {done ? 'Copied ✓' : 'Copy'}
+    </button>
+  )
+}
+
+const BUSINESS = ['work_order', 'lot', 'material', 'shipment', 'erp_document', 'trace_id'] as const
+const HIDDEN = new Set(['attributes', 'serials'])
+
+function Field({ name, value }: { name: string; value: unknown }) {
+  const text = value === null || value === undefined || value === '' ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value)
+  const search = (BUSINESS as readonly string[]).includes(name) && text !== '—' ? tracesHref({ q: `${name}:${text}` }) : null
+  return (
+    <>
+      <dt className="text-slate-500">{name}</dt>
+      <dd className="break-all font-mono">{search ? <Link href={search} className="underline" title="Search transactions with this key">{text}</Link> : text}</dd>
+    </>
+  )
+}
+
+/** Everything about one hop: fields, attributes, the error and what to do, the payload on demand. */
+export function HopPanel({ hop, correlationId, originTime }: { hop: TraceHop; correlationId: string; originTime: string }) {
+  const trpc = useTRPC()
+  const [showPayload, setShowPayload] = useState(false)
+  const payload = useQuery({
+    ...trpc.traces.payload.queryOptions({ correlationId, eventId: hop.event_id, t: originTime }),
+    enabled: showPayload,
+  })
+  const attributes = Object.entries(hop.attributes ?? {})
+  return (
+    <aside aria-label="Hop details" data-testid="hop-panel" className="space-y-3 rounded-lg border border-slate-200 p-3 text-sm dark:border-slate-800">
+      <div className="flex items-start justify-between gap-2">
+        <div>
+          <h2 className="font-semibold">{hop.event_type}</h2>
+          <p className="text-xs text-slate-500" title={formatUtc(hop.occurred_at)}>
+            {hop.hop} · {hop.status} · +{formatDuration(hop.since_origin_ms)} after the source event
+          </p>
+        </div>
+        <CopyButton text={hop.event_id} label="Copy event id" />
+      </div>
+
+      {hop.error_category && (
+        <div role="note" className="rounded border border-red-300 bg-red-50 p-2 dark:border-red-800 dark:bg-red-950">
+          <p className="font-medium">
+            {hop.error_category} error {hop.error_code && <span className="font-mono">{hop.error_code}</span>}
+          </p>
+          {hop.error_text && <p className="whitespace-pre-wrap">{hop.error_text}</p>}
+          {hop.dependency_key && <p className="font-mono text-xs">waits for {hop.dependency_key}</p>}
+          <p className="mt-1 text-xs">
+            <strong>What to do: </strong>
+            {ERROR_CATEGORY_ADVICE[hop.error_category] ?? 'Check the error text and the target system.'}
+          </p>
+        </div>
+      )}
+
+      <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
+        {Object.entries(hop)
+          .filter(([k]) => !HIDDEN.has(k))
+          .map(([k, v]) => (
+            <Field key={k} name={k} value={v} />
+          ))}
+        <Field name="serials" value={hop.serials?.join(', ')} />
+      </dl>
+
+      <div>
+        <h3 className="font-medium">Attributes</h3>
+        {attributes.length === 0 ? (
+          <p className="text-xs text-slate-500">None on this hop.</p>
+        ) : (
+          <dl className="grid grid-cols-[auto_1fr] gap-x-3 text-xs">
+            {attributes.map(([k, v]) => (
+              <Field key={k} name={k} value={v} />
+            ))}
+          </dl>
+        )}
+      </div>
+
+      <div className="space-y-1">
+        <div className="flex items-center justify-between">
+          <h3 className="font-medium">Payload</h3>
+          {!showPayload ? (
+            <button type="button" className="btn px-2 py-0.5 text-xs" onClick={() => setShowPayload(true)}>
+              Show payload
+            </button>
+          ) : payload.data?.available ? (
+            <CopyButton text={payload.data.text} label="Copy payload" />
+          ) : null}
+        </div>
+        {hop.payload_truncated && <p className="text-xs text-amber-800 dark:text-amber-200">The payload was over 256 KiB and was cut at ingest.</p>}
+        {payload.error && <ErrorNotice error={payload.error} />}
+        {showPayload && payload.isLoading && <p className="text-xs text-slate-500">Loading payload…</p>}
+        {payload.data && !payload.data.available && <p className="text-xs text-slate-500">No payload kept for this hop (none was sent, or it is past the 30-day payload retention).</p>}
+        {payload.data?.available && (
+          <pre data-testid="payload" className="max-h-96 overflow-auto rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-900">
+            {payload.data.text}
+          </pre>
+        )}
+      </div>
+    </aside>
+  )
+}

@@ -1,0 +1,209 @@
+'use client'
+
+import { useQuery } from '@tanstack/react-query'
+import type { ColumnDef } from '@tanstack/react-table'
+import Link from 'next/link'
+import { usePathname, useRouter, useSearchParams } from 'next/navigation'
+import { useState, type FormEvent } from 'react'
+import { FLOWS } from '@/server/domain/hop-event'
+import { describeSearch, parseSearch } from '@/server/domain/trace-search'
+import { TXN_STATE_INFO, TXN_STATES, type TxnState } from '@/server/domain/txn-state'
+import { traceHref, traceExportHref } from '../links'
+import { useHeaderState } from '../shell/url-state'
+import { useTRPC } from '../trpc/client'
+import { DataTable, RowCount } from '../ui/data-table'
+import { EmptyState, ErrorNotice } from '../ui/empty-state'
+import { formatCount, formatDuration, formatRelative, formatUtc } from '../ui/format'
+import { TxnStateBadge } from '../ui/state-badge'
+import { useTraceSearchState } from './search-state'
+
+/** Rows as the search returns them (dates as ISO strings: the router hands TxnItem through). */
+interface Row {
+  correlation_id: string
+  origin_time: string
+  plant: string
+  line: string
+  flow: string
+  state: TxnState
+  work_order: string
+  material: string
+  erp_documents: string[]
+  e2e_latency_ms: number
+  sla_ms: number
+  attempts: number
+  replayed: boolean
+}
+
+const EXPORT_LIMIT = 10_000
+
+function columns(back: string): ColumnDef<Row>[] {
+  return [
+    {
+      id: 'origin_time',
+      header: 'Origin time',
+      accessorKey: 'origin_time',
+      cell: ({ row }) => (
+        <Link href={traceHref(row.original.correlation_id, row.original.origin_time, back)} className="underline" title={formatUtc(row.original.origin_time)}>
+          {formatRelative(row.original.origin_time)}
+        </Link>
+      ),
+    },
+    { id: 'plant', header: 'Plant', accessorKey: 'plant' },
+    { id: 'line', header: 'Line', accessorKey: 'line', cell: ({ row }) => row.original.line || '—' },
+    { id: 'flow', header: 'Flow', accessorKey: 'flow' },
+    { id: 'work_order', header: 'Work order', accessorKey: 'work_order', cell: ({ row }) => <span className="font-mono text-xs">{row.original.work_order || '—'}</span> },
+    { id: 'material', header: 'Material', accessorKey: 'material', cell: ({ row }) => <span className="font-mono text-xs">{row.original.material || '—'}</span> },
+    { id: 'state', header: 'Status', accessorKey: 'state', cell: ({ row }) => <TxnStateBadge state={row.original.state} replayed={row.original.replayed} /> },
+    {
+      id: 'latency',
+      header: 'E2E latency',
+      accessorKey: 'e2e_latency_ms',
+      cell: ({ row }) => {
+        const over = row.original.e2e_latency_ms > row.original.sla_ms
+        return (
+          <span title={`Flow SLA ${formatDuration(row.original.sla_ms)}`} className={over ? 'font-medium text-red-700 dark:text-red-300' : undefined}>
+            {formatDuration(row.original.e2e_latency_ms)}
+            {over ? ' (over SLA)' : ''}
+          </span>
+        )
+      },
+    },
+    { id: 'attempts', header: 'Attempts', accessorKey: 'attempts', cell: ({ row }) => row.original.attempts || '—' },
+  ]
+}
+
+export function TraceSearch() {
+  const trpc = useTRPC()
+  const router = useRouter()
+  const pathname = usePathname()
+  const searchParams = useSearchParams()
+  const [header] = useHeaderState()
+  const [s, setS] = useTraceSearchState()
+  const [draft, setDraft] = useState(s.q ?? '')
+  const here = `${pathname}${searchParams.size ? `?${searchParams.toString()}` : ''}`
+  const input = {
+    plant: header.plant ?? undefined,
+    range: header.range,
+    from: header.from,
+    to: header.to,
+    q: s.q,
+    flow: s.flow,
+    status: s.status,
+    line: s.line,
+    cursor: s.cursor,
+    limit: 50,
+  }
+  const result = useQuery(trpc.traces.search.queryOptions(input))
+  const key = parseSearch(draft)
+  const first = Number(s.first ?? 1) || 1
+
+  function submit(e: FormEvent) {
+    e.preventDefault()
+    void setS({ q: draft.trim() || null, cursor: null, first: null })
+  }
+
+  const rows = (result.data?.items ?? []) as Row[]
+  const exportHref = traceExportHref({ key: s.q, status: s.status, flow: s.flow, line: s.line, plant: header.plant, from: result.data?.from, to: result.data?.to })
+
+  return (
+    <section aria-labelledby="traces-title" className="space-y-3">
+      <h1 id="traces-title" className="text-xl font-semibold">
+        Traces
+      </h1>
+      <form role="search" onSubmit={submit} className="flex flex-wrap items-end gap-2">
+        <label className="flex min-w-80 flex-1 flex-col text-sm">
+          <span>Search</span>
+          <input
+            className="input font-mono"
+            name="q"
+            aria-label="Search transactions"
+            placeholder="work order, lot, material, shipment, ERP document, correlation id, trace id — or key:value"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="btn btn-primary">
+          Search
+        </button>
+        <label className="flex flex-col text-sm">
+          <span>Flow</span>
+          <select
+            aria-label="Flow"
+            className="input"
+            value={s.flow?.[0] ?? ''}
+            onChange={(e) => void setS({ flow: e.target.value ? [e.target.value] : null, cursor: null, first: null })}
+          >
+            <option value="">All flows</option>
+            {FLOWS.map((f) => (
+              <option key={f} value={f}>
+                {f.replace(/_/g, ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col text-sm">
+          <span>Status</span>
+          <select
+            aria-label="Status"
+            className="input"
+            value={s.status?.[0] ?? ''}
+            onChange={(e) => void setS({ status: e.target.value ? [e.target.value as TxnState] : null, cursor: null, first: null })}
+          >
+            <option value="">All statuses</option>
+            {TXN_STATES.map((st) => (
+              <option key={st} value={st}>
+                {TXN_STATE_INFO[st].icon} {TXN_STATE_INFO[st].label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
+      <p className="text-xs text-slate-500" data-testid="search-reading">
+        {key ? `Searches ${describeSearch(key)}` : 'Empty search: the latest transactions in the time range.'} Time range, plant and filters are in the URL — share it.
+      </p>
+      {result.error && <ErrorNotice error={result.error} />}
+      {result.data?.keyMatchesCapped && (
+        <p role="status" className="text-sm text-amber-800 dark:text-amber-200">
+          This key matches more than 1,000 transactions; the latest are listed. Narrow the time range to see older ones.
+        </p>
+      )}
+      <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
+        {result.data ? <RowCount first={first} shown={rows.length} total={result.data.nextCursor ? null : first + rows.length - 1} /> : <span />}
+        <span className="flex items-center gap-2">
+          {s.cursor && (
+            <button type="button" className="btn" onClick={() => void setS({ cursor: null, first: null })}>
+              First page
+            </button>
+          )}
+          {result.data?.nextCursor && (
+            <button type="button" className="btn" onClick={() => void setS({ cursor: result.data!.nextCursor, first: String(first + rows.length) })}>
+              Next page
+            </button>
+          )}
+          <a className="btn" href={exportHref} download title={`At most ${formatCount(EXPORT_LIMIT)} rows`}>
+            Export CSV (up to {formatCount(EXPORT_LIMIT)} rows)
+          </a>
+        </span>
+      </div>
+      <DataTable
+        label="Transactions"
+        testId="trace-results"
+        data={rows}
+        columns={columns(here)}
+        getRowId={(r) => r.correlation_id}
+        onOpen={(r) => router.push(traceHref(r.correlation_id, r.origin_time, here))}
+        empty={
+          result.isLoading ? (
+            <p className="p-4 text-sm text-slate-500">Searching…</p>
+          ) : (
+            <EmptyState title={s.q ? `No transaction found for ${key ? describeSearch(key) : s.q}` : 'No transactions in this time range'}>
+              {s.q
+                ? 'Check the value, widen the time range (header, top right), or write the key type explicitly, e.g. work_order:155000072353 or lot:0000074270.'
+                : 'Widen the time range or pick another plant; transactions appear here as soon as their first hop event is ingested.'}
+            </EmptyState>
+          )
+        }
+      />
+    </section>
+  )
+}
