@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
+  ConfigResourceTypes,
   Kafka,
   Partitioners,
   logLevel as KafkaLogLevel,
@@ -223,6 +224,14 @@ export class KafkaTransport implements Transport {
 
   async listTopics(): Promise<string[]> {
     return (await this.admin()).listTopics()
+  }
+
+  async topicRetentionMs(topic: string): Promise<number | null> {
+    const admin = await this.admin()
+    const { resources } = await retried(() => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }] }))
+    const value = resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue
+    const ms = value === undefined || value === null ? NaN : Number(value)
+    return Number.isFinite(ms) && ms > 0 ? ms : null
   }
 
   async endOffsets(topic: string): Promise<PartitionEnd[]> {
