@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import {
-  ConfigResourceTypes,
   Kafka,
   Partitioners,
   logLevel as KafkaLogLevel,
   type Admin,
+  type ConfigResourceTypes,
   type Consumer,
   type EachBatchPayload,
   type KafkaConfig,
@@ -157,6 +157,9 @@ function waitForJoin(consumer: Consumer): Promise<void> {
   })
 }
 
+/** kafkajs' ConfigResourceTypes.TOPIC: the enum is not a named export Node's ESM loader can see in the CJS build. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes
+
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const
   readonly kafka: Kafka
@@ -228,7 +231,7 @@ export class KafkaTransport implements Transport {
 
   async topicRetentionMs(topic: string): Promise<number | null> {
     const admin = await this.admin()
-    const { resources } = await retried(() => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }] }))
+    const { resources } = await retried(() => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }] }))
     const value = resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue
     const ms = value === undefined || value === null ? NaN : Number(value)
     return Number.isFinite(ms) && ms > 0 ? ms : null
