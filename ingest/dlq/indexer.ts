@@ -4,6 +4,7 @@ import type { PrismaClient } from '../../server/db/client'
 import { fromStates, transition } from '../../server/domain/dead-letter-states'
 import type { Logger } from '../../server/logger'
 import { audit } from '../../server/services/audit'
+import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
 import { deadLetterHopEvents } from './hop'
 import { deadLetterRow, type DeadLetterRow } from './row'
 
@@ -117,18 +118,24 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
     return rows.filter((r) => !seen.has(`${r.topic}\u0000${r.partition}\u0000${String(r.offset)}`))
   }
 
-  /** For each new row, the latest earlier dead letter of its transaction that was replayed. */
+  /**
+   * For each new row, the latest earlier dead letter of the same posting that was replayed: same
+   * transaction and, when both carry one, the same idempotency key (a partial posting's re-posted
+   * goods movement has its own key; its failure is not the confirmation failing again).
+   */
   async function previousReplayed(rows: DeadLetterRow[]): Promise<Map<DeadLetterRow, { id: string }>> {
     const cids = [...new Set(rows.flatMap((r) => (r.correlationId ? [r.correlationId] : [])))]
     const out = new Map<DeadLetterRow, { id: string }>()
     if (!cids.length) return out
     const candidates = await prisma.deadLetter.findMany({
       where: { correlationId: { in: cids }, status: { in: ['replayed', 'resolved', 'failed_again'] } },
-      select: { id: true, correlationId: true, recordTimestamp: true, status: true },
+      select: { id: true, correlationId: true, recordTimestamp: true, value: true, headers: true },
       orderBy: { recordTimestamp: 'desc' },
     })
+    const keyed = candidates.map((c) => ({ ...c, key: idempotencyKeyOf(c) }))
     for (const r of rows) {
-      const prev = candidates.find((c) => c.correlationId === r.correlationId && c.recordTimestamp <= (r.recordTimestamp as Date))
+      const key = idempotencyKeyOf({ value: r.value ?? null, headers: r.headers })
+      const prev = keyed.find((c) => c.correlationId === r.correlationId && c.recordTimestamp <= (r.recordTimestamp as Date) && (!key || !c.key || key === c.key))
       if (prev) out.set(r, prev)
     }
     return out
