@@ -28,6 +28,9 @@ export interface DlqIndexerDeps {
 }
 
 export interface DlqIndexerStatus {
+  /** DLQ records handled (redeliveries and records stored before included). */
+  seen: number
+  /** Rows this process stored. */
   indexed: number
   lastError: string | null
 }
@@ -47,7 +50,7 @@ const RETENTION_TTL_MS = 10 * 60_000
 export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
   const { config, prisma, transport } = deps
   const log = deps.logger.child({ component: 'dlq-indexer' })
-  const state: DlqIndexerStatus = { indexed: 0, lastError: null }
+  const state: DlqIndexerStatus = { seen: 0, indexed: 0, lastError: null }
   let consumer: BusConsumer | null = null
   let plants: { codes: Set<string>; at: number } | null = null
   const retention = new Map<string, { ms: number | null; at: number }>()
@@ -165,6 +168,7 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
       await consumer.run(async (batch) => {
         try {
           await index(batch)
+          state.seen += batch.records.length
           state.lastError = null
         } catch (error) {
           state.lastError = (error as Error).message
