@@ -256,7 +256,7 @@ export function DeadLetterPage({ id }: { id: string }) {
               comment.mutate({ id: d.id, body })
             }}
           >
-            <textarea className="input h-20 w-full" aria-label="Comment" value={body} onChange={(e) => setBody(e.target.value)} placeholder="What you found, who you asked…" />
+            <textarea className="input h-20 w-full" aria-label="New comment" value={body} onChange={(e) => setBody(e.target.value)} placeholder="What you found, who you asked…" />
             <button className="btn" type="submit" disabled={!body.trim() || comment.isPending}>
               Comment
             </button>
