@@ -47,6 +47,17 @@ const SYSTEM = { userId: null, label: 'system:dlq-indexer' }
 const PLANTS_TTL_MS = 60_000
 const RETENTION_TTL_MS = 10 * 60_000
 
+/**
+ * Always a pattern subscription, so DLQ topics created after the start are read too (the bus looks
+ * for new topics: the local bus at once, Kafka every 30 s). A configured list becomes an exact-name
+ * pattern: a listed topic that does not exist yet is picked up once it does.
+ */
+export function dlqTopicPattern(configured: string[] | RegExp | undefined): RegExp {
+  if (configured instanceof RegExp) return configured
+  if (!configured) return DEFAULT_DLQ_TOPICS
+  return new RegExp(`^(${configured.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`)
+}
+
 export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
   const { config, prisma, transport } = deps
   const log = deps.logger.child({ component: 'dlq-indexer' })
@@ -163,7 +174,7 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
     status: () => ({ ...state }),
     async start() {
       if (consumer) return
-      const topics = config.env.DLQ_TOPICS ?? DEFAULT_DLQ_TOPICS
+      const topics = dlqTopicPattern(config.env.DLQ_TOPICS)
       consumer = transport.consumer({ groupId: `${config.kafka.groupId}.dlq-indexer`, topics, fromBeginning: true })
       await consumer.run(async (batch) => {
         try {
@@ -176,7 +187,7 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
           throw error
         }
       })
-      log.info({ topics: topics instanceof RegExp ? topics.source : topics }, 'DLQ indexer started')
+      log.info({ topics: topics.source }, 'DLQ indexer started')
     },
     async stop() {
       await consumer?.stop()

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { BusRecord, Headers } from '../../../server/bus/port'
 import { classify } from '../classify'
 import { fingerprintOf, normaliseMessage } from '../fingerprint'
+import { dlqTopicPattern } from '../indexer'
 import { deadLetterRow } from '../row'
 import { decodeDlqHeaders } from '.'
 
@@ -216,5 +217,15 @@ describe('deadLetterRow: the link to the transaction', () => {
   it('keeps binary headers byte for byte with no text rendering', () => {
     const row = deadLetterRow(record({ headers: { 'kafka_dlt-original-partition': hex('00000007') } }))
     expect(row.headers).toEqual([{ key: 'kafka_dlt-original-partition', value: 'AAAABw==' }])
+  })
+})
+
+describe('dlqTopicPattern', () => {
+  it('turns a list into exact names (dots are literal) and keeps a pattern', () => {
+    const p = dlqTopicPattern(['a.dlq', 'b-dlt'])
+    expect(['a.dlq', 'b-dlt'].map((t) => p.test(t))).toEqual([true, true])
+    expect(['aXdlq', 'a.dlq.x', 'xa.dlq'].map((t) => p.test(t))).toEqual([false, false, false])
+    expect(dlqTopicPattern(/x$/).source).toBe('x$')
+    expect(dlqTopicPattern(undefined).test('lt.hub.1000.in-dlt')).toBe(true)
   })
 })
