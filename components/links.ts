@@ -93,6 +93,11 @@ export function deadLetterHref(id: string): string {
   return `/exceptions/${encodeURIComponent(id)}`
 }
 
+/** CSV of the dead letters matching the exceptions filter (REST, streamed; the session cookie authenticates). */
+export function deadLetterExportHref(filter: Params): string {
+  return withQuery('/api/v1/dead-letters/export', filter)
+}
+
 export function replaysHref(): string {
   return '/replays'
 }

@@ -5,6 +5,7 @@ import type { PrismaClient } from '../server/db/client'
 import { setIngestStatusProvider, type IngestStatus } from '../server/ingest-status'
 import type { Logger } from '../server/logger'
 import { startAlerting, type AlertingDeps } from './alerts/alerting'
+import { createDlqIndexer } from './dlq/indexer'
 import { createReplayExecutor } from './replay/executor'
 import { startResolver } from './replay/resolver'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
@@ -30,12 +31,14 @@ function toIngestStatus(s: TelemetryPipelineStatus): IngestStatus {
 /**
  * The worker's parts, the same inside `npm start` and in `npm run ingest`: the telemetry pipeline
  * (its status is what /api/health and the header indicator show), the replay executor and the
- * replay resolver (ingest/replay/), and the alerting loop (ingest/alerts/).
+ * replay resolver (ingest/replay/), the DLQ indexer (ingest/dlq/), and the alerting loop (ingest/alerts/).
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
   setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
   await pipeline.start()
+  const dlq = createDlqIndexer(deps)
+  await dlq.start()
   const replays = createReplayExecutor(deps)
   replays.start()
   const resolver = startResolver(deps)
@@ -51,7 +54,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   return {
     async stop() {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
-      await Promise.all([replays.stop(), resolver.stop(), alerting.stop()])
+      await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop()])
       await pipeline.stop()
       setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config'
+import { ConfigError, DEFAULT_DLQ_TOPICS, loadConfig } from './config'
 
 function problems(env: Record<string, string>, role: 'all' | 'web' | 'ingest' = 'all'): string[] {
   try {
@@ -27,6 +27,19 @@ describe('loadConfig', () => {
     expect(config.replay).toEqual({ redriveTopics: { 'erp-sink': 'lt.redrive.erp', 'wms-sink': 'lt.redrive.wms' }, defaultRate: 20 })
     expect(problems({ REPLAY_REDRIVE_TOPICS: 'erp-sink' })[0]).toMatch(/^REPLAY_REDRIVE_TOPICS must be a comma-separated list of consumer-group=topic/)
     expect(problems({ REPLAY_DEFAULT_RATE: '900' })).toEqual(['REPLAY_DEFAULT_RATE must be at most 500'])
+  })
+
+  it('reads the DLQ topics: a list or a /regex/; the default matches every DLQ naming the simulator and common frameworks use', () => {
+    expect(loadConfig({}).env.DLQ_TOPICS).toBeUndefined()
+    for (const t of ['lt.hub.1000.in-dlt', 'lt.connect.erp-sink-2000.dlq', 'lt.hub.3000.dlq', 'orders.DLT', 'orders-dlq', 'lt.telemetry.dlq'])
+      expect(DEFAULT_DLQ_TOPICS.test(t), t).toBe(true)
+    for (const t of ['lt.hub.1000.in', 'lt.telemetry', 'dlq.orders', 'orders.dlt.archive']) expect(DEFAULT_DLQ_TOPICS.test(t), t).toBe(false)
+    expect(loadConfig({ DLQ_TOPICS: 'a.dlq, b-dlt' }).env.DLQ_TOPICS).toEqual(['a.dlq', 'b-dlt'])
+    const pattern = loadConfig({ DLQ_TOPICS: '/^plant-\\d+\\.errors$/' }).env.DLQ_TOPICS
+    expect(pattern).toBeInstanceOf(RegExp)
+    expect((pattern as RegExp).test('plant-1000.errors')).toBe(true)
+    expect(problems({ DLQ_TOPICS: '/(/' })[0]).toMatch(/^DLQ_TOPICS is not a valid regular expression/)
+    expect(problems({ DLQ_TOPICS: 'bad topic!' })[0]).toMatch(/^DLQ_TOPICS must be a comma-separated list of topic names or a \/regex\//)
   })
 
   it('selects each store independently', () => {

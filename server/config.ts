@@ -48,6 +48,32 @@ const redriveTopics = z
   })
   .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)])) as Record<string, string>)
 
+/**
+ * The DLQ topics the indexer reads: a comma-separated list of names, or a `/regex/`. Default: every
+ * topic whose name ends in `.dlq`, `-dlq`, `-dlt` or `.DLT` (Spring's `<source>-dlt`, Connect's and
+ * the hub's `.dlq`), including ones created later.
+ */
+export const DEFAULT_DLQ_TOPICS = /(\.dlq|-dlq|-dlt|\.DLT)$/
+const dlqTopics = z
+  .string()
+  .trim()
+  .transform((v, ctx): string[] | RegExp => {
+    if (v.length > 2 && v.startsWith('/') && v.endsWith('/')) {
+      try {
+        return new RegExp(v.slice(1, -1))
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(error as Error).message}` })
+        return z.NEVER
+      }
+    }
+    const names = v.split(',').map((t) => t.trim()).filter(Boolean)
+    if (!names.length || !names.every((t) => /^[A-Za-z0-9._-]{1,249}$/.test(t))) {
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of topic names or a /regex/, e.g. /\\.dlq$/' })
+      return z.NEVER
+    }
+    return names
+  })
+
 /** Embedded demo only (like the demo passwords); a server deployment sets its own or has none. */
 export const DEMO_ADMIN_API_TOKEN = 'lt-demo-admin-token-change-me'
 
@@ -90,6 +116,8 @@ export const envSchema = z.object({
 
   /** Per-consumer-group redrive topics: a replay goes there instead of the shared source topic. */
   REPLAY_REDRIVE_TOPICS: redriveTopics.optional(),
+  /** Which topics the DLQ indexer reads (see dlqTopics); default DEFAULT_DLQ_TOPICS. */
+  DLQ_TOPICS: dlqTopics.optional(),
   /** Records per second of a replay job that does not choose its own rate. */
   REPLAY_DEFAULT_RATE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(500, 'must be at most 500').default(50),
 

@@ -8,6 +8,7 @@ import { metrics } from '../../server/metrics'
 import { audit } from '../../server/services/audit'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
 import { chTime } from '../../server/services/replays/risks'
+import { fromStates, transition } from '../../server/domain/dead-letter-states'
 
 /**
  * Closes the loop (DLQ-REPLAY.md "Close the loop"): a dead letter in `replayed` becomes `resolved`
@@ -103,7 +104,7 @@ export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps,
   }
   for (const r of resolved) {
     await prisma.$transaction(async (tx) => {
-      const { count } = await tx.deadLetter.updateMany({ where: { id: r.id, status: 'replayed' }, data: { status: 'resolved', resolvedAt: r.at } })
+      const { count } = await tx.deadLetter.updateMany({ where: { id: r.id, status: { in: [...fromStates('resolve')] } }, data: { status: transition('replayed', 'resolve'), resolvedAt: r.at } })
       if (count) metrics().replayResolved.inc()
       if (count)
         await audit(tx, {

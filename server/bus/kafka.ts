@@ -4,6 +4,7 @@ import {
   Partitioners,
   logLevel as KafkaLogLevel,
   type Admin,
+  type ConfigResourceTypes,
   type Consumer,
   type EachBatchPayload,
   type KafkaConfig,
@@ -156,6 +157,9 @@ function waitForJoin(consumer: Consumer): Promise<void> {
   })
 }
 
+/** kafkajs' ConfigResourceTypes.TOPIC: the enum is not a named export Node's ESM loader can see in the CJS build. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes
+
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const
   readonly kafka: Kafka
@@ -230,6 +234,14 @@ export class KafkaTransport implements Transport {
 
   async listTopics(): Promise<string[]> {
     return (await this.admin()).listTopics()
+  }
+
+  async topicRetentionMs(topic: string): Promise<number | null> {
+    const admin = await this.admin()
+    const { resources } = await retried(() => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }] }))
+    const value = resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue
+    const ms = value === undefined || value === null ? NaN : Number(value)
+    return Number.isFinite(ms) && ms > 0 ? ms : null
   }
 
   async endOffsets(topic: string): Promise<PartitionEnd[]> {

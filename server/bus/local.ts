@@ -265,6 +265,11 @@ export class LocalTransport implements Transport {
     return first < last ? p.records.slice(first, last) : []
   }
 
+  /** Records here are bounded by count and size (see above), never by age. */
+  async topicRetentionMs(): Promise<number | null> {
+    return null
+  }
+
   consumer(options: ConsumerOptions): BusConsumer {
     this.assertOpen()
     let group = this.groups.get(options.groupId)

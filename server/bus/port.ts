@@ -142,6 +142,12 @@ export interface Transport {
    * by retention are simply absent.
    */
   readPartition(topic: string, partition: number, from: string, to: string): Promise<BusRecord[]>
+  /**
+   * How long the topic keeps records (its `retention.ms`); null when time does not bound it
+   * (`-1` on Kafka, the in-process bus which bounds by count and size). The DLQ indexer warns
+   * before dead letters expire with it.
+   */
+  topicRetentionMs(topic: string): Promise<number | null>
   consumer(options: ConsumerOptions): BusConsumer
   producer(): Promise<BusProducer>
   /** Stops the consumers still running and releases the connections. */

@@ -66,7 +66,7 @@ export type DeadLetterFilter = z.infer<typeof deadLetterFilterSchema>
  * DLQ context header families (DLQ-REPLAY.md "Produce"): stripped from a replayed record and
  * archived in the audit record instead.
  */
-export const DLQ_HEADER_PREFIXES = ['kafka_dlt-', '__connect.errors.', '__streams.errors.', 'dead-letter-', 'retry_topic-', 'x-dlq-'] as const
+export const DLQ_HEADER_PREFIXES = ['kafka_dlt-', '__connect.errors.', '__streams.errors.', 'dead-letter-', 'retry_topic-', 'x-dlq-', 'x-lt-dlq-', 'x-lt-original-'] as const
 
 export function isDlqHeader(name: string): boolean {
   const lower = name.toLowerCase()

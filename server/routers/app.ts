@@ -1,6 +1,7 @@
 import { router } from '../trpc'
 import { adminRouter } from './admin'
 import { alertsRouter } from './alerts'
+import { deadLettersRouter } from './dead-letters'
 import { meRouter } from './me'
 import { overviewRouter } from './overview'
 import { plantsRouter } from './plants'
@@ -13,6 +14,7 @@ export const appRouter = router({
   plants: plantsRouter,
   overview: overviewRouter,
   replays: replaysRouter,
+  deadLetters: deadLettersRouter,
   admin: adminRouter,
   alerts: alertsRouter,
   system: systemRouter,

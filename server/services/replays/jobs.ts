@@ -7,6 +7,7 @@ import { REPLAY_ACTIONS, type DryRunReport, type ReplayAction, type ReplayItemSt
 import { audit } from '../audit'
 import { DomainError } from '../errors'
 import { dryRunReplay, type ReplayDeps } from './dry-run'
+import { fromStates } from '../../domain/dead-letter-states'
 
 /**
  * Replay jobs in Postgres: creation from a dry run, the maker/checker and control actions, and the
@@ -243,6 +244,11 @@ export async function createReplayJob(deps: ReplayDeps, principal: Principal, in
   }
 }
 
+/** The states a replay may take a dead letter from (dead-letter-states.ts), as SQL literals of our own constants. */
+const QUEUEABLE_SQL = fromStates('queue_replay')
+  .map((s) => `'${s}'`)
+  .join(', ')
+
 /**
  * new|triaged|failed_again → replay_queued, for the rows still in such a state. FOR UPDATE makes
  * a concurrent request wait for this one and re-check the state afterwards (it then finds the rows
@@ -252,7 +258,7 @@ async function claimDeadLetters(tx: Prisma.TransactionClient, ids: string[]): Pr
   return tx.$queryRawUnsafe<{ id: string; previous: DeadLetterStatus }[]>(
     `UPDATE dead_letters AS d SET status = 'replay_queued', updated_at = now()
        FROM (SELECT id, status FROM dead_letters
-              WHERE id = ANY($1::text[]) AND status IN ('new', 'triaged', 'failed_again')
+              WHERE id = ANY($1::text[]) AND status IN (${QUEUEABLE_SQL})
               FOR UPDATE) AS prev
       WHERE d.id = prev.id
   RETURNING d.id, prev.status::text AS previous`,

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Runtime } from '@/server/runtime'
+import { startTestRuntime } from '@/server/testing/runtime'
+import { createApiToken } from '@/server/services/users'
+import { insertDeadLetter, rid, testPlant } from '@/server/services/replays/testing'
+import { GET as list } from './route'
+import { GET as getOne } from './[id]/route'
+import { GET as exportCsv } from './export/route'
+
+let runtime: Runtime
+let stop: () => Promise<void>
+let viewer = ''
+let plant = ''
+let otherPlant = ''
+
+beforeAll(async () => {
+  ;({ runtime, stop } = await startTestRuntime())
+  const prisma = runtime.db.prisma
+  plant = await testPlant(prisma)
+  otherPlant = await testPlant(prisma)
+  const user = await prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
+  await prisma.userPlantScope.create({ data: { userId: user.id, plantCode: plant } })
+  viewer = (await createApiToken(prisma, { userId: null, label: 'test' }, { userId: user.id, name: rid('rest-viewer') })).token
+})
+afterAll(() => stop())
+
+const base = 'http://localhost/api/v1/dead-letters'
+const auth = (token: string) => ({ authorization: `Bearer ${token}` })
+
+describe('GET /api/v1/dead-letters', () => {
+  it('answers 401 without a token', async () => {
+    expect((await list(new Request(base))).status).toBe(401)
+  })
+
+  it('lists the token’s plants with decoded fields and state; list facets comma-separated; limit and cursor page', async () => {
+    const prisma = runtime.db.prisma
+    const a = await insertDeadLetter(prisma, { plant, errorCode: 'M7/053', convention: 'spring' })
+    await insertDeadLetter(prisma, { plant, errorCode: 'M7/053', status: 'triaged' })
+    await insertDeadLetter(prisma, { plant, errorCode: 'M3/305' })
+    await insertDeadLetter(prisma, { plant: otherPlant, errorCode: 'M7/053' })
+
+    const res = await list(new Request(`${base}?plant=${plant}&errorCode=M7/053&status=new,triaged&limit=1`, { headers: auth(viewer) }))
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { items: Record<string, unknown>[]; total: number; nextCursor: string | null }
+    expect(body.total).toBe(2)
+    expect(body.items).toHaveLength(1)
+    expect(body.nextCursor).not.toBeNull()
+    const next = (await (await list(new Request(`${base}?plant=${plant}&errorCode=M7/053&status=new,triaged&limit=1&cursor=${body.nextCursor}`, { headers: auth(viewer) }))).json()) as typeof body
+    const ids = [...body.items, ...next.items].map((i) => i.id)
+    expect(ids).toContain(a.row.id)
+    const item = [...body.items, ...next.items].find((i) => i.id === a.row.id)!
+    expect(item).toMatchObject({ status: 'new', convention: 'spring', sourceTopic: a.row.sourceTopic, sourcePartition: 1, sourceOffset: String(a.row.sourceOffset), errorCode: 'M7/053', plant })
+
+    const forbidden = await list(new Request(`${base}?plant=${otherPlant}`, { headers: auth(viewer) }))
+    expect(forbidden.status).toBe(403)
+    const bad = await list(new Request(`${base}?status=bogus`, { headers: auth(viewer) }))
+    expect(bad.status).toBe(400)
+  })
+
+  it('GET /{id}: the detail in scope, 404 outside it', async () => {
+    const prisma = runtime.db.prisma
+    const mine = await insertDeadLetter(prisma, { plant })
+    const theirs = await insertDeadLetter(prisma, { plant: otherPlant })
+    const ok = await getOne(new Request(`${base}/${mine.row.id}`, { headers: auth(viewer) }), { params: Promise.resolve({ id: mine.row.id }) })
+    expect(ok.status).toBe(200)
+    const detail = (await ok.json()) as { id: string; headers: { key: string }[]; payload: string }
+    expect(detail.id).toBe(mine.row.id)
+    expect(detail.headers.map((h) => h.key)).toContain('kafka_dlt-original-offset')
+    expect(JSON.parse(detail.payload)).toMatchObject({ plant })
+    const hidden = await getOne(new Request(`${base}/${theirs.row.id}`, { headers: auth(viewer) }), { params: Promise.resolve({ id: theirs.row.id }) })
+    expect(hidden.status).toBe(404)
+  })
+
+  it('GET /export: CSV of the filter', async () => {
+    const res = await exportCsv(new Request(`${base}/export?plant=${plant}&errorCode=M3/305`, { headers: auth(viewer) }))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    const lines = (await res.text()).trim().split('\r\n')
+    expect(lines).toHaveLength(2)
+    expect(lines[1]).toContain('M3/305')
+  })
+})

@@ -1,0 +1,212 @@
+'use client'
+
+import { useQuery } from '@tanstack/react-query'
+import type { ColumnDef, RowSelectionState } from '@tanstack/react-table'
+import Link from 'next/link'
+import { useRouter } from 'next/navigation'
+import { useState } from 'react'
+import type { DeadLetterStatus } from '@/server/domain/dead-letters'
+import { deadLetterExportHref, deadLetterHref, exceptionsHref, newReplayHref } from '../links'
+import { useHeaderState } from '../shell/url-state'
+import { useTRPC } from '../trpc/client'
+import { DataTable, RowCount } from '../ui/data-table'
+import { EmptyState, ErrorNotice } from '../ui/empty-state'
+import { formatCount, formatRelative, formatUtc } from '../ui/format'
+import { DeadLetterStatusBadge } from '../ui/state-badge'
+import { FilterBar } from './filter-bar'
+import { apiFilter, useExceptionFilter } from './filters'
+
+interface Group {
+  fingerprint: string
+  count: number
+  open: number
+  plants: string[]
+  firstSeen: Date
+  lastSeen: Date
+  category: string | null
+  errorCode: string | null
+  errorClass: string | null
+  flow: string | null
+  sourceTopic: string | null
+  sampleMessage: string | null
+  expiresSoon: number
+}
+
+interface Row {
+  id: string
+  status: DeadLetterStatus
+  deadLetteredAt: Date
+  plant: string | null
+  flow: string | null
+  errorCode: string | null
+  errorMessage: string | null
+  correlationId: string | null
+  businessKeys: Record<string, string>
+  assigneeId: string | null
+  expiresSoon: boolean
+  convention: string
+}
+
+const when = (d: Date) => <span title={formatUtc(d)}>{formatRelative(d)}</span>
+
+const groupColumns: ColumnDef<Group>[] = [
+  {
+    id: 'issue',
+    header: 'Issue',
+    accessorFn: (g) => g.sampleMessage ?? g.errorClass ?? '',
+    cell: ({ row: { original: g } }) => (
+      <div className="max-w-xl">
+        <div className="font-medium">
+          {g.errorCode && <span className="mr-2 font-mono" data-testid="group-code">{g.errorCode}</span>}
+          <span className="text-slate-500">{g.flow ?? 'unknown flow'}</span>
+          {g.expiresSoon > 0 && <span className="ml-2 text-amber-700" title="Some records expire from the DLQ topic within a day: replay or export them">⚠ expiring</span>}
+        </div>
+        <div className="truncate text-sm" title={g.sampleMessage ?? undefined} data-testid="group-message">
+          {g.sampleMessage ?? g.errorClass ?? 'no message'}
+        </div>
+      </div>
+    ),
+  },
+  { id: 'category', header: 'Category', accessorFn: (g) => g.category ?? 'unknown' },
+  { id: 'open', header: 'Open', accessorKey: 'open', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.open)}</span> },
+  { id: 'count', header: 'Total', accessorKey: 'count', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.count)}</span> },
+  { id: 'plants', header: 'Plants', accessorFn: (g) => g.plants.join(', ') || 'unknown' },
+  { id: 'first', header: 'First seen', accessorKey: 'firstSeen', cell: ({ row }) => when(row.original.firstSeen) },
+  { id: 'last', header: 'Last seen', accessorKey: 'lastSeen', cell: ({ row }) => when(row.original.lastSeen) },
+]
+
+const recordColumns: ColumnDef<Row>[] = [
+  { id: 'status', header: 'Status', accessorKey: 'status', cell: ({ row }) => <DeadLetterStatusBadge status={row.original.status} /> },
+  {
+    id: 'record',
+    header: 'Dead letter',
+    enableSorting: false,
+    cell: ({ row: { original: r } }) => (
+      <Link href={deadLetterHref(r.id)} className="underline" data-testid="record-link">
+        {r.businessKeys.work_order ?? r.businessKeys.lot ?? r.correlationId ?? r.id.slice(0, 8)}
+      </Link>
+    ),
+  },
+  { id: 'plant', header: 'Plant', accessorFn: (r) => r.plant ?? 'unknown' },
+  { id: 'code', header: 'Code', accessorFn: (r) => r.errorCode ?? '' },
+  {
+    id: 'message',
+    header: 'Message',
+    accessorFn: (r) => r.errorMessage ?? '',
+    cell: ({ row: { original: r } }) => (
+      <span className="inline-block max-w-md truncate align-bottom" title={r.errorMessage ?? undefined}>
+        {r.expiresSoon && <span className="text-amber-700" title="Expires from its DLQ topic soon">⚠ </span>}
+        {r.errorMessage ?? '—'}
+      </span>
+    ),
+  },
+  { id: 'at', header: 'Dead-lettered', accessorKey: 'deadLetteredAt', cell: ({ row }) => when(row.original.deadLetteredAt) },
+]
+
+export function ExceptionsPage() {
+  const trpc = useTRPC()
+  const router = useRouter()
+  const [header] = useHeaderState()
+  const [f, setF] = useExceptionFilter()
+  const [selection, setSelection] = useState<RowSelectionState>({})
+  const me = useQuery(trpc.me.get.queryOptions())
+  const canReplay = me.data?.permissions.replay ?? false
+  const plant = header.plant ?? undefined
+  const filter = apiFilter(f)
+  const people = useQuery({ ...trpc.deadLetters.assignees.queryOptions({ plant }), enabled: canReplay })
+  const groups = useQuery({ ...trpc.deadLetters.groups.queryOptions({ plant, filter }), enabled: !f.fingerprint, refetchInterval: 15_000 })
+  const records = useQuery({ ...trpc.deadLetters.records.queryOptions({ plant, filter, limit: 500 }), enabled: !!f.fingerprint, refetchInterval: 10_000 })
+  const replayFilter = { ...filter, plant: header.plant }
+  const exportHref = deadLetterExportHref({ ...filter, plant: header.plant })
+  const selected = Object.keys(selection).filter((k) => selection[k])
+  const group = f.fingerprint ? records.data?.items[0] : undefined
+
+  return (
+    <section aria-labelledby="exceptions-title" className="space-y-3">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <h1 id="exceptions-title" className="text-xl font-semibold">
+          {f.fingerprint ? (
+            <>
+              <Link className="underline" href={exceptionsHref({ ...filter, fingerprint: null }, header)}>
+                Exceptions
+              </Link>{' '}
+              › {group?.errorCode ?? 'group'} <span className="text-slate-500">{group?.flow}</span>
+            </>
+          ) : (
+            'Exceptions'
+          )}
+        </h1>
+        <div className="flex flex-wrap gap-2" data-testid="bulk-actions">
+          <a className="btn" href={exportHref} download>
+            Export CSV
+          </a>
+          {canReplay && f.fingerprint && selected.length > 0 && (
+            <Link className="btn btn-primary" href={newReplayHref({ ids: selected })}>
+              Replay selected ({selected.length})
+            </Link>
+          )}
+          {canReplay && (
+            <Link className="btn" href={newReplayHref({ filter: replayFilter })} data-testid="replay-matching">
+              {f.fingerprint ? 'Replay group' : 'Replay all matching'}
+            </Link>
+          )}
+        </div>
+      </div>
+      <FilterBar assignees={people.data ?? []} />
+      {!f.fingerprint ? (
+        <>
+          {groups.error && <ErrorNotice error={groups.error} />}
+          {groups.data && <RowCount first={1} shown={groups.data.groups.length} total={groups.data.total} />}
+          <DataTable
+            label="Exception groups"
+            testId="groups-table"
+            data={groups.data?.groups ?? []}
+            columns={groupColumns}
+            getRowId={(g) => g.fingerprint}
+            onOpen={(g) => void setF({ fingerprint: g.fingerprint })}
+            keyboard
+            empty={
+              groups.isLoading ? (
+                <p className="p-4 text-sm text-slate-500">Loading exception groups…</p>
+              ) : (
+                <EmptyState title={Object.keys(filter).length ? 'No dead letters match these filters' : 'No dead letters indexed yet'}>
+                  {Object.keys(filter).length ? (
+                    <>Clear a filter, or widen the age and status.</>
+                  ) : (
+                    <>
+                      The DLQ indexer reads dead-letter topics (names ending in <code>.dlq</code>, <code>-dlq</code>, <code>-dlt</code> or <code>.DLT</code>, or{' '}
+                      <code>DLQ_TOPICS</code>) and groups failures by root cause here.
+                    </>
+                  )}
+                </EmptyState>
+              )
+            }
+          />
+        </>
+      ) : (
+        <>
+          {records.error && <ErrorNotice error={records.error} />}
+          {records.data && <RowCount first={1} shown={records.data.items.length} total={records.data.total} />}
+          <DataTable
+            label="Dead letters"
+            testId="records-table"
+            data={records.data?.items ?? []}
+            columns={recordColumns}
+            getRowId={(r) => r.id}
+            rowSelection={canReplay ? selection : undefined}
+            onRowSelectionChange={canReplay ? setSelection : undefined}
+            onOpen={(r) => router.push(deadLetterHref(r.id))}
+            keyboard
+            empty={
+              records.isLoading ? (
+                <p className="p-4 text-sm text-slate-500">Loading dead letters…</p>
+              ) : (
+                <EmptyState title="No dead letters in this group match the filters">Clear the status or age filter to see resolved and discarded ones.</EmptyState>
+              )
+            }
+          />
+        </>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,51 @@
+import type { BusRecord } from '../../server/bus/port'
+import { toStoredHeaders } from '../../server/bus/stored-headers'
+import type { Prisma } from '../../server/db/client'
+import { classify } from './classify'
+import { decodeDlqHeaders, type DecodedDlq } from './decoders'
+import { fingerprintOf } from './fingerprint'
+import { linkOf } from './link'
+
+/**
+ * One DLQ record → its `DeadLetter` row: decoded DLQ metadata, the error as people triage it,
+ * the link to the transaction and the fingerprint. Pure: the indexer adds what needs the database
+ * (known plants, the failed-again link) and the topic's retention.
+ */
+
+export type DeadLetterRow = Prisma.DeadLetterCreateManyInput & { decoded: DecodedDlq }
+
+const clip = (s: string | undefined, max: number) => (s === undefined ? null : s.length > max ? s.slice(0, max) : s)
+
+export function deadLetterRow(record: BusRecord): DeadLetterRow {
+  const decoded = decodeDlqHeaders(record.headers)
+  const error = classify(decoded)
+  const link = linkOf(record, decoded.flow)
+  const sourceOffset = decoded.sourceOffset
+  return {
+    decoded,
+    topic: record.topic,
+    partition: record.partition,
+    offset: BigInt(record.offset),
+    recordTimestamp: new Date(record.timestamp),
+    key: record.key ? new Uint8Array(record.key) : null,
+    value: record.value ? new Uint8Array(record.value) : null,
+    headers: toStoredHeaders(record.headers),
+    convention: decoded.convention,
+    sourceTopic: decoded.sourceTopic ?? null,
+    sourcePartition: decoded.sourcePartition ?? null,
+    sourceOffset: sourceOffset ?? null,
+    consumerGroup: clip(decoded.consumerGroup, 256),
+    errorClass: clip(decoded.errorClass, 512),
+    errorMessage: clip(error.message, 8000),
+    stackTrace: clip(decoded.stackTrace, 64_000),
+    attempts: decoded.attempts ?? null,
+    correlationId: link.correlationId,
+    originTime: link.originTime,
+    plantCode: link.plantCode,
+    flow: link.flow,
+    errorCategory: error.category ?? null,
+    errorCode: clip(error.code, 64),
+    fingerprint: fingerprintOf({ category: error.category, code: error.code, errorClass: decoded.errorClass, message: error.message, flow: link.flow, sourceTopic: decoded.sourceTopic }),
+    businessKeys: link.businessKeys,
+  }
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Db } from '../../db/client'
+import { freshPgliteDb } from '../../db/testing'
+import { DomainError } from '../errors'
+import { insertDeadLetter, testPlant, testPrincipal } from '../replays/testing'
+import { exportDeadLettersCsv } from './export'
+import { getDeadLetter, listGroups, listRecords } from './queries'
+import { assignDeadLetter, commentDeadLetter, discardDeadLetter } from './triage'
+
+/**
+ * Triage on PGlite: groups and records within the caller's plants, assign/comment/discard with the
+ * role and plant checks, the reason a discard needs, the state machine and the audit rows.
+ */
+
+async function domainError(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof DomainError) return { code: error.code, message: error.message }
+    throw error
+  }
+  throw new Error('expected a DomainError, but the call succeeded')
+}
+
+describe('dead-letter triage', () => {
+  let db: Db
+  let plantA: string
+  let plantB: string
+  beforeAll(async () => {
+    db = await freshPgliteDb()
+    plantA = await testPlant(db.prisma)
+    plantB = await testPlant(db.prisma)
+  })
+  afterAll(() => db.close())
+
+  it('groups by fingerprint within the caller’s plants, with counts, plants and first/last seen', async () => {
+    const t0 = new Date('2026-11-30T08:00:00Z')
+    for (let i = 0; i < 3; i++) await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'M7/053', failedAt: new Date(t0.getTime() + i * 60_000) })
+    await insertDeadLetter(db.prisma, { plant: plantB, errorCode: 'M7/053', failedAt: t0 })
+    await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'M3/305', failedAt: t0 })
+
+    const admin = testPrincipal('admin', 'all')
+    const all = await listGroups(db.prisma, admin, { plants: [plantA, plantB] })
+    const period = all.groups.find((g) => g.errorCode === 'M7/053')!
+    expect(period).toMatchObject({ count: 4, open: 4, plants: [plantA, plantB].sort(), category: 'permanent' })
+    expect(period.firstSeen).toEqual(t0)
+    expect(period.lastSeen).toEqual(new Date(t0.getTime() + 120_000))
+    expect(period.sampleMessage).toContain('Posting only possible')
+
+    const operatorA = testPrincipal('operator', [plantA])
+    const mine = await listGroups(db.prisma, operatorA, {})
+    expect(mine.groups.find((g) => g.errorCode === 'M7/053')).toMatchObject({ count: 3, plants: [plantA] })
+    expect(await domainError(listGroups(db.prisma, operatorA, { plant: plantB }))).toMatchObject({ code: 'FORBIDDEN' })
+
+    const records = await listRecords(db.prisma, operatorA, { errorCode: ['M7/053'] }, { limit: 2 })
+    expect(records.total).toBe(3)
+    expect(records.items).toHaveLength(2)
+    expect(records.nextCursor).not.toBeNull()
+    const rest = await listRecords(db.prisma, operatorA, { errorCode: ['M7/053'] }, { limit: 2, cursor: records.nextCursor })
+    expect(rest.items.map((i) => i.id)).not.toContain(records.items[0]!.id)
+    expect(rest.items).toHaveLength(1)
+  })
+
+  it('assign and comment move new → triaged; discard needs a reason; every action is audited with before and after', async () => {
+    const { row } = await insertDeadLetter(db.prisma, { plant: plantA })
+    const operator = testPrincipal('operator', [plantA])
+    const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `op-${row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
+    const ctx = { prisma: db.prisma, principal: operator, ip: '10.0.0.1' }
+
+    expect(await assignDeadLetter(ctx, { id: row.id, assigneeId: user.id })).toMatchObject({ status: 'triaged', assigneeId: user.id })
+    const commented = await commentDeadLetter(ctx, { id: row.id, body: 'Waiting for MMPV in company code 1000' })
+    expect(commented.status).toBe('triaged')
+
+    expect(await domainError(discardDeadLetter(ctx, { id: row.id, reason: '' }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('say why') })
+    expect(await discardDeadLetter(ctx, { id: row.id, reason: 'Posted by hand in MIGO' })).toMatchObject({ status: 'discarded' })
+    // Closed: no second discard, no assign.
+    expect(await domainError(discardDeadLetter(ctx, { id: row.id, reason: 'again please' }))).toMatchObject({ code: 'CONFLICT' })
+    expect(await domainError(assignDeadLetter(ctx, { id: row.id, assigneeId: null }))).toMatchObject({ code: 'CONFLICT' })
+
+    const detail = await getDeadLetter(db.prisma, operator, row.id)
+    expect(detail.comments).toEqual([expect.objectContaining({ author: operator.label, body: 'Waiting for MMPV in company code 1000' })])
+    expect(detail.audit.map((a) => [a.action, a.actor, a.before, a.after])).toEqual([
+      ['dead_letter.assign', operator.label, { status: 'new', assigneeId: null }, { status: 'triaged', assigneeId: user.id, assignee: user.email }],
+      ['dead_letter.comment', operator.label, { status: 'triaged' }, { status: 'triaged', commentId: detail.comments[0]!.id }],
+      ['dead_letter.discard', operator.label, { status: 'triaged' }, { status: 'discarded' }],
+    ])
+    expect(detail.audit[2]!.reason).toBe('Posted by hand in MIGO')
+    const rows = await db.prisma.auditLog.findMany({ where: { targetId: row.id } })
+    expect(rows.every((r) => r.ip === '10.0.0.1' && r.actorId === operator.userId)).toBe(true)
+  })
+
+  it('viewers cannot triage; operators only within their plants; records of unknown plants are for admins', async () => {
+    const { row } = await insertDeadLetter(db.prisma, { plant: plantB })
+    const viewer = testPrincipal('viewer', [plantB])
+    expect(await domainError(commentDeadLetter({ prisma: db.prisma, principal: viewer }, { id: row.id, body: 'hi' }))).toMatchObject({ code: 'FORBIDDEN' })
+    const operatorA = testPrincipal('operator', [plantA])
+    expect(await domainError(discardDeadLetter({ prisma: db.prisma, principal: operatorA }, { id: row.id, reason: 'not mine' }))).toMatchObject({ code: 'NOT_FOUND' })
+    expect(await domainError(getDeadLetter(db.prisma, operatorA, row.id))).toMatchObject({ code: 'NOT_FOUND' })
+    expect((await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('new')
+
+    const { row: orphan } = await insertDeadLetter(db.prisma, { plant: null })
+    expect(await domainError(getDeadLetter(db.prisma, testPrincipal('operator', [plantA, plantB]), orphan.id))).toMatchObject({ code: 'NOT_FOUND' })
+    expect((await getDeadLetter(db.prisma, testPrincipal('admin', 'all'), orphan.id)).id).toBe(orphan.id)
+  })
+
+  it('a record in a replay cannot be discarded', async () => {
+    const { row } = await insertDeadLetter(db.prisma, { plant: plantA, status: 'replay_queued' })
+    expect(await domainError(discardDeadLetter({ prisma: db.prisma, principal: testPrincipal('operator', [plantA]) }, { id: row.id, reason: 'no longer needed' }))).toMatchObject({ code: 'CONFLICT' })
+  })
+
+  it('detail shows headers with binary values as base64 only, DLQ headers marked, payload as text', async () => {
+    const { row } = await insertDeadLetter(db.prisma, { plant: plantA, convention: 'spring' })
+    const d = await getDeadLetter(db.prisma, testPrincipal('viewer', [plantA]), row.id)
+    const partition = d.headers.find((h) => h.key === 'kafka_dlt-original-partition')!
+    expect(partition).toEqual({ key: 'kafka_dlt-original-partition', value: 'AAAAAQ==', text: null, dlq: true })
+    expect(d.headers.find((h) => h.key === 'correlation_id')).toMatchObject({ dlq: false, text: d.correlationId })
+    expect(JSON.parse(d.payload!)).toMatchObject({ plant: plantA, correlation_id: d.correlationId })
+  })
+
+  it('CSV export: the filter’s rows in the caller’s plants, formula-like cells neutralised', async () => {
+    const plant = await testPlant(db.prisma)
+    await insertDeadLetter(db.prisma, { plant, errorCode: '=HYPERLINK("x")' })
+    await insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053' })
+    const text = await new Response(exportDeadLettersCsv(db.prisma, testPrincipal('operator', [plant]), { plant })).text()
+    const lines = text.trim().split('\r\n')
+    expect(lines[0]).toMatch(/^id,status,dead_lettered_at,plant,flow,error_category,error_code,/)
+    expect(lines).toHaveLength(3)
+    expect(text).toContain(`"'=HYPERLINK(""x"")"`)
+    expect(() => exportDeadLettersCsv(db.prisma, testPrincipal('operator', [plant]), { plant: plantA })).toThrow(DomainError)
+  })
+})
