@@ -1,6 +1,7 @@
 import { router } from '../trpc'
 import { adminRouter } from './admin'
 import { alertsRouter } from './alerts'
+import { kpisRouter } from './kpis'
 import { meRouter } from './me'
 import { overviewRouter } from './overview'
 import { plantsRouter } from './plants'
@@ -14,6 +15,7 @@ export const appRouter = router({
   replays: replaysRouter,
   admin: adminRouter,
   alerts: alertsRouter,
+  kpis: kpisRouter,
   system: systemRouter,
 })
 

@@ -45,6 +45,8 @@ export interface PlantKpis {
   buckets: TxnHealthBucket[]
   production: ProductionStats[]
   holds: HoldStats | null
+  /** The plant-wide E2E target (s); flows may have their own (flows[].e2eTarget). */
+  e2eTargetS: number
 }
 
 export interface KpiDeps {
@@ -207,6 +209,7 @@ export async function computeKpis(
       buckets: current.txn.buckets.filter((b) => b.plant === plant),
       production: cur.prod,
       holds: cur.hold,
+      e2eTargetS: targetOf(book, plant, '*', 'e2e_latency_p95').value,
     }
   })
 }
