@@ -1,4 +1,5 @@
 import { alertsSuite } from './alerts/suite'
+import { dashboardsSuite } from './dashboards/suite'
 import { ingestSuite } from './ingest/suite'
 import { replaySuite } from './replay/suite'
 
@@ -16,4 +17,5 @@ export const SUITES: Record<string, () => Promise<BenchResult>> = {
   ingest: ingestSuite,
   alerts: alertsSuite,
   replay: replaySuite,
+  dashboards: dashboardsSuite,
 }

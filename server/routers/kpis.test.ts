@@ -67,6 +67,10 @@ describe('kpis router', () => {
     const targets = await caller(viewer).kpis.targets({ plant: '1000' })
     expect(targets.find((t) => t.kpi === 'e2e_latency_p95')).toMatchObject({ plant: 300, plantSource: 'plant', flows: [] })
     await caller(admin).kpis.resetTarget({ plant: '2000', flow: 'goods_movement', kpi: 'e2e_latency_p95' })
+    // The plant-wide entry ("*") drives the KPI cards' targets.
+    await caller(admin).kpis.setTarget({ plant: '2000', flow: '*', kpi: 'first_pass_success', target: 90 })
+    const d = await caller(admin).kpis.plant({ plant: '2000', range: '1h' })
+    expect(d.report.kpis.find((k) => k.id === 'first_pass_success')!.target).toMatchObject({ value: 90, source: 'plant' })
     expect((await loadSlaBook(runtime.db.prisma, ['2000'])).flowSlaMs('2000', 'goods_movement')).toBe(300_000)
   })
 })

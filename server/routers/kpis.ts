@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { utcMs } from '../clickhouse/queries/dashboard'
 import { HEALTH_RANK } from '../domain/kpis'
 import { plantCodeSchema } from '../domain/plants'
 import { resolveRange } from '../domain/time-range'
@@ -22,13 +23,23 @@ export const kpisRouter = router({
         { prisma: ctx.runtime.db.prisma, clickhouse: ctx.runtime.clickhouse },
         { plants: ctx.scope, from, to, actor: { route: 'trpc:kpis.overview', user: ctx.principal.label } },
       )
-      const tiles = reports.map((r) => ({
-        plant: r.plant,
-        health: r.health,
-        stuckBeyondSla: r.stuckBeyondSla,
-        kpis: r.kpis.filter((k) => TILE_KPIS.has(k.id)),
-        spark: r.buckets.map((b) => ({ t: b.bucket, started: b.started, posted: b.posted_in_bucket, e2eP95: b.e2e_p95_ms === null ? null : b.e2e_p95_ms / 1000 })),
-      }))
+      // Sparklines over every bucket of the range (empty ones as zero) so a trend reads as time.
+      const step = grainOf(from, to).stepSec * 1000
+      const starts: number[] = []
+      for (let t = Math.floor(from.getTime() / step) * step; t < to.getTime() && starts.length < 2000; t += step) starts.push(t)
+      const tiles = reports.map((r) => {
+        const byStart = new Map(r.buckets.map((b) => [utcMs(b.bucket), b]))
+        return {
+          plant: r.plant,
+          health: r.health,
+          stuckBeyondSla: r.stuckBeyondSla,
+          kpis: r.kpis.filter((k) => TILE_KPIS.has(k.id)),
+          spark: starts.map((t) => {
+            const b = byStart.get(t)
+            return { t: new Date(t).toISOString(), started: b?.started ?? 0, posted: b?.posted_in_bucket ?? 0, e2eP95: b?.e2e_p95_ms == null ? null : b.e2e_p95_ms / 1000 }
+          }),
+        }
+      })
       tiles.sort((a, b) => HEALTH_RANK[a.health.health] - HEALTH_RANK[b.health.health] || b.health.reasons.length - a.health.reasons.length || a.plant.localeCompare(b.plant))
       return { from, to, grain: grainOf(from, to).grain, tiles }
     }),

@@ -33,7 +33,7 @@ export interface StuckGroup {
  * line: the stuck count merges a day of transactions every tick, and the other merged columns
  * (documents, business keys, event counts) cost most of that time.
  */
-export const STATE_INPUT_COLUMNS = `plant, flow, origin_time, correlation_id,
+const STATE_INPUT_COLUMNS = `plant, flow, origin_time, correlation_id,
             max(posted) AS posted,
             argMaxMerge(last_status) AS last_status,
             max(dead_lettered) AS dead_lettered,

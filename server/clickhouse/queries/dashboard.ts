@@ -1,6 +1,5 @@
 import type { ClickHouse } from '../client'
 import { chQuery, type Actor } from '../exec'
-import { STATE_INPUT_COLUMNS } from './alerts'
 import { TXN_GROUP_BY } from './txn'
 import { TXN_AGE_MS_SQL, TXN_SLA_MS_SQL, TXN_STATE_SQL, txnStateParams, type TxnStateParams } from './txn-state'
 import { assertWindow } from './window'
@@ -131,14 +130,21 @@ export async function txnHealth(
               toStartOfInterval(origin_time, INTERVAL {step:UInt32} SECOND) AS ob,
               if(first_posted_at IS NULL, NULL, toStartOfInterval(assumeNotNull(first_posted_at), INTERVAL {step:UInt32} SECOND)) AS pb
             FROM (
-              SELECT ${STATE_INPUT_COLUMNS},
-                max(posting_requested) AS req,
-                max(first_attempt_ok) AS first_attempt_ok,
-                max(has_error) AS has_error,
-                max(had_transient) AS had_transient,
-                min(first_posted_at) AS first_posted_at,
-                length(groupUniqArrayArray(erp_documents)) AS documents
-              FROM ${ch.database}.txn_summary
+              SELECT plant, flow, origin_time, correlation_id,
+                max(s.posted) AS posted,
+                -- The state of a posted transaction is "posted" whatever its last status: merge the
+                -- status (the costly part) only for parts of unposted transactions.
+                argMaxMergeIf(s.last_status, s.posted = 0) AS last_status,
+                max(s.dead_lettered) AS dead_lettered,
+                max(s.replayed) AS replayed,
+                groupUniqArrayArray(s.error_categories) AS error_categories,
+                max(s.posting_requested) AS req,
+                max(s.first_attempt_ok) AS first_attempt_ok,
+                max(s.has_error) AS has_error,
+                max(s.had_transient) AS had_transient,
+                min(s.first_posted_at) AS first_posted_at,
+                length(groupUniqArrayArray(s.erp_documents)) AS documents
+              FROM ${ch.database}.txn_summary AS s
               WHERE plant IN {plants:Array(String)}
                 AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
               ${TXN_GROUP_BY}

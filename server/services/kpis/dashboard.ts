@@ -69,8 +69,8 @@ export async function plantDashboard(deps: KpiDeps, q: { plant: string; from: Da
   const base = { plants: [q.plant], from: q.from, to: q.to, grain, actor: q.actor }
   const [[report], byBucket, byLine, byHop] = await Promise.all([
     computeKpis(deps, { plants: [q.plant], from: q.from, to: q.to, now: q.now, previous: true, actor: q.actor }),
-    flowKpi(ch, { ...base, by: ['bucket', 'hop'] }),
-    flowKpi(ch, { ...base, by: ['line', 'hop'] }),
+    flowKpi(ch, { ...base, by: ['bucket', 'hop'], latency: false }),
+    flowKpi(ch, { ...base, by: ['line', 'hop'], latency: false }),
     flowKpi(ch, { ...base, by: ['hop'] }),
   ])
   if (!report) throw new Error(`No report for plant ${q.plant}`)
