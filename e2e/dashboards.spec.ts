@@ -11,6 +11,9 @@ import { DEMO, DEMO_ADMIN_TOKEN, signIn } from './helpers'
 
 test.describe.configure({ timeout: 240_000 })
 
+/** An SVG path with at least two points (drawn from data, not an empty placeholder). */
+const PATH = /^M[\d.-]+,[\d.-]+[CL]/
+
 test('GET /api/v1/kpis returns every sync-health KPI of a simulated plant with its target', async ({ request }) => {
   await expect
     .poll(
@@ -46,7 +49,7 @@ test('the viewer sees only their plant, follows its stuck and dead-letter number
     await page.reload()
     await expect(tile.getByTestId('fps')).not.toHaveText('—', { timeout: 5_000 })
   }).toPass({ timeout: 180_000 })
-  await expect(tile.locator('[data-testid="spark-started"] path.recharts-area-curve')).toHaveAttribute('d', /M.+L/)
+  await expect(tile.locator('[data-testid="spark-started"] path.recharts-area-curve')).toHaveAttribute('d', PATH)
 
   // The stuck number opens the plant's stuck transactions.
   await tile.getByTestId('stuck').click()
@@ -74,8 +77,8 @@ test('the viewer sees only their plant, follows its stuck and dead-letter number
   for (const chart of ['chart-throughput', 'chart-failures', 'chart-e2e', 'chart-backlog'])
     await expect(page.getByTestId(chart).locator('svg.recharts-surface'), `${chart} draws`).toHaveCount(1)
   await expect(page.getByTestId('chart-throughput').locator('path.recharts-rectangle').first()).toBeVisible()
-  await expect(page.getByTestId('chart-e2e').locator('path.recharts-line-curve').first()).toHaveAttribute('d', /M.+L/)
-  await expect(page.getByTestId('chart-backlog').locator('path.recharts-area-curve').first()).toHaveAttribute('d', /M.+L/)
+  await expect(page.getByTestId('chart-e2e').locator('path.recharts-line-curve').first()).toHaveAttribute('d', PATH)
+  await expect(page.getByTestId('chart-backlog').locator('path.recharts-area-curve').first()).toHaveAttribute('d', PATH)
   await expect(page.getByTestId('by-flow').locator('tbody tr').first()).toBeVisible()
   // The viewer reads the SLA targets but cannot edit them.
   await page.getByTestId('sla-editor').locator('summary').click()
@@ -98,7 +101,6 @@ test('the admin sees every plant worst first and edits an SLA target', async ({ 
   const input = page.getByLabel(/First-pass posting success target for plant/)
   await input.fill('90')
   await page.getByTestId('sla-first_pass_success').getByRole('button', { name: 'Save' }).click()
-  await expect(page.getByTestId('sla-first_pass_success')).toContainText('90')
   // The change reaches the KPI card (at the next refresh; reload to see it now) and survives a reload.
   await expect(async () => {
     await page.reload()
