@@ -73,7 +73,7 @@ export function DashboardCharts({ plant, series, stepSec, timeZone, e2eTargetS }
           </BarChart>
         </ResponsiveContainer>
       </ChartCard>
-      <ChartCard title="Failures by category" testId="chart-failures" hint="click a bar: its exceptions">
+      <ChartCard title="Failed ERP postings by category" testId="chart-failures" hint="click a bar: its exceptions">
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={series} onClick={(s: ClickState) => open(s, (r) => exceptionsHref({}, { plant, ...r }))}>
             <CartesianGrid strokeDasharray="3 3" opacity={0.3} />

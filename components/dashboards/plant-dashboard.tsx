@@ -141,7 +141,7 @@ export function PlantDashboard({ plant, timeZone }: { plant: string; timeZone: s
         <Table
           caption="By line"
           testId="by-line"
-          head={['Line', 'Hop events', 'Errors', 'Postings', 'Posting failures', 'Dead-lettered']}
+          head={['Line', 'ERP events', 'ERP errors', 'Postings', 'Posting failures', 'Dead-lettered']}
           rows={d.lines.map((l) => [
             link(tracesHref({ line: l.line || null }, h), l.line || '(no line)'),
             formatCount(l.events),

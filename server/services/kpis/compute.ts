@@ -68,7 +68,7 @@ async function measure(deps: KpiDeps, book: SlaBook, q: { plants: string[]; from
   const state = { now: q.now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS }
   const [txn, rollup, holds, production, dl] = await Promise.all([
     txnHealth(ch, { plants: q.plants, from: q.from, to: q.to, stepSec, state, actor: q.actor }),
-    flowKpi(ch, { plants: q.plants, from: q.from, to: q.to, grain, by: ['plant', 'flow', 'hop'], actor: q.actor, latency: false }),
+    flowKpi(ch, { plants: q.plants, from: q.from, to: q.to, grain, by: ['plant', 'flow', 'hop'], actor: q.actor, latency: false, hops: ['erp'] }),
     holdStats(ch, { plants: q.plants, from: q.from, to: q.to, actor: q.actor }),
     productionStats(ch, { plants: q.plants, from: q.from, to: q.to, actor: q.actor }),
     deadLetterKpiInputs(deps.prisma, { plants: q.plants, from: q.from, to: q.to, withOpen: q.withOpen }),

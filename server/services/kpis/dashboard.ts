@@ -12,6 +12,7 @@ import { computeKpis, grainOf, type KpiDeps, type PlantKpis } from './compute'
 export interface SeriesPoint {
   /** Bucket start, ISO. */
   t: string
+  /** ERP hop events; failures below are failed ERP postings by category (KPIS.md). */
   events: number
   /** Successful ERP postings (by the source time of their transaction). */
   postings: number
@@ -39,6 +40,7 @@ export interface HopRow {
   max: number | null
 }
 
+/** ERP postings by line. */
 export interface LineRow {
   line: string
   events: number
@@ -69,8 +71,8 @@ export async function plantDashboard(deps: KpiDeps, q: { plant: string; from: Da
   const base = { plants: [q.plant], from: q.from, to: q.to, grain, actor: q.actor }
   const [[report], byBucket, byLine, byHop] = await Promise.all([
     computeKpis(deps, { plants: [q.plant], from: q.from, to: q.to, now: q.now, previous: true, actor: q.actor }),
-    flowKpi(ch, { ...base, by: ['bucket', 'hop'], latency: false }),
-    flowKpi(ch, { ...base, by: ['line', 'hop'], latency: false }),
+    flowKpi(ch, { ...base, by: ['bucket', 'hop'], latency: false, hops: ['erp'] }),
+    flowKpi(ch, { ...base, by: ['line', 'hop'], latency: false, hops: ['erp'] }),
     flowKpi(ch, { ...base, by: ['hop'] }),
   ])
   if (!report) throw new Error(`No report for plant ${q.plant}`)
