@@ -73,7 +73,8 @@ test('the viewer sees only their plant, follows its stuck and dead-letter number
   // The plant dashboard: KPI cards with targets, and every chart drawn from data.
   await page.goto('/plants/1000?range=1h')
   await expect(page.getByTestId('kpi-first_pass_success')).toContainText('target ≥')
-  await expect(page.getByTestId('kpi-first_pass_success')).toContainText('vs previous period')
+  // Change against the previous period (a fresh demo has none yet: the card says so).
+  await expect(page.getByTestId('kpi-first_pass_success')).toContainText(/previous (period|data)/)
   for (const chart of ['chart-throughput', 'chart-failures', 'chart-e2e', 'chart-backlog'])
     await expect(page.getByTestId(chart).locator('svg.recharts-surface'), `${chart} draws`).toHaveCount(1)
   await expect(page.getByTestId('chart-throughput').locator('path.recharts-rectangle').first()).toBeVisible()
@@ -104,6 +105,6 @@ test('the admin sees every plant worst first and edits an SLA target', async ({ 
   // The change reaches the KPI card (at the next refresh; reload to see it now) and survives a reload.
   await expect(async () => {
     await page.reload()
-    await expect(page.getByTestId('kpi-first_pass_success')).toContainText('target ≥ 90.0 %', { timeout: 5_000 })
-  }).toPass({ timeout: 60_000 })
+    await expect(page.getByTestId('kpi-first_pass_success')).toContainText('target ≥ 90.0 %', { timeout: 20_000 })
+  }).toPass({ timeout: 90_000 })
 })
