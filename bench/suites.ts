@@ -1,4 +1,5 @@
 import { alertsSuite } from './alerts/suite'
+import { dashboardsSuite } from './dashboards/suite'
 import { ingestSuite } from './ingest/suite'
 import { replaySuite } from './replay/suite'
 import { tracesSuite } from './traces/suite'
@@ -18,4 +19,5 @@ export const SUITES: Record<string, () => Promise<BenchResult>> = {
   alerts: alertsSuite,
   replay: replaySuite,
   traces: tracesSuite,
+  dashboards: dashboardsSuite,
 }

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next'
-import { PlantOverview } from '@/components/overview/plant-overview'
+import { PlantTiles } from '@/components/dashboards/plant-tiles'
 
 export const metadata: Metadata = { title: 'Overview' }
 
 export default function OverviewPage() {
-  return <PlantOverview />
+  return <PlantTiles />
 }

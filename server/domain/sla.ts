@@ -23,6 +23,9 @@ export const SLA_DEFAULTS: readonly SlaDefault[] = [
   { kpi: 'replay_success_rate', label: 'Replay success rate', target: 95, unit: '%', direction: 'min' },
   { kpi: 'duplicate_postings', label: 'Duplicate postings', target: 0, unit: 'count', direction: 'max' },
   { kpi: 'ingest_freshness', label: 'Ingest freshness', target: 10, unit: 's', direction: 'max' },
+  // Flow-specific (KPIS.md): quality holds must reach MES, WMS and ERP quickly and nothing may leak.
+  { kpi: 'hold_propagation_p95', label: 'Quality hold propagation p95', target: 300, unit: 's', direction: 'max' },
+  { kpi: 'hold_leakage', label: 'Hold leakage', target: 0, unit: 'count', direction: 'max' },
 ]
 
 /**

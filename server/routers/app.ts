@@ -2,6 +2,7 @@ import { router } from '../trpc'
 import { adminRouter } from './admin'
 import { alertsRouter } from './alerts'
 import { deadLettersRouter } from './dead-letters'
+import { kpisRouter } from './kpis'
 import { meRouter } from './me'
 import { overviewRouter } from './overview'
 import { plantsRouter } from './plants'
@@ -17,6 +18,7 @@ export const appRouter = router({
   deadLetters: deadLettersRouter,
   admin: adminRouter,
   alerts: alertsRouter,
+  kpis: kpisRouter,
   system: systemRouter,
   traces: tracesRouter,
 })

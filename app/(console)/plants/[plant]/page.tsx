@@ -1,9 +1,11 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
 import { requirePrincipal } from '@/server/auth/page-session'
-import { canAccessPlant } from '@/server/domain/permissions'
+import { canAccessPlant, hasRole } from '@/server/domain/permissions'
 import { getRuntime } from '@/server/runtime'
 import { getPlant } from '@/server/services/plants'
+import { PlantDashboard } from '@/components/dashboards/plant-dashboard'
+import { SlaEditor } from '@/components/dashboards/sla-editor'
 import { EmptyState } from '@/components/ui/empty-state'
 import { formatPlantTime } from '@/components/ui/format'
 
@@ -29,20 +31,19 @@ export default async function PlantPage({ params }: { params: Promise<{ plant: s
   const info = await getPlant(prisma, principal, plant)
   const now = new Date()
   return (
-    <section className="space-y-3">
-      <h1 className="text-xl font-semibold">
-        {info.code} · {info.name}
-      </h1>
-      <dl className="grid max-w-xl grid-cols-[10rem_1fr] gap-y-1 text-sm">
-        <dt className="text-slate-500">Time zone</dt>
-        <dd>{info.timeZone}</dd>
-        <dt className="text-slate-500">Local time</dt>
-        <dd title={now.toISOString()}>{formatPlantTime(now, info.timeZone)}</dd>
-        <dt className="text-slate-500">ERP company code</dt>
-        <dd>{info.erpCompanyCode ?? '—'}</dd>
-        <dt className="text-slate-500">Shifts</dt>
-        <dd>{info.shiftCalendar.map((s) => `${s.name} ${s.start}–${s.end}`).join(', ') || '—'}</dd>
-      </dl>
+    <section className="space-y-4">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h1 className="text-xl font-semibold">
+          {info.code} · {info.name}
+        </h1>
+        <p className="text-sm text-slate-500">
+          <span title={now.toISOString()}>{formatPlantTime(now, info.timeZone)}</span> · {info.timeZone}
+          {info.erpCompanyCode ? ` · ERP company code ${info.erpCompanyCode}` : ''}
+          {info.shiftCalendar.length ? ` · shifts ${info.shiftCalendar.map((s) => `${s.name} ${s.start}–${s.end}`).join(', ')}` : ''}
+        </p>
+      </div>
+      <PlantDashboard plant={info.code} timeZone={info.timeZone} />
+      <SlaEditor plant={info.code} canEdit={hasRole(principal, 'admin')} />
     </section>
   )
 }

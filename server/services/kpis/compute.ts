@@ -1,0 +1,217 @@
+import type { ClickHouse } from '../../clickhouse/client'
+import type { Actor } from '../../clickhouse/exec'
+import { plantNewestEvents } from '../../clickhouse/queries/alerts'
+import { holdStats, productionStats, txnHealth, type HoldStats, type ProductionStats, type TxnHealth, type TxnHealthBucket, type TxnHealthCounts } from '../../clickhouse/queries/dashboard'
+import { flowKpi, type FlowKpiRow } from '../../clickhouse/queries/kpi'
+import type { PrismaClient } from '../../db/client'
+import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
+import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
+import { localIngestStatus } from '../../ingest-status'
+import { loadSlaBook, type SlaBook } from '../sla'
+import { deadLetterInputsOf, deadLetterKpiInputs, type DeadLetterKpiInputs } from './sources'
+
+/**
+ * The KPI service: every sync-health KPI of KPIS.md per plant over [from, to) with its target
+ * (services/sla.ts), status, health and — on request — the previous period of equal length.
+ * Transaction KPIs are exact per transaction (txn_summary, by origin time); rates of postings come
+ * from the rollups (flow_kpi_*); dead letters and replays from Postgres.
+ */
+
+const HOUR = 3_600_000
+/** Rollup grain and series step for a window: minutes up to 6 h, hours beyond. */
+export function grainOf(from: Date, to: Date): { grain: '1m' | '1h'; stepSec: number } {
+  return to.getTime() - from.getTime() <= 6 * HOUR ? { grain: '1m', stepSec: 60 } : { grain: '1h', stepSec: 3600 }
+}
+
+export interface FlowHealth extends TxnHealthCounts {
+  flow: string
+  /** The flow's E2E target (s) and where it came from. */
+  e2eTarget: KpiTarget
+  posting_requests: number
+  posting_failures: number
+  errors_transient: number
+}
+
+export interface PlantKpis {
+  plant: string
+  from: Date
+  to: Date
+  kpis: KpiValue[]
+  health: PlantHealth
+  stuckBeyondSla: number
+  /** Per flow: exact transaction counts and posting rates, for breakdowns. */
+  flows: FlowHealth[]
+  /** Series by origin bucket (started, FPS, e2e, stuck) and first-posting bucket (outflow). */
+  buckets: TxnHealthBucket[]
+  production: ProductionStats[]
+  holds: HoldStats | null
+  /** The plant-wide E2E target (s); flows may have their own (flows[].e2eTarget). */
+  e2eTargetS: number
+}
+
+export interface KpiDeps {
+  prisma: PrismaClient
+  clickhouse: ClickHouse
+}
+
+interface Measured {
+  txn: TxnHealth
+  erp: FlowKpiRow[]
+  holds: HoldStats[]
+  production: ProductionStats[]
+  dl: Map<string, DeadLetterKpiInputs>
+}
+
+async function measure(deps: KpiDeps, book: SlaBook, q: { plants: string[]; from: Date; to: Date; now: Date; withOpen: boolean; actor?: Actor }): Promise<Measured> {
+  const { stepSec, grain } = grainOf(q.from, q.to)
+  const ch = deps.clickhouse
+  const state = { now: q.now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS }
+  const [txn, rollup, holds, production, dl] = await Promise.all([
+    txnHealth(ch, { plants: q.plants, from: q.from, to: q.to, stepSec, state, actor: q.actor }),
+    flowKpi(ch, { plants: q.plants, from: q.from, to: q.to, grain, by: ['plant', 'flow', 'hop'], actor: q.actor, latency: false, hops: ['erp'] }),
+    holdStats(ch, { plants: q.plants, from: q.from, to: q.to, actor: q.actor }),
+    productionStats(ch, { plants: q.plants, from: q.from, to: q.to, actor: q.actor }),
+    deadLetterKpiInputs(deps.prisma, { plants: q.plants, from: q.from, to: q.to, withOpen: q.withOpen }),
+  ])
+  return { txn, erp: rollup.filter((r) => r.hop === 'erp'), holds, production, dl }
+}
+
+const pct = (num: number, den: number) => (den > 0 ? (100 * num) / den : null)
+const sum = <T>(rows: readonly T[], f: (r: T) => number) => rows.reduce((n, r) => n + f(r), 0)
+
+function targetOf(book: SlaBook, plant: string, flow: string, kpi: string): KpiTarget {
+  const t = book.target(plant, flow, kpi)
+  return { value: t.target, direction: t.direction, source: t.source }
+}
+
+function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: number, extra: { freshnessS: number | null; lag: number | null } | null) {
+  const total = m.txn.totals.find((t) => t.plant === plant && t.flow === '*')
+  const flowTotals = m.txn.totals.filter((t) => t.plant === plant && t.flow !== '*')
+  const erp = m.erp.filter((r) => r.plant === plant)
+  const dl = deadLetterInputsOf(m.dl, plant)
+  const hold = m.holds.find((h) => h.plant === plant) ?? null
+  const prod = m.production.filter((p) => p.plant === plant)
+  const t = (kpi: string) => targetOf(book, plant, '*', kpi)
+  const c = total ?? null
+
+  // E2E p95 per flow against each flow's own target; the headline is the flow furthest from it.
+  const e2e = flowTotals
+    .filter((f) => f.e2e_p95_ms !== null)
+    .map((f) => ({ flow: f.flow, p95: f.e2e_p95_ms! / 1000, target: targetOf(book, plant, f.flow, 'e2e_latency_p95'), posted: f.posted }))
+    .sort((a, b) => b.p95 / Math.max(b.target.value, 1e-9) - a.p95 / Math.max(a.target.value, 1e-9))
+  const worst = e2e[0]
+  const requests = sum(erp, (r) => r.posting_requests)
+  const busy = sum(prod, (p) => p.busy_ms)
+  const running = sum(prod, (p) => p.running_ms)
+  const good = sum(prod, (p) => p.good)
+  const produced = good + sum(prod, (p) => p.scrap)
+  const ideal = sum(prod, (p) => p.ideal_ms)
+  const availability = busy > 0 ? running / busy : null
+  const performance = running > 0 ? Math.min(ideal / running, 1.5) : null
+  const quality = produced > 0 ? good / produced : null
+  const oee = availability !== null && performance !== null && quality !== null ? availability * performance * quality : null
+  const replaySettled = dl.replayPosted + dl.replayFailed
+
+  const kpis: KpiValue[] = [
+    kpiValue('e2e_latency_p95', worst?.p95 ?? null, worst?.target ?? t('e2e_latency_p95'), worst?.posted ?? 0, {
+      flow: worst?.flow,
+      detail: Object.fromEntries(e2e.map((f) => [f.flow, f.p95])),
+    }),
+    kpiValue('e2e_latency_p50', c?.e2e_p50_ms == null ? null : c.e2e_p50_ms / 1000, null, c?.posted ?? 0),
+    kpiValue('first_pass_success', pct(c?.first_attempt_ok ?? 0, c?.settled ?? 0), t('first_pass_success'), c?.settled ?? 0),
+    kpiValue('eventual_success_24h', pct(c?.posted_24h ?? 0, c?.older_24h ?? 0), t('eventual_success_24h'), c?.older_24h ?? 0),
+    kpiValue('auto_recovery_rate', pct(c?.auto_recovered ?? 0, c?.transient ?? 0), t('auto_recovery_rate'), c?.transient ?? 0),
+    kpiValue('open_backlog', c ? c.open : null, null, c?.transactions ?? 0, {
+      detail: c
+        ? { pending: c.in_progress + c.stuck + c.partial, retrying: c.retrying, waiting: c.waiting, dead_lettered: c.dead_lettered, stuck: c.stuck, partial: c.partial }
+        : undefined,
+    }),
+    kpiValue('dead_lettered_backlog', extra ? dl.open : null, extra ? t('dead_lettered_backlog') : null, extra ? dl.open : 0),
+    kpiValue('backlog_age_max', c?.oldest_open ? (now.getTime() - Date.parse(c.oldest_open)) / HOUR : c ? 0 : null, t('backlog_age_max'), c?.open ?? 0, {
+      detail: { oldest: c?.oldest_open ?? null },
+    }),
+    kpiValue('backlog_age_p95', c?.open_age_p95_ms == null ? (c ? 0 : null) : c.open_age_p95_ms / HOUR, null, c?.open ?? 0),
+    kpiValue('stuck_transactions', c ? c.stuck : null, t('stuck_transactions'), c?.transactions ?? 0, { detail: { beyondSla: c?.stuck_beyond_sla ?? 0 } }),
+    kpiValue('technical_failure_rate', pct(sum(erp, (r) => r.errors_transient), requests), t('technical_failure_rate'), requests),
+    kpiValue('failure_rate_dependency', pct(sum(erp, (r) => r.errors_dependency), requests), null, requests),
+    kpiValue('failure_rate_permanent', pct(sum(erp, (r) => r.errors_permanent), requests), null, requests),
+    kpiValue('failure_rate_partial', pct(sum(erp, (r) => r.errors_partial), requests), null, requests),
+    kpiValue('dead_letter_mttr', dl.mttrHours, t('dead_letter_mttr'), dl.resolved),
+    kpiValue('replay_success_rate', pct(dl.replayPosted, replaySettled), t('replay_success_rate'), replaySettled, { detail: { pending: dl.replayPending } }),
+    kpiValue('duplicate_postings', c ? c.duplicates : null, t('duplicate_postings'), c?.posted ?? 0),
+    kpiValue('ingest_freshness', extra?.freshnessS ?? null, t('ingest_freshness'), extra?.freshnessS == null ? 0 : 1),
+    kpiValue('consumer_lag', extra?.lag ?? null, null, extra?.lag == null ? 0 : 1),
+    kpiValue('hold_propagation_p95', hold?.propagation_p95_ms == null ? null : hold.propagation_p95_ms / 1000, t('hold_propagation_p95'), hold?.propagated ?? 0, {
+      detail: hold
+        ? { holds: hold.holds, propagated: hold.propagated, max_s: ms(hold.propagation_max_ms), mes_p95_s: ms(hold.mes_p95_ms), wms_p95_s: ms(hold.wms_p95_ms), erp_p95_s: ms(hold.erp_p95_ms) }
+        : undefined,
+    }),
+    kpiValue('hold_leakage', hold ? hold.leaks : null, t('hold_leakage'), hold?.holds ?? 0),
+    kpiValue('oee', oee === null ? null : 100 * oee, null, produced),
+    kpiValue('availability', availability === null ? null : 100 * availability, null, busy > 0 ? 1 : 0),
+    kpiValue('performance', performance === null ? null : 100 * performance, null, running > 0 ? 1 : 0),
+    kpiValue('quality_rate', quality === null ? null : 100 * quality, null, produced),
+    kpiValue('scrap_ratio', produced > 0 ? (100 * (produced - good)) / produced : null, null, produced),
+    kpiValue('throughput', produced > 0 ? produced / hours : null, null, produced, { detail: { unit: 'per hour', produced, good } }),
+  ]
+
+  const flows: FlowHealth[] = flowTotals.map((f) => {
+    const rows = erp.filter((r) => r.flow === f.flow)
+    return {
+      ...f,
+      e2eTarget: targetOf(book, plant, f.flow, 'e2e_latency_p95'),
+      posting_requests: sum(rows, (r) => r.posting_requests),
+      posting_failures: sum(rows, (r) => r.posting_failures),
+      errors_transient: sum(rows, (r) => r.errors_transient),
+    }
+  })
+  return { kpis, flows, stuckBeyondSla: c?.stuck_beyond_sla ?? 0, hold, prod }
+}
+
+const ms = (v: number | null) => (v === null ? null : v / 1000)
+
+/**
+ * KPIs of each plant over [from, to). `previous` adds each KPI's value over the previous period of
+ * the same length (freshness, lag and open dead letters are "now" values and have none).
+ */
+export async function computeKpis(
+  deps: KpiDeps,
+  q: { plants: string[]; from: Date; to: Date; now?: Date; previous?: boolean; actor?: Actor; ingestLag?: number | null },
+): Promise<PlantKpis[]> {
+  if (q.plants.length === 0) return []
+  const now = q.now ?? new Date()
+  const book = await loadSlaBook(deps.prisma, q.plants)
+  const length = q.to.getTime() - q.from.getTime()
+  const prevFrom = new Date(q.from.getTime() - length)
+  const [current, previous, newest] = await Promise.all([
+    measure(deps, book, { plants: q.plants, from: q.from, to: q.to, now, withOpen: true, actor: q.actor }),
+    q.previous ? measure(deps, book, { plants: q.plants, from: prevFrom, to: q.from, now, withOpen: false, actor: q.actor }) : null,
+    plantNewestEvents(deps.clickhouse, { plants: q.plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
+  ])
+  const lag = q.ingestLag !== undefined ? q.ingestLag : (localIngestStatus()?.lag ?? null)
+  const hours = length / HOUR
+  return q.plants.map((plant) => {
+    const newestAt = newest.get(plant)
+    const freshnessS = newestAt ? Math.max(0, (now.getTime() - newestAt.getTime()) / 1000) : null
+    const cur = plantKpis(book, current, plant, now, hours, { freshnessS, lag })
+    if (previous) {
+      const before = new Map(plantKpis(book, previous, plant, now, hours, null).kpis.map((k) => [k.id, k.value]))
+      for (const k of cur.kpis) if (!NOW_ONLY.has(k.id)) k.previous = before.get(k.id) ?? null
+    }
+    return {
+      plant,
+      from: q.from,
+      to: q.to,
+      kpis: cur.kpis,
+      health: plantHealth(cur.kpis, cur.stuckBeyondSla),
+      stuckBeyondSla: cur.stuckBeyondSla,
+      flows: cur.flows,
+      buckets: current.txn.buckets.filter((b) => b.plant === plant),
+      production: cur.prod,
+      holds: cur.hold,
+      e2eTargetS: targetOf(book, plant, '*', 'e2e_latency_p95').value,
+    }
+  })
+}
+
+const NOW_ONLY: ReadonlySet<KpiId> = new Set(['ingest_freshness', 'consumer_lag', 'dead_lettered_backlog'])
