@@ -124,8 +124,16 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
 
   /** Rows not stored yet (a redelivered batch is mostly stored already). */
   async function newRows(rows: DeadLetterRow[]): Promise<DeadLetterRow[]> {
+    // A consumer batch is one topic-partition: one `offset IN (…)` per partition.
+    const byPartition = new Map<string, { topic: string; partition: number; offsets: bigint[] }>()
+    for (const r of rows) {
+      const k = `${r.topic}\u0000${r.partition}`
+      const g = byPartition.get(k) ?? { topic: r.topic, partition: r.partition, offsets: [] }
+      g.offsets.push(BigInt(r.offset))
+      byPartition.set(k, g)
+    }
     const existing = await prisma.deadLetter.findMany({
-      where: { OR: rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset })) },
+      where: { OR: [...byPartition.values()].map((g) => ({ topic: g.topic, partition: g.partition, offset: { in: g.offsets } })) },
       select: { topic: true, partition: true, offset: true },
     })
     const seen = new Set(existing.map((e) => `${e.topic}\u0000${e.partition}\u0000${e.offset}`))
