@@ -72,39 +72,6 @@ export async function stuckTransactions(
   return rows.map((r) => ({ ...r, stuck: Number(r.stuck), oldest: utc(r.oldest) }))
 }
 
-export interface FirstPassGroup {
-  plant: string
-  flow: string
-  /** Transactions with a posting request whose first attempt has an outcome (posted or failed). */
-  settled: number
-  firstAttemptOk: number
-}
-
-/**
- * First-pass posting success (KPIS.md) over transactions with origin in [from, to), per plant and
- * flow. Exact (txn_summary, per transaction); a transaction whose first attempt is still in flight
- * is left out rather than counted as a failure.
- */
-export async function firstPassCounts(ch: ClickHouse, q: { plants: string[]; from: Date; to: Date }): Promise<FirstPassGroup[]> {
-  assertWindow(q.from, q.to)
-  if (q.plants.length === 0) return []
-  const { rows } = await chQuery<{ plant: string; flow: string; settled: number; first_ok: number }>(ch, {
-    name: 'alerts.firstPass',
-    sql: `SELECT plant, flow, countIf(req = 1 AND (ok1 = 1 OR err = 1 OR done = 1)) AS settled, countIf(req = 1 AND ok1 = 1) AS first_ok
-          FROM (
-            SELECT plant, flow, max(posting_requested) AS req, max(first_attempt_ok) AS ok1, max(has_error) AS err, max(posted) AS done
-            FROM ${ch.database}.txn_summary
-            WHERE plant IN {plants:Array(String)}
-              AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
-            ${TXN_GROUP_BY}
-          )
-          GROUP BY plant, flow`,
-    params: { plants: q.plants, from: q.from, to: q.to },
-    actor: ACTOR,
-  })
-  return rows.map((r) => ({ plant: r.plant, flow: r.flow, settled: Number(r.settled), firstAttemptOk: Number(r.first_ok) }))
-}
-
 /** Occurrence time of each plant's newest hop event among transactions that started since `since`. */
 export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; since: Date }): Promise<Map<string, Date>> {
   if (q.plants.length === 0) return new Map()

@@ -1,17 +1,18 @@
 import type { ClickHouse } from '../../clickhouse/client'
-import { firstPassCounts, plantNewestEvents, plantsSeenBetween, stuckTransactions } from '../../clickhouse/queries/alerts'
-import { e2eLatency, flowKpi, type E2eLatencyRow, type FlowKpiRow } from '../../clickhouse/queries/kpi'
+import { plantNewestEvents, plantsSeenBetween, stuckTransactions } from '../../clickhouse/queries/alerts'
+import { flowKpi, type FlowKpiRow } from '../../clickhouse/queries/kpi'
 import type { TxnStateParams } from '../../clickhouse/queries/txn-state'
 import type { PrismaClient } from '../../db/client'
 import type { AlertKpi } from '../../domain/alerts'
 import { OPEN_DEAD_LETTER_STATUSES } from '../../domain/dead-letters'
 import { localIngestStatus } from '../../ingest-status'
+import { kpiServiceSource } from '../kpis/alert-source'
 
 /**
  * What alert conditions read, behind small interfaces so a condition never knows where a number
- * comes from. `KpiSource` is the seam to the dashboards' KPI service: today it answers from the
- * rollups directly (e2e_kpi_1h, txn_summary, flow_kpi_1m); pass another one to `evaluateAlerts({ kpi })`
- * once that service exists and every kpi_sla rule follows.
+ * comes from. `KpiSource` answers kpi_sla rules from the dashboards' KPI service
+ * (`services/kpis/alert-source.ts`), so an alert judges exactly the numbers the plant dashboard shows;
+ * tests pass their own to `evaluateAlerts({ kpi })`.
  *
  * Sources live for one evaluation and read each rollup once per distinct window for every plant of
  * the evaluation (memoised, grouped by plant): a tick costs a handful of queries, not one per rule.
@@ -86,37 +87,6 @@ function minuteRollups(ch: ClickHouse, plants: string[]) {
     cached(windowKey(from, to), () => flowKpi(ch, { plants, from, to, grain: '1m', by: ['plant', 'hop', 'flow', 'line'], actor: ACTOR }))
 }
 
-export function clickHouseKpiSource(ch: ClickHouse, plants: string[]): KpiSource {
-  const rollups = minuteRollups(ch, plants)
-  const e2e = memo<E2eLatencyRow[]>()
-  const firstPass = memo<Awaited<ReturnType<typeof firstPassCounts>>>()
-  return {
-    async read(kpi, s) {
-      switch (kpi) {
-        case 'e2e_latency_p95': {
-          // e2e_kpi_1h is keyed by origin hour: the window widens to the hours it overlaps.
-          const rows = await e2e(windowKey(s.from, s.to), () => e2eLatency(ch, { plants, from: s.from, to: s.to, actor: ACTOR }))
-          return rows.filter((r) => r.plant === s.plant && matches(s.flow)(r)).map((r) => ({ flow: r.flow, value: r.p95_ms / 1000, samples: r.transactions }))
-        }
-        case 'first_pass_success': {
-          const rows = (await firstPass(windowKey(s.from, s.to), () => firstPassCounts(ch, { plants, from: s.from, to: s.to }))).filter(
-            (r) => r.plant === s.plant && matches(s.flow)(r),
-          )
-          const settled = rows.reduce((n, r) => n + r.settled, 0)
-          const ok = rows.reduce((n, r) => n + r.firstAttemptOk, 0)
-          return [{ flow: s.flow, value: settled ? (100 * ok) / settled : null, samples: settled }]
-        }
-        case 'technical_failure_rate': {
-          const rows = (await rollups(s.from, s.to)).filter((r) => r.plant === s.plant && r.hop === 'erp' && matches(s.flow)(r))
-          const requests = rows.reduce((n, r) => n + r.posting_requests, 0)
-          const technical = rows.reduce((n, r) => n + r.errors_transient, 0)
-          return [{ flow: s.flow, value: requests ? (100 * technical) / requests : null, samples: requests }]
-        }
-      }
-    },
-  }
-}
-
 export function createAlertSources(deps: {
   prisma: PrismaClient
   clickhouse: ClickHouse
@@ -141,7 +111,7 @@ export function createAlertSources(deps: {
   const newest = memo<Map<string, Date>>()
   const seen = memo<Set<string>>()
   return {
-    kpi: deps.kpi ?? clickHouseKpiSource(ch, plants),
+    kpi: deps.kpi ?? kpiServiceSource({ prisma, clickhouse: ch }, plants),
     async deadLetters(plant, flow) {
       const mine = (await deadLetters('all', loadDeadLetters)).filter((g) => g.plant === plant && (flow === '*' || g.flow === flow))
       const oldest = mine.map((g) => g.oldest).filter((d): d is Date => d !== null)
