@@ -8,7 +8,7 @@ import { useState } from 'react'
 import type { DeadLetterStatus } from '@/server/domain/dead-letters'
 import { deadLetterExportHref, deadLetterHref, exceptionsHref, newReplayHref } from '../links'
 import { useHeaderState } from '../shell/url-state'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterOutputs } from '../trpc/client'
 import { DataTable, RowCount } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatCount, formatRelative, formatUtc } from '../ui/format'
@@ -16,21 +16,7 @@ import { DeadLetterStatusBadge } from '../ui/state-badge'
 import { FilterBar } from './filter-bar'
 import { apiFilter, useExceptionFilter } from './filters'
 
-interface Group {
-  fingerprint: string
-  count: number
-  open: number
-  plants: string[]
-  firstSeen: Date
-  lastSeen: Date
-  category: string | null
-  errorCode: string | null
-  errorClass: string | null
-  flow: string | null
-  sourceTopic: string | null
-  sampleMessage: string | null
-  expiresSoon: number
-}
+type Group = RouterOutputs['deadLetters']['groups']['groups'][number]
 
 interface Row {
   id: string

@@ -10,29 +10,14 @@ import { describeSearch, parseSearch } from '@/server/domain/trace-search'
 import { TXN_STATE_INFO, TXN_STATES, type TxnState } from '@/server/domain/txn-state'
 import { traceHref, traceExportHref } from '../links'
 import { useHeaderState } from '../shell/url-state'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterOutputs } from '../trpc/client'
 import { DataTable, RowCount } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatCount, formatDuration, formatRelative, formatUtc } from '../ui/format'
 import { TxnStateBadge } from '../ui/state-badge'
 import { useTraceSearchState } from './search-state'
 
-/** Rows as the search returns them (dates as ISO strings: the router hands TxnItem through). */
-interface Row {
-  correlation_id: string
-  origin_time: string
-  plant: string
-  line: string
-  flow: string
-  state: TxnState
-  work_order: string
-  material: string
-  erp_documents: string[]
-  e2e_latency_ms: number
-  sla_ms: number
-  attempts: number
-  replayed: boolean
-}
+type Row = RouterOutputs['traces']['search']['items'][number]
 
 const EXPORT_LIMIT = 10_000
 
@@ -102,7 +87,7 @@ export function TraceSearch() {
     void setS({ q: draft.trim() || null, cursor: null, first: null })
   }
 
-  const rows = (result.data?.items ?? []) as Row[]
+  const rows = result.data?.items ?? []
   const exportHref = traceExportHref({ key: s.q, status: s.status, flow: s.flow, line: s.line, plant: header.plant, from: result.data?.from, to: result.data?.to })
 
   return (
