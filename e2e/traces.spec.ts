@@ -15,7 +15,7 @@ interface Item {
   origin_time: string
   plant: string
   flow: string
-  state: string
+  status: string
   work_order: string
   erp_documents: string[]
 }

@@ -100,7 +100,7 @@ async function trace(cid: string, token = admin, t?: string) {
 }
 async function find(query: string, token = admin) {
   const res = await search(req(`/api/v1/traces?${query}`, token))
-  return { status: res.status, body: (await res.json()) as { items: { correlation_id: string; state: string; origin_time: string; work_order: string }[]; next_cursor: string | null; error?: { message: string } } }
+  return { status: res.status, body: (await res.json()) as { items: { correlation_id: string; status: string; origin_time: string; work_order: string }[]; next_cursor: string | null; error?: { message: string } } }
 }
 
 describe('GET /api/v1/traces/{correlationId}', () => {
@@ -159,9 +159,9 @@ describe('GET /api/v1/traces', () => {
 
   it('calls a transaction stuck only past its flow SLA, and the status filter finds it', async () => {
     const { body } = await find('key=tr-stuck')
-    expect(body.items[0]?.state).toBe('stuck')
-    expect((await find('key=tr-fresh')).body.items[0]?.state).toBe('in_progress')
-    expect((await find('key=tr-slow-ok')).body.items[0]?.state).toBe('in_progress')
+    expect(body.items[0]?.status).toBe('stuck')
+    expect((await find('key=tr-fresh')).body.items[0]?.status).toBe('in_progress')
+    expect((await find('key=tr-slow-ok')).body.items[0]?.status).toBe('in_progress')
     const stuck = await find('status=stuck&plant=1000')
     expect(stuck.body.items.map((i) => i.correlation_id)).toContain('tr-stuck')
     expect(stuck.body.items.map((i) => i.correlation_id)).not.toContain('tr-fresh')
