@@ -1,6 +1,7 @@
 import type { HopEventInput } from '../../server/domain/hop-event'
 
-const FLOW_A = [
+/** Flow A's hops (machine count to WMS transfer), in order: the shape of every generated transaction. */
+export const FLOW_A = [
   ['shopfloor.production_counted', 'machine'],
   ['production.operation_confirmed', 'mes'],
   ['integration.message_received', 'hub'],

@@ -7,6 +7,7 @@ import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { traceByCorrelationId, txnsByKey, type KeyType } from '../../server/clickhouse/queries/trace'
 import { metrics as appMetrics } from '../../server/metrics'
 import type { BenchResult } from '../suites'
+import { FLOW_A } from '../ingest/events'
 
 /**
  * Trace lookups on chDB against the budgets of CLICKHOUSE.md (10M hop events): by correlation id
@@ -16,7 +17,7 @@ import type { BenchResult } from '../suites'
  * Size: `npm run bench -- traces --rows=1000000` or BENCH_TRACES_ROWS.
  */
 
-const HOPS_PER_TXN = 8
+const HOPS_PER_TXN = FLOW_A.length
 const PLANTS = ['1000', '1100', '2000', '2100', '3000']
 const DAYS = 30
 const LOOKUPS = Number(process.env.BENCH_TRACES_LOOKUPS ?? 200)
@@ -29,17 +30,6 @@ function rowsParam(): number {
   return n
 }
 
-const HOP_PLAN = [
-  ['shopfloor.production_counted', 'machine'],
-  ['production.operation_confirmed', 'mes'],
-  ['integration.message_received', 'hub'],
-  ['integration.validated', 'hub'],
-  ['integration.transformed', 'hub'],
-  ['erp.posting_requested', 'erp'],
-  ['erp.posting_succeeded', 'erp'],
-  ['inventory.transfer_posted', 'wms'],
-] as const
-
 /** Transaction `txn` (0-based) of the generated data set: deterministic, so lookups know their keys. */
 export function benchTxn(txn: number, base: number, spacingMs: number) {
   return {
@@ -51,8 +41,8 @@ export function benchTxn(txn: number, base: number, spacingMs: number) {
 }
 
 async function generate(ch: ClickHouse, txns: number, base: number, spacingMs: number): Promise<void> {
-  const types = `[${HOP_PLAN.map(([t]) => `'${t}'`).join(', ')}]`
-  const hops = `[${HOP_PLAN.map(([, h]) => `'${h}'`).join(', ')}]`
+  const types = `[${FLOW_A.map(([t]) => `'${t}'`).join(', ')}]`
+  const hops = `[${FLOW_A.map(([, h]) => `'${h}'`).join(', ')}]`
   const plants = `[${PLANTS.map((p) => `'${p}'`).join(', ')}]`
   for (let start = 0; start < txns; start += CHUNK_TXNS) {
     const n = Math.min(CHUNK_TXNS, txns - start)

@@ -7,21 +7,12 @@ import { insertDeadLetter, testPlant, testPrincipal } from '../replays/testing'
 import { exportDeadLettersCsv } from './export'
 import { getDeadLetter, listGroups, listRecords } from './queries'
 import { assignDeadLetter, commentDeadLetter, discardDeadLetter } from './triage'
+import { domainError } from '../test-support'
 
 /**
  * Triage on PGlite: groups and records within the caller's plants, assign/comment/discard with the
  * role and plant checks, the reason a discard needs, the state machine and the audit rows.
  */
-
-async function domainError(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof DomainError) return { code: error.code, message: error.message }
-    throw error
-  }
-  throw new Error('expected a DomainError, but the call succeeded')
-}
 
 describe('dead-letter triage', () => {
   let db: Db

@@ -4,11 +4,12 @@ import { openTestClickHouse } from '../../clickhouse/test-support'
 import type { Db } from '../../db/client'
 import { freshDb, TEST_ENGINES } from '../../db/testing'
 import type { ClickHouse } from '../../clickhouse/client'
-import { DomainError } from '../errors'
+import type { DomainError } from '../errors'
 import { dryRunReplay, type ReplayDeps } from './dry-run'
 import { controlReplayJob, createReplayJob, getReplayJob, listReplayJobs } from './jobs'
 import { suggestRunningOrder } from './suggestions'
 import { insertDeadLetter, insertHops, rid, testPlant, testPrincipal } from './testing'
+import { domainError } from '../test-support'
 
 /**
  * The replay service on both Postgres engines with a real chDB: selection, the dry run's checks,
@@ -24,16 +25,6 @@ beforeAll(async () => {
   await migrateClickHouse(ch)
 })
 afterAll(() => chHandle?.dispose())
-
-async function domainError(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof DomainError) return { code: error.code, message: error.message }
-    throw error
-  }
-  throw new Error('expected a DomainError, but the call succeeded')
-}
 
 describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   let db: Db
