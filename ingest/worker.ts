@@ -7,6 +7,7 @@ import type { Logger } from '../server/logger'
 import { startAlerting, type AlertingDeps } from './alerts/alerting'
 import { createDlqIndexer } from './dlq/indexer'
 import { createReplayExecutor } from './replay/executor'
+import { startHourStatsRefresher } from './rollups/hour-stats'
 import { startResolver } from './replay/resolver'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
 
@@ -31,7 +32,8 @@ function toIngestStatus(s: TelemetryPipelineStatus): IngestStatus {
 /**
  * The worker's parts, the same inside `npm start` and in `npm run ingest`: the telemetry pipeline
  * (its status is what /api/health and the header indicator show), the replay executor and the
- * replay resolver (ingest/replay/), the DLQ indexer (ingest/dlq/), and the alerting loop (ingest/alerts/).
+ * replay resolver (ingest/replay/), the DLQ indexer (ingest/dlq/), the alerting loop (ingest/alerts/)
+ * and the hour statistics of the dashboards (ingest/rollups/).
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
@@ -42,6 +44,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const replays = createReplayExecutor(deps)
   replays.start()
   const resolver = startResolver(deps)
+  const hourStats = startHourStatsRefresher({ clickhouse: deps.clickhouse, logger: deps.logger.child({ component: 'hour-stats' }) })
   const alerting = startAlerting({
     prisma: deps.prisma,
     clickhouse: deps.clickhouse,
@@ -54,7 +57,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   return {
     async stop() {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
-      await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop()])
+      await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop(), hourStats.stop()])
       await pipeline.stop()
       setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
     },

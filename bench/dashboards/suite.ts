@@ -2,20 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClickHouse } from '../../server/clickhouse/client'
-import { chCommand, chQuery } from '../../server/clickhouse/exec'
+import { chCommand, chInsert, chQuery } from '../../server/clickhouse/exec'
+import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { freshPgliteDb } from '../../server/db/testing'
 import { createPlant } from '../../server/services/alerts/test-support'
 import { computeKpis } from '../../server/services/kpis/compute'
 import { plantDashboard } from '../../server/services/kpis/dashboard'
+import { startHourStatsRefresher } from '../../ingest/rollups/hour-stats'
+import { logger } from '../../server/logger'
 import type { BenchResult } from '../suites'
 
 /**
  * A whole 30-day plant dashboard (every query the page makes: KPI report with the previous period,
  * series, breakdowns, holds, OEE) on chDB with BENCH_DASH_EVENTS hop events (default 10M) spread
  * over 30 days, generated in chDB with INSERT … SELECT … FROM numbers() (through the materialized
- * views, as the ingest worker writes them). Baseline in the same run: the naive read of the same
- * headline numbers straight from hop_events (per-transaction GROUP BY over the raw log).
+ * views, as the ingest worker writes them). The hour statistics are then built as the worker's
+ * refresher does (timed). Dashboards are timed twice: with every hour current, and with events
+ * arriving in the newest hour before each read while the worker's refresher runs (ingest running).
+ * Baseline in the same run: the naive read of the same headline numbers straight from hop_events
+ * (per-transaction GROUP BY over the raw log).
  */
 
 const EVENTS = Number(process.env.BENCH_DASH_EVENTS ?? 10_000_000)
@@ -82,17 +88,35 @@ export async function dashboardsSuite(): Promise<BenchResult> {
     const generateMs = performance.now() - t0
     process.stdout.write('\n')
     // Merge what the inserts left in parts, as a running system would have in the background.
-    for (const t of ['hop_events', 'txn_summary', 'flow_kpi_1m', 'flow_kpi_1h', 'e2e_kpi_1h'])
+    for (const t of ['hop_events', 'txn_summary', 'flow_kpi_1m', 'flow_kpi_1h', 'e2e_kpi_1h', 'hour_marks', 'hop_latency_1h', 'hop_latency_1d'])
       await chCommand(ch, { name: 'bench.optimize', sql: `OPTIMIZE TABLE ${ch.database}.${t} FINAL` })
     const deps = { prisma: db.prisma, clickhouse: ch }
+    // The worker's refresher (ingest/rollups/hour-stats.ts): stale hours, oldest first, in chunks.
+    const s0 = performance.now()
+    let built = 0
+    for (;;) {
+      const hours = await staleHours(ch, { since: new Date(from.getTime() - DAY), until: new Date(now.getTime() + DAY), limit: 48 })
+      if (hours.length === 0) break
+      await refreshHourStats(ch, hours)
+      built += hours.length
+    }
+    const buildMs = performance.now() - s0
+    // Ingest running: one new event in the newest hour before each read.
+    let seq = 0
+    const arrive = () =>
+      chInsert(ch, {
+        table: 'hop_events',
+        rows: [{ event_id: `live-${seq++}`, event_type: 'erp.posting_requested', occurred_at: new Date(now.getTime() - 1000).toISOString(), origin_time: new Date(now.getTime() - 5000).toISOString(), correlation_id: `live-${seq}`, flow: 'goods_movement', hop: 'erp', status: 'ok', plant, attempt: 1 }],
+      })
 
     // A read that fails (e.g. over the 10 s server-side limit) is reported, not fatal: p50/p95 = NaN.
     const failures: string[] = []
-    const time = async (runs: number, fn: () => Promise<unknown>) => {
+    const time = async (runs: number, fn: () => Promise<unknown>, before?: () => Promise<unknown>) => {
       try {
         await fn() // warm-up: caches of marks and primary keys
         const ms: number[] = []
         for (let i = 0; i < runs; i++) {
+          await before?.()
           const s = performance.now()
           await fn()
           ms.push(performance.now() - s)
@@ -105,6 +129,10 @@ export async function dashboardsSuite(): Promise<BenchResult> {
       }
     }
     const dashboard = await time(RUNS, () => plantDashboard(deps, { plant, from, to: now, now }))
+    // …and as in production, the worker's refresher keeps the newest hour within seconds meanwhile.
+    const refresher = startHourStatsRefresher({ clickhouse: ch, logger })
+    const live = await time(RUNS, () => plantDashboard(deps, { plant, from, to: now, now }), arrive)
+    await refresher.stop()
     const kpisOnly = await time(RUNS, () => computeKpis(deps, { plants: [plant], from, to: now, now }))
     const day = await time(RUNS, () => plantDashboard(deps, { plant, from: new Date(now.getTime() - DAY), to: now, now }))
     // Baseline: first-pass success and E2E p95 straight from the event log, per transaction.
@@ -126,14 +154,16 @@ export async function dashboardsSuite(): Promise<BenchResult> {
     )
     const { rows } = await chQuery<{ n: number }>(ch, { name: 'bench.count', sql: `SELECT count() AS n FROM ${ch.database}.hop_events` })
     const events = Number(rows[0]!.n)
-    const meets = dashboard.p95 < BUDGET_P95_MS
+    const meets = dashboard.p95 < BUDGET_P95_MS && live.p95 < BUDGET_P95_MS
     const r = (n: number) => Math.round(n * 10) / 10
     return {
       params: { events: EVENTS, plants: PLANTS, runs: RUNS, days: 30, hopsPerTransaction: HOPS },
       metrics: {
         hopEvents: events,
         generateSeconds: r(generateMs / 1000),
+        hourStatsBuild: { hours: built, seconds: r(buildMs / 1000) },
         dashboard30d: { p50Ms: r(dashboard.p50), p95Ms: r(dashboard.p95) },
+        dashboard30dWhileIngesting: { p50Ms: r(live.p50), p95Ms: r(live.p95) },
         kpiReport30d: { p50Ms: r(kpisOnly.p50), p95Ms: r(kpisOnly.p95) },
         dashboard24h: { p50Ms: r(day.p50), p95Ms: r(day.p95) },
         baselineNaiveHopEvents30d: { p50Ms: r(naive.p50), p95Ms: r(naive.p95) },
@@ -144,12 +174,13 @@ export async function dashboardsSuite(): Promise<BenchResult> {
       table: [
         ['read', 'p50 (ms)', 'p95 (ms)', 'vs naive p50'],
         ['whole plant dashboard, 30 days', r(dashboard.p50), r(dashboard.p95), `${r(naive.p50 / dashboard.p50)}× faster`],
+        ['… with events arriving in the newest hour', r(live.p50), r(live.p95), `${r(naive.p50 / live.p50)}× faster`],
         ['KPI report only (overview tile), 30 days', r(kpisOnly.p50), r(kpisOnly.p95), `${r(naive.p50 / kpisOnly.p50)}× faster`],
         ['whole plant dashboard, 24 h', r(day.p50), r(day.p95), `${r(naive.p50 / day.p50)}× faster`],
         ['baseline: FPS + E2E p95 from hop_events, 30 days', r(naive.p50), r(naive.p95), '1×'],
       ],
       notes: [
-        `${events.toLocaleString('en-US')} hop events (${PLANTS} plant(s)) generated in ${r(generateMs / 1000)} s; budget: 30-day dashboard p95 < ${BUDGET_P95_MS} ms → ${meets ? 'met' : 'MISSED'}.`,
+        `${events.toLocaleString('en-US')} hop events (${PLANTS} plant(s)) generated in ${r(generateMs / 1000)} s; hour statistics of ${built} hours built in ${r(buildMs / 1000)} s; budget: 30-day dashboard p95 < ${BUDGET_P95_MS} ms → ${meets ? 'met' : 'MISSED'}.`,
         ...failures.map((f) => `failed read: ${f}`),
       ],
     }

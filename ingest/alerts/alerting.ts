@@ -8,6 +8,7 @@ import { metrics } from '../../server/metrics'
 import { evaluateAlerts, type EvaluateOptions } from '../../server/services/alerts/evaluate'
 import { holdLease, releaseLease } from '../../server/services/alerts/lease'
 import { onboardPlants } from '../../server/services/alerts/template'
+import { every } from '../every'
 import { sendDueDeliveries, type SenderOptions } from './sender'
 
 /**
@@ -52,25 +53,6 @@ function alertMetrics() {
       transitions: new Counter({ name: 'linetrace_alert_transitions_total', help: 'Alert episode transitions', labelNames: ['transition'] as const, registers }),
       deliveries: new Counter({ name: 'linetrace_alert_deliveries_total', help: 'Notification attempts by outcome', labelNames: ['outcome'] as const, registers }),
     }
-  }
-}
-
-/** Runs `fn` every `ms`, never overlapping itself; the first run after `firstMs`. */
-function every(ms: number, firstMs: number, fn: () => Promise<void>) {
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  let stopped = false
-  const loop = () => {
-    running = fn().finally(() => {
-      running = undefined
-      if (!stopped) timer = setTimeout(loop, ms)
-    })
-  }
-  timer = setTimeout(loop, firstMs)
-  return async () => {
-    stopped = true
-    clearTimeout(timer)
-    await running
   }
 }
 

@@ -3,6 +3,7 @@
  * Expectations are derived from the unique events here, never copied from observed output, so a
  * wrong view definition makes the test fail.
  */
+import { quantileExact } from '../domain/quantile'
 import { toChDateTime } from './exec'
 import { hopBit } from './queries/txn'
 
@@ -319,11 +320,6 @@ export function expectedE2eTransactions(events: FixtureEvent[]) {
     .sort((x, y) => x.correlation_id.localeCompare(y.correlation_id))
 }
 
-/** quantileExact semantics: the element at floor(level × n) of the sorted values. */
-export function quantileExact(values: number[], level: number): number {
-  const sorted = [...values].sort((x, y) => x - y)
-  return sorted[Math.min(sorted.length - 1, Math.floor(level * sorted.length))]!
-}
 
 export function expectedE2eLatency(events: FixtureEvent[]) {
   const txns = expectedE2eTransactions(events)
@@ -334,8 +330,8 @@ export function expectedE2eLatency(events: FixtureEvent[]) {
         plant: list[0]!.plant,
         flow: list[0]!.flow,
         transactions: list.length,
-        p50_ms: quantileExact(values, 0.5),
-        p95_ms: quantileExact(values, 0.95),
+        p50_ms: quantileExact(values, 0.5)!,
+        p95_ms: quantileExact(values, 0.95)!,
         max_ms: Math.max(...values),
       }
     })

@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { utcMs } from '../clickhouse/queries/dashboard'
 import { HEALTH_RANK } from '../domain/kpis'
 import { plantCodeSchema } from '../domain/plants'
 import { resolveRange } from '../domain/time-range'
@@ -21,14 +20,14 @@ export const kpisRouter = router({
       const { from, to } = resolveRange(input)
       const reports = await computeKpis(
         { prisma: ctx.runtime.db.prisma, clickhouse: ctx.runtime.clickhouse },
-        { plants: ctx.scope, from, to, actor: { route: 'trpc:kpis.overview', user: ctx.principal.label } },
+        { plants: ctx.scope, from, to, series: true, actor: { route: 'trpc:kpis.overview', user: ctx.principal.label } },
       )
       // Sparklines over every bucket of the range (empty ones as zero) so a trend reads as time.
       const step = grainOf(from, to).stepSec * 1000
       const starts: number[] = []
       for (let t = Math.floor(from.getTime() / step) * step; t < to.getTime() && starts.length < 2000; t += step) starts.push(t)
       const tiles = reports.map((r) => {
-        const byStart = new Map(r.buckets.map((b) => [utcMs(b.bucket), b]))
+        const byStart = new Map(r.buckets.map((b) => [Date.parse(b.bucket), b]))
         return {
           plant: r.plant,
           health: r.health,

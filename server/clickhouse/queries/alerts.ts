@@ -2,7 +2,7 @@ import type { ClickHouse } from '../client'
 import { chQuery, type Actor } from '../exec'
 import { TXN_GROUP_BY } from './txn'
 import { TXN_AGE_MS_SQL, TXN_SLA_MS_SQL, TXN_STATE_SQL, txnStateParams, type TxnStateParams } from './txn-state'
-import { assertWindow } from './window'
+import { assertWindow, floorTo } from './window'
 
 /**
  * Reads of the alert evaluator that the dashboard queries (kpi.ts) do not answer: stuck
@@ -77,11 +77,13 @@ export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; s
   if (q.plants.length === 0) return new Map()
   const { rows } = await chQuery<{ plant: string; newest: string }>(ch, {
     name: 'alerts.plantNewestEvent',
-    sql: `SELECT plant, max(last_seen) AS newest
-          FROM ${ch.database}.txn_summary
-          WHERE plant IN {plants:Array(String)} AND origin_time >= {since:DateTime64(3, 'UTC')}
+    // hour_marks keeps the newest event time per origin hour (migration 0004): a few hundred rows,
+    // where txn_summary would be every transaction of the days.
+    sql: `SELECT plant, max(newest) AS newest
+          FROM ${ch.database}.hour_marks
+          WHERE plant IN {plants:Array(String)} AND bucket >= {since:DateTime64(3, 'UTC')}
           GROUP BY plant`,
-    params: { plants: q.plants, since: q.since },
+    params: { plants: q.plants, since: floorTo(q.since, 3_600_000) },
     actor: ACTOR,
   })
   return new Map(rows.map((r) => [r.plant, utc(r.newest)!]))

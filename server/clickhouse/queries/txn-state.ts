@@ -48,11 +48,25 @@ export const TXN_SLA_MS_SQL = `transform(concat(plant, '|', flow), {stSlaKeys:Ar
 /** Age of the transaction at `now` (ms since its source event). */
 export const TXN_AGE_MS_SQL = `dateDiff('millisecond', origin_time, {stNow:DateTime64(3, 'UTC')})`
 
-export const TXN_STATE_SQL = `multiIf(
-  posted = 1 OR (NOT has({stPostingFlows:Array(String)}, flow) AND last_status = 'ok'), 'posted',
+/** Posted (closed): a successful ERP posting, or for flows without one, the last hop reported ok. */
+export const TXN_CLOSED_SQL = `(posted = 1 OR (NOT has({stPostingFlows:Array(String)}, flow) AND last_status = 'ok'))`
+
+/**
+ * The state of a transaction that is not closed, apart from "stuck", which depends on the time of
+ * the read: stored statistics keep this one and decide stuck when they are read (hour-stats.ts).
+ */
+export const TXN_OPEN_STATE_SQL = `multiIf(
   dead_lettered = 1 AND (replayed = 0 OR last_status = 'dead_lettered'), 'dead_lettered',
   has(error_categories, 'partial'), 'partial',
-  has({stPostingFlows:Array(String)}, flow) AND ${TXN_AGE_MS_SQL} > ${TXN_SLA_MS_SQL}, 'stuck',
   last_status = 'retrying' AND has(error_categories, 'dependency'), 'waiting',
   last_status = 'retrying', 'retrying',
   'in_progress')`
+
+/** Open states that give way to "stuck" once a posting flow is past its SLA. */
+export const STUCK_PRECEDES = ['waiting', 'retrying', 'in_progress'] as const
+
+export const TXN_STATE_SQL = `multiIf(
+  ${TXN_CLOSED_SQL}, 'posted',
+  has({stPostingFlows:Array(String)}, flow) AND ${TXN_AGE_MS_SQL} > ${TXN_SLA_MS_SQL}
+    AND ${TXN_OPEN_STATE_SQL} IN ('${STUCK_PRECEDES.join("', '")}'), 'stuck',
+  ${TXN_OPEN_STATE_SQL})`

@@ -1,8 +1,8 @@
 import type { ClickHouse } from '../../clickhouse/client'
 import type { Actor } from '../../clickhouse/exec'
 import { plantNewestEvents } from '../../clickhouse/queries/alerts'
-import { holdStats, productionStats, txnHealth, type HoldStats, type ProductionStats, type TxnHealth, type TxnHealthBucket, type TxnHealthCounts } from '../../clickhouse/queries/dashboard'
-import { flowKpi, type FlowKpiRow } from '../../clickhouse/queries/kpi'
+import { holdStats, type HoldStats } from '../../clickhouse/queries/holds'
+import { readStats, type Stats, type StatsBucket, type StatsCounts, type StatsHop, type StatsLine, type StatsProduction } from '../../clickhouse/queries/hour-stats'
 import type { PrismaClient } from '../../db/client'
 import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
@@ -13,23 +13,20 @@ import { deadLetterInputsOf, deadLetterKpiInputs, type DeadLetterKpiInputs } fro
 /**
  * The KPI service: every sync-health KPI of KPIS.md per plant over [from, to) with its target
  * (services/sla.ts), status, health and — on request — the previous period of equal length.
- * Transaction KPIs are exact per transaction (txn_summary, by origin time); rates of postings come
- * from the rollups (flow_kpi_*); dead letters and replays from Postgres.
+ * Transaction KPIs are exact per transaction and ERP rates per event, both by origin time, from the
+ * per-bucket statistics (queries/hour-stats.ts); dead letters and replays from Postgres.
  */
 
 const HOUR = 3_600_000
 /** Rollup grain and series step for a window: minutes up to 6 h, hours beyond. */
-export function grainOf(from: Date, to: Date): { grain: '1m' | '1h'; stepSec: number } {
+export function grainOf(from: Date, to: Date): { grain: '1m' | '1h'; stepSec: 60 | 3600 } {
   return to.getTime() - from.getTime() <= 6 * HOUR ? { grain: '1m', stepSec: 60 } : { grain: '1h', stepSec: 3600 }
 }
 
-export interface FlowHealth extends TxnHealthCounts {
+export interface FlowHealth extends StatsCounts {
   flow: string
   /** The flow's E2E target (s) and where it came from. */
   e2eTarget: KpiTarget
-  posting_requests: number
-  posting_failures: number
-  errors_transient: number
 }
 
 export interface PlantKpis {
@@ -41,9 +38,12 @@ export interface PlantKpis {
   stuckBeyondSla: number
   /** Per flow: exact transaction counts and posting rates, for breakdowns. */
   flows: FlowHealth[]
-  /** Series by origin bucket (started, FPS, e2e, stuck) and first-posting bucket (outflow). */
-  buckets: TxnHealthBucket[]
-  production: ProductionStats[]
+  /** Series by origin bucket (started, FPS, e2e, stuck, ERP events) and first-posting bucket (outflow); with `series` only. */
+  buckets: StatsBucket[]
+  /** ERP events by line, and events and errors by hop. */
+  lines: StatsLine[]
+  hops: StatsHop[]
+  production: StatsProduction[]
   holds: HoldStats | null
   /** The plant-wide E2E target (s); flows may have their own (flows[].e2eTarget). */
   e2eTargetS: number
@@ -55,25 +55,9 @@ export interface KpiDeps {
 }
 
 interface Measured {
-  txn: TxnHealth
-  erp: FlowKpiRow[]
+  stats: Stats
   holds: HoldStats[]
-  production: ProductionStats[]
   dl: Map<string, DeadLetterKpiInputs>
-}
-
-async function measure(deps: KpiDeps, book: SlaBook, q: { plants: string[]; from: Date; to: Date; now: Date; withOpen: boolean; actor?: Actor }): Promise<Measured> {
-  const { stepSec, grain } = grainOf(q.from, q.to)
-  const ch = deps.clickhouse
-  const state = { now: q.now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS }
-  const [txn, rollup, holds, production, dl] = await Promise.all([
-    txnHealth(ch, { plants: q.plants, from: q.from, to: q.to, stepSec, state, actor: q.actor }),
-    flowKpi(ch, { plants: q.plants, from: q.from, to: q.to, grain, by: ['plant', 'flow', 'hop'], actor: q.actor, latency: false, hops: ['erp'] }),
-    holdStats(ch, { plants: q.plants, from: q.from, to: q.to, actor: q.actor }),
-    productionStats(ch, { plants: q.plants, from: q.from, to: q.to, actor: q.actor }),
-    deadLetterKpiInputs(deps.prisma, { plants: q.plants, from: q.from, to: q.to, withOpen: q.withOpen }),
-  ])
-  return { txn, erp: rollup.filter((r) => r.hop === 'erp'), holds, production, dl }
 }
 
 const pct = (num: number, den: number) => (den > 0 ? (100 * num) / den : null)
@@ -85,22 +69,21 @@ function targetOf(book: SlaBook, plant: string, flow: string, kpi: string): KpiT
 }
 
 function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: number, extra: { freshnessS: number | null; lag: number | null } | null) {
-  const total = m.txn.totals.find((t) => t.plant === plant && t.flow === '*')
-  const flowTotals = m.txn.totals.filter((t) => t.plant === plant && t.flow !== '*')
-  const erp = m.erp.filter((r) => r.plant === plant)
-  const dl = deadLetterInputsOf(m.dl, plant)
+  const total = m.stats.totals.find((t) => t.plant === plant && t.flow === '*')
+  const flowTotals = m.stats.totals.filter((t) => t.plant === plant && t.flow !== '*')
+    const dl = deadLetterInputsOf(m.dl, plant)
   const hold = m.holds.find((h) => h.plant === plant) ?? null
-  const prod = m.production.filter((p) => p.plant === plant)
+  const prod = m.stats.production.filter((p) => p.plant === plant)
   const t = (kpi: string) => targetOf(book, plant, '*', kpi)
   const c = total ?? null
 
   // E2E p95 per flow against each flow's own target; the headline is the flow furthest from it.
   const e2e = flowTotals
     .filter((f) => f.e2e_p95_ms !== null)
-    .map((f) => ({ flow: f.flow, p95: f.e2e_p95_ms! / 1000, target: targetOf(book, plant, f.flow, 'e2e_latency_p95'), posted: f.posted }))
+    .map((f) => ({ flow: f.flow, p50: f.e2e_p50_ms! / 1000, p95: f.e2e_p95_ms! / 1000, target: targetOf(book, plant, f.flow, 'e2e_latency_p95'), posted: f.posted }))
     .sort((a, b) => b.p95 / Math.max(b.target.value, 1e-9) - a.p95 / Math.max(a.target.value, 1e-9))
   const worst = e2e[0]
-  const requests = sum(erp, (r) => r.posting_requests)
+  const requests = sum(flowTotals, (r) => r.posting_requests)
   const busy = sum(prod, (p) => p.busy_ms)
   const running = sum(prod, (p) => p.running_ms)
   const good = sum(prod, (p) => p.good)
@@ -117,7 +100,8 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
       flow: worst?.flow,
       detail: Object.fromEntries(e2e.map((f) => [f.flow, f.p95])),
     }),
-    kpiValue('e2e_latency_p50', c?.e2e_p50_ms == null ? null : c.e2e_p50_ms / 1000, null, c?.posted ?? 0),
+    // KPIS.md: p50/p95 per flow. The headline follows the flow furthest from its p95 target, for both.
+    kpiValue('e2e_latency_p50', worst?.p50 ?? null, null, worst?.posted ?? 0, { flow: worst?.flow, detail: Object.fromEntries(e2e.map((f) => [f.flow, f.p50])) }),
     kpiValue('first_pass_success', pct(c?.first_attempt_ok ?? 0, c?.settled ?? 0), t('first_pass_success'), c?.settled ?? 0),
     kpiValue('eventual_success_24h', pct(c?.posted_24h ?? 0, c?.older_24h ?? 0), t('eventual_success_24h'), c?.older_24h ?? 0),
     kpiValue('auto_recovery_rate', pct(c?.auto_recovered ?? 0, c?.transient ?? 0), t('auto_recovery_rate'), c?.transient ?? 0),
@@ -132,10 +116,10 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
     }),
     kpiValue('backlog_age_p95', c?.open_age_p95_ms == null ? (c ? 0 : null) : c.open_age_p95_ms / HOUR, null, c?.open ?? 0),
     kpiValue('stuck_transactions', c ? c.stuck : null, t('stuck_transactions'), c?.transactions ?? 0, { detail: { beyondSla: c?.stuck_beyond_sla ?? 0 } }),
-    kpiValue('technical_failure_rate', pct(sum(erp, (r) => r.errors_transient), requests), t('technical_failure_rate'), requests),
-    kpiValue('failure_rate_dependency', pct(sum(erp, (r) => r.errors_dependency), requests), null, requests),
-    kpiValue('failure_rate_permanent', pct(sum(erp, (r) => r.errors_permanent), requests), null, requests),
-    kpiValue('failure_rate_partial', pct(sum(erp, (r) => r.errors_partial), requests), null, requests),
+    kpiValue('technical_failure_rate', pct(sum(flowTotals, (r) => r.errors_transient), requests), t('technical_failure_rate'), requests),
+    kpiValue('failure_rate_dependency', pct(sum(flowTotals, (r) => r.errors_dependency), requests), null, requests),
+    kpiValue('failure_rate_permanent', pct(sum(flowTotals, (r) => r.errors_permanent), requests), null, requests),
+    kpiValue('failure_rate_partial', pct(sum(flowTotals, (r) => r.errors_partial), requests), null, requests),
     kpiValue('dead_letter_mttr', dl.mttrHours, t('dead_letter_mttr'), dl.resolved),
     kpiValue('replay_success_rate', pct(dl.replayPosted, replaySettled), t('replay_success_rate'), replaySettled, { detail: { pending: dl.replayPending } }),
     kpiValue('duplicate_postings', c ? c.duplicates : null, t('duplicate_postings'), c?.posted ?? 0),
@@ -155,16 +139,7 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
     kpiValue('throughput', produced > 0 ? produced / hours : null, null, produced, { detail: { unit: 'per hour', produced, good } }),
   ]
 
-  const flows: FlowHealth[] = flowTotals.map((f) => {
-    const rows = erp.filter((r) => r.flow === f.flow)
-    return {
-      ...f,
-      e2eTarget: targetOf(book, plant, f.flow, 'e2e_latency_p95'),
-      posting_requests: sum(rows, (r) => r.posting_requests),
-      posting_failures: sum(rows, (r) => r.posting_failures),
-      errors_transient: sum(rows, (r) => r.errors_transient),
-    }
-  })
+  const flows: FlowHealth[] = flowTotals.map((f) => ({ ...f, e2eTarget: targetOf(book, plant, f.flow, 'e2e_latency_p95') }))
   return { kpis, flows, stuckBeyondSla: c?.stuck_beyond_sla ?? 0, hold, prod }
 }
 
@@ -172,22 +147,38 @@ const ms = (v: number | null) => (v === null ? null : v / 1000)
 
 /**
  * KPIs of each plant over [from, to). `previous` adds each KPI's value over the previous period of
- * the same length (freshness, lag and open dead letters are "now" values and have none).
+ * the same length (freshness, lag and open dead letters are "now" values and have none); `series`
+ * adds the buckets and lines of the plant page.
  */
 export async function computeKpis(
   deps: KpiDeps,
-  q: { plants: string[]; from: Date; to: Date; now?: Date; previous?: boolean; actor?: Actor; ingestLag?: number | null },
+  q: { plants: string[]; from: Date; to: Date; now?: Date; previous?: boolean; series?: boolean; actor?: Actor; ingestLag?: number | null },
 ): Promise<PlantKpis[]> {
   if (q.plants.length === 0) return []
   const now = q.now ?? new Date()
   const book = await loadSlaBook(deps.prisma, q.plants)
   const length = q.to.getTime() - q.from.getTime()
-  const prevFrom = new Date(q.from.getTime() - length)
-  const [current, previous, newest] = await Promise.all([
-    measure(deps, book, { plants: q.plants, from: q.from, to: q.to, now, withOpen: true, actor: q.actor }),
-    q.previous ? measure(deps, book, { plants: q.plants, from: prevFrom, to: q.from, now, withOpen: false, actor: q.actor }) : null,
-    plantNewestEvents(deps.clickhouse, { plants: q.plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
+  const prevFrom = q.previous ? new Date(q.from.getTime() - length) : undefined
+  const { stepSec } = grainOf(q.from, q.to)
+  const ch = deps.clickhouse
+  const range = (from: Date, to: Date) => ({ plants: q.plants, from, to, actor: q.actor })
+  const [stats, dl, prevDl, newest] = await Promise.all([
+    readStats(ch, {
+      ...range(q.from, q.to),
+      previousFrom: prevFrom,
+      stepSec,
+      series: q.series,
+      state: { now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS },
+    }),
+    deadLetterKpiInputs(deps.prisma, { ...range(q.from, q.to), withOpen: true }),
+    prevFrom ? deadLetterKpiInputs(deps.prisma, { ...range(prevFrom, q.from), withOpen: false }) : new Map<string, DeadLetterKpiInputs>(),
+    plantNewestEvents(ch, { plants: q.plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
   ])
+  // Hold events are read only for plants that have hold transactions in either period.
+  const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)
+  const holds = await holdStats(ch, { ...range(q.from, q.to), plants: [...new Set(holding.map((t) => t.plant))], previousFrom: prevFrom })
+  const current: Measured = { stats: stats.current, holds: holds.current, dl }
+  const previous: Measured | null = stats.previous ? { stats: stats.previous, holds: holds.previous ?? [], dl: prevDl } : null
   const lag = q.ingestLag !== undefined ? q.ingestLag : (localIngestStatus()?.lag ?? null)
   const hours = length / HOUR
   return q.plants.map((plant) => {
@@ -206,7 +197,9 @@ export async function computeKpis(
       health: plantHealth(cur.kpis, cur.stuckBeyondSla),
       stuckBeyondSla: cur.stuckBeyondSla,
       flows: cur.flows,
-      buckets: current.txn.buckets.filter((b) => b.plant === plant),
+      buckets: stats.current.buckets.filter((b) => b.plant === plant),
+      lines: stats.current.lines.filter((l) => l.plant === plant),
+      hops: stats.current.hops.filter((h) => h.plant === plant),
       production: cur.prod,
       holds: cur.hold,
       e2eTargetS: targetOf(book, plant, '*', 'e2e_latency_p95').value,

@@ -1,6 +1,5 @@
-import { utcMs } from '../../clickhouse/queries/dashboard'
-import { flowKpi, type FlowKpiRow } from '../../clickhouse/queries/kpi'
 import type { Actor } from '../../clickhouse/exec'
+import { hopLatency } from '../../clickhouse/queries/kpi'
 import { computeKpis, grainOf, type KpiDeps, type PlantKpis } from './compute'
 
 /**
@@ -62,18 +61,13 @@ export interface PlantDashboard {
   lines: LineRow[]
 }
 
-const sum = (rows: readonly FlowKpiRow[], f: (r: FlowKpiRow) => number) => rows.reduce((n, r) => n + Number(f(r) ?? 0), 0)
 const MAX_POINTS = 2000
 
 export async function plantDashboard(deps: KpiDeps, q: { plant: string; from: Date; to: Date; now?: Date; actor?: Actor }): Promise<PlantDashboard> {
   const { grain, stepSec } = grainOf(q.from, q.to)
-  const ch = deps.clickhouse
-  const base = { plants: [q.plant], from: q.from, to: q.to, grain, actor: q.actor }
-  const [[report], byBucket, byLine, byHop] = await Promise.all([
-    computeKpis(deps, { plants: [q.plant], from: q.from, to: q.to, now: q.now, previous: true, actor: q.actor }),
-    flowKpi(ch, { ...base, by: ['bucket', 'hop'], latency: false, hops: ['erp'] }),
-    flowKpi(ch, { ...base, by: ['line', 'hop'], latency: false, hops: ['erp'] }),
-    flowKpi(ch, { ...base, by: ['hop'] }),
+  const [[report], byHop] = await Promise.all([
+    computeKpis(deps, { plants: [q.plant], from: q.from, to: q.to, now: q.now, previous: true, series: true, actor: q.actor }),
+    hopLatency(deps.clickhouse, { plants: [q.plant], from: q.from, to: q.to, grain, actor: q.actor }),
   ])
   if (!report) throw new Error(`No report for plant ${q.plant}`)
 
@@ -99,22 +93,16 @@ export async function plantDashboard(deps: KpiDeps, q: { plant: string; from: Da
       e2eP95: null,
       stuck: 0,
     })
-  for (const r of byBucket) {
-    const p = points.get(utcMs(r.bucket!))
-    if (!p) continue
-    p.events += Number(r.events)
-    p.transient += Number(r.errors_transient)
-    p.dependency += Number(r.errors_dependency)
-    p.permanent += Number(r.errors_permanent)
-    p.partial += Number(r.errors_partial)
-    if (r.hop === 'erp') {
-      p.postings += Number(r.posting_successes)
-      p.requests += Number(r.posting_requests)
-    }
-  }
   for (const b of report.buckets) {
-    const p = points.get(utcMs(b.bucket))
+    const p = points.get(Date.parse(b.bucket))
     if (!p) continue
+    p.events = b.erp_events
+    p.transient = b.errors_transient
+    p.dependency = b.errors_dependency
+    p.permanent = b.errors_permanent
+    p.partial = b.errors_partial
+    p.postings = b.posting_successes
+    p.requests = b.posting_requests
     p.started = b.started
     p.posted = b.posted_in_bucket
     p.stuck = b.stuck
@@ -130,27 +118,19 @@ export async function plantDashboard(deps: KpiDeps, q: { plant: string; from: Da
     p.backlog = Math.max(0, open)
   }
 
-  const hops: HopRow[] = byHop.map((r) => ({
-    hop: r.hop!,
-    events: Number(r.events),
-    errors: Number(r.errors),
-    p50: r.latency_p50,
-    p95: r.latency_p95,
-    max: r.latency_max,
-  }))
-  const lineNames = [...new Set(byLine.map((r) => r.line ?? ''))]
-  const lines: LineRow[] = lineNames.map((line) => {
-    const rows = byLine.filter((r) => r.line === line)
-    const erp = rows.filter((r) => r.hop === 'erp')
-    return {
-      line,
-      events: sum(rows, (r) => r.events),
-      errors: sum(rows, (r) => r.errors),
-      requests: sum(erp, (r) => r.posting_requests),
-      postings: sum(erp, (r) => r.posting_successes),
-      failures: sum(erp, (r) => r.posting_failures),
-      deadLettered: sum(rows, (r) => r.dead_lettered),
-    }
+  const latency = new Map(byHop.map((h) => [h.hop, h]))
+  const hops: HopRow[] = report.hops.map((h) => {
+    const l = latency.get(h.hop)
+    return { hop: h.hop, events: h.events, errors: h.errors, p50: l?.p50 ?? null, p95: l?.p95 ?? null, max: l?.max ?? null }
   })
+  const lines: LineRow[] = report.lines.map((l) => ({
+    line: l.line,
+    events: l.erp_events,
+    errors: l.erp_errors,
+    requests: l.posting_requests,
+    postings: l.posting_successes,
+    failures: l.posting_failures,
+    deadLettered: l.dead_lettered,
+  }))
   return { report, grain, stepSec, e2eTargetS: report.e2eTargetS, series, hops, lines }
 }

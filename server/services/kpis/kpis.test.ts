@@ -120,7 +120,7 @@ beforeAll(async () => {
     await prisma.replayItem.create({
       data: { jobId: job.id, deadLetterId: id, status: 'produced', targetTopic: 't', previousStatus: 'new', producedAt: new Date(now.getTime() - 2 * HOUR) },
     })
-  ;[report] = (await computeKpis({ prisma, clickhouse: ch }, { plants: [PLANT], from, to, now, previous: true, ingestLag: 7 })) as [PlantKpis]
+  ;[report] = (await computeKpis({ prisma, clickhouse: ch }, { plants: [PLANT], from, to, now, previous: true, series: true, ingestLag: 7 })) as [PlantKpis]
 }, 120_000)
 afterAll(() => stop())
 
@@ -159,12 +159,12 @@ describe('KPI formulas on a crafted event set (sent twice, one late posting)', (
   })
 
   it('a late posting lands in its origin minute (short range) and origin hour (long range)', async () => {
-    const at = (r: PlantKpis, t: number) => r.buckets.find((b) => Date.parse(`${b.bucket.replace(' ', 'T')}Z`) === t)
+    const at = (r: PlantKpis, t: number) => r.buckets.find((b) => Date.parse(b.bucket) === t)
     // 3.5 h range: minute buckets. T3 started at h0 + 20 min and posted 90 min later.
     expect(at(report, h0.getTime() + 20 * MIN)).toMatchObject({ started: 1, e2e_p95_ms: 5_400_000 })
     expect(at(report, h0.getTime() + 110 * MIN)?.posted_in_bucket).toBe(1)
     // 7 h range: hourly buckets. T1..T5 started in h0; T3's e2e is in h0's p95, not in the hour it posted.
-    const [hourly] = (await computeKpis({ prisma: runtime.db.prisma, clickhouse: runtime.clickhouse }, { plants: [PLANT], from: new Date(h0.getTime() - 3.5 * HOUR), to, now })) as [PlantKpis]
+    const [hourly] = (await computeKpis({ prisma: runtime.db.prisma, clickhouse: runtime.clickhouse }, { plants: [PLANT], from: new Date(h0.getTime() - 3.5 * HOUR), to, now, series: true })) as [PlantKpis]
     expect(at(hourly, h0.getTime())).toMatchObject({ started: 5, e2e_p95_ms: 5_400_000 })
     expect(at(hourly, h0.getTime() + HOUR)?.e2e_p95_ms ?? null).toBeNull()
     expect(at(hourly, h0.getTime() + HOUR)?.posted_in_bucket).toBe(1)

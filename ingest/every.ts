@@ -1,0 +1,27 @@
+/**
+ * Runs `fn` every `ms` (the pause counts from the end of a run, so runs never overlap); the first
+ * run after `firstMs`. The returned stop waits for a run in progress. `fn` may return a shorter
+ * pause for the next run (e.g. 0 while it is catching up).
+ */
+export function every(ms: number, firstMs: number, fn: () => Promise<number | void>): () => Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> | undefined
+  let stopped = false
+  const loop = () => {
+    let next = ms
+    running = fn()
+      .then((pause) => {
+        if (typeof pause === 'number') next = pause
+      })
+      .finally(() => {
+        running = undefined
+        if (!stopped) timer = setTimeout(loop, next)
+      })
+  }
+  timer = setTimeout(loop, firstMs)
+  return async () => {
+    stopped = true
+    clearTimeout(timer)
+    await running
+  }
+}

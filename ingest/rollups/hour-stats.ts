@@ -1,0 +1,43 @@
+import type { ClickHouse } from '../../server/clickhouse/client'
+import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats'
+import type { Logger } from '../../server/logger'
+import { every } from '../every'
+
+/**
+ * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats.ts): every few seconds
+ * it recomputes the origin hours whose hop events changed since they were stored, oldest first,
+ * in chunks, and goes on at once while there are more (catching up after a restart, a migration or
+ * a backfill). Nothing here is state: what is stale is read from ClickHouse each time, so a crash
+ * or a second worker loses or breaks nothing; a dashboard computes what is still stale itself.
+ */
+
+export interface HourStatsRefresher {
+  stop(): Promise<void>
+}
+
+/** TTL of the tables: older hours are not worth computing. */
+const LOOKBACK_MS = 400 * 86_400_000
+const CHUNK = 48
+
+export function startHourStatsRefresher(deps: { clickhouse: ClickHouse; logger: Logger; intervalMs?: number }): HourStatsRefresher {
+  const intervalMs = deps.intervalMs ?? 5_000
+  let failing = false
+  const stop = every(intervalMs, Math.min(intervalMs, 2_000), async () => {
+    try {
+      const now = Date.now()
+      const hours = await staleHours(deps.clickhouse, { since: new Date(now - LOOKBACK_MS), until: new Date(now + 3_600_000), limit: CHUNK })
+      if (hours.length === 0) return
+      const started = performance.now()
+      await refreshHourStats(deps.clickhouse, hours)
+      deps.logger.debug({ hours: hours.length, ms: Math.round(performance.now() - started) }, 'hour stats refreshed')
+      if (failing) deps.logger.info('hour stats refresh works again')
+      failing = false
+      // A full chunk means more may be waiting: go on without the pause.
+      return hours.length === CHUNK ? 0 : undefined
+    } catch (error) {
+      if (!failing) deps.logger.warn({ err: error }, 'hour stats refresh failed; dashboards compute stale hours themselves until it works again')
+      failing = true
+    }
+  })
+  return { stop }
+}

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startHourStatsRefresher } from '../../../ingest/rollups/hour-stats'
+import { logger } from '../../logger'
+import type { ClickHouse } from '../client'
+import { chInsert } from '../exec'
+import { migrateClickHouse } from '../migrate'
+import { openTestClickHouse } from '../test-support'
+import { readStats, staleHours, type Stats } from './hour-stats'
+
+/**
+ * The dashboards' hour statistics on real ClickHouse: numbers stored per hour are the numbers the
+ * live computation gives, in hour and minute buckets alike; late and re-sent events make their hour
+ * stale and the next read (or the worker) recomputes it; nothing is counted twice.
+ */
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+const NOW = new Date('2026-11-30T12:30:00.000Z')
+const H0 = new Date('2026-11-30T09:00:00.000Z')
+const PLANT = 'HS1'
+const STATE = { now: NOW, slas: [], defaultSlaMs: 5 * MIN }
+
+let engine: ReturnType<typeof openTestClickHouse>
+let ch: ClickHouse
+let seq = 0
+let offset = 0
+
+type Ev = Record<string, unknown>
+function txn(cid: string, originMs: number, line: string, flow = 'goods_movement') {
+  const origin = new Date(H0.getTime() + originMs)
+  const events: Ev[] = []
+  const hop = (atMs: number, event_type: string, h: string, extra: Ev = {}) => {
+    events.push({ event_id: `${cid}-${++seq}`, event_type, occurred_at: new Date(origin.getTime() + atMs).toISOString(), origin_time: origin.toISOString(), correlation_id: cid, flow, hop: h, status: 'ok', plant: PLANT, line, ...extra })
+    return hop
+  }
+  return { events, hop }
+}
+
+function craft(): Ev[] {
+  // a1: posted at attempt 1 after 60 s. a2: transient failure, posted at attempt 2 after 120 s.
+  const a1 = txn('hs-a1', 5 * MIN, 'L1')
+  a1.hop(0, 'inventory.material_consumed', 'machine')(10_000, 'erp.posting_requested', 'erp', { attempt: 1 })(60_000, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: 'D1', latency_ms: 400 })
+  const a2 = txn('hs-a2', 10 * MIN, 'L2')
+  a2.hop(0, 'inventory.material_consumed', 'machine')(10_000, 'erp.posting_requested', 'erp', { attempt: 1 })(20_000, 'erp.posting_failed', 'erp', {
+    attempt: 1,
+    status: 'retrying',
+    error_category: 'transient',
+  })(120_000, 'erp.posting_succeeded', 'erp', { attempt: 2, erp_document: 'D2', latency_ms: 900 })
+  // a3: dead-lettered in hour 1. a4: a source event only, hours old: stuck.
+  const a3 = txn('hs-a3', HOUR + 5 * MIN, 'L1')
+  a3.hop(0, 'inventory.material_consumed', 'machine')(10_000, 'erp.posting_requested', 'erp', { attempt: 1 })(20_000, 'erp.posting_dead_lettered', 'erp', {
+    attempt: 1,
+    status: 'dead_lettered',
+    error_category: 'permanent',
+  })
+  const a4 = txn('hs-a4', HOUR + 20 * MIN, 'L1')
+  a4.hop(0, 'inventory.material_consumed', 'machine')
+  // a5: starts in hour 1, posted 20 min later, in hour 2: its E2E stays in hour 1, its outflow is hour 2's.
+  const a5 = txn('hs-a5', HOUR + 50 * MIN, 'L2')
+  a5.hop(0, 'inventory.material_consumed', 'machine')(60_000, 'erp.posting_requested', 'erp', { attempt: 1 })(20 * MIN, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: 'D5' })
+  // Production on L1 in hour 2: 80 good + 20 scrap.
+  const p = txn('hs-p1', 2 * HOUR + 5 * MIN, 'L1', 'production_confirmation')
+  p.hop(0, 'shopfloor.production_counted', 'machine', { qty_good: 80, qty_scrap: 20, attributes: { ideal_cycle_time_ms: '20000' } })
+  return [...a1.events, ...a2.events, ...a3.events, ...a4.events, ...a5.events, ...p.events]
+}
+
+const insert = (rows: Ev[]) => chInsert(ch, { table: 'hop_events', rows: rows.map((r) => ({ ...r, src_offset: ++offset })) })
+const read = (stepSec: 60 | 3600, maxLagMs = 0) => readStats(ch, { plants: [PLANT], from: new Date(NOW.getTime() - 7 * HOUR), to: NOW, stepSec, state: STATE, series: true, maxLagMs })
+const flow = (s: Stats, name: string) => s.totals.find((t) => t.flow === name)!
+
+let events: Ev[]
+beforeAll(async () => {
+  engine = openTestClickHouse('hour-stats')
+  ch = engine.ch
+  await migrateClickHouse(ch)
+  events = craft()
+  await insert(events)
+}, 120_000)
+afterAll(() => engine.dispose())
+
+describe('hour statistics', () => {
+  let stored: Stats
+  it('the first read computes and stores the hours, the next reads them: the same numbers', async () => {
+    const first = await read(3600)
+    expect(first.current.plan.refreshedHours).toBe(3)
+    expect(await staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 })).toEqual([])
+    const second = await read(3600)
+    expect(second.current.plan.refreshedHours).toBe(0)
+    expect({ ...second.current, plan: null }).toEqual({ ...first.current, plan: null })
+    stored = second.current
+  })
+
+  it('counts each KPI input exactly, by origin hour', () => {
+    const gm = flow(stored, 'goods_movement')
+    expect(gm).toMatchObject({ transactions: 5, settled: 4, first_attempt_ok: 2, posted: 3, transient: 1, auto_recovered: 1, duplicates: 0 })
+    expect(gm).toMatchObject({ open: 2, dead_lettered: 1, stuck: 1, in_progress: 0, posting_requests: 4, errors_transient: 1, errors_permanent: 1 })
+    // E2E over posted transactions (60 s, 120 s, 1200 s): quantileExact picks index floor(level × n).
+    expect(gm).toMatchObject({ e2e_p50_ms: 120_000, e2e_p95_ms: 1_200_000 })
+    expect(gm.oldest_open).toBe(new Date(H0.getTime() + HOUR + 5 * MIN).toISOString())
+    const at = (h: number) => stored.buckets.find((b) => b.bucket === new Date(H0.getTime() + h * HOUR).toISOString())
+    // a5 started in hour 1 (its E2E is hour 1's) and was first posted in hour 2.
+    expect(at(1)).toMatchObject({ started: 3, e2e_p95_ms: 1_200_000, stuck: 1 })
+    expect(at(2)).toMatchObject({ posted_in_bucket: 1 })
+    expect(stored.lines.map((l) => [l.line, l.posting_requests])).toEqual(
+      expect.arrayContaining([
+        ['L1', 2],
+        ['L2', 2],
+      ]),
+    )
+    expect(stored.production).toEqual([expect.objectContaining({ line: 'L1', good: 80, scrap: 20 })])
+    expect(stored.hops.find((h) => h.hop === 'erp')).toMatchObject({ events: 9, errors: 2 })
+  })
+
+  it('gives the live minute computation the same totals', async () => {
+    const minutes = await read(60)
+    expect(minutes.current.totals).toEqual(stored.totals)
+  })
+
+  it('re-sent events change nothing; a late posting updates its origin hour on the next read', async () => {
+    await insert(events)
+    expect(await staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 })).toHaveLength(3)
+    const again = await read(3600)
+    expect(again.current.plan.refreshedHours).toBe(3)
+    expect(again.current.totals).toEqual(stored.totals)
+
+    // The stuck a4 is posted now, 70 min after its source event.
+    const late = txn('hs-a4', HOUR + 20 * MIN, 'L1')
+    late.hop(70 * MIN, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: 'D4' })
+    await insert(late.events)
+    // Within the allowed lag the stored hour is still used; with none, it is recomputed.
+    expect((await read(3600, 60_000)).current.plan.refreshedHours).toBe(0)
+    const after = await read(3600)
+    expect(after.current.plan.refreshedHours).toBe(1)
+    expect(flow(after.current, 'goods_movement')).toMatchObject({ posted: 4, open: 1, stuck: 0, dead_lettered: 1, e2e_p95_ms: 70 * MIN })
+    expect(after.current.buckets.find((b) => b.bucket === new Date(H0.getTime() + HOUR).toISOString())).toMatchObject({ started: 3, stuck: 0 })
+  })
+
+  it('the worker brings every stale hour current', async () => {
+    const more = txn('hs-a6', 2 * HOUR + 30 * MIN, 'L2')
+    more.hop(0, 'inventory.material_consumed', 'machine')
+    await insert(more.events)
+    expect(await staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 })).toHaveLength(1)
+    const refresher = startHourStatsRefresher({ clickhouse: ch, logger, intervalMs: 50 })
+    try {
+      await expect.poll(() => staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 }), { timeout: 20_000 }).toEqual([])
+    } finally {
+      await refresher.stop()
+    }
+    const now = await read(3600)
+    expect(now.current.plan.refreshedHours).toBe(0)
+    expect(flow(now.current, 'goods_movement').transactions).toBe(6)
+  })
+})

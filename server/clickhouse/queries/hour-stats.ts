@@ -1,0 +1,681 @@
+import type { ClickHouse } from '../client'
+import { chCommand, chQuery, type Actor } from '../exec'
+import { STUCK_PRECEDES, TXN_CLOSED_SQL, TXN_OPEN_STATE_SQL, TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from './txn-state'
+import { assertWindow, ceilTo, floorTo } from './window'
+
+/**
+ * Per-bucket statistics of the dashboards (migration 0004_hour_stats.sql explains why they are
+ * stored). ONE SQL computes them (`statsSql`): the worker stores its rows per origin hour in
+ * hour_stats (`refreshHourStats`), and a read computes the same rows live for what is not stored
+ * and current (`readStats`). Every number is exact: transactions are merged per transaction before
+ * they are counted (re-sent events change nothing, a late posting updates its origin bucket), ERP
+ * events are counted per bucket, production counts once per event_id.
+ *
+ * Definitions (per transaction, after the merge):
+ *   settled         a posting request whose first attempt has an outcome (success or an error);
+ *   first_ok        of those, posted at attempt 1 without a replay;
+ *   posted, e2e_ms  first successful ERP posting, and its time since the source event;
+ *   posted_24h      a posting flow posted within 24 h of its source event;
+ *   auto_recovered  a transient failure, later posted, never replayed;
+ *   duplicates      more than one distinct ERP document;
+ *   open_*          not posted (TXN_CLOSED_SQL): source time and state apart from "stuck", which
+ *                   depends on the time of the read (TXN_OPEN_STATE_SQL, stuck in `readStats`).
+ */
+
+const HOUR = 3_600_000
+/**
+ * How far stored hours may trail the events on a read: a set computed this recently stays in use
+ * while the worker (ingest/rollups/hour-stats.ts, every 5 s) recomputes it. Without this, an hour
+ * that receives events every second would be recomputed by nearly every dashboard read.
+ */
+export const MAX_LAG_MS = 15_000
+const NEVER = new Date('2299-01-01T00:00:00Z')
+/** Hours per refresh statement: bounded memory and time per INSERT … SELECT. */
+const REFRESH_CHUNK = 168
+const DAY_MS = 86_400_000
+
+/** A plant's origin-time range [from, to) to compute. */
+export interface StatsRange {
+  plant: string
+  from: Date
+  to: Date
+}
+
+/** Columns of a stats row after (plant, bucket, flow, line), with how parts of a row combine. */
+const NUMBERS = [
+  'transactions', 'posting_txns', 'settled', 'first_ok', 'posted', 'posted_24h', 'transient', 'auto_recovered', 'duplicates',
+  'erp_events', 'erp_errors', 'errors_transient', 'errors_dependency', 'errors_permanent', 'errors_partial', 'dead_lettered',
+  'posting_requests', 'posting_successes', 'posting_failures', 'hop_events', 'hop_errors', 'busy_ms', 'running_ms', 'good', 'scrap', 'ideal_ms',
+] as const
+const ARRAYS = { e2e_ms: 'Array(UInt32)', open_origin: "Array(DateTime64(3, 'UTC'))", open_state: 'Array(LowCardinality(String))' } as const
+const QUANTILES = ['e2e_p50_ms', 'e2e_p95_ms'] as const
+
+const EMPTY_MAP = "CAST(map() AS Map(DateTime('UTC'), UInt32))"
+
+/** One SELECT list giving every stats column: `own` names the part's own expressions, the rest are empty. */
+function part(own: Record<string, string>): string {
+  const col = (name: string, empty: string) => `${own[name] ?? empty} AS ${name}`
+  return [
+    ...NUMBERS.map((n) => col(n, '0')),
+    ...Object.entries(ARRAYS).map(([n, type]) => col(n, `CAST([] AS ${type})`)),
+    col('posted_at', EMPTY_MAP),
+    ...QUANTILES.map((n) => col(n, 'CAST(NULL AS Nullable(UInt32))')),
+  ].join(',\n      ')
+}
+
+/** Every column of a stats row after its key. */
+const STORED = [...NUMBERS, ...Object.keys(ARRAYS), 'posted_at', ...QUANTILES].join(', ')
+
+const MERGED = [
+  ...NUMBERS.map((n) => `sum(${n}) AS ${n}`),
+  ...Object.keys(ARRAYS).map((n) => `groupArrayArray(${n}) AS ${n}`),
+  'sumMap(posted_at) AS posted_at',
+  ...QUANTILES.map((n) => `max(${n}) AS ${n}`),
+].join(', ')
+
+/** `(plant = … AND <time> >= … AND <time> < …) OR …` over numbered parameters. */
+function rangesWhere(ranges: readonly StatsRange[], time: string, step: number, params: Record<string, unknown>, prefix: string): string {
+  if (ranges.length === 0) return '0'
+  return ranges
+    .map((r, i) => {
+      const k = `${prefix}${i}`
+      // Rollup buckets are read whole: a bucket overlapping the range counts (window.ts).
+      const bucketed = time === 'bucket'
+      params[`${k}p`] = r.plant
+      params[`${k}f`] = bucketed ? floorTo(r.from, step) : r.from
+      params[`${k}t`] = bucketed ? ceilTo(r.to, step) : r.to
+      return `(plant = {${k}p:String} AND ${time} >= {${k}f:DateTime64(3, 'UTC')} AND ${time} < {${k}t:DateTime64(3, 'UTC')})`
+    })
+    .join(' OR ')
+}
+
+/**
+ * Stats rows by (plant, bucket, flow, line) for transactions with origin in `ranges`, bucketed by
+ * `stepSec` (60: the minute rollup for ERP events, 3600: the hourly one). Adds its parameters to
+ * `params`. Rows: (flow, '') transactions; (flow, line) ERP events and production; ('*', '') the
+ * bucket's exact E2E quantiles over all flows.
+ */
+export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 | 3600, params: Record<string, unknown>): string {
+  const bucket = (t: string) => `toStartOfInterval(${t}, INTERVAL ${stepSec} SECOND)`
+  const step = stepSec * 1000
+  const rollup = stepSec === 60 ? 'flow_kpi_1m' : 'flow_kpi_1h'
+  const txnWhere = rangesWhere(ranges, 'origin_time', step, params, 'r')
+  const bucketWhere = rangesWhere(ranges, 'bucket', step, params, 'b')
+  const whole = `if(grouping(flow) = 1, '*', flow)`
+  const perFlow = (expr: string, empty: string) => `if(grouping(flow) = 1, ${empty}, ${expr})`
+  return `SELECT plant, bucket, flow, line, hop, ${MERGED}
+    FROM (
+      SELECT plant, bucket, flow_or_all AS flow, line, hop, ${STORED} FROM (
+      SELECT plant, bucket, ${whole} AS flow_or_all, '' AS line, '' AS hop, ${part({
+        transactions: perFlow('count()', '0'),
+        posting_txns: perFlow('countIf(is_posting_flow)', '0'),
+        settled: perFlow('countIf(req = 1 AND (first_attempt_ok = 1 OR has_error = 1 OR t_e2e >= 0))', '0'),
+        first_ok: perFlow('countIf(req = 1 AND first_attempt_ok = 1)', '0'),
+        posted: perFlow('countIf(t_e2e >= 0)', '0'),
+        posted_24h: perFlow(`countIf(is_posting_flow AND t_e2e >= 0 AND t_e2e <= ${DAY_MS})`, '0'),
+        transient: perFlow('countIf(had_transient = 1)', '0'),
+        auto_recovered: perFlow('countIf(had_transient = 1 AND t_e2e >= 0 AND replayed = 0)', '0'),
+        duplicates: perFlow('countIf(documents > 1)', '0'),
+        e2e_ms: perFlow('groupArrayIf(toUInt32(t_e2e), t_e2e >= 0)', `CAST([] AS ${ARRAYS.e2e_ms})`),
+        posted_at: perFlow(`sumMapIf(map(${bucket('assumeNotNull(first_posted_at)')}, toUInt32(1)), t_e2e >= 0)`, EMPTY_MAP),
+        open_origin: perFlow('groupArrayIf(origin_time, closed = 0)', `CAST([] AS ${ARRAYS.open_origin})`),
+        open_state: perFlow('groupArrayIf(open_state, closed = 0)', `CAST([] AS ${ARRAYS.open_state})`),
+        e2e_p50_ms: `if(grouping(flow) = 1 AND countIf(t_e2e >= 0) > 0, toUInt32(quantileExactIf(0.5)(t_e2e, t_e2e >= 0)), NULL)`,
+        e2e_p95_ms: `if(grouping(flow) = 1 AND countIf(t_e2e >= 0) > 0, toUInt32(quantileExactIf(0.95)(t_e2e, t_e2e >= 0)), NULL)`,
+      })}
+      FROM (
+        SELECT *, ${bucket('origin_time')} AS bucket, ${TXN_CLOSED_SQL} AS closed, ${TXN_OPEN_STATE_SQL} AS open_state,
+          has({stPostingFlows:Array(String)}, flow) AS is_posting_flow,
+          if(first_posted_at IS NULL, -1, greatest(0, dateDiff('millisecond', origin_time, assumeNotNull(first_posted_at)))) AS t_e2e
+        FROM (
+          SELECT plant, flow, origin_time, correlation_id,
+            max(s.posted) AS posted,
+            -- The state of a posted transaction is "posted" whatever its last status: merge the
+            -- status (the costly part) only for parts of unposted transactions.
+            argMaxMergeIf(s.last_status, s.posted = 0) AS last_status,
+            max(s.dead_lettered) AS dead_lettered,
+            max(s.replayed) AS replayed,
+            groupUniqArrayArray(s.error_categories) AS error_categories,
+            max(s.posting_requested) AS req,
+            max(s.first_attempt_ok) AS first_attempt_ok,
+            max(s.has_error) AS has_error,
+            max(s.had_transient) AS had_transient,
+            min(s.first_posted_at) AS first_posted_at,
+            length(groupUniqArrayArray(s.erp_documents)) AS documents
+          FROM ${db}.txn_summary AS s
+          WHERE ${txnWhere}
+          GROUP BY plant, flow, origin_time, correlation_id
+        )
+      )
+      GROUP BY GROUPING SETS ((plant, bucket, flow), (plant, bucket))
+      )
+
+      UNION ALL
+
+      SELECT plant, bucket, flow, line, '' AS hop, ${part({
+        erp_events: 'uniqMerge(events)',
+        erp_errors: 'uniqIfMerge(errors)',
+        errors_transient: 'uniqIfMerge(errors_transient)',
+        errors_dependency: 'uniqIfMerge(errors_dependency)',
+        errors_permanent: 'uniqIfMerge(errors_permanent)',
+        errors_partial: 'uniqIfMerge(errors_partial)',
+        dead_lettered: 'uniqIfMerge(dead_lettered)',
+        posting_requests: 'uniqIfMerge(posting_requests)',
+        posting_successes: 'uniqIfMerge(posting_successes)',
+        posting_failures: 'uniqIfMerge(posting_failures)',
+      })}
+      FROM ${db}.${rollup} AS k
+      -- k.hop: the bare name would be this SELECT's '' AS hop
+      WHERE k.hop = 'erp' AND (${bucketWhere})
+      GROUP BY plant, bucket, flow, line
+
+      UNION ALL
+
+      SELECT plant, bucket, '' AS flow, '' AS line, hop, ${part({ hop_events: 'uniqMerge(events)', hop_errors: 'uniqIfMerge(errors)' })}
+      FROM ${db}.${rollup}
+      WHERE ${bucketWhere}
+      GROUP BY plant, bucket, hop
+
+      UNION ALL
+
+      SELECT plant, bucket, flow, line, '' AS hop, ${part({
+        busy_ms: "sumIf(duration, previous NOT IN ('PLANNED_STOP', '', 'OFFLINE'))",
+        running_ms: "sumIf(duration, previous = 'RUNNING')",
+        good: 'sum(e_good)',
+        scrap: 'sum(e_scrap)',
+        ideal_ms: 'sum(e_ideal * (e_good + e_scrap))',
+      })}
+      FROM (
+        -- Each state change reports how long the previous state lasted; each count reports good,
+        -- scrap and the ideal cycle time. One value per event_id: re-sends count once.
+        SELECT plant, ${bucket('origin_time')} AS bucket, flow, line, event_id,
+          any(if(event_type = 'shopfloor.equipment_state_changed', attributes['previous_state'], '')) AS previous,
+          any(if(event_type = 'shopfloor.equipment_state_changed', toUInt64OrZero(attributes['previous_duration_ms']), 0)) AS duration,
+          any(if(event_type = 'shopfloor.production_counted', qty_good, 0)) AS e_good,
+          any(if(event_type = 'shopfloor.production_counted', qty_scrap, 0)) AS e_scrap,
+          any(if(event_type = 'shopfloor.production_counted', toFloat64OrZero(attributes['ideal_cycle_time_ms']), 0)) AS e_ideal
+        FROM ${db}.hop_events
+        WHERE flow IN ('equipment_state', 'production_confirmation')
+          AND event_type IN ('shopfloor.equipment_state_changed', 'shopfloor.production_counted')
+          AND (${txnWhere})
+        GROUP BY plant, bucket, flow, line, event_id
+      )
+      GROUP BY plant, bucket, flow, line
+    )
+    GROUP BY plant, bucket, flow, line, hop
+    SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`
+}
+
+/**
+ * Hours whose hop events changed since their stats were stored (or that have none), oldest first.
+ * `freshSince`: a set computed since then counts as current even if events arrived after it (the
+ * worker recomputes it within seconds); without it, any change makes the hour stale.
+ */
+export async function staleHours(
+  ch: ClickHouse,
+  q: { plants?: string[]; since: Date; until: Date; limit: number; freshSince?: Date; actor?: Actor },
+): Promise<Array<{ plant: string; bucket: Date }>> {
+  const plants = q.plants ? 'AND plant IN {plants:Array(String)}' : ''
+  const { rows } = await chQuery<{ plant: string; bucket: string }>(ch, {
+    name: 'hourStats.stale',
+    sql: `SELECT m.plant AS plant, m.bucket AS bucket
+          FROM (
+            SELECT plant, bucket, sum(events) AS events FROM ${ch.database}.hour_marks
+            WHERE bucket >= {since:DateTime64(3, 'UTC')} AND bucket < {until:DateTime64(3, 'UTC')} ${plants}
+            GROUP BY plant, bucket
+          ) AS m
+          LEFT JOIN (
+            SELECT plant, bucket, argMax(marks, computed_at) AS stored_marks, max(computed_at) AS latest FROM ${ch.database}.hour_stats
+            WHERE bucket >= {since:DateTime64(3, 'UTC')} AND bucket < {until:DateTime64(3, 'UTC')} ${plants}
+            GROUP BY plant, bucket
+          ) AS s ON s.plant = m.plant AND s.bucket = m.bucket
+          WHERE s.stored_marks != m.events AND s.latest < {freshSince:DateTime64(3, 'UTC')}
+          ORDER BY m.bucket, m.plant
+          LIMIT {limit:UInt32}
+          SETTINGS join_use_nulls = 0`,
+    params: { since: floorTo(q.since, HOUR), until: q.until, limit: q.limit, plants: q.plants ?? [], freshSince: q.freshSince ?? NEVER },
+    actor: q.actor,
+    maxExecutionTimeSec: 60,
+  })
+  return rows.map((r) => ({ plant: r.plant, bucket: new Date(`${r.bucket.replace(' ', 'T')}Z`) }))
+}
+
+/**
+ * Compute and store the stats of whole origin hours. The marks are read BEFORE the computation:
+ * events arriving meanwhile leave the stored marks behind the live count, so the hour reads as
+ * stale and is computed again (never the other way round).
+ */
+export async function refreshHourStats(ch: ClickHouse, hours: ReadonlyArray<{ plant: string; bucket: Date }>): Promise<void> {
+  if (hours.length === 0) return
+  const db = ch.database
+  const params: Record<string, unknown> = {}
+  const ranges = mergeRanges(hours.map((h) => ({ plant: h.plant, from: h.bucket, to: new Date(h.bucket.getTime() + HOUR) })))
+  const { rows: marks } = await chQuery<{ key: string; events: number }>(ch, {
+    name: 'hourStats.marks',
+    sql: `SELECT concat(plant, '|', toString(toUnixTimestamp(bucket))) AS key, sum(events) AS events
+          FROM ${db}.hour_marks WHERE ${rangesWhere(ranges, 'bucket', HOUR, params, 'm')}
+          GROUP BY plant, bucket`,
+    params,
+  })
+  const computedAt = new Date()
+  await chCommand(ch, {
+    name: 'hourStats.refresh',
+    sql: `INSERT INTO ${db}.hour_stats (plant, bucket, flow, line, hop, computed_at, marks, ${STORED})
+          SELECT plant, bucket, flow, line, hop, {computedAt:DateTime64(3, 'UTC')} AS computed_at,
+            transform(concat(plant, '|', toString(toUnixTimestamp(bucket))), {markKeys:Array(String)}, {markEvents:Array(UInt64)}, toUInt64(0)) AS marks,
+            ${STORED}
+          FROM (${statsSql(db, ranges, 3600, params)})`,
+    params: {
+      ...params,
+      ...txnStateParams({ now: computedAt, slas: [], defaultSlaMs: 0 }),
+      computedAt,
+      markKeys: marks.map((m) => m.key),
+      markEvents: marks.map((m) => Number(m.events)),
+    },
+  })
+}
+
+/** Contiguous ranges of one plant become one (fewer OR terms; the same rows). */
+function mergeRanges(ranges: readonly StatsRange[]): StatsRange[] {
+  const sorted = [...ranges].sort((a, b) => a.plant.localeCompare(b.plant) || a.from.getTime() - b.from.getTime())
+  const out: StatsRange[] = []
+  for (const r of sorted) {
+    const last = out[out.length - 1]
+    if (last && last.plant === r.plant && last.to.getTime() >= r.from.getTime()) {
+      if (r.to > last.to) last.to = r.to
+    } else out.push({ ...r })
+  }
+  return out
+}
+
+export interface StatsCounts {
+  transactions: number
+  settled: number
+  first_attempt_ok: number
+  posted: number
+  /** Posting-flow transactions older than 24 h at `now` / of those, posted within 24 h of their source. */
+  older_24h: number
+  posted_24h: number
+  transient: number
+  auto_recovered: number
+  duplicates: number
+  /** Open transactions by state (everything not posted). */
+  open: number
+  in_progress: number
+  retrying: number
+  waiting: number
+  partial: number
+  dead_lettered: number
+  stuck: number
+  /** Stuck for longer than the flow SLA again (age > 2 × SLA): the red condition of KPIS.md. */
+  stuck_beyond_sla: number
+  /** Oldest open transaction's source time (ISO) and the p95 of open transactions' age (ms). */
+  oldest_open: string | null
+  open_age_p95_ms: number | null
+  /** Exact E2E quantiles (ms) over the posted transactions. */
+  e2e_p50_ms: number | null
+  e2e_p95_ms: number | null
+  /** ERP hop events. */
+  erp_events: number
+  erp_errors: number
+  errors_transient: number
+  errors_dependency: number
+  errors_permanent: number
+  errors_partial: number
+  dead_lettered_events: number
+  posting_requests: number
+  posting_successes: number
+  posting_failures: number
+}
+
+export interface StatsBucket {
+  plant: string
+  /** Bucket start, ISO. */
+  bucket: string
+  started: number
+  /** Of the window's transactions, those first posted in this bucket. */
+  posted_in_bucket: number
+  settled: number
+  first_attempt_ok: number
+  stuck: number
+  e2e_p50_ms: number | null
+  e2e_p95_ms: number | null
+  erp_events: number
+  errors_transient: number
+  errors_dependency: number
+  errors_permanent: number
+  errors_partial: number
+  posting_requests: number
+  posting_successes: number
+}
+
+export interface StatsLine {
+  plant: string
+  line: string
+  erp_events: number
+  erp_errors: number
+  posting_requests: number
+  posting_successes: number
+  posting_failures: number
+  dead_lettered: number
+}
+
+export interface StatsHop {
+  plant: string
+  hop: string
+  events: number
+  errors: number
+}
+
+export interface StatsProduction {
+  plant: string
+  line: string
+  busy_ms: number
+  running_ms: number
+  good: number
+  scrap: number
+  ideal_ms: number
+}
+
+export interface Stats {
+  /** Per plant and flow ('*' = the whole plant). */
+  totals: Array<StatsCounts & { plant: string; flow: string }>
+  buckets: StatsBucket[]
+  lines: StatsLine[]
+  hops: StatsHop[]
+  production: StatsProduction[]
+  /** Hours computed and stored by this read because they were missing or stale (tests and the bench look). */
+  plan: { refreshedHours: number }
+}
+
+/**
+ * The stats of `plants` over origin times [from, to) and, with `previousFrom`, of the previous
+ * period [previousFrom, from) in the same queries. `stepSec` 3600 answers whole hours from
+ * hour_stats; 60 (short windows) computes everything live. `series` adds buckets (the plant page).
+ */
+export async function readStats(
+  ch: ClickHouse,
+  q: {
+    plants: string[]
+    from: Date
+    to: Date
+    previousFrom?: Date
+    stepSec: 60 | 3600
+    state: TxnStateParams
+    series?: boolean
+    /** How far stored hours may trail the events (default MAX_LAG_MS; 0: always current). */
+    maxLagMs?: number
+    actor?: Actor
+  },
+): Promise<{ current: Stats; previous: Stats | null }> {
+  assertWindow(q.from, q.to)
+  if (q.previousFrom) assertWindow(q.previousFrom, q.from)
+  const db = ch.database
+  const step = q.stepSec * 1000
+  const curFrom = floorTo(q.from, step)
+  const start = q.previousFrom ?? q.from
+  const params: Record<string, unknown> = { ...txnStateParams(q.state), plants: q.plants, step: q.stepSec, curFrom }
+  // The rows to read, as `FROM <source> AS h WHERE <where>`.
+  let source: string
+  let where = '1'
+  let refreshed = 0
+  if (q.plants.length === 0) {
+    source = ''
+  } else if (q.stepSec === 3600) {
+    // Whole hours. Hours not stored, or stale since, are computed and stored first (read-through),
+    // so the reads below are small queries over hour_stats; with the worker running that is the
+    // current hour at most.
+    const hFrom = floorTo(start, HOUR)
+    const hTo = ceilTo(q.to, HOUR)
+    const freshSince = new Date(Date.now() - (q.maxLagMs ?? MAX_LAG_MS))
+    const stale = await staleHours(ch, { plants: q.plants, since: hFrom, until: hTo, limit: 100_000, freshSince, actor: q.actor })
+    for (let i = 0; i < stale.length; i += REFRESH_CHUNK) await refreshHourStats(ch, stale.slice(i, i + REFRESH_CHUNK))
+    refreshed = stale.length
+    Object.assign(params, { hFrom, hTo })
+    const window = `plant IN {plants:Array(String)} AND bucket >= {hFrom:DateTime64(3, 'UTC')} AND bucket < {hTo:DateTime64(3, 'UTC')}`
+    source = `${db}.hour_stats`
+    // The latest set of each hour, chosen inside each query: a refresh racing this read replaces
+    // whole sets, never half of one.
+    where = `${window} AND (plant, bucket, computed_at) IN (SELECT plant, bucket, max(computed_at) FROM ${db}.hour_stats WHERE ${window} GROUP BY plant, bucket)`
+  } else {
+    source = `(${statsSql(db, q.plants.map((plant) => ({ plant, from: start, to: q.to })), q.stepSec, params)})`
+  }
+  const plan = { refreshedHours: refreshed }
+  if (!source) {
+    const empty = (): Stats => ({ totals: [], buckets: [], lines: [], hops: [], production: [], plan })
+    return { current: empty(), previous: q.previousFrom ? empty() : null }
+  }
+
+  // period 0 = [from, to), 1 = the previous one. Three reads of the same rows, each with only the
+  // columns it needs (one GROUPING SETS query would feed every array to every set): numbers by
+  // flow, plant, line, hop and bucket; exact E2E quantiles by flow; open transactions by flow,
+  // plant and bucket, whose states depend on `now`.
+  const period = `toUInt8(h.bucket < {curFrom:DateTime64(3, 'UTC')})`
+  const bucketSet = q.series ? ', (plant, period, bucket)' : ''
+  // Eventual success counts the transactions of buckets that ended 24 h or more before now.
+  const older = `h.bucket + INTERVAL {step:UInt32} SECOND <= {stNow:DateTime64(3, 'UTC')} - INTERVAL 1 DAY`
+  const age = `dateDiff('millisecond', t, {stNow:DateTime64(3, 'UTC')})`
+  // Stuck: a posting flow past its SLA with nothing more specific (dead-lettered and partial come
+  // first; txn-state.ts).
+  const stuck = (factor: string) => `has({stPostingFlows:Array(String)}, flow) AND s IN ('${STUCK_PRECEDES.join("', '")}') AND ${age} > ${factor}(${TXN_SLA_MS_SQL})`
+  const grouping = q.series ? 'grouping(flow, line, hop, bucket)' : 'bitOr(1, grouping(flow, line, hop) * 2)'
+  const [numbers, e2e, open] = await Promise.all([
+    chQuery<NumberRow>(ch, {
+      name: 'hourStats.numbers',
+      sql: `SELECT plant, ${period} AS period, flow, line, hop, ${q.series ? 'bucket, ' : ''}${grouping} AS set,
+              ${NUMBERS.map((n) => `sum(h.${n}) AS ${n}`).join(', ')},
+              sum(if(${older}, h.posting_txns, 0)) AS older_24h, sum(if(${older}, h.posted_24h, 0)) AS posted_24h_older,
+              sumMap(h.posted_at) AS posted_at, max(h.e2e_p50_ms) AS p50, max(h.e2e_p95_ms) AS p95
+            FROM ${source} AS h WHERE ${where}
+            GROUP BY GROUPING SETS ((plant, period), (plant, period, flow), (plant, period, line), (plant, period, hop)${bucketSet})
+            SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
+      params,
+      actor: q.actor,
+    }),
+    chQuery<{ plant: string; period: number; flow: string; q: Array<number | null> }>(ch, {
+      name: 'hourStats.e2e',
+      sql: `SELECT plant, ${period} AS period, flow, quantilesExactArray(0.5, 0.95)(h.e2e_ms) AS q
+            FROM ${source} AS h WHERE ${where} AND flow NOT IN ('', '*')
+            GROUP BY plant, period, flow`,
+      params,
+      actor: q.actor,
+    }),
+    chQuery<OpenRow>(ch, {
+      name: 'hourStats.open',
+      sql: `SELECT plant, ${period} AS period, flow, ${q.series ? 'bucket, grouping(flow, bucket)' : 'bitOr(1, grouping(flow) * 2)'} AS set,
+              count() AS open,
+              countIf(s = 'dead_lettered') AS dead_lettered,
+              countIf(s = 'partial') AS partial,
+              countIf(${stuck('')}) AS stuck,
+              countIf(${stuck('2 * ')}) AS stuck_beyond_sla,
+              countIf(s = 'waiting' AND NOT (${stuck('')})) AS waiting,
+              countIf(s = 'retrying' AND NOT (${stuck('')})) AS retrying,
+              countIf(s = 'in_progress' AND NOT (${stuck('')})) AS in_progress,
+              min(t) AS oldest, quantileExact(0.95)(${age}) AS age_p95
+            FROM ${source} AS h ARRAY JOIN h.open_origin AS t, h.open_state AS s
+            WHERE ${where}
+            GROUP BY GROUPING SETS ((plant, period), (plant, period, flow)${q.series ? ', (plant, period, bucket)' : ''})
+            SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
+      params,
+      actor: q.actor,
+    }),
+  ])
+  const of = (period: number) => {
+    const mine = <T extends { period: number }>(rows: T[]) => rows.filter((r) => N(r.period) === period)
+    return assemble(q.plants, mine(numbers.rows), mine(e2e.rows), mine(open.rows), plan)
+  }
+  return { current: of(0), previous: q.previousFrom ? of(1) : null }
+}
+
+/** grouping(flow, line, hop, bucket) of each set of the numbers query: a bit per key aggregated away. */
+const SET = { plant: 0b1111, flow: 0b0111, line: 0b1011, hop: 0b1101, bucket: 0b1110 } as const
+/** grouping(flow, bucket) of each set of the open query. */
+const OPEN_SET = { plant: 0b11, flow: 0b01, bucket: 0b10 } as const
+
+type Num = (typeof NUMBERS)[number]
+type NumberRow = Record<Num, number> & {
+  plant: string
+  period: number
+  flow: string
+  line: string
+  hop: string
+  bucket: string
+  set: number
+  older_24h: number
+  posted_24h_older: number
+  posted_at: Record<string, number>
+  p50: number | null
+  p95: number | null
+}
+interface OpenRow {
+  plant: string
+  period: number
+  flow: string
+  bucket: string
+  set: number
+  open: number
+  dead_lettered: number
+  partial: number
+  stuck: number
+  stuck_beyond_sla: number
+  waiting: number
+  retrying: number
+  in_progress: number
+  oldest: string
+  age_p95: number
+}
+
+const N = (v: unknown) => Number(v ?? 0)
+const quantile = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
+const iso = (text: string) => new Date(`${text.replace(' ', 'T')}Z`).toISOString()
+
+function countsOf(n: NumberRow | undefined, o: OpenRow | undefined, q: Array<number | null> | undefined): StatsCounts {
+  const posted = N(n?.posted)
+  const open = N(o?.open)
+  return {
+    transactions: N(n?.transactions),
+    settled: N(n?.settled),
+    first_attempt_ok: N(n?.first_ok),
+    posted,
+    older_24h: N(n?.older_24h),
+    posted_24h: N(n?.posted_24h_older),
+    transient: N(n?.transient),
+    auto_recovered: N(n?.auto_recovered),
+    duplicates: N(n?.duplicates),
+    open,
+    in_progress: N(o?.in_progress),
+    retrying: N(o?.retrying),
+    waiting: N(o?.waiting),
+    partial: N(o?.partial),
+    dead_lettered: N(o?.dead_lettered),
+    stuck: N(o?.stuck),
+    stuck_beyond_sla: N(o?.stuck_beyond_sla),
+    oldest_open: open && o ? iso(o.oldest) : null,
+    open_age_p95_ms: open && o ? quantile(o.age_p95) : null,
+    e2e_p50_ms: posted && q ? quantile(q[0]) : null,
+    e2e_p95_ms: posted && q ? quantile(q[1]) : null,
+    erp_events: N(n?.erp_events),
+    erp_errors: N(n?.erp_errors),
+    errors_transient: N(n?.errors_transient),
+    errors_dependency: N(n?.errors_dependency),
+    errors_permanent: N(n?.errors_permanent),
+    errors_partial: N(n?.errors_partial),
+    dead_lettered_events: N(n?.dead_lettered),
+    posting_requests: N(n?.posting_requests),
+    posting_successes: N(n?.posting_successes),
+    posting_failures: N(n?.posting_failures),
+  }
+}
+
+const EMPTY_BUCKET: Omit<StatsBucket, 'plant' | 'bucket'> = {
+  started: 0,
+  posted_in_bucket: 0,
+  settled: 0,
+  first_attempt_ok: 0,
+  stuck: 0,
+  e2e_p50_ms: null,
+  e2e_p95_ms: null,
+  erp_events: 0,
+  errors_transient: 0,
+  errors_dependency: 0,
+  errors_permanent: 0,
+  errors_partial: 0,
+  posting_requests: 0,
+  posting_successes: 0,
+}
+
+function assemble(
+  plants: readonly string[],
+  numbers: NumberRow[],
+  e2e: Array<{ plant: string; flow: string; q: Array<number | null> }>,
+  open: OpenRow[],
+  plan: Stats['plan'],
+): Stats {
+  const totals: Stats['totals'] = []
+  const lines: StatsLine[] = []
+  const hops: StatsHop[] = []
+  const production: StatsProduction[] = []
+  const buckets = new Map<string, StatsBucket>()
+  const bucketOf = (plant: string, t: string) => {
+    const key = `${plant}|${t}`
+    let b = buckets.get(key)
+    if (!b) buckets.set(key, (b = { ...EMPTY_BUCKET, plant, bucket: t }))
+    return b
+  }
+  for (const plant of plants) {
+    const nums = numbers.filter((r) => r.plant === plant)
+    const opens = open.filter((r) => r.plant === plant)
+    // Flows are those with transactions (hop rows have flow '', the bucket quantile rows '*').
+    for (const n of nums.filter((r) => N(r.set) === SET.flow && r.flow !== '' && r.flow !== '*'))
+      totals.push({
+        plant,
+        flow: n.flow,
+        ...countsOf(
+          n,
+          opens.find((o) => N(o.set) === OPEN_SET.flow && o.flow === n.flow),
+          e2e.find((e) => e.plant === plant && e.flow === n.flow)?.q,
+        ),
+      })
+    const whole = nums.find((r) => N(r.set) === SET.plant)
+    // The plant has no E2E quantiles of its own: KPIS.md's E2E latency is per flow.
+    totals.push({ plant, flow: '*', ...countsOf(whole, opens.find((o) => N(o.set) === OPEN_SET.plant), undefined) })
+    for (const [t, n] of Object.entries(whole?.posted_at ?? {})) bucketOf(plant, iso(t)).posted_in_bucket += N(n)
+  }
+  for (const r of numbers) {
+    const set = N(r.set)
+    if (set === SET.hop && r.hop !== '') hops.push({ plant: r.plant, hop: r.hop, events: N(r.hop_events), errors: N(r.hop_errors) })
+    if (set === SET.line) {
+      // Transaction rows carry line '' and no event counts: only lines with events are listed.
+      if (N(r.erp_events) > 0)
+        lines.push({
+          plant: r.plant,
+          line: r.line,
+          erp_events: N(r.erp_events),
+          erp_errors: N(r.erp_errors),
+          posting_requests: N(r.posting_requests),
+          posting_successes: N(r.posting_successes),
+          posting_failures: N(r.posting_failures),
+          dead_lettered: N(r.dead_lettered),
+        })
+      if (N(r.busy_ms) + N(r.good) + N(r.scrap) > 0)
+        production.push({ plant: r.plant, line: r.line, busy_ms: N(r.busy_ms), running_ms: N(r.running_ms), good: N(r.good), scrap: N(r.scrap), ideal_ms: N(r.ideal_ms) })
+    }
+    if (set === SET.bucket)
+      Object.assign(bucketOf(r.plant, iso(r.bucket)), {
+        started: N(r.transactions),
+        settled: N(r.settled),
+        first_attempt_ok: N(r.first_ok),
+        e2e_p50_ms: quantile(r.p50),
+        e2e_p95_ms: quantile(r.p95),
+        erp_events: N(r.erp_events),
+        errors_transient: N(r.errors_transient),
+        errors_dependency: N(r.errors_dependency),
+        errors_permanent: N(r.errors_permanent),
+        errors_partial: N(r.errors_partial),
+        posting_requests: N(r.posting_requests),
+        posting_successes: N(r.posting_successes),
+      })
+  }
+  for (const o of open) if (N(o.set) === OPEN_SET.bucket) bucketOf(o.plant, iso(o.bucket)).stuck = N(o.stuck)
+  return { totals, buckets: [...buckets.values()].sort((a, b) => a.bucket.localeCompare(b.bucket)), lines, hops, production, plan }
+}
