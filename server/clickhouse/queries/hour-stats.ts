@@ -457,7 +457,7 @@ export async function readStats(
   const age = `dateDiff('millisecond', t, {stNow:DateTime64(3, 'UTC')})`
   // Stuck: a posting flow past its SLA with nothing more specific (dead-lettered and partial come
   // first; txn-state.ts).
-  const stuck = (factor: string) => `has({stPostingFlows:Array(String)}, flow) AND s IN ('${STUCK_PRECEDES.join("', '")}') AND ${age} > ${factor}(${TXN_SLA_MS_SQL})`
+  const stuck = (factor: string) => `posting_flow AND s IN ('${STUCK_PRECEDES.join("', '")}') AND ${age} > ${factor}sla`
   const grouping = q.series ? 'grouping(flow, line, hop, bucket)' : 'bitOr(1, grouping(flow, line, hop) * 2)'
   const [numbers, e2e, open] = await Promise.all([
     chQuery<NumberRow>(ch, {
@@ -482,7 +482,7 @@ export async function readStats(
     }),
     chQuery<OpenRow>(ch, {
       name: 'hourStats.open',
-      sql: `SELECT plant, ${period} AS period, flow, ${q.series ? 'bucket, grouping(flow, bucket)' : 'bitOr(1, grouping(flow) * 2)'} AS set,
+      sql: `SELECT plant, period, flow, ${q.series ? 'bucket, grouping(flow, bucket)' : 'bitOr(1, grouping(flow) * 2)'} AS set,
               count() AS open,
               countIf(s = 'dead_lettered') AS dead_lettered,
               countIf(s = 'partial') AS partial,
@@ -492,8 +492,13 @@ export async function readStats(
               countIf(s = 'retrying' AND NOT (${stuck('')})) AS retrying,
               countIf(s = 'in_progress' AND NOT (${stuck('')})) AS in_progress,
               min(t) AS oldest, quantileExact(0.95)(${age}) AS age_p95
-            FROM ${source} AS h ARRAY JOIN h.open_origin AS t, h.open_state AS s
-            WHERE ${where}
+            FROM (
+              -- the flow's SLA once per row, not once per open transaction and condition
+              SELECT plant, ${period} AS period, flow, bucket, open_origin, open_state, ${TXN_SLA_MS_SQL} AS sla,
+                has({stPostingFlows:Array(String)}, flow) AS posting_flow
+              FROM ${source} AS h WHERE ${where} AND notEmpty(h.open_origin)
+            )
+            ARRAY JOIN open_origin AS t, open_state AS s
             GROUP BY GROUPING SETS ((plant, period), (plant, period, flow)${q.series ? ', (plant, period, bucket)' : ''})
             SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
       params,

@@ -162,7 +162,7 @@ export async function computeKpis(
   const { stepSec } = grainOf(q.from, q.to)
   const ch = deps.clickhouse
   const range = (from: Date, to: Date) => ({ plants: q.plants, from, to, actor: q.actor })
-  const [stats, dl, prevDl, newest] = await Promise.all([
+  const [stats, dl, newest] = await Promise.all([
     readStats(ch, {
       ...range(q.from, q.to),
       previousFrom: prevFrom,
@@ -170,15 +170,14 @@ export async function computeKpis(
       series: q.series,
       state: { now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS },
     }),
-    deadLetterKpiInputs(deps.prisma, { ...range(q.from, q.to), withOpen: true }),
-    prevFrom ? deadLetterKpiInputs(deps.prisma, { ...range(prevFrom, q.from), withOpen: false }) : new Map<string, DeadLetterKpiInputs>(),
+    deadLetterKpiInputs(deps.prisma, { plants: q.plants, from: q.from, to: q.to, previousFrom: prevFrom }),
     plantNewestEvents(ch, { plants: q.plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
   const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)
   const holds = await holdStats(ch, { ...range(q.from, q.to), plants: [...new Set(holding.map((t) => t.plant))], previousFrom: prevFrom })
-  const current: Measured = { stats: stats.current, holds: holds.current, dl }
-  const previous: Measured | null = stats.previous ? { stats: stats.previous, holds: holds.previous ?? [], dl: prevDl } : null
+  const current: Measured = { stats: stats.current, holds: holds.current, dl: dl.current }
+  const previous: Measured | null = stats.previous ? { stats: stats.previous, holds: holds.previous ?? [], dl: dl.previous ?? new Map() } : null
   const lag = q.ingestLag !== undefined ? q.ingestLag : (localIngestStatus()?.lag ?? null)
   const hours = length / HOUR
   return q.plants.map((plant) => {
