@@ -554,41 +554,38 @@ const N = (v: unknown) => Number(v ?? 0)
 const quantile = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
 const iso = (text: string) => new Date(`${text.replace(' ', 'T')}Z`).toISOString()
 
+/** Copies the named counts (0 when the row or the count is missing). */
+function pick<K extends string>(row: Partial<Record<K, unknown>> | undefined, keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, N(row?.[k])])) as Record<K, number>
+}
+
+/** Counts a flow or the plant takes from the numbers query and from the open query under the same name. */
+const COUNTED = [
+  'transactions', 'settled', 'transient', 'auto_recovered', 'duplicates', 'erp_events', 'erp_errors', 'errors_transient',
+  'errors_dependency', 'errors_permanent', 'errors_partial', 'posting_requests', 'posting_successes', 'posting_failures',
+] as const
+const OPEN_COUNTED = ['in_progress', 'retrying', 'waiting', 'partial', 'dead_lettered', 'stuck', 'stuck_beyond_sla'] as const
+/** Per-bucket counts of the series, from the numbers query. */
+const BUCKET_COUNTED = [
+  'settled', 'erp_events', 'errors_transient', 'errors_dependency', 'errors_permanent', 'errors_partial', 'posting_requests', 'posting_successes',
+] as const
+
 function countsOf(n: NumberRow | undefined, o: OpenRow | undefined, q: Array<number | null> | undefined): StatsCounts {
   const posted = N(n?.posted)
   const open = N(o?.open)
   return {
-    transactions: N(n?.transactions),
-    settled: N(n?.settled),
+    ...pick(n, COUNTED),
+    ...pick(o, OPEN_COUNTED),
     first_attempt_ok: N(n?.first_ok),
     posted,
     older_24h: N(n?.older_24h),
     posted_24h: N(n?.posted_24h_older),
-    transient: N(n?.transient),
-    auto_recovered: N(n?.auto_recovered),
-    duplicates: N(n?.duplicates),
+    dead_lettered_events: N(n?.dead_lettered),
     open,
-    in_progress: N(o?.in_progress),
-    retrying: N(o?.retrying),
-    waiting: N(o?.waiting),
-    partial: N(o?.partial),
-    dead_lettered: N(o?.dead_lettered),
-    stuck: N(o?.stuck),
-    stuck_beyond_sla: N(o?.stuck_beyond_sla),
     oldest_open: open && o ? iso(o.oldest) : null,
     open_age_p95_ms: open && o ? quantile(o.age_p95) : null,
     e2e_p50_ms: posted && q ? quantile(q[0]) : null,
     e2e_p95_ms: posted && q ? quantile(q[1]) : null,
-    erp_events: N(n?.erp_events),
-    erp_errors: N(n?.erp_errors),
-    errors_transient: N(n?.errors_transient),
-    errors_dependency: N(n?.errors_dependency),
-    errors_permanent: N(n?.errors_permanent),
-    errors_partial: N(n?.errors_partial),
-    dead_lettered_events: N(n?.dead_lettered),
-    posting_requests: N(n?.posting_requests),
-    posting_successes: N(n?.posting_successes),
-    posting_failures: N(n?.posting_failures),
   }
 }
 
@@ -667,18 +664,11 @@ function assemble(
     }
     if (set === SET.bucket)
       Object.assign(bucketOf(r.plant, iso(r.bucket)), {
+        ...pick(r, BUCKET_COUNTED),
         started: N(r.transactions),
-        settled: N(r.settled),
         first_attempt_ok: N(r.first_ok),
         e2e_p50_ms: quantile(r.p50),
         e2e_p95_ms: quantile(r.p95),
-        erp_events: N(r.erp_events),
-        errors_transient: N(r.errors_transient),
-        errors_dependency: N(r.errors_dependency),
-        errors_permanent: N(r.errors_permanent),
-        errors_partial: N(r.errors_partial),
-        posting_requests: N(r.posting_requests),
-        posting_successes: N(r.posting_successes),
       })
   }
   for (const o of open) if (N(o.set) === OPEN_SET.bucket) bucketOf(o.plant, iso(o.bucket)).stuck = N(o.stuck)
