@@ -6,8 +6,9 @@ import { assertWindow, ceilTo, floorTo } from './window'
 /**
  * Per-bucket statistics of the dashboards (migration 0004_hour_stats.sql explains why they are
  * stored). ONE SQL computes them (`statsSql`): the worker stores its rows per origin hour in
- * hour_stats (`refreshHourStats`), and a read computes the same rows live for what is not stored
- * and current (`readStats`). Every number is exact: transactions are merged per transaction before
+ * hour_stats (`refreshHourStats`); a read of whole hours first recomputes the hours that are not
+ * stored or stale, and a read of minutes (windows up to 6 h) runs the same SQL live (`readStats`).
+ * Every number is exact: transactions are merged per transaction before
  * they are counted (re-sent events change nothing, a late posting updates its origin bucket), ERP
  * events are counted per bucket, production counts once per event_id.
  *
@@ -41,7 +42,7 @@ export interface StatsRange {
   to: Date
 }
 
-/** Columns of a stats row after (plant, bucket, flow, line), with how parts of a row combine. */
+/** Count columns of a stats row, after its key (plant, bucket, flow, line, hop). */
 const NUMBERS = [
   'transactions', 'posting_txns', 'settled', 'first_ok', 'posted', 'posted_24h', 'transient', 'auto_recovered', 'duplicates',
   'erp_events', 'erp_errors', 'errors_transient', 'errors_dependency', 'errors_permanent', 'errors_partial', 'dead_lettered',
@@ -95,7 +96,7 @@ function rangesWhere(ranges: readonly StatsRange[], time: string, step: number, 
  * `params`. Rows: (flow, '') transactions; (flow, line) ERP events and production; ('*', '') the
  * bucket's exact E2E quantiles over all flows.
  */
-export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 | 3600, params: Record<string, unknown>): string {
+function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 | 3600, params: Record<string, unknown>): string {
   const bucket = (t: string) => `toStartOfInterval(${t}, INTERVAL ${stepSec} SECOND)`
   const step = stepSec * 1000
   const rollup = stepSec === 60 ? 'flow_kpi_1m' : 'flow_kpi_1h'
