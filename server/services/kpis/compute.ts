@@ -71,7 +71,7 @@ function targetOf(book: SlaBook, plant: string, flow: string, kpi: string): KpiT
 function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: number, extra: { freshnessS: number | null; lag: number | null } | null) {
   const total = m.stats.totals.find((t) => t.plant === plant && t.flow === '*')
   const flowTotals = m.stats.totals.filter((t) => t.plant === plant && t.flow !== '*')
-    const dl = deadLetterInputsOf(m.dl, plant)
+  const dl = deadLetterInputsOf(m.dl, plant)
   const hold = m.holds.find((h) => h.plant === plant) ?? null
   const prod = m.stats.production.filter((p) => p.plant === plant)
   const t = (kpi: string) => targetOf(book, plant, '*', kpi)
