@@ -1,13 +1,12 @@
 import { sleep } from '../../server/bus/local'
 import type { ClickHouse } from '../../server/clickhouse/client'
-import { chQuery } from '../../server/clickhouse/exec'
+import { chQuery, fromChDateTime } from '../../server/clickhouse/exec'
 import type { PrismaClient } from '../../server/db/client'
 import { POSTING_FLOWS } from '../../server/domain/txn-state'
 import type { Logger } from '../../server/logger'
 import { metrics } from '../../server/metrics'
 import { audit } from '../../server/services/audit'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
-import { chTime } from '../../server/services/replays/risks'
 import { fromStates, transition } from '../../server/domain/dead-letter-states'
 
 /**
@@ -95,11 +94,11 @@ export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps,
     const own = hits.filter((h) => h.correlation_id === s.correlationId)
     const match = posting
       ? (own.find((h) => h.event_type === 'erp.posting_succeeded' && h.replay_id === s.item.id) ??
-        own.find((h) => h.event_type === 'erp.posting_succeeded' && (s.key === undefined || h.idempotency_key === s.key) && chTime(h.last_at).getTime() >= produced))
+        own.find((h) => h.event_type === 'erp.posting_succeeded' && (s.key === undefined || h.idempotency_key === s.key) && fromChDateTime(h.last_at).getTime() >= produced))
       : own.find((h) => h.replay_id === s.item.id)
     if (!match) continue
-    const first = chTime(match.first_at)
-    const at = new Date(Math.max(produced, first.getTime() >= produced || match.replay_id === s.item.id ? first.getTime() : chTime(match.last_at).getTime()))
+    const first = fromChDateTime(match.first_at)
+    const at = new Date(Math.max(produced, first.getTime() >= produced || match.replay_id === s.item.id ? first.getTime() : fromChDateTime(match.last_at).getTime()))
     resolved.push({ id: s.id, at, evidence: `${match.event_type} at ${at.toISOString()}${match.replay_id ? ` (replay ${match.replay_id})` : ''}` })
   }
   for (const r of resolved) {

@@ -128,6 +128,11 @@ export function toChDateTime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '')
 }
 
+/** The inverse: DateTime / DateTime64 text as FORMAT JSON returns it ('YYYY-MM-DD hh:mm:ss[.sss]', UTC) → Date. */
+export function fromChDateTime(text: string): Date {
+  return new Date(`${text.replace(' ', 'T')}Z`)
+}
+
 /**
  * Dates are formatted here because the two transports disagree: @clickhouse/client sends a Unix
  * timestamp, chDB's binder drops the milliseconds. A plain 'YYYY-MM-DD hh:mm:ss.sss' string is

@@ -1,5 +1,5 @@
 import type { ClickHouse } from '../client'
-import { chQuery, type Actor } from '../exec'
+import { chQuery, fromChDateTime, type Actor } from '../exec'
 import { TXN_GROUP_BY } from './txn'
 import { TXN_AGE_MS_SQL, TXN_SLA_MS_SQL, TXN_STATE_SQL, txnStateParams, type TxnStateParams } from './txn-state'
 import { assertWindow, floorTo } from './window'
@@ -14,10 +14,6 @@ import { assertWindow, floorTo } from './window'
 
 const ACTOR: Actor = { route: 'worker:alerts', user: 'system' }
 
-/** DateTime64 text as FORMAT JSON returns it ('YYYY-MM-DD hh:mm:ss.sss', UTC) → Date. */
-function utc(text: string | null | undefined): Date | null {
-  return text ? new Date(`${text.replace(' ', 'T')}Z`) : null
-}
 
 export interface StuckGroup {
   plant: string
@@ -69,7 +65,7 @@ export async function stuckTransactions(
     params: { plants: q.plants, from: q.from, to, extraMs: Math.round(q.extraMs), ...txnStateParams(q.state) },
     actor: ACTOR,
   })
-  return rows.map((r) => ({ ...r, stuck: Number(r.stuck), oldest: utc(r.oldest) }))
+  return rows.map((r) => ({ ...r, stuck: Number(r.stuck), oldest: r.oldest ? fromChDateTime(r.oldest) : null }))
 }
 
 /** Occurrence time of each plant's newest hop event among transactions that started since `since`. */
@@ -86,7 +82,7 @@ export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; s
     params: { plants: q.plants, since: floorTo(q.since, 3_600_000) },
     actor: ACTOR,
   })
-  return new Map(rows.map((r) => [r.plant, utc(r.newest)!]))
+  return new Map(rows.map((r) => [r.plant, fromChDateTime(r.newest)]))
 }
 
 /**

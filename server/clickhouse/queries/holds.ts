@@ -1,5 +1,5 @@
 import type { ClickHouse } from '../client'
-import { chQuery, type Actor } from '../exec'
+import { chQuery, fromChDateTime, type Actor } from '../exec'
 import { quantileExact } from '../../domain/quantile'
 import { assertWindow } from './window'
 
@@ -59,7 +59,7 @@ interface HoldRow {
   erp: string | null
 }
 
-const ms = (text: string | null) => (text === null ? null : Date.parse(`${text.replace(' ', 'T')}Z`))
+const ms = (text: string | null) => (text === null ? null : fromChDateTime(text).getTime())
 
 /**
  * Quality hold propagation time and leakage (KPIS.md, flow-specific) per plant for holds with

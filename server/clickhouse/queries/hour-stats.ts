@@ -1,5 +1,5 @@
 import type { ClickHouse } from '../client'
-import { chCommand, chQuery, type Actor } from '../exec'
+import { chCommand, chQuery, fromChDateTime, type Actor } from '../exec'
 import { STUCK_PRECEDES, TXN_CLOSED_SQL, TXN_OPEN_STATE_SQL, TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from './txn-state'
 import { assertWindow, ceilTo, floorTo } from './window'
 
@@ -238,7 +238,7 @@ export async function staleHours(
     actor: q.actor,
     maxExecutionTimeSec: 60,
   })
-  return rows.map((r) => ({ plant: r.plant, bucket: new Date(`${r.bucket.replace(' ', 'T')}Z`) }))
+  return rows.map((r) => ({ plant: r.plant, bucket: fromChDateTime(r.bucket) }))
 }
 
 /**
@@ -553,7 +553,7 @@ interface OpenRow {
 
 const N = (v: unknown) => Number(v ?? 0)
 const quantile = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
-const iso = (text: string) => new Date(`${text.replace(' ', 'T')}Z`).toISOString()
+const iso = (text: string) => fromChDateTime(text).toISOString()
 
 /** Copies the named counts (0 when the row or the count is missing). */
 function pick<K extends string>(row: Partial<Record<K, unknown>> | undefined, keys: readonly K[]): Record<K, number> {

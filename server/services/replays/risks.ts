@@ -1,5 +1,5 @@
 import type { ClickHouse } from '../../clickhouse/client'
-import { chQuery, type Actor } from '../../clickhouse/exec'
+import { chQuery, fromChDateTime, type Actor } from '../../clickhouse/exec'
 
 /**
  * The two telemetry checks of a replay dry run (DLQ-REPLAY.md "Dry run"), each one query per chunk
@@ -82,7 +82,7 @@ export async function findAlreadyPosted(ch: ClickHouse, subjects: readonly RiskS
       const hit = rows
         .filter((r) => r.correlation_id === s.correlationId && (s.idempotencyKey === undefined || r.idempotency_key === s.idempotencyKey))
         .sort((a, b) => a.posted_at.localeCompare(b.posted_at))[0]
-      if (hit) found.set(s.id, { postedAt: chTime(hit.posted_at), erpDocument: hit.erp_document || null })
+      if (hit) found.set(s.id, { postedAt: fromChDateTime(hit.posted_at), erpDocument: hit.erp_document || null })
     }
   }
   return found
@@ -122,16 +122,11 @@ export async function findNewerPostings(ch: ClickHouse, subjects: readonly RiskS
     for (const s of chunk) {
       const newer = rows
         .filter((r) => r.key_type === s.orderingKey!.type && r.key_value === s.orderingKey!.value && r.correlation_id !== s.correlationId)
-        .map((r) => ({ correlationId: r.correlation_id, postedAt: chTime(r.posted_at) }))
+        .map((r) => ({ correlationId: r.correlation_id, postedAt: fromChDateTime(r.posted_at) }))
         .filter((r) => r.postedAt.getTime() > s.failedAt.getTime())
         .sort((a, b) => b.postedAt.getTime() - a.postedAt.getTime())[0]
       if (newer) found.set(s.id, newer)
     }
   }
   return found
-}
-
-/** ClickHouse DateTime64 text ('YYYY-MM-DD hh:mm:ss.sss', UTC) → Date. */
-export function chTime(text: string): Date {
-  return new Date(`${text.replace(' ', 'T')}Z`)
 }

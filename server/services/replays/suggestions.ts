@@ -1,9 +1,8 @@
-import { chQuery } from '../../clickhouse/exec'
+import { chQuery, fromChDateTime } from '../../clickhouse/exec'
 import type { Principal } from '../../domain/permissions'
 import { DomainError } from '../errors'
 import { bodyOf } from './dead-letter-facts'
 import type { ReplayDeps } from './dry-run'
-import { chTime } from './risks'
 
 /**
  * What the edit dialog starts from: the dead letter's value as text and, when its order went TECO
@@ -58,5 +57,5 @@ export async function suggestRunningOrder(deps: ReplayDeps, principal: Principal
     actor: { route: 'replays.editContext', user: principal.label },
   })
   const hit = rows[0]
-  return hit ? { ...context, runningOrder: { workOrder: hit.work_order, seenAt: chTime(hit.seen_at) } } : context
+  return hit ? { ...context, runningOrder: { workOrder: hit.work_order, seenAt: fromChDateTime(hit.seen_at) } } : context
 }
