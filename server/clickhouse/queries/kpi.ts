@@ -40,12 +40,10 @@ const GRAIN = { '1m': { table: 'flow_kpi_1m', step: 60_000 }, '1h': { table: 'fl
 
 /**
  * Flow KPIs for the buckets overlapping [from, to), grouped by the whitelisted dimensions.
- * `latency: false` skips the t-digest merge (the costly part) when only counts are wanted; `hops`
- * reads only those hops' rows (hop is in the sort key, so ERP-only reads merge far fewer states).
  */
 export async function flowKpi(
   ch: ClickHouse,
-  q: { plants: string[]; from: Date; to: Date; grain: '1m' | '1h'; by: readonly string[]; actor?: Actor; latency?: boolean; hops?: readonly string[] },
+  q: { plants: string[]; from: Date; to: Date; grain: '1m' | '1h'; by: readonly string[]; actor?: Actor },
 ): Promise<FlowKpiRow[]> {
   assertWindow(q.from, q.to)
   if (q.plants.length === 0) return []
@@ -66,13 +64,12 @@ export async function flowKpi(
             uniqIfMerge(posting_successes) AS posting_successes,
             uniqIfMerge(posting_first_attempt_successes) AS posting_first_attempt_successes,
             uniqIfMerge(posting_failures) AS posting_failures,
-            ${q.latency === false ? '[] AS q, NULL AS latency_max' : 'quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_quantiles) AS q, max(latency_max) AS latency_max'}
+            quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_quantiles) AS q, max(latency_max) AS latency_max
           FROM ${ch.database}.${table}
           WHERE plant IN {plants:Array(String)}
             AND bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {to:DateTime64(3, 'UTC')}
-            ${q.hops ? 'AND hop IN {hops:Array(String)}' : ''}
           ${dims.length ? `GROUP BY ${dimList} ORDER BY ${dimList}` : ''}`,
-    params: { plants: q.plants, from: floorTo(q.from, step), to: ceilTo(q.to, step), hops: q.hops ?? [] },
+    params: { plants: q.plants, from: floorTo(q.from, step), to: ceilTo(q.to, step) },
     actor: q.actor,
   })
   return rows.map(({ q: quantiles, ...r }) => {
