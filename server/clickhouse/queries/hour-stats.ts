@@ -1,6 +1,6 @@
 import type { ClickHouse } from '../client'
 import { chCommand, chQuery, fromChDateTime, type Actor } from '../exec'
-import { STUCK_PRECEDES, TXN_CLOSED_SQL, TXN_OPEN_STATE_SQL, TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from './txn-state'
+import { postingFlowsParam, STUCK_PRECEDES, TXN_CLOSED_SQL, TXN_OPEN_STATE_SQL, TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from './txn-state'
 import { assertWindow, ceilTo, floorTo } from './window'
 
 /**
@@ -91,12 +91,13 @@ function rangesWhere(ranges: readonly StatsRange[], time: string, step: number, 
 }
 
 /**
- * Stats rows by (plant, bucket, flow, line) for transactions with origin in `ranges`, bucketed by
- * `stepSec` (60: the minute rollup for ERP events, 3600: the hourly one). Adds its parameters to
- * `params`. Rows: (flow, '') transactions; (flow, line) ERP events and production; ('*', '') the
- * bucket's exact E2E quantiles over all flows.
+ * Stats rows by (plant, bucket, flow, line, hop) for transactions with origin in `ranges`, bucketed
+ * by `stepSec` (60: the minute rollup for events, 3600: the hourly one). Adds its parameters to
+ * `params`. Rows: (flow, '', '') transactions; (flow, line, '') ERP events and production;
+ * ('', '', hop) events by hop; ('*', '', '') the bucket's exact E2E quantiles over all flows.
  */
 function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 | 3600, params: Record<string, unknown>): string {
+  Object.assign(params, postingFlowsParam())
   const bucket = (t: string) => `toStartOfInterval(${t}, INTERVAL ${stepSec} SECOND)`
   const step = stepSec * 1000
   const rollup = stepSec === 60 ? 'flow_kpi_1m' : 'flow_kpi_1h'
@@ -268,7 +269,6 @@ export async function refreshHourStats(ch: ClickHouse, hours: ReadonlyArray<{ pl
           FROM (${statsSql(db, ranges, 3600, params)})`,
     params: {
       ...params,
-      ...txnStateParams({ now: computedAt, slas: [], defaultSlaMs: 0 }),
       computedAt,
       markKeys: marks.map((m) => m.key),
       markEvents: marks.map((m) => Number(m.events)),

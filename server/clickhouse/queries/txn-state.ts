@@ -30,6 +30,9 @@ export interface TxnStateParams {
   defaultSlaMs: number
 }
 
+/** The parameter of TXN_CLOSED_SQL and TXN_OPEN_STATE_SQL, which need no time nor SLA. */
+export const postingFlowsParam = (): Record<string, unknown> => ({ stPostingFlows: [...POSTING_FLOWS] })
+
 /** Query parameters the expressions below need (names prefixed `st` to stay out of the caller's way). */
 export function txnStateParams(p: TxnStateParams): Record<string, unknown> {
   return {
@@ -37,7 +40,7 @@ export function txnStateParams(p: TxnStateParams): Record<string, unknown> {
     stSlaKeys: p.slas.map((s) => `${s.plant}|${s.flow}`),
     stSlaMs: p.slas.map((s) => Math.round(s.ms)),
     stSlaDefault: Math.round(p.defaultSlaMs),
-    stPostingFlows: [...POSTING_FLOWS],
+    ...postingFlowsParam(),
   }
 }
 
