@@ -11,6 +11,7 @@ import { computeKpis } from '../../server/services/kpis/compute'
 import { plantDashboard } from '../../server/services/kpis/dashboard'
 import { startHourStatsRefresher } from '../../ingest/rollups/hour-stats'
 import { logger } from '../../server/logger'
+import { percentile } from '../percentile'
 import type { BenchResult } from '../suites'
 
 /**
@@ -26,13 +27,13 @@ import type { BenchResult } from '../suites'
 
 const EVENTS = Number(process.env.BENCH_DASH_EVENTS ?? 10_000_000)
 const PLANTS = Number(process.env.BENCH_DASH_PLANTS ?? 1)
-const RUNS = Number(process.env.BENCH_DASH_RUNS ?? 10)
+// Enough runs that p95 is not simply the slowest run (bench/percentile.ts).
+const RUNS = Number(process.env.BENCH_DASH_RUNS ?? 40)
 const CHUNK = 1_000_000
 const HOPS = 5
 const DAY = 86_400_000
 const BUDGET_P95_MS = 300
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 
 /**
  * Transaction i = intDiv(number, 5) has five hops: machine count, MES confirmation, hub receipt,
@@ -122,10 +123,10 @@ export async function dashboardsSuite(): Promise<BenchResult> {
           ms.push(performance.now() - s)
         }
         ms.sort((a, b) => a - b)
-        return { p50: quantile(ms, 0.5), p95: quantile(ms, 0.95) }
+        return { p50: percentile(ms, 0.5), p95: percentile(ms, 0.95), max: ms[ms.length - 1]! }
       } catch (error) {
         failures.push((error as Error).message)
-        return { p50: Number.NaN, p95: Number.NaN }
+        return { p50: Number.NaN, p95: Number.NaN, max: Number.NaN }
       }
     }
     const dashboard = await time(RUNS, () => plantDashboard(deps, { plant, from, to: now, now }))
@@ -162,22 +163,22 @@ export async function dashboardsSuite(): Promise<BenchResult> {
         hopEvents: events,
         generateSeconds: r(generateMs / 1000),
         hourStatsBuild: { hours: built, seconds: r(buildMs / 1000) },
-        dashboard30d: { p50Ms: r(dashboard.p50), p95Ms: r(dashboard.p95) },
-        dashboard30dWhileIngesting: { p50Ms: r(live.p50), p95Ms: r(live.p95) },
-        kpiReport30d: { p50Ms: r(kpisOnly.p50), p95Ms: r(kpisOnly.p95) },
-        dashboard24h: { p50Ms: r(day.p50), p95Ms: r(day.p95) },
-        baselineNaiveHopEvents30d: { p50Ms: r(naive.p50), p95Ms: r(naive.p95) },
+        dashboard30d: { p50Ms: r(dashboard.p50), p95Ms: r(dashboard.p95), maxMs: r(dashboard.max) },
+        dashboard30dWhileIngesting: { p50Ms: r(live.p50), p95Ms: r(live.p95), maxMs: r(live.max) },
+        kpiReport30d: { p50Ms: r(kpisOnly.p50), p95Ms: r(kpisOnly.p95), maxMs: r(kpisOnly.max) },
+        dashboard24h: { p50Ms: r(day.p50), p95Ms: r(day.p95), maxMs: r(day.max) },
+        baselineNaiveHopEvents30d: { p50Ms: r(naive.p50), p95Ms: r(naive.p95), maxMs: r(naive.max) },
         speedupVsNaiveP50: r(naive.p50 / dashboard.p50),
       },
       targets: { dashboard30dP95Ms: BUDGET_P95_MS },
       meetsTargets: meets,
       table: [
-        ['read', 'p50 (ms)', 'p95 (ms)', 'vs naive p50'],
-        ['whole plant dashboard, 30 days', r(dashboard.p50), r(dashboard.p95), `${r(naive.p50 / dashboard.p50)}× faster`],
-        ['… with events arriving in the newest hour', r(live.p50), r(live.p95), `${r(naive.p50 / live.p50)}× faster`],
-        ['KPI report only (overview tile), 30 days', r(kpisOnly.p50), r(kpisOnly.p95), `${r(naive.p50 / kpisOnly.p50)}× faster`],
-        ['whole plant dashboard, 24 h', r(day.p50), r(day.p95), `${r(naive.p50 / day.p50)}× faster`],
-        ['baseline: FPS + E2E p95 from hop_events, 30 days', r(naive.p50), r(naive.p95), '1×'],
+        ['read', 'p50 (ms)', 'p95 (ms)', 'max (ms)', 'vs naive p50'],
+        ['whole plant dashboard, 30 days', r(dashboard.p50), r(dashboard.p95), r(dashboard.max), `${r(naive.p50 / dashboard.p50)}× faster`],
+        ['… with events arriving in the newest hour', r(live.p50), r(live.p95), r(live.max), `${r(naive.p50 / live.p50)}× faster`],
+        ['KPI report only (overview tile), 30 days', r(kpisOnly.p50), r(kpisOnly.p95), r(kpisOnly.max), `${r(naive.p50 / kpisOnly.p50)}× faster`],
+        ['whole plant dashboard, 24 h', r(day.p50), r(day.p95), r(day.max), `${r(naive.p50 / day.p50)}× faster`],
+        ['baseline: FPS + E2E p95 from hop_events, 30 days', r(naive.p50), r(naive.p95), r(naive.max), '1×'],
       ],
       notes: [
         `${events.toLocaleString('en-US')} hop events (${PLANTS} plant(s)) generated in ${r(generateMs / 1000)} s; hour statistics of ${built} hours built in ${r(buildMs / 1000)} s; budget: 30-day dashboard p95 < ${BUDGET_P95_MS} ms → ${meets ? 'met' : 'MISSED'}.`,

@@ -6,6 +6,7 @@ import { chCommand, chQuery } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { traceByCorrelationId, txnsByKey, type KeyType } from '../../server/clickhouse/queries/trace'
 import { metrics as appMetrics } from '../../server/metrics'
+import { percentile } from '../percentile'
 import type { BenchResult } from '../suites'
 import { FLOW_A } from '../ingest/events'
 
@@ -93,8 +94,6 @@ interface Measured {
   rowsReadMean: number
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-
 async function measure(queries: string[], run: (i: number) => Promise<void>): Promise<Measured> {
   const before = await Promise.all(queries.map(rowsReadTotal))
   const times: number[] = []
@@ -106,7 +105,7 @@ async function measure(queries: string[], run: (i: number) => Promise<void>): Pr
   const after = await Promise.all(queries.map(rowsReadTotal))
   times.sort((a, b) => a - b)
   const read = after.reduce((s, v, i) => s + v - before[i]!, 0)
-  return { p50: round(pct(times, 0.5)), p95: round(pct(times, 0.95)), rowsReadMean: Math.round(read / LOOKUPS) }
+  return { p50: round(percentile(times, 0.5)), p95: round(percentile(times, 0.95)), rowsReadMean: Math.round(read / LOOKUPS) }
 }
 
 const round = (n: number) => Math.round(n * 10) / 10

@@ -1,10 +1,13 @@
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHourStatsRefresher } from '../../../ingest/rollups/hour-stats'
 import { logger } from '../../logger'
 import type { ClickHouse } from '../client'
-import { chInsert } from '../exec'
-import { migrateClickHouse } from '../migrate'
-import { openTestClickHouse } from '../test-support'
+import { chInsert, chQuery } from '../exec'
+import { defaultMigrationsDir, migrateClickHouse } from '../migrate'
+import { openTestClickHouse, withDatabase } from '../test-support'
 import { readStats, staleHours, type Stats } from './hour-stats'
 
 /**
@@ -26,11 +29,11 @@ let seq = 0
 let offset = 0
 
 type Ev = Record<string, unknown>
-function txn(cid: string, originMs: number, line: string, flow = 'goods_movement') {
+function txn(cid: string, originMs: number, line: string, flow = 'goods_movement', plant = PLANT) {
   const origin = new Date(H0.getTime() + originMs)
   const events: Ev[] = []
   const hop = (atMs: number, event_type: string, h: string, extra: Ev = {}) => {
-    events.push({ event_id: `${cid}-${++seq}`, event_type, occurred_at: new Date(origin.getTime() + atMs).toISOString(), origin_time: origin.toISOString(), correlation_id: cid, flow, hop: h, status: 'ok', plant: PLANT, line, ...extra })
+    events.push({ event_id: `${cid}-${++seq}`, event_type, occurred_at: new Date(origin.getTime() + atMs).toISOString(), origin_time: origin.toISOString(), correlation_id: cid, flow, hop: h, status: 'ok', plant, line, ...extra })
     return hop
   }
   return { events, hop }
@@ -149,5 +152,56 @@ describe('hour statistics', () => {
     const now = await read(3600)
     expect(now.current.plan.refreshedHours).toBe(0)
     expect(flow(now.current, 'goods_movement').transactions).toBe(6)
+  })
+
+  it('keeps E2E quantiles to 3 significant digits, in stored hours and live minutes alike', async () => {
+    // One posting per E2E time, in a plant of their own; each value with the key it is kept as.
+    const kept: Array<[number, number]> = [
+      [987, 987],
+      [1_234, 1_230],
+      [9_996, 10_000],
+      [123_456, 123_000],
+      [4_567_890, 4_570_000],
+    ]
+    const rows = kept.flatMap(([e2e], i) => {
+      const t = txn(`hs-r${i}`, 10 * MIN * i, 'L1', 'goods_movement', 'HS2')
+      t.hop(0, 'inventory.material_consumed', 'machine')(e2e, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: `R${i}` })
+      return t.events
+    })
+    await insert(rows)
+    for (const stepSec of [3600, 60] as const) {
+      const { current } = await readStats(ch, { plants: ['HS2'], from: H0, to: NOW, stepSec, state: STATE, maxLagMs: 0 })
+      // quantileExact's index rule over the kept values: p50 = index 2, p95 = index 4 of 5.
+      expect(flow(current, 'goods_movement')).toMatchObject({ posted: 5, e2e_p50_ms: kept[2]![1], e2e_p95_ms: kept[4]![1] })
+    }
+    const { current } = await readStats(ch, { plants: ['HS2'], from: H0, to: new Date(H0.getTime() + 15 * MIN), stepSec: 60, state: STATE })
+    expect(flow(current, 'goods_movement')).toMatchObject({ posted: 2, e2e_p50_ms: kept[1]![1], e2e_p95_ms: kept[1]![1] })
+  })
+})
+
+describe('migration 0005 (E2E histograms)', () => {
+  it('drops the hours stored before it; the next read computes them again, with their E2E quantiles', async () => {
+    const old = withDatabase(ch, 'upgrade')
+    // The schema as it was before 0005, with hours stored in it.
+    const before = mkdtempSync(path.join(tmpdir(), 'lt-migrations-'))
+    try {
+      for (const f of readdirSync(defaultMigrationsDir()).filter((f) => f < '0005')) copyFileSync(path.join(defaultMigrationsDir(), f), path.join(before, f))
+      await migrateClickHouse(old, { dir: before })
+    } finally {
+      rmSync(before, { recursive: true, force: true })
+    }
+    await chInsert(old, { table: 'hop_events', rows: events.map((r) => ({ ...r, src_offset: ++offset })) })
+    // Sets stored under the old schema (one row per hour is enough: the upgrade must drop them).
+    await chInsert(old, {
+      table: 'hour_stats',
+      rows: [0, 1, 2].map((h) => ({ plant: PLANT, bucket: new Date(H0.getTime() + h * HOUR).toISOString(), flow: 'goods_movement', line: '', hop: '', computed_at: NOW.toISOString(), marks: 0, transactions: 99 })),
+    })
+
+    await migrateClickHouse(old)
+    const { rows } = await chQuery<{ n: string }>(old, { name: 'test.count', sql: 'SELECT count() AS n FROM upgrade.hour_stats' })
+    expect(Number(rows[0]!.n)).toBe(0)
+    const after = await readStats(old, { plants: [PLANT], from: new Date(NOW.getTime() - 7 * HOUR), to: NOW, stepSec: 3600, state: STATE, maxLagMs: 0 })
+    expect(after.current.plan.refreshedHours).toBe(3)
+    expect(flow(after.current, 'goods_movement')).toMatchObject({ transactions: 5, posted: 3, e2e_p50_ms: 120_000, e2e_p95_ms: 1_200_000 })
   })
 })

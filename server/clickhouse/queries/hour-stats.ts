@@ -15,7 +15,8 @@ import { assertWindow, ceilTo, floorTo } from './window'
  * Definitions (per transaction, after the merge):
  *   settled         a posting request whose first attempt has an outcome (success or an error);
  *   first_ok        of those, posted at attempt 1 without a replay;
- *   posted, e2e_ms  first successful ERP posting, and its time since the source event;
+ *   posted, e2e     first successful ERP posting, and its time since the source event (stored as a
+ *                   histogram to 3 significant digits: E2E_KEY_SQL);
  *   posted_24h      a posting flow posted within 24 h of its source event;
  *   auto_recovered  a transient failure, later posted, never replayed;
  *   duplicates      more than one distinct ERP document;
@@ -48,10 +49,29 @@ const NUMBERS = [
   'erp_events', 'erp_errors', 'errors_transient', 'errors_dependency', 'errors_permanent', 'errors_partial', 'dead_lettered',
   'posting_requests', 'posting_successes', 'posting_failures', 'hop_events', 'hop_errors', 'busy_ms', 'running_ms', 'good', 'scrap', 'ideal_ms',
 ] as const
-const ARRAYS = { e2e_ms: 'Array(UInt32)', open_origin: "Array(DateTime64(3, 'UTC'))", open_state: 'Array(LowCardinality(String))' } as const
+const ARRAYS = { open_origin: "Array(DateTime64(3, 'UTC'))", open_state: 'Array(LowCardinality(String))' } as const
 const QUANTILES = ['e2e_p50_ms', 'e2e_p95_ms'] as const
 
 const EMPTY_MAP = "CAST(map() AS Map(DateTime('UTC'), UInt32))"
+const E2E_HIST = 'Map(UInt32, UInt64)'
+
+/**
+ * The histogram key of an E2E time `ms` (UInt, ≥ 0): the value to 3 significant digits, rounded
+ * half up in integers (exact below 1 s; 1,234 → 1,230; 123,456 → 123,000). Quantiles over stored
+ * hours then sum a few thousand (key, count) pairs per flow instead of every posted transaction,
+ * and stay exact to the digits the dashboards show.
+ */
+const e2eKeySql = (ms: string) => {
+  const step = `multiIf(${ms} < 10000, 10, ${ms} < 100000, 100, ${ms} < 1000000, 1000, ${ms} < 10000000, 10000, ${ms} < 100000000, 100000, 1000000)`
+  return `toUInt32(if(${ms} < 1000, ${ms}, intDiv(${ms} + intDiv(${step}, 2), ${step}) * ${step}))`
+}
+
+/**
+ * quantileExact's rule (the value at index floor(level × n) of the sorted values) over a histogram
+ * with keys in ascending order (sumMap sorts them); NULL when it is empty.
+ */
+const histQuantileSql = (hist: string, level: number) =>
+  `if(empty(${hist}), NULL, mapKeys(${hist})[arrayFirstIndex(c -> c > floor(${level} * arraySum(mapValues(${hist}))), arrayCumSum(mapValues(${hist})))])`
 
 /** One SELECT list giving every stats column: `own` names the part's own expressions, the rest are empty. */
 function part(own: Record<string, string>): string {
@@ -59,17 +79,19 @@ function part(own: Record<string, string>): string {
   return [
     ...NUMBERS.map((n) => col(n, '0')),
     ...Object.entries(ARRAYS).map(([n, type]) => col(n, `CAST([] AS ${type})`)),
+    col('e2e_hist', `CAST(map() AS ${E2E_HIST})`),
     col('posted_at', EMPTY_MAP),
     ...QUANTILES.map((n) => col(n, 'CAST(NULL AS Nullable(UInt32))')),
   ].join(',\n      ')
 }
 
 /** Every column of a stats row after its key. */
-const STORED = [...NUMBERS, ...Object.keys(ARRAYS), 'posted_at', ...QUANTILES].join(', ')
+const STORED = [...NUMBERS, ...Object.keys(ARRAYS), 'e2e_hist', 'posted_at', ...QUANTILES].join(', ')
 
 const MERGED = [
   ...NUMBERS.map((n) => `sum(${n}) AS ${n}`),
   ...Object.keys(ARRAYS).map((n) => `groupArrayArray(${n}) AS ${n}`),
+  'sumMap(e2e_hist) AS e2e_hist',
   'sumMap(posted_at) AS posted_at',
   ...QUANTILES.map((n) => `max(${n}) AS ${n}`),
 ].join(', ')
@@ -118,7 +140,7 @@ function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 | 3600,
         transient: perFlow('countIf(had_transient = 1)', '0'),
         auto_recovered: perFlow('countIf(had_transient = 1 AND t_e2e >= 0 AND replayed = 0)', '0'),
         duplicates: perFlow('countIf(documents > 1)', '0'),
-        e2e_ms: perFlow('groupArrayIf(toUInt32(t_e2e), t_e2e >= 0)', `CAST([] AS ${ARRAYS.e2e_ms})`),
+        e2e_hist: perFlow(`sumMapIf(map(${e2eKeySql('t_e2e')}, toUInt64(1)), t_e2e >= 0)`, `CAST(map() AS ${E2E_HIST})`),
         posted_at: perFlow(`sumMapIf(map(${bucket('assumeNotNull(first_posted_at)')}, toUInt32(1)), t_e2e >= 0)`, EMPTY_MAP),
         open_origin: perFlow('groupArrayIf(origin_time, closed = 0)', `CAST([] AS ${ARRAYS.open_origin})`),
         open_state: perFlow('groupArrayIf(open_state, closed = 0)', `CAST([] AS ${ARRAYS.open_state})`),
@@ -475,9 +497,12 @@ export async function readStats(
     }),
     chQuery<{ plant: string; period: number; flow: string; q: Array<number | null> }>(ch, {
       name: 'hourStats.e2e',
-      sql: `SELECT plant, ${period} AS period, flow, quantilesExactArray(0.5, 0.95)(h.e2e_ms) AS q
-            FROM ${source} AS h WHERE ${where} AND flow NOT IN ('', '*')
-            GROUP BY plant, period, flow`,
+      sql: `SELECT plant, period, flow, [${histQuantileSql('hist', 0.5)}, ${histQuantileSql('hist', 0.95)}] AS q
+            FROM (
+              SELECT plant, ${period} AS period, flow, sumMap(h.e2e_hist) AS hist
+              FROM ${source} AS h WHERE ${where} AND flow NOT IN ('', '*')
+              GROUP BY plant, period, flow
+            )`,
       params,
       actor: q.actor,
     }),
