@@ -438,35 +438,33 @@ export async function readStats(
   const curFrom = floorTo(q.from, step)
   const start = q.previousFrom ?? q.from
   const params: Record<string, unknown> = { ...txnStateParams(q.state), plants: q.plants, step: q.stepSec, curFrom }
-  // The rows to read, as `FROM <source> AS h WHERE <where>`.
+  if (q.plants.length === 0) {
+    const empty = (): Stats => ({ totals: [], buckets: [], lines: [], hops: [], production: [], plan: { refreshedHours: 0 } })
+    return { current: empty(), previous: q.previousFrom ? empty() : null }
+  }
+  // The rows to read, as `FROM <source> WHERE <where>` (`source` names its rows `h`).
   let source: string
   let where = '1'
-  let refreshed = 0
-  if (q.plants.length === 0) {
-    source = ''
-  } else if (q.stepSec === 3600) {
-    // Whole hours. Hours not stored, or stale since, are computed and stored first (read-through),
-    // so the reads below are small queries over hour_stats; with the worker running that is the
-    // current hour at most.
+  // Whole hours: stores the hours not stored or stale since (read-through); resolves to how many.
+  let bringCurrent: (() => Promise<number>) | null = null
+  if (q.stepSec === 3600) {
     const hFrom = floorTo(start, HOUR)
     const hTo = ceilTo(q.to, HOUR)
     const freshSince = new Date(Date.now() - (q.maxLagMs ?? MAX_LAG_MS))
-    const stale = await staleHours(ch, { plants: q.plants, since: hFrom, until: hTo, limit: 100_000, freshSince, actor: q.actor })
-    for (let i = 0; i < stale.length; i += REFRESH_CHUNK) await refreshHourStats(ch, stale.slice(i, i + REFRESH_CHUNK))
-    refreshed = stale.length
+    bringCurrent = async () => {
+      const stale = await staleHours(ch, { plants: q.plants, since: hFrom, until: hTo, limit: 100_000, freshSince, actor: q.actor })
+      for (let i = 0; i < stale.length; i += REFRESH_CHUNK) await refreshHourStats(ch, stale.slice(i, i + REFRESH_CHUNK))
+      return stale.length
+    }
     Object.assign(params, { hFrom, hTo })
-    const window = `plant IN {plants:Array(String)} AND bucket >= {hFrom:DateTime64(3, 'UTC')} AND bucket < {hTo:DateTime64(3, 'UTC')}`
-    source = `${db}.hour_stats`
-    // The latest set of each hour, chosen inside each query: a refresh racing this read replaces
-    // whole sets, never half of one.
-    where = `${window} AND (plant, bucket, computed_at) IN (SELECT plant, bucket, max(computed_at) FROM ${db}.hour_stats WHERE ${window} GROUP BY plant, bucket)`
+    // The latest set of each hour: FINAL keeps each key's row of the latest computed_at, and a newer
+    // set of an hour has every key of the older ones (hop events are only ever added, so an hour
+    // never loses a flow, line or hop), so no row of an older set survives. Cheaper than choosing the
+    // latest computed_at per hour in a subquery (bench/dashboards).
+    source = `${db}.hour_stats AS h FINAL`
+    where = `plant IN {plants:Array(String)} AND bucket >= {hFrom:DateTime64(3, 'UTC')} AND bucket < {hTo:DateTime64(3, 'UTC')}`
   } else {
-    source = `(${statsSql(db, q.plants.map((plant) => ({ plant, from: start, to: q.to })), q.stepSec, params)})`
-  }
-  const plan = { refreshedHours: refreshed }
-  if (!source) {
-    const empty = (): Stats => ({ totals: [], buckets: [], lines: [], hops: [], production: [], plan })
-    return { current: empty(), previous: q.previousFrom ? empty() : null }
+    source = `(${statsSql(db, q.plants.map((plant) => ({ plant, from: start, to: q.to })), q.stepSec, params)}) AS h`
   }
 
   // period 0 = [from, to), 1 = the previous one. Three reads of the same rows, each with only the
@@ -482,14 +480,14 @@ export async function readStats(
   // first; txn-state.ts).
   const stuck = (factor: string) => `posting_flow AND s IN ('${STUCK_PRECEDES.join("', '")}') AND ${age} > ${factor}sla`
   const grouping = q.series ? 'grouping(flow, line, hop, bucket)' : 'bitOr(1, grouping(flow, line, hop) * 2)'
-  const [numbers, e2e, open] = await Promise.all([
+  const read = () => Promise.all([
     chQuery<NumberRow>(ch, {
       name: 'hourStats.numbers',
       sql: `SELECT plant, ${period} AS period, flow, line, hop, ${q.series ? 'bucket, ' : ''}${grouping} AS set,
               ${NUMBERS.map((n) => `sum(h.${n}) AS ${n}`).join(', ')},
               sum(if(${older}, h.posting_txns, 0)) AS older_24h, sum(if(${older}, h.posted_24h, 0)) AS posted_24h_older,
               sumMap(h.posted_at) AS posted_at, max(h.e2e_p50_ms) AS p50, max(h.e2e_p95_ms) AS p95
-            FROM ${source} AS h WHERE ${where}
+            FROM ${source} WHERE ${where}
             GROUP BY GROUPING SETS ((plant, period), (plant, period, flow), (plant, period, line), (plant, period, hop)${bucketSet})
             SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
       params,
@@ -500,7 +498,7 @@ export async function readStats(
       sql: `SELECT plant, period, flow, [${histQuantileSql('hist', 0.5)}, ${histQuantileSql('hist', 0.95)}] AS q
             FROM (
               SELECT plant, ${period} AS period, flow, sumMap(h.e2e_hist) AS hist
-              FROM ${source} AS h WHERE ${where} AND flow NOT IN ('', '*')
+              FROM ${source} WHERE ${where} AND flow NOT IN ('', '*')
               GROUP BY plant, period, flow
             )`,
       params,
@@ -522,7 +520,7 @@ export async function readStats(
               -- the flow's SLA once per row, not once per open transaction and condition
               SELECT plant, ${period} AS period, flow, bucket, open_origin, open_state, ${TXN_SLA_MS_SQL} AS sla,
                 has({stPostingFlows:Array(String)}, flow) AS posting_flow
-              FROM ${source} AS h WHERE ${where} AND notEmpty(h.open_origin)
+              FROM ${source} WHERE ${where} AND notEmpty(h.open_origin)
             )
             ARRAY JOIN open_origin AS t, open_state AS s
             GROUP BY GROUPING SETS ((plant, period), (plant, period, flow)${q.series ? ', (plant, period, bucket)' : ''})
@@ -531,6 +529,17 @@ export async function readStats(
       actor: q.actor,
     }),
   ])
+  // With the worker running, nothing is stale (the current hour at most), so the stale check runs
+  // beside the reads instead of before them; only when it stored hours are they read again.
+  let refreshedHours = 0
+  let rows: Awaited<ReturnType<typeof read>>
+  if (bringCurrent) {
+    const [storedHours, first] = await Promise.all([bringCurrent(), read()])
+    refreshedHours = storedHours
+    rows = storedHours > 0 ? await read() : first
+  } else rows = await read()
+  const [numbers, e2e, open] = rows
+  const plan = { refreshedHours }
   const of = (period: number) => {
     const mine = <T extends { period: number }>(rows: T[]) => rows.filter((r) => N(r.period) === period)
     return assemble(q.plants, mine(numbers.rows), mine(e2e.rows), mine(open.rows), plan)
