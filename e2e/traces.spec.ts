@@ -64,6 +64,12 @@ test('search a work order, open its trace, see the ERP posting hop with its ERP 
   await expect(page).toHaveURL(new RegExp(`/traces/${txn.correlation_id}\\?t=`))
   await expect(page.getByRole('heading', { name: txn.correlation_id })).toBeVisible()
   await expect(page.getByTestId('txn-state').first()).toContainText('posted')
+  // Times are plant-local (UTC on hover): the wall clock of plant 1000's own zone, to the second.
+  const { plants } = (await (await request.get('/api/v1/plants?plant=1000', { headers: auth })).json()) as { plants: { timeZone: string }[] }
+  const wall = new Intl.DateTimeFormat('en-GB', { timeZone: plants[0]!.timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+  const started = page.getByTestId('trace-started')
+  await expect(started).toContainText(wall.format(new Date(txn.origin_time)))
+  await expect(started).toHaveAttribute('title', /UTC$/)
   const hop = page.locator('[data-testid="hop-row"][data-event-type="erp.posting_succeeded"]').first()
   await expect(hop).toContainText(`doc ${txn.erp_documents[0]}`)
   await hop.click()

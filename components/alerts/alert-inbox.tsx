@@ -9,6 +9,7 @@ import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatCount, formatPlantTime, formatRelative, formatUtc } from '../ui/format'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC, type RouterOutputs } from '../trpc/client'
+import { usePlantTimeZone } from '../shell/use-plant-time-zone'
 import { AlertStateBadge, SeverityBadge } from './alert-badges'
 import { AlertPeek } from './alert-peek'
 import { AlertsTabs } from './alerts-tabs'
@@ -28,7 +29,7 @@ export function AlertInbox({ canAcknowledge, isAdmin }: { canAcknowledge: boolea
   const trpc = useTRPC()
   const [header] = useHeaderState()
   const [filters, setFilters] = useQueryStates(inboxParams, { history: 'push' })
-  const plants = useQuery(trpc.plants.list.queryOptions())
+  const timeZone = usePlantTimeZone()
   const list = useQuery({
     ...trpc.alerts.list.queryOptions({
       plants: header.plant ? [header.plant] : undefined,
@@ -38,8 +39,6 @@ export function AlertInbox({ canAcknowledge, isAdmin }: { canAcknowledge: boolea
     }),
     refetchInterval: 30_000,
   })
-  const zones = new Map((plants.data ?? []).map((p) => [p.code, p.timeZone]))
-  const timeZone = (plant: string) => zones.get(plant) ?? 'UTC'
 
   const columns: ColumnDef<AlertRow>[] = [
     {

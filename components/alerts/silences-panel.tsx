@@ -8,6 +8,7 @@ import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatPlantTime, formatUtc } from '../ui/format'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC } from '../trpc/client'
+import { usePlantTimeZone } from '../shell/use-plant-time-zone'
 import { AlertsTabs } from './alerts-tabs'
 
 /** `datetime-local` value for an instant, in the browser's zone (what the input shows and returns). */
@@ -29,7 +30,7 @@ export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin:
   const [plant, setPlant] = useState<string>(header.plant ?? '')
   const create = useMutation(trpc.alerts.silences.create.mutationOptions({ onSuccess: () => (void invalidate(), setFormKey((k) => k + 1)) }))
   const end = useMutation(trpc.alerts.silences.end.mutationOptions({ onSuccess: () => void invalidate() }))
-  const zones = new Map((plants.data ?? []).map((p) => [p.code, p.timeZone]))
+  const timeZone = usePlantTimeZone()
   const error = silences.error ?? create.error ?? end.error
   const chosenPlant = plant || plants.data?.[0]?.code || ''
   const [now] = useState(() => Date.now())
@@ -50,7 +51,7 @@ export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin:
 
   const when = (iso: string, plantCode: string) => (
     <time dateTime={iso} title={formatUtc(iso)}>
-      {formatPlantTime(new Date(iso), zones.get(plantCode) ?? 'UTC')}
+      {formatPlantTime(new Date(iso), timeZone(plantCode))}
     </time>
   )
 

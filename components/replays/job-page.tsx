@@ -12,14 +12,15 @@ import { DataTable, RowCount } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatPlantTime, formatRelative, formatUtc } from '../ui/format'
 import { DeadLetterStatusBadge, ReplayItemStatusBadge, ReplayJobStatusBadge } from '../ui/state-badge'
+import { usePlantTimeZone } from '../shell/use-plant-time-zone'
 import { ProgressBar } from './progress'
 
 type Item = RouterOutputs['replays']['get']['items'][number]
 
 const LIVE: ReplayJobStatus[] = ['awaiting_approval', 'queued', 'running', 'paused']
 
-function itemColumns(timeZones: Map<string, string>): ColumnDef<Item>[] {
-  const local = (d: Date, plant: string | null) => (plant && timeZones.get(plant) ? formatPlantTime(d, timeZones.get(plant)!) : formatUtc(d))
+function itemColumns(timeZone: (plant: string | null) => string): ColumnDef<Item>[] {
+  const local = (d: Date, plant: string | null) => formatPlantTime(d, timeZone(plant))
   return [
     { id: 'outcome', header: 'Outcome', accessorKey: 'status', cell: ({ row }) => <ReplayItemStatusBadge status={row.original.status} /> },
     {
@@ -90,7 +91,7 @@ export function ReplayJobPage({ id }: { id: string }) {
   const queryClient = useQueryClient()
   const [itemStatus, setItemStatus] = useQueryState('outcome', parseAsStringLiteral(REPLAY_ITEM_STATUSES).withOptions({ history: 'push' }))
   const me = useQuery(trpc.me.get.queryOptions())
-  const plants = useQuery(trpc.plants.list.queryOptions())
+  const timeZone = usePlantTimeZone()
   const data = useQuery({
     ...trpc.replays.get.queryOptions({ id, itemStatus: itemStatus ? [itemStatus] : undefined, limit: 500 }),
     // Live progress while the job can still change (and a little after, for the closed loop).
@@ -109,7 +110,6 @@ export function ReplayJobPage({ id }: { id: string }) {
   if (data.error) return <ErrorNotice error={data.error} />
   if (!data.data) return <p className="text-sm text-slate-500">Loading the replay job…</p>
   const { job, items, nextCursor } = data.data
-  const timeZones = new Map((plants.data ?? []).map((p) => [p.code, p.timeZone]))
   const canAct = me.data?.permissions.replay ?? false
   const own = me.data?.label === job.createdBy
   const act = (action: ReplayAction) => control.mutate({ id, action, reason: reason.trim() || undefined })
@@ -223,7 +223,7 @@ export function ReplayJobPage({ id }: { id: string }) {
         label="Replayed records"
         testId="replay-items"
         data={items}
-        columns={itemColumns(timeZones)}
+        columns={itemColumns(timeZone)}
         getRowId={(i) => i.id}
         empty={<EmptyState title={itemStatus ? `No ${REPLAY_ITEM_STATUS_INFO[itemStatus].label} records in this job` : 'This job holds no records'}>Pick another outcome above.</EmptyState>}
       />

@@ -7,7 +7,7 @@ import { ERROR_CATEGORY_ADVICE } from '@/server/domain/trace-search'
 import { tracesHref } from '../links'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
-import { formatDuration, formatUtc } from '../ui/format'
+import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
 import type { TraceHop } from './trace-types'
 
 /** Copies text to the clipboard and says so; a labelled button (keyboard and screen readers). */
@@ -45,7 +45,7 @@ function Field({ name, value }: { name: string; value: unknown }) {
 }
 
 /** Everything about one hop: fields, attributes, the error and what to do, the payload on demand. */
-export function HopPanel({ hop, correlationId, originTime }: { hop: TraceHop; correlationId: string; originTime: string }) {
+export function HopPanel({ hop, correlationId, originTime, timeZone }: { hop: TraceHop; correlationId: string; originTime: string; timeZone: string }) {
   const trpc = useTRPC()
   const [showPayload, setShowPayload] = useState(false)
   const payload = useQuery({
@@ -58,8 +58,11 @@ export function HopPanel({ hop, correlationId, originTime }: { hop: TraceHop; co
       <div className="flex items-start justify-between gap-2">
         <div>
           <h2 className="font-semibold">{hop.event_type}</h2>
-          <p className="text-xs text-slate-500" title={formatUtc(hop.occurred_at)}>
-            {hop.hop} · {hop.status} · +{formatDuration(hop.since_origin_ms)} after the source event
+          <p className="text-xs text-slate-500">
+            {hop.hop} · {hop.status} · +{formatDuration(hop.since_origin_ms)} after the source event, at{' '}
+            <time dateTime={hop.occurred_at} title={formatUtc(hop.occurred_at)}>
+              {formatPlantTime(new Date(hop.occurred_at), timeZone, { seconds: true })}
+            </time>
           </p>
         </div>
         <CopyButton text={hop.event_id} label="Copy event id" />

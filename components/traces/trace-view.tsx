@@ -7,7 +7,8 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { deadLetterHref, exceptionsHref, replayJobHref, tracesHref } from '../links'
 import { useTRPC } from '../trpc/client'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
-import { formatDuration, formatUtc } from '../ui/format'
+import { usePlantTimeZone } from '../shell/use-plant-time-zone'
+import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
 import { TxnStateBadge } from '../ui/state-badge'
 import { CopyButton, HopPanel } from './hop-panel'
 import { isNotableGap, laneIndex, LANES } from './lanes'
@@ -80,6 +81,8 @@ function Trace({ data, backLink }: { data: TraceData; backLink: React.ReactNode 
   const total = end - start
   const keys = useMemo(() => businessKeys(hops), [hops])
   const summary = data.summary
+  const timeZone = usePlantTimeZone()(data.plant)
+  const local = (iso: string) => formatPlantTime(new Date(iso), timeZone, { seconds: true })
   // The scroll container belongs to this component; TanStack Virtual is not memoisable by the compiler.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: hops.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 })
@@ -124,7 +127,11 @@ function Trace({ data, backLink }: { data: TraceData; backLink: React.ReactNode 
           </div>
           <div>
             <dt className="text-slate-500">Started (source event)</dt>
-            <dd title={formatUtc(data.origin_time)}>{formatUtc(data.origin_time)}</dd>
+            <dd>
+              <time dateTime={data.origin_time} title={formatUtc(data.origin_time)} data-testid="trace-started">
+                {local(data.origin_time)}
+              </time>
+            </dd>
           </div>
           <div>
             <dt className="text-slate-500">End-to-end latency</dt>
@@ -190,7 +197,7 @@ function Trace({ data, backLink }: { data: TraceData; backLink: React.ReactNode 
                     className={`absolute left-0 grid w-full cursor-pointer grid-cols-[14rem_repeat(7,minmax(0,1fr))] items-center border-b border-slate-100 text-xs dark:border-slate-900 ${isSel ? 'bg-sky-50 outline outline-2 -outline-offset-2 outline-sky-500 dark:bg-sky-950' : ''}`}
                     style={{ top: v.start, height: ROW_HEIGHT }}
                   >
-                    <div className="truncate px-2" title={`${hop.event_type} at ${formatUtc(hop.occurred_at)}`}>
+                    <div className="truncate px-2" title={`${hop.event_type} at ${local(hop.occurred_at)} (${formatUtc(hop.occurred_at)})`}>
                       <span aria-hidden="true">{STATUS_ICON[hop.status] ?? '•'} </span>
                       {hop.event_type}
                       <span className="block text-[10px] text-slate-500">
@@ -226,7 +233,7 @@ function Trace({ data, backLink }: { data: TraceData; backLink: React.ReactNode 
             </div>
           </div>
         </div>
-        {hops[selected] && <HopPanel key={hops[selected]!.event_id} hop={hops[selected]!} correlationId={data.correlation_id} originTime={data.origin_time} />}
+        {hops[selected] && <HopPanel key={hops[selected]!.event_id} hop={hops[selected]!} correlationId={data.correlation_id} originTime={data.origin_time} timeZone={timeZone} />}
       </div>
     </section>
   )

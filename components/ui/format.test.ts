@@ -7,4 +7,10 @@ describe('formatPlantTime', () => {
     expect(formatPlantTime(at, 'Europe/Berlin')).toBe('30 Nov 2026, 11:05 CET')
     expect(formatPlantTime(at, 'UTC')).toBe('30 Nov 2026, 10:05 UTC')
   })
+
+  it('adds seconds on request, in the plant zone across a date line', () => {
+    const at = new Date('2026-11-30T23:59:07Z')
+    expect(formatPlantTime(at, 'Asia/Tokyo', { seconds: true })).toBe('1 Dec 2026, 08:59:07 GMT+9')
+    expect(formatPlantTime(at, 'America/Chicago', { seconds: true })).toBe('30 Nov 2026, 17:59:07 GMT-6')
+  })
 })

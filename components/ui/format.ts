@@ -4,10 +4,22 @@ export function formatCount(n: number): string {
   return integer.format(n)
 }
 
-/** Plant-local wall time with the zone's abbreviation; the UTC instant goes in the title attribute. */
-export function formatPlantTime(date: Date, timeZone: string): string {
+/**
+ * Plant-local wall time with the zone's abbreviation; the UTC instant goes in the title attribute.
+ * `seconds` for sequences of events a few seconds apart (a trace's hops).
+ */
+export function formatPlantTime(date: Date, timeZone: string, opts: { seconds?: boolean } = {}): string {
   // dateStyle/timeStyle cannot be combined with timeZoneName (TypeError in V8): spell the fields out.
-  return new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(date)
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(opts.seconds ? { second: '2-digit' } : {}),
+    timeZoneName: 'short',
+  }).format(date)
 }
 
 /** Durations humanised with sensible precision: `850 ms`, `1.8 s`, `42 s`, `2 h 14 min`, `3 d 4 h`. */
