@@ -460,8 +460,10 @@ export async function readStats(
     Object.assign(params, { hFrom, hTo })
     // The latest set of each hour: FINAL keeps each key's row of the latest computed_at, and a newer
     // set of an hour has every key of the older ones (hop events are only ever added, so an hour
-    // never loses a flow, line or hop), so no row of an older set survives. Cheaper than choosing the
-    // latest computed_at per hour in a subquery (bench/dashboards).
+    // never loses a flow, line or hop), so no row of an older set survives. (Two refreshes racing can
+    // leave keys of the one that saw more events beside the later-stamped set: its older marks make
+    // the hour stale, so it is computed again.) Cheaper than choosing the latest computed_at per hour
+    // in a subquery (bench/dashboards).
     source = `${db}.hour_stats AS h FINAL`
     where = `plant IN {plants:Array(String)} AND bucket >= {hFrom:DateTime64(3, 'UTC')} AND bucket < {hTo:DateTime64(3, 'UTC')}`
   } else {
