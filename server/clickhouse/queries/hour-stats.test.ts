@@ -177,10 +177,25 @@ describe('hour statistics', () => {
     const { current } = await readStats(ch, { plants: ['HS2'], from: H0, to: new Date(H0.getTime() + 15 * MIN), stepSec: 60, state: STATE })
     expect(flow(current, 'goods_movement')).toMatchObject({ posted: 2, e2e_p50_ms: kept[1]![1], e2e_p95_ms: kept[1]![1] })
   })
+  it('gives each hop its latency once per event (re-sends count once), to 3 significant digits', async () => {
+    const rows = [100, 1_234, 5_000].flatMap((latency_ms, i) => {
+      const t = txn(`hs-l${i}`, 20 * MIN * i, 'L1', 'goods_movement', 'HS3')
+      t.hop(0, 'inventory.material_consumed', 'machine')(1_000, 'integration.message_received', 'hub', { latency_ms })
+      return t.events
+    })
+    const fast = rows.find((r) => r.latency_ms === 100)!
+    // The 100 ms event sent three times: counted three times it would be the median.
+    await insert([...rows, fast, fast])
+    for (const stepSec of [3600, 60] as const) {
+      const { current } = await readStats(ch, { plants: ['HS3'], from: H0, to: NOW, stepSec, state: STATE, maxLagMs: 0 })
+      expect(current.hops.find((h) => h.hop === 'hub')).toMatchObject({ events: 3, p50_ms: 1_230, p95_ms: 5_000, max_ms: 5_000 })
+      expect(current.hops.find((h) => h.hop === 'machine')).toMatchObject({ events: 3, p50_ms: null, p95_ms: null, max_ms: null })
+    }
+  })
 })
 
-describe('migration 0005 (E2E histograms)', () => {
-  it('drops the hours stored before it; the next read computes them again, with their E2E quantiles', async () => {
+describe('migration 0005 (latency histograms)', () => {
+  it('drops the hours stored before it; the next read computes them again, with their latency quantiles', async () => {
     const old = withDatabase(ch, 'upgrade')
     // The schema as it was before 0005, with hours stored in it.
     const before = mkdtempSync(path.join(tmpdir(), 'lt-migrations-'))
@@ -200,8 +215,12 @@ describe('migration 0005 (E2E histograms)', () => {
     await migrateClickHouse(old)
     const { rows } = await chQuery<{ n: string }>(old, { name: 'test.count', sql: 'SELECT count() AS n FROM upgrade.hour_stats' })
     expect(Number(rows[0]!.n)).toBe(0)
+    // The t-digest hop latency tables it replaces are gone.
+    const { rows: left } = await chQuery<{ name: string }>(old, { name: 'test.tables', sql: "SELECT name FROM system.tables WHERE database = 'upgrade' AND name LIKE 'hop_latency%'" })
+    expect(left).toEqual([])
     const after = await readStats(old, { plants: [PLANT], from: new Date(NOW.getTime() - 7 * HOUR), to: NOW, stepSec: 3600, state: STATE, maxLagMs: 0 })
     expect(after.current.plan.refreshedHours).toBe(3)
     expect(flow(after.current, 'goods_movement')).toMatchObject({ transactions: 5, posted: 3, e2e_p50_ms: 120_000, e2e_p95_ms: 1_200_000 })
+    expect(after.current.hops.find((h) => h.hop === 'erp')).toMatchObject({ p50_ms: 900, max_ms: 900 })
   })
 })

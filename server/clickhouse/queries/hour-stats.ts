@@ -53,15 +53,17 @@ const ARRAYS = { open_origin: "Array(DateTime64(3, 'UTC'))", open_state: 'Array(
 const QUANTILES = ['e2e_p50_ms', 'e2e_p95_ms'] as const
 
 const EMPTY_MAP = "CAST(map() AS Map(DateTime('UTC'), UInt32))"
-const E2E_HIST = 'Map(UInt32, UInt64)'
+/** Latency histograms (E2E per flow, latency per hop): milliseconds kept by `latencyKeySql` → count. */
+const HISTOGRAMS = ['e2e_hist', 'latency_hist'] as const
+const HIST_TYPE = 'Map(UInt32, UInt64)'
 
 /**
- * The histogram key of an E2E time `ms` (UInt, ≥ 0): the value to 3 significant digits, rounded
+ * The histogram key of a latency `ms` (UInt, ≥ 0): the value to 3 significant digits, rounded
  * half up in integers (exact below 1 s; 1,234 → 1,230; 123,456 → 123,000). Quantiles over stored
- * hours then sum a few thousand (key, count) pairs per flow instead of every posted transaction,
- * and stay exact to the digits the dashboards show.
+ * hours then sum a few thousand (key, count) pairs per flow or hop instead of every value, and stay
+ * exact to the digits the dashboards show.
  */
-const e2eKeySql = (ms: string) => {
+const latencyKeySql = (ms: string) => {
   const step = `multiIf(${ms} < 10000, 10, ${ms} < 100000, 100, ${ms} < 1000000, 1000, ${ms} < 10000000, 10000, ${ms} < 100000000, 100000, 1000000)`
   return `toUInt32(if(${ms} < 1000, ${ms}, intDiv(${ms} + intDiv(${step}, 2), ${step}) * ${step}))`
 }
@@ -79,19 +81,19 @@ function part(own: Record<string, string>): string {
   return [
     ...NUMBERS.map((n) => col(n, '0')),
     ...Object.entries(ARRAYS).map(([n, type]) => col(n, `CAST([] AS ${type})`)),
-    col('e2e_hist', `CAST(map() AS ${E2E_HIST})`),
+    ...HISTOGRAMS.map((n) => col(n, `CAST(map() AS ${HIST_TYPE})`)),
     col('posted_at', EMPTY_MAP),
     ...QUANTILES.map((n) => col(n, 'CAST(NULL AS Nullable(UInt32))')),
   ].join(',\n      ')
 }
 
 /** Every column of a stats row after its key. */
-const STORED = [...NUMBERS, ...Object.keys(ARRAYS), 'e2e_hist', 'posted_at', ...QUANTILES].join(', ')
+const STORED = [...NUMBERS, ...Object.keys(ARRAYS), ...HISTOGRAMS, 'posted_at', ...QUANTILES].join(', ')
 
 const MERGED = [
   ...NUMBERS.map((n) => `sum(${n}) AS ${n}`),
   ...Object.keys(ARRAYS).map((n) => `groupArrayArray(${n}) AS ${n}`),
-  'sumMap(e2e_hist) AS e2e_hist',
+  ...HISTOGRAMS.map((n) => `sumMap(${n}) AS ${n}`),
   'sumMap(posted_at) AS posted_at',
   ...QUANTILES.map((n) => `max(${n}) AS ${n}`),
 ].join(', ')
@@ -116,7 +118,7 @@ function rangesWhere(ranges: readonly StatsRange[], time: string, step: number, 
  * Stats rows by (plant, bucket, flow, line, hop) for transactions with origin in `ranges`, bucketed
  * by `stepSec` (60: the minute rollup for events, 3600: the hourly one). Adds its parameters to
  * `params`. Rows: (flow, '', '') transactions; (flow, line, '') ERP events and production;
- * ('', '', hop) events by hop; ('*', '', '') the bucket's exact E2E quantiles over all flows.
+ * ('', '', hop) events and latency by hop; ('*', '', '') the bucket's exact E2E quantiles over all flows.
  */
 function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 | 3600, params: Record<string, unknown>): string {
   Object.assign(params, postingFlowsParam())
@@ -140,7 +142,7 @@ function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 | 3600,
         transient: perFlow('countIf(had_transient = 1)', '0'),
         auto_recovered: perFlow('countIf(had_transient = 1 AND t_e2e >= 0 AND replayed = 0)', '0'),
         duplicates: perFlow('countIf(documents > 1)', '0'),
-        e2e_hist: perFlow(`sumMapIf(map(${e2eKeySql('t_e2e')}, toUInt64(1)), t_e2e >= 0)`, `CAST(map() AS ${E2E_HIST})`),
+        e2e_hist: perFlow(`sumMapIf(map(${latencyKeySql('t_e2e')}, toUInt64(1)), t_e2e >= 0)`, `CAST(map() AS ${HIST_TYPE})`),
         posted_at: perFlow(`sumMapIf(map(${bucket('assumeNotNull(first_posted_at)')}, toUInt32(1)), t_e2e >= 0)`, EMPTY_MAP),
         open_origin: perFlow('groupArrayIf(origin_time, closed = 0)', `CAST([] AS ${ARRAYS.open_origin})`),
         open_state: perFlow('groupArrayIf(open_state, closed = 0)', `CAST([] AS ${ARRAYS.open_state})`),
@@ -198,6 +200,18 @@ function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 | 3600,
       SELECT plant, bucket, '' AS flow, '' AS line, hop, ${part({ hop_events: 'uniqMerge(events)', hop_errors: 'uniqIfMerge(errors)' })}
       FROM ${db}.${rollup}
       WHERE ${bucketWhere}
+      GROUP BY plant, bucket, hop
+
+      UNION ALL
+
+      SELECT plant, bucket, '' AS flow, '' AS line, hop, ${part({ latency_hist: `sumMap(map(${latencyKeySql('latency')}, toUInt64(1)))` })}
+      FROM (
+        -- One latency per event_id: re-sent events count once.
+        SELECT plant, ${bucket('origin_time')} AS bucket, hop, event_id, any(assumeNotNull(latency_ms)) AS latency
+        FROM ${db}.hop_events
+        WHERE latency_ms IS NOT NULL AND (${txnWhere})
+        GROUP BY plant, bucket, hop, event_id
+      )
       GROUP BY plant, bucket, hop
 
       UNION ALL
@@ -389,6 +403,10 @@ export interface StatsHop {
   hop: string
   events: number
   errors: number
+  /** Latency reported by the hop's events, once per event (ms, 3 significant digits); null: none reported. */
+  p50_ms: number | null
+  p95_ms: number | null
+  max_ms: number | null
 }
 
 export interface StatsProduction {
@@ -472,8 +490,8 @@ export async function readStats(
 
   // period 0 = [from, to), 1 = the previous one. Three reads of the same rows, each with only the
   // columns it needs (one GROUPING SETS query would feed every array to every set): numbers by
-  // flow, plant, line, hop and bucket; exact E2E quantiles by flow; open transactions by flow,
-  // plant and bucket, whose states depend on `now`.
+  // flow, plant, line, hop and bucket; E2E quantiles by flow and latency by hop, from histograms;
+  // open transactions by flow, plant and bucket, whose states depend on `now`.
   const period = `toUInt8(h.bucket < {curFrom:DateTime64(3, 'UTC')})`
   const bucketSet = q.series ? ', (plant, period, bucket)' : ''
   // Eventual success counts the transactions of buckets that ended 24 h or more before now.
@@ -496,13 +514,15 @@ export async function readStats(
       params,
       actor: q.actor,
     }),
-    chQuery<{ plant: string; period: number; flow: string; q: Array<number | null> }>(ch, {
-      name: 'hourStats.e2e',
-      sql: `SELECT plant, period, flow, [${histQuantileSql('hist', 0.5)}, ${histQuantileSql('hist', 0.95)}] AS q
+    chQuery<LatencyRow>(ch, {
+      name: 'hourStats.latency',
+      // One pass for both: a flow's rows (hop '') carry its E2E histogram, a hop's rows (flow '')
+      // its latency histogram.
+      sql: `SELECT plant, period, flow, hop, [${histQuantileSql('hist', 0.5)}, ${histQuantileSql('hist', 0.95)}, if(empty(hist), NULL, mapKeys(hist)[-1])] AS q
             FROM (
-              SELECT plant, ${period} AS period, flow, sumMap(h.e2e_hist) AS hist
-              FROM ${source} WHERE ${where} AND flow NOT IN ('', '*')
-              GROUP BY plant, period, flow
+              SELECT plant, ${period} AS period, flow, hop, sumMap(if(hop = '', h.e2e_hist, h.latency_hist)) AS hist
+              FROM ${source} WHERE ${where} AND flow != '*'
+              GROUP BY plant, period, flow, hop
             )`,
       params,
       actor: q.actor,
@@ -541,11 +561,11 @@ export async function readStats(
     refreshedHours = storedHours
     rows = storedHours > 0 ? await read() : first
   } else rows = await read()
-  const [numbers, e2e, open] = rows
+  const [numbers, latency, open] = rows
   const plan = { refreshedHours }
   const of = (period: number) => {
     const mine = <T extends { period: number }>(rows: T[]) => rows.filter((r) => N(r.period) === period)
-    return assemble(q.plants, mine(numbers.rows), mine(e2e.rows), mine(open.rows), plan)
+    return assemble(q.plants, mine(numbers.rows), mine(latency.rows), mine(open.rows), plan)
   }
   return { current: of(0), previous: q.previousFrom ? of(1) : null }
 }
@@ -569,6 +589,14 @@ type NumberRow = Record<Num, number> & {
   posted_at: Record<string, number>
   p50: number | null
   p95: number | null
+}
+/** q: p50, p95 and max (ms, to 3 significant digits) of a flow's E2E (hop '') or a hop's latency (flow ''). */
+interface LatencyRow {
+  plant: string
+  period: number
+  flow: string
+  hop: string
+  q: Array<number | null>
 }
 interface OpenRow {
   plant: string
@@ -647,7 +675,7 @@ const EMPTY_BUCKET: Omit<StatsBucket, 'plant' | 'bucket'> = {
 function assemble(
   plants: readonly string[],
   numbers: NumberRow[],
-  e2e: Array<{ plant: string; flow: string; q: Array<number | null> }>,
+  latency: LatencyRow[],
   open: OpenRow[],
   plan: Stats['plan'],
 ): Stats {
@@ -673,7 +701,7 @@ function assemble(
         ...countsOf(
           n,
           opens.find((o) => N(o.set) === OPEN_SET.flow && o.flow === n.flow),
-          e2e.find((e) => e.plant === plant && e.flow === n.flow)?.q,
+          latency.find((e) => e.plant === plant && e.hop === '' && e.flow === n.flow)?.q,
         ),
       })
     const whole = nums.find((r) => N(r.set) === SET.plant)
@@ -683,7 +711,10 @@ function assemble(
   }
   for (const r of numbers) {
     const set = N(r.set)
-    if (set === SET.hop && r.hop !== '') hops.push({ plant: r.plant, hop: r.hop, events: N(r.hop_events), errors: N(r.hop_errors) })
+    if (set === SET.hop && r.hop !== '') {
+      const q = latency.find((e) => e.plant === r.plant && e.flow === '' && e.hop === r.hop)?.q
+      hops.push({ plant: r.plant, hop: r.hop, events: N(r.hop_events), errors: N(r.hop_errors), p50_ms: quantile(q?.[0]), p95_ms: quantile(q?.[1]), max_ms: quantile(q?.[2]) })
+    }
     if (set === SET.line) {
       // Transaction rows carry line '' and no event counts: only lines with events are listed.
       if (N(r.erp_events) > 0)

@@ -81,60 +81,6 @@ export async function flowKpi(
   })
 }
 
-export interface HopLatencyRow {
-  hop: string
-  /** t-digest estimates (ms); null when no latency was reported. */
-  p50: number | null
-  p95: number | null
-  max: number | null
-}
-
-const DAY = 86_400_000
-
-/**
- * Latency by hop for the buckets overlapping [from, to): the "which hop is slow" breakdown. Long
- * windows read hop_latency_1d for their whole days and hop_latency_1h for the hours at the edges;
- * short ones flow_kpi_1m. (Event and error counts per hop are exact in queries/hour-stats.ts.)
- */
-export async function hopLatency(
-  ch: ClickHouse,
-  q: { plants: string[]; from: Date; to: Date; grain: '1m' | '1h'; actor?: Actor },
-): Promise<HopLatencyRow[]> {
-  assertWindow(q.from, q.to)
-  if (q.plants.length === 0) return []
-  const db = ch.database
-  const params: Record<string, unknown> = { plants: q.plants }
-  const read = (table: string, from: Date, to: Date, i: number) => {
-    Object.assign(params, { [`f${i}`]: from, [`t${i}`]: to })
-    return `SELECT hop, latency_quantiles, latency_max FROM ${db}.${table}
-            WHERE plant IN {plants:Array(String)} AND bucket >= {f${i}:DateTime64(3, 'UTC')} AND bucket < {t${i}:DateTime64(3, 'UTC')}`
-  }
-  let parts: string[]
-  if (q.grain === '1m') {
-    parts = [read('flow_kpi_1m', floorTo(q.from, 60_000), ceilTo(q.to, 60_000), 0)]
-  } else {
-    const hFrom = floorTo(q.from, 3_600_000)
-    const hTo = ceilTo(q.to, 3_600_000)
-    const dFrom = ceilTo(hFrom, DAY)
-    const dTo = floorTo(hTo, DAY)
-    parts =
-      dTo > dFrom
-        ? [read('hop_latency_1d', dFrom, dTo, 0), ...(hFrom < dFrom ? [read('hop_latency_1h', hFrom, dFrom, 1)] : []), ...(dTo < hTo ? [read('hop_latency_1h', dTo, hTo, 2)] : [])]
-        : [read('hop_latency_1h', hFrom, hTo, 0)]
-  }
-  const { rows } = await chQuery<{ hop: string; q: Array<number | null>; max: number | null }>(ch, {
-    name: `kpi.hopLatency_${q.grain}`,
-    sql: `SELECT hop, quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_quantiles) AS q, max(latency_max) AS max
-          FROM (${parts.join(' UNION ALL ')})
-          GROUP BY hop
-          ORDER BY hop`,
-    params,
-    actor: q.actor,
-  })
-  // No latency sample at all: latency_max (NULL) is the reliable signal (see flowKpi).
-  return rows.map((r) => ({ hop: r.hop, p50: r.max === null ? null : (r.q[0] ?? null), p95: r.max === null ? null : (r.q[2] ?? null), max: r.max }))
-}
-
 export interface E2eTxnRow {
   plant: string
   flow: string

@@ -1,11 +1,10 @@
 import type { Actor } from '../../clickhouse/exec'
-import { hopLatency } from '../../clickhouse/queries/kpi'
 import { computeKpis, grainOf, type KpiDeps, type PlantKpis } from './compute'
 
 /**
  * Everything one plant dashboard shows for [from, to): the KPI report with the previous period,
  * the time series (throughput, failures by category, E2E p50/p95, backlog), and the breakdowns by
- * flow, line and hop. All queries run in parallel; the bench (bench/dashboards) times this call.
+ * flow, line and hop (with each hop's latency). The bench (bench/dashboards) times this call.
  */
 
 export interface SeriesPoint {
@@ -65,10 +64,7 @@ const MAX_POINTS = 2000
 
 export async function plantDashboard(deps: KpiDeps, q: { plant: string; from: Date; to: Date; now?: Date; actor?: Actor }): Promise<PlantDashboard> {
   const { grain, stepSec } = grainOf(q.from, q.to)
-  const [[report], byHop] = await Promise.all([
-    computeKpis(deps, { plants: [q.plant], from: q.from, to: q.to, now: q.now, previous: true, series: true, actor: q.actor }),
-    hopLatency(deps.clickhouse, { plants: [q.plant], from: q.from, to: q.to, grain, actor: q.actor }),
-  ])
+  const [report] = await computeKpis(deps, { plants: [q.plant], from: q.from, to: q.to, now: q.now, previous: true, series: true, actor: q.actor })
   if (!report) throw new Error(`No report for plant ${q.plant}`)
 
   // Every bucket of the range, empty ones included, so charts show gaps as zero and time stays linear.
@@ -118,11 +114,7 @@ export async function plantDashboard(deps: KpiDeps, q: { plant: string; from: Da
     p.backlog = Math.max(0, open)
   }
 
-  const latency = new Map(byHop.map((h) => [h.hop, h]))
-  const hops: HopRow[] = report.hops.map((h) => {
-    const l = latency.get(h.hop)
-    return { hop: h.hop, events: h.events, errors: h.errors, p50: l?.p50 ?? null, p95: l?.p95 ?? null, max: l?.max ?? null }
-  })
+  const hops: HopRow[] = report.hops.map((h) => ({ hop: h.hop, events: h.events, errors: h.errors, p50: h.p50_ms, p95: h.p95_ms, max: h.max_ms }))
   const lines: LineRow[] = report.lines.map((l) => ({
     line: l.line,
     events: l.erp_events,
