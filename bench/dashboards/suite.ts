@@ -34,7 +34,6 @@ const HOPS = 5
 const DAY = 86_400_000
 const BUDGET_P95_MS = 300
 
-
 /**
  * Transaction i = intDiv(number, 5) has five hops: machine count, MES confirmation, hub receipt,
  * ERP request, and an ERP outcome (2 % transient failure, 0.5 % dead-lettered, else posted after
