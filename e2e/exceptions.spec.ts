@@ -56,8 +56,13 @@ test('an operator finds the "period closed" group of plant 1000, replays it afte
   await expect(page.getByTestId('audit-trail')).toContainText(DEMO.operator.email)
   await page.goBack()
 
-  // The whole group → the dry run → execute.
+  // Triage per group: the operator takes the whole group (assigned records stay replayable).
   await expect(page.getByTestId('records-table')).toBeVisible()
+  await page.getByLabel('Assign the group to').selectOption({ label: DEMO.operator.email })
+  await page.getByRole('button', { name: 'Assign group' }).click()
+  await expect(page.getByTestId('group-triage-result')).toContainText(/^[\d,]+ assigned/)
+
+  // The whole group → the dry run → execute.
   await page.getByTestId('replay-matching').click()
   await expect(page).toHaveURL(/\/replays\/new\?.*fingerprint=/)
   await expect(page.getByTestId('replayable-count')).not.toHaveText('0', { timeout: 30_000 })

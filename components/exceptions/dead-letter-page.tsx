@@ -10,6 +10,7 @@ import { useTRPC } from '../trpc/client'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatRelative, formatUtc } from '../ui/format'
 import { DeadLetterStatusBadge } from '../ui/state-badge'
+import { AssigneeOptions } from './assignee-options'
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -124,11 +125,7 @@ export function DeadLetterPage({ id }: { id: string }) {
                 onChange={(e) => assign.mutate({ id: d.id, assigneeId: e.target.value || null })}
               >
                 <option value="">Unassigned</option>
-                {(people.data ?? []).map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.email}
-                  </option>
-                ))}
+                <AssigneeOptions people={people.data ?? []} />
               </select>
             </label>
             {canTransition(d.status, 'discard') && (

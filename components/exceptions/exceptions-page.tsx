@@ -14,6 +14,7 @@ import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatCount, formatRelative, formatUtc } from '../ui/format'
 import { DeadLetterStatusBadge } from '../ui/state-badge'
 import { FilterBar } from './filter-bar'
+import { GroupTriage } from './group-triage'
 import { apiFilter, useExceptionFilter } from './filters'
 
 type Group = RouterOutputs['deadLetters']['groups']['groups'][number]
@@ -97,9 +98,10 @@ export function ExceptionsPage() {
   const [selection, setSelection] = useState<RowSelectionState>({})
   const me = useQuery(trpc.me.get.queryOptions())
   const canReplay = me.data?.permissions.replay ?? false
+  const canTriage = me.data?.permissions.triage ?? false
   const plant = header.plant ?? undefined
   const filter = apiFilter(f)
-  const people = useQuery({ ...trpc.deadLetters.assignees.queryOptions({ plant }), enabled: canReplay })
+  const people = useQuery({ ...trpc.deadLetters.assignees.queryOptions({ plant }), enabled: canReplay || canTriage })
   const groups = useQuery({ ...trpc.deadLetters.groups.queryOptions({ plant, filter }), enabled: !f.fingerprint, refetchInterval: 15_000 })
   const records = useQuery({ ...trpc.deadLetters.records.queryOptions({ plant, filter, limit: 500 }), enabled: !!f.fingerprint, refetchInterval: 10_000 })
   const replayFilter = { ...filter, plant: header.plant }
@@ -139,6 +141,7 @@ export function ExceptionsPage() {
         </div>
       </div>
       <FilterBar assignees={people.data ?? []} />
+      {canTriage && f.fingerprint && <GroupTriage filter={{ ...filter, plant, fingerprint: f.fingerprint }} assignees={people.data ?? []} />}
       {!f.fingerprint ? (
         <>
           {groups.error && <ErrorNotice error={groups.error} />}

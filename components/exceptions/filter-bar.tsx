@@ -3,6 +3,7 @@
 import { useState } from 'react'
 import { DEAD_LETTER_AGES, DEAD_LETTER_STATUS_INFO, DEAD_LETTER_STATUSES, type DeadLetterAge, type DeadLetterStatus } from '@/server/domain/dead-letters'
 import { ERROR_CATEGORIES } from '@/server/domain/hop-event'
+import { AssigneeOptions } from './assignee-options'
 import { useExceptionFilter } from './filters'
 
 const CATEGORIES = [...ERROR_CATEGORIES, 'unknown'] as const
@@ -81,11 +82,7 @@ export function FilterBar({ assignees }: { assignees: { id: string; email: strin
         <select className="input" aria-label="Assignee" value={f.assignee ?? ''} onChange={(e) => void setF({ assignee: e.target.value || null })}>
           <option value="">Anyone</option>
           <option value="unassigned">Unassigned</option>
-          {assignees.map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.email}
-            </option>
-          ))}
+          <AssigneeOptions people={assignees} />
         </select>
       </label>
     </form>

@@ -3,7 +3,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { createTRPCClient, httpBatchLink, httpLink, splitLink } from '@trpc/client'
 import { createTRPCContext } from '@trpc/tanstack-react-query'
-import type { inferRouterOutputs } from '@trpc/server'
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import { useState, type ReactNode } from 'react'
 import superjson from 'superjson'
 import type { AppRouter } from '@/server/routers/app'
@@ -12,6 +12,8 @@ export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRou
 
 /** What each procedure returns, as the client receives it: components type their rows from this, never by hand. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>
+/** What each procedure takes: forms type what they send from this. */
+export type RouterInputs = inferRouterInputs<AppRouter>
 
 /**
  * ClickHouse-backed queries can take a while; batching them with fast Postgres queries would make

@@ -1,12 +1,12 @@
 import { z } from 'zod'
 import { deadLetterFilterSchema } from '../domain/dead-letters'
 import { getDeadLetter, listGroups, listRecords } from '../services/dead-letters/queries'
-import { assignDeadLetter, assignees, assignSchema, commentDeadLetter, commentSchema, discardDeadLetter } from '../services/dead-letters/triage'
+import { assignDeadLetter, assignees, assignSchema, commentDeadLetter, commentSchema, discardDeadLetter, triageMatching, triageMatchingSchema } from '../services/dead-letters/triage'
 import { operatorProcedure, plantProcedure, router } from '../trpc'
 
 /**
  * Exception triage (DLQ-REPLAY.md): everyone with access reads groups, records and details in their
- * plants; operators assign, comment and discard within their plants. The plant facet is
+ * plants; operators assign, comment and discard within their plants, one record or a whole group. The plant facet is
  * plantProcedure's `plant`/`plants` (checked there); the services check each record's plant.
  */
 const filter = deadLetterFilterSchema.partial()
@@ -23,4 +23,7 @@ export const deadLettersRouter = router({
   discard: operatorProcedure
     .input(z.object({ id: z.string().min(1).max(64), reason: z.string().max(2000) }))
     .mutation(({ ctx, input }) => discardDeadLetter({ prisma: ctx.runtime.db.prisma, principal: ctx.principal, ip: ctx.ip }, input)),
+  triageGroup: operatorProcedure
+    .input(triageMatchingSchema)
+    .mutation(({ ctx, input }) => triageMatching({ prisma: ctx.runtime.db.prisma, principal: ctx.principal, ip: ctx.ip }, input)),
 })

@@ -6,7 +6,7 @@ import { DomainError } from '../errors'
 import { insertDeadLetter, testPlant, testPrincipal } from '../replays/testing'
 import { exportDeadLettersCsv } from './export'
 import { getDeadLetter, listGroups, listRecords } from './queries'
-import { assignDeadLetter, commentDeadLetter, discardDeadLetter } from './triage'
+import { assignDeadLetter, commentDeadLetter, discardDeadLetter, triageMatching } from './triage'
 import { domainError } from '../test-support'
 
 /**
@@ -93,6 +93,48 @@ describe('dead-letter triage', () => {
     const { row: orphan } = await insertDeadLetter(db.prisma, { plant: null })
     expect(await domainError(getDeadLetter(db.prisma, testPrincipal('operator', [plantA, plantB]), orphan.id))).toMatchObject({ code: 'NOT_FOUND' })
     expect((await getDeadLetter(db.prisma, testPrincipal('admin', 'all'), orphan.id)).id).toBe(orphan.id)
+  })
+
+  it('group actions: discard or assign every open record of a group in the caller’s plants, each audited, with a summary row', async () => {
+    const [a1, a2] = [await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GT/001' }), await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GT/001' })]
+    const inReplay = await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GT/001', status: 'replay_queued' })
+    const otherPlant = await insertDeadLetter(db.prisma, { plant: plantB, errorCode: 'GT/001' })
+    const otherGroup = await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GT/002' })
+    const operatorA = testPrincipal('operator', [plantA])
+    const ctx = { prisma: db.prisma, principal: operatorA, ip: '10.0.0.2' }
+    const group = { fingerprint: 'fp-GT/001' }
+
+    // Bad input changes nothing: no reason, no group, a plant outside the caller's.
+    expect(await domainError(triageMatching(ctx, { filter: group, action: { kind: 'discard', reason: ' ' } }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('say why') })
+    expect(await domainError(triageMatching(ctx, { filter: { errorCode: ['GT/001'] }, action: { kind: 'discard', reason: 'test data' } }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('needs the group') })
+    expect(await domainError(triageMatching(ctx, { filter: { ...group, plant: plantB }, action: { kind: 'discard', reason: 'test data' } }))).toMatchObject({ code: 'FORBIDDEN' })
+    const status = async (id: string) => (await db.prisma.deadLetter.findUniqueOrThrow({ where: { id } })).status
+    expect(await Promise.all([a1, a2, inReplay, otherPlant, otherGroup].map((d) => status(d.row.id)))).toEqual(['new', 'new', 'replay_queued', 'new', 'new'])
+
+    expect(await triageMatching(ctx, { filter: group, action: { kind: 'discard', reason: 'Test postings from the cut-over rehearsal' } })).toEqual({ changed: 2, skipped: 0 })
+    // The group's open records in plant A only; the one in a replay, plant B's and the other group stay.
+    expect(await Promise.all([a1, a2, inReplay, otherPlant, otherGroup].map((d) => status(d.row.id)))).toEqual(['discarded', 'discarded', 'replay_queued', 'new', 'new'])
+    const trail = await db.prisma.auditLog.findMany({ where: { targetId: { in: [a1.row.id, a2.row.id, 'fp-GT/001'] } }, orderBy: { targetType: 'asc' } })
+    expect(trail.map((t) => [t.action, t.targetType, t.reason])).toEqual([
+      ['dead_letter.discard', 'dead_letter', 'Test postings from the cut-over rehearsal'],
+      ['dead_letter.discard', 'dead_letter', 'Test postings from the cut-over rehearsal'],
+      ['dead_letter.group_discard', 'dead_letter_group', 'Test postings from the cut-over rehearsal'],
+    ])
+    expect(trail[2]!.after).toMatchObject({ changed: 2, skipped: 0, filter: group })
+    // Nothing left to discard: a second run changes nothing.
+    expect(await triageMatching(ctx, { filter: group, action: { kind: 'discard', reason: 'again' } })).toEqual({ changed: 0, skipped: 0 })
+
+    // An admin assigns the group in both plants; assigning again to the same person changes nothing.
+    const admin = testPrincipal('admin', 'all')
+    const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `grp-${a1.row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
+    const assign = { filter: group, action: { kind: 'assign' as const, assigneeId: user.id } }
+    expect(await triageMatching({ prisma: db.prisma, principal: admin }, assign)).toEqual({ changed: 2, skipped: 0 })
+    expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: otherPlant.row.id } })).toMatchObject({ status: 'triaged', assigneeId: user.id })
+    expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: inReplay.row.id } })).toMatchObject({ status: 'replay_queued', assigneeId: user.id })
+    expect(await triageMatching({ prisma: db.prisma, principal: admin }, assign)).toEqual({ changed: 0, skipped: 0 })
+    expect(await domainError(triageMatching({ prisma: db.prisma, principal: admin }, { filter: group, action: { kind: 'assign', assigneeId: 'nobody' } }))).toMatchObject({ code: 'BAD_REQUEST' })
+    // Viewers never.
+    expect(await domainError(triageMatching({ prisma: db.prisma, principal: testPrincipal('viewer', [plantB]) }, assign))).toMatchObject({ code: 'FORBIDDEN' })
   })
 
   it('a record in a replay cannot be discarded', async () => {

@@ -38,13 +38,14 @@ export interface DeadLetterGroup {
   expiresSoon: number
 }
 
-function whereOf(principal: Principal, filter: ListFilter) {
+/** The rows a list filter selects within the caller's plants (lists, group triage). */
+export function listWhere(principal: Principal, filter: ListFilter) {
   return deadLetterWhere(filter, replayScope(principal, filter))
 }
 
 export async function listGroups(prisma: PrismaClient, principal: Principal, input: unknown): Promise<{ groups: DeadLetterGroup[]; total: number; truncated: boolean }> {
   const filter = listFilterSchema.parse(input ?? {})
-  const where = whereOf(principal, filter)
+  const where = listWhere(principal, filter)
   const parts = await prisma.deadLetter.groupBy({
     by: ['fingerprint', 'plantCode', 'status'],
     where,
@@ -111,7 +112,7 @@ export async function listRecords(
   page: { limit?: number; cursor?: string | null } = {},
 ): Promise<{ items: DeadLetterView[]; total: number; nextCursor: string | null }> {
   const filter = listFilterSchema.parse(input ?? {})
-  const where = whereOf(principal, filter)
+  const where = listWhere(principal, filter)
   const limit = Math.min(Math.max(page.limit ?? pageSchema.limit, 1), pageSchema.max)
   const [rows, total] = await Promise.all([
     prisma.deadLetter.findMany({

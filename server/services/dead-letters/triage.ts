@@ -5,13 +5,14 @@ import type { DeadLetterStatus } from '../../domain/dead-letters'
 import { can, type Principal } from '../../domain/permissions'
 import { audit } from '../audit'
 import { DomainError } from '../errors'
-import { requireDeadLetter } from './queries'
+import { listFilterSchema, listWhere, requireDeadLetter } from './queries'
 
 /**
- * Triage actions on one dead letter (DLQ-REPLAY.md "Guards"): assign, comment, discard. Operators
- * within their plants, admins everywhere, viewers never. Each is one transaction: a conditional
- * status update (`transition()` decides, the WHERE guards against a concurrent change) and its
- * audit row with who, when, why, before and after.
+ * Triage actions on one dead letter (DLQ-REPLAY.md "Guards"): assign, comment, discard; and assign
+ * or discard for every open record of a group ("Triage happens per group", `triageMatching`).
+ * Operators within their plants, admins everywhere, viewers never. Each is one transaction: a
+ * conditional status update (`transition()` decides, the WHERE guards against a concurrent change)
+ * and its audit row with who, when, why, before and after.
  */
 
 export const assignSchema = z.object({
@@ -21,9 +22,18 @@ export const assignSchema = z.object({
   reason: z.string().trim().max(2000).optional(),
 })
 export const commentSchema = z.object({ id: z.string().min(1).max(64), body: z.string().trim().min(1, 'write a comment').max(10_000) })
-export const discardSchema = z.object({
-  id: z.string().min(1).max(64),
-  reason: z.string({ error: 'a reason is required to discard' }).trim().min(3, 'say why it is discarded (at least 3 characters)').max(2000),
+const discardReason = z.string({ error: 'a reason is required to discard' }).trim().min(3, 'say why it is discarded (at least 3 characters)').max(2000)
+export const discardSchema = z.object({ id: z.string().min(1).max(64), reason: discardReason })
+
+/** Most records one group action changes; past it the caller narrows the filter (one transaction each). */
+export const MAX_GROUP_TRIAGE = 5_000
+export const triageMatchingSchema = z.object({
+  /** The exceptions filter, narrowed to one group (its fingerprint): never "everything". */
+  filter: listFilterSchema.refine((f) => !!f.fingerprint, 'a group action needs the group (fingerprint) in the filter'),
+  action: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('assign'), assigneeId: z.string().min(1).max(64).nullable() }),
+    z.object({ kind: z.literal('discard'), reason: discardReason }),
+  ]),
 })
 
 interface Ctx {
@@ -53,15 +63,18 @@ async function apply(tx: Tx, id: string, current: DeadLetterStatus, event: DeadL
   return { before: current, after }
 }
 
+/** The assignee's e-mail (null: unassign); an unknown or disabled user is refused. */
+async function assigneeLabel(prisma: PrismaClient, assigneeId: string | null): Promise<string | null> {
+  if (!assigneeId) return null
+  const user = await prisma.user.findUnique({ where: { id: assigneeId }, select: { email: true, disabled: true } })
+  if (!user || user.disabled) throw new DomainError('BAD_REQUEST', 'Pick an active user to assign it to.')
+  return user.email
+}
+
 export async function assignDeadLetter(ctx: Ctx, input: z.input<typeof assignSchema>) {
   const { id, assigneeId, reason } = assignSchema.parse(input)
   const dl = await authorised(ctx, id)
-  let label: string | null = null
-  if (assigneeId) {
-    const user = await ctx.prisma.user.findUnique({ where: { id: assigneeId }, select: { email: true, disabled: true } })
-    if (!user || user.disabled) throw new DomainError('BAD_REQUEST', 'Pick an active user to assign it to.')
-    label = user.email
-  }
+  const label = await assigneeLabel(ctx.prisma, assigneeId)
   return ctx.prisma.$transaction(async (tx) => {
     const status = await apply(tx, id, dl.status, 'triage', { assigneeId })
     await audit(tx, {
@@ -116,6 +129,71 @@ export async function discardDeadLetter(ctx: Ctx, input: z.input<typeof discardS
       ip: ctx.ip,
     })
     return { id, status: status.after }
+  })
+}
+
+/**
+ * Assign or discard every record the filter selects (a group: its fingerprint) that the action can
+ * still move, in the caller's plants where they may triage. One transaction: each record gets the
+ * same conditional update and audit row as the single action, and the group one summary row.
+ * Records someone else moved meanwhile are skipped and counted, not overwritten.
+ */
+export async function triageMatching(ctx: Ctx, input: z.input<typeof triageMatchingSchema>): Promise<{ changed: number; skipped: number }> {
+  const parsed = triageMatchingSchema.safeParse(input)
+  if (!parsed.success) throw new DomainError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '))
+  const { filter, action } = parsed.data
+  if (!can(ctx.principal, 'triage')) throw new DomainError('FORBIDDEN', 'Triage needs the operator role.')
+  // As for one record (requireDeadLetter): a record without a decoded plant is for admins only.
+  const mayTriage = (plant: string | null) => (plant === null ? ctx.principal.plants === 'all' : can(ctx.principal, 'triage', plant))
+  const event: DeadLetterEvent = action.kind === 'assign' ? 'triage' : 'discard'
+  const label = action.kind === 'assign' ? await assigneeLabel(ctx.prisma, action.assigneeId) : null
+  const where = {
+    AND: [
+      listWhere(ctx.principal, filter),
+      { status: { in: [...fromStates(event)] } },
+      // Assigning to whom it is already assigned to changes nothing: leave those out of the trail.
+      // (Spelled with OR: SQL's NOT (assignee = x) is not true for the unassigned.)
+      ...(action.kind === 'assign'
+        ? [action.assigneeId ? { OR: [{ assigneeId: null }, { assigneeId: { not: action.assigneeId } }] } : { assigneeId: { not: null } }]
+        : []),
+    ],
+  }
+  const matching = await ctx.prisma.deadLetter.count({ where })
+  if (matching > MAX_GROUP_TRIAGE)
+    throw new DomainError('BAD_REQUEST', `${matching.toLocaleString('en-US')} dead letters match; narrow the filter (at most ${MAX_GROUP_TRIAGE.toLocaleString('en-US')} at once).`)
+  return ctx.prisma.$transaction(async (tx) => {
+    const rows = await tx.deadLetter.findMany({ where, select: { id: true, status: true, plantCode: true, assigneeId: true } })
+    let changed = 0
+    for (const dl of rows) {
+      if (!mayTriage(dl.plantCode)) continue
+      const after = transition(dl.status, event)
+      const data = action.kind === 'assign' ? { assigneeId: action.assigneeId, status: after } : { status: after }
+      const { count } = await tx.deadLetter.updateMany({ where: { id: dl.id, status: dl.status }, data })
+      if (!count) continue
+      changed++
+      await audit(tx, {
+        actor: ctx.principal,
+        action: action.kind === 'discard' ? 'dead_letter.discard' : action.assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
+        targetType: 'dead_letter',
+        targetId: dl.id,
+        reason: action.kind === 'discard' ? action.reason : null,
+        before: action.kind === 'assign' ? { status: dl.status, assigneeId: dl.assigneeId } : { status: dl.status },
+        after: action.kind === 'assign' ? { status: after, assigneeId: action.assigneeId, assignee: label, group: filter.fingerprint } : { status: after, group: filter.fingerprint },
+        ip: ctx.ip,
+      })
+    }
+    // Outside the caller's triage plants, or moved by someone else meanwhile.
+    const skipped = rows.length - changed
+    await audit(tx, {
+      actor: ctx.principal,
+      action: `dead_letter.group_${action.kind}`,
+      targetType: 'dead_letter_group',
+      targetId: filter.fingerprint,
+      reason: action.kind === 'discard' ? action.reason : null,
+      after: { filter, changed, skipped, ...(action.kind === 'assign' ? { assigneeId: action.assigneeId, assignee: label } : {}) },
+      ip: ctx.ip,
+    })
+    return { changed, skipped }
   })
 }
 
