@@ -158,11 +158,11 @@ export async function triageMatching(ctx: Ctx, input: z.input<typeof triageMatch
         : []),
     ],
   }
-  const matching = await ctx.prisma.deadLetter.count({ where })
-  if (matching > MAX_GROUP_TRIAGE)
-    throw new DomainError('BAD_REQUEST', `${matching.toLocaleString('en-US')} dead letters match; narrow the filter (at most ${MAX_GROUP_TRIAGE.toLocaleString('en-US')} at once).`)
   return ctx.prisma.$transaction(async (tx) => {
-    const rows = await tx.deadLetter.findMany({ where, select: { id: true, status: true, plantCode: true, assigneeId: true } })
+    // One read of the selection: one row past the bound says it is too many.
+    const rows = await tx.deadLetter.findMany({ where, select: { id: true, status: true, plantCode: true, assigneeId: true }, take: MAX_GROUP_TRIAGE + 1 })
+    if (rows.length > MAX_GROUP_TRIAGE)
+      throw new DomainError('BAD_REQUEST', `More than ${MAX_GROUP_TRIAGE.toLocaleString('en-US')} dead letters match; narrow the filter (at most that many at once).`)
     let changed = 0
     for (const dl of rows) {
       if (!mayTriage(dl.plantCode)) continue
