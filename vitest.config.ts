@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   resolve: { alias: { '@': fileURLToPath(new URL('.', import.meta.url)) } },
   test: {
-    include: ['{app,server,ingest,components,scripts,bench}/**/*.test.{ts,tsx}'],
+    include: ['{app,server,ingest,simulator,components,scripts,bench}/**/*.test.{ts,tsx}'],
     environment: 'node',
     globalSetup: ['server/bus/testing/kafka-global-setup.ts'],
     // chDB and PGlite are heavy; two cores do not gain from many workers.

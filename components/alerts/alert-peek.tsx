@@ -8,7 +8,7 @@ import { ErrorNotice } from '../ui/empty-state'
 import { formatPlantTime, formatUtc } from '../ui/format'
 import { useTRPC } from '../trpc/client'
 import { AlertStateBadge, SeverityBadge } from './alert-badges'
-import { alertLinkHref } from './alert-links'
+import { alertLinkHref } from '@/server/domain/links'
 
 function When({ label, at, timeZone }: { label: string; at: string | null; timeZone: string }) {
   if (!at) return null

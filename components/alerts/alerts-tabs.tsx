@@ -1,7 +1,7 @@
 'use client'
 
 import Link from 'next/link'
-import { alertSettingsHref, alertsHref } from '../links'
+import { alertSettingsHref, alertsHref } from '@/server/domain/links'
 import { useHeaderState } from '../shell/url-state'
 
 const TABS = [

@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation'
 import type { ReactNode } from 'react'
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { SeriesPoint } from '@/server/services/kpis/dashboard'
-import { exceptionsHref, tracesHref } from '../links'
+import { exceptionsHref, tracesHref } from '@/server/domain/links'
 import { formatDuration } from '../ui/format'
 
 /**

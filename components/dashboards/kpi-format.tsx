@@ -1,6 +1,6 @@
 import type { Health, KpiId, KpiValue } from '@/server/domain/kpis'
 import { OPEN_DEAD_LETTER_STATUSES } from '@/server/domain/dead-letters'
-import { exceptionsHref, tracesHref, type HeaderState } from '../links'
+import { exceptionsHref, tracesHref, type HeaderState } from '@/server/domain/links'
 import { formatCount, formatDuration, formatPercent } from '../ui/format'
 
 /** A KPI value with its unit, humanised ("4 min 12 s", "97.4 %", "1,204"). */

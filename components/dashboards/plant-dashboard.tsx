@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import Link from 'next/link'
 import { KPI_INFO, type KpiValue } from '@/server/domain/kpis'
-import { exceptionsHref, tracesHref } from '../links'
+import { exceptionsHref, tracesHref } from '@/server/domain/links'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC } from '../trpc/client'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'

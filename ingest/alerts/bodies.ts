@@ -1,5 +1,4 @@
-import { alertLinkHref } from '../../components/alerts/alert-links'
-import { alertsHref } from '../../components/links'
+import { alertLinkHref, alertsHref } from '../../server/domain/links'
 import type { AlertChannelKind, AlertEpisode } from '../../server/db/client'
 import { ALERT_SEVERITY_INFO, flowWords, formatAlertValue, type AlertLink } from '../../server/domain/alerts'
 

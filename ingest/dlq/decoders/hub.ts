@@ -3,7 +3,7 @@ import type { DlqDecoder } from './types'
 
 /**
  * Our own headers, all UTF-8 text:
- * - the reference hub's `x-dlq-*` (ingest/simulator/hub/dlq.ts): it knows the business error,
+ * - the reference hub's `x-dlq-*` (simulator/hub/dlq.ts): it knows the business error,
  *   so category, code, text, flow and attempts come decoded;
  * - Linetrace's telemetry DLQ `x-lt-dlq-*` / `x-lt-original-*` (ingest/telemetry/dlq.ts): a hop
  *   event the ingest pipeline could not accept, with the validation errors.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LocalTransport } from '../../server/bus/local'
-import type { BusRecord } from '../../server/bus/port'
-import { hopEventSchema } from '../../server/domain/hop-event'
+import { LocalTransport } from '../server/bus/local'
+import type { BusRecord } from '../server/bus/port'
+import { hopEventSchema } from '../server/domain/hop-event'
 import { byTransaction, decodeHop, finish, headerText, MIN, readTopics, TUESDAY, virtualRun, type Hop, type VirtualRun } from './test-support'
 
 /**

@@ -1,4 +1,4 @@
-import type { HopError } from '../../../server/domain/hop-event'
+import type { HopError } from '../../server/domain/hop-event'
 import type { TransientKind } from '../world'
 
 /**

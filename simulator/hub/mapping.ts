@@ -2,7 +2,7 @@ import type { Business } from '../hop'
 import { iso } from '../ids'
 import type { PlantModel } from '../model'
 import type { Consumption, PostingRequest } from './erp'
-import type { GoodsMovementMessage, HubMessage, PostingMessage } from '../../../server/domain/flow-messages'
+import type { GoodsMovementMessage, HubMessage, PostingMessage } from '../../server/domain/flow-messages'
 
 /**
  * From the hub's messages to what the hub does with them: the ERP posting request, the business

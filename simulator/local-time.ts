@@ -3,7 +3,7 @@
  * live in server/domain/shifts.ts (alert rules judge shift hours with the same functions).
  */
 
-export { localTime, shiftAt, type LocalTime, type ShiftNow } from '../../server/domain/shifts'
+export { localTime, shiftAt, type LocalTime, type ShiftNow } from '../server/domain/shifts'
 
 /** SAP fiscal period of a date, as `YYYY/MM` (calendar-month periods). */
 export function periodOf(date: string): string {

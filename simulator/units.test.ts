@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEMO_PLANTS } from '../../server/domain/plants'
+import { DEMO_PLANTS } from '../server/domain/plants'
 import { iso, sscc, uuidv7 } from './ids'
 import { lastDayOf, localTime, periodMinus, shiftAt } from './local-time'
 import { buildPlants } from './model'

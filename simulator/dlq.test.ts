@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BusRecord, Headers } from '../../server/bus/port'
+import type { BusRecord, Headers } from '../server/bus/port'
 import { finish, headerText, readTopics, virtualRun, type VirtualRun } from './test-support'
 
 /**

@@ -5,9 +5,9 @@
  */
 import { connect } from 'node:net'
 import { parseArgs } from 'node:util'
-import { createTransport } from '../../server/bus'
-import { ConfigError, loadConfig } from '../../server/config'
-import { logger } from '../../server/logger'
+import { createTransport } from '../server/bus'
+import { ConfigError, loadConfig } from '../server/config'
+import { logger } from '../server/logger'
 import { parseSimulatorOptions, type SimulatorOptionsInput } from './options'
 import { startSimulator, type SimulatorStats } from './simulator'
 
@@ -66,7 +66,7 @@ lt.hub.<plant>.in and a dead-letter topic by the plant's convention:
 Replays produced to a source topic (x-replay-* headers) are processed like live traffic.
 
 Environment: KAFKA_BROKERS (default 127.0.0.1:9092, the broker of npm run kafka), KAFKA_CLIENT_ID, KAFKA_SSL, KAFKA_SASL_*, TELEMETRY_TOPIC,
-TELEMETRY_PARTITIONS, LOG_LEVEL. See ingest/simulator/README.md.
+TELEMETRY_PARTITIONS, LOG_LEVEL. See simulator/README.md.
 `
 
 function fail(message: string): never {

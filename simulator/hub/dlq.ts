@@ -1,5 +1,5 @@
-import type { BusRecord, Headers, OutgoingRecord } from '../../../server/bus/port'
-import type { HopError } from '../../../server/domain/hop-event'
+import type { BusRecord, Headers, OutgoingRecord } from '../../server/bus/port'
+import type { HopError } from '../../server/domain/hop-event'
 import type { PlantTopics } from '../topics'
 
 /**

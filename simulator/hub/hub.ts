@@ -1,5 +1,5 @@
-import type { BusConsumer, BusRecord, Headers, OutgoingRecord, ProducedRecord, Transport } from '../../../server/bus/port'
-import type { HopError, HopEventInput } from '../../../server/domain/hop-event'
+import type { BusConsumer, BusRecord, Headers, OutgoingRecord, ProducedRecord, Transport } from '../../server/bus/port'
+import type { HopError, HopEventInput } from '../../server/domain/hop-event'
 import { Trail, type HopSpec, type Replay } from '../hop'
 import { iso, parseTraceparent, sscc, traceId } from '../ids'
 import type { PlantModel, SystemKey } from '../model'
@@ -11,7 +11,7 @@ import { dependencyKey, type World } from '../world'
 import { deadLetterRecord, type DeadLetterReason } from './dlq'
 import type { SimErp } from './erp'
 import { backflushMovement, businessOf, movementTypeOf, postedQuantity, requestOf, scopeOf, targetOf } from './mapping'
-import { hubMessageSchema, type GoodsMovementMessage, type HubMessage, type PostingMessage } from '../../../server/domain/flow-messages'
+import { hubMessageSchema, type GoodsMovementMessage, type HubMessage, type PostingMessage } from '../../server/domain/flow-messages'
 import { validationError } from './sap-errors'
 
 /**

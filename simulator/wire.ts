@@ -1,5 +1,5 @@
-import type { HopEventInput } from '../../server/domain/hop-event'
-import type { OutgoingRecord } from '../../server/bus/port'
+import type { HopEventInput } from '../server/domain/hop-event'
+import type { OutgoingRecord } from '../server/bus/port'
 import { traceparent } from './ids'
 import type { Encoding } from './model'
 

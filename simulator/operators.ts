@@ -1,4 +1,4 @@
-import type { OutgoingRecord } from '../../server/bus/port'
+import type { OutgoingRecord } from '../server/bus/port'
 import type { Engine } from './engine/engine'
 import { DLQ_CONTEXT_PREFIXES } from './hub/dlq'
 import type { DeadLetterNotice } from './hub/hub'

@@ -1,5 +1,5 @@
-import type { HopEventInput } from '../../../server/domain/hop-event'
-import type { HubMessage } from '../../../server/domain/flow-messages'
+import type { HopEventInput } from '../../server/domain/hop-event'
+import type { HubMessage } from '../../server/domain/flow-messages'
 import type { HopSpec, Trail } from '../hop'
 import type { PlantModel, SystemKey } from '../model'
 import type { Profile } from '../scenario'

@@ -1,4 +1,4 @@
-import type { BusProducer, OutgoingRecord, ProducedRecord } from '../../server/bus/port'
+import type { BusProducer, OutgoingRecord, ProducedRecord } from '../server/bus/port'
 
 /**
  * Records waiting to be produced, batched per topic. The driver flushes after each step, so one

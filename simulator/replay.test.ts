@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BusRecord, OutgoingRecord } from '../../server/bus/port'
+import type { BusRecord, OutgoingRecord } from '../server/bus/port'
 import { finish, headerText, MIN, readTopics, virtualRun, type Hop, type VirtualRun } from './test-support'
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { LocalTransport } from '../../server/bus/local'
-import { loadConfig } from '../../server/config'
-import type { HopEventInput } from '../../server/domain/hop-event'
+import { LocalTransport } from '../server/bus/local'
+import { loadConfig } from '../server/config'
+import type { HopEventInput } from '../server/domain/hop-event'
 import { startSimulator } from './simulator'
 import { finish, MIN, virtualRun } from './test-support'
 

@@ -1,4 +1,4 @@
-import type { HopError } from '../../../server/domain/hop-event'
+import type { HopError } from '../../server/domain/hop-event'
 import { localTime, periodMinus, periodOf } from '../local-time'
 import type { PlantModel } from '../model'
 import type { Rng } from '../prng'

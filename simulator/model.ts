@@ -1,4 +1,4 @@
-import { DEMO_PLANTS, type PlantDefinition, type Shift } from '../../server/domain/plants'
+import { DEMO_PLANTS, type PlantDefinition, type Shift } from '../server/domain/plants'
 import { Rng } from './prng'
 
 /**

@@ -1,8 +1,8 @@
-import type { BusRecord, Headers, Transport } from '../../server/bus/port'
-import { LocalTransport } from '../../server/bus/local'
-import { uniqueTopic, waitFor } from '../../server/bus/testing'
-import { loadConfig } from '../../server/config'
-import type { HopEventInput } from '../../server/domain/hop-event'
+import type { BusRecord, Headers, Transport } from '../server/bus/port'
+import { LocalTransport } from '../server/bus/local'
+import { uniqueTopic, waitFor } from '../server/bus/testing'
+import { loadConfig } from '../server/config'
+import type { HopEventInput } from '../server/domain/hop-event'
 import type { SimulatorOptionsInput } from './options'
 import { Simulation } from './simulator'
 

@@ -1,4 +1,4 @@
-import type { HopError, HopEventInput } from '../../server/domain/hop-event'
+import type { HopError, HopEventInput } from '../server/domain/hop-event'
 import { iso, spanId, uuidv7 } from './ids'
 import type { LineModel, PlantModel, SystemKey } from './model'
 import type { Rng } from './prng'

@@ -1,4 +1,4 @@
-import type { TopicSpec } from '../../server/bus/port'
+import type { TopicSpec } from '../server/bus/port'
 import type { Convention, PlantModel } from './model'
 
 /**

@@ -1,3 +1,5 @@
+import type { AlertLink } from './alerts'
+
 /**
  * The console's shareable URLs, in one place so every page links to every other the same way
  * (UI.md: every view is a link; drill-downs carry plant, time and filters). Header state
@@ -126,4 +128,19 @@ export function alertsHref(filter: { state?: string | null; alert?: string | nul
 /** Alert rules of a plant (`plant` from the header) and the other alert settings pages. */
 export function alertSettingsHref(page: 'rules' | 'channels' | 'silences', h?: HeaderState): string {
   return withQuery(`/alerts/${page}`, { plant: h?.plant })
+}
+
+/**
+ * An alert's link descriptor (stored with the episode) as a console URL, through these builders
+ * like every other cross-page link. The worker uses it too, for the links in notifications.
+ */
+export function alertLinkHref(link: AlertLink): string {
+  switch (link.page) {
+    case 'exceptions':
+      return exceptionsHref({ flow: link.flow ? [link.flow] : undefined, status: link.status }, { plant: link.plant })
+    case 'traces':
+      return tracesHref({ flow: link.flow ? [link.flow] : undefined, status: link.status, line: link.line }, { plant: link.plant, range: link.range })
+    case 'plant':
+      return plantHref(link.plant)
+  }
 }

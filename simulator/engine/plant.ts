@@ -1,4 +1,4 @@
-import type { HubMessage } from '../../../server/domain/flow-messages'
+import type { HubMessage } from '../../server/domain/flow-messages'
 import { Trail, type TxnContext } from '../hop'
 import { iso, sscc, traceId, traceparent, uuidv7 } from '../ids'
 import { localTime, shiftAt } from '../local-time'

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { inject, it, expect } from 'vitest'
-import { KafkaTransport } from '../../server/bus/kafka'
-import type { BusRecord } from '../../server/bus/port'
-import { kafkaTestConfig, uniqueTopic, waitFor } from '../../server/bus/testing'
+import { KafkaTransport } from '../server/bus/kafka'
+import type { BusRecord } from '../server/bus/port'
+import { kafkaTestConfig, uniqueTopic, waitFor } from '../server/bus/testing'
 import { decodeHop, headerText } from './test-support'
 
 /**
@@ -12,11 +12,11 @@ import { decodeHop, headerText } from './test-support'
  * read back with a Kafka consumer and their headers decoded from the spec.
  */
 
-const root = resolve(import.meta.dirname, '../..')
+const root = resolve(import.meta.dirname, '..')
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((done, fail) => {
-    execFile(process.execPath, ['--import', 'tsx', 'ingest/simulator/cli.ts', ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'simulator/cli.ts', ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
       if (error) fail(new Error(`simulate failed (${error.message.split('\n')[0]}):\n${stdout}${stderr}`))
       else done(stderr)
     })
