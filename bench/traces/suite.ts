@@ -3,6 +3,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClickHouse, type ClickHouse } from '../../server/clickhouse/client'
 import { chCommand, chQuery } from '../../server/clickhouse/exec'
+import { fromChDateTime } from '../../server/domain/ch-time'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { traceByCorrelationId, txnsByKey, type KeyType } from '../../server/clickhouse/queries/trace'
 import { metrics as appMetrics } from '../../server/metrics'
@@ -151,7 +152,7 @@ export async function tracesSuite(): Promise<BenchResult> {
         const refs = await txnsByKey(ch, { keyType, keyValue: value(t), ...window, limit: 100 })
         const newest = refs[0]
         if (!newest) throw new Error(`no transaction found for ${keyType} ${value(t)}`)
-        const at = new Date(`${newest.origin_time.replace(' ', 'T')}Z`)
+        const at = fromChDateTime(newest.origin_time)
         await traceByCorrelationId(ch, { correlationId: newest.correlation_id, from: at, to: new Date(at.getTime() + 1) })
       })
     const byWorkOrder = await byKey('work_order', (t) => t.workOrder, 2 * LOOKUPS)

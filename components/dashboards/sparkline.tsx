@@ -1,12 +1,12 @@
 'use client'
 
+import { fromChDateTime } from '@/server/domain/ch-time'
 import { Area, AreaChart, ResponsiveContainer, Tooltip, YAxis } from 'recharts'
 
 /** A bucket start as FORMAT JSON or ISO gives it, in the browser's time. */
 export function bucketLabel(t: string | undefined): string {
   if (!t) return ''
-  const iso = t.includes('T') ? t : `${t.replace(' ', 'T')}Z`
-  return new Date(iso).toLocaleString()
+  return fromChDateTime(t).toLocaleString()
 }
 
 /** A small trend without axes; the tooltip gives the number (e.g. transactions started per bucket). */

@@ -1,6 +1,7 @@
 import { sleep } from '../../server/bus/local'
 import type { ClickHouse } from '../../server/clickhouse/client'
-import { chQuery, fromChDateTime } from '../../server/clickhouse/exec'
+import { chQuery } from '../../server/clickhouse/exec'
+import { fromChDateTime } from '../../server/domain/ch-time'
 import type { PrismaClient } from '../../server/db/client'
 import { POSTING_FLOWS } from '../../server/domain/txn-state'
 import type { Logger } from '../../server/logger'

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { logger } from '../logger'
 import { metrics } from '../metrics'
 import type { ClickHouse } from './client'
+import { toChDateTime } from '../domain/ch-time'
 
 /**
  * THE exec seam: every ClickHouse statement of the app goes through chQuery / chCommand /
@@ -120,17 +121,6 @@ export function identifier<T extends string>(value: string, allowed: readonly T[
     throw new Error(`Identifier ${JSON.stringify(value)} is not allowed here; expected one of ${allowed.join(', ')}`)
   }
   return hit
-}
-
-/** ClickHouse DateTime64(3) text in UTC: 'YYYY-MM-DD hh:mm:ss.sss'. */
-export function toChDateTime(d: Date): string {
-  if (Number.isNaN(d.getTime())) throw new Error('Invalid Date passed to ClickHouse')
-  return d.toISOString().replace('T', ' ').replace('Z', '')
-}
-
-/** The inverse: DateTime / DateTime64 text as FORMAT JSON returns it ('YYYY-MM-DD hh:mm:ss[.sss]', UTC) → Date. */
-export function fromChDateTime(text: string): Date {
-  return new Date(`${text.replace(' ', 'T')}Z`)
 }
 
 /**

@@ -4,7 +4,7 @@
  * wrong view definition makes the test fail.
  */
 import { quantileExact } from '../domain/quantile'
-import { toChDateTime } from './exec'
+import { toChDateTime } from '../domain/ch-time'
 import { hopBit } from './queries/txn'
 
 export interface FixtureEvent {

@@ -1,5 +1,6 @@
 import type { ClickHouse } from '../client'
-import { chQuery, fromChDateTime, type Actor } from '../exec'
+import { chQuery, type Actor } from '../exec'
+import { fromChDateTime } from '../../domain/ch-time'
 import { TXN_GROUP_BY } from './txn'
 import { TXN_AGE_MS_SQL, TXN_SLA_MS_SQL, TXN_STATE_SQL, txnStateParams, type TxnStateParams } from './txn-state'
 import { assertWindow, floorTo } from './window'

@@ -1,5 +1,6 @@
 import type { ClickHouse } from '../client'
-import { chQuery, fromChDateTime, type Actor } from '../exec'
+import { chQuery, type Actor } from '../exec'
+import { fromChDateTime } from '../../domain/ch-time'
 import { quantileExact } from '../../domain/quantile'
 import { assertWindow } from './window'
 

@@ -1,5 +1,6 @@
 import type { ClickHouse } from '../client'
-import { chCommand, chQuery, fromChDateTime, type Actor } from '../exec'
+import { chCommand, chQuery, type Actor } from '../exec'
+import { fromChDateTime } from '../../domain/ch-time'
 import { postingFlowsParam, STUCK_PRECEDES, TXN_CLOSED_SQL, TXN_OPEN_STATE_SQL, TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from './txn-state'
 import { assertWindow, ceilTo, floorTo } from './window'
 

@@ -1,5 +1,6 @@
 import type { ClickHouse } from '../../clickhouse/client'
-import { chQuery, fromChDateTime, type Actor } from '../../clickhouse/exec'
+import { chQuery, type Actor } from '../../clickhouse/exec'
+import { fromChDateTime } from '../../domain/ch-time'
 
 /**
  * The two telemetry checks of a replay dry run (DLQ-REPLAY.md "Dry run"), each one query per chunk

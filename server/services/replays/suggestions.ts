@@ -1,4 +1,5 @@
-import { chQuery, fromChDateTime } from '../../clickhouse/exec'
+import { chQuery } from '../../clickhouse/exec'
+import { fromChDateTime } from '../../domain/ch-time'
 import type { Principal } from '../../domain/permissions'
 import { DomainError } from '../errors'
 import { bodyOf } from './dead-letter-facts'

@@ -6,6 +6,7 @@ import { searchTxns, type TxnSummaryRow } from '../../clickhouse/queries/txn'
 import type { PrismaClient } from '../../db/client'
 import { parseSearch, type SearchKey } from '../../domain/trace-search'
 import type { TxnState } from '../../domain/txn-state'
+import { chTimeToIso } from '../../domain/ch-time'
 import { DomainError } from '../errors'
 import { txnStateParamsFor } from '../sla'
 
@@ -71,11 +72,6 @@ export function decodeCursor(cursor: string): { originTime: Date; correlationId:
   } catch {
     throw new DomainError('BAD_REQUEST', 'The cursor is not one this server handed out; start again without it.')
   }
-}
-
-/** ClickHouse DateTime64 text ('2026-11-30 12:00:00.000', UTC) → ISO 8601. */
-export function chTimeToIso(value: string): string {
-  return value.includes('T') ? value : `${value.replace(' ', 'T')}Z`
 }
 
 const ms = (value: string) => new Date(chTimeToIso(value)).getTime()

@@ -4,7 +4,8 @@ import { searchTxns } from '../../clickhouse/queries/txn'
 import { canAccessPlant, type Principal } from '../../domain/permissions'
 import { DomainError } from '../errors'
 import { txnStateParamsFor } from '../sla'
-import { chTimeToIso, toTxnItem, type SearchDeps, type TxnItem } from './search'
+import { chTimeToIso } from '../../domain/ch-time'
+import { toTxnItem, type SearchDeps, type TxnItem } from './search'
 
 /**
  * One transaction for the trace view and GET /api/v1/traces/{id}: every hop in occurred_at order,
