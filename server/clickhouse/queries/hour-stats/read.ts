@@ -3,9 +3,9 @@ import { chQuery, type Actor } from '../../exec'
 import { STUCK_PRECEDES, TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from '../txn-state'
 import { assertWindow, ceilTo, floorTo } from '../window'
 import { assemble, type LatencyRow, type NumberRow, type OpenRow } from './assemble'
-import { HOUR, histQuantileSql, NUMBERS, statsSql } from './sql'
+import { histQuantileSql, NUMBERS, statsSql } from './sql'
 import type { Stats } from './stats'
-import { refreshHourStats, staleHours } from './store'
+import { HOUR, refreshHourStats, staleHours } from './store'
 
 /**
  * How far stored hours may trail the events on a read: a set computed this recently stays in use

@@ -23,7 +23,6 @@ import { ceilTo, floorTo } from '../window'
  *                   depends on the time of the read (TXN_OPEN_STATE_SQL, stuck in `readStats`).
  */
 
-export const HOUR = 3_600_000
 const DAY_MS = 86_400_000
 
 /** A plant's origin-time range [from, to) to compute. */

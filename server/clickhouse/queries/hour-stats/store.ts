@@ -2,8 +2,10 @@ import type { ClickHouse } from '../../client'
 import { chCommand, chQuery, type Actor } from '../../exec'
 import { fromChDateTime } from '../../../domain/ch-time'
 import { floorTo } from '../window'
-import { HOUR, rangesWhere, STORED, statsSql, type StatsRange } from './sql'
+import { rangesWhere, STORED, statsSql, type StatsRange } from './sql'
 
+/** hour_stats' bucket: one origin hour. */
+export const HOUR = 3_600_000
 const NEVER = new Date('2299-01-01T00:00:00Z')
 
 /**
