@@ -5,8 +5,6 @@ import { localTime, shiftAt } from '../local-time'
 import type { PlantModel } from '../model'
 import { hashBytes, Rng } from '../prng'
 import { FAILURE_MIX, type FailureCause } from '../scenario'
-
-export type { Forced } from './faults'
 import { scheduleHop, type EngineContext } from './context'
 import { FaultPlanner, type Forced } from './faults'
 import { confirmation } from './flows/confirmation'
