@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BusRecord, Headers } from '../server/bus/port'
-import { finish, headerText, readTopics, virtualRun, type VirtualRun } from './test-support'
+import { lastHeader, lastHeaderText } from '../server/bus/headers'
+import type { BusRecord } from '../server/bus/port'
+import { readTopics } from './testing/records'
+import { startVirtualRun, stopVirtualRun, type VirtualRun } from './testing/virtual-run'
 
 /**
  * Dead letters decoded per convention by a decoder written here from DLQ-REPLAY.md — Spring's
@@ -20,11 +22,6 @@ interface Decoded {
   stacktrace?: string
 }
 
-function raw(headers: Headers, name: string): Buffer | undefined {
-  const v = headers[name]
-  return Array.isArray(v) ? v[v.length - 1] : v
-}
-
 function view(b: Buffer | undefined, bytes: number): DataView {
   if (!b || b.length !== bytes) throw new Error(`expected ${bytes} bytes, got ${b?.length}`)
   return new DataView(b.buffer, b.byteOffset, b.byteLength)
@@ -33,24 +30,24 @@ function view(b: Buffer | undefined, bytes: number): DataView {
 function decode(r: BusRecord): Decoded {
   const h = r.headers
   const text = (name: string) => {
-    const v = headerText(h, name)
+    const v = lastHeaderText(h, name)
     if (v === undefined) throw new Error(`${r.topic}/${r.offset}: header ${name} missing`)
     return v
   }
-  if (raw(h, 'kafka_dlt-original-topic')) {
+  if (lastHeader(h, 'kafka_dlt-original-topic')) {
     return {
       convention: 'spring',
       topic: text('kafka_dlt-original-topic'),
-      partition: view(raw(h, 'kafka_dlt-original-partition'), 4).getInt32(0, false),
-      offset: view(raw(h, 'kafka_dlt-original-offset'), 8).getBigInt64(0, false),
-      timestamp: Number(view(raw(h, 'kafka_dlt-original-timestamp'), 8).getBigInt64(0, false)),
+      partition: view(lastHeader(h, 'kafka_dlt-original-partition'), 4).getInt32(0, false),
+      offset: view(lastHeader(h, 'kafka_dlt-original-offset'), 8).getBigInt64(0, false),
+      timestamp: Number(view(lastHeader(h, 'kafka_dlt-original-timestamp'), 8).getBigInt64(0, false)),
       consumerGroup: text('kafka_dlt-original-consumer-group'),
       exceptionClass: text('kafka_dlt-exception-cause-fqcn'),
       message: text('kafka_dlt-exception-message'),
       stacktrace: text('kafka_dlt-exception-stacktrace'),
     }
   }
-  if (raw(h, '__connect.errors.topic')) {
+  if (lastHeader(h, '__connect.errors.topic')) {
     for (const n of ['connector.name', 'task.id', 'stage', 'class.name']) text(`__connect.errors.${n}`)
     return {
       convention: 'connect',
@@ -80,13 +77,13 @@ describe('dead-letter records', () => {
   let sources: Map<string, BusRecord>
 
   beforeAll(async () => {
-    run = await virtualRun({ seed: 23, plants: 5, lines: 2, rate: 1, duration: '12m', operators: false })
+    run = await startVirtualRun({ seed: 23, plants: 5, lines: 2, rate: 1, duration: '12m', operators: false })
     const { topics } = run.sim
     dead = await readTopics(run.transport, topics.map((t) => t.dlq))
     const src = await readTopics(run.transport, topics.map((t) => t.source))
     sources = new Map(src.map((r) => [`${r.topic}/${r.partition}/${r.offset}`, r]))
   })
-  afterAll(() => finish(run))
+  afterAll(() => stopVirtualRun(run))
 
   it('exist in all three conventions, on topics named the way each convention names them', () => {
     const byConvention = new Map<string, string[]>()
@@ -105,14 +102,14 @@ describe('dead-letter records', () => {
       expect(original, `${r.topic}/${r.offset} → ${d.topic}/${d.partition}/${d.offset}`).toBeDefined()
       expect(r.key).toEqual(original!.key)
       if (d.timestamp !== undefined) expect(d.timestamp).toBe(original!.timestamp)
-      expect(headerText(r.headers, 'correlation_id')).toBe(headerText(original!.headers, 'correlation_id'))
-      expect(headerText(r.headers, 'traceparent')).toBe(headerText(original!.headers, 'traceparent'))
+      expect(lastHeaderText(r.headers, 'correlation_id')).toBe(lastHeaderText(original!.headers, 'correlation_id'))
+      expect(lastHeaderText(r.headers, 'traceparent')).toBe(lastHeaderText(original!.headers, 'traceparent'))
       const value = JSON.parse(r.value!.toString()) as { scope?: string; correlation_id: string; idempotency_key: string }
       if (value.scope === 'backflush') {
         // A partial posting parks only the failed goods movement, with an idempotency key of its own.
-        expect(value.correlation_id).toBe(headerText(original!.headers, 'correlation_id'))
-        expect(value.idempotency_key).toBe(`${headerText(original!.headers, 'idempotency_key')}:cogi:${JSON.parse(r.value!.toString()).material}`)
-        expect(headerText(r.headers, 'idempotency_key')).toBe(value.idempotency_key)
+        expect(value.correlation_id).toBe(lastHeaderText(original!.headers, 'correlation_id'))
+        expect(value.idempotency_key).toBe(`${lastHeaderText(original!.headers, 'idempotency_key')}:cogi:${JSON.parse(r.value!.toString()).material}`)
+        expect(lastHeaderText(r.headers, 'idempotency_key')).toBe(value.idempotency_key)
       } else expect(r.value).toEqual(original!.value)
       if (d.convention === 'spring') expect(r.partition).toBe(d.partition)
     }
@@ -127,11 +124,11 @@ describe('dead-letter records', () => {
         expect(d.consumerGroup).toBe('lt.sim.hub')
         expect(d.exceptionClass).toMatch(/^[a-z]+(\.[a-z]+)+\.[A-Z][\w$]+$/)
         expect(d.stacktrace).toMatch(/\n\tat /)
-        expect(headerText(r.headers, 'kafka_dlt-exception-fqcn')).toBe('org.springframework.kafka.listener.ListenerExecutionFailedException')
+        expect(lastHeaderText(r.headers, 'kafka_dlt-exception-fqcn')).toBe('org.springframework.kafka.listener.ListenerExecutionFailedException')
       }
       if (d.convention === 'connect') expect(d.exceptionClass).toMatch(/^org\.apache\.kafka\.connect\.errors\.\w+Exception$/)
       // Whole dead-lettered postings also report it as a hop event, with the same SAP code.
-      const correlation = headerText(r.headers, 'correlation_id')
+      const correlation = lastHeaderText(r.headers, 'correlation_id')
       const event = events.find((e) => e.correlation_id === correlation && e.attributes?.dlq_topic === r.topic)
       if (event) expect(d.message).toContain(event.error!.code)
     }

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { inject, it, expect } from 'vitest'
+import { lastHeader, lastHeaderText } from '../server/bus/headers'
 import { KafkaTransport } from '../server/bus/kafka'
 import type { BusRecord } from '../server/bus/port'
 import { kafkaTestConfig, uniqueTopic, waitFor } from '../server/bus/testing'
-import { decodeHop, headerText } from './test-support'
+import { decodeHop } from './testing/records'
 
 /**
  * The CLI path against the real broker of the test run: `npm run simulate` for a few seconds on
@@ -51,17 +52,16 @@ it('runs the CLI against Kafka: hop events on telemetry, Spring and Connect dead
     for (const r of of(telemetry)) {
       const { event } = decodeHop(r)
       expect(r.key?.toString()).toBe(event.correlation_id)
-      expect(headerText(r.headers, 'traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      expect(lastHeaderText(r.headers, 'traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
     }
     expect(new Set(of(telemetry).map((r) => decodeHop(r).encoding)).size).toBe(3)
 
     const s = of(spring)[0]!
     const bytes = (name: string) => {
-      const v = s.headers[name]
-      const b = (Array.isArray(v) ? v[v.length - 1] : v)!
+      const b = lastHeader(s.headers, name)!
       return new DataView(b.buffer, b.byteOffset, b.byteLength)
     }
-    expect(headerText(s.headers, 'kafka_dlt-original-topic')).toBe(`${prefix}.hub.1000.in`)
+    expect(lastHeaderText(s.headers, 'kafka_dlt-original-topic')).toBe(`${prefix}.hub.1000.in`)
     expect(bytes('kafka_dlt-original-partition').byteLength).toBe(4)
     const partition = bytes('kafka_dlt-original-partition').getInt32(0, false)
     expect([0, 1]).toContain(partition)
@@ -69,16 +69,16 @@ it('runs the CLI against Kafka: hop events on telemetry, Spring and Connect dead
     expect(bytes('kafka_dlt-original-offset').getBigInt64(0, false)).toBeGreaterThanOrEqual(0n)
     const ts = Number(bytes('kafka_dlt-original-timestamp').getBigInt64(0, false))
     expect(Math.abs(ts - Date.now())).toBeLessThan(5 * 60_000)
-    expect(headerText(s.headers, 'kafka_dlt-exception-fqcn')).toBe('org.springframework.kafka.listener.ListenerExecutionFailedException')
-    expect(headerText(s.headers, 'kafka_dlt-exception-message')).toMatch(/nested exception is /)
+    expect(lastHeaderText(s.headers, 'kafka_dlt-exception-fqcn')).toBe('org.springframework.kafka.listener.ListenerExecutionFailedException')
+    expect(lastHeaderText(s.headers, 'kafka_dlt-exception-message')).toMatch(/nested exception is /)
 
     const c = of(connect)[0]!
-    expect(headerText(c.headers, '__connect.errors.topic')).toBe(`${prefix}.hub.1100.in`)
-    expect(headerText(c.headers, '__connect.errors.partition')).toMatch(/^\d+$/)
-    expect(headerText(c.headers, '__connect.errors.offset')).toMatch(/^\d+$/)
-    expect(headerText(c.headers, '__connect.errors.connector.name')).toBe('erp-sink-1100')
-    expect(headerText(c.headers, '__connect.errors.exception.class.name')).toMatch(/^org\.apache\.kafka\.connect\.errors\./)
-    expect(JSON.parse(c.value!.toString()).correlation_id).toBe(headerText(c.headers, 'correlation_id'))
+    expect(lastHeaderText(c.headers, '__connect.errors.topic')).toBe(`${prefix}.hub.1100.in`)
+    expect(lastHeaderText(c.headers, '__connect.errors.partition')).toMatch(/^\d+$/)
+    expect(lastHeaderText(c.headers, '__connect.errors.offset')).toMatch(/^\d+$/)
+    expect(lastHeaderText(c.headers, '__connect.errors.connector.name')).toBe('erp-sink-1100')
+    expect(lastHeaderText(c.headers, '__connect.errors.exception.class.name')).toMatch(/^org\.apache\.kafka\.connect\.errors\./)
+    expect(JSON.parse(c.value!.toString()).correlation_id).toBe(lastHeaderText(c.headers, 'correlation_id'))
   } finally {
     await consumer.stop()
     await transport.close()

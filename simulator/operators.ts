@@ -1,7 +1,7 @@
 import type { OutgoingRecord } from '../server/bus/port'
 import type { Engine } from './engine/engine'
 import { DLQ_CONTEXT_PREFIXES } from './hub/dlq'
-import type { DeadLetterNotice } from './hub/hub'
+import type { DeadLetterNotice } from './hub/core'
 import { iso, uuidv7 } from './ids'
 import { periodOf } from './local-time'
 import type { Outbox } from './outbox'

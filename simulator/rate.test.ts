@@ -3,7 +3,7 @@ import { LocalTransport } from '../server/bus/local'
 import { loadConfig } from '../server/config'
 import type { HopEventInput } from '../server/domain/hop-event'
 import { startSimulator } from './simulator'
-import { finish, MIN, virtualRun } from './test-support'
+import { MIN, startVirtualRun, stopVirtualRun } from './testing/virtual-run'
 
 /**
  * Achieved rate = business transactions (distinct correlation ids, equipment states excluded)
@@ -24,20 +24,20 @@ describe('transaction rate', () => {
   it('is within ±10% of --rate over 10 simulated minutes off-peak (simulated clock)', async () => {
     // Hamburg, Tuesday 08:00–08:10 local: early shift, no end-of-shift peak.
     const start = Date.parse('2026-11-24T07:00:00Z')
-    const run = await virtualRun({ seed: 3, plants: 1, lines: 4, rate: 5, start, duration: '10m', showcase: false, operators: false })
+    const run = await startVirtualRun({ seed: 3, plants: 1, lines: 4, rate: 5, start, duration: '10m', showcase: false, operators: false })
     try {
       const rate = achieved(run.events, start, start + 10 * MIN)
       expect(rate).toBeGreaterThan(4.5)
       expect(rate).toBeLessThan(5.5)
     } finally {
-      await finish(run)
+      await stopVirtualRun(run)
     }
   })
 
   it('triples confirmations in the last 30 minutes of a shift (simulated clock)', async () => {
     // Hamburg, Tuesday 13:20–13:40 local: 10 minutes before the early shift's last half hour, then 10 of it.
     const start = Date.parse('2026-11-24T12:20:00Z')
-    const run = await virtualRun({ seed: 4, plants: 1, lines: 4, rate: 2, start, duration: '20m', showcase: false, operators: false })
+    const run = await startVirtualRun({ seed: 4, plants: 1, lines: 4, rate: 2, start, duration: '20m', showcase: false, operators: false })
     try {
       const confirmations = (from: number) =>
         new Set(run.events.filter((e) => e.event_type === 'shopfloor.production_counted' && Date.parse(e.origin_time!) >= from && Date.parse(e.origin_time!) < from + 10 * MIN).map((e) => e.correlation_id)).size
@@ -45,7 +45,7 @@ describe('transaction rate', () => {
       expect(ratio).toBeGreaterThan(2.6)
       expect(ratio).toBeLessThan(3.4)
     } finally {
-      await finish(run)
+      await stopVirtualRun(run)
     }
   })
 

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { lastHeaderText } from '../server/bus/headers'
 import type { BusRecord, OutgoingRecord } from '../server/bus/port'
-import { finish, headerText, MIN, readTopics, virtualRun, type Hop, type VirtualRun } from './test-support'
+import type { Hop } from './testing/hops'
+import { readTopics } from './testing/records'
+import { MIN, startVirtualRun, stopVirtualRun, type VirtualRun } from './testing/virtual-run'
 
 /**
  * Replays through the hub, produced the way the console's replay executor does (DLQ-REPLAY.md
@@ -17,11 +20,11 @@ describe('replays through the hub', () => {
   let now: number
 
   beforeAll(async () => {
-    run = await virtualRun({ seed: 5, plants: 3, lines: 2, rate: 0.5, operators: false }, 0)
+    run = await startVirtualRun({ seed: 5, plants: 3, lines: 2, rate: 0.5, operators: false }, 0)
     now = run.sim.liveStart + 2 * MIN
     await run.sim.runVirtual(now)
   })
-  afterAll(() => finish(run))
+  afterAll(() => stopVirtualRun(run))
 
   const advance = async (ms: number) => {
     now += ms
@@ -32,7 +35,7 @@ describe('replays through the hub', () => {
 
   /** The original topic of a dead letter, whichever convention it follows. */
   const originalTopic = (r: BusRecord) =>
-    headerText(r.headers, 'kafka_dlt-original-topic') ?? headerText(r.headers, '__connect.errors.topic') ?? headerText(r.headers, 'x-dlq-original-topic')!
+    lastHeaderText(r.headers, 'kafka_dlt-original-topic') ?? lastHeaderText(r.headers, '__connect.errors.topic') ?? lastHeaderText(r.headers, 'x-dlq-original-topic')!
 
   async function replay(from: BusRecord, topic: string, edit?: (value: Record<string, unknown>) => void): Promise<string> {
     const id = randomUUID()
@@ -61,14 +64,14 @@ describe('replays through the hub', () => {
   const hopsOf = (replayId: string): Hop[] => run.events.filter((e) => e.replay?.replay_id === replayId)
 
   it('fails again before the fix and posts after it (master data maintained later)', async () => {
-    const dl = (await deadLetters()).find((r) => /M3\/305/.test(headerText(r.headers, 'kafka_dlt-exception-message') ?? ''))
+    const dl = (await deadLetters()).find((r) => /M3\/305/.test(lastHeaderText(r.headers, 'kafka_dlt-exception-message') ?? ''))
     expect(dl, 'a Spring dead letter for M3/305 from the showcase').toBeDefined()
     const before = await replay(dl!, originalTopic(dl!))
     await advance(MIN)
     expect(hopsOf(before).map((e) => [e.event_type, e.status])).toContainEqual(['erp.posting_dead_lettered', 'dead_lettered'])
     expect(hopsOf(before).find((e) => e.event_type === 'erp.posting_dead_lettered')!.error?.code).toBe('M3/305')
     // A second dead letter, carrying the replay's provenance so the console can link it to the first.
-    const again = (await deadLetters()).filter((r) => headerText(r.headers, 'x-replay-id') === before)
+    const again = (await deadLetters()).filter((r) => lastHeaderText(r.headers, 'x-replay-id') === before)
     expect(again).toHaveLength(1)
 
     // The showcase's missing material is maintained 12 minutes after it failed.
@@ -81,14 +84,14 @@ describe('replays through the hub', () => {
     expect(posted!.replay).toMatchObject({ replay_id: after, requested_by: 'test@linetrace' })
     expect(posted!.attributes?.reconciled).toBeUndefined()
     // Same transaction, same trace: the replay continues it.
-    expect(posted!.correlation_id).toBe(headerText(dl!.headers, 'correlation_id'))
-    expect(posted!.trace_id).toBe(headerText(dl!.headers, 'traceparent')!.split('-')[1])
+    expect(posted!.correlation_id).toBe(lastHeaderText(dl!.headers, 'correlation_id'))
+    expect(posted!.trace_id).toBe(lastHeaderText(dl!.headers, 'traceparent')!.split('-')[1])
   })
 
   it('never books a second ERP document for a transaction already posted', async () => {
     const posted = run.events.find((e) => e.event_type === 'erp.posting_succeeded' && e.attempt === 1 && !e.replay && e.flow === 'production_confirmation')!
     const source = (await readTopics(run.transport, run.sim.topics.map((t) => t.source))).find(
-      (r) => headerText(r.headers, 'correlation_id') === posted.correlation_id && !headerText(r.headers, 'x-replay-id'),
+      (r) => lastHeaderText(r.headers, 'correlation_id') === posted.correlation_id && !lastHeaderText(r.headers, 'x-replay-id'),
     )!
     const id = await replay(source, source.topic)
     await advance(MIN)
@@ -101,7 +104,7 @@ describe('replays through the hub', () => {
   })
 
   it('posts a TECO dead letter once the replay is edited onto an open order', async () => {
-    const dl = (await deadLetters()).find((r) => /BS\/013/.test(headerText(r.headers, '__connect.errors.exception.message') ?? ''))
+    const dl = (await deadLetters()).find((r) => /BS\/013/.test(lastHeaderText(r.headers, '__connect.errors.exception.message') ?? ''))
     expect(dl, 'a Connect dead letter for BS/013 from the showcase').toBeDefined()
     const msg = JSON.parse(dl!.value!.toString()) as { plant: string; line: string; work_order: string }
     const open = run.sim.engine.currentOrder(msg.plant, msg.line)!
@@ -118,7 +121,7 @@ describe('replays through the hub', () => {
     const backflushes = (await deadLetters()).filter((r) => JSON.parse(r.value!.toString()).scope === 'backflush')
     const dl = backflushes.sort((a, b) => a.timestamp - b.timestamp)[0]
     expect(dl, 'a dead-lettered backflush from the showcase').toBeDefined()
-    const confirmation = run.events.find((e) => e.event_type === 'erp.posting_partially_succeeded' && e.correlation_id === headerText(dl!.headers, 'correlation_id'))!
+    const confirmation = run.events.find((e) => e.event_type === 'erp.posting_partially_succeeded' && e.correlation_id === lastHeaderText(dl!.headers, 'correlation_id'))!
     // The missing component stock arrives by a goods receipt: when, the simulated ERP's reality knows.
     const stockAt = run.sim.world.deficits.get(confirmation.error!.dependency_key!)!.autoResolveAt
     if (now < stockAt) await advance(stockAt - now)
@@ -136,7 +139,7 @@ describe('replays through the hub', () => {
   })
 
   it('dead-letters a replay whose edit broke the message, as a validation failure', async () => {
-    const dl = (await deadLetters()).find((r) => /M3\/305/.test(headerText(r.headers, 'kafka_dlt-exception-message') ?? ''))!
+    const dl = (await deadLetters()).find((r) => /M3\/305/.test(lastHeaderText(r.headers, 'kafka_dlt-exception-message') ?? ''))!
     const id = await replay(dl, originalTopic(dl), (v) => (v.work_order = 'not-a-number'))
     await advance(MIN)
     expect(hopsOf(id).map((e) => e.event_type)).toEqual(['integration.message_received', 'integration.validation_failed', 'erp.posting_dead_lettered'])

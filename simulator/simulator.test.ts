@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { lastHeaderText } from '../server/bus/headers'
 import { LocalTransport } from '../server/bus/local'
 import type { BusRecord } from '../server/bus/port'
 import { hopEventSchema } from '../server/domain/hop-event'
-import { byTransaction, decodeHop, finish, headerText, MIN, readTopics, TUESDAY, virtualRun, type Hop, type VirtualRun } from './test-support'
+import { byTransaction, type Hop } from './testing/hops'
+import { decodeHop, readTopics } from './testing/records'
+import { MIN, startVirtualRun, stopVirtualRun, TUESDAY, type VirtualRun } from './testing/virtual-run'
 
 /**
  * A seeded run on the simulated clock and the in-process bus: 14 simulated minutes of five plants,
@@ -20,12 +23,12 @@ describe('a seeded run', () => {
   let txns: Map<string, Hop[]>
 
   beforeAll(async () => {
-    run = await virtualRun({ seed: 11, plants: 5, lines: 2, rate: 1, duration: '14m', operators: false })
+    run = await startVirtualRun({ seed: 11, plants: 5, lines: 2, rate: 1, duration: '14m', operators: false })
     wire = await readTopics(run.transport, [run.sim.telemetryTopic])
     decoded = wire.map((r) => decodeHop(r).event as Hop)
     txns = byTransaction(decoded)
   })
-  afterAll(() => finish(run))
+  afterAll(() => stopVirtualRun(run))
 
   const find = (what: string, pred: (list: Hop[]) => boolean): Hop[] => {
     for (const list of txns.values()) if (pred(list)) return list
@@ -167,7 +170,7 @@ describe('a seeded run', () => {
     for (const r of wire) {
       const { event } = decodeHop(r)
       expect(r.key?.toString()).toBe(event.correlation_id)
-      expect(headerText(r.headers, 'traceparent')).toBe(`00-${event.trace_id}-${event.span_id}-01`)
+      expect(lastHeaderText(r.headers, 'traceparent')).toBe(`00-${event.trace_id}-${event.span_id}-01`)
     }
   })
 
@@ -181,21 +184,21 @@ describe('records lost before the hub reads them', () => {
   it('does not stall the run: a bus that keeps less than was written (retention) costs a warning, not a wait per step', async () => {
     // A 4 KiB cap per partition: most source records are gone before the hub's consumer gets to them.
     const started = Date.now()
-    const run = await virtualRun({ seed: 2, plants: 2, lines: 2, rate: 2, duration: '10m', operators: false, showcase: false }, undefined, new LocalTransport({ maxPartitionBytes: 4096 }))
+    const run = await startVirtualRun({ seed: 2, plants: 2, lines: 2, rate: 2, duration: '10m', operators: false, showcase: false }, undefined, new LocalTransport({ maxPartitionBytes: 4096 }))
     try {
       const s = run.sim.stats()
       expect(s.hub.received).toBeLessThan(s.sourceMessages)
       expect(s.phase).toBe('done')
       expect(Date.now() - started).toBeLessThan(15_000)
     } finally {
-      await finish(run)
+      await stopVirtualRun(run)
     }
   })
 })
 
 describe('determinism', () => {
   const records = async (seed: number) => {
-    const run = await virtualRun({ seed, plants: 3, lines: 2, rate: 2, duration: '4m', operators: false })
+    const run = await startVirtualRun({ seed, plants: 3, lines: 2, rate: 2, duration: '4m', operators: false })
     try {
       const all = await readTopics(run.transport, /.*/)
       return all.map((r) => ({
@@ -206,7 +209,7 @@ describe('determinism', () => {
         timestamp: r.timestamp,
       }))
     } finally {
-      await finish(run)
+      await stopVirtualRun(run)
     }
   }
 

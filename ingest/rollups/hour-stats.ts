@@ -1,10 +1,10 @@
 import type { ClickHouse } from '../../server/clickhouse/client'
-import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats'
+import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats/store'
 import type { Logger } from '../../server/logger'
 import { every } from '../every'
 
 /**
- * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats.ts): every few seconds
+ * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats/): every few seconds
  * it recomputes the origin hours whose hop events changed since they were stored, oldest first,
  * in chunks, and goes on at once while there are more (catching up after a restart, a migration or
  * a backfill). Nothing here is state: what is stale is read from ClickHouse each time, so a crash

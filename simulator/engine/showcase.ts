@@ -1,4 +1,5 @@
-import type { Forced, TxnKind } from './plant'
+import type { Forced } from './faults'
+import type { TxnKind } from './plant'
 
 /**
  * The first minute of a demo: one transaction of every flow (A–I) and every failure cause within

@@ -2,72 +2,29 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startHourStatsRefresher } from '../../../ingest/rollups/hour-stats'
-import { logger } from '../../logger'
 import type { ClickHouse } from '../client'
 import { chInsert, chQuery } from '../exec'
 import { defaultMigrationsDir, migrateClickHouse } from '../migrate'
 import { openTestClickHouse, withDatabase } from '../test-support'
-import { readStats, staleHours, type Stats } from './hour-stats'
+import { H0, insertHopEvents, makeHourStatsEvents, makeTxn, NOW, PLANT, STATE, type Ev } from '../testing/hour-stats-events'
+import { readStats } from './hour-stats/read'
+import type { Stats } from './hour-stats/stats'
+import { staleHours } from './hour-stats/store'
 
 /**
  * The dashboards' hour statistics on real ClickHouse: numbers stored per hour are the numbers the
  * live computation gives, in hour and minute buckets alike; late and re-sent events make their hour
- * stale and the next read (or the worker) recomputes it; nothing is counted twice.
+ * stale and the next read recomputes it (the worker's part: ingest/rollups/hour-stats.test.ts);
+ * nothing is counted twice.
  */
 
 const MIN = 60_000
 const HOUR = 60 * MIN
-const NOW = new Date('2026-11-30T12:30:00.000Z')
-const H0 = new Date('2026-11-30T09:00:00.000Z')
-const PLANT = 'HS1'
-const STATE = { now: NOW, slas: [], defaultSlaMs: 5 * MIN }
 
 let engine: ReturnType<typeof openTestClickHouse>
 let ch: ClickHouse
-let seq = 0
-let offset = 0
 
-type Ev = Record<string, unknown>
-function txn(cid: string, originMs: number, line: string, flow = 'goods_movement', plant = PLANT) {
-  const origin = new Date(H0.getTime() + originMs)
-  const events: Ev[] = []
-  const hop = (atMs: number, event_type: string, h: string, extra: Ev = {}) => {
-    events.push({ event_id: `${cid}-${++seq}`, event_type, occurred_at: new Date(origin.getTime() + atMs).toISOString(), origin_time: origin.toISOString(), correlation_id: cid, flow, hop: h, status: 'ok', plant, line, ...extra })
-    return hop
-  }
-  return { events, hop }
-}
-
-function craft(): Ev[] {
-  // a1: posted at attempt 1 after 60 s. a2: transient failure, posted at attempt 2 after 120 s.
-  const a1 = txn('hs-a1', 5 * MIN, 'L1')
-  a1.hop(0, 'inventory.material_consumed', 'machine')(10_000, 'erp.posting_requested', 'erp', { attempt: 1 })(60_000, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: 'D1', latency_ms: 400 })
-  const a2 = txn('hs-a2', 10 * MIN, 'L2')
-  a2.hop(0, 'inventory.material_consumed', 'machine')(10_000, 'erp.posting_requested', 'erp', { attempt: 1 })(20_000, 'erp.posting_failed', 'erp', {
-    attempt: 1,
-    status: 'retrying',
-    error_category: 'transient',
-  })(120_000, 'erp.posting_succeeded', 'erp', { attempt: 2, erp_document: 'D2', latency_ms: 900 })
-  // a3: dead-lettered in hour 1. a4: a source event only, hours old: stuck.
-  const a3 = txn('hs-a3', HOUR + 5 * MIN, 'L1')
-  a3.hop(0, 'inventory.material_consumed', 'machine')(10_000, 'erp.posting_requested', 'erp', { attempt: 1 })(20_000, 'erp.posting_dead_lettered', 'erp', {
-    attempt: 1,
-    status: 'dead_lettered',
-    error_category: 'permanent',
-  })
-  const a4 = txn('hs-a4', HOUR + 20 * MIN, 'L1')
-  a4.hop(0, 'inventory.material_consumed', 'machine')
-  // a5: starts in hour 1, posted 20 min later, in hour 2: its E2E stays in hour 1, its outflow is hour 2's.
-  const a5 = txn('hs-a5', HOUR + 50 * MIN, 'L2')
-  a5.hop(0, 'inventory.material_consumed', 'machine')(60_000, 'erp.posting_requested', 'erp', { attempt: 1 })(20 * MIN, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: 'D5' })
-  // Production on L1 in hour 2: 80 good + 20 scrap.
-  const p = txn('hs-p1', 2 * HOUR + 5 * MIN, 'L1', 'production_confirmation')
-  p.hop(0, 'shopfloor.production_counted', 'machine', { qty_good: 80, qty_scrap: 20, attributes: { ideal_cycle_time_ms: '20000' } })
-  return [...a1.events, ...a2.events, ...a3.events, ...a4.events, ...a5.events, ...p.events]
-}
-
-const insert = (rows: Ev[]) => chInsert(ch, { table: 'hop_events', rows: rows.map((r) => ({ ...r, src_offset: ++offset })) })
+const insert = (rows: Ev[]) => insertHopEvents(ch, rows)
 const read = (stepSec: 60 | 3600, maxLagMs = 0) => readStats(ch, { plants: [PLANT], from: new Date(NOW.getTime() - 7 * HOUR), to: NOW, stepSec, state: STATE, series: true, maxLagMs })
 const flow = (s: Stats, name: string) => s.totals.find((t) => t.flow === name)!
 
@@ -76,7 +33,7 @@ beforeAll(async () => {
   engine = openTestClickHouse('hour-stats')
   ch = engine.ch
   await migrateClickHouse(ch)
-  events = craft()
+  events = makeHourStatsEvents()
   await insert(events)
 }, 120_000)
 afterAll(() => engine.dispose())
@@ -127,7 +84,7 @@ describe('hour statistics', () => {
     expect(again.current.totals).toEqual(stored.totals)
 
     // The stuck a4 is posted now, 70 min after its source event.
-    const late = txn('hs-a4', HOUR + 20 * MIN, 'L1')
+    const late = makeTxn('hs-a4', HOUR + 20 * MIN, 'L1')
     late.hop(70 * MIN, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: 'D4' })
     await insert(late.events)
     // Within the allowed lag the stored hour is still used; with none, it is recomputed.
@@ -136,22 +93,6 @@ describe('hour statistics', () => {
     expect(after.current.plan.refreshedHours).toBe(1)
     expect(flow(after.current, 'goods_movement')).toMatchObject({ posted: 4, open: 1, stuck: 0, dead_lettered: 1, e2e_p95_ms: 70 * MIN })
     expect(after.current.buckets.find((b) => b.bucket === new Date(H0.getTime() + HOUR).toISOString())).toMatchObject({ started: 3, stuck: 0 })
-  })
-
-  it('the worker brings every stale hour current', async () => {
-    const more = txn('hs-a6', 2 * HOUR + 30 * MIN, 'L2')
-    more.hop(0, 'inventory.material_consumed', 'machine')
-    await insert(more.events)
-    expect(await staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 })).toHaveLength(1)
-    const refresher = startHourStatsRefresher({ clickhouse: ch, logger, intervalMs: 50 })
-    try {
-      await expect.poll(() => staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 }), { timeout: 20_000 }).toEqual([])
-    } finally {
-      await refresher.stop()
-    }
-    const now = await read(3600)
-    expect(now.current.plan.refreshedHours).toBe(0)
-    expect(flow(now.current, 'goods_movement').transactions).toBe(6)
   })
 
   it('keeps E2E quantiles to 3 significant digits, in stored hours and live minutes alike', async () => {
@@ -164,7 +105,7 @@ describe('hour statistics', () => {
       [4_567_890, 4_570_000],
     ]
     const rows = kept.flatMap(([e2e], i) => {
-      const t = txn(`hs-r${i}`, 10 * MIN * i, 'L1', 'goods_movement', 'HS2')
+      const t = makeTxn(`hs-r${i}`, 10 * MIN * i, 'L1', 'goods_movement', 'HS2')
       t.hop(0, 'inventory.material_consumed', 'machine')(e2e, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: `R${i}` })
       return t.events
     })
@@ -179,7 +120,7 @@ describe('hour statistics', () => {
   })
   it('gives each hop its latency once per event (re-sends count once), to 3 significant digits', async () => {
     const rows = [100, 1_234, 5_000].flatMap((latency_ms, i) => {
-      const t = txn(`hs-l${i}`, 20 * MIN * i, 'L1', 'goods_movement', 'HS3')
+      const t = makeTxn(`hs-l${i}`, 20 * MIN * i, 'L1', 'goods_movement', 'HS3')
       t.hop(0, 'inventory.material_consumed', 'machine')(1_000, 'integration.message_received', 'hub', { latency_ms })
       return t.events
     })
@@ -205,7 +146,7 @@ describe('migration 0005 (latency histograms)', () => {
     } finally {
       rmSync(before, { recursive: true, force: true })
     }
-    await chInsert(old, { table: 'hop_events', rows: events.map((r) => ({ ...r, src_offset: ++offset })) })
+    await insertHopEvents(old, events)
     // Sets stored under the old schema (one row per hour is enough: the upgrade must drop them).
     await chInsert(old, {
       table: 'hour_stats',

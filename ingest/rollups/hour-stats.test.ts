@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClickHouse } from '../../server/clickhouse/client'
+import { migrateClickHouse } from '../../server/clickhouse/migrate'
+import { readStats } from '../../server/clickhouse/queries/hour-stats/read'
+import type { Stats } from '../../server/clickhouse/queries/hour-stats/stats'
+import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats/store'
+import { openTestClickHouse } from '../../server/clickhouse/test-support'
+import { H0, insertHopEvents, makeHourStatsEvents, makeTxn, NOW, PLANT, STATE } from '../../server/clickhouse/testing/hour-stats-events'
+import { logger } from '../../server/logger'
+import { startHourStatsRefresher } from './hour-stats'
+
+/**
+ * The worker's refresher on real ClickHouse, over the hour statistics' crafted events
+ * (server/clickhouse/queries/hour-stats.test.ts tests the numbers): it brings stale hours current,
+ * so a dashboard read finds nothing left to compute.
+ */
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+
+let engine: ReturnType<typeof openTestClickHouse>
+let ch: ClickHouse
+
+const read = (stepSec: 60 | 3600, maxLagMs = 0) => readStats(ch, { plants: [PLANT], from: new Date(NOW.getTime() - 7 * HOUR), to: NOW, stepSec, state: STATE, series: true, maxLagMs })
+const flow = (s: Stats, name: string) => s.totals.find((t) => t.flow === name)!
+
+beforeAll(async () => {
+  engine = openTestClickHouse('hour-stats-worker')
+  ch = engine.ch
+  await migrateClickHouse(ch)
+  await insertHopEvents(ch, makeHourStatsEvents())
+  // Every hour stored and current, as the dashboards' first read leaves them.
+  await refreshHourStats(ch, await staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 }))
+}, 120_000)
+afterAll(() => engine.dispose())
+
+describe('hour statistics refresher', () => {
+  it('the worker brings every stale hour current', async () => {
+    const more = makeTxn('hs-a6', 2 * HOUR + 30 * MIN, 'L2')
+    more.hop(0, 'inventory.material_consumed', 'machine')
+    await insertHopEvents(ch, more.events)
+    expect(await staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 })).toHaveLength(1)
+    const refresher = startHourStatsRefresher({ clickhouse: ch, logger, intervalMs: 50 })
+    try {
+      await expect.poll(() => staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 }), { timeout: 20_000 }).toEqual([])
+    } finally {
+      await refresher.stop()
+    }
+    const now = await read(3600)
+    expect(now.current.plan.refreshedHours).toBe(0)
+    expect(flow(now.current, 'goods_movement').transactions).toBe(6)
+  })
+})
