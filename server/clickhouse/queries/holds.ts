@@ -6,7 +6,7 @@ import { assertWindow } from './window'
 
 /**
  * Quality holds (KPIS.md, flow-specific): propagation time and leakage, read from the hold events
- * themselves (few per plant; every other dashboard number comes from queries/hour-stats.ts).
+ * themselves (few per plant; every other dashboard number comes from queries/hour-stats/).
  */
 
 const DAY_MS = 86_400_000

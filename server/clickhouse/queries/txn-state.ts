@@ -56,7 +56,7 @@ export const TXN_CLOSED_SQL = `(posted = 1 OR (NOT has({stPostingFlows:Array(Str
 
 /**
  * The state of a transaction that is not closed, apart from "stuck", which depends on the time of
- * the read: stored statistics keep this one and decide stuck when they are read (hour-stats.ts).
+ * the read: stored statistics keep this one and decide stuck when they are read (queries/hour-stats/read.ts).
  */
 export const TXN_OPEN_STATE_SQL = `multiIf(
   dead_lettered = 1 AND (replayed = 0 OR last_status = 'dead_lettered'), 'dead_lettered',

@@ -15,7 +15,7 @@ import { deadLetterInputsOf, deadLetterKpiInputs, type DeadLetterKpiInputs } fro
  * The KPI service: every sync-health KPI of KPIS.md per plant over [from, to) with its target
  * (services/sla.ts), status, health and — on request — the previous period of equal length.
  * Transaction KPIs are exact per transaction and ERP rates per event, both by origin time, from the
- * per-bucket statistics (queries/hour-stats.ts); dead letters and replays from Postgres.
+ * per-bucket statistics (queries/hour-stats/); dead letters and replays from Postgres.
  */
 
 const HOUR = 3_600_000
