@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query'
 import Link from 'next/link'
 import { useState } from 'react'
-import { ERROR_CATEGORY_ADVICE } from '@/server/domain/trace-search'
+import { BUSINESS_KEY_TYPES, ERROR_CATEGORY_ADVICE } from '@/server/domain/trace-search'
 import { tracesHref } from '@/server/domain/links'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
@@ -30,12 +30,11 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
   )
 }
 
-const BUSINESS = ['work_order', 'lot', 'material', 'shipment', 'erp_document', 'trace_id'] as const
 const HIDDEN = new Set(['attributes', 'serials'])
 
 function Field({ name, value }: { name: string; value: unknown }) {
   const text = value === null || value === undefined || value === '' ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value)
-  const search = (BUSINESS as readonly string[]).includes(name) && text !== '—' ? tracesHref({ q: `${name}:${text}` }) : null
+  const search = (BUSINESS_KEY_TYPES as readonly string[]).includes(name) && text !== '—' ? tracesHref({ q: `${name}:${text}` }) : null
   return (
     <>
       <dt className="text-slate-500">{name}</dt>

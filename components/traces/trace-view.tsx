@@ -5,6 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import Link from 'next/link'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { deadLetterHref, exceptionsHref, replayJobHref, tracesHref } from '@/server/domain/links'
+import { BUSINESS_KEY_TYPES } from '@/server/domain/trace-search'
 import { useTRPC } from '../trpc/client'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { usePlantTimeZone } from '../shell/use-plant-time-zone'
@@ -66,7 +67,7 @@ export function TraceView({ correlationId, t, back }: { correlationId: string; t
 
 function businessKeys(hops: readonly TraceHop[]) {
   const keys: { type: string; value: string }[] = []
-  for (const type of ['work_order', 'lot', 'material', 'shipment', 'erp_document', 'trace_id'] as const) {
+  for (const type of BUSINESS_KEY_TYPES) {
     for (const value of new Set(hops.map((h) => h[type]).filter(Boolean))) keys.push({ type, value })
   }
   return keys
