@@ -10,6 +10,7 @@ import { useTRPC } from '../trpc/client'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { usePlantTimeZone } from '../shell/use-plant-time-zone'
 import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
+import { hasModifier, isTyping } from '../ui/keyboard'
 import { TxnStateBadge } from '../ui/state-badge'
 import { CopyButton, HopPanel } from './hop-panel'
 import { isNotableGap, laneIndex, LANES } from './lanes'
@@ -29,10 +30,6 @@ const STATUS_ICON: Record<string, string> = { ok: '✓', error: '✕', retrying:
 /** Only links into our own search are followed back (the `back` parameter is user-controlled). */
 function safeBack(back: string | null | undefined): string {
   return back && back.startsWith('/traces') && !back.startsWith('//') ? back : tracesHref()
-}
-
-function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
 }
 
 export function TraceView({ correlationId, t, back }: { correlationId: string; t: string | null; back: string | null }) {
@@ -90,7 +87,7 @@ function Trace({ data, backLink }: { data: TraceData; backLink: React.ReactNode 
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
-      if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) return
+      if (hasModifier(event) || isTyping(event.target)) return
       let next: number | null = null
       if (event.key === 'j' || event.key === 'ArrowDown') next = Math.min(hops.length - 1, selected + 1)
       else if (event.key === 'k' || event.key === 'ArrowUp') next = Math.max(0, selected - 1)
