@@ -39,7 +39,8 @@ export interface DataTableProps<T> {
   data: readonly T[]
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TanStack's column value types vary per column
   columns: ColumnDef<T, any>[]
-  getRowId: (row: T) => string
+  /** The row's id (`data-row-id`, selection keys); the index serves rows without one of their own. */
+  getRowId: (row: T, index: number) => string
   /** A `data-testid` per row, for tables whose rows the end-to-end tests find by name. */
   rowTestId?: (row: T) => string
   /** The row shown in the peek panel, highlighted. */
@@ -84,7 +85,7 @@ export function DataTable<T>({
   const table = useReactTable({
     data: data as T[],
     columns: selectable ? [selectColumn<T>(), ...columns] : columns,
-    getRowId: (row) => getRowId(row),
+    getRowId: (row, index) => getRowId(row, index),
     state: { sorting: sorting ?? localSorting, rowSelection: rowSelection ?? {} },
     onSortingChange: onSortingChange ?? setLocalSorting,
     onRowSelectionChange,
