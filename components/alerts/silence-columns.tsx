@@ -4,6 +4,7 @@ import type { ColumnDef } from '@tanstack/react-table'
 import { ALERT_SILENCE_KIND_INFO } from '@/server/domain/alerts'
 import type { RouterOutputs } from '../trpc/client'
 import { formatPlantTime, formatUtc } from '../ui/format'
+import { flowLabel } from '../ui/pickers'
 
 type Silence = RouterOutputs['alerts']['silences']['list'][number]
 
@@ -38,7 +39,7 @@ export function silenceColumns({ ruleName, timeZone, end, now }: SilenceColumnsP
     {
       id: 'appliesTo',
       header: 'Applies to',
-      cell: ({ row: { original: s } }) => (s.ruleId ? (ruleName(s.ruleId) ?? 'one rule') : s.flow ? s.flow.replaceAll('_', ' ') : 'every rule'),
+      cell: ({ row: { original: s } }) => (s.ruleId ? (ruleName(s.ruleId) ?? 'one rule') : s.flow ? flowLabel(s.flow) : 'every rule'),
     },
     { id: 'from', header: 'From', cell: ({ row }) => when(row.original.startsAt, row.original.plant) },
     { id: 'until', header: 'Until', cell: ({ row }) => when(row.original.endsAt, row.original.plant) },

@@ -3,9 +3,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { ALERT_SILENCE_KIND_INFO, ALERT_SILENCE_KINDS, type AlertSilenceKind } from '@/server/domain/alerts'
-import { FLOWS } from '@/server/domain/hop-event'
 import { DataTable } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
+import { FlowPicker, PlantPicker } from '../ui/pickers'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC } from '../trpc/client'
 import { usePlantTimeZone } from '../shell/use-plant-time-zone'
@@ -79,13 +79,7 @@ export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin:
           <h2 className="font-semibold md:col-span-3">Add a silence or maintenance window</h2>
           <label>
             Plant
-            <select className="input mt-1 block w-full" value={chosenPlant} onChange={(e) => setPlant(e.target.value)}>
-              {plants.data?.map((p) => (
-                <option key={p.code} value={p.code}>
-                  {p.code} · {p.name}
-                </option>
-              ))}
-            </select>
+            <PlantPicker className="input mt-1 block w-full" plants={plants.data ?? []} value={chosenPlant} onChange={(e) => setPlant(e.target.value)} />
           </label>
           <label>
             Kind
@@ -112,14 +106,7 @@ export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin:
           </label>
           <label>
             Flow (optional)
-            <select name="flow" className="input mt-1 block w-full">
-              <option value="">every flow</option>
-              {FLOWS.map((f) => (
-                <option key={f} value={f}>
-                  {f.replaceAll('_', ' ')}
-                </option>
-              ))}
-            </select>
+            <FlowPicker name="flow" className="input mt-1 block w-full" any="every flow" />
           </label>
           <label>
             From (your local time)

@@ -2,10 +2,10 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { FLOWS } from '@/server/domain/hop-event'
 import { useTRPC } from '../trpc/client'
 import { DataTable } from '../ui/data-table'
 import { ErrorNotice } from '../ui/empty-state'
+import { FlowPicker } from '../ui/pickers'
 import { slaColumns } from './sla-columns'
 
 /**
@@ -64,11 +64,7 @@ export function SlaEditor({ plant, canEdit }: { plant: string; canEdit: boolean 
         >
           <label className="flex flex-col">
             Flow
-            <select className="input" value={flowDraft.flow} onChange={(e) => setFlowDraft({ ...flowDraft, flow: e.target.value })}>
-              {FLOWS.map((f) => (
-                <option key={f}>{f}</option>
-              ))}
-            </select>
+            <FlowPicker className="input" value={flowDraft.flow} onChange={(e) => setFlowDraft({ ...flowDraft, flow: e.target.value })} />
           </label>
           <label className="flex flex-col">
             KPI

@@ -4,6 +4,7 @@ import Link from 'next/link'
 import { tracesHref } from '@/server/domain/links'
 import { BUSINESS_KEY_TYPES } from '@/server/domain/trace-search'
 import { formatDuration, formatUtc } from '../ui/format'
+import { flowLabel } from '../ui/pickers'
 import { TxnStateBadge } from '../ui/state-badge'
 import { CopyButton } from './hop-panel'
 import type { TraceData, TraceHop } from './trace-types'
@@ -36,7 +37,7 @@ export function TraceHeader({ data, local }: { data: TraceData; local: (iso: str
         <div>
           <dt className="text-slate-500">Plant · flow · line</dt>
           <dd>
-            {data.plant} · {data.flow.replace(/_/g, ' ')} · {summary?.line || '—'}
+            {data.plant} · {flowLabel(data.flow)} · {summary?.line || '—'}
           </dd>
         </div>
         <div>
