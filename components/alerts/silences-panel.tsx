@@ -5,18 +5,13 @@ import { useState, type FormEvent } from 'react'
 import { ALERT_SILENCE_KIND_INFO, ALERT_SILENCE_KINDS, type AlertSilenceKind } from '@/server/domain/alerts'
 import { DataTable } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
+import { toDateTimeLocal } from '../ui/format'
 import { FlowPicker, PlantPicker } from '../ui/pickers'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC } from '../trpc/client'
 import { usePlantTimeZone } from '../shell/use-plant-time-zone'
 import { AlertsTabs } from './alerts-tabs'
 import { silenceColumns } from './silence-columns'
-
-/** `datetime-local` value for an instant, in the browser's zone (what the input shows and returns). */
-function localInput(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
-}
 
 /** Silences (mute notifications) and maintenance windows (suspend rules) per plant; operators set them. */
 export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin: boolean }) {
@@ -110,11 +105,11 @@ export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin:
           </label>
           <label>
             From (your local time)
-            <input name="startsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={localInput(new Date(now))} />
+            <input name="startsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={toDateTimeLocal(new Date(now))} />
           </label>
           <label>
             Until (your local time)
-            <input name="endsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={localInput(new Date(now + 2 * 3_600_000))} />
+            <input name="endsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={toDateTimeLocal(new Date(now + 2 * 3_600_000))} />
           </label>
           <label className="md:col-span-3">
             Reason
