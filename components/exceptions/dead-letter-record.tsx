@@ -5,7 +5,7 @@ import Link from 'next/link'
 import { useState, type ReactNode } from 'react'
 import { replayJobHref } from '@/server/domain/links'
 import { DataTable } from '../ui/data-table'
-import { formatRelative, formatUtc } from '../ui/format'
+import { formatRelative, formatUtc, prettyJson } from '../ui/format'
 import type { DeadLetter } from './dead-letter-types'
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -50,14 +50,6 @@ export function DeadLetterMetadata({ d }: { d: DeadLetter }) {
       )}
     </section>
   )
-}
-
-function prettyJson(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2)
-  } catch {
-    return text
-  }
 }
 
 export function DeadLetterPayload({ d }: { d: DeadLetter }) {

@@ -5,17 +5,8 @@ import { useEffect, useId, useMemo, useState } from 'react'
 import { checkEdit } from '@/server/domain/replay-edits'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
-import { formatRelative, formatUtc } from '../ui/format'
+import { formatRelative, formatUtc, prettyJson } from '../ui/format'
 import { PatchList } from './patch-list'
-
-function pretty(text: string | null): string {
-  if (text === null) return ''
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2)
-  } catch {
-    return text
-  }
-}
 
 /**
  * One record's payload as editable JSON text: validated against the flow's message schema as you
@@ -28,7 +19,7 @@ export function EditDialog({ deadLetterId, current, onSave, onClose }: { deadLet
   const context = useQuery(trpc.replays.editContext.queryOptions({ deadLetterId }))
   const [text, setText] = useState<string | null>(null)
   const original = context.data?.value ?? null
-  const value = text ?? (current !== undefined ? pretty(current) : pretty(original))
+  const value = text ?? (current !== undefined ? prettyJson(current) : original === null ? '' : prettyJson(original))
   const check = useMemo(() => (original === null && !context.data ? null : checkEdit(original, value)), [original, value, context.data])
 
   useEffect(() => {

@@ -7,28 +7,9 @@ import { BUSINESS_KEY_TYPES, ERROR_CATEGORY_ADVICE } from '@/server/domain/trace
 import { tracesHref } from '@/server/domain/links'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
+import { CopyButton } from '../ui/copy-button'
 import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
 import type { TraceHop } from './trace-types'
-
-/** Copies text to the clipboard and says so; a labelled button (keyboard and screen readers). */
-export function CopyButton({ text, label }: { text: string; label: string }) {
-  const [done, setDone] = useState(false)
-  return (
-    <button
-      type="button"
-      className="btn px-2 py-0.5 text-xs"
-      aria-label={label}
-      onClick={() => {
-        void navigator.clipboard?.writeText(text).then(() => {
-          setDone(true)
-          setTimeout(() => setDone(false), 1_500)
-        })
-      }}
-    >
-      {done ? 'Copied ✓' : 'Copy'}
-    </button>
-  )
-}
 
 const HIDDEN = new Set(['attributes', 'serials'])
 

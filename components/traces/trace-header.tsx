@@ -3,10 +3,10 @@
 import Link from 'next/link'
 import { tracesHref } from '@/server/domain/links'
 import { BUSINESS_KEY_TYPES } from '@/server/domain/trace-search'
+import { CopyButton } from '../ui/copy-button'
 import { formatDuration, formatUtc } from '../ui/format'
 import { flowLabel } from '../ui/pickers'
 import { TxnStateBadge } from '../ui/state-badge'
-import { CopyButton } from './hop-panel'
 import type { TraceData, TraceHop } from './trace-types'
 
 /** Every business key the hops carry, each once, in the order of BUSINESS_KEY_TYPES. */
