@@ -5,7 +5,8 @@ import Link from 'next/link'
 import type { DeadLetterStatus } from '@/server/domain/dead-letters'
 import { deadLetterHref } from '@/server/domain/links'
 import type { RouterOutputs } from '../trpc/client'
-import { formatCount, formatRelative, formatUtc } from '../ui/format'
+import { formatCount } from '../ui/format'
+import { RelativeTime } from '../ui/relative-time'
 import { DeadLetterStatusBadge } from '../ui/state-badge'
 
 type Group = RouterOutputs['deadLetters']['groups']['groups'][number]
@@ -24,8 +25,6 @@ interface Row {
   expiresSoon: boolean
   convention: string
 }
-
-const when = (d: Date) => <span title={formatUtc(d)}>{formatRelative(d)}</span>
 
 /** Exception groups: one row per root cause (fingerprint). */
 export const groupColumns: ColumnDef<Group>[] = [
@@ -50,8 +49,8 @@ export const groupColumns: ColumnDef<Group>[] = [
   { id: 'open', header: 'Open', accessorKey: 'open', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.open)}</span> },
   { id: 'count', header: 'Total', accessorKey: 'count', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.count)}</span> },
   { id: 'plants', header: 'Plants', accessorFn: (g) => g.plants.join(', ') || 'unknown' },
-  { id: 'first', header: 'First seen', accessorKey: 'firstSeen', cell: ({ row }) => when(row.original.firstSeen) },
-  { id: 'last', header: 'Last seen', accessorKey: 'lastSeen', cell: ({ row }) => when(row.original.lastSeen) },
+  { id: 'first', header: 'First seen', accessorKey: 'firstSeen', cell: ({ row }) => <RelativeTime at={row.original.firstSeen} /> },
+  { id: 'last', header: 'Last seen', accessorKey: 'lastSeen', cell: ({ row }) => <RelativeTime at={row.original.lastSeen} /> },
 ]
 
 /** The dead letters of one group. */
@@ -80,5 +79,5 @@ export const recordColumns: ColumnDef<Row>[] = [
       </span>
     ),
   },
-  { id: 'at', header: 'Dead-lettered', accessorKey: 'deadLetteredAt', cell: ({ row }) => when(row.original.deadLetteredAt) },
+  { id: 'at', header: 'Dead-lettered', accessorKey: 'deadLetteredAt', cell: ({ row }) => <RelativeTime at={row.original.deadLetteredAt} /> },
 ]

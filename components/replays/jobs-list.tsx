@@ -12,7 +12,8 @@ import { useTRPC, type RouterOutputs } from '../trpc/client'
 import { DataTable } from '../ui/data-table'
 import { RowCount } from '../ui/row-count'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
-import { formatDuration, formatRelative, formatUtc } from '../ui/format'
+import { formatDuration } from '../ui/format'
+import { RelativeTime } from '../ui/relative-time'
 import { ReplayJobStatusBadge } from '../ui/state-badge'
 import { ProgressBar } from './progress'
 
@@ -73,7 +74,7 @@ const columns: ColumnDef<Job>[] = [
     id: 'created',
     header: 'Created',
     accessorKey: 'createdAt',
-    cell: ({ row }) => <span title={formatUtc(row.original.createdAt)}>{formatRelative(row.original.createdAt)}</span>,
+    cell: ({ row }) => <RelativeTime at={row.original.createdAt} />,
   },
 ]
 
