@@ -12,6 +12,7 @@ import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { formatCount } from '../ui/format'
 import { DryRunRisks } from './dry-run-risks'
 import { DryRunSummary } from './dry-run-summary'
+import { EditDialog } from './edit-dialog'
 import { ExecuteForm } from './execute-form'
 import { PayloadEdits } from './payload-edits'
 import { list, replayParams, selectionOf } from './replay-selection'
@@ -25,6 +26,7 @@ export function NewReplay() {
   const [force, setForce] = useState(false)
   const [forceReason, setForceReason] = useState('')
   const [edits, setEdits] = useState<ReplayEdit[]>([])
+  const [editing, setEditing] = useState<string | null>(null)
   const [report, setReport] = useState<DryRunReport | null>(null)
 
   const selection = useMemo(() => selectionOf(p), [p])
@@ -88,7 +90,7 @@ export function NewReplay() {
             </EmptyState>
           )}
           <DryRunRisks report={report} isAdmin={isAdmin} />
-          <PayloadEdits report={report} editable={editable} edits={edits} setEdits={setEdits} />
+          <PayloadEdits report={report} editable={editable} edits={edits} onEdit={setEditing} />
           <ExecuteForm
             report={report}
             isAdmin={isAdmin}
@@ -106,6 +108,17 @@ export function NewReplay() {
             onExecute={(reason) => create.mutate({ request: { ...request, reason } })}
           />
         </div>
+      )}
+      {editing && (
+        <EditDialog
+          deadLetterId={editing}
+          current={edits.find((e) => e.deadLetterId === editing)?.value}
+          onClose={() => setEditing(null)}
+          onSave={(value) => {
+            setEdits((all) => [...all.filter((e) => e.deadLetterId !== editing), { deadLetterId: editing, value }])
+            setEditing(null)
+          }}
+        />
       )}
     </section>
   )
