@@ -4,6 +4,7 @@ import { requirePrincipal } from '@/server/auth/page-session'
 import { permissionsOf } from '@/server/domain/permissions'
 import { listPlants } from '@/server/services/plants'
 import { getRuntime } from '@/server/runtime'
+import { slowProcedurePaths } from '@/server/routers/slow-paths'
 import { Shell } from '@/components/shell/shell'
 import { TrpcProvider } from '@/components/trpc/client'
 
@@ -14,7 +15,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const plants = await listPlants((await getRuntime()).db.prisma, principal)
   return (
     <NuqsAdapter>
-      <TrpcProvider>
+      <TrpcProvider slowPaths={slowProcedurePaths()}>
         <Shell
           user={{ label: principal.label, role: principal.role }}
           permissions={permissionsOf(principal)}

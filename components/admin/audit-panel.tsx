@@ -1,8 +1,20 @@
 'use client'
 
 import { useInfiniteQuery } from '@tanstack/react-query'
+import type { ColumnDef } from '@tanstack/react-table'
+import { DataTable } from '../ui/data-table'
 import { ErrorNotice } from '../ui/empty-state'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterOutputs } from '../trpc/client'
+
+type Entry = RouterOutputs['admin']['audit']['list']['items'][number]
+
+const columns: ColumnDef<Entry>[] = [
+  { id: 'at', header: 'When', cell: ({ row }) => <span title={row.original.at.toISOString()}>{row.original.at.toLocaleString()}</span> },
+  { id: 'actor', header: 'Who', cell: ({ row }) => row.original.actorLabel },
+  { id: 'action', header: 'Action', meta: { className: 'font-mono' }, cell: ({ row }) => row.original.action },
+  { id: 'target', header: 'Target', cell: ({ row }) => `${row.original.targetType}${row.original.targetId ? ` ${row.original.targetId}` : ''}` },
+  { id: 'reason', header: 'Reason', meta: { wrap: true }, cell: ({ row }) => row.original.reason ?? '' },
+]
 
 export function AuditPanel() {
   const trpc = useTRPC()
@@ -16,33 +28,7 @@ export function AuditPanel() {
         Audit log
       </h2>
       {audit.error && <ErrorNotice error={audit.error} />}
-      <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase text-slate-500">
-          <tr>
-            <th className="py-2 pr-3">When</th>
-            <th className="py-2 pr-3">Who</th>
-            <th className="py-2 pr-3">Action</th>
-            <th className="py-2 pr-3">Target</th>
-            <th className="py-2 pr-3">Reason</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id} className="border-t border-slate-200 dark:border-slate-800">
-              <td className="py-1.5 pr-3" title={r.at.toISOString()}>
-                {r.at.toLocaleString()}
-              </td>
-              <td className="py-1.5 pr-3">{r.actorLabel}</td>
-              <td className="py-1.5 pr-3 font-mono">{r.action}</td>
-              <td className="py-1.5 pr-3">
-                {r.targetType}
-                {r.targetId ? ` ${r.targetId}` : ''}
-              </td>
-              <td className="py-1.5 pr-3">{r.reason ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable label="Audit log" data={rows} columns={columns} getRowId={(r) => r.id} keyboard={false} />
       {audit.hasNextPage && (
         <button type="button" className="btn" onClick={() => void audit.fetchNextPage()} disabled={audit.isFetchingNextPage}>
           Load older entries

@@ -1,9 +1,34 @@
 'use client'
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { ColumnDef } from '@tanstack/react-table'
 import { useState, type FormEvent } from 'react'
+import { DataTable } from '../ui/data-table'
 import { ErrorNotice } from '../ui/empty-state'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterOutputs } from '../trpc/client'
+
+type Token = RouterOutputs['admin']['tokens']['list'][number]
+
+function tokenColumns(revoke: (id: string) => void): ColumnDef<Token>[] {
+  return [
+    { id: 'name', header: 'Name', cell: ({ row }) => row.original.name },
+    { id: 'token', header: 'Token', meta: { className: 'font-mono' }, cell: ({ row }) => `${row.original.prefix}…` },
+    { id: 'user', header: 'User', cell: ({ row }) => row.original.user.email },
+    { id: 'lastUsed', header: 'Last used', cell: ({ row }) => (row.original.lastUsedAt ? row.original.lastUsedAt.toLocaleString() : 'never') },
+    {
+      id: 'state',
+      header: 'State',
+      cell: ({ row }) =>
+        row.original.revokedAt ? (
+          'revoked'
+        ) : (
+          <button type="button" className="btn" onClick={() => revoke(row.original.id)}>
+            Revoke
+          </button>
+        ),
+    },
+  ]
+}
 
 export function TokensPanel() {
   const trpc = useTRPC()
@@ -36,43 +61,14 @@ export function TokensPanel() {
         </div>
       )}
       {(tokens.error ?? revoke.error) && <ErrorNotice error={(tokens.error ?? revoke.error)!} />}
-      <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase text-slate-500">
-          <tr>
-            <th className="py-2 pr-3">Name</th>
-            <th className="py-2 pr-3">Token</th>
-            <th className="py-2 pr-3">User</th>
-            <th className="py-2 pr-3">Last used</th>
-            <th className="py-2 pr-3">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.data?.length === 0 && (
-            <tr>
-              <td colSpan={5} className="py-3 text-slate-500">
-                No API tokens yet. Create one below for a reporting tool or script.
-              </td>
-            </tr>
-          )}
-          {tokens.data?.map((t) => (
-            <tr key={t.id} className="border-t border-slate-200 dark:border-slate-800">
-              <td className="py-2 pr-3">{t.name}</td>
-              <td className="py-2 pr-3 font-mono">{t.prefix}…</td>
-              <td className="py-2 pr-3">{t.user.email}</td>
-              <td className="py-2 pr-3">{t.lastUsedAt ? t.lastUsedAt.toLocaleString() : 'never'}</td>
-              <td className="py-2 pr-3">
-                {t.revokedAt ? (
-                  'revoked'
-                ) : (
-                  <button type="button" className="btn" onClick={() => revoke.mutate({ id: t.id })}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        label="API tokens"
+        data={tokens.data ?? []}
+        columns={tokenColumns((id) => revoke.mutate({ id }))}
+        getRowId={(t) => t.id}
+        keyboard={false}
+        empty={tokens.data && <p className="px-3 py-3 text-slate-500">No API tokens yet. Create one below for a reporting tool or script.</p>}
+      />
       <form onSubmit={onCreate} className="card flex flex-wrap items-end gap-3" aria-label="Create API token">
         <label className="text-sm">
           Name

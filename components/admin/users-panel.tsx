@@ -1,12 +1,80 @@
 'use client'
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { ColumnDef } from '@tanstack/react-table'
 import type { FormEvent } from 'react'
+import { DataTable } from '../ui/data-table'
 import { ErrorNotice } from '../ui/empty-state'
-import { useTRPC } from '../trpc/client'
+import { useTRPC, type RouterInputs, type RouterOutputs } from '../trpc/client'
 
 const ROLE_OPTIONS = ['viewer', 'operator', 'admin'] as const
 type RoleOption = (typeof ROLE_OPTIONS)[number]
+type User = RouterOutputs['admin']['users']['list'][number]
+type UserChange = RouterInputs['admin']['users']['update']['change']
+
+interface UserColumnsProps {
+  currentUser: string
+  plants: readonly { code: string }[]
+  pending: boolean
+  change: (id: string, change: UserChange) => void
+}
+
+/** Role, plants and status are edited in place; nobody demotes or disables themselves. */
+function userColumns({ currentUser, plants, pending, change }: UserColumnsProps): ColumnDef<User>[] {
+  return [
+    { id: 'email', header: 'Email', cell: ({ row }) => row.original.email },
+    { id: 'name', header: 'Name', cell: ({ row }) => row.original.name },
+    {
+      id: 'role',
+      header: 'Role',
+      cell: ({ row: { original: u } }) => (
+        <select
+          aria-label={`Role of ${u.email}`}
+          className="input"
+          value={u.role}
+          disabled={u.email === currentUser || pending}
+          onChange={(e) => change(u.id, { role: e.target.value as RoleOption })}
+        >
+          {ROLE_OPTIONS.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      ),
+    },
+    {
+      id: 'plants',
+      header: 'Plants',
+      meta: { wrap: true },
+      cell: ({ row: { original: u } }) =>
+        u.role === 'admin' ? (
+          <span className="text-slate-500">all plants</span>
+        ) : (
+          <fieldset className="flex flex-wrap gap-2" aria-label={`Plants of ${u.email}`}>
+            {plants.map((p) => (
+              <label key={p.code} className="flex items-center gap-1">
+                <input
+                  type="checkbox"
+                  checked={u.plants.includes(p.code)}
+                  disabled={pending}
+                  onChange={(e) => change(u.id, { plants: e.target.checked ? [...u.plants, p.code] : u.plants.filter((c) => c !== p.code) })}
+                />
+                {p.code}
+              </label>
+            ))}
+          </fieldset>
+        ),
+    },
+    {
+      id: 'status',
+      header: 'Status',
+      cell: ({ row: { original: u } }) => (
+        <button type="button" className="btn" disabled={u.email === currentUser || pending} onClick={() => change(u.id, { disabled: !u.disabled })}>
+          {u.disabled ? 'Enable' : 'Disable'}
+        </button>
+      ),
+    },
+  ]
+}
 
 export function UsersPanel({ currentUser }: { currentUser: string }) {
   const trpc = useTRPC()
@@ -40,72 +108,14 @@ export function UsersPanel({ currentUser }: { currentUser: string }) {
       </h2>
       {users.error && <ErrorNotice error={users.error} />}
       {update.error && <ErrorNotice error={update.error} />}
-      <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase text-slate-500">
-          <tr>
-            <th className="py-2 pr-3">Email</th>
-            <th className="py-2 pr-3">Name</th>
-            <th className="py-2 pr-3">Role</th>
-            <th className="py-2 pr-3">Plants</th>
-            <th className="py-2 pr-3">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.data?.map((u) => (
-            <tr key={u.id} className="border-t border-slate-200 align-top dark:border-slate-800" data-testid={`user-row-${u.email}`}>
-              <td className="py-2 pr-3">{u.email}</td>
-              <td className="py-2 pr-3">{u.name}</td>
-              <td className="py-2 pr-3">
-                <select
-                  aria-label={`Role of ${u.email}`}
-                  className="input"
-                  value={u.role}
-                  disabled={u.email === currentUser || update.isPending}
-                  onChange={(e) => update.mutate({ id: u.id, change: { role: e.target.value as RoleOption } })}
-                >
-                  {ROLE_OPTIONS.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
-              </td>
-              <td className="py-2 pr-3">
-                {u.role === 'admin' ? (
-                  <span className="text-slate-500">all plants</span>
-                ) : (
-                  <fieldset className="flex flex-wrap gap-2" aria-label={`Plants of ${u.email}`}>
-                    {plants.data?.map((p) => (
-                      <label key={p.code} className="flex items-center gap-1">
-                        <input
-                          type="checkbox"
-                          checked={u.plants.includes(p.code)}
-                          disabled={update.isPending}
-                          onChange={(e) =>
-                            update.mutate({
-                              id: u.id,
-                              change: { plants: e.target.checked ? [...u.plants, p.code] : u.plants.filter((c) => c !== p.code) },
-                            })
-                          }
-                        />
-                        {p.code}
-                      </label>
-                    ))}
-                  </fieldset>
-                )}
-              </td>
-              <td className="py-2 pr-3">
-                <button
-                  type="button"
-                  className="btn"
-                  disabled={u.email === currentUser || update.isPending}
-                  onClick={() => update.mutate({ id: u.id, change: { disabled: !u.disabled } })}
-                >
-                  {u.disabled ? 'Enable' : 'Disable'}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        label="Users"
+        data={users.data ?? []}
+        columns={userColumns({ currentUser, plants: plants.data ?? [], pending: update.isPending, change: (id, change) => update.mutate({ id, change }) })}
+        getRowId={(u) => u.id}
+        rowTestId={(u) => `user-row-${u.email}`}
+        keyboard={false}
+      />
       <form onSubmit={onCreate} className="card flex flex-wrap items-end gap-3" aria-label="Create user">
         <label className="text-sm">
           Email

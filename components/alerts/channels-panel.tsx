@@ -3,10 +3,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { ALERT_CHANNEL_KIND_INFO, ALERT_CHANNEL_KINDS, ALERT_SEVERITIES, type AlertChannelKind, type AlertSeverity } from '@/server/domain/alerts'
+import { DataTable } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
-import { formatRelative, formatUtc } from '../ui/format'
 import { useTRPC } from '../trpc/client'
 import { AlertsTabs } from './alerts-tabs'
+import { channelColumns } from './channel-columns'
 
 /**
  * Where notifications go (admins). A saved URL is never shown again, only its hint; "Send test"
@@ -47,61 +48,19 @@ export function ChannelsPanel() {
           Alerts show in the inbox either way. Add a Slack, Teams or generic webhook below to be notified when an alert fires and when it resolves.
         </EmptyState>
       ) : (
-        <table className="w-full text-left text-sm" aria-label="Notification channels">
-          <thead className="text-xs uppercase text-slate-500">
-            <tr>
-              <th className="py-2 pr-3">Name</th>
-              <th className="py-2 pr-3">Kind</th>
-              <th className="py-2 pr-3">URL</th>
-              <th className="py-2 pr-3">Severities</th>
-              <th className="py-2 pr-3">Plants</th>
-              <th className="py-2 pr-3">Last notification</th>
-              <th className="py-2 pr-3">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {channels.data?.map((c) => (
-              <tr key={c.id} className="border-t border-slate-200 align-top dark:border-slate-800" data-testid={`channel-${c.name}`}>
-                <td className="py-2 pr-3">
-                  {c.name}
-                  {!c.enabled && <span className="text-slate-500"> (off)</span>}
-                </td>
-                <td className="py-2 pr-3">{ALERT_CHANNEL_KIND_INFO[c.kind].label}</td>
-                <td className="py-2 pr-3 font-mono text-xs" title="The full URL is not shown after saving">
-                  {c.urlHint}
-                </td>
-                <td className="py-2 pr-3">{c.severities.join(', ')}</td>
-                <td className="py-2 pr-3">{c.plants.length ? c.plants.join(', ') : 'all'}</td>
-                <td className="py-2 pr-3" data-testid="channel-last-delivery">
-                  {c.lastDelivery ? (
-                    <span title={c.lastDelivery.lastError ?? formatUtc(c.lastDelivery.sentAt ?? c.lastDelivery.createdAt)}>
-                      {c.lastDelivery.event} · {c.lastDelivery.status}
-                      {c.lastDelivery.attempts > 1 && ` after ${c.lastDelivery.attempts} attempts`} · {formatRelative(c.lastDelivery.sentAt ?? c.lastDelivery.createdAt)}
-                      {c.lastDelivery.lastError && <span className="block text-xs text-red-700 dark:text-red-300">{c.lastDelivery.lastError}</span>}
-                    </span>
-                  ) : (
-                    'none yet'
-                  )}
-                </td>
-                <td className="flex flex-wrap gap-1 py-2 pr-3">
-                  <button type="button" className="btn" onClick={() => test.mutate({ id: c.id })} disabled={test.isPending}>
-                    Send test
-                  </button>
-                  <button type="button" className="btn" onClick={() => update.mutate({ id: c.id, change: { enabled: !c.enabled } })}>
-                    {c.enabled ? 'Turn off' : 'Turn on'}
-                  </button>
-                  <button
-                    type="button"
-                    className="btn text-red-700"
-                    onClick={() => window.confirm(`Delete channel “${c.name}”?`) && remove.mutate({ id: c.id })}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          label="Notification channels"
+          data={channels.data ?? []}
+          columns={channelColumns({
+            test: (id) => test.mutate({ id }),
+            testing: test.isPending,
+            toggle: (c) => update.mutate({ id: c.id, change: { enabled: !c.enabled } }),
+            remove: (c) => window.confirm(`Delete channel “${c.name}”?`) && remove.mutate({ id: c.id }),
+          })}
+          getRowId={(c) => c.id}
+          rowTestId={(c) => `channel-${c.name}`}
+          keyboard={false}
+        />
       )}
       <form key={formKey} onSubmit={onCreate} className="card grid gap-3 text-sm md:grid-cols-2" aria-label="Add channel">
         <h2 className="font-semibold md:col-span-2">Add a channel</h2>

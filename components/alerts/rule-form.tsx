@@ -9,7 +9,7 @@ import {
   ALERT_SEVERITIES,
   type AlertRuleKind,
 } from '@/server/domain/alerts'
-import { FLOWS } from '@/server/domain/hop-event'
+import { FlowPicker, PlantPicker } from '../ui/pickers'
 
 /** What the form edits; `params` as the kind's fields (numbers, or the KPI name). */
 export interface RuleDraft {
@@ -80,13 +80,7 @@ export function RuleForm({
       <div className="grid grid-cols-2 gap-3">
         <label>
           Plant
-          <select className="input mt-1 block w-full" value={plant} onChange={(e) => setPlant(e.target.value)} disabled={!isNew}>
-            {plants.map((p) => (
-              <option key={p.code} value={p.code}>
-                {p.code} · {p.name}
-              </option>
-            ))}
-          </select>
+          <PlantPicker className="input mt-1 block w-full" plants={plants} value={plant} onChange={(e) => setPlant(e.target.value)} disabled={!isNew} />
         </label>
         <label>
           Kind
@@ -137,14 +131,7 @@ export function RuleForm({
       <div className="grid grid-cols-2 gap-3">
         <label>
           Flow
-          <select name="flow" className="input mt-1 block w-full" defaultValue={draft.flow}>
-            <option value="*">every flow</option>
-            {FLOWS.map((f) => (
-              <option key={f} value={f}>
-                {f.replaceAll('_', ' ')}
-              </option>
-            ))}
-          </select>
+          <FlowPicker name="flow" className="input mt-1 block w-full" any="every flow" anyValue="*" defaultValue={draft.flow} />
         </label>
         <label>
           Line (optional)

@@ -3,19 +3,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { ALERT_SILENCE_KIND_INFO, ALERT_SILENCE_KINDS, type AlertSilenceKind } from '@/server/domain/alerts'
-import { FLOWS } from '@/server/domain/hop-event'
+import { DataTable } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
-import { formatPlantTime, formatUtc } from '../ui/format'
+import { toDateTimeLocal } from '../ui/format'
+import { FlowPicker, PlantPicker } from '../ui/pickers'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC } from '../trpc/client'
 import { usePlantTimeZone } from '../shell/use-plant-time-zone'
 import { AlertsTabs } from './alerts-tabs'
-
-/** `datetime-local` value for an instant, in the browser's zone (what the input shows and returns). */
-function localInput(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
-}
+import { silenceColumns } from './silence-columns'
 
 /** Silences (mute notifications) and maintenance windows (suspend rules) per plant; operators set them. */
 export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin: boolean }) {
@@ -49,12 +45,6 @@ export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin:
     })
   }
 
-  const when = (iso: string, plantCode: string) => (
-    <time dateTime={iso} title={formatUtc(iso)}>
-      {formatPlantTime(new Date(iso), timeZone(plantCode))}
-    </time>
-  )
-
   return (
     <div className="space-y-4">
       <AlertsTabs current="silences" isAdmin={isAdmin} />
@@ -66,58 +56,25 @@ export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin:
       {silences.data?.length === 0 ? (
         <EmptyState title="No silences or maintenance windows">Nothing is muted: every firing alert notifies its channels.</EmptyState>
       ) : (
-        <table className="w-full text-left text-sm" aria-label="Silences and maintenance windows">
-          <thead className="text-xs uppercase text-slate-500">
-            <tr>
-              <th className="py-2 pr-3">Plant</th>
-              <th className="py-2 pr-3">Kind</th>
-              <th className="py-2 pr-3">Applies to</th>
-              <th className="py-2 pr-3">From</th>
-              <th className="py-2 pr-3">Until</th>
-              <th className="py-2 pr-3">Reason</th>
-              <th className="py-2 pr-3">By</th>
-              <th className="py-2 pr-3" />
-            </tr>
-          </thead>
-          <tbody>
-            {silences.data?.map((s) => (
-              <tr key={s.id} className="border-t border-slate-200 dark:border-slate-800">
-                <td className="py-2 pr-3">{s.plant}</td>
-                <td className="py-2 pr-3">
-                  {ALERT_SILENCE_KIND_INFO[s.kind].label}
-                  {s.active && <span className="ml-1 rounded bg-sky-100 px-1 text-xs text-sky-900 dark:bg-sky-900 dark:text-sky-100">active</span>}
-                </td>
-                <td className="py-2 pr-3">
-                  {s.ruleId ? (rules.data?.find((r) => r.id === s.ruleId)?.name ?? 'one rule') : s.flow ? s.flow.replaceAll('_', ' ') : 'every rule'}
-                </td>
-                <td className="py-2 pr-3">{when(s.startsAt, s.plant)}</td>
-                <td className="py-2 pr-3">{when(s.endsAt, s.plant)}</td>
-                <td className="py-2 pr-3">{s.reason}</td>
-                <td className="py-2 pr-3">{s.createdBy}</td>
-                <td className="py-2 pr-3">
-                  {canEdit && new Date(s.endsAt).getTime() > now && (
-                    <button type="button" className="btn" onClick={() => end.mutate({ id: s.id })}>
-                      End now
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          label="Silences and maintenance windows"
+          data={silences.data ?? []}
+          columns={silenceColumns({
+            ruleName: (id) => rules.data?.find((r) => r.id === id)?.name,
+            timeZone,
+            end: canEdit ? (id) => end.mutate({ id }) : null,
+            now,
+          })}
+          getRowId={(s) => s.id}
+          keyboard={false}
+        />
       )}
       {canEdit && (
         <form key={formKey} onSubmit={onCreate} className="card grid gap-3 text-sm md:grid-cols-3" aria-label="Add silence">
           <h2 className="font-semibold md:col-span-3">Add a silence or maintenance window</h2>
           <label>
             Plant
-            <select className="input mt-1 block w-full" value={chosenPlant} onChange={(e) => setPlant(e.target.value)}>
-              {plants.data?.map((p) => (
-                <option key={p.code} value={p.code}>
-                  {p.code} · {p.name}
-                </option>
-              ))}
-            </select>
+            <PlantPicker className="input mt-1 block w-full" plants={plants.data ?? []} value={chosenPlant} onChange={(e) => setPlant(e.target.value)} />
           </label>
           <label>
             Kind
@@ -144,22 +101,15 @@ export function SilencesPanel({ canEdit, isAdmin }: { canEdit: boolean; isAdmin:
           </label>
           <label>
             Flow (optional)
-            <select name="flow" className="input mt-1 block w-full">
-              <option value="">every flow</option>
-              {FLOWS.map((f) => (
-                <option key={f} value={f}>
-                  {f.replaceAll('_', ' ')}
-                </option>
-              ))}
-            </select>
+            <FlowPicker name="flow" className="input mt-1 block w-full" any="every flow" />
           </label>
           <label>
             From (your local time)
-            <input name="startsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={localInput(new Date(now))} />
+            <input name="startsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={toDateTimeLocal(new Date(now))} />
           </label>
           <label>
             Until (your local time)
-            <input name="endsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={localInput(new Date(now + 2 * 3_600_000))} />
+            <input name="endsAt" type="datetime-local" required className="input mt-1 block w-full" defaultValue={toDateTimeLocal(new Date(now + 2 * 3_600_000))} />
           </label>
           <label className="md:col-span-3">
             Reason

@@ -2,9 +2,11 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { FLOWS } from '@/server/domain/hop-event'
 import { useTRPC } from '../trpc/client'
+import { DataTable } from '../ui/data-table'
 import { ErrorNotice } from '../ui/empty-state'
+import { FlowPicker } from '../ui/pickers'
+import { slaColumns } from './sla-columns'
 
 /**
  * The plant's SLA targets: the plant-wide value of each KPI (default from KPIS.md) and flow
@@ -34,65 +36,24 @@ export function SlaEditor({ plant, canEdit }: { plant: string; canEdit: boolean 
         {canEdit ? ' Changes are audited.' : ' Only admins can change them.'}
       </p>
       {error && <ErrorNotice error={error} />}
-      <table className="mt-2 w-full text-sm">
-        <thead className="text-left text-xs text-slate-500">
-          <tr>
-            <th className="py-1 font-medium">KPI</th>
-            <th className="py-1 font-medium">Default</th>
-            <th className="py-1 font-medium">Plant</th>
-            <th className="py-1 font-medium">Flow entries</th>
-          </tr>
-        </thead>
-        <tbody>
-          {targets.data.map((t) => (
-            <tr key={t.kpi} className="border-t border-slate-100 align-top dark:border-slate-800" data-testid={`sla-${t.kpi}`}>
-              <td className="py-1.5">
-                {t.label} <span className="text-xs text-slate-500">({t.direction === 'max' ? '≤' : '≥'}, {t.unit})</span>
-              </td>
-              <td className="py-1.5 tabular-nums">{t.default}</td>
-              <td className="py-1.5">
-                {canEdit ? (
-                  <form
-                    className="flex gap-1"
-                    onSubmit={(e) => {
-                      e.preventDefault()
-                      const value = Number(drafts[t.kpi] ?? t.plant)
-                      set.mutate({ plant, flow: '*', kpi: t.kpi, target: value })
-                    }}
-                  >
-                    <input
-                      aria-label={`${t.label} target for plant ${plant}`}
-                      className="input w-24"
-                      type="number"
-                      step="any"
-                      min={0}
-                      value={drafts[t.kpi] ?? String(t.plant)}
-                      onChange={(e) => setDrafts({ ...drafts, [t.kpi]: e.target.value })}
-                    />
-                    <button className="btn" type="submit" disabled={set.isPending}>
-                      Save
-                    </button>
-                  </form>
-                ) : (
-                  <span className="tabular-nums">{t.plant}</span>
-                )}
-              </td>
-              <td className="py-1.5">
-                {t.flows.map((f) => (
-                  <span key={f.flow} className="mr-2 inline-flex items-center gap-1" title={`by ${f.updatedBy ?? 'unknown'}`}>
-                    {f.flow}: <span className="tabular-nums">{f.target}</span>
-                    {canEdit && (
-                      <button className="text-xs underline" type="button" onClick={() => reset.mutate({ plant, flow: f.flow, kpi: t.kpi })} aria-label={`Reset ${t.label} for ${f.flow}`}>
-                        reset
-                      </button>
-                    )}
-                  </span>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="mt-2">
+        <DataTable
+          label={`SLA targets of plant ${plant}`}
+          data={targets.data}
+          columns={slaColumns({
+            plant,
+            canEdit,
+            saving: set.isPending,
+            drafts,
+            setDraft: (kpi, value) => setDrafts({ ...drafts, [kpi]: value }),
+            save: (kpi, target) => set.mutate({ plant, flow: '*', kpi, target }),
+            reset: (kpi, flow) => reset.mutate({ plant, flow, kpi }),
+          })}
+          getRowId={(t) => t.kpi}
+          rowTestId={(t) => `sla-${t.kpi}`}
+          keyboard={false}
+        />
+      </div>
       {canEdit && (
         <form
           className="mt-3 flex flex-wrap items-end gap-2 text-sm"
@@ -103,11 +64,7 @@ export function SlaEditor({ plant, canEdit }: { plant: string; canEdit: boolean 
         >
           <label className="flex flex-col">
             Flow
-            <select className="input" value={flowDraft.flow} onChange={(e) => setFlowDraft({ ...flowDraft, flow: e.target.value })}>
-              {FLOWS.map((f) => (
-                <option key={f}>{f}</option>
-              ))}
-            </select>
+            <FlowPicker className="input" value={flowDraft.flow} onChange={(e) => setFlowDraft({ ...flowDraft, flow: e.target.value })} />
           </label>
           <label className="flex flex-col">
             KPI

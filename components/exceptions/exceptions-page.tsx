@@ -1,94 +1,20 @@
 'use client'
 
 import { useQuery } from '@tanstack/react-query'
-import type { ColumnDef, RowSelectionState } from '@tanstack/react-table'
+import type { RowSelectionState } from '@tanstack/react-table'
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
-import type { DeadLetterStatus } from '@/server/domain/dead-letters'
 import { deadLetterExportHref, deadLetterHref, exceptionsHref, newReplayHref } from '@/server/domain/links'
 import { useHeaderState } from '../shell/url-state'
-import { useTRPC, type RouterOutputs } from '../trpc/client'
-import { DataTable, RowCount } from '../ui/data-table'
+import { useTRPC } from '../trpc/client'
+import { DataTable } from '../ui/data-table'
+import { RowCount } from '../ui/row-count'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
-import { formatCount, formatRelative, formatUtc } from '../ui/format'
-import { DeadLetterStatusBadge } from '../ui/state-badge'
+import { groupColumns, recordColumns } from './exception-columns'
 import { FilterBar } from './filter-bar'
 import { GroupTriage } from './group-triage'
 import { apiFilter, useExceptionFilter } from './filters'
-
-type Group = RouterOutputs['deadLetters']['groups']['groups'][number]
-
-interface Row {
-  id: string
-  status: DeadLetterStatus
-  deadLetteredAt: Date
-  plant: string | null
-  flow: string | null
-  errorCode: string | null
-  errorMessage: string | null
-  correlationId: string | null
-  businessKeys: Record<string, string>
-  assigneeId: string | null
-  expiresSoon: boolean
-  convention: string
-}
-
-const when = (d: Date) => <span title={formatUtc(d)}>{formatRelative(d)}</span>
-
-const groupColumns: ColumnDef<Group>[] = [
-  {
-    id: 'issue',
-    header: 'Issue',
-    accessorFn: (g) => g.sampleMessage ?? g.errorClass ?? '',
-    cell: ({ row: { original: g } }) => (
-      <div className="max-w-xl">
-        <div className="font-medium">
-          {g.errorCode && <span className="mr-2 font-mono" data-testid="group-code">{g.errorCode}</span>}
-          <span className="text-slate-500">{g.flow ?? 'unknown flow'}</span>
-          {g.expiresSoon > 0 && <span className="ml-2 text-amber-700" title="Some records expire from the DLQ topic within a day: replay or export them">⚠ expiring</span>}
-        </div>
-        <div className="truncate text-sm" title={g.sampleMessage ?? undefined} data-testid="group-message">
-          {g.sampleMessage ?? g.errorClass ?? 'no message'}
-        </div>
-      </div>
-    ),
-  },
-  { id: 'category', header: 'Category', accessorFn: (g) => g.category ?? 'unknown' },
-  { id: 'open', header: 'Open', accessorKey: 'open', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.open)}</span> },
-  { id: 'count', header: 'Total', accessorKey: 'count', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.count)}</span> },
-  { id: 'plants', header: 'Plants', accessorFn: (g) => g.plants.join(', ') || 'unknown' },
-  { id: 'first', header: 'First seen', accessorKey: 'firstSeen', cell: ({ row }) => when(row.original.firstSeen) },
-  { id: 'last', header: 'Last seen', accessorKey: 'lastSeen', cell: ({ row }) => when(row.original.lastSeen) },
-]
-
-const recordColumns: ColumnDef<Row>[] = [
-  { id: 'status', header: 'Status', accessorKey: 'status', cell: ({ row }) => <DeadLetterStatusBadge status={row.original.status} /> },
-  {
-    id: 'record',
-    header: 'Dead letter',
-    enableSorting: false,
-    cell: ({ row: { original: r } }) => (
-      <Link href={deadLetterHref(r.id)} className="underline" data-testid="record-link">
-        {r.businessKeys.work_order ?? r.businessKeys.lot ?? r.correlationId ?? r.id.slice(0, 8)}
-      </Link>
-    ),
-  },
-  { id: 'plant', header: 'Plant', accessorFn: (r) => r.plant ?? 'unknown' },
-  { id: 'code', header: 'Code', accessorFn: (r) => r.errorCode ?? '' },
-  {
-    id: 'message',
-    header: 'Message',
-    accessorFn: (r) => r.errorMessage ?? '',
-    cell: ({ row: { original: r } }) => (
-      <span className="inline-block max-w-md truncate align-bottom" title={r.errorMessage ?? undefined}>
-        {r.expiresSoon && <span className="text-amber-700" title="Expires from its DLQ topic soon">⚠ </span>}
-        {r.errorMessage ?? '—'}
-      </span>
-    ),
-  },
-  { id: 'at', header: 'Dead-lettered', accessorKey: 'deadLetteredAt', cell: ({ row }) => when(row.original.deadLetteredAt) },
-]
 
 export function ExceptionsPage() {
   const trpc = useTRPC()

@@ -5,17 +5,9 @@ import { useEffect, useId, useMemo, useState } from 'react'
 import { checkEdit } from '@/server/domain/replay-edits'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
-import { formatRelative, formatUtc } from '../ui/format'
+import { prettyJson } from '../ui/format'
+import { RelativeTime } from '../ui/relative-time'
 import { PatchList } from './patch-list'
-
-function pretty(text: string | null): string {
-  if (text === null) return ''
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2)
-  } catch {
-    return text
-  }
-}
 
 /**
  * One record's payload as editable JSON text: validated against the flow's message schema as you
@@ -28,7 +20,7 @@ export function EditDialog({ deadLetterId, current, onSave, onClose }: { deadLet
   const context = useQuery(trpc.replays.editContext.queryOptions({ deadLetterId }))
   const [text, setText] = useState<string | null>(null)
   const original = context.data?.value ?? null
-  const value = text ?? (current !== undefined ? pretty(current) : pretty(original))
+  const value = text ?? (current !== undefined ? prettyJson(current) : original === null ? '' : prettyJson(original))
   const check = useMemo(() => (original === null && !context.data ? null : checkEdit(original, value)), [original, value, context.data])
 
   useEffect(() => {
@@ -57,7 +49,7 @@ export function EditDialog({ deadLetterId, current, onSave, onClose }: { deadLet
           <p className="rounded border border-amber-300 bg-amber-50 p-2 text-sm dark:border-amber-800 dark:bg-amber-950">
             Order {context.data.workOrder} is technically completed (TECO). Line {context.data.line} now runs order{' '}
             <strong className="font-mono">{context.data.runningOrder.workOrder}</strong> (counted{' '}
-            <span title={formatUtc(context.data.runningOrder.seenAt)}>{formatRelative(context.data.runningOrder.seenAt)}</span>).{' '}
+            <RelativeTime at={context.data.runningOrder.seenAt} />).{' '}
             <button type="button" className="btn" onClick={() => applyRunningOrder(context.data!.runningOrder!.workOrder)}>
               Use order {context.data.runningOrder.workOrder}
             </button>

@@ -9,9 +9,11 @@ import { REPLAY_JOB_STATUS_INFO, REPLAY_JOB_STATUSES, type ReplayJobStatus } fro
 import { exceptionsHref, replayJobHref } from '@/server/domain/links'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC, type RouterOutputs } from '../trpc/client'
-import { DataTable, RowCount } from '../ui/data-table'
+import { DataTable } from '../ui/data-table'
+import { RowCount } from '../ui/row-count'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
-import { formatDuration, formatRelative, formatUtc } from '../ui/format'
+import { formatDuration } from '../ui/format'
+import { RelativeTime } from '../ui/relative-time'
 import { ReplayJobStatusBadge } from '../ui/state-badge'
 import { ProgressBar } from './progress'
 
@@ -72,7 +74,7 @@ const columns: ColumnDef<Job>[] = [
     id: 'created',
     header: 'Created',
     accessorKey: 'createdAt',
-    cell: ({ row }) => <span title={formatUtc(row.original.createdAt)}>{formatRelative(row.original.createdAt)}</span>,
+    cell: ({ row }) => <RelativeTime at={row.original.createdAt} />,
   },
 ]
 

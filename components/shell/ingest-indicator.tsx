@@ -1,6 +1,7 @@
 'use client'
 
 import { useQuery } from '@tanstack/react-query'
+import { fromChDateTime } from '@/server/domain/ch-time'
 import { formatCount } from '../ui/format'
 import { useTRPC } from '../trpc/client'
 
@@ -28,7 +29,7 @@ export function IngestIndicator() {
       ? 'Ingest: no events yet'
       : `Ingest: ${data.freshnessS === null ? '—' : `${age(data.freshnessS)} behind`}${data.lag === null ? '' : ` · lag ${formatCount(data.lag)}`}`
   const title = [
-    data.newestEventTime ? `Newest event ${new Date(data.newestEventTime).toISOString()}` : 'No hop events ingested yet',
+    data.newestEventTime ? `Newest event ${fromChDateTime(data.newestEventTime).toISOString()}` : 'No hop events ingested yet',
     `Worker: ${data.status}`,
     data.lastError ? `Last error: ${data.lastError}` : '',
   ]

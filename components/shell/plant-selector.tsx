@@ -1,5 +1,6 @@
 'use client'
 
+import { PlantPicker } from '../ui/pickers'
 import { useHeaderState } from './url-state'
 
 export function PlantSelector({ plants }: { plants: { code: string; name: string }[] }) {
@@ -7,19 +8,14 @@ export function PlantSelector({ plants }: { plants: { code: string; name: string
   return (
     <label className="flex items-center gap-1 text-sm">
       <span className="sr-only">Plant</span>
-      <select
+      <PlantPicker
         aria-label="Plant"
         className="input"
+        plants={plants}
+        any={`All my plants (${plants.length})`}
         value={state.plant ?? ''}
         onChange={(e) => void setState({ plant: e.target.value || null })}
-      >
-        <option value="">All my plants ({plants.length})</option>
-        {plants.map((p) => (
-          <option key={p.code} value={p.code}>
-            {p.code} · {p.name}
-          </option>
-        ))}
-      </select>
+      />
     </label>
   )
 }

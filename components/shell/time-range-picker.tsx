@@ -2,6 +2,7 @@
 
 import { useState } from 'react'
 import { DEFAULT_RANGE, RANGE_PRESETS, isPreset } from '@/server/domain/time-range'
+import { toDateTimeLocal } from '../ui/format'
 import { useHeaderState } from './url-state'
 
 /** Grafana-style: relative presets, or an absolute range typed in local time. */
@@ -59,6 +60,5 @@ function toLocalInput(iso: string | null): string | undefined {
   if (!iso) return undefined
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return undefined
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+  return toDateTimeLocal(d)
 }

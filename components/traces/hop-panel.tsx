@@ -3,39 +3,19 @@
 import { useQuery } from '@tanstack/react-query'
 import Link from 'next/link'
 import { useState } from 'react'
-import { ERROR_CATEGORY_ADVICE } from '@/server/domain/trace-search'
+import { BUSINESS_KEY_TYPES, ERROR_CATEGORY_ADVICE } from '@/server/domain/trace-search'
 import { tracesHref } from '@/server/domain/links'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
+import { CopyButton } from '../ui/copy-button'
 import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
 import type { TraceHop } from './trace-types'
 
-/** Copies text to the clipboard and says so; a labelled button (keyboard and screen readers). */
-export function CopyButton({ text, label }: { text: string; label: string }) {
-  const [done, setDone] = useState(false)
-  return (
-    <button
-      type="button"
-      className="btn px-2 py-0.5 text-xs"
-      aria-label={label}
-      onClick={() => {
-        void navigator.clipboard?.writeText(text).then(() => {
-          setDone(true)
-          setTimeout(() => setDone(false), 1_500)
-        })
-      }}
-    >
-      {done ? 'Copied ✓' : 'Copy'}
-    </button>
-  )
-}
-
-const BUSINESS = ['work_order', 'lot', 'material', 'shipment', 'erp_document', 'trace_id'] as const
 const HIDDEN = new Set(['attributes', 'serials'])
 
 function Field({ name, value }: { name: string; value: unknown }) {
   const text = value === null || value === undefined || value === '' ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value)
-  const search = (BUSINESS as readonly string[]).includes(name) && text !== '—' ? tracesHref({ q: `${name}:${text}` }) : null
+  const search = (BUSINESS_KEY_TYPES as readonly string[]).includes(name) && text !== '—' ? tracesHref({ q: `${name}:${text}` }) : null
   return (
     <>
       <dt className="text-slate-500">{name}</dt>

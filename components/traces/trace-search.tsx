@@ -5,14 +5,15 @@ import type { ColumnDef } from '@tanstack/react-table'
 import Link from 'next/link'
 import { usePathname, useRouter, useSearchParams } from 'next/navigation'
 import { useState, type FormEvent } from 'react'
-import { FLOWS } from '@/server/domain/hop-event'
 import { describeSearch, parseSearch } from '@/server/domain/trace-search'
 import { TXN_STATE_INFO, TXN_STATES, type TxnState } from '@/server/domain/txn-state'
 import { traceHref, traceExportHref } from '@/server/domain/links'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC, type RouterOutputs } from '../trpc/client'
-import { DataTable, RowCount } from '../ui/data-table'
+import { DataTable } from '../ui/data-table'
+import { RowCount } from '../ui/row-count'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
+import { FlowPicker } from '../ui/pickers'
 import { formatCount, formatDuration, formatRelative, formatUtc } from '../ui/format'
 import { TxnStateBadge } from '../ui/state-badge'
 import { useTraceSearchState } from './search-state'
@@ -112,19 +113,13 @@ export function TraceSearch() {
         </button>
         <label className="flex flex-col text-sm">
           <span>Flow</span>
-          <select
+          <FlowPicker
             aria-label="Flow"
             className="input"
+            any="All flows"
             value={s.flow?.[0] ?? ''}
             onChange={(e) => void setS({ flow: e.target.value ? [e.target.value] : null, cursor: null, first: null })}
-          >
-            <option value="">All flows</option>
-            {FLOWS.map((f) => (
-              <option key={f} value={f}>
-                {f.replace(/_/g, ' ')}
-              </option>
-            ))}
-          </select>
+          />
         </label>
         <label className="flex flex-col text-sm">
           <span>Status</span>

@@ -15,12 +15,6 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>
 /** What each procedure takes: forms type what they send from this. */
 export type RouterInputs = inferRouterInputs<AppRouter>
 
-/**
- * ClickHouse-backed queries can take a while; batching them with fast Postgres queries would make
- * every query in the batch wait for the slowest. They go unbatched.
- */
-const SLOW_PREFIXES = ['overview.', 'traces.', 'kpis.', 'replays.dryRun', 'replays.create', 'replays.editContext']
-
 function makeQueryClient() {
   return new QueryClient({
     defaultOptions: {
@@ -34,19 +28,25 @@ function makeQueryClient() {
   })
 }
 
-export function TrpcProvider({ children }: { children: ReactNode }) {
+/**
+ * `slowPaths`: the procedures whose meta says `slow` (server/routers/slow-paths.ts, passed down by the
+ * console's server layout). ClickHouse-backed queries can take a while; batching them with fast
+ * Postgres queries would make every query in the batch wait for the slowest. They go unbatched.
+ */
+export function TrpcProvider({ slowPaths, children }: { slowPaths: readonly string[]; children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient)
-  const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({
+  const [trpcClient] = useState(() => {
+    const slow = new Set(slowPaths)
+    return createTRPCClient<AppRouter>({
       links: [
         splitLink({
-          condition: (op) => SLOW_PREFIXES.some((p) => op.path.startsWith(p)),
+          condition: (op) => slow.has(op.path),
           true: httpLink({ url: '/api/trpc', transformer: superjson }),
           false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
         }),
       ],
-    }),
-  )
+    })
+  })
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

@@ -7,10 +7,23 @@ import {
   useReactTable,
   type ColumnDef,
   type OnChangeFn,
+  type RowData,
   type RowSelectionState,
   type SortingState,
 } from '@tanstack/react-table'
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { useRef, useState, type ReactNode } from 'react'
+import { useTableKeyboard } from './data-table-keyboard'
+import { selectColumn, TableHead } from './data-table-parts'
+
+declare module '@tanstack/react-table' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the augmented interface must keep TanStack's type parameters
+  interface ColumnMeta<TData extends RowData, TValue> {
+    /** Extra classes of the column's cells (e.g. `font-mono`, `tabular-nums`). */
+    className?: string
+    /** Let the cells wrap (long messages, JSON); cells stay on one line otherwise. */
+    wrap?: boolean
+  }
+}
 
 /**
  * The one table of the console (UI.md "Tables"): TanStack Table with sticky headers, sortable
@@ -18,7 +31,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react'
  * row, Enter (or a click) opens it in the peek panel, Esc closes it, x toggles its selection.
  * Shortcuts are ignored while the user types in a field. Sorting is client-side unless the caller
  * controls it (`sorting` + `onSortingChange` + `manualSorting`, e.g. kept in the URL and done by the
- * server).
+ * server). Columns without an accessor (display columns) do not sort.
  */
 export interface DataTableProps<T> {
   /** Accessible name of the table (e.g. "Transactions"). */
@@ -26,7 +39,10 @@ export interface DataTableProps<T> {
   data: readonly T[]
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TanStack's column value types vary per column
   columns: ColumnDef<T, any>[]
-  getRowId: (row: T) => string
+  /** The row's id (`data-row-id`, selection keys); the index serves rows without one of their own. */
+  getRowId: (row: T, index: number) => string
+  /** A `data-testid` per row, for tables whose rows the end-to-end tests find by name. */
+  rowTestId?: (row: T) => string
   /** The row shown in the peek panel, highlighted. */
   openId?: string | null
   onOpen?: (row: T) => void
@@ -39,14 +55,9 @@ export interface DataTableProps<T> {
   onRowSelectionChange?: OnChangeFn<RowSelectionState>
   /** Shown instead of the body when there are no rows: say why and what to do. */
   empty?: ReactNode
-  /** Listen for j/k/Enter/Esc/x on the page (one table per page should). */
+  /** Listen for j/k/Enter/Esc/x on the page (one table per page should; pass false for the others). */
   keyboard?: boolean
   testId?: string
-}
-
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false
-  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)
 }
 
 export function DataTable<T>({
@@ -54,6 +65,7 @@ export function DataTable<T>({
   data,
   columns,
   getRowId,
+  rowTestId,
   openId,
   onOpen,
   onClose,
@@ -73,7 +85,7 @@ export function DataTable<T>({
   const table = useReactTable({
     data: data as T[],
     columns: selectable ? [selectColumn<T>(), ...columns] : columns,
-    getRowId: (row) => getRowId(row),
+    getRowId: (row, index) => getRowId(row, index),
     state: { sorting: sorting ?? localSorting, rowSelection: rowSelection ?? {} },
     onSortingChange: onSortingChange ?? setLocalSorting,
     onRowSelectionChange,
@@ -85,67 +97,12 @@ export function DataTable<T>({
   const rows = table.getRowModel().rows
   const [active, setActive] = useState<string | null>(null)
   const bodyRef = useRef<HTMLTableSectionElement>(null)
-  // Keep the handler's view of rows fresh without re-subscribing on every render.
-  const latest = useRef({ rows, active, openId, onOpen, onClose })
-  latest.current = { rows, active, openId, onOpen, onClose }
-
-  useEffect(() => {
-    if (!keyboard) return
-    function onKey(event: KeyboardEvent) {
-      if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) return
-      const { rows, active, openId, onOpen, onClose } = latest.current
-      if (rows.length === 0) return
-      const current = active ?? openId ?? null
-      const index = current ? rows.findIndex((r) => r.id === current) : -1
-      const move = (to: number) => {
-        const row = rows[Math.max(0, Math.min(rows.length - 1, to))]!
-        setActive(row.id)
-        bodyRef.current?.querySelector(`[data-row-id="${CSS.escape(row.id)}"]`)?.scrollIntoView({ block: 'nearest' })
-        // While the peek panel is open, moving follows with it (like Sentry's issue stream).
-        if (openId && onOpen) onOpen(row.original)
-      }
-      if (event.key === 'j' || event.key === 'ArrowDown') move(index + 1)
-      else if (event.key === 'k' || event.key === 'ArrowUp') move(index < 0 ? 0 : index - 1)
-      else if (event.key === 'Enter' && index >= 0 && onOpen) onOpen(rows[index]!.original)
-      else if (event.key === 'Escape' && openId && onClose) onClose()
-      else if (event.key === 'x' && index >= 0 && rows[index]!.getCanSelect()) rows[index]!.toggleSelected()
-      else return
-      event.preventDefault()
-    }
-    document.addEventListener('keydown', onKey)
-    return () => document.removeEventListener('keydown', onKey)
-  }, [keyboard])
+  useTableKeyboard(keyboard, { rows, active, setActive, openId, onOpen, onClose, bodyRef })
 
   return (
     <div className="overflow-auto rounded-lg border border-slate-200 dark:border-slate-800" data-testid={testId}>
       <table aria-label={label} className="w-full border-collapse text-sm">
-        <thead className="sticky top-0 z-10 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
-          {table.getHeaderGroups().map((group) => (
-            <tr key={group.id}>
-              {group.headers.map((header) => {
-                const sortable = header.column.getCanSort()
-                const dir = header.column.getIsSorted()
-                return (
-                  <th
-                    key={header.id}
-                    scope="col"
-                    aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : undefined}
-                    className="whitespace-nowrap border-b border-slate-200 px-3 py-2 font-medium dark:border-slate-800"
-                  >
-                    {header.isPlaceholder ? null : sortable ? (
-                      <button type="button" className="inline-flex items-center gap-1 uppercase" onClick={header.column.getToggleSortingHandler()}>
-                        {flexRender(header.column.columnDef.header, header.getContext())}
-                        <span aria-hidden="true">{dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : '↕'}</span>
-                      </button>
-                    ) : (
-                      flexRender(header.column.columnDef.header, header.getContext())
-                    )}
-                  </th>
-                )
-              })}
-            </tr>
-          ))}
-        </thead>
+        <TableHead table={table} />
         <tbody ref={bodyRef}>
           {rows.length === 0 ? (
             <tr>
@@ -161,22 +118,26 @@ export function DataTable<T>({
                 <tr
                   key={row.id}
                   data-row-id={row.id}
+                  data-testid={rowTestId?.(row.original)}
                   aria-selected={isOpen}
                   onClick={(event) => {
-                    // Clicks on links, buttons and checkboxes inside a row do their own thing.
-                    if ((event.target as HTMLElement).closest('a,button,input,label')) return
-                    setActive(row.id)
+                    // Clicks on links, buttons, fields and checkboxes inside a row do their own thing.
+                    if ((event.target as HTMLElement).closest('a,button,input,select,textarea,label')) return
+                    if (keyboard) setActive(row.id)
                     onOpen?.(row.original)
                   }}
                   className={`border-b border-slate-100 last:border-0 dark:border-slate-800 ${onOpen ? 'cursor-pointer' : ''} ${
                     isOpen ? 'bg-sky-50 dark:bg-sky-950' : isActive ? 'bg-slate-100 dark:bg-slate-800' : 'hover:bg-slate-50 dark:hover:bg-slate-900'
                   } ${isActive ? 'outline outline-2 -outline-offset-2 outline-sky-500' : ''}`}
                 >
-                  {row.getVisibleCells().map((cell) => (
-                    <td key={cell.id} className="whitespace-nowrap px-3 py-1.5 align-top">
-                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                    </td>
-                  ))}
+                  {row.getVisibleCells().map((cell) => {
+                    const meta = cell.column.columnDef.meta
+                    return (
+                      <td key={cell.id} className={`${meta?.wrap ? 'whitespace-normal' : 'whitespace-nowrap'} px-3 py-1.5 align-top ${meta?.className ?? ''}`}>
+                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                      </td>
+                    )
+                  })}
                 </tr>
               )
             })
@@ -184,42 +145,5 @@ export function DataTable<T>({
         </tbody>
       </table>
     </div>
-  )
-}
-
-function selectColumn<T>(): ColumnDef<T, unknown> {
-  return {
-    id: '_select',
-    enableSorting: false,
-    header: ({ table }) => (
-      <input
-        type="checkbox"
-        aria-label="Select all rows"
-        checked={table.getIsAllRowsSelected()}
-        ref={(el) => {
-          if (el) el.indeterminate = table.getIsSomeRowsSelected()
-        }}
-        onChange={table.getToggleAllRowsSelectedHandler()}
-      />
-    ),
-    cell: ({ row }) => (
-      <input type="checkbox" aria-label={`Select row ${row.id}`} checked={row.getIsSelected()} onChange={row.getToggleSelectedHandler()} />
-    ),
-  }
-}
-
-/** "1–50 of 3,214" (or "50 shown, more available" when the total is unknown). */
-export function RowCount({ first, shown, total }: { first: number; shown: number; total?: number | null }) {
-  const fmt = new Intl.NumberFormat('en-US')
-  const text =
-    shown === 0
-      ? 'No rows'
-      : total === undefined || total === null
-        ? `${fmt.format(first)}–${fmt.format(first + shown - 1)}, more may follow`
-        : `${fmt.format(first)}–${fmt.format(first + shown - 1)} of ${fmt.format(total)}`
-  return (
-    <p className="text-sm tabular-nums text-slate-500 dark:text-slate-400" data-testid="row-count">
-      {text}
-    </p>
   )
 }

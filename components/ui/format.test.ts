@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatPlantTime } from './format'
+import { formatPlantTime, toDateTimeLocal } from './format'
 
 describe('formatPlantTime', () => {
   it('shows the plant-local wall time with its zone', () => {
@@ -12,5 +12,12 @@ describe('formatPlantTime', () => {
     const at = new Date('2026-11-30T23:59:07Z')
     expect(formatPlantTime(at, 'Asia/Tokyo', { seconds: true })).toBe('1 Dec 2026, 08:59:07 GMT+9')
     expect(formatPlantTime(at, 'America/Chicago', { seconds: true })).toBe('30 Nov 2026, 17:59:07 GMT-6')
+  })
+})
+
+describe('toDateTimeLocal', () => {
+  it('writes the browser-local wall time as a datetime-local value, to the minute', () => {
+    const at = new Date(2026, 0, 5, 7, 3, 59)
+    expect(toDateTimeLocal(at)).toBe('2026-01-05T07:03')
   })
 })

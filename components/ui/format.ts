@@ -58,3 +58,18 @@ export function formatRelative(date: Date | string, now = new Date()): string {
 export function formatUtc(date: Date | string): string {
   return `${new Date(date).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')}`
 }
+
+/** An instant as a `datetime-local` input's value, in the browser's zone (what the input shows and returns). */
+export function toDateTimeLocal(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+/** JSON text indented for reading; text that is not JSON comes back as it is. */
+export function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2)
+  } catch {
+    return text
+  }
+}

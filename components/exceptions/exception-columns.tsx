@@ -1,0 +1,83 @@
+'use client'
+
+import type { ColumnDef } from '@tanstack/react-table'
+import Link from 'next/link'
+import type { DeadLetterStatus } from '@/server/domain/dead-letters'
+import { deadLetterHref } from '@/server/domain/links'
+import type { RouterOutputs } from '../trpc/client'
+import { formatCount } from '../ui/format'
+import { RelativeTime } from '../ui/relative-time'
+import { DeadLetterStatusBadge } from '../ui/state-badge'
+
+type Group = RouterOutputs['deadLetters']['groups']['groups'][number]
+
+interface Row {
+  id: string
+  status: DeadLetterStatus
+  deadLetteredAt: Date
+  plant: string | null
+  flow: string | null
+  errorCode: string | null
+  errorMessage: string | null
+  correlationId: string | null
+  businessKeys: Record<string, string>
+  assigneeId: string | null
+  expiresSoon: boolean
+  convention: string
+}
+
+/** Exception groups: one row per root cause (fingerprint). */
+export const groupColumns: ColumnDef<Group>[] = [
+  {
+    id: 'issue',
+    header: 'Issue',
+    accessorFn: (g) => g.sampleMessage ?? g.errorClass ?? '',
+    cell: ({ row: { original: g } }) => (
+      <div className="max-w-xl">
+        <div className="font-medium">
+          {g.errorCode && <span className="mr-2 font-mono" data-testid="group-code">{g.errorCode}</span>}
+          <span className="text-slate-500">{g.flow ?? 'unknown flow'}</span>
+          {g.expiresSoon > 0 && <span className="ml-2 text-amber-700" title="Some records expire from the DLQ topic within a day: replay or export them">⚠ expiring</span>}
+        </div>
+        <div className="truncate text-sm" title={g.sampleMessage ?? undefined} data-testid="group-message">
+          {g.sampleMessage ?? g.errorClass ?? 'no message'}
+        </div>
+      </div>
+    ),
+  },
+  { id: 'category', header: 'Category', accessorFn: (g) => g.category ?? 'unknown' },
+  { id: 'open', header: 'Open', accessorKey: 'open', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.open)}</span> },
+  { id: 'count', header: 'Total', accessorKey: 'count', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.count)}</span> },
+  { id: 'plants', header: 'Plants', accessorFn: (g) => g.plants.join(', ') || 'unknown' },
+  { id: 'first', header: 'First seen', accessorKey: 'firstSeen', cell: ({ row }) => <RelativeTime at={row.original.firstSeen} /> },
+  { id: 'last', header: 'Last seen', accessorKey: 'lastSeen', cell: ({ row }) => <RelativeTime at={row.original.lastSeen} /> },
+]
+
+/** The dead letters of one group. */
+export const recordColumns: ColumnDef<Row>[] = [
+  { id: 'status', header: 'Status', accessorKey: 'status', cell: ({ row }) => <DeadLetterStatusBadge status={row.original.status} /> },
+  {
+    id: 'record',
+    header: 'Dead letter',
+    enableSorting: false,
+    cell: ({ row: { original: r } }) => (
+      <Link href={deadLetterHref(r.id)} className="underline" data-testid="record-link">
+        {r.businessKeys.work_order ?? r.businessKeys.lot ?? r.correlationId ?? r.id.slice(0, 8)}
+      </Link>
+    ),
+  },
+  { id: 'plant', header: 'Plant', accessorFn: (r) => r.plant ?? 'unknown' },
+  { id: 'code', header: 'Code', accessorFn: (r) => r.errorCode ?? '' },
+  {
+    id: 'message',
+    header: 'Message',
+    accessorFn: (r) => r.errorMessage ?? '',
+    cell: ({ row: { original: r } }) => (
+      <span className="inline-block max-w-md truncate align-bottom" title={r.errorMessage ?? undefined}>
+        {r.expiresSoon && <span className="text-amber-700" title="Expires from its DLQ topic soon">⚠ </span>}
+        {r.errorMessage ?? '—'}
+      </span>
+    ),
+  },
+  { id: 'at', header: 'Dead-lettered', accessorKey: 'deadLetteredAt', cell: ({ row }) => <RelativeTime at={row.original.deadLetteredAt} /> },
+]

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { slowProcedurePaths } from './slow-paths'
+
+describe('slowProcedurePaths', () => {
+  it('lists exactly the procedures whose meta says slow', () => {
+    expect(slowProcedurePaths()).toEqual([
+      'kpis.overview',
+      'kpis.plant',
+      'overview.hopCounts',
+      'replays.create',
+      'replays.dryRun',
+      'replays.editContext',
+      'traces.get',
+      'traces.payload',
+      'traces.search',
+    ])
+  })
+
+  it('leaves out procedures without the flag, even beside slow ones', () => {
+    const slow = slowProcedurePaths()
+    for (const path of ['kpis.targets', 'kpis.setTarget', 'replays.list', 'replays.get', 'me.get', 'plants.list']) expect(slow).not.toContain(path)
+  })
+})
