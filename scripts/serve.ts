@@ -12,6 +12,7 @@ import { startSimulator, type SimulatorHandle } from '../simulator/simulator'
 import { startWorker, type Worker } from '../ingest/worker'
 import { closeTransport, getTransport } from '../server/bus'
 import { loadConfigOrExit, type ProcessRole } from '../server/config'
+import { strictTransportSecurity } from '../server/http/strict-transport'
 import { logger } from '../server/logger'
 import { closeRuntime, createRuntime, installRuntime } from '../server/runtime'
 import { DEMO_USERS, seedDemo, seedPlants } from '../server/services/seed'
@@ -67,7 +68,11 @@ if (role === 'all') {
 const app = next({ dev: false, dir: root, port: config.env.PORT })
 const handle = app.getRequestHandler()
 await app.prepare()
-const server = createServer((req, res) => void handle(req, res))
+const hsts = strictTransportSecurity(config.publicUrl)
+const server = createServer((req, res) => {
+  if (hsts) res.setHeader('Strict-Transport-Security', hsts)
+  void handle(req, res)
+})
 server.listen(config.env.PORT, () => {
   const url = `http://localhost:${config.env.PORT}`
   logger.info({ url, role, modes: config.modes }, 'Linetrace is serving')
