@@ -6,11 +6,14 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { isIPv6 } from 'node:net'
+import { join, resolve } from 'node:path'
 import next from 'next'
 import { simulatorOptionsFromEnv } from '../simulator/options'
 import { startSimulator, type SimulatorHandle } from '../simulator/simulator'
 import { startWorker, type Worker } from '../ingest/worker'
 import { closeTransport, getTransport } from '../server/bus'
+import { EMBEDDED_ADMIN_TOKEN_FILE } from '../server/embedded-secrets'
 import { loadConfigOrExit, type ProcessRole } from '../server/config'
 import { strictTransportSecurity } from '../server/http/strict-transport'
 import { logger } from '../server/logger'
@@ -73,17 +76,25 @@ const server = createServer((req, res) => {
   if (hsts) res.setHeader('Strict-Transport-Security', hsts)
   void handle(req, res)
 })
-server.listen(config.env.PORT, () => {
-  const url = `http://localhost:${config.env.PORT}`
-  logger.info({ url, role, modes: config.modes }, 'Linetrace is serving')
+// Loopback unless HOST opens it up: the embedded demo has known logins and must not face the LAN.
+server.listen(config.env.PORT, config.env.HOST, () => {
+  const url = `http://${urlHost(config.env.HOST)}:${config.env.PORT}`
+  logger.info({ url, host: config.env.HOST, publicUrl: config.publicUrl, role, modes: config.modes }, 'Linetrace is serving')
   if (config.demo) {
     // Demo credentials only exist in embedded mode; printed so a first-time user can sign in.
     const lines = DEMO_USERS.map((u) => `  ${u.role.padEnd(9)} ${u.email.padEnd(26)} ${u.password}${u.plants.length ? `  (plants ${u.plants.join(', ')})` : ''}`)
+    const tokenSource = config.env.ADMIN_API_TOKEN ? 'ADMIN_API_TOKEN' : `kept in ${join(resolve(config.env.DATA_DIR), EMBEDDED_ADMIN_TOKEN_FILE)}`
     process.stdout.write(
-      `\nLinetrace is running at ${url}\nDemo logins (embedded mode only):\n${lines.join('\n')}\n  REST bootstrap token: ${config.adminApiToken}\n\n`,
+      `\nLinetrace is running at ${url}\nDemo logins (embedded mode only):\n${lines.join('\n')}\n  REST bootstrap token: ${runtime.config.adminApiToken}  (${tokenSource})\n\n`,
     )
   }
 })
+
+/** How a browser on this machine reaches the listening address (every-interface binds included). */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost'
+  return isIPv6(host) ? `[${host}]` : host
+}
 
 let stopping = false
 async function shutdown(signal: string) {

@@ -7,11 +7,19 @@ import { audit } from '../services/audit'
 export const AUTH_BASE_PATH = '/api/auth'
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
 
+export interface AuthOptions {
+  /** Signs the session cookies. */
+  secret: string
+  /** The console's address as people reach it (config.publicUrl): https means Secure cookies. */
+  publicUrl: string
+}
+
 /**
  * Password login and httpOnly session cookies come from better-auth (scrypt hashes, signed cookies,
  * sessions in Postgres). Sign-up is closed: admins create users (server/services/users.ts).
  */
-export function createAuth(prisma: PrismaClient, secret: string) {
+export function createAuth(prisma: PrismaClient, { secret, publicUrl }: AuthOptions) {
+  const publicOrigin = new URL(publicUrl).origin
   return betterAuth({
     appName: 'Linetrace',
     secret,
@@ -25,13 +33,17 @@ export function createAuth(prisma: PrismaClient, secret: string) {
         disabled: { type: 'boolean', input: false, defaultValue: false },
       },
     },
-    // Same-origin check: the console is served from whatever host and port it is started on.
+    // Same-origin check: the console is served from whatever host and port it is started on, and
+    // from PUBLIC_URL (behind a proxy that does not forward the host and scheme).
     trustedOrigins: (request) => {
       const host = request?.headers.get('x-forwarded-host') ?? request?.headers.get('host')
-      if (!host) return []
+      if (!host) return [publicOrigin]
       const proto = request?.headers.get('x-forwarded-proto') ?? 'http'
-      return [`${proto}://${host}`]
+      return [publicOrigin, `${proto}://${host}`]
     },
+    // Secure cookies exactly when people reach the console over https; better-auth's own default
+    // (NODE_ENV) would also mark them Secure on a plain-http plant LAN, where browsers drop them.
+    advanced: { useSecureCookies: new URL(publicUrl).protocol === 'https:' },
     // Brute-force guard per client IP. Shop-floor PCs often share one NAT address, hence not lower.
     rateLimit: { enabled: true, window: 60, max: 100, customRules: { '/sign-in/email': { window: 60, max: 20 } } },
     logger: {
