@@ -12,9 +12,11 @@ import next from 'next'
 import { simulatorOptionsFromEnv } from '../simulator/options'
 import { startSimulator, type SimulatorHandle } from '../simulator/simulator'
 import { startWorker, type Worker } from '../ingest/worker'
+import { stampClientAddress } from '../server/auth/client-address'
 import { closeTransport, getTransport } from '../server/bus'
-import { EMBEDDED_ADMIN_TOKEN_FILE } from '../server/embedded-secrets'
 import { loadConfigOrExit, type ProcessRole } from '../server/config'
+import { EMBEDDED_ADMIN_TOKEN_FILE } from '../server/embedded-secrets'
+import { addressMatcher } from '../server/http/cidr'
 import { strictTransportSecurity } from '../server/http/strict-transport'
 import { logger } from '../server/logger'
 import { closeRuntime, createRuntime, installRuntime } from '../server/runtime'
@@ -72,7 +74,10 @@ const app = next({ dev: false, dir: root, port: config.env.PORT })
 const handle = app.getRequestHandler()
 await app.prepare()
 const hsts = strictTransportSecurity(config.publicUrl)
+const isTrustedProxy = addressMatcher(config.env.TRUSTED_PROXIES)
 const server = createServer((req, res) => {
+  // Before anything reads it: who is calling, from the connection (and trusted proxies' headers).
+  stampClientAddress(req, isTrustedProxy)
   if (hsts) res.setHeader('Strict-Transport-Security', hsts)
   void handle(req, res)
 })

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { invalidRanges } from './http/cidr'
 
 /**
  * Every setting Linetrace reads from the environment, validated once at start-up.
@@ -36,6 +37,19 @@ const brokerList = z
   .refine((list) => list.length > 0, { error: 'must list at least one host:port' })
   .refine((list) => list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), {
     error: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092',
+  })
+
+/** Addresses and CIDR ranges of the reverse proxies in front of the console (server/http/cidr.ts). */
+const addressRanges = z
+  .string()
+  .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+  .superRefine((ranges, ctx) => {
+    const invalid = invalidRanges(ranges)
+    if (invalid.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.5,10.1.0.0/16,fd00::/8 (not valid: ${invalid.join(', ')})`,
+      })
   })
 
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name')
@@ -86,6 +100,11 @@ export const envSchema = z.object({
       error: 'must be an address or host name to listen on, e.g. 127.0.0.1, 0.0.0.0 (every IPv4 interface) or ::',
     })
     .default('127.0.0.1'),
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed (server/auth/client-address.ts). Empty:
+   * the address is the connection's own, whatever a client writes in its headers.
+   */
+  TRUSTED_PROXIES: addressRanges.default([]),
   DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 

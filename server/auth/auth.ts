@@ -1,8 +1,11 @@
 import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
+import { APIError, createAuthMiddleware, getIP } from 'better-auth/api'
 import type { PrismaClient } from '../db/client'
 import { logger } from '../logger'
 import { audit } from '../services/audit'
+import { CLIENT_ADDRESS_HEADER } from './client-address'
+import { createSignInLimiter } from './sign-in-limits'
 
 export const AUTH_BASE_PATH = '/api/auth'
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
@@ -20,6 +23,7 @@ export interface AuthOptions {
  */
 export function createAuth(prisma: PrismaClient, { secret, publicUrl }: AuthOptions) {
   const publicOrigin = new URL(publicUrl).origin
+  const signInLimiter = createSignInLimiter()
   return betterAuth({
     appName: 'Linetrace',
     secret,
@@ -43,9 +47,26 @@ export function createAuth(prisma: PrismaClient, { secret, publicUrl }: AuthOpti
     },
     // Secure cookies exactly when people reach the console over https; better-auth's own default
     // (NODE_ENV) would also mark them Secure on a plain-http plant LAN, where browsers drop them.
-    advanced: { useSecureCookies: new URL(publicUrl).protocol === 'https:' },
-    // Brute-force guard per client IP. Shop-floor PCs often share one NAT address, hence not lower.
-    rateLimit: { enabled: true, window: 60, max: 100, customRules: { '/sign-in/email': { window: 60, max: 20 } } },
+    advanced: {
+      useSecureCookies: new URL(publicUrl).protocol === 'https:',
+      // The client address as the server resolved it (trusting X-Forwarded-For only from
+      // TRUSTED_PROXIES), for the rate limiter and the sessions' (and so the login audit's) address.
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
+    },
+    // Per client address; password sign-in has its own limits per account and address (below).
+    rateLimit: { enabled: true, window: 60, max: 100, customRules: { '/sign-in/email': false } },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== '/sign-in/email') return
+        const source = ctx.request ?? ctx.headers
+        // getIP: the same address, IPv6 collapsed to its /64, as better-auth's limiter keys on.
+        const address = (source && getIP(source, ctx.context.options)) || 'unknown'
+        const body = ctx.body as { email?: unknown } | undefined
+        const verdict = signInLimiter.attempt(typeof body?.email === 'string' ? body.email : '', address)
+        if (!verdict.allowed)
+          throw new APIError('TOO_MANY_REQUESTS', { message: 'Too many sign-in attempts. Wait a minute, then try again.' }, { 'X-Retry-After': String(verdict.retryAfterSeconds) })
+      }),
+    },
     logger: {
       log: (level, message) => logger[level]({ component: 'auth' }, message),
     },
