@@ -1,6 +1,8 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { addressMatcher, invalidRanges, normalizeAddress } from '../http/cidr'
-import { CLIENT_ADDRESS_HEADER, clientAddress, resolveClientAddress } from './client-address'
+import { CLIENT_ADDRESS_HEADER, clientAddress, resolveClientAddress, stampClientAddress } from './client-address'
 import { makeServedHeaders } from './testing/served-headers'
 
 const PROXIES = ['10.0.0.5', '10.1.0.0/16', 'fd00::/8']
@@ -43,6 +45,23 @@ describe('the client address', () => {
     expect(resolveClientAddress('::ffff:10.0.0.5', '198.51.100.3', proxies)).toBe('198.51.100.3')
     expect(resolveClientAddress('fd00::1', '2001:db8::7', proxies)).toBe('2001:db8::7')
     expect(resolveClientAddress('2001:DB8::9', '6.6.6.6', proxies)).toBe('2001:db8::9')
+  })
+})
+
+describe('over a real connection', () => {
+  it('the server stamps the socket’s address and drops what the client claimed', async () => {
+    const server = createServer((req, res) => {
+      stampClientAddress(req, none)
+      res.end(JSON.stringify({ address: req.headers[CLIENT_ADDRESS_HEADER], forwarded: req.headers['x-forwarded-for'] ?? null }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'x-forwarded-for': '10.9.0.1', [CLIENT_ADDRESS_HEADER]: '10.9.0.2' } })
+      expect(await response.json()).toEqual({ address: '127.0.0.1', forwarded: null })
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })
 
