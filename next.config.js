@@ -1,3 +1,18 @@
+/**
+ * Headers on every response. No script-src/style-src: Next.js and Recharts inline both, and a
+ * nonce policy needs per-request rendering; what is here cannot break the console. HSTS depends on
+ * PUBLIC_URL, a runtime setting, while these are fixed at build time, so scripts/serve.ts adds it.
+ */
+const SECURITY_HEADERS = [
+  {
+    key: 'Content-Security-Policy',
+    value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+  },
+  { key: 'X-Frame-Options', value: 'DENY' },
+  { key: 'X-Content-Type-Options', value: 'nosniff' },
+  { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+]
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native/in-process engines must stay outside the bundle: chDB loads a 540 MB shared library,
@@ -5,6 +20,7 @@ const nextConfig = {
   serverExternalPackages: ['chdb', '@electric-sql/pglite', 'pglite-prisma-adapter', 'pino', 'prom-client'],
   poweredByHeader: false,
   typedRoutes: false,
+  headers: async () => [{ source: '/:path*', headers: SECURITY_HEADERS }],
 }
 
 export default nextConfig

@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defineConfig } from '@playwright/test'
+import { DEMO_ADMIN_TOKEN } from './e2e/helpers'
 
 const port = Number(process.env.E2E_PORT ?? 3217)
+// 127.0.0.1, not localhost: the server listens on IPv4 loopback only (HOST), and localhost may resolve to ::1.
 const baseURL = `http://127.0.0.1:${port}`
 // Debian's Chromium: Playwright cannot download its own browser on these machines.
 const debianChromium = '/usr/bin/chromium'
@@ -42,6 +44,8 @@ export default defineConfig({
       SIMULATOR_PERIOD_OPENS_AFTER: '1',
       SIMULATOR_SEED: '7',
       LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      ADMIN_API_TOKEN: DEMO_ADMIN_TOKEN,
     },
   },
 })

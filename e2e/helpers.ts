@@ -6,7 +6,11 @@ export const DEMO = {
   viewer: { email: 'viewer@linetrace.local', password: 'linetrace-viewer' },
 } as const
 
-export const DEMO_ADMIN_TOKEN = 'lt-demo-admin-token-change-me'
+/**
+ * The REST bootstrap token the e2e server starts with (playwright.config.ts passes it as
+ * ADMIN_API_TOKEN): the demo's own is random per install, and the specs need it before it exists.
+ */
+export const DEMO_ADMIN_TOKEN = 'lt-e2e-admin-token-for-the-test-server-only'
 
 export async function signIn(page: Page, who: { email: string; password: string }) {
   await page.goto('/login')

@@ -6,12 +6,18 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { isIPv6 } from 'node:net'
+import { join, resolve } from 'node:path'
 import next from 'next'
 import { simulatorOptionsFromEnv } from '../simulator/options'
 import { startSimulator, type SimulatorHandle } from '../simulator/simulator'
 import { startWorker, type Worker } from '../ingest/worker'
+import { stampClientAddress } from '../server/auth/client-address'
 import { closeTransport, getTransport } from '../server/bus'
 import { loadConfigOrExit, type ProcessRole } from '../server/config'
+import { EMBEDDED_ADMIN_TOKEN_FILE } from '../server/embedded-secrets'
+import { addressMatcher } from '../server/http/cidr'
+import { strictTransportSecurity } from '../server/http/strict-transport'
 import { logger } from '../server/logger'
 import { closeRuntime, createRuntime, installRuntime } from '../server/runtime'
 import { DEMO_USERS, seedDemo, seedPlants } from '../server/services/seed'
@@ -67,18 +73,33 @@ if (role === 'all') {
 const app = next({ dev: false, dir: root, port: config.env.PORT })
 const handle = app.getRequestHandler()
 await app.prepare()
-const server = createServer((req, res) => void handle(req, res))
-server.listen(config.env.PORT, () => {
-  const url = `http://localhost:${config.env.PORT}`
-  logger.info({ url, role, modes: config.modes }, 'Linetrace is serving')
+const hsts = strictTransportSecurity(config.publicUrl)
+const isTrustedProxy = addressMatcher(config.env.TRUSTED_PROXIES)
+const server = createServer((req, res) => {
+  // Before anything reads it: who is calling, from the connection (and trusted proxies' headers).
+  stampClientAddress(req, isTrustedProxy)
+  if (hsts) res.setHeader('Strict-Transport-Security', hsts)
+  void handle(req, res)
+})
+// Loopback unless HOST opens it up: the embedded demo has known logins and must not face the LAN.
+server.listen(config.env.PORT, config.env.HOST, () => {
+  const url = `http://${urlHost(config.env.HOST)}:${config.env.PORT}`
+  logger.info({ url, host: config.env.HOST, publicUrl: config.publicUrl, role, modes: config.modes }, 'Linetrace is serving')
   if (config.demo) {
     // Demo credentials only exist in embedded mode; printed so a first-time user can sign in.
     const lines = DEMO_USERS.map((u) => `  ${u.role.padEnd(9)} ${u.email.padEnd(26)} ${u.password}${u.plants.length ? `  (plants ${u.plants.join(', ')})` : ''}`)
+    const tokenSource = config.env.ADMIN_API_TOKEN ? 'ADMIN_API_TOKEN' : `kept in ${join(resolve(config.env.DATA_DIR), EMBEDDED_ADMIN_TOKEN_FILE)}`
     process.stdout.write(
-      `\nLinetrace is running at ${url}\nDemo logins (embedded mode only):\n${lines.join('\n')}\n  REST bootstrap token: ${config.adminApiToken}\n\n`,
+      `\nLinetrace is running at ${url}\nDemo logins (embedded mode only):\n${lines.join('\n')}\n  REST bootstrap token: ${runtime.config.adminApiToken}  (${tokenSource})\n\n`,
     )
   }
 })
+
+/** How a browser on this machine reaches the listening address (every-interface binds included). */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost'
+  return isIPv6(host) ? `[${host}]` : host
+}
 
 let stopping = false
 async function shutdown(signal: string) {

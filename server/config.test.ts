@@ -61,6 +61,8 @@ describe('loadConfig', () => {
     [{ CLICKHOUSE_DATABASE: 'x; DROP' }, 'CLICKHOUSE_DATABASE'],
     [{ AUTH_SECRET: 'short' }, 'AUTH_SECRET'],
     [{ ADMIN_API_TOKEN: 'short' }, 'ADMIN_API_TOKEN'],
+    [{ HOST: 'two words' }, 'HOST'],
+    [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES'],
   ])('names the variable of a bad value: %o', (env, name) => {
     const found = problems(env)
     expect(found.length).toBeGreaterThan(0)
@@ -90,9 +92,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ KAFKA_BROKERS: '', PORT: '' }).modes.transport).toBe('local')
   })
 
-  it('has a demo admin token only in embedded demo mode', () => {
-    expect(loadConfig({}).adminApiToken).toBeTruthy()
+  it('has an admin token only when ADMIN_API_TOKEN sets one (the demo makes its own per install: server/embedded-secrets.ts)', () => {
+    expect(loadConfig({}).adminApiToken).toBeUndefined()
     expect(loadConfig({ DATABASE_URL: 'postgres://db/lt', AUTH_SECRET: 'x'.repeat(32) }).adminApiToken).toBeUndefined()
     expect(loadConfig({ ADMIN_API_TOKEN: 't'.repeat(30) }).adminApiToken).toBe('t'.repeat(30))
+  })
+
+  it('trusts no proxy unless TRUSTED_PROXIES lists addresses or CIDR ranges, IPv4 and IPv6', () => {
+    expect(loadConfig({}).env.TRUSTED_PROXIES).toEqual([])
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.5, 10.1.0.0/16,fd00::/8, ::1' }).env.TRUSTED_PROXIES).toEqual(['10.0.0.5', '10.1.0.0/16', 'fd00::/8', '::1'])
+    expect(problems({ TRUSTED_PROXIES: '10.0.0.5,proxy.local,10.0.0.0/33' })).toEqual([
+      'TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.5,10.1.0.0/16,fd00::/8 (not valid: proxy.local, 10.0.0.0/33)',
+    ])
+  })
+
+  it('listens on loopback unless HOST opens it up', () => {
+    expect(loadConfig({}).env.HOST).toBe('127.0.0.1')
+    expect(loadConfig({ HOST: '0.0.0.0' }).env.HOST).toBe('0.0.0.0')
+    expect(loadConfig({ HOST: '::' }).env.HOST).toBe('::')
+    expect(loadConfig({ HOST: 'linetrace.plant.example' }).env.HOST).toBe('linetrace.plant.example')
+    expect(problems({ HOST: 'http://0.0.0.0' })[0]).toMatch(/^HOST must be an address or host name to listen on/)
   })
 })

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
+import { invalidRanges } from './http/cidr'
 
 /**
  * Every setting Linetrace reads from the environment, validated once at start-up.
@@ -35,6 +37,19 @@ const brokerList = z
   .refine((list) => list.length > 0, { error: 'must list at least one host:port' })
   .refine((list) => list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), {
     error: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092',
+  })
+
+/** Addresses and CIDR ranges of the reverse proxies in front of the console (server/http/cidr.ts). */
+const addressRanges = z
+  .string()
+  .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+  .superRefine((ranges, ctx) => {
+    const invalid = invalidRanges(ranges)
+    if (invalid.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.5,10.1.0.0/16,fd00::/8 (not valid: ${invalid.join(', ')})`,
+      })
   })
 
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name')
@@ -74,12 +89,22 @@ const dlqTopics = z
     return names
   })
 
-/** Embedded demo only (like the demo passwords); a server deployment sets its own or has none. */
-export const DEMO_ADMIN_API_TOKEN = 'lt-demo-admin-token-change-me'
-
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PORT: port.default(3000),
+  /** The interface the console listens on: loopback unless the operator opens it up. */
+  HOST: z
+    .string()
+    .trim()
+    .refine((v) => isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v), {
+      error: 'must be an address or host name to listen on, e.g. 127.0.0.1, 0.0.0.0 (every IPv4 interface) or ::',
+    })
+    .default('127.0.0.1'),
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed (server/auth/client-address.ts). Empty:
+   * the address is the connection's own, whatever a client writes in its headers.
+   */
+  TRUSTED_PROXIES: addressRanges.default([]),
   DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -149,7 +174,10 @@ export interface Config {
   /** True when Postgres is embedded: only then are demo users with known passwords seeded. */
   demo: boolean
   simulator: boolean
-  /** ADMIN_API_TOKEN, or in demo mode the documented demo token (printed at start). */
+  /**
+   * ADMIN_API_TOKEN. In demo mode without one, the runtime fills in the token generated for this
+   * install (kept under DATA_DIR, printed at start), so read it from `runtime.config`.
+   */
   adminApiToken: string | undefined
   /** PUBLIC_URL without a trailing slash, default http://localhost:PORT. */
   publicUrl: string
@@ -221,7 +249,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     role,
     modes,
     demo: modes.postgres === 'embedded',
-    adminApiToken: env.ADMIN_API_TOKEN ?? (modes.postgres === 'embedded' ? DEMO_ADMIN_API_TOKEN : undefined),
+    adminApiToken: env.ADMIN_API_TOKEN,
     simulator: env.SIMULATOR ?? allEmbedded,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     replay: { redriveTopics: env.REPLAY_REDRIVE_TOPICS ?? {}, defaultRate: env.REPLAY_DEFAULT_RATE },

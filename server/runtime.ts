@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { createAuth, type Auth } from './auth/auth'
 import { clickHouseOptions, createClickHouse, type ClickHouse } from './clickhouse/client'
 import { migrateClickHouse } from './clickhouse/migrate'
 import { loadConfig, type Config, type ProcessRole } from './config'
 import { createDb, type Db } from './db/client'
+import { embeddedAdminToken, embeddedAuthSecret } from './embedded-secrets'
 import { logger } from './logger'
 
 /**
@@ -24,18 +24,11 @@ export interface Runtime {
 const KEY = Symbol.for('linetrace.runtime')
 type Holder = Record<symbol, Promise<Runtime> | undefined>
 
-/** Embedded mode keeps a generated secret under DATA_DIR so sessions survive restarts. */
-function embeddedAuthSecret(dataDir: string): string {
-  const file = join(dataDir, 'auth-secret')
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  const secret = randomBytes(32).toString('hex')
-  writeFileSync(file, secret, { mode: 0o600 })
-  return secret
-}
-
-export async function createRuntime(config: Config): Promise<Runtime> {
-  const dataDir = resolve(config.env.DATA_DIR)
+export async function createRuntime(given: Config): Promise<Runtime> {
+  const dataDir = resolve(given.env.DATA_DIR)
   mkdirSync(dataDir, { recursive: true })
+  // The demo's bootstrap token is this install's own, never a published one.
+  const config: Config = given.demo && !given.adminApiToken ? { ...given, adminApiToken: embeddedAdminToken(dataDir) } : given
   const clickhouse = createClickHouse(clickHouseOptions(config, dataDir))
   const db = await createDb({ databaseUrl: config.env.DATABASE_URL, dataDir })
   try {
@@ -48,7 +41,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     throw error
   }
   const secret = config.env.AUTH_SECRET ?? embeddedAuthSecret(dataDir)
-  return { config, clickhouse, db, auth: createAuth(db.prisma, secret), startedAt: new Date() }
+  return { config, clickhouse, db, auth: createAuth(db.prisma, { secret, publicUrl: config.publicUrl }), startedAt: new Date() }
 }
 
 /** Installs an already created runtime (the start script does this before serving). */

@@ -2,12 +2,8 @@
 
 import { useRouter, useSearchParams } from 'next/navigation'
 import { useState, type FormEvent } from 'react'
+import { safeNext } from '@/server/domain/safe-next'
 import { authClient } from '../auth-client'
-
-/** Only same-site paths are followed after login, so a crafted link cannot redirect elsewhere. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/'
-}
 
 export function LoginForm() {
   const router = useRouter()
@@ -33,7 +29,7 @@ export function LoginForm() {
       )
       return
     }
-    router.replace(safeNext(params.get('next')))
+    router.replace(safeNext(params.get('next'), window.location.origin))
     router.refresh()
   }
 

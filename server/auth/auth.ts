@@ -1,17 +1,29 @@
 import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
+import { APIError, createAuthMiddleware, getIP } from 'better-auth/api'
 import type { PrismaClient } from '../db/client'
 import { logger } from '../logger'
 import { audit } from '../services/audit'
+import { CLIENT_ADDRESS_HEADER } from './client-address'
+import { createSignInLimiter } from './sign-in-limits'
 
 export const AUTH_BASE_PATH = '/api/auth'
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
+
+export interface AuthOptions {
+  /** Signs the session cookies. */
+  secret: string
+  /** The console's address as people reach it (config.publicUrl): https means Secure cookies. */
+  publicUrl: string
+}
 
 /**
  * Password login and httpOnly session cookies come from better-auth (scrypt hashes, signed cookies,
  * sessions in Postgres). Sign-up is closed: admins create users (server/services/users.ts).
  */
-export function createAuth(prisma: PrismaClient, secret: string) {
+export function createAuth(prisma: PrismaClient, { secret, publicUrl }: AuthOptions) {
+  const publicOrigin = new URL(publicUrl).origin
+  const signInLimiter = createSignInLimiter()
   return betterAuth({
     appName: 'Linetrace',
     secret,
@@ -25,15 +37,36 @@ export function createAuth(prisma: PrismaClient, secret: string) {
         disabled: { type: 'boolean', input: false, defaultValue: false },
       },
     },
-    // Same-origin check: the console is served from whatever host and port it is started on.
+    // Same-origin check: the console is served from whatever host and port it is started on, and
+    // from PUBLIC_URL (behind a proxy that does not forward the host and scheme).
     trustedOrigins: (request) => {
       const host = request?.headers.get('x-forwarded-host') ?? request?.headers.get('host')
-      if (!host) return []
+      if (!host) return [publicOrigin]
       const proto = request?.headers.get('x-forwarded-proto') ?? 'http'
-      return [`${proto}://${host}`]
+      return [publicOrigin, `${proto}://${host}`]
     },
-    // Brute-force guard per client IP. Shop-floor PCs often share one NAT address, hence not lower.
-    rateLimit: { enabled: true, window: 60, max: 100, customRules: { '/sign-in/email': { window: 60, max: 20 } } },
+    // Secure cookies exactly when people reach the console over https; better-auth's own default
+    // (NODE_ENV) would also mark them Secure on a plain-http plant LAN, where browsers drop them.
+    advanced: {
+      useSecureCookies: new URL(publicUrl).protocol === 'https:',
+      // The client address as the server resolved it (trusting X-Forwarded-For only from
+      // TRUSTED_PROXIES), for the rate limiter and the sessions' (and so the login audit's) address.
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
+    },
+    // Per client address; password sign-in has its own limits per account and address (below).
+    rateLimit: { enabled: true, window: 60, max: 100, customRules: { '/sign-in/email': false } },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== '/sign-in/email') return
+        const source = ctx.request ?? ctx.headers
+        // getIP: the same address, IPv6 collapsed to its /64, as better-auth's limiter keys on.
+        const address = (source && getIP(source, ctx.context.options)) || 'unknown'
+        const body = ctx.body as { email?: unknown } | undefined
+        const verdict = signInLimiter.attempt(typeof body?.email === 'string' ? body.email : '', address)
+        if (!verdict.allowed)
+          throw new APIError('TOO_MANY_REQUESTS', { message: 'Too many sign-in attempts. Wait a minute, then try again.' }, { 'X-Retry-After': String(verdict.retryAfterSeconds) })
+      }),
+    },
     logger: {
       log: (level, message) => logger[level]({ component: 'auth' }, message),
     },
