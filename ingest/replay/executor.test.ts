@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../server/bus/kafka'
-import { partitionForKey } from '../../server/bus/local'
+import { partitionForKey } from '../../server/bus/placement'
 import type { BusRecord } from '../../server/bus/port'
 import { kafkaTestConfig, uniqueTopic, waitFor } from '../../server/bus/testing'
 import type { ClickHouse } from '../../server/clickhouse/client'

@@ -17,21 +17,25 @@ import {
 } from 'kafkajs'
 import type { Config } from '../config'
 import { logger, type Logger } from '../logger'
-import { DEFAULT_BACKOFF, backoffDelay, partitionForKey, sleep, toHeaders, topicMatcher, type RetryBackoff } from './local'
-import type {
-  BatchHandler,
-  BusConsumer,
-  BusProducer,
-  BusRecord,
-  ConsumerOptions,
-  HandlerContext,
-  OutgoingRecord,
-  PartitionEnd,
-  PartitionLag,
-  ProducedRecord,
-  TopicSpec,
-  Transport,
+import { type Backoff, backoffDelay, sleep } from '../retry'
+import { partitionForKey } from './placement'
+import {
+  REDELIVERY_BACKOFF,
+  type BatchHandler,
+  type BusConsumer,
+  type BusProducer,
+  type BusRecord,
+  type ConsumerOptions,
+  type HandlerContext,
+  type OutgoingRecord,
+  type PartitionEnd,
+  type PartitionLag,
+  type ProducedRecord,
+  type TopicSpec,
+  type Transport,
 } from './port'
+import { toHeaders } from './record-headers'
+import { topicMatcher } from './subscription'
 
 /**
  * The Kafka adapter (kafkajs 2.2.4). One client per transport; the admin and the idempotent
@@ -55,7 +59,8 @@ export interface KafkaTransportOptions {
   maxWaitTimeInMs?: number
   /** How often pattern subscriptions look for new topics. Default 30 s. */
   topicRefreshMs?: number
-  retryBackoff?: RetryBackoff
+  /** Delays before a rejected batch is delivered again. Default: REDELIVERY_BACKOFF. */
+  retryBackoff?: Backoff
   sessionTimeout?: number
   heartbeatInterval?: number
   /**
@@ -174,7 +179,7 @@ export class KafkaTransport implements Transport {
     this.options = {
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
       topicRefreshMs: options.topicRefreshMs ?? 30_000,
-      retryBackoff: options.retryBackoff ?? DEFAULT_BACKOFF,
+      retryBackoff: options.retryBackoff ?? REDELIVERY_BACKOFF,
       sessionTimeout: options.sessionTimeout ?? 30_000,
       heartbeatInterval: options.heartbeatInterval ?? 3_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,

@@ -1,19 +1,23 @@
 import { logger } from '../logger'
-import type {
-  BatchHandler,
-  BusConsumer,
-  BusProducer,
-  BusRecord,
-  ConsumerOptions,
-  HandlerContext,
-  Headers,
-  OutgoingRecord,
-  PartitionEnd,
-  PartitionLag,
-  ProducedRecord,
-  TopicSpec,
-  Transport,
+import { type Backoff, backoffDelay, sleep } from '../retry'
+import { partitionForKey } from './placement'
+import {
+  REDELIVERY_BACKOFF,
+  type BatchHandler,
+  type BusConsumer,
+  type BusProducer,
+  type BusRecord,
+  type ConsumerOptions,
+  type HandlerContext,
+  type OutgoingRecord,
+  type PartitionEnd,
+  type PartitionLag,
+  type ProducedRecord,
+  type TopicSpec,
+  type Transport,
 } from './port'
+import { toHeaders } from './record-headers'
+import { topicMatcher } from './subscription'
 
 /**
  * The in-process bus of the all-embedded mode (`npm start` without KAFKA_BROKERS): the simulator,
@@ -32,14 +36,6 @@ import type {
  *   from the oldest record still held.
  */
 
-export interface RetryBackoff {
-  /** Delay before the first redelivery of a rejected batch; it doubles per failure up to maxMs. */
-  initialMs: number
-  maxMs: number
-}
-
-export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 250, maxMs: 30_000 }
-
 export interface LocalTransportOptions {
   /** Most records in one batch (one partition). Default 5,000. */
   maxBatchRecords?: number
@@ -51,107 +47,11 @@ export interface LocalTransportOptions {
   idleGroupMs?: number
   /** Hard cap per partition, see above. Default 64 MiB. */
   maxPartitionBytes?: number
-  retryBackoff?: RetryBackoff
+  /** Delays before a rejected batch is delivered again. Default: REDELIVERY_BACKOFF. */
+  retryBackoff?: Backoff
 }
 
 const log = logger.child({ component: 'bus', transport: 'local' })
-
-// --- shared with kafka.ts: placement, headers, subscriptions, back-off ----------------------------
-
-/** Kafka's murmur2 (Java client `Utils.murmur2`), in 32-bit integer arithmetic: no Long objects on the hot path. */
-export function murmur2(data: Uint8Array): number {
-  const m = 0x5bd1e995
-  const length = data.length
-  let h = 0x9747b28c ^ length
-  const tail = length & ~3
-  for (let i = 0; i < tail; i += 4) {
-    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)
-    k = Math.imul(k, m)
-    k ^= k >>> 24
-    k = Math.imul(k, m)
-    h = Math.imul(h, m) ^ k
-  }
-  switch (length & 3) {
-    case 3:
-      h ^= data[tail + 2]! << 16
-    // falls through
-    case 2:
-      h ^= data[tail + 1]! << 8
-    // falls through
-    case 1:
-      h ^= data[tail]!
-      h = Math.imul(h, m)
-  }
-  h ^= h >>> 13
-  h = Math.imul(h, m)
-  h ^= h >>> 15
-  return h | 0
-}
-
-/** Where Kafka's default partitioner (Java and kafkajs alike) puts a keyed record. */
-export function partitionForKey(key: Uint8Array, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions
-}
-
-type HeaderInput = Buffer | string | null | undefined
-/**
- * Normalises headers to the port's shape, whether they come from a producer's record or from
- * kafkajs (which decodes one occurrence as a value and repeats as an array): a single value for
- * one occurrence, an array for several, in order. A null value (possible on the wire) becomes an
- * empty buffer so that the key stays visible.
- */
-export function toHeaders(input: Record<string, HeaderInput | HeaderInput[]> | undefined, copy = false): Headers {
-  const out: Headers = {}
-  if (!input) return out
-  for (const name in input) {
-    const raw = input[name]
-    if (raw === undefined) continue
-    let value: Buffer | Buffer[]
-    if (Array.isArray(raw)) {
-      if (raw.length === 0) continue
-      value = raw.length === 1 ? headerValue(raw[0], copy) : raw.map((v) => headerValue(v, copy))
-    } else value = headerValue(raw, copy)
-    // '__proto__' is a legal header name; plain assignment would set the prototype instead.
-    if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true })
-    else out[name] = value
-  }
-  return out
-}
-
-function headerValue(v: HeaderInput, copy: boolean): Buffer {
-  if (v == null) return Buffer.alloc(0)
-  if (typeof v === 'string') return Buffer.from(v)
-  return copy ? Buffer.from(v) : v
-}
-
-/** Names a subscription matches. Pattern subscriptions skip Kafka's internal topics (`__*`), as Java's consumer does. */
-export function topicMatcher(topics: string[] | RegExp): (topic: string) => boolean {
-  if (Array.isArray(topics)) {
-    const names = new Set(topics)
-    return (topic) => names.has(topic)
-  }
-  // Without g/y a RegExp keeps no lastIndex, so test() gives the same answer every time.
-  const pattern = new RegExp(topics.source, topics.flags.replace(/[gy]/g, ''))
-  return (topic) => !topic.startsWith('__') && pattern.test(topic)
-}
-
-export function backoffDelay(failures: number, backoff: RetryBackoff): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects: callers check their state). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
-}
 
 // --- the log --------------------------------------------------------------------------------------
 
@@ -220,7 +120,7 @@ export class LocalTransport implements Transport {
   private closed = false
   readonly maxBatchRecords: number
   readonly maxBatchBytes: number
-  readonly retryBackoff: RetryBackoff
+  readonly retryBackoff: Backoff
   private readonly retainConsumed: number
   private readonly idleGroupMs: number
   private readonly maxPartitionBytes: number
@@ -232,7 +132,7 @@ export class LocalTransport implements Transport {
     this.retainConsumed = options.retainConsumedRecords ?? 10_000
     this.idleGroupMs = options.idleGroupMs ?? 10 * 60_000
     this.maxPartitionBytes = options.maxPartitionBytes ?? 64 * 1024 * 1024
-    this.retryBackoff = options.retryBackoff ?? DEFAULT_BACKOFF
+    this.retryBackoff = options.retryBackoff ?? REDELIVERY_BACKOFF
   }
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
