@@ -30,3 +30,40 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done)
   })
 }
+
+/** The work was given up because its owner is stopping (`signal` aborted): not a failure of the work itself. */
+export class StoppedError extends Error {
+  override readonly name = 'StoppedError'
+  constructor(what: string) {
+    super(`${what}: stopping`)
+  }
+}
+
+export interface RetryOptions {
+  backoff: Backoff
+  /** Aborting gives up: no further attempt, the call rejects with StoppedError. */
+  signal?: AbortSignal
+  /** Attempts in all before the last error is rethrown. Default: no limit (retry until done or stopped). */
+  attempts?: number
+  /** Whether an error is worth another attempt; any other is rethrown at once. Default: every error is. */
+  retryable?(error: unknown): boolean
+  /** Called after every failed attempt that will be retried, before waiting. */
+  onError?(error: unknown, attempt: number, delayMs: number): void
+}
+
+/** Calls `fn` until it resolves, waiting backoffDelay() after each failure. */
+export async function retry<T>(what: string, fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  const { signal, attempts = Infinity } = opts
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw new StoppedError(what)
+    try {
+      return await fn()
+    } catch (error) {
+      if (signal?.aborted) throw new StoppedError(what)
+      if (attempt >= attempts || opts.retryable?.(error) === false) throw error
+      const delayMs = backoffDelay(attempt, opts.backoff)
+      opts.onError?.(error, attempt, delayMs)
+      await sleep(delayMs, signal)
+    }
+  }
+}

@@ -4,6 +4,7 @@ import { chInsert } from '../../server/clickhouse/exec'
 import type { Config } from '../../server/config'
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
+import { type Backoff, retry, StoppedError } from '../../server/retry'
 import { type Batch, PartitionBatcher } from './batcher'
 import { CheckpointStore } from './checkpoints'
 import { decodeRecord } from './decode'
@@ -11,7 +12,6 @@ import { toDlqRecord } from './dlq'
 import { ingestMetrics } from './metrics'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
-import { type Backoff, retryUntilDone, StoppedError } from './retry'
 import { toHopEventRow, toHopPayloadRow } from './rows'
 
 /**
@@ -70,7 +70,7 @@ export interface TelemetryPipelineOptions {
   logger: Logger
   /** How often consumer lag is read (metrics, status, checkpoint pruning). Default 5 s. */
   lagRefreshMs?: number
-  /** Retry delays of failed writes. Default 0.5 s doubling to 30 s. */
+  /** Retry delays of failed writes. Default WRITE_BACKOFF. */
   backoff?: Backoff
   /** Transactions remembered for filling a missing origin_time. Default 200k. */
   originCacheSize?: number
@@ -98,6 +98,11 @@ export interface TelemetryPipeline {
 /** Lag above which the status says `behind` (matches the console's amber threshold). */
 const BEHIND_LAG = 10_000
 const HEARTBEAT_MS = 3_000
+/**
+ * The pipeline never skips a write it cannot make (that would commit offsets of unwritten
+ * records): it retries, 0.5 s doubling to 30 s, until the store is back or the pipeline stops.
+ */
+const WRITE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 }
 
 export function createTelemetryPipeline(options: TelemetryPipelineOptions): TelemetryPipeline {
   return new Pipeline(options)
@@ -346,9 +351,9 @@ class Pipeline implements TelemetryPipeline {
   private async withRetry<T>(stage: string, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
     let failed = false
     try {
-      return await retryUntilDone(stage, fn, {
+      return await retry(stage, fn, {
         signal,
-        backoff: this.opts.backoff,
+        backoff: this.opts.backoff ?? WRITE_BACKOFF,
         onError: (error, attempt, delayMs) => {
           this.noteError(stage, error, { attempt, retryInMs: delayMs })
           if (!failed) {

@@ -17,7 +17,7 @@ import {
 } from 'kafkajs'
 import type { Config } from '../config'
 import { logger, type Logger } from '../logger'
-import { type Backoff, backoffDelay, sleep } from '../retry'
+import { type Backoff, backoffDelay, retry, sleep } from '../retry'
 import { partitionForKey } from './placement'
 import {
   REDELIVERY_BACKOFF,
@@ -137,19 +137,15 @@ function toMessage(r: OutgoingRecord): Message {
   return { key: r.key ?? null, value: r.value, headers: r.headers, partition: r.partition, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) }
 }
 
+/** 0.1 s doubling: five waits, 3.1 s in all, before the sixth and last attempt. */
+const ADMIN_BACKOFF: Backoff = { initialMs: 100, maxMs: 3_200 }
+
 /**
  * Retries what kafkajs' admin does not: right after a topic is created the broker may still answer
  * NOT_LEADER_FOR_PARTITION for it (its own metadata trails the KRaft controller's), a retriable error.
  */
-async function retried<T>(call: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call()
-    } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)))
-    }
-  }
+function retried<T>(what: string, call: () => Promise<T>): Promise<T> {
+  return retry(what, call, { attempts: 6, backoff: ADMIN_BACKOFF, retryable: (error) => (error as { retriable?: boolean }).retriable === true })
 }
 
 /** Resolves once kafkajs' consumer joined its group (seek() before that throws). */
@@ -233,7 +229,7 @@ export class KafkaTransport implements Transport {
         if (Date.now() > deadline) throw error
       }
       if (Date.now() > deadline) throw new Error(`Topics ${topics.join(', ')} have no leaders after 30 s`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await sleep(100)
     }
   }
 
@@ -243,7 +239,7 @@ export class KafkaTransport implements Transport {
 
   async topicRetentionMs(topic: string): Promise<number | null> {
     const admin = await this.admin()
-    const { resources } = await retried(() => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }] }))
+    const { resources } = await retried('describeConfigs', () => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }] }))
     const value = resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue
     const ms = value === undefined || value === null ? NaN : Number(value)
     return Number.isFinite(ms) && ms > 0 ? ms : null
@@ -251,7 +247,7 @@ export class KafkaTransport implements Transport {
 
   async endOffsets(topic: string): Promise<PartitionEnd[]> {
     const admin = await this.admin()
-    const offsets = await retried(() => admin.fetchTopicOffsets(topic))
+    const offsets = await retried('fetchTopicOffsets', () => admin.fetchTopicOffsets(topic))
     return offsets.map((o) => ({ partition: o.partition, end: o.high })).sort((a, b) => a.partition - b.partition)
   }
 
@@ -545,7 +541,7 @@ class KafkaConsumer implements BusConsumer {
     const topics = this.state === 'running' ? this.topics : await this.resolveTopics()
     if (!topics.length) return []
     const admin = await this.transport.admin()
-    const [committed, ends] = await retried(() =>
+    const [committed, ends] = await retried('lag', () =>
       Promise.all([
         admin.fetchOffsets({ groupId: this.options.groupId, topics }),
         Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) }))),
