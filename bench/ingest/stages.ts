@@ -19,7 +19,8 @@ import { hopEvent, plainRecord, structuredRecord } from '../../ingest/telemetry/
 import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
-import { toHopEventRow, toHopPayloadRow, type HopEventRow, type HopPayloadRow } from '../../ingest/telemetry/rows'
+import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
+import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 
 const N = Number(process.argv[2] ?? 200_000)
 const results: [string, string][] = []
@@ -75,8 +76,8 @@ const ch = createClickHouse({ database: 'linetrace', dataDir })
 try {
   await migrateClickHouse(ch)
   const batch = 50_000
-  const evRows: HopEventRow[] = []
-  const plRows: HopPayloadRow[] = []
+  const evRows: HopEventInsert[] = []
+  const plRows: HopPayloadInsert[] = []
   for (let i = 0; i < batch; i++) {
     const e = { ...events[i % 1000]!, event_id: `bench-${i}` }
     evRows.push(toHopEventRow(e, { topic: 'bench', partition: 0, offset: String(i) }, false))

@@ -47,7 +47,7 @@ let from: Date
 let to: Date
 
 function stamp(events: FixtureEvent[], ingestedAt: Date, partition: number, firstOffset: number): FixtureEvent[] {
-  return events.map((e, i) => ({ ...e, ingested_at: ingestedAt.toISOString(), src_partition: partition, src_offset: firstOffset + i }))
+  return events.map((e, i) => ({ ...e, ingested_at: ingestedAt.toISOString(), src_partition: partition, src_offset: String(firstOffset + i) }))
 }
 
 const tokenOf = (batch: FixtureEvent[]) =>
