@@ -5,6 +5,7 @@
  */
 import { quantileExact } from '../domain/quantile'
 import { toChDateTime } from '../domain/ch-time'
+import { BUSINESS_KEY_TYPES } from '../domain/trace-search'
 import { hopBit } from './queries/txn'
 import type { HopEventInsert } from './tables/hop-events'
 
@@ -185,10 +186,9 @@ const chBucket = (t: number) => toChDateTime(new Date(t)).slice(0, 19)
 const isSuccess = (e: FixtureEvent) => e.event_type === 'erp.posting_succeeded'
 const replayed = (e: FixtureEvent) => e.replay_id !== ''
 
-export const BUSINESS_KEYS = ['work_order', 'lot', 'material', 'shipment', 'erp_document', 'trace_id'] as const
-
+/** The txn_keys rows of one event: its non-empty business keys. */
 export function keysOf(e: FixtureEvent): Array<[string, string]> {
-  return BUSINESS_KEYS.filter((k) => e[k] !== '').map((k) => [k, e[k]])
+  return BUSINESS_KEY_TYPES.filter((k) => e[k] !== '').map((k) => [k, e[k]])
 }
 
 export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
