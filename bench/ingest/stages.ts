@@ -15,7 +15,7 @@ import { freshPgliteDb } from '../../server/db/testing'
 import { hopEventSchema } from '../../server/domain/hop-event'
 import { logger } from '../../server/logger'
 import { decodeRecord } from '../../ingest/telemetry/decode'
-import { hopEvent, plainRecord, structuredRecord } from '../../ingest/telemetry/fixtures'
+import { makeHopEvent, makePlainRecord, makeStructuredRecord } from '../../ingest/testing/telemetry-records'
 import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
@@ -42,8 +42,8 @@ function time(label: string, n: number, fn: (i: number) => unknown): void {
   results.push([label, per(n, performance.now() - t0, cpuMicros() - c0)])
 }
 
-const inputs = Array.from({ length: 1000 }, (_, i) => hopEvent({ correlation_id: `txn-${i % 250}`, plant: `P${i % 5}` }))
-const records = inputs.map((e) => plainRecord(e))
+const inputs = Array.from({ length: 1000 }, (_, i) => makeHopEvent({ correlation_id: `txn-${i % 250}`, plant: `P${i % 5}` }))
+const records = inputs.map((e) => makePlainRecord(e))
 const texts = records.map((r) => r.value!.toString())
 const parsed = texts.map((t) => JSON.parse(t) as unknown)
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -53,7 +53,7 @@ time('TextDecoder(fatal) UTF-8', N, (i) => utf8.decode(records[i % 1000]!.value!
 time('JSON.parse', N, (i) => JSON.parse(texts[i % 1000]!))
 time('zod safeParse (hopEventSchema)', N, (i) => hopEventSchema.safeParse(parsed[i % 1000]))
 time('decodeRecord, plain JSON (all of the above + payload)', N, (i) => decodeRecord(records[i % 1000]!))
-const structured = inputs.map((e) => structuredRecord(e))
+const structured = inputs.map((e) => makeStructuredRecord(e))
 time('decodeRecord, CloudEvents structured', N, (i) => decodeRecord(structured[i % 1000]!))
 const decoded = records.map((r) => {
   const d = decodeRecord(r)

@@ -6,9 +6,8 @@ import { flowKpi, e2eLatency, e2eTransactions, type FlowKpiRow } from './queries
 import { hopCountsByPlant } from './queries/overview'
 import { type KEY_TYPES, traceByCorrelationId, txnsByKey } from './queries/trace'
 import { txnSummaries } from './queries/txn'
-import { openTestClickHouse } from './test-support'
+import { openTestClickHouse } from './testing'
 import {
-  buildScenario,
   expectedE2eLatency,
   expectedE2eTransactions,
   expectedFlowKpi,
@@ -17,9 +16,10 @@ import {
   expectedTxnSummary,
   groupBy,
   keysOf,
+  makeScenario,
   type FixtureEvent,
   type Scenario,
-} from './views.fixture'
+} from './testing/views-scenario'
 
 /**
  * Every table must give the answer of the UNIQUE events although the data arrives as:
@@ -62,7 +62,7 @@ beforeAll(async () => {
   for (const t of ROLLUPS) await chCommand(ch, { name: 'test.stopMerges', sql: `SYSTEM STOP MERGES ${db}.${t}` })
 
   const now = new Date()
-  sc = buildScenario(now)
+  sc = makeScenario(now)
   plants = [...sc.plants]
   from = new Date(sc.monday.getTime() - 6 * HOUR)
   to = new Date(sc.monday.getTime() + 6 * HOUR)

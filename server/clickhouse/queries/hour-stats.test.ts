@@ -7,7 +7,7 @@ import { logger } from '../../logger'
 import type { ClickHouse } from '../client'
 import { chInsert, chQuery } from '../exec'
 import { defaultMigrationsDir, migrateClickHouse } from '../migrate'
-import { openTestClickHouse, withDatabase } from '../test-support'
+import { openTestClickHouse, withDatabase } from '../testing'
 import { readStats, staleHours, type Stats } from './hour-stats'
 
 /**

@@ -3,11 +3,11 @@
  * Expectations are derived from the unique events here, never copied from observed output, so a
  * wrong view definition makes the test fail.
  */
-import { quantileExact } from '../domain/quantile'
-import { toChDateTime } from '../domain/ch-time'
-import { BUSINESS_KEY_TYPES } from '../domain/trace-search'
-import { hopBit } from './queries/txn'
-import type { HopEventInsert } from './tables/hop-events'
+import { quantileExact } from '../../domain/quantile'
+import { toChDateTime } from '../../domain/ch-time'
+import { BUSINESS_KEY_TYPES } from '../../domain/trace-search'
+import { hopBit } from '../queries/txn'
+import type { HopEventInsert } from '../tables/hop-events'
 
 /** The hop_events columns the scenarios set (the rest take their DEFAULT), every one given. */
 export type FixtureEvent = Required<
@@ -86,7 +86,7 @@ export interface Scenario {
   events: FixtureEvent[]
 }
 
-export function buildScenario(now: Date): Scenario {
+export function makeScenario(now: Date): Scenario {
   const M = weekBoundary(now)
   const P1 = 'V101'
   const P2 = 'V102'
