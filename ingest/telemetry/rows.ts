@@ -20,11 +20,14 @@ export interface KafkaCoordinates {
   offset: string
 }
 
+/** Every column but the two left to their DEFAULT (see above) is a key of the row, `undefined` or not: checked by the compiler. */
+type WrittenHopEvent = { [K in keyof Required<Omit<HopEventInsert, 'ingested_at' | 'replayed'>>]: HopEventInsert[K] }
+
 export function toHopEventRow(e: HopEvent, at: KafkaCoordinates, payloadTruncated: boolean): HopEventInsert {
   const b = e.business
   const q = b?.quantity
   const err = e.error ?? undefined
-  return {
+  const row: WrittenHopEvent = {
     event_id: e.event_id,
     event_type: e.event_type,
     schema_version: e.schema_version,
@@ -72,6 +75,7 @@ export function toHopEventRow(e: HopEvent, at: KafkaCoordinates, payloadTruncate
     src_partition: at.partition,
     src_offset: at.offset,
   }
+  return row
 }
 
 export function toHopPayloadRow(e: HopEvent, payloadJson: string): HopPayloadInsert {

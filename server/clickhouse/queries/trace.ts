@@ -1,5 +1,5 @@
 import type { ClickHouse } from '../client'
-import { BUSINESS_KEY_TYPES } from '../../domain/trace-search'
+import { BUSINESS_KEY_TYPES, type BusinessKeyType } from '../../domain/trace-search'
 import { chQuery, type Actor } from '../exec'
 import { HOP_EVENT_SELECT, type HopEventRow, type HopPayloadRow } from '../tables/hop-events'
 import { assertWindow } from './window'
@@ -33,8 +33,7 @@ export async function traceByCorrelationId(
   return rows
 }
 
-export const KEY_TYPES = BUSINESS_KEY_TYPES
-export type KeyType = (typeof KEY_TYPES)[number]
+export type KeyType = BusinessKeyType
 
 export interface TxnRef {
   correlation_id: string
@@ -52,7 +51,7 @@ export async function txnsByKey(
 ): Promise<TxnRef[]> {
   assertWindow(q.from, q.to)
   const types = typeof q.keyType === 'string' ? [q.keyType] : [...q.keyType]
-  for (const t of types) if (!KEY_TYPES.includes(t)) throw new Error(`Unknown key type ${JSON.stringify(t)}`)
+  for (const t of types) if (!BUSINESS_KEY_TYPES.includes(t)) throw new Error(`Unknown key type ${JSON.stringify(t)}`)
   const { rows } = await chQuery<TxnRef>(ch, {
     name: 'trace.txnsByKey',
     // Duplicate key rows (one per hop and per re-sent copy) are identical on the whole sort key
