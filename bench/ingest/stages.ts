@@ -10,17 +10,18 @@ import { LocalTransport } from '../../server/bus/local'
 import { createClickHouse } from '../../server/clickhouse/client'
 import { chCommand, chInsert } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
+import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 import { loadConfig } from '../../server/config'
 import { freshPgliteDb } from '../../server/db/testing'
 import { hopEventSchema } from '../../server/domain/hop-event'
 import { logger } from '../../server/logger'
+import { sleep } from '../../server/retry'
 import { decodeRecord } from '../../ingest/telemetry/decode'
 import { makeHopEvent, makePlainRecord, makeStructuredRecord } from '../../ingest/testing/telemetry-records'
 import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
 import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
-import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 
 const N = Number(process.argv[2] ?? 200_000)
 const results: [string, string][] = []
@@ -131,7 +132,7 @@ try {
     for (;;) {
       const lag = (await probe.lag()).reduce((n, l) => n + l.lag, 0)
       if (lag === 0) break
-      await new Promise((r) => setTimeout(r, 20))
+      await sleep(20)
     }
     const wall = performance.now() - t0
     results.push([`end to end, ${N} events, 6 partitions, ${label}`, `${Math.round((N * 1000) / wall)} events/s; ${per(N, wall, cpuMicros() - c0)}`])
