@@ -1,8 +1,8 @@
 /**
  * The rows of `hop_events` and `hop_payloads` (migrations/0001_core_tables.sql), spelled once: the
  * ingest writer's insert rows (ingest/telemetry/rows.ts), the trace reader's select list and row
- * type (queries/trace.ts) and the view tests' fixtures (testing/views-scenario.ts) all derive from the
- * column lists below. The migrations' SQL stays the schema; these lists mirror it column for
+ * type (queries/trace.ts) and the view tests' fixtures (testing/views-scenario.ts) all derive from
+ * the column lists below. The migrations' SQL stays the schema; these lists mirror it column for
  * column, and views.test.ts writes and reads through them.
  *
  * Each column has a kind (its TypeScript types on the way in and out) and how an insert treats it:
