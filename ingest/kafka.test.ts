@@ -15,7 +15,7 @@ import type { Db } from '../server/db/client'
 import type { HopEventInput } from '../server/domain/hop-event'
 import { logger } from '../server/logger'
 import { createTelemetryPipeline, type TelemetryPipeline } from './telemetry/pipeline'
-import { hopEvent } from './telemetry/fixtures'
+import { makeHopEvent } from './testing/telemetry-records'
 
 /**
  * The ingest worker against a real Kafka broker (started once per run by the global setup through
@@ -56,7 +56,7 @@ function trafficWithDuplicates(n: number, prefix: string, plants: string[]): { m
   for (let i = 0; i < n; i++) {
     const txn = Math.floor(i / 8)
     unique.push({
-      ...hopEvent(),
+      ...makeHopEvent(),
       event_id: `${prefix}-e${i}`,
       correlation_id: `${prefix}-t${txn}`,
       plant: plants[txn % plants.length]!,
@@ -136,11 +136,11 @@ describe('ingest pipeline on a real broker (in-process)', () => {
   it('sends poison records to the DLQ topic with their reason and keeps going', async () => {
     const topic = uniqueTopic('lt.telemetry.poison')
     await createTopic(topic, 1)
-    const good = [hopEvent({ event_id: `${topic}-ok1` }), hopEvent({ event_id: `${topic}-ok2` })]
-    const { correlation_id: _dropped, ...noCorrelation } = hopEvent({ event_id: `${topic}-nocorr` })
+    const good = [makeHopEvent({ event_id: `${topic}-ok1` }), makeHopEvent({ event_id: `${topic}-ok2` })]
+    const { correlation_id: _dropped, ...noCorrelation } = makeHopEvent({ event_id: `${topic}-nocorr` })
     const poison: { reason: string; message: Message }[] = [
       { reason: 'not_json', message: { key: 'a', value: '{"event_id": nope' } },
-      { reason: 'schema', message: { key: 'b', value: JSON.stringify({ ...hopEvent(), attempt: 'three' }) } },
+      { reason: 'schema', message: { key: 'b', value: JSON.stringify({ ...makeHopEvent(), attempt: 'three' }) } },
       { reason: 'empty', message: { key: 'c', value: null } },
       { reason: 'not_utf8', message: { key: 'd', value: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) } },
       { reason: 'schema', message: { key: 'e', value: JSON.stringify(noCorrelation) } },
@@ -172,7 +172,7 @@ describe('ingest pipeline on a real broker (in-process)', () => {
   it('three encodings of the same event produce identical rows', async () => {
     const topic = uniqueTopic('lt.telemetry.enc')
     await createTopic(topic, 1)
-    const base = (n: string) => hopEvent({ event_id: `${topic}-${n}`, correlation_id: `${topic}-txn-${n}` })
+    const base = (n: string) => makeHopEvent({ event_id: `${topic}-${n}`, correlation_id: `${topic}-txn-${n}` })
     const plain = base('plain')
     const structured = base('structured')
     const binary = base('binary')

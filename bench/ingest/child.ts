@@ -15,6 +15,7 @@ import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { loadConfig } from '../../server/config'
 import { createDb } from '../../server/db/client'
 import { logger } from '../../server/logger'
+import { sleep } from '../../server/retry'
 import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
 import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
 import { decodeRecord } from '../../ingest/telemetry/decode'
@@ -90,9 +91,9 @@ try {
     const pipeline = createTelemetryPipeline({ transport, clickhouse: ch, prisma: db.prisma, config, logger })
     const t0 = performance.now()
     await pipeline.start()
-    while (pipeline.status().written === 0) await new Promise((r) => setTimeout(r, 5))
+    while (pipeline.status().written === 0) await sleep(5)
     const [firstAt, first] = [performance.now(), pipeline.status().written]
-    while (pipeline.status().written < n) await new Promise((r) => setTimeout(r, 20))
+    while (pipeline.status().written < n) await sleep(20)
     report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000)
     await pipeline.stop()
     await transport.close()

@@ -10,16 +10,18 @@ import { LocalTransport } from '../../server/bus/local'
 import { createClickHouse } from '../../server/clickhouse/client'
 import { chCommand, chInsert } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
+import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 import { loadConfig } from '../../server/config'
 import { freshPgliteDb } from '../../server/db/testing'
 import { hopEventSchema } from '../../server/domain/hop-event'
 import { logger } from '../../server/logger'
+import { sleep } from '../../server/retry'
 import { decodeRecord } from '../../ingest/telemetry/decode'
-import { hopEvent, plainRecord, structuredRecord } from '../../ingest/telemetry/fixtures'
+import { makeHopEvent, makePlainRecord, makeStructuredRecord } from '../../ingest/testing/telemetry-records'
 import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
-import { toHopEventRow, toHopPayloadRow, type HopEventRow, type HopPayloadRow } from '../../ingest/telemetry/rows'
+import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
 
 const N = Number(process.argv[2] ?? 200_000)
 const results: [string, string][] = []
@@ -41,8 +43,8 @@ function time(label: string, n: number, fn: (i: number) => unknown): void {
   results.push([label, per(n, performance.now() - t0, cpuMicros() - c0)])
 }
 
-const inputs = Array.from({ length: 1000 }, (_, i) => hopEvent({ correlation_id: `txn-${i % 250}`, plant: `P${i % 5}` }))
-const records = inputs.map((e) => plainRecord(e))
+const inputs = Array.from({ length: 1000 }, (_, i) => makeHopEvent({ correlation_id: `txn-${i % 250}`, plant: `P${i % 5}` }))
+const records = inputs.map((e) => makePlainRecord(e))
 const texts = records.map((r) => r.value!.toString())
 const parsed = texts.map((t) => JSON.parse(t) as unknown)
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -52,7 +54,7 @@ time('TextDecoder(fatal) UTF-8', N, (i) => utf8.decode(records[i % 1000]!.value!
 time('JSON.parse', N, (i) => JSON.parse(texts[i % 1000]!))
 time('zod safeParse (hopEventSchema)', N, (i) => hopEventSchema.safeParse(parsed[i % 1000]))
 time('decodeRecord, plain JSON (all of the above + payload)', N, (i) => decodeRecord(records[i % 1000]!))
-const structured = inputs.map((e) => structuredRecord(e))
+const structured = inputs.map((e) => makeStructuredRecord(e))
 time('decodeRecord, CloudEvents structured', N, (i) => decodeRecord(structured[i % 1000]!))
 const decoded = records.map((r) => {
   const d = decodeRecord(r)
@@ -75,8 +77,8 @@ const ch = createClickHouse({ database: 'linetrace', dataDir })
 try {
   await migrateClickHouse(ch)
   const batch = 50_000
-  const evRows: HopEventRow[] = []
-  const plRows: HopPayloadRow[] = []
+  const evRows: HopEventInsert[] = []
+  const plRows: HopPayloadInsert[] = []
   for (let i = 0; i < batch; i++) {
     const e = { ...events[i % 1000]!, event_id: `bench-${i}` }
     evRows.push(toHopEventRow(e, { topic: 'bench', partition: 0, offset: String(i) }, false))
@@ -130,7 +132,7 @@ try {
     for (;;) {
       const lag = (await probe.lag()).reduce((n, l) => n + l.lag, 0)
       if (lag === 0) break
-      await new Promise((r) => setTimeout(r, 20))
+      await sleep(20)
     }
     const wall = performance.now() - t0
     results.push([`end to end, ${N} events, 6 partitions, ${label}`, `${Math.round((N * 1000) / wall)} events/s; ${per(N, wall, cpuMicros() - c0)}`])

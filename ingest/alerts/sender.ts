@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
+import { backoffDelay } from '../../server/retry'
 import { notificationBody } from './bodies'
 
 /**
@@ -31,10 +32,6 @@ export interface SendSummary {
   sent: number
   retrying: number
   failed: number
-}
-
-export function backoffMs(attempt: number, base: number, max: number): number {
-  return Math.min(max, base * 2 ** Math.max(0, attempt - 1))
 }
 
 /** Error text without the secret URL (fetch errors may quote it). */
@@ -91,7 +88,7 @@ export async function sendDueDeliveries(opts: SenderOptions): Promise<SendSummar
       summary.failed++
       o.logger.warn({ delivery: d.id, channel: d.channel.name, attempt, status, error }, 'alert notification failed for good')
     } else {
-      const nextAttemptAt = new Date(now.getTime() + backoffMs(attempt, o.baseDelayMs, o.maxDelayMs))
+      const nextAttemptAt = new Date(now.getTime() + backoffDelay(attempt, { initialMs: o.baseDelayMs, maxMs: o.maxDelayMs }))
       await o.prisma.alertDelivery.update({ where: { id: d.id }, data: { attempts: attempt, lastStatus: status, lastError: error, nextAttemptAt } })
       summary.retrying++
       o.logger.info({ delivery: d.id, channel: d.channel.name, attempt, status, error, nextAttemptAt }, 'alert notification failed; will retry')

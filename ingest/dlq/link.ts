@@ -1,4 +1,5 @@
 import type { BusRecord } from '../../server/bus/port'
+import { BUSINESS_KEY_TYPES, type BusinessKeyType } from '../../server/domain/trace-search'
 import { text } from './decoders/header-values'
 
 /**
@@ -16,7 +17,18 @@ export interface BusinessLink {
   businessKeys: Record<string, string>
 }
 
-const BUSINESS_KEYS = ['work_order', 'lot', 'material', 'batch', 'shipment', 'delivery', 'handling_unit', 'erp_document', 'inspection_lot'] as const
+/**
+ * The business keys read from a dead letter's message, each kept under the name the message uses
+ * (the dead-letter page shows what the message said):
+ * - the canonical key types (BUSINESS_KEY_TYPES, server/domain/trace-search.ts) but trace_id, which
+ *   is tracing, not business;
+ * - the names flow messages (server/domain/flow-messages.ts) give some of them, as the search box
+ *   also accepts them;
+ * - keys no search knows, kept for people to read.
+ */
+const MESSAGE_ALIASES = { batch: 'lot', delivery: 'shipment' } as const satisfies Record<string, BusinessKeyType>
+const UNSEARCHED_KEYS = ['handling_unit', 'inspection_lot'] as const
+const BUSINESS_KEYS = [...BUSINESS_KEY_TYPES.filter((t) => t !== 'trace_id'), ...Object.keys(MESSAGE_ALIASES), ...UNSEARCHED_KEYS]
 
 const str = (v: unknown, max = 256) => (typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined)
 

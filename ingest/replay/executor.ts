@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { sleep } from '../../server/bus/local'
+import { sleep } from '../../server/retry'
 import type { BusProducer, ProducedRecord, Transport } from '../../server/bus/port'
 import type { Config } from '../../server/config'
 import type { Prisma, PrismaClient } from '../../server/db/client'

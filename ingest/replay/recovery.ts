@@ -1,4 +1,4 @@
-import { partitionForKey } from '../../server/bus/local'
+import { partitionForKey } from '../../server/bus/placement'
 import type { BusRecord, ProducedRecord, Transport } from '../../server/bus/port'
 import { Prisma, type PrismaClient } from '../../server/db/client'
 import { PROVENANCE_HEADERS } from '../../server/domain/replays'

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
-import { openTestClickHouse } from '../../server/clickhouse/test-support'
+import { openTestClickHouse } from '../../server/clickhouse/testing'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { insertDeadLetter, insertHops, testPlant, type DeadLetterBuilt } from '../../server/services/replays/testing'

@@ -1,4 +1,4 @@
-import { sleep } from '../../server/bus/local'
+import { sleep } from '../../server/retry'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { chQuery } from '../../server/clickhouse/exec'
 import { fromChDateTime } from '../../server/domain/ch-time'

@@ -1,4 +1,4 @@
-import { sleep } from '../../server/bus/local'
+import { sleep } from '../../server/retry'
 
 /**
  * A token bucket for a job's rate: `rate` tokens per second, at most `capacity` saved up. A batch

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { type Batch, MAX_WEEKS_PER_BATCH, PartitionBatcher, weekOf } from './batcher'
 import type { BatchRange } from './checkpoints'
-import type { HopEventRow } from './rows'
+import type { HopEventInsert } from '../../server/clickhouse/tables/hop-events'
 
 const DAY = 86_400_000
 const T0 = Date.parse('2026-11-23T00:00:00Z') // a Monday
@@ -16,14 +16,14 @@ function setup(opts: { maxRows?: number; flushMs?: number; ranges?: BatchRange[]
     ranges: opts.ranges ?? [],
     committed: opts.committed ?? 0n,
     write: async (b) => {
-      written.push({ token: b.token, offsets: b.events.map((r) => r.src_offset), fixed: b.fixed })
+      written.push({ token: b.token, offsets: b.events.map((r) => r.src_offset!), fixed: b.fixed })
     },
   })
   /** Shows offsets [from, to] as one delivery; returns the batches that hold its rows. */
   const deliver = (from: number, to: number, caughtUp = true, originMs = T0) => {
     const batches = new Set<Batch>()
     for (let o = from; o <= to; o++) {
-      const b = batcher.add(String(o), { src_offset: String(o) } as HopEventRow, undefined, originMs, originMs)
+      const b = batcher.add(String(o), { src_offset: String(o) } as HopEventInsert, undefined, originMs, originMs)
       if (b) batches.add(b)
     }
     batcher.endOfDelivery(String(to), caughtUp)
@@ -59,7 +59,7 @@ describe('sealing', () => {
     const { batcher, written } = setup()
     const done: Promise<void>[] = []
     for (let i = 0; i < MAX_WEEKS_PER_BATCH + 5; i++) {
-      done.push(batcher.add(String(i), { src_offset: String(i) } as HopEventRow, undefined, T0 - i * 7 * DAY, T0)!.done)
+      done.push(batcher.add(String(i), { src_offset: String(i) } as HopEventInsert, undefined, T0 - i * 7 * DAY, T0)!.done)
     }
     batcher.endOfDelivery(String(MAX_WEEKS_PER_BATCH + 4), false)
     await Promise.all(done)

@@ -1,5 +1,5 @@
 import type { BatchRange } from './checkpoints'
-import type { HopEventRow, HopPayloadRow } from './rows'
+import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 
 /**
  * The rows of ONE topic-partition on their way to ClickHouse: an open batch that collects rows,
@@ -21,8 +21,8 @@ export function weekOf(ms: number): number {
 }
 
 export class Batch {
-  readonly events: HopEventRow[] = []
-  readonly payloads: HopPayloadRow[] = []
+  readonly events: HopEventInsert[] = []
+  readonly payloads: HopPayloadInsert[] = []
   readonly weeks = new Set<number>()
   payloadChars = 0
   newestMs = -Infinity
@@ -104,7 +104,7 @@ export class PartitionBatcher {
   }
 
   /** Adds one row; returns the batch that holds it, or undefined when it is already written. */
-  add(offset: string, row: HopEventRow, payload: HopPayloadRow | undefined, originMs: number, occurredMs: number): Batch | undefined {
+  add(offset: string, row: HopEventInsert, payload: HopPayloadInsert | undefined, originMs: number, occurredMs: number): Batch | undefined {
     const week = weekOf(originMs)
     let o: bigint | undefined
     let b = this.open

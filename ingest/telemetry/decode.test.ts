@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { MAX_PAYLOAD_BYTES } from '../../server/domain/hop-event'
 import { cutUtf8, decodeRecord, MAX_RECORD_BYTES, type Decoded } from './decode'
-import { binaryRecord, COORDS, hopEvent, plainRecord, rawRecord, structuredRecord } from './fixtures'
+import { makeBinaryRecord, COORDS, makeHopEvent, makePlainRecord, makeRawRecord, makeStructuredRecord } from '../testing/telemetry-records'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
 import { toHopEventRow, toHopPayloadRow } from './rows'
@@ -17,12 +17,12 @@ function failure(d: Decoded) {
 }
 
 describe('the three encodings', () => {
-  const input = hopEvent()
-  const plain = ok(decodeRecord(plainRecord(input)))
+  const input = makeHopEvent()
+  const plain = ok(decodeRecord(makePlainRecord(input)))
   const variants = {
-    'structured (content-type header)': structuredRecord(input),
-    'structured (specversion + data, no header)': structuredRecord(input, { contentTypeHeader: false }),
-    binary: binaryRecord(input),
+    'structured (content-type header)': makeStructuredRecord(input),
+    'structured (specversion + data, no header)': makeStructuredRecord(input, { contentTypeHeader: false }),
+    binary: makeBinaryRecord(input),
   }
 
   test.each(Object.entries(variants))('%s decodes to the same event as plain JSON', (_, rec) => {
@@ -48,8 +48,8 @@ describe('the three encodings', () => {
   })
 
   test('fields present in the hop data win over CloudEvent attributes', () => {
-    const e = hopEvent()
-    const rec = structuredRecord(e)
+    const e = makeHopEvent()
+    const rec = makeStructuredRecord(e)
     const ce = JSON.parse(rec.value!.toString())
     ce.data.event_id = 'from-data'
     ce.data.occurred_at = '2026-11-22T14:00:00Z'
@@ -58,32 +58,32 @@ describe('the three encodings', () => {
     expect(d.event.occurred_at).toBe('2026-11-22T14:00:00Z')
     expect(d.event.correlation_id).toBe(e.correlation_id)
 
-    const bin = binaryRecord(e)
+    const bin = makeBinaryRecord(e)
     const body = JSON.parse(bin.value!.toString())
     const d2 = ok(decodeRecord({ ...bin, value: Buffer.from(JSON.stringify({ ...body, event_type: 'from.body' })) }))
     expect(d2.event.event_type).toBe('from.body')
   })
 
   test('a structured CloudEvent carries its traceparent extension to normalise', () => {
-    const { trace_id: _t, span_id: _s, ...e } = hopEvent()
-    const d = ok(decodeRecord(structuredRecord(e, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })))
+    const { trace_id: _t, span_id: _s, ...e } = makeHopEvent()
+    const d = ok(decodeRecord(makeStructuredRecord(e, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })))
     expect(d.encoding).toBe('cloudevents-structured')
     expect(d.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')
   })
 })
 
 describe('invalid records', () => {
-  const cases: [string, ReturnType<typeof rawRecord>, string, string][] = [
-    ['no value', rawRecord(null), 'empty', ''],
-    ['an empty value', rawRecord(''), 'empty', ''],
-    ['bytes that are not UTF-8', rawRecord(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])), 'not_utf8', ''],
-    ['a truncated UTF-8 sequence', rawRecord(Buffer.concat([Buffer.from('{"a":"'), Buffer.from('€').subarray(0, 2), Buffer.from('"}')])), 'not_utf8', ''],
-    ['text that is not JSON', rawRecord('event_id=1;plant=2000'), 'not_json', ''],
-    ['an unterminated JSON object', rawRecord('{"event_id":"e1",'), 'not_json', ''],
-    ['a JSON array', rawRecord('[1,2]'), 'schema', ''],
-    ['a structured CloudEvent of another spec version', structuredRecord(hopEvent()), 'not_cloudevent', 'specversion'],
-    ['a binary CloudEvent of another spec version', binaryRecord(hopEvent(), { ce_specversion: '0.3' }), 'not_cloudevent', 'ce_specversion'],
-    ['a binary CloudEvent with XML data', binaryRecord(hopEvent(), { 'content-type': 'application/xml' }), 'not_cloudevent', 'content-type'],
+  const cases: [string, ReturnType<typeof makeRawRecord>, string, string][] = [
+    ['no value', makeRawRecord(null), 'empty', ''],
+    ['an empty value', makeRawRecord(''), 'empty', ''],
+    ['bytes that are not UTF-8', makeRawRecord(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])), 'not_utf8', ''],
+    ['a truncated UTF-8 sequence', makeRawRecord(Buffer.concat([Buffer.from('{"a":"'), Buffer.from('€').subarray(0, 2), Buffer.from('"}')])), 'not_utf8', ''],
+    ['text that is not JSON', makeRawRecord('event_id=1;plant=2000'), 'not_json', ''],
+    ['an unterminated JSON object', makeRawRecord('{"event_id":"e1",'), 'not_json', ''],
+    ['a JSON array', makeRawRecord('[1,2]'), 'schema', ''],
+    ['a structured CloudEvent of another spec version', makeStructuredRecord(makeHopEvent()), 'not_cloudevent', 'specversion'],
+    ['a binary CloudEvent of another spec version', makeBinaryRecord(makeHopEvent(), { ce_specversion: '0.3' }), 'not_cloudevent', 'ce_specversion'],
+    ['a binary CloudEvent with XML data', makeBinaryRecord(makeHopEvent(), { 'content-type': 'application/xml' }), 'not_cloudevent', 'content-type'],
   ]
   // The structured case above needs its spec version changed.
   const ce = JSON.parse(cases[7]![1].value!.toString())
@@ -98,53 +98,53 @@ describe('invalid records', () => {
   })
 
   test('a structured CloudEvent whose data is not an object', () => {
-    const d = failure(decodeRecord(rawRecord(JSON.stringify({ specversion: '1.0', id: 'x', data: 'hello' }), { 'content-type': 'application/cloudevents+json' })))
+    const d = failure(decodeRecord(makeRawRecord(JSON.stringify({ specversion: '1.0', id: 'x', data: 'hello' }), { 'content-type': 'application/cloudevents+json' })))
     expect(d).toMatchObject({ reason: 'not_cloudevent', errors: [{ path: 'data' }] })
   })
 
   test('wrong types are schema errors naming each field', () => {
-    const d = failure(decodeRecord(plainRecord({ ...hopEvent(), latency_ms: 'fast', status: 'done', business: { quantity: { good: '10' } } })))
+    const d = failure(decodeRecord(makePlainRecord({ ...makeHopEvent(), latency_ms: 'fast', status: 'done', business: { quantity: { good: '10' } } })))
     expect(d.reason).toBe('schema')
     expect(d.errors.map((e) => e.path).sort()).toEqual(['business.quantity.good', 'latency_ms', 'status'])
   })
 
   test('a missing correlation_id is a schema error on correlation_id', () => {
-    const { correlation_id: _, ...e } = hopEvent()
-    const d = failure(decodeRecord(plainRecord(e)))
+    const { correlation_id: _, ...e } = makeHopEvent()
+    const d = failure(decodeRecord(makePlainRecord(e)))
     expect(d).toMatchObject({ reason: 'schema', errors: [{ path: 'correlation_id' }] })
   })
 
   test('a missing correlation id in binary mode (no body field, no ce_correlationid) is the same error', () => {
-    const rec = binaryRecord(hopEvent())
+    const rec = makeBinaryRecord(makeHopEvent())
     delete rec.headers.ce_correlationid
     expect(failure(decodeRecord(rec))).toMatchObject({ reason: 'schema', errors: [{ path: 'correlation_id' }] })
   })
 
   test('a record over 1 MiB is too_large, whatever it holds', () => {
-    const big = plainRecord({ ...hopEvent(), payload: 'x'.repeat(MAX_RECORD_BYTES) })
+    const big = makePlainRecord({ ...makeHopEvent(), payload: 'x'.repeat(MAX_RECORD_BYTES) })
     expect(failure(decodeRecord(big))).toMatchObject({ reason: 'too_large', errors: [{ path: '' }] })
-    const headersOnly = rawRecord('{}', { blob: Buffer.alloc(MAX_RECORD_BYTES) })
+    const headersOnly = makeRawRecord('{}', { blob: Buffer.alloc(MAX_RECORD_BYTES) })
     expect(failure(decodeRecord(headersOnly)).reason).toBe('too_large')
   })
 
   test('values ClickHouse would wrap or refuse are schema errors', () => {
-    expect(failure(decodeRecord(plainRecord({ ...hopEvent(), latency_ms: 5_000_000_000 })))).toMatchObject({
+    expect(failure(decodeRecord(makePlainRecord({ ...makeHopEvent(), latency_ms: 5_000_000_000 })))).toMatchObject({
       reason: 'schema',
       errors: [{ path: 'latency_ms' }],
     })
-    expect(failure(decodeRecord(plainRecord({ ...hopEvent(), schema_version: 70_000 })))).toMatchObject({
+    expect(failure(decodeRecord(makePlainRecord({ ...makeHopEvent(), schema_version: 70_000 })))).toMatchObject({
       reason: 'schema',
       errors: [{ path: 'schema_version' }],
     })
     // JSON.stringify writes a lone surrogate as the escape \ud800: legal JSON, refused by ClickHouse.
-    const lone = plainRecord({ ...hopEvent(), attributes: { note: 'a\ud800b' }, payload: { ['k\udc00']: 1 } })
+    const lone = makePlainRecord({ ...makeHopEvent(), attributes: { note: 'a\ud800b' }, payload: { ['k\udc00']: 1 } })
     expect(lone.value!.toString()).toContain('\\ud800')
     expect(failure(decodeRecord(lone))).toMatchObject({
       reason: 'schema',
       errors: [{ path: 'attributes.note' }, { path: 'payload.k\udc00' }],
     })
     // A proper pair written as escapes is fine.
-    expect(decodeRecord(rawRecord(JSON.stringify(hopEvent()).replace('Grüße', '\\ud83d\\ude00'))).ok).toBe(true)
+    expect(decodeRecord(makeRawRecord(JSON.stringify(makeHopEvent()).replace('Grüße', '\\ud83d\\ude00'))).ok).toBe(true)
   })
 })
 
@@ -152,7 +152,7 @@ describe('payloads', () => {
   test('a payload over MAX_PAYLOAD_BYTES is cut on a character boundary and flagged', () => {
     // 3-byte characters, so the cut lands inside one unless handled.
     const payload = { text: '€'.repeat(100_000) }
-    const d = ok(decodeRecord(plainRecord(hopEvent({ payload }))))
+    const d = ok(decodeRecord(makePlainRecord(makeHopEvent({ payload }))))
     expect(d.payloadTruncated).toBe(true)
     const bytes = Buffer.byteLength(d.payloadJson!)
     expect(bytes).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES)
@@ -163,9 +163,9 @@ describe('payloads', () => {
 
   test('a payload at the limit is kept whole; no payload, no payload text', () => {
     const payload = 'a'.repeat(MAX_PAYLOAD_BYTES - 2) // + 2 quotes = exactly the limit
-    expect(ok(decodeRecord(plainRecord(hopEvent({ payload }))))).toMatchObject({ payloadTruncated: false, payloadJson: JSON.stringify(payload) })
-    const { payload: _, ...e } = hopEvent()
-    const d = ok(decodeRecord(plainRecord(e)))
+    expect(ok(decodeRecord(makePlainRecord(makeHopEvent({ payload }))))).toMatchObject({ payloadTruncated: false, payloadJson: JSON.stringify(payload) })
+    const { payload: _, ...e } = makeHopEvent()
+    const d = ok(decodeRecord(makePlainRecord(e)))
     expect(d.payloadJson).toBeUndefined()
     expect(d.payloadTruncated).toBe(false)
   })

@@ -1,6 +1,7 @@
 import type { BusRecord, Headers } from '../../server/bus/port'
 import { hopEventSchema, MAX_PAYLOAD_BYTES, type HopEvent } from '../../server/domain/hop-event'
-import { headersSize, headerText } from './headers'
+import { lastHeaderText } from '../../server/bus/headers'
+import { headersSize } from './headers'
 import { storageErrors, type FieldError } from './storable'
 
 /**
@@ -70,7 +71,7 @@ export function decodeRecord(record: BusRecord): Decoded {
     return fail('not_json', '', `the value is not JSON: ${(error as Error).message}`)
   }
 
-  const contentType = headerText(record.headers, 'content-type')
+  const contentType = lastHeaderText(record.headers, 'content-type')
   let fields: unknown = parsed
   let encoding: Encoding = 'json'
   let traceparent: string | undefined
@@ -139,7 +140,7 @@ function structured(parsed: unknown):
 }
 
 function binary(parsed: unknown, headers: Headers, contentType: string | undefined): Decoded | undefined {
-  const spec = headerText(headers, 'ce_specversion')!
+  const spec = lastHeaderText(headers, 'ce_specversion')!
   if (!SPEC_VERSION.test(spec))
     return fail('not_cloudevent', 'ce_specversion', 'must be a CloudEvents 1.x spec version, e.g. "1.0"')
   if (!isJsonMediaType(contentType)) return fail('not_cloudevent', 'content-type', 'must be a JSON media type: the hop fields are JSON')
@@ -147,7 +148,7 @@ function binary(parsed: unknown, headers: Headers, contentType: string | undefin
   if (!isObject(parsed)) return undefined
   for (const [field, attr] of CE_ATTRIBUTES) {
     if (parsed[field] !== undefined) continue
-    const v = headerText(headers, `ce_${attr}`)
+    const v = lastHeaderText(headers, `ce_${attr}`)
     if (v !== undefined) parsed[field] = v
   }
   return undefined

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { Headers } from '../../server/bus/port'
 import { hopEventSchema, type HopEvent } from '../../server/domain/hop-event'
-import { hopEvent } from './fixtures'
+import { makeHopEvent } from '../testing/telemetry-records'
 import { normalise, parseTraceparent } from './normalise'
 import { OriginCache } from './origin-cache'
 
@@ -10,7 +10,7 @@ const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 const TP2 = '00-11111111111111111111111111111111-2222222222222222-00'
 
 function event(overrides: Partial<HopEvent> = {}, omit: (keyof HopEvent)[] = []): HopEvent {
-  const e: Record<string, unknown> = hopEventSchema.parse(hopEvent())
+  const e: Record<string, unknown> = hopEventSchema.parse(makeHopEvent())
   Object.assign(e, overrides)
   for (const k of omit) delete e[k]
   return e as HopEvent

@@ -1,6 +1,6 @@
 import type { Headers } from '../../server/bus/port'
 import type { HopEvent } from '../../server/domain/hop-event'
-import { headerText } from './headers'
+import { lastHeaderText } from '../../server/bus/headers'
 import type { OriginCache } from './origin-cache'
 
 /**
@@ -29,8 +29,8 @@ export function normalise(
   if (out.trace_id === undefined || out.span_id === undefined) {
     const ctx =
       parseTraceparent(bodyTraceparent) ??
-      parseTraceparent(headerText(headers, 'ce_traceparent')) ??
-      parseTraceparent(headerText(headers, 'traceparent'))
+      parseTraceparent(lastHeaderText(headers, 'ce_traceparent')) ??
+      parseTraceparent(lastHeaderText(headers, 'traceparent'))
     if (ctx && (out.trace_id === undefined || out.trace_id === ctx.traceId)) {
       out.trace_id = ctx.traceId
       out.span_id ??= ctx.spanId

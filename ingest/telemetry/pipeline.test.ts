@@ -6,14 +6,14 @@ import { uniqueTopic, waitFor } from '../../server/bus/testing'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { chCommand, chQuery } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
-import { openTestClickHouse } from '../../server/clickhouse/test-support'
+import { openTestClickHouse } from '../../server/clickhouse/testing'
 import { loadConfig } from '../../server/config'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import type { HopEventInput } from '../../server/domain/hop-event'
 import { logger } from '../../server/logger'
 import { DLQ_HEADERS } from './dlq'
-import { hopEvent, outgoing } from './fixtures'
+import { makeHopEvent, makeOutgoingRecord } from '../testing/telemetry-records'
 import { ingestMetrics } from './metrics'
 import { createTelemetryPipeline, type TelemetryPipeline } from './pipeline'
 
@@ -94,7 +94,7 @@ async function count(table: string, where: string, params: Record<string, unknow
 const rawRows = (topic: string) => count('hop_events', 'src_topic = {t:String}', { t: topic })
 
 function events(n: number, plant: string, overrides: Partial<HopEventInput> = {}): HopEventInput[] {
-  return Array.from({ length: n }, (_, i) => hopEvent({ plant, correlation_id: `${plant}-txn-${i % 4}`, ...overrides }))
+  return Array.from({ length: n }, (_, i) => makeHopEvent({ plant, correlation_id: `${plant}-txn-${i % 4}`, ...overrides }))
 }
 
 /** Everything on a topic, read by a group of its own. */
@@ -116,14 +116,14 @@ test('valid records are written; a poison record goes to the DLQ with its reason
   const s = setup({ TELEMETRY_PARTITIONS: '1' })
   const plant = plantCode()
   const [a, b, c] = events(3, plant)
-  const wrongTypes = { ...hopEvent({ plant }), latency_ms: 'slow' }
+  const wrongTypes = { ...makeHopEvent({ plant }), latency_ms: 'slow' }
   await s.pipeline()
   await s.send([
-    outgoing(a!),
+    makeOutgoingRecord(a!),
     { key: 'k-poison', value: 'this is not json', headers: { 'x-origin': 'edge-7' } },
-    outgoing(b!),
+    makeOutgoingRecord(b!),
     { key: 'k-types', value: JSON.stringify(wrongTypes) },
-    outgoing(c!),
+    makeOutgoingRecord(c!),
   ])
   await s.allCommitted()
 
@@ -150,7 +150,7 @@ test('valid records are written; a poison record goes to the DLQ with its reason
 test('a value too large for a Kafka record is cut in the DLQ and flagged', async () => {
   const s = setup({ TELEMETRY_PARTITIONS: '1' })
   await s.pipeline()
-  const huge = JSON.stringify({ ...hopEvent(), payload: 'x'.repeat(1_200_000) })
+  const huge = JSON.stringify({ ...makeHopEvent(), payload: 'x'.repeat(1_200_000) })
   await s.send([{ key: 'k', value: huge }])
   await s.allCommitted()
   const [dead] = await readAll(s.bus, s.dlqTopic, 1)
@@ -165,9 +165,9 @@ test('duplicates re-sent at new offsets are stored twice but counted once by the
   const plant = plantCode()
   const batch = events(40, plant)
   const p = await s.pipeline()
-  await s.send(batch.map((e) => outgoing(e)))
+  await s.send(batch.map((e) => makeOutgoingRecord(e)))
   await s.allCommitted()
-  await s.send(batch.map((e) => outgoing(e)))
+  await s.send(batch.map((e) => makeOutgoingRecord(e)))
   await s.allCommitted()
 
   expect(await rawRows(s.topic)).toBe(80)
@@ -192,7 +192,7 @@ test('an unknown plant is registered as discovered; a known one is left alone', 
   const known = plantCode()
   await db.prisma.plant.create({ data: { code: known, name: 'Known plant', timeZone: 'Europe/Berlin', shiftCalendar: [] } })
   await s.pipeline()
-  await s.send([...events(3, fresh), ...events(2, known)].map((e) => outgoing(e)))
+  await s.send([...events(3, fresh), ...events(2, known)].map((e) => makeOutgoingRecord(e)))
   await s.allCommitted()
   expect(await db.prisma.plant.findUnique({ where: { code: fresh } })).toMatchObject({
     name: `Plant ${fresh}`,
@@ -208,14 +208,14 @@ describe('failures and restarts', () => {
     const s = setup({ TELEMETRY_PARTITIONS: '1' })
     const plant = plantCode()
     const p = await s.pipeline()
-    await s.send(events(5, plant).map((e) => outgoing(e)))
+    await s.send(events(5, plant).map((e) => makeOutgoingRecord(e)))
     await s.allCommitted()
 
     const errors = () => ingestMetrics().errors.get().then((m) => m.values.find((v) => v.labels.stage === 'clickhouse')?.value ?? 0)
     const errorsBefore = await errors()
     await chCommand(ch, { name: 'test.detach', sql: `DETACH TABLE ${ch.database}.hop_events` })
     try {
-      await s.send(events(7, plant).map((e) => outgoing(e)))
+      await s.send(events(7, plant).map((e) => makeOutgoingRecord(e)))
       // Several failed attempts, each followed by a backoff: the batch is retried, never skipped.
       await waitFor('three failed inserts', async () => ((await errors()) - errorsBefore >= 3 ? true : undefined))
       expect(p.status()).toMatchObject({ status: 'stalled', lastError: expect.stringContaining('clickhouse') })
@@ -233,12 +233,12 @@ describe('failures and restarts', () => {
     const s = setup({ TELEMETRY_PARTITIONS: '1', INGEST_FLUSH_MS: '60000' })
     const plant = plantCode()
     const first = await s.pipeline()
-    await s.send(events(3, plant).map((e) => outgoing(e)))
+    await s.send(events(3, plant).map((e) => makeOutgoingRecord(e)))
     await s.allCommitted() // the first batch of a partition is not held back
 
     const consumed = () => ingestMetrics().consumed.get().then((m) => m.values[0]?.value ?? 0)
     const before = await consumed()
-    await s.send(events(4, plant).map((e) => outgoing(e)))
+    await s.send(events(4, plant).map((e) => makeOutgoingRecord(e)))
     await waitFor('the second batch consumed', async () => ((await consumed()) - before >= 4 ? true : undefined))
     const t0 = Date.now()
     await first.stop()
@@ -263,7 +263,7 @@ describe('failures and restarts', () => {
     const crashed = await s.pipeline()
     await db.prisma.$executeRawUnsafe('ALTER TABLE "plants" RENAME TO "plants_away"')
     try {
-      await s.send(events(n, plant).map((e) => outgoing(e)))
+      await s.send(events(n, plant).map((e) => makeOutgoingRecord(e)))
       await waitFor('the batch inserted', async () => ((await rawRows(s.topic)) === n ? true : undefined))
       await waitFor('plant registration failing', () => (crashed.status().lastError?.startsWith('plants') ? true : undefined))
       await crashed.stop()
@@ -278,7 +278,7 @@ describe('failures and restarts', () => {
 
   test('a batch rebuilt from its checkpoint after a crash is dropped by ClickHouse (raw rows, before any merge)', async () => {
     const { s, plant } = await insertedButNotCommitted(10)
-    await s.send(events(4, plant).map((e) => outgoing(e))) // arrives after the crash: one delivery holds both
+    await s.send(events(4, plant).map((e) => makeOutgoingRecord(e))) // arrives after the crash: one delivery holds both
     const restarted = await s.pipeline({ INGEST_BATCH_MAX_ROWS: '3' })
     await s.allCommitted()
     expect(await rawRows(s.topic)).toBe(14)

@@ -4,15 +4,17 @@ import { chInsert } from '../../server/clickhouse/exec'
 import type { Config } from '../../server/config'
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
+import { type Backoff, retry, StoppedError } from '../../server/retry'
 import { type Batch, PartitionBatcher } from './batcher'
+import { PartitionBatchers } from './partition-batchers'
 import { CheckpointStore } from './checkpoints'
 import { decodeRecord } from './decode'
 import { toDlqRecord } from './dlq'
 import { ingestMetrics } from './metrics'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
-import { type Backoff, retryUntilDone, StoppedError } from './retry'
 import { toHopEventRow, toHopPayloadRow } from './rows'
+import { settle } from './settle'
 
 /**
  * Telemetry ingest: TELEMETRY_TOPIC → decode, validate, normalise → hop_events + hop_payloads;
@@ -70,7 +72,7 @@ export interface TelemetryPipelineOptions {
   logger: Logger
   /** How often consumer lag is read (metrics, status, checkpoint pruning). Default 5 s. */
   lagRefreshMs?: number
-  /** Retry delays of failed writes. Default 0.5 s doubling to 30 s. */
+  /** Retry delays of failed writes. Default WRITE_BACKOFF. */
   backoff?: Backoff
   /** Transactions remembered for filling a missing origin_time. Default 200k. */
   originCacheSize?: number
@@ -97,7 +99,11 @@ export interface TelemetryPipeline {
 
 /** Lag above which the status says `behind` (matches the console's amber threshold). */
 const BEHIND_LAG = 10_000
-const HEARTBEAT_MS = 3_000
+/**
+ * The pipeline never skips a write it cannot make (that would commit offsets of unwritten
+ * records): it retries, 0.5 s doubling to 30 s, until the store is back or the pipeline stops.
+ */
+const WRITE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 }
 
 export function createTelemetryPipeline(options: TelemetryPipelineOptions): TelemetryPipeline {
   return new Pipeline(options)
@@ -112,7 +118,7 @@ class Pipeline implements TelemetryPipeline {
   private readonly origins: OriginCache
   private readonly m = ingestMetrics()
   private readonly abort = new AbortController()
-  private readonly batchers = new Map<string, Promise<PartitionBatcher>>()
+  private readonly batchers: PartitionBatchers
   private readonly knownPlants = new Set<string>()
   /** Committed offset up to which checkpoints were pruned, per partition. */
   private readonly pruned = new Map<string, bigint>()
@@ -138,6 +144,7 @@ class Pipeline implements TelemetryPipeline {
     this.groupId = opts.config.kafka.groupId
     this.checkpoints = new CheckpointStore(opts.prisma, this.groupId)
     this.origins = new OriginCache(opts.originCacheSize)
+    this.batchers = new PartitionBatchers(this.log, (batch, first, signal) => this.openBatcher(batch, first, signal))
   }
 
   async start(): Promise<void> {
@@ -184,10 +191,9 @@ class Pipeline implements TelemetryPipeline {
     this.abort.abort()
     clearInterval(this.lagTimer)
     const consumerStopped = this.consumer?.stop()
-    const batchers = await Promise.all([...this.batchers.values()].map((b) => b.catch(() => undefined)))
-    for (const b of batchers) b?.abandon(new StoppedError('telemetry batch'))
+    const batchers = await this.batchers.abandonAll(new StoppedError('telemetry batch'))
     await consumerStopped
-    await Promise.all(batchers.map((b) => b?.idle()))
+    await Promise.all(batchers.map((b) => b.idle()))
     await this.lagRefresh
     this.state = 'stopped'
     if (wasStarted) this.log.info({ written: this.written, invalid: this.invalid }, 'telemetry ingest stopped')
@@ -217,7 +223,7 @@ class Pipeline implements TelemetryPipeline {
     if (signal.aborted) throw new StoppedError('telemetry delivery')
     this.m.consumed.inc(records.length)
 
-    const batcher = await this.batcherFor(batch, signal)
+    const batcher = await this.batchers.for(batch, signal)
     const now = new Date()
     const waits: Promise<void>[] = []
     const dlq: OutgoingRecord[] = []
@@ -252,46 +258,20 @@ class Pipeline implements TelemetryPipeline {
     await settle(waits, ctx, signal)
   }
 
-  /**
-   * The partition's batcher. A new one (checkpoints loaded) when the partition is new here, when
-   * it is delivered again from an earlier offset (a handler rejected: what it held was abandoned),
-   * or when it resumes at a later offset after a pause in our ownership (another member may
-   * have recorded ranges meanwhile).
-   */
-  private async batcherFor(batch: BusBatch, signal: AbortSignal): Promise<PartitionBatcher> {
-    const key = `${batch.topic}:${batch.partition}`
-    const first = BigInt(batch.records[0]!.offset)
-    const current = this.batchers.get(key)
-    if (current) {
-      const b = await current
-      if (first === b.lastOffset + 1n || (first > b.lastOffset && !b.isIdle())) return b
-      if (first <= b.lastOffset) {
-        this.log.info({ topic: batch.topic, partition: batch.partition, offset: String(first) }, 'partition delivered again from an earlier offset')
-        b.abandon(new StoppedError('redelivered telemetry batch'))
-      }
-      await b.idle()
-      if (this.batchers.get(key) !== current) return this.batcherFor(batch, signal)
-    }
-    const created = this.withRetry('checkpoint', () => this.checkpoints.load(batch.topic, batch.partition, first), signal).then(
-      (ranges) => {
-        if (ranges.length > 0)
-          this.log.info({ topic: batch.topic, partition: batch.partition, committed: String(first), ranges: ranges.map((r) => `${r.first}-${r.last}`) }, 'rebuilding recorded batches')
-        return new PartitionBatcher({
-          topic: batch.topic,
-          partition: batch.partition,
-          maxRows: this.opts.config.env.INGEST_BATCH_MAX_ROWS,
-          flushMs: this.opts.config.env.INGEST_FLUSH_MS,
-          ranges,
-          committed: first,
-          write: (b) => this.writeBatch(b),
-        })
-      },
-    )
-    this.batchers.set(key, created)
-    created.catch(() => {
-      if (this.batchers.get(key) === created) this.batchers.delete(key)
+  /** A new batcher for the partition, its recorded ranges loaded (see PartitionBatchers). */
+  private async openBatcher(batch: BusBatch, first: bigint, signal: AbortSignal): Promise<PartitionBatcher> {
+    const ranges = await this.withRetry('checkpoint', () => this.checkpoints.load(batch.topic, batch.partition, first), signal)
+    if (ranges.length > 0)
+      this.log.info({ topic: batch.topic, partition: batch.partition, committed: String(first), ranges: ranges.map((r) => `${r.first}-${r.last}`) }, 'rebuilding recorded batches')
+    return new PartitionBatcher({
+      topic: batch.topic,
+      partition: batch.partition,
+      maxRows: this.opts.config.env.INGEST_BATCH_MAX_ROWS,
+      flushMs: this.opts.config.env.INGEST_FLUSH_MS,
+      ranges,
+      committed: first,
+      write: (b) => this.writeBatch(b),
     })
-    return created
   }
 
   /** Record the range, then insert both tables under one token; retried until done or stopped. */
@@ -346,9 +326,9 @@ class Pipeline implements TelemetryPipeline {
   private async withRetry<T>(stage: string, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
     let failed = false
     try {
-      return await retryUntilDone(stage, fn, {
+      return await retry(stage, fn, {
         signal,
-        backoff: this.opts.backoff,
+        backoff: this.opts.backoff ?? WRITE_BACKOFF,
         onError: (error, attempt, delayMs) => {
           this.noteError(stage, error, { attempt, retryInMs: delayMs })
           if (!failed) {
@@ -397,31 +377,5 @@ class Pipeline implements TelemetryPipeline {
       }
     })()
     return this.lagRefresh
-  }
-}
-
-/**
- * Waits for every promise, heartbeating meanwhile. Rejects as soon as the delivery is aborted, or
- * with the heartbeat's error: a failed heartbeat means the group is rebalancing, and the adapter
- * re-joins when the handler rejects with it (the delivery stays uncommitted).
- */
-async function settle(waits: Promise<unknown>[], ctx: HandlerContext, signal: AbortSignal): Promise<void> {
-  if (waits.length === 0) return
-  const all = Promise.all(waits)
-  all.catch(() => undefined)
-  let onAbort: (() => void) | undefined
-  let heartbeat: NodeJS.Timeout | undefined
-  const interrupted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new StoppedError('telemetry delivery'))
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
-    heartbeat = setInterval(() => ctx.heartbeat().catch(reject), HEARTBEAT_MS)
-  })
-  interrupted.catch(() => undefined)
-  try {
-    await Promise.race([all, interrupted])
-  } finally {
-    clearInterval(heartbeat)
-    signal.removeEventListener('abort', onAbort!)
   }
 }

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { chInsert, chQuery } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
-import { openTestClickHouse } from '../../server/clickhouse/test-support'
+import { openTestClickHouse } from '../../server/clickhouse/testing'
 import { hopEventSchema, type HopEventInput } from '../../server/domain/hop-event'
 import { decodeRecord } from './decode'
-import { binaryRecord, hopEvent, plainRecord, structuredRecord } from './fixtures'
+import { makeBinaryRecord, makeHopEvent, makePlainRecord, makeStructuredRecord } from '../testing/telemetry-records'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
 import { toHopEventRow, toHopPayloadRow } from './rows'
@@ -44,17 +44,17 @@ describe('column names', () => {
     const writable = (await columns('hop_events')).filter((c) => c.default_kind !== 'MATERIALIZED').map((c) => c.name)
     // Left to their DEFAULTs on purpose: the insert time (the ReplacingMergeTree version) and a flag derived from replay_id.
     const expected = writable.filter((n) => n !== 'ingested_at' && n !== 'replayed').sort()
-    expect(Object.keys(rowsOf(hopEvent()).event).sort()).toEqual(expected)
+    expect(Object.keys(rowsOf(makeHopEvent()).event).sort()).toEqual(expected)
   })
 
   test('a hop_payloads row has exactly the columns of hop_payloads', async () => {
-    expect(Object.keys(rowsOf(hopEvent()).payload).sort()).toEqual((await columns('hop_payloads')).map((c) => c.name).sort())
+    expect(Object.keys(rowsOf(makeHopEvent()).payload).sort()).toEqual((await columns('hop_payloads')).map((c) => c.name).sort())
   })
 })
 
 describe('inserting rows', () => {
   test('a full event lands with every field in its column', async () => {
-    const input = hopEvent({
+    const input = makeHopEvent({
       status: 'error',
       occurred_at: '2026-11-22T14:05:00.123+01:00',
       error: { category: 'dependency', code: 'M7/021', text: 'Deficit of A706 10 PC', retryable: true, dependency_key: 'mat:A706|plant:2000|sloc:0001' },
@@ -145,8 +145,8 @@ describe('inserting rows', () => {
   })
 
   test('the three encodings insert identical rows', async () => {
-    const input = hopEvent()
-    const rows = [plainRecord(input), structuredRecord(input), binaryRecord(input)].map((rec, i) => {
+    const input = makeHopEvent()
+    const rows = [makePlainRecord(input), makeStructuredRecord(input), makeBinaryRecord(input)].map((rec, i) => {
       const d = decodeRecord(rec)
       if (!d.ok) throw new Error(`${d.reason}: ${JSON.stringify(d.errors)}`)
       return toHopEventRow(normalise(d.event, rec.headers, new OriginCache(), NOW, d.traceparent), at(String(100 + i)), d.payloadTruncated)

@@ -1,9 +1,10 @@
+import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 import type { HopEvent } from '../../server/domain/hop-event'
 
 /**
  * A normalised hop event → the rows of `hop_events` and `hop_payloads`
- * (server/clickhouse/migrations/0001_core_tables.sql), keyed by the exact column names: the exec
- * seam inserts JSONEachRow with unknown fields rejected.
+ * (server/clickhouse/tables/hop-events.ts), keyed by the exact column names: the exec seam inserts
+ * JSONEachRow with unknown fields rejected.
  * - Times stay RFC 3339 text as validated; the seam parses them (`best_effort`) into
  *   DateTime64(3, 'UTC'), offsets included.
  * - Every column is a key of the row so all rows share one shape; `undefined` values are left out
@@ -19,69 +20,14 @@ export interface KafkaCoordinates {
   offset: string
 }
 
-export interface HopEventRow {
-  event_id: string
-  event_type: string
-  schema_version: number
-  occurred_at: string
-  recorded_at: string | undefined
-  origin_time: string
-  correlation_id: string
-  causation_id: string | undefined
-  idempotency_key: string | undefined
-  trace_id: string | undefined
-  span_id: string | undefined
-  parent_span_id: string | undefined
-  flow: string
-  hop: string
-  status: string
-  plant: string
-  line: string | undefined
-  work_center: string | undefined
-  storage_location: string | undefined
-  location_path: string | undefined
-  source_system: string | undefined
-  source_instance: string | undefined
-  work_order: string | undefined
-  operation: string | undefined
-  material: string | undefined
-  lot: string | undefined
-  serials: string[] | undefined
-  handling_unit: string | undefined
-  shipment: string | undefined
-  qty_good: number | undefined
-  qty_scrap: number | undefined
-  uom: string | undefined
-  erp_document: string | undefined
-  /** null = unknown (aggregates skip it), never 0. */
-  latency_ms: number | null
-  attempt: number | undefined
-  error_category: string | undefined
-  error_code: string | undefined
-  error_text: string | undefined
-  error_retryable: boolean | undefined
-  dependency_key: string | undefined
-  replay_id: string | undefined
-  payload_truncated: boolean
-  attributes: Record<string, string> | undefined
-  src_topic: string
-  src_partition: number
-  src_offset: string
-}
+/** Every column but the two left to their DEFAULT (see above) is a key of the row, `undefined` or not: checked by the compiler. */
+type WrittenHopEvent = { [K in keyof Required<Omit<HopEventInsert, 'ingested_at' | 'replayed'>>]: HopEventInsert[K] }
 
-export interface HopPayloadRow {
-  correlation_id: string
-  event_id: string
-  origin_time: string
-  content_type: string
-  payload: string
-}
-
-export function toHopEventRow(e: HopEvent, at: KafkaCoordinates, payloadTruncated: boolean): HopEventRow {
+export function toHopEventRow(e: HopEvent, at: KafkaCoordinates, payloadTruncated: boolean): HopEventInsert {
   const b = e.business
   const q = b?.quantity
   const err = e.error ?? undefined
-  return {
+  const row: WrittenHopEvent = {
     event_id: e.event_id,
     event_type: e.event_type,
     schema_version: e.schema_version,
@@ -129,9 +75,10 @@ export function toHopEventRow(e: HopEvent, at: KafkaCoordinates, payloadTruncate
     src_partition: at.partition,
     src_offset: at.offset,
   }
+  return row
 }
 
-export function toHopPayloadRow(e: HopEvent, payloadJson: string): HopPayloadRow {
+export function toHopPayloadRow(e: HopEvent, payloadJson: string): HopPayloadInsert {
   return {
     correlation_id: e.correlation_id,
     event_id: e.event_id,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs'
 import { KafkaTransport } from './kafka'
-import { LocalTransport, partitionForKey } from './local'
+import { LocalTransport } from './local'
+import { partitionForKey } from './placement'
 import type { BatchHandler, BusBatch, BusConsumer, BusRecord, ConsumerOptions, HandlerContext, OutgoingRecord, Transport } from './port'
 import { kafkaTestConfig, uniqueTopic, waitFor } from './testing'
 

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream'
 import { logLevel } from 'kafkajs'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import { kafkaClientConfig, kafkaLogCreator } from './kafka'
+import { kafkaClientConfig, kafkaLogCreator } from './kafka-client'
 
 /** The Kafka adapter's configuration and logging; its consumer contract is in contract.test.ts. */
 

@@ -1,36 +1,21 @@
 import { randomUUID } from 'node:crypto'
-import {
-  Kafka,
-  Partitioners,
-  logLevel as KafkaLogLevel,
-  type Admin,
-  type ConfigResourceTypes,
-  type Consumer,
-  type EachBatchPayload,
-  type KafkaConfig,
-  type KafkaMessage,
-  type LogEntry,
-  type logCreator,
-  type Message,
-  type Producer,
-  type SASLOptions,
-} from 'kafkajs'
+import { Kafka, Partitioners, type Admin, type ConfigResourceTypes, type Consumer, type Message, type Producer } from 'kafkajs'
 import type { Config } from '../config'
-import { logger, type Logger } from '../logger'
-import { DEFAULT_BACKOFF, backoffDelay, partitionForKey, sleep, toHeaders, topicMatcher, type RetryBackoff } from './local'
-import type {
-  BatchHandler,
-  BusConsumer,
-  BusProducer,
-  BusRecord,
-  ConsumerOptions,
-  HandlerContext,
-  OutgoingRecord,
-  PartitionEnd,
-  PartitionLag,
-  ProducedRecord,
-  TopicSpec,
-  Transport,
+import { type Backoff, sleep } from '../retry'
+import { kafkaClientConfig, retried } from './kafka-client'
+import { KafkaConsumer } from './kafka-consumer'
+import { toMessage, toRecord } from './kafka-records'
+import { partitionForKey } from './placement'
+import {
+  REDELIVERY_BACKOFF,
+  type BusConsumer,
+  type BusProducer,
+  type BusRecord,
+  type ConsumerOptions,
+  type PartitionEnd,
+  type ProducedRecord,
+  type TopicSpec,
+  type Transport,
 } from './port'
 
 /**
@@ -55,7 +40,8 @@ export interface KafkaTransportOptions {
   maxWaitTimeInMs?: number
   /** How often pattern subscriptions look for new topics. Default 30 s. */
   topicRefreshMs?: number
-  retryBackoff?: RetryBackoff
+  /** Delays before a rejected batch is delivered again. Default: REDELIVERY_BACKOFF. */
+  retryBackoff?: Backoff
   sessionTimeout?: number
   heartbeatInterval?: number
   /**
@@ -64,87 +50,6 @@ export interface KafkaTransportOptions {
    */
   maxBytesPerPartition?: number
   maxBytes?: number
-}
-
-const log = logger.child({ component: 'bus', transport: 'kafka' })
-
-export function kafkaClientConfig(config: Config['kafka'], base: Logger = logger): KafkaConfig {
-  return {
-    clientId: config.clientId,
-    brokers: config.brokers,
-    ssl: config.ssl,
-    sasl: config.sasl && saslOptions(config.sasl),
-    logLevel: kafkaLogLevel(base),
-    logCreator: kafkaLogCreator(base),
-  }
-}
-
-function saslOptions(sasl: NonNullable<Config['kafka']['sasl']>): SASLOptions {
-  const { username, password } = sasl
-  switch (sasl.mechanism) {
-    case 'plain':
-      return { mechanism: 'plain', username, password }
-    case 'scram-sha-256':
-      return { mechanism: 'scram-sha-256', username, password }
-    case 'scram-sha-512':
-      return { mechanism: 'scram-sha-512', username, password }
-  }
-}
-
-/** kafkajs builds no log lines pino would discard: INFO and DEBUG only when pino wants them. */
-function kafkaLogLevel(base: Logger): KafkaLogLevel {
-  if (base.isLevelEnabled('trace')) return KafkaLogLevel.DEBUG
-  if (base.isLevelEnabled('debug')) return KafkaLogLevel.INFO
-  return KafkaLogLevel.WARN
-}
-
-const SECRET_KEY = /pass|secret|token|sasl|credential/i
-
-/**
- * kafkajs' levels shifted to ours: its INFO (joins, starts, pauses) is routine → debug, DEBUG →
- * trace. Its network layer logs every refused connection and failed response as ERROR although
- * the caller retries and reports a final failure itself (a broker restarting, "coordinator is
- * loading" on a fresh broker) → warn.
- */
-const RETRIED = new Set(['Connection', 'BrokerPool'])
-
-export function kafkaLogCreator(base: Logger): logCreator {
-  const out = base.child({ component: 'kafkajs' })
-  return () =>
-    ({ namespace, level, log: entry }: LogEntry) => {
-      const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry
-      for (const key of Object.keys(extra)) if (SECRET_KEY.test(key)) delete extra[key]
-      const fields = { namespace, ...extra }
-      if (level === KafkaLogLevel.ERROR) {
-        const transient = RETRIED.has(namespace) || String(message).startsWith('Restarting the consumer')
-        out[transient ? 'warn' : 'error'](fields, message)
-      } else if (level === KafkaLogLevel.WARN) out.warn(fields, message)
-      else if (level === KafkaLogLevel.INFO) out.debug(fields, message)
-      else out.trace(fields, message)
-    }
-}
-
-function toRecord(topic: string, partition: number, m: KafkaMessage): BusRecord {
-  return { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: toHeaders(m.headers), timestamp: Number(m.timestamp) }
-}
-
-function toMessage(r: OutgoingRecord): Message {
-  return { key: r.key ?? null, value: r.value, headers: r.headers, partition: r.partition, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) }
-}
-
-/**
- * Retries what kafkajs' admin does not: right after a topic is created the broker may still answer
- * NOT_LEADER_FOR_PARTITION for it (its own metadata trails the KRaft controller's), a retriable error.
- */
-async function retried<T>(call: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call()
-    } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)))
-    }
-  }
 }
 
 /** Resolves once kafkajs' consumer joined its group (seek() before that throws). */
@@ -174,7 +79,7 @@ export class KafkaTransport implements Transport {
     this.options = {
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
       topicRefreshMs: options.topicRefreshMs ?? 30_000,
-      retryBackoff: options.retryBackoff ?? DEFAULT_BACKOFF,
+      retryBackoff: options.retryBackoff ?? REDELIVERY_BACKOFF,
       sessionTimeout: options.sessionTimeout ?? 30_000,
       heartbeatInterval: options.heartbeatInterval ?? 3_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
@@ -228,7 +133,7 @@ export class KafkaTransport implements Transport {
         if (Date.now() > deadline) throw error
       }
       if (Date.now() > deadline) throw new Error(`Topics ${topics.join(', ')} have no leaders after 30 s`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await sleep(100)
     }
   }
 
@@ -238,7 +143,7 @@ export class KafkaTransport implements Transport {
 
   async topicRetentionMs(topic: string): Promise<number | null> {
     const admin = await this.admin()
-    const { resources } = await retried(() => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }] }))
+    const { resources } = await retried('describeConfigs', () => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }] }))
     const value = resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue
     const ms = value === undefined || value === null ? NaN : Number(value)
     return Number.isFinite(ms) && ms > 0 ? ms : null
@@ -246,7 +151,7 @@ export class KafkaTransport implements Transport {
 
   async endOffsets(topic: string): Promise<PartitionEnd[]> {
     const admin = await this.admin()
-    const offsets = await retried(() => admin.fetchTopicOffsets(topic))
+    const offsets = await retried('fetchTopicOffsets', () => admin.fetchTopicOffsets(topic))
     return offsets.map((o) => ({ partition: o.partition, end: o.high })).sort((a, b) => a.partition - b.partition)
   }
 
@@ -374,204 +279,5 @@ export class KafkaTransport implements Transport {
     const clients = [this.producerClient?.then((p) => p.producer.disconnect()), this.adminClient?.then((a) => a.disconnect())]
     this.producerClient = this.adminClient = null
     await Promise.allSettled(clients)
-  }
-}
-
-type State = 'idle' | 'running' | 'stopping' | 'stopped'
-
-class KafkaConsumer implements BusConsumer {
-  private readonly matches: (topic: string) => boolean
-  private readonly abort = new AbortController()
-  private consumer: Consumer | null = null
-  private handler: BatchHandler | null = null
-  private state: State = 'idle'
-  private paused = false
-  private failures = 0
-  /** The topics kafkajs is subscribed to now. */
-  private topics: string[] = []
-  private existing = new Set<string>()
-  private refreshTimer: NodeJS.Timeout | null = null
-  /** Start, restarts and stop run one after another. */
-  private lifecycle: Promise<void> = Promise.resolve()
-  private stopped: Promise<void> | null = null
-
-  constructor(
-    private readonly transport: KafkaTransport,
-    private readonly options: ConsumerOptions,
-  ) {
-    this.matches = topicMatcher(options.topics)
-  }
-
-  run(handler: BatchHandler): Promise<void> {
-    if (this.state !== 'idle') throw new Error('run() may be called once per consumer')
-    this.state = 'running'
-    this.handler = handler
-    this.lifecycle = this.start()
-    return this.lifecycle
-  }
-
-  private async start(): Promise<void> {
-    const { groupId } = this.options
-    const { maxWaitTimeInMs, sessionTimeout, heartbeatInterval, topicRefreshMs, maxBytesPerPartition, maxBytes } = this.transport.options
-    const consumer = this.transport.kafka.consumer({ groupId, maxWaitTimeInMs, sessionTimeout, heartbeatInterval, maxBytesPerPartition, maxBytes, allowAutoTopicCreation: false })
-    this.consumer = consumer
-    // A join also follows kafkajs' own restarts after a crash, which forget pauses.
-    consumer.on(consumer.events.GROUP_JOIN, () => this.applyPause())
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) log.error({ err: payload.error, group: groupId }, 'Kafka consumer crashed and will not restart')
-    })
-    await consumer.connect()
-    const topics = await this.resolveTopics()
-    this.existing = new Set(topics)
-    await this.subscribeAndRun(topics)
-    if (!Array.isArray(this.options.topics)) {
-      this.refreshTimer = setInterval(() => this.refresh(), topicRefreshMs)
-      this.refreshTimer.unref()
-    }
-    log.info({ group: groupId, topics }, 'Kafka consumer started')
-  }
-
-  private async resolveTopics(): Promise<string[]> {
-    const { topics } = this.options
-    if (Array.isArray(topics)) return topics
-    return (await this.transport.listTopics()).filter(this.matches).sort()
-  }
-
-  private async subscribeAndRun(topics: string[]): Promise<void> {
-    const consumer = this.consumer!
-    this.topics = topics
-    if (!topics.length) return // a pattern with no match yet: refresh() starts consuming later
-    const old = topics.filter((t) => this.existing.has(t))
-    const fresh = topics.filter((t) => !this.existing.has(t))
-    if (old.length) await consumer.subscribe({ topics: old, fromBeginning: this.options.fromBeginning ?? true })
-    if (fresh.length) await consumer.subscribe({ topics: fresh, fromBeginning: true })
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) })
-    this.applyPause()
-  }
-
-  private refresh(): void {
-    this.lifecycle = this.lifecycle
-      .then(async () => {
-        if (this.state !== 'running') return
-        const topics = await this.resolveTopics()
-        const added = topics.filter((t) => !this.topics.includes(t))
-        if (!added.length || this.state !== 'running') return
-        log.info({ group: this.options.groupId, added }, 'new topics match the subscription: restarting the consumer')
-        await this.consumer!.stop()
-        if (this.state === 'running') await this.subscribeAndRun(topics)
-      })
-      .catch((error: unknown) => log.warn({ err: error, group: this.options.groupId }, 'could not refresh the topics of a pattern subscription; trying again later'))
-  }
-
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload
-    const { topic, partition } = batch
-    const first = batch.firstOffset()
-    // Not handed over: nothing is resolved, so the same records are fetched again later.
-    if (this.state !== 'running' || this.paused || !isRunning() || isStale() || first === null) return
-
-    const records = batch.messages.map((m) => toRecord(topic, partition, m))
-    let heartbeatError: unknown
-    const ctx: HandlerContext = {
-      signal: this.abort.signal,
-      heartbeat: () =>
-        heartbeat().catch((error: unknown) => {
-          heartbeatError = error
-          throw error
-        }),
-    }
-    try {
-      await this.handler!({ topic, partition, records, highWatermark: batch.highWatermark }, ctx)
-    } catch (error) {
-      // A rebalance seen by a heartbeat goes to kafkajs, which re-joins; the batch stays uncommitted.
-      if (error === heartbeatError) throw error
-      this.consumer!.seek({ topic, partition, offset: first })
-      if (this.state !== 'running') return // stopping: the next owner reads it again
-      const delay = backoffDelay(++this.failures, this.transport.options.retryBackoff)
-      log.warn({ err: error, group: this.options.groupId, topic, partition, offset: first, records: records.length, failures: this.failures, retryInMs: delay }, 'batch handler failed; the batch will be delivered again')
-      await this.backoff(delay, heartbeat, isRunning)
-      return
-    }
-    this.failures = 0
-    resolveOffset(batch.lastOffset())
-    // Errors here (a rebalance took the partition) go to kafkajs; the batch is then delivered again.
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }] }] })
-  }
-
-  /**
-   * Waits before the redelivery while heartbeating, so the group keeps this member. Ends early on
-   * stop() and (within a heartbeat interval) when kafkajs stops for a pattern-subscription restart.
-   */
-  private async backoff(ms: number, heartbeat: () => Promise<void>, kafkajsRunning: () => boolean): Promise<void> {
-    const until = Date.now() + ms
-    const waiting = () => this.state === 'running' && kafkajsRunning() && Date.now() < until
-    while (waiting()) {
-      await sleep(Math.min(until - Date.now(), this.transport.options.heartbeatInterval), this.abort.signal)
-      if (waiting()) await heartbeat()
-    }
-  }
-
-  private applyPause(): void {
-    if (!this.consumer || !this.topics.length) return
-    const topics = this.topics.map((topic) => ({ topic }))
-    try {
-      if (this.paused) this.consumer.pause(topics)
-      else this.consumer.resume(topics)
-    } catch {
-      // not running at this moment (starting or restarting): applied again on the next group join
-    }
-  }
-
-  pause(): void {
-    this.paused = true
-    this.applyPause()
-  }
-
-  resume(): void {
-    this.paused = false
-    this.applyPause()
-  }
-
-  isPaused(): boolean {
-    return this.paused
-  }
-
-  async lag(): Promise<PartitionLag[]> {
-    const topics = this.state === 'running' ? this.topics : await this.resolveTopics()
-    if (!topics.length) return []
-    const admin = await this.transport.admin()
-    const [committed, ends] = await retried(() =>
-      Promise.all([
-        admin.fetchOffsets({ groupId: this.options.groupId, topics }),
-        Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) }))),
-      ]),
-    )
-    const fromBeginning = this.options.fromBeginning ?? true
-    return ends.flatMap(({ topic, offsets }) =>
-      offsets.map(({ partition, high, low }) => {
-        const own = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset
-        // No commit yet: the group would start at the log start (or at its end for fromBeginning=false).
-        let at = own === undefined || own === '-1' ? (fromBeginning ? low : high) : own
-        if (BigInt(at) < BigInt(low)) at = low
-        return { topic, partition, committed: at, end: high, lag: Math.max(0, Number(BigInt(high) - BigInt(at))) }
-      }),
-    )
-  }
-
-  stop(): Promise<void> {
-    if (this.state === 'idle') this.state = 'stopped'
-    if (this.state === 'stopped') return Promise.resolve()
-    this.stopped ??= (async () => {
-      this.state = 'stopping'
-      if (this.refreshTimer) clearInterval(this.refreshTimer)
-      this.abort.abort()
-      await this.lifecycle.catch(() => {})
-      // kafkajs stops fetching, waits for the batch in flight (our handler and its commit), leaves the group.
-      await this.consumer?.disconnect()
-      this.state = 'stopped'
-      this.transport.forget(this)
-      log.info({ group: this.options.groupId }, 'Kafka consumer stopped')
-    })()
-    return this.stopped
   }
 }

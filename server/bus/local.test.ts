@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { LocalTransport, toHeaders } from './local'
+import { LocalTransport } from './local'
+import { toHeaders } from './record-headers'
 import type { BusBatch, BusConsumer } from './port'
 import { uniqueTopic, waitFor } from './testing'
 

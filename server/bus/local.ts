@@ -1,19 +1,21 @@
 import { logger } from '../logger'
-import type {
-  BatchHandler,
-  BusConsumer,
-  BusProducer,
-  BusRecord,
-  ConsumerOptions,
-  HandlerContext,
-  Headers,
-  OutgoingRecord,
-  PartitionEnd,
-  PartitionLag,
-  ProducedRecord,
-  TopicSpec,
-  Transport,
+import type { Backoff } from '../retry'
+import { LocalConsumer } from './local-consumer'
+import { end, Group, type Partition, type Topic } from './local-log'
+import { partitionForKey } from './placement'
+import {
+  REDELIVERY_BACKOFF,
+  type BusConsumer,
+  type BusProducer,
+  type BusRecord,
+  type ConsumerOptions,
+  type OutgoingRecord,
+  type PartitionEnd,
+  type ProducedRecord,
+  type TopicSpec,
+  type Transport,
 } from './port'
+import { toHeaders } from './record-headers'
 
 /**
  * The in-process bus of the all-embedded mode (`npm start` without KAFKA_BROKERS): the simulator,
@@ -32,14 +34,6 @@ import type {
  *   from the oldest record still held.
  */
 
-export interface RetryBackoff {
-  /** Delay before the first redelivery of a rejected batch; it doubles per failure up to maxMs. */
-  initialMs: number
-  maxMs: number
-}
-
-export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 250, maxMs: 30_000 }
-
 export interface LocalTransportOptions {
   /** Most records in one batch (one partition). Default 5,000. */
   maxBatchRecords?: number
@@ -51,129 +45,11 @@ export interface LocalTransportOptions {
   idleGroupMs?: number
   /** Hard cap per partition, see above. Default 64 MiB. */
   maxPartitionBytes?: number
-  retryBackoff?: RetryBackoff
+  /** Delays before a rejected batch is delivered again. Default: REDELIVERY_BACKOFF. */
+  retryBackoff?: Backoff
 }
 
 const log = logger.child({ component: 'bus', transport: 'local' })
-
-// --- shared with kafka.ts: placement, headers, subscriptions, back-off ----------------------------
-
-/** Kafka's murmur2 (Java client `Utils.murmur2`), in 32-bit integer arithmetic: no Long objects on the hot path. */
-export function murmur2(data: Uint8Array): number {
-  const m = 0x5bd1e995
-  const length = data.length
-  let h = 0x9747b28c ^ length
-  const tail = length & ~3
-  for (let i = 0; i < tail; i += 4) {
-    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)
-    k = Math.imul(k, m)
-    k ^= k >>> 24
-    k = Math.imul(k, m)
-    h = Math.imul(h, m) ^ k
-  }
-  switch (length & 3) {
-    case 3:
-      h ^= data[tail + 2]! << 16
-    // falls through
-    case 2:
-      h ^= data[tail + 1]! << 8
-    // falls through
-    case 1:
-      h ^= data[tail]!
-      h = Math.imul(h, m)
-  }
-  h ^= h >>> 13
-  h = Math.imul(h, m)
-  h ^= h >>> 15
-  return h | 0
-}
-
-/** Where Kafka's default partitioner (Java and kafkajs alike) puts a keyed record. */
-export function partitionForKey(key: Uint8Array, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions
-}
-
-type HeaderInput = Buffer | string | null | undefined
-/**
- * Normalises headers to the port's shape, whether they come from a producer's record or from
- * kafkajs (which decodes one occurrence as a value and repeats as an array): a single value for
- * one occurrence, an array for several, in order. A null value (possible on the wire) becomes an
- * empty buffer so that the key stays visible.
- */
-export function toHeaders(input: Record<string, HeaderInput | HeaderInput[]> | undefined, copy = false): Headers {
-  const out: Headers = {}
-  if (!input) return out
-  for (const name in input) {
-    const raw = input[name]
-    if (raw === undefined) continue
-    let value: Buffer | Buffer[]
-    if (Array.isArray(raw)) {
-      if (raw.length === 0) continue
-      value = raw.length === 1 ? headerValue(raw[0], copy) : raw.map((v) => headerValue(v, copy))
-    } else value = headerValue(raw, copy)
-    // '__proto__' is a legal header name; plain assignment would set the prototype instead.
-    if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true })
-    else out[name] = value
-  }
-  return out
-}
-
-function headerValue(v: HeaderInput, copy: boolean): Buffer {
-  if (v == null) return Buffer.alloc(0)
-  if (typeof v === 'string') return Buffer.from(v)
-  return copy ? Buffer.from(v) : v
-}
-
-/** Names a subscription matches. Pattern subscriptions skip Kafka's internal topics (`__*`), as Java's consumer does. */
-export function topicMatcher(topics: string[] | RegExp): (topic: string) => boolean {
-  if (Array.isArray(topics)) {
-    const names = new Set(topics)
-    return (topic) => names.has(topic)
-  }
-  // Without g/y a RegExp keeps no lastIndex, so test() gives the same answer every time.
-  const pattern = new RegExp(topics.source, topics.flags.replace(/[gy]/g, ''))
-  return (topic) => !topic.startsWith('__') && pattern.test(topic)
-}
-
-export function backoffDelay(failures: number, backoff: RetryBackoff): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects: callers check their state). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
-}
-
-// --- the log --------------------------------------------------------------------------------------
-
-interface Partition {
-  readonly topic: string
-  readonly index: number
-  /** Offset of records[0]: records below it were dropped by retention. */
-  base: number
-  readonly records: BusRecord[]
-  readonly sizes: number[]
-  bytes: number
-}
-
-interface Topic {
-  readonly name: string
-  readonly partitions: Partition[]
-  /** Consumers whose subscription matches this topic: woken on every produce. */
-  readonly listeners: Set<LocalConsumer>
-  roundRobin: number
-}
-
-const end = (p: Partition) => p.base + p.records.length
 
 function sizeOf(record: BusRecord): number {
   let size = (record.key?.length ?? 0) + (record.value?.length ?? 0)
@@ -190,28 +66,6 @@ function ownBuffer(v: Buffer | string | null | undefined): Buffer | null {
   return typeof v === 'string' ? Buffer.from(v) : Buffer.from(v)
 }
 
-class Group {
-  readonly committed = new Map<Partition, number>()
-  readonly members: LocalConsumer[] = []
-  /** Partitions with a batch in flight: never handed to a second member at the same time. */
-  readonly busy = new Set<Partition>()
-  /** When the last member left. */
-  idleSince = Date.now()
-
-  constructor(readonly id: string) {}
-
-  /** Partitions are spread over the members that subscribe to their topic, in joining order. */
-  owns(member: LocalConsumer, p: Partition): boolean {
-    if (this.members.length === 1) return true
-    const candidates = this.members.filter((m) => m.matches(p.topic))
-    return candidates[p.index % candidates.length] === member
-  }
-
-  wakeAll(): void {
-    for (const m of this.members) m.wake()
-  }
-}
-
 export class LocalTransport implements Transport {
   readonly kind = 'local' as const
   private readonly topics = new Map<string, Topic>()
@@ -220,7 +74,7 @@ export class LocalTransport implements Transport {
   private closed = false
   readonly maxBatchRecords: number
   readonly maxBatchBytes: number
-  readonly retryBackoff: RetryBackoff
+  readonly retryBackoff: Backoff
   private readonly retainConsumed: number
   private readonly idleGroupMs: number
   private readonly maxPartitionBytes: number
@@ -232,7 +86,7 @@ export class LocalTransport implements Transport {
     this.retainConsumed = options.retainConsumedRecords ?? 10_000
     this.idleGroupMs = options.idleGroupMs ?? 10 * 60_000
     this.maxPartitionBytes = options.maxPartitionBytes ?? 64 * 1024 * 1024
-    this.retryBackoff = options.retryBackoff ?? DEFAULT_BACKOFF
+    this.retryBackoff = options.retryBackoff ?? REDELIVERY_BACKOFF
   }
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
@@ -385,159 +239,5 @@ export class LocalTransport implements Transport {
     if (!group.members.length) group.idleSince = Date.now()
     for (const t of this.topics.values()) t.listeners.delete(c)
     group.wakeAll()
-  }
-}
-
-type State = 'idle' | 'running' | 'stopping' | 'stopped'
-
-class LocalConsumer implements BusConsumer {
-  readonly matches: (topic: string) => boolean
-  private readonly fromBeginning: boolean
-  private readonly partitions: Partition[] = []
-  private readonly starts = new Map<Partition, number>()
-  /** Topics that existed at run(): only these honour fromBeginning=false; later ones are read from their start. */
-  private readonly existing = new Set<string>()
-  private readonly abort = new AbortController()
-  private readonly ctx: HandlerContext
-  private state: State = 'idle'
-  private paused = false
-  private waiting: (() => void) | null = null
-  private loop: Promise<void> = Promise.resolve()
-  private stopped: Promise<void> | null = null
-  private cursor = 0
-  private failures = 0
-
-  constructor(
-    private readonly bus: LocalTransport,
-    private readonly group: Group,
-    options: ConsumerOptions,
-  ) {
-    this.matches = topicMatcher(options.topics)
-    this.fromBeginning = options.fromBeginning ?? true
-    this.ctx = { signal: this.abort.signal, heartbeat: async () => {} }
-  }
-
-  async run(handler: BatchHandler): Promise<void> {
-    if (this.state !== 'idle') throw new Error('run() may be called once per consumer')
-    this.state = 'running'
-    for (const t of this.bus.allTopics()) this.existing.add(t.name)
-    this.bus.attach(this, this.group)
-    this.loop = this.consume(handler)
-  }
-
-  pause(): void {
-    this.paused = true
-  }
-
-  resume(): void {
-    this.paused = false
-    this.wake()
-  }
-
-  isPaused(): boolean {
-    return this.paused
-  }
-
-  async lag(): Promise<PartitionLag[]> {
-    const lags: PartitionLag[] = []
-    for (const t of this.bus.allTopics()) {
-      if (!this.matches(t.name)) continue
-      for (const p of t.partitions) {
-        const committed = Math.max(this.group.committed.get(p) ?? this.startOf(p), p.base)
-        lags.push({ topic: p.topic, partition: p.index, committed: String(committed), end: String(end(p)), lag: end(p) - committed })
-      }
-    }
-    return lags
-  }
-
-  stop(): Promise<void> {
-    if (this.state === 'idle') this.state = 'stopped'
-    if (this.state === 'stopped') return Promise.resolve()
-    this.stopped ??= (async () => {
-      this.state = 'stopping'
-      this.abort.abort()
-      this.wake()
-      await this.loop
-      this.bus.detach(this, this.group)
-      this.state = 'stopped'
-    })()
-    return this.stopped
-  }
-
-  wake(): void {
-    const resume = this.waiting
-    this.waiting = null
-    resume?.()
-  }
-
-  topicCreated(topic: Topic): void {
-    if (this.state !== 'running' || !this.matches(topic.name) || topic.listeners.has(this)) return
-    topic.listeners.add(this)
-    this.partitions.push(...topic.partitions)
-    this.wake()
-  }
-
-  /** Where this member starts on a partition its group has not committed. */
-  startOf(p: Partition): number {
-    let start = this.starts.get(p)
-    if (start === undefined) {
-      start = this.fromBeginning || !this.existing.has(p.topic) ? p.base : end(p)
-      if (this.state === 'running') this.starts.set(p, start)
-    }
-    return start
-  }
-
-  private async consume(handler: BatchHandler): Promise<void> {
-    while (this.state === 'running') {
-      const next = this.paused ? undefined : this.next()
-      if (next) await this.deliver(next, handler)
-      else await new Promise<void>((resolve) => (this.waiting = resolve))
-    }
-  }
-
-  /** The next partition with records for this member, round robin so that no partition starves. */
-  private next(): Partition | undefined {
-    const n = this.partitions.length
-    for (let i = 0; i < n; i++) {
-      const p = this.partitions[(this.cursor + i) % n]!
-      if (this.group.busy.has(p) || !this.group.owns(this, p)) continue
-      if (this.position(p) < end(p)) {
-        this.cursor = (this.cursor + i + 1) % n
-        return p
-      }
-    }
-    return undefined
-  }
-
-  private position(p: Partition): number {
-    const at = this.group.committed.get(p) ?? this.startOf(p)
-    return Math.max(at, p.base)
-  }
-
-  private async deliver(p: Partition, handler: BatchHandler): Promise<void> {
-    const from = this.position(p)
-    const lost = (this.group.committed.get(p) ?? from) < from
-    if (lost) log.warn({ group: this.group.id, topic: p.topic, partition: p.index, committed: this.group.committed.get(p), resumedAt: from }, 'records this group had not consumed were dropped by the size cap')
-    const first = from - p.base
-    const last = Math.min(p.records.length, first + this.bus.maxBatchRecords)
-    let stop = first + 1
-    for (let bytes = p.sizes[first]!; stop < last && bytes + p.sizes[stop]! <= this.bus.maxBatchBytes; stop++) bytes += p.sizes[stop]!
-    const batch = { topic: p.topic, partition: p.index, records: p.records.slice(first, stop), highWatermark: String(end(p)) }
-    this.group.busy.add(p)
-    try {
-      await handler(batch, this.ctx)
-      this.failures = 0
-      // It resolved, even if the consumer is stopping meanwhile: then the work is done and is kept.
-      this.bus.commit(this.group, p, from + batch.records.length)
-    } catch (error) {
-      if (this.state === 'running') {
-        const delay = backoffDelay(++this.failures, this.bus.retryBackoff)
-        log.warn({ err: error, group: this.group.id, topic: p.topic, partition: p.index, offset: String(from), records: batch.records.length, failures: this.failures, retryInMs: delay }, 'batch handler failed; the batch will be delivered again')
-        await sleep(delay, this.abort.signal)
-      }
-    } finally {
-      this.group.busy.delete(p)
-      if (this.group.members.length > 1) this.group.wakeAll()
-    }
   }
 }

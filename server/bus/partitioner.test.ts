@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Partitioners } from 'kafkajs'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from './kafka'
-import { murmur2, partitionForKey } from './local'
+import { murmur2, partitionForKey } from './placement'
 import { javaPlacement, javaProducerAvailable } from './testing/java-producer'
 import { kafkaTestConfig, uniqueTopic, waitFor } from './testing'
 

@@ -1,3 +1,5 @@
+import type { Backoff } from '../retry'
+
 /**
  * The transport port: what the ingest worker, the DLQ indexer, the replay executor and the
  * simulator need from a message bus. Two adapters implement it with the same contract:
@@ -22,6 +24,9 @@
  * - Pattern subscriptions (`topics: RegExp`) pick up topics created later: the local bus at once,
  *   Kafka within its topic refresh interval (30 s). Such topics are read from their beginning.
  */
+
+/** The redelivery back-off both adapters default to (see above); a transport's options may change it. */
+export const REDELIVERY_BACKOFF: Backoff = { initialMs: 250, maxMs: 30_000 }
 
 export type HeaderValue = Buffer
 /** Kafka headers may repeat a key; repeated values are kept in order (the last is the latest). */

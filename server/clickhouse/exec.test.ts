@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { metrics } from '../metrics'
 import type { ClickHouse } from './client'
 import { chCommand, chInsert, chQuery, ClickHouseQueryError, identifier, QueryTooHeavyError } from './exec'
-import { openTestClickHouse } from './test-support'
+import { openTestClickHouse } from './testing'
 
 const ROWS = 50_000
 const GRANULE = 1024

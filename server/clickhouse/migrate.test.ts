@@ -13,7 +13,7 @@ import {
   renderMigration,
   splitStatements,
 } from './migrate'
-import { openTestClickHouse, withDatabase } from './test-support'
+import { openTestClickHouse, withDatabase } from './testing'
 
 const CONTRACT_TABLES = ['hop_events', 'hop_payloads', 'txn_keys', 'txn_summary', 'flow_kpi_1m', 'flow_kpi_1h', 'e2e_kpi_1h']
 

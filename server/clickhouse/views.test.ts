@@ -4,11 +4,10 @@ import { chCommand, chInsert, chQuery } from './exec'
 import { migrateClickHouse } from './migrate'
 import { flowKpi, e2eLatency, e2eTransactions, type FlowKpiRow } from './queries/kpi'
 import { hopCountsByPlant } from './queries/overview'
-import { type KEY_TYPES, traceByCorrelationId, txnsByKey } from './queries/trace'
+import { traceByCorrelationId, txnsByKey, type KeyType } from './queries/trace'
 import { txnSummaries } from './queries/txn'
-import { openTestClickHouse } from './test-support'
+import { openTestClickHouse } from './testing'
 import {
-  buildScenario,
   expectedE2eLatency,
   expectedE2eTransactions,
   expectedFlowKpi,
@@ -17,9 +16,10 @@ import {
   expectedTxnSummary,
   groupBy,
   keysOf,
+  makeScenario,
   type FixtureEvent,
   type Scenario,
-} from './views.fixture'
+} from './testing/views-scenario'
 
 /**
  * Every table must give the answer of the UNIQUE events although the data arrives as:
@@ -47,7 +47,7 @@ let from: Date
 let to: Date
 
 function stamp(events: FixtureEvent[], ingestedAt: Date, partition: number, firstOffset: number): FixtureEvent[] {
-  return events.map((e, i) => ({ ...e, ingested_at: ingestedAt.toISOString(), src_partition: partition, src_offset: firstOffset + i }))
+  return events.map((e, i) => ({ ...e, ingested_at: ingestedAt.toISOString(), src_partition: partition, src_offset: String(firstOffset + i) }))
 }
 
 const tokenOf = (batch: FixtureEvent[]) =>
@@ -62,7 +62,7 @@ beforeAll(async () => {
   for (const t of ROLLUPS) await chCommand(ch, { name: 'test.stopMerges', sql: `SYSTEM STOP MERGES ${db}.${t}` })
 
   const now = new Date()
-  sc = buildScenario(now)
+  sc = makeScenario(now)
   plants = [...sc.plants]
   from = new Date(sc.monday.getTime() - 6 * HOUR)
   to = new Date(sc.monday.getTime() + 6 * HOUR)
@@ -131,7 +131,7 @@ function checks(phase: 'merges stopped' | 'after OPTIMIZE FINAL') {
 
     const wanted = groupBy(expected, ([type, value]) => JSON.stringify([type, value]))
     for (const [key, list] of wanted) {
-      const [keyType, keyValue] = JSON.parse(key) as [(typeof KEY_TYPES)[number], string]
+      const [keyType, keyValue] = JSON.parse(key) as [KeyType, string]
       const found = await txnsByKey(ch, { keyType, keyValue, from, to })
       expect(found.map((r) => r.correlation_id).sort(), key).toEqual([...new Set(list.map((k) => k[2]))].sort())
     }

@@ -1,20 +1,15 @@
-import type { HeaderValue, Headers } from '../../../server/bus/port'
+import { lastHeader, lastHeaderText } from '../../../server/bus/headers'
+import type { Headers } from '../../../server/bus/port'
 
 /**
- * Reading DLQ header values. A key may repeat (a record that failed several times): the last
- * occurrence is the latest failure. Names compare case-sensitively, as Kafka's do.
+ * Reading DLQ header values, on the shared reader (server/bus/headers.ts): the last occurrence of
+ * a repeated key is the latest failure, names compare case-sensitively.
  */
 
-export function last(headers: Headers, name: string): HeaderValue | undefined {
-  const v = headers[name]
-  return Array.isArray(v) ? v.at(-1) : v
-}
-
+/** The last occurrence as trimmed text; undefined when absent or blank. */
 export function text(headers: Headers, name: string): string | undefined {
-  const v = last(headers, name)
-  if (v === undefined) return undefined
-  const s = v.toString('utf8').trim()
-  return s.length ? s : undefined
+  const s = lastHeaderText(headers, name)?.trim()
+  return s ? s : undefined
 }
 
 export function hasPrefix(headers: Headers, prefix: string): boolean {
@@ -40,7 +35,7 @@ const DECIMAL = /^-?\d+$/
  * byte is a digit, so a 4-byte "1234" is 1234, not 825373492.
  */
 export function integer(headers: Headers, name: string): bigint | undefined {
-  const v = last(headers, name)
+  const v = lastHeader(headers, name)
   if (v === undefined || v.length === 0) return undefined
   const s = v.toString('latin1')
   if (DECIMAL.test(s)) return BigInt(s)

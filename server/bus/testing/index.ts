@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Config } from '../../config'
+import { sleep } from '../../retry'
 
 /** A topic (or group) name no other test uses: tests never see each other's records. */
 export function uniqueTopic(prefix: string): string {
@@ -25,6 +26,6 @@ export async function waitFor<T>(
     const value = await probe()
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen())}` : ''}`)
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+    await sleep(intervalMs)
   }
 }

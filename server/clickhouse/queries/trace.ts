@@ -1,6 +1,7 @@
 import type { ClickHouse } from '../client'
-import { BUSINESS_KEY_TYPES } from '../../domain/trace-search'
+import { BUSINESS_KEY_TYPES, type BusinessKeyType } from '../../domain/trace-search'
 import { chQuery, type Actor } from '../exec'
+import { HOP_EVENT_SELECT, type HopEventRow, type HopPayloadRow } from '../tables/hop-events'
 import { assertWindow } from './window'
 
 /**
@@ -11,67 +12,6 @@ import { assertWindow } from './window'
  * - by business key: txn_keys range read, latest first with a LIMIT, then the hop_events read.
  */
 
-export interface HopEventRow {
-  event_id: string
-  event_type: string
-  occurred_at: string
-  recorded_at: string
-  origin_time: string
-  ingested_at: string
-  correlation_id: string
-  causation_id: string
-  idempotency_key: string
-  trace_id: string
-  flow: string
-  hop: string
-  status: string
-  plant: string
-  line: string
-  work_order: string
-  material: string
-  lot: string
-  shipment: string
-  erp_document: string
-  latency_ms: number | null
-  attempt: number
-  error_category: string
-  error_code: string
-  error_text: string
-  error_retryable: boolean
-  dependency_key: string
-  replay_id: string
-  replayed: boolean
-  since_origin_ms: number
-  src_topic: string
-  src_partition: number
-  src_offset: number
-  span_id: string
-  parent_span_id: string
-  source_system: string
-  source_instance: string
-  work_center: string
-  storage_location: string
-  location_path: string
-  operation: string
-  handling_unit: string
-  serials: string[]
-  qty_good: number
-  qty_scrap: number
-  uom: string
-  payload_truncated: boolean
-  attributes: Record<string, string>
-}
-
-const HOP_COLUMNS = [
-  'event_id', 'event_type', 'occurred_at', 'recorded_at', 'origin_time', 'ingested_at', 'correlation_id',
-  'causation_id', 'idempotency_key', 'trace_id', 'flow', 'hop', 'status', 'plant', 'line', 'work_order',
-  'material', 'lot', 'shipment', 'erp_document', 'latency_ms', 'attempt', 'error_category', 'error_code',
-  'error_text', 'error_retryable', 'dependency_key', 'replay_id', 'replayed', 'since_origin_ms', 'src_topic',
-  'src_partition', 'src_offset', 'span_id', 'parent_span_id', 'source_system', 'source_instance', 'work_center',
-  'storage_location', 'location_path', 'operation', 'handling_unit', 'serials', 'qty_good', 'qty_scrap', 'uom',
-  'payload_truncated', 'attributes',
-].join(', ')
-
 /** All hops of one transaction, oldest first, each event once (the latest ingested copy). */
 export async function traceByCorrelationId(
   ch: ClickHouse,
@@ -80,7 +20,7 @@ export async function traceByCorrelationId(
   assertWindow(q.from, q.to)
   const { rows } = await chQuery<HopEventRow>(ch, {
     name: 'trace.byCorrelationId',
-    sql: `SELECT ${HOP_COLUMNS}
+    sql: `SELECT ${HOP_EVENT_SELECT}
           FROM ${ch.database}.hop_events
           WHERE correlation_id = {cid:String}
             AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
@@ -93,8 +33,7 @@ export async function traceByCorrelationId(
   return rows
 }
 
-export const KEY_TYPES = BUSINESS_KEY_TYPES
-export type KeyType = (typeof KEY_TYPES)[number]
+export type KeyType = BusinessKeyType
 
 export interface TxnRef {
   correlation_id: string
@@ -112,7 +51,7 @@ export async function txnsByKey(
 ): Promise<TxnRef[]> {
   assertWindow(q.from, q.to)
   const types = typeof q.keyType === 'string' ? [q.keyType] : [...q.keyType]
-  for (const t of types) if (!KEY_TYPES.includes(t)) throw new Error(`Unknown key type ${JSON.stringify(t)}`)
+  for (const t of types) if (!BUSINESS_KEY_TYPES.includes(t)) throw new Error(`Unknown key type ${JSON.stringify(t)}`)
   const { rows } = await chQuery<TxnRef>(ch, {
     name: 'trace.txnsByKey',
     // Duplicate key rows (one per hop and per re-sent copy) are identical on the whole sort key
@@ -158,12 +97,8 @@ export async function locateTxn(
   return rows[0] ?? null
 }
 
-export interface HopPayloadRow {
-  event_id: string
-  plant: string
-  content_type: string
-  payload: string
-}
+/** A hop's payload with the plant of its event. */
+export type HopPayload = Pick<HopPayloadRow, 'event_id' | 'content_type' | 'payload'> & Pick<HopEventRow, 'plant'>
 
 /**
  * The payload of one hop, read when a person opens it. The plant comes from hop_events so the
@@ -172,9 +107,9 @@ export interface HopPayloadRow {
 export async function hopPayload(
   ch: ClickHouse,
   q: { correlationId: string; eventId: string; from: Date; to: Date; actor?: Actor },
-): Promise<HopPayloadRow | null> {
+): Promise<HopPayload | null> {
   assertWindow(q.from, q.to)
-  const { rows } = await chQuery<HopPayloadRow>(ch, {
+  const { rows } = await chQuery<HopPayload>(ch, {
     name: 'trace.payload',
     sql: `SELECT e.event_id AS event_id, e.plant AS plant, p.content_type AS content_type, p.payload AS payload
           FROM (

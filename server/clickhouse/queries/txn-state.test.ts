@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../client'
 import { chInsert } from '../exec'
 import { migrateClickHouse } from '../migrate'
-import { openTestClickHouse } from '../test-support'
+import { openTestClickHouse } from '../testing'
 import { txnSummaries } from './txn'
 
 /**

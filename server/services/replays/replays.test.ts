@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrateClickHouse } from '../../clickhouse/migrate'
-import { openTestClickHouse } from '../../clickhouse/test-support'
+import { openTestClickHouse } from '../../clickhouse/testing'
 import type { Db } from '../../db/client'
 import { freshDb, TEST_ENGINES } from '../../db/testing'
 import type { ClickHouse } from '../../clickhouse/client'

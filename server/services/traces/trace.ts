@@ -1,5 +1,6 @@
 import type { Actor } from '../../clickhouse/exec'
-import { hopPayload, traceByCorrelationId, type HopEventRow } from '../../clickhouse/queries/trace'
+import { hopPayload, traceByCorrelationId } from '../../clickhouse/queries/trace'
+import type { HopEventRow } from '../../clickhouse/tables/hop-events'
 import { searchTxns } from '../../clickhouse/queries/txn'
 import { canAccessPlant, type Principal } from '../../domain/permissions'
 import { DomainError } from '../errors'

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { createClickHouse, type ClickHouse } from './client'
+import { createClickHouse, type ClickHouse } from '../client'
 
 /**
  * A chDB engine in a fresh temp directory for one test file. chDB binds one data directory per

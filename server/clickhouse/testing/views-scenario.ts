@@ -3,43 +3,22 @@
  * Expectations are derived from the unique events here, never copied from observed output, so a
  * wrong view definition makes the test fail.
  */
-import { quantileExact } from '../domain/quantile'
-import { toChDateTime } from '../domain/ch-time'
-import { hopBit } from './queries/txn'
+import { quantileExact } from '../../domain/quantile'
+import { toChDateTime } from '../../domain/ch-time'
+import { BUSINESS_KEY_TYPES } from '../../domain/trace-search'
+import { hopBit } from '../queries/txn'
+import type { HopEventInsert } from '../tables/hop-events'
 
-export interface FixtureEvent {
-  event_id: string
-  event_type: string
-  occurred_at: string
-  recorded_at: string
-  origin_time: string
-  ingested_at: string
-  correlation_id: string
-  idempotency_key: string
-  trace_id: string
-  flow: string
-  hop: string
-  status: string
-  plant: string
-  line: string
-  work_order: string
-  material: string
-  lot: string
-  shipment: string
-  erp_document: string
-  latency_ms: number | null
-  attempt: number
-  error_category: string
-  error_code: string
-  error_text: string
-  error_retryable: boolean
-  dependency_key: string
-  replay_id: string
-  attributes: Record<string, string>
-  src_topic: string
-  src_partition: number
-  src_offset: number
-}
+/** The hop_events columns the scenarios set (the rest take their DEFAULT), every one given. */
+export type FixtureEvent = Required<
+  Pick<
+    HopEventInsert,
+    | 'event_id' | 'event_type' | 'occurred_at' | 'recorded_at' | 'origin_time' | 'ingested_at' | 'correlation_id'
+    | 'idempotency_key' | 'trace_id' | 'flow' | 'hop' | 'status' | 'plant' | 'line' | 'work_order' | 'material' | 'lot'
+    | 'shipment' | 'erp_document' | 'latency_ms' | 'attempt' | 'error_category' | 'error_code' | 'error_text'
+    | 'error_retryable' | 'dependency_key' | 'replay_id' | 'attributes' | 'src_topic' | 'src_partition' | 'src_offset'
+  >
+>
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -93,7 +72,7 @@ function transaction(
       attributes: {},
       src_topic: 'lt.telemetry',
       src_partition: 0,
-      src_offset: 0,
+      src_offset: '0',
       ...t.keys,
       ...extra,
     })
@@ -107,7 +86,7 @@ export interface Scenario {
   events: FixtureEvent[]
 }
 
-export function buildScenario(now: Date): Scenario {
+export function makeScenario(now: Date): Scenario {
   const M = weekBoundary(now)
   const P1 = 'V101'
   const P2 = 'V102'
@@ -207,10 +186,9 @@ const chBucket = (t: number) => toChDateTime(new Date(t)).slice(0, 19)
 const isSuccess = (e: FixtureEvent) => e.event_type === 'erp.posting_succeeded'
 const replayed = (e: FixtureEvent) => e.replay_id !== ''
 
-export const BUSINESS_KEYS = ['work_order', 'lot', 'material', 'shipment', 'erp_document', 'trace_id'] as const
-
+/** The txn_keys rows of one event: its non-empty business keys. */
 export function keysOf(e: FixtureEvent): Array<[string, string]> {
-  return BUSINESS_KEYS.filter((k) => e[k] !== '').map((k) => [k, e[k]])
+  return BUSINESS_KEY_TYPES.filter((k) => e[k] !== '').map((k) => [k, e[k]])
 }
 
 export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

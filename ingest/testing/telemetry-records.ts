@@ -7,7 +7,7 @@ import type { HopEventInput } from '../../server/domain/hop-event'
  * built by hand (not by our decoder's inverse), so a decoder bug cannot hide behind its twin.
  */
 
-export function hopEvent(overrides: Partial<HopEventInput> = {}): HopEventInput {
+export function makeHopEvent(overrides: Partial<HopEventInput> = {}): HopEventInput {
   return {
     event_id: randomUUID(),
     event_type: 'erp.posting_succeeded',
@@ -64,16 +64,16 @@ function record(value: Buffer | string | null, headers: Record<string, string | 
   }
 }
 
-export function plainRecord(event: object, headers: Record<string, string | Buffer> = {}): BusRecord {
+export function makePlainRecord(event: object, headers: Record<string, string | Buffer> = {}): BusRecord {
   return record(JSON.stringify(event), headers)
 }
 
-export function rawRecord(value: Buffer | string | null, headers: Record<string, string | Buffer> = {}): BusRecord {
+export function makeRawRecord(value: Buffer | string | null, headers: Record<string, string | Buffer> = {}): BusRecord {
   return record(value, headers)
 }
 
 /** CloudEvents structured mode: id/type/time/correlationid/causationid as attributes, the rest in data. */
-export function structuredRecord(event: HopEventInput, opts: { contentTypeHeader?: boolean; traceparent?: string } = {}): BusRecord {
+export function makeStructuredRecord(event: HopEventInput, opts: { contentTypeHeader?: boolean; traceparent?: string } = {}): BusRecord {
   const { event_id, event_type, occurred_at, correlation_id, causation_id, ...data } = event
   const ce: Record<string, unknown> = {
     specversion: '1.0',
@@ -92,7 +92,7 @@ export function structuredRecord(event: HopEventInput, opts: { contentTypeHeader
 }
 
 /** CloudEvents binary mode: the same attributes as ce_* headers, the rest as the value. */
-export function binaryRecord(event: HopEventInput, extra: Record<string, string> = {}): BusRecord {
+export function makeBinaryRecord(event: HopEventInput, extra: Record<string, string> = {}): BusRecord {
   const { event_id, event_type, occurred_at, correlation_id, causation_id, ...data } = event
   const headers: Record<string, string> = {
     ce_specversion: '1.0',
@@ -109,6 +109,6 @@ export function binaryRecord(event: HopEventInput, extra: Record<string, string>
 }
 
 /** A telemetry record as a producer sends it: key = correlation_id. */
-export function outgoing(event: HopEventInput, headers?: Record<string, string>): OutgoingRecord {
+export function makeOutgoingRecord(event: HopEventInput, headers?: Record<string, string>): OutgoingRecord {
   return { key: event.correlation_id, value: JSON.stringify(event), headers }
 }
