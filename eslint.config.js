@@ -2,11 +2,21 @@ import nextVitals from 'eslint-config-next/core-web-vitals'
 import nextTs from 'eslint-config-next/typescript'
 
 /**
- * Import direction (ARCHITECTURE.md): server never imports app, components or ingest; the browser
- * side reaches the server through tRPC only, except the pure shared contracts in server/domain.
+ * Import direction (ARCHITECTURE.md, docs/architecture.md): server never imports app, components,
+ * ingest or simulator; ingest never imports app, components or simulator; the browser side reaches
+ * the server through tRPC only, except the pure shared contracts in server/domain. Tests obey the
+ * same rules as the code they test.
  */
+const DEPTHS = [1, 2, 3, 4, 5, 6]
+
+/** Imports of these top-level folders, by alias or by a relative path of any depth. */
+function outside(folders, message) {
+  const group = folders.flatMap((f) => [`@/${f}`, `@/${f}/*`, ...DEPTHS.flatMap((d) => [`${'../'.repeat(d)}${f}`, `${'../'.repeat(d)}${f}/*`])])
+  return { group, message }
+}
+
 const serverOnly = {
-  group: ['@/server/*', '!@/server/domain', '!@/server/domain/*', '../server/*', '../../server/*'],
+  group: ['@/server/*', '!@/server/domain', '!@/server/domain/*', ...DEPTHS.flatMap((d) => [`${'../'.repeat(d)}server/*`, `!${'../'.repeat(d)}server/domain`, `!${'../'.repeat(d)}server/domain/*`])],
   message: 'Client code reaches the server through tRPC; only pure contracts in server/domain may be imported.',
 }
 
@@ -22,12 +32,11 @@ const config = [
   },
   {
     files: ['server/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['@/app/*', '@/components/*', '@/ingest/*', '../app/*', '../components/*', '../ingest/*', '../../app/*', '../../components/*', '../../ingest/*'], message: 'server/ never imports app, components or ingest.' }] },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: [outside(['app', 'components', 'ingest', 'simulator'], 'server/ never imports app, components, ingest or simulator.')] }] },
+  },
+  {
+    files: ['ingest/**/*.{ts,tsx}'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [outside(['app', 'components', 'simulator'], 'ingest/ never imports app, components or simulator.')] }] },
   },
   {
     files: ['components/**/*.{ts,tsx}'],

@@ -52,6 +52,8 @@ async function produce(topic: string, messages: Message[]) {
  * probability about n²/2³³ per state, which thousands of events crammed into one hour would hit.
  */
 function trafficWithDuplicates(n: number, prefix: string, plants: string[]): { messages: Message[]; unique: HopEventInput[] } {
+  // Four days back, on the hour: 100k events span ~3 days, all inside every table's TTL (flow_kpi_1m keeps 14 days).
+  const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 4 * 86_400_000
   const unique: HopEventInput[] = []
   for (let i = 0; i < n; i++) {
     const txn = Math.floor(i / 8)
@@ -63,8 +65,8 @@ function trafficWithDuplicates(n: number, prefix: string, plants: string[]): { m
       line: `L${txn % 4}`,
       event_type: i % 8 === 6 ? 'erp.posting_succeeded' : 'integration.transformed',
       hop: i % 8 === 6 ? 'erp' : 'hub',
-      origin_time: new Date(Date.UTC(2026, 10, 20, 8) + txn * 20_000).toISOString(),
-      occurred_at: new Date(Date.UTC(2026, 10, 20, 8) + txn * 20_000 + (i % 8) * 700).toISOString(),
+      origin_time: new Date(start + txn * 20_000).toISOString(),
+      occurred_at: new Date(start + txn * 20_000 + (i % 8) * 700).toISOString(),
       payload: { i },
     })
   }
