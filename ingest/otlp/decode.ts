@@ -66,42 +66,44 @@ export interface DecodedTraceRequest {
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 const MAX_REJECTION_REASONS = 5
 
-// protobufjs' static code is untyped (`$protobuf.Root`); these are the fields we read.
+// protobufjs' static code is untyped (`$protobuf.Root`); these are the fields we read. It is
+// generated with null defaults: any scalar or message field may be null when absent.
+type Maybe<T> = T | null | undefined
 interface ProtoLong {
   toString(): string
 }
 interface ProtoAnyValue {
   value?: 'stringValue' | 'boolValue' | 'intValue' | 'doubleValue' | 'arrayValue' | 'kvlistValue' | 'bytesValue'
-  stringValue?: string
-  boolValue?: boolean
-  intValue?: ProtoLong | number
-  doubleValue?: number
-  arrayValue?: { values: ProtoAnyValue[] }
-  kvlistValue?: { values: ProtoKeyValue[] }
-  bytesValue?: Uint8Array
+  stringValue?: Maybe<string>
+  boolValue?: Maybe<boolean>
+  intValue?: Maybe<ProtoLong | number>
+  doubleValue?: Maybe<number>
+  arrayValue?: Maybe<{ values: ProtoAnyValue[] }>
+  kvlistValue?: Maybe<{ values: ProtoKeyValue[] }>
+  bytesValue?: Maybe<Uint8Array>
 }
 interface ProtoKeyValue {
-  key: string
-  value: ProtoAnyValue | null
+  key: Maybe<string>
+  value: Maybe<ProtoAnyValue>
 }
 interface ProtoSpan {
-  traceId: Uint8Array
-  spanId: Uint8Array
-  parentSpanId: Uint8Array
-  traceState: string
-  name: string
-  kind: number
-  startTimeUnixNano: ProtoLong | number
-  endTimeUnixNano: ProtoLong | number
+  traceId: Maybe<Uint8Array>
+  spanId: Maybe<Uint8Array>
+  parentSpanId: Maybe<Uint8Array>
+  traceState: Maybe<string>
+  name: Maybe<string>
+  kind: Maybe<number>
+  startTimeUnixNano: Maybe<ProtoLong | number>
+  endTimeUnixNano: Maybe<ProtoLong | number>
   attributes: ProtoKeyValue[]
-  events: { timeUnixNano: ProtoLong | number; name: string; attributes: ProtoKeyValue[] }[]
-  links: { traceId: Uint8Array; spanId: Uint8Array; traceState: string; attributes: ProtoKeyValue[] }[]
-  status: { code: number; message: string } | null
+  events: { timeUnixNano: Maybe<ProtoLong | number>; name: Maybe<string>; attributes: ProtoKeyValue[] }[]
+  links: { traceId: Maybe<Uint8Array>; spanId: Maybe<Uint8Array>; traceState: Maybe<string>; attributes: ProtoKeyValue[] }[]
+  status: Maybe<{ code: Maybe<number>; message: Maybe<string> }>
 }
 interface ProtoRequest {
   resourceSpans: {
-    resource: { attributes: ProtoKeyValue[] } | null
-    scopeSpans: { scope: { name: string; version: string } | null; spans: ProtoSpan[] }[]
+    resource: Maybe<{ attributes: ProtoKeyValue[] }>
+    scopeSpans: { scope: Maybe<{ name: Maybe<string>; version: Maybe<string> }>; spans: ProtoSpan[] }[]
   }[]
 }
 interface RequestType {
@@ -221,7 +223,7 @@ function readSpans(request: ProtoRequest): Pick<DecodedTraceRequest, 'spans' | '
         const problem = invalidIds(span)
         if (problem) {
           rejectedSpans++
-          if (reasons.length < MAX_REJECTION_REASONS) reasons.push(`span "${span.name}": ${problem}`)
+          if (reasons.length < MAX_REJECTION_REASONS) reasons.push(`span "${span.name ?? ''}": ${problem}`)
           continue
         }
         spans.push(readSpan(span, resource, scope))
@@ -234,18 +236,19 @@ function readSpans(request: ProtoRequest): Pick<DecodedTraceRequest, 'spans' | '
 function invalidIds(span: ProtoSpan): string | undefined {
   if (!validId(span.traceId, 16)) return 'traceId must be 16 bytes (32 hex digits), not all zero'
   if (!validId(span.spanId, 8)) return 'spanId must be 8 bytes (16 hex digits), not all zero'
-  if (span.parentSpanId.length !== 0 && span.parentSpanId.length !== 8) return 'parentSpanId must be empty or 8 bytes'
+  const parent = span.parentSpanId?.length ?? 0
+  if (parent !== 0 && parent !== 8) return 'parentSpanId must be empty or 8 bytes'
   for (const link of span.links)
     if (!validId(link.traceId, 16) || !validId(link.spanId, 8)) return 'a link has an invalid traceId or spanId'
   return undefined
 }
 
-function validId(id: Uint8Array, length: number): boolean {
-  return id.length === length && id.some((byte) => byte !== 0)
+function validId(id: Maybe<Uint8Array>, length: number): id is Uint8Array {
+  return id?.length === length && id.some((byte) => byte !== 0)
 }
 
 function readSpan(span: ProtoSpan, resource: Attributes, scope: OtlpSpan['scope']): OtlpSpan {
-  const parentSpanId = span.parentSpanId.length ? hex(span.parentSpanId) : undefined
+  const parentSpanId = hex(span.parentSpanId)
   const links: OtlpLink[] = span.links.map((link) => ({
     traceId: hex(link.traceId),
     spanId: hex(link.spanId),
@@ -257,12 +260,12 @@ function readSpan(span: ProtoSpan, resource: Attributes, scope: OtlpSpan['scope'
     spanId: hex(span.spanId),
     ...(parentSpanId && { parentSpanId }),
     ...(span.traceState && { traceState: span.traceState }),
-    name: span.name,
-    kind: KINDS[span.kind] ?? 'unspecified',
+    name: span.name ?? '',
+    kind: KINDS[span.kind ?? 0] ?? 'unspecified',
     startTimeUnixNano: nanos(span.startTimeUnixNano),
     endTimeUnixNano: nanos(span.endTimeUnixNano),
     attributes: attributes(span.attributes),
-    events: span.events.map((event) => ({ name: event.name, timeUnixNano: nanos(event.timeUnixNano), attributes: attributes(event.attributes) })),
+    events: span.events.map((event) => ({ name: event.name ?? '', timeUnixNano: nanos(event.timeUnixNano), attributes: attributes(event.attributes) })),
     links,
     status: { code: STATUS_CODES[span.status?.code ?? 0] ?? 'unset', ...(span.status?.message && { message: span.status.message }) },
     resource,
@@ -270,21 +273,22 @@ function readSpan(span: ProtoSpan, resource: Attributes, scope: OtlpSpan['scope'
   }
 }
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+/** Ids are checked by `invalidIds` before they are read: absent ones never reach here. */
+function hex(bytes: Maybe<Uint8Array>): string {
+  return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : ''
 }
 
-function nanos(value: ProtoLong | number | null | undefined): bigint {
+function nanos(value: Maybe<ProtoLong | number>): bigint {
   return value == null ? 0n : BigInt(value.toString())
 }
 
 function attributes(list: ProtoKeyValue[] | undefined): Attributes {
   const out: Attributes = {}
-  for (const { key, value } of list ?? []) out[key] = anyValue(value)
+  for (const { key, value } of list ?? []) if (key) out[key] = anyValue(value)
   return out
 }
 
-function anyValue(value: ProtoAnyValue | null): AttributeValue {
+function anyValue(value: Maybe<ProtoAnyValue>): AttributeValue {
   switch (value?.value) {
     case 'stringValue':
       return value.stringValue ?? ''
