@@ -173,7 +173,7 @@ function hopEvent(span: OtlpSpan, role: Role, at: Placement): HopEventInput {
     'otel.span_name': span.name,
     'otel.span_kind': span.kind,
     'otel.scope': span.scope.version ? `${span.scope.name}@${span.scope.version}` : span.scope.name,
-    ...(at.link && { 'otel.link.trace_id': at.link.traceId, 'otel.link.span_id': at.link.spanId }),
+    ...(at.causation && { 'otel.link.trace_id': at.causation.traceId, 'otel.link.span_id': at.causation.spanId }),
   }
   return {
     event_id: at.link ? `${span.traceId}:${span.spanId}:${at.link.traceId}:${at.link.spanId}` : `${span.traceId}:${span.spanId}`,
