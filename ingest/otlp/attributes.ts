@@ -17,8 +17,8 @@ export function firstText(sources: readonly Attributes[], names: readonly string
 }
 
 /** SOURCES.md: everything else goes into the hop's `attributes`, bounded so the hop panel can show it. */
-export const MAX_ATTRIBUTES = 64
-export const MAX_ATTRIBUTE_BYTES = 1024
+const MAX_ATTRIBUTES = 64
+const MAX_ATTRIBUTE_BYTES = 1024
 /** The hop contract's key limit. */
 const MAX_KEY_LENGTH = 128
 
@@ -39,10 +39,31 @@ export function boundedAttributes(sources: readonly Attributes[]): Record<string
 }
 
 /** At most `maxBytes` of UTF-8, never splitting a character. */
-export function cutUtf8(text: string, maxBytes: number): string {
+function cutUtf8(text: string, maxBytes: number): string {
   if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return text
   let cut = Buffer.from(text).subarray(0, maxBytes).toString('utf8')
   // A character split at the cut decodes as U+FFFD: drop it.
   if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1)
   return cut
+}
+
+/**
+ * Messaging attributes under their current semconv names when a span has only an older name, so
+ * the hop panel and searches need one name each (the older attribute is kept as well).
+ */
+const MESSAGING_RENAMES: Readonly<Record<string, readonly string[]>> = {
+  'messaging.operation.type': ['messaging.operation'],
+  'messaging.consumer.group.name': ['messaging.kafka.consumer.group'],
+  'messaging.destination.partition.id': ['messaging.kafka.destination.partition', 'messaging.kafka.partition'],
+  'messaging.kafka.offset': ['messaging.kafka.message.offset'],
+}
+
+export function currentMessagingNames(attributes: Attributes): Attributes {
+  const out: Attributes = {}
+  for (const [current, older] of Object.entries(MESSAGING_RENAMES)) {
+    if (attributes[current] !== undefined) continue
+    const name = older.find((old) => attributes[old] !== undefined)
+    if (name) out[current] = attributes[name] ?? null
+  }
+  return out
 }

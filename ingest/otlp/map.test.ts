@@ -57,6 +57,18 @@ describe('createSpanMapper', () => {
     expect(bare.correlation_id).toBe('a'.repeat(32))
   })
 
+  it('adds the current messaging names where a span has only the older ones', () => {
+    const older = { 'messaging.operation': 'receive', 'messaging.kafka.consumer.group': 'hub', 'messaging.kafka.partition': 3, 'messaging.kafka.message.offset': 42 }
+    const hop = onlyHop(defaults(makeSpan({ kind: 'consumer', attributes: older })))
+    expect(hop.attributes).toMatchObject({
+      ...Object.fromEntries(Object.entries(older).map(([key, value]) => [key, String(value)])),
+      'messaging.operation.type': 'receive',
+      'messaging.consumer.group.name': 'hub',
+      'messaging.destination.partition.id': '3',
+      'messaging.kafka.offset': '42',
+    })
+  })
+
   it('passes over correlation values too long for a correlation id', () => {
     const hop = onlyHop(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', 'messaging.kafka.message.key': 'k'.repeat(129) } })))
     expect(hop.correlation_id).toBe('5b8efff798038103d269b633813fc60c')

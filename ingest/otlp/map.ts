@@ -1,5 +1,5 @@
 import { hopEventSchema, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
-import { attributeText, boundedAttributes, firstText } from './attributes'
+import { attributeText, boundedAttributes, currentMessagingNames, firstText } from './attributes'
 import { httpStatusOf, spanError } from './errors'
 import { globToRegExp, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type OtlpServiceRule } from './mapping-config'
 import type { Attributes, OtlpLink, OtlpSpan } from './span'
@@ -174,6 +174,7 @@ function hopEvent(span: OtlpSpan, role: Role, at: Placement): HopEventInput {
     'otel.span_kind': span.kind,
     'otel.scope': span.scope.version ? `${span.scope.name}@${span.scope.version}` : span.scope.name,
     ...(at.causation && { 'otel.link.trace_id': at.causation.traceId, 'otel.link.span_id': at.causation.spanId }),
+    ...currentMessagingNames(span.attributes),
   }
   return {
     event_id: at.link ? `${span.traceId}:${span.spanId}:${at.link.traceId}:${at.link.spanId}` : `${span.traceId}:${span.spanId}`,
