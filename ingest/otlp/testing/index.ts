@@ -19,20 +19,27 @@ export interface OtlpCollector {
   close(): Promise<void>
 }
 
-/**
- * A stand-in for the receiver: a `node:http` server that keeps every body and answers 200 with an
- * empty ExportTraceServiceResponse (empty bytes in protobuf, `{}` in JSON).
- */
-export async function startOtlpCollector(): Promise<OtlpCollector> {
+/** What the stand-in answers: status, content type and body. */
+export type CollectorAnswer = (request: CapturedRequest) => { status: number; contentType: string; body: Uint8Array | string }
+
+/** An empty ExportTraceServiceResponse: empty bytes in protobuf, `{}` in JSON. */
+const accept: CollectorAnswer = (request) =>
+  request.headers['content-type']?.startsWith('application/json')
+    ? { status: 200, contentType: 'application/json', body: '{}' }
+    : { status: 200, contentType: 'application/x-protobuf', body: '' }
+
+/** A stand-in for the receiver: a `node:http` server that keeps every body and answers with `answer`. */
+export async function startOtlpCollector(answer: CollectorAnswer = accept): Promise<OtlpCollector> {
   const requests: CapturedRequest[] = []
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
-      requests.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) })
-      const json = request.headers['content-type']?.startsWith('application/json')
-      response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' })
-      response.end(json ? '{}' : '')
+      const captured = { path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) }
+      requests.push(captured)
+      const { status, contentType, body } = answer(captured)
+      response.writeHead(status, { 'content-type': contentType })
+      response.end(body)
     })
   })
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
