@@ -13,10 +13,11 @@ import { parseOtlpMappingConfig } from './mapping-config'
 import { exportSpans, startOtlpCollector, type OtlpCollector } from './testing'
 
 /**
- * A real kafkajs producer and batch consumer, instrumented by @opentelemetry/instrumentation-kafkajs
- * on the shared test broker, exported by the real OTLP protobuf exporter, decoded and mapped: the
- * producer's hop and the consumer's hop of one message land in one transaction although the
- * consumer's spans live in another trace (eachBatch links each message to its creation context).
+ * A real kafkajs producer and consumers (eachBatch and eachMessage), instrumented by
+ * @opentelemetry/instrumentation-kafkajs on the shared test broker, exported by the real OTLP
+ * protobuf exporter, decoded and mapped: the producer's hop and the consumers' hops of one message
+ * land in one transaction, also when the consumer's spans live in another trace (eachBatch links
+ * each message to its creation context).
  */
 
 const brokers = inject('kafkaBrokers').split(',')
@@ -51,7 +52,7 @@ afterAll(async () => {
   await collector.close()
 })
 
-it('producer and batch-consumer hops of the same message land in one transaction', async () => {
+it('producer and consumer hops of the same message land in one transaction, batch or single', async () => {
   const topic = uniqueTopic('otlp-kafkajs')
   const kafka = new Kafka({ brokers, clientId: 'otlp-kafkajs-test', logLevel: logLevel.NOTHING })
   const admin = kafka.admin()
@@ -70,19 +71,30 @@ it('producer and batch-consumer hops of the same message land in one transaction
   })
   await producer.disconnect()
 
-  const consumer = kafka.consumer({ groupId: uniqueTopic('otlp-kafkajs-group') })
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  let consumed = 0
-  await consumer.run({
+  // Two consumer groups read the topic: one processes batches (spans link to each message), the
+  // other single messages (spans are children of the producer's span, in its trace).
+  const batchConsumer = kafka.consumer({ groupId: uniqueTopic('otlp-kafkajs-batch') })
+  const messageConsumer = kafka.consumer({ groupId: uniqueTopic('otlp-kafkajs-message') })
+  let batched = 0
+  let single = 0
+  for (const consumer of [batchConsumer, messageConsumer]) {
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning: true })
+  }
+  await batchConsumer.run({
     eachBatch: async ({ batch }) => {
-      consumed += batch.messages.length
+      batched += batch.messages.length
     },
   })
-  await waitFor('both messages consumed', () => (consumed >= 2 ? true : undefined), { timeoutMs: 30_000 })
+  await messageConsumer.run({
+    eachMessage: async () => {
+      single++
+    },
+  })
+  await waitFor('both messages consumed by both groups', () => (batched >= 2 && single >= 2 ? true : undefined), { timeoutMs: 30_000 })
   const processSpans = () => memory.getFinishedSpans().filter((span) => span.name === `process ${topic}`)
-  await waitFor('the process spans ended', () => (processSpans().length >= 2 ? true : undefined), { seen: () => memory.getFinishedSpans().map((s) => s.name) })
-  await consumer.disconnect()
+  await waitFor('the process spans ended', () => (processSpans().length >= 4 ? true : undefined), { seen: () => memory.getFinishedSpans().map((s) => s.name) })
+  await Promise.all([batchConsumer.disconnect(), messageConsumer.disconnect()])
 
   await exportSpans(memory.getFinishedSpans(), 'protobuf', collector.url)
   const request = collector.requests.at(-1)!
@@ -97,18 +109,24 @@ it('producer and batch-consumer hops of the same message land in one transaction
     else throw new Error(`unmapped span ${span.name}: ${mapping.message}`)
   }
 
-  expect(events).toHaveLength(4)
+  expect(events).toHaveLength(6)
   const byTransaction = new Map<string, HopEvent[]>()
   for (const event of events) byTransaction.set(event.correlation_id, [...(byTransaction.get(event.correlation_id) ?? []), event])
   const keyless = events.find((event) => event.event_type === 'integration.message_published' && event.business?.work_order === '155000000012')!
   expect([...byTransaction.keys()].sort()).toEqual(['conf-k1', keyless.trace_id].sort())
   for (const [, hops] of byTransaction) {
-    expect(hops.map((hop) => hop.event_type).sort()).toEqual(['integration.message_published', 'integration.transformed'])
-    const [published, processed] = [...hops].sort((a, b) => a.event_type.localeCompare(b.event_type))
-    // Two traces (the consumer's batch started its own), one transaction; the cause is the send.
-    expect(processed!.trace_id).not.toBe(published!.trace_id)
-    expect(processed!.causation_id).toBe(published!.event_id)
-    expect(processed!.business).toEqual(published!.business)
-    expect(processed).toMatchObject({ hop: 'hub', plant: '2000', status: 'ok', source: { system: 'orders-hub', instance: 'hub-7' } })
+    const published = hops.find((hop) => hop.event_type === 'integration.message_published')!
+    const processed = hops.filter((hop) => hop.event_type === 'integration.transformed')
+    expect(processed).toHaveLength(2)
+    // eachBatch: another trace, the send as the linked cause; eachMessage: the producer's trace.
+    const [fromBatch, fromMessage] = [processed.find((hop) => hop.causation_id)!, processed.find((hop) => !hop.causation_id)!]
+    expect(fromBatch.trace_id).not.toBe(published.trace_id)
+    expect(fromBatch.causation_id).toBe(published.event_id)
+    expect(fromMessage.trace_id).toBe(published.trace_id)
+    expect(fromMessage.parent_span_id).toBe(published.span_id)
+    for (const hop of processed) {
+      expect(hop.business).toEqual(published.business)
+      expect(hop).toMatchObject({ hop: 'hub', plant: '2000', status: 'ok', source: { system: 'orders-hub', instance: 'hub-7' } })
+    }
   }
 })
