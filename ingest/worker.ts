@@ -9,6 +9,7 @@ import { createDlqIndexer } from './dlq/indexer'
 import { createReplayExecutor } from './replay/executor'
 import { startHourStatsRefresher } from './rollups/hour-stats'
 import { startResolver } from './replay/resolver'
+import { otlpRecordSource } from './otlp/source'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
 
 export interface WorkerDeps {
@@ -31,7 +32,8 @@ function toIngestStatus(s: TelemetryPipelineStatus): IngestStatus {
 
 /**
  * The worker's parts, the same inside `npm start` and in `npm run ingest`: the telemetry pipeline
- * (its status is what /api/health and the header indicator show), the replay executor and the
+ * (its status is what /api/health and the header indicator show), the same pipeline reading the
+ * OTLP topic (spans accepted by the OTLP receiver, ingest/otlp/), the replay executor and the
  * replay resolver (ingest/replay/), the DLQ indexer (ingest/dlq/), the alerting loop (ingest/alerts/)
  * and the hour statistics of the dashboards (ingest/rollups/).
  */
@@ -39,6 +41,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
   setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
   await pipeline.start()
+  const otlp = createTelemetryPipeline({ ...deps, source: otlpRecordSource(deps.config), logger: deps.logger.child({ component: 'ingest' }) })
+  await otlp.start()
   const dlq = createDlqIndexer(deps)
   await dlq.start()
   const replays = createReplayExecutor(deps)
@@ -58,7 +62,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     async stop() {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
       await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop(), hourStats.stop()])
-      await pipeline.stop()
+      await Promise.all([pipeline.stop(), otlp.stop()])
       setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
     },
   }

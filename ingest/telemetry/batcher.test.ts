@@ -23,7 +23,7 @@ function setup(opts: { maxRows?: number; flushMs?: number; ranges?: BatchRange[]
   const deliver = (from: number, to: number, caughtUp = true, originMs = T0) => {
     const batches = new Set<Batch>()
     for (let o = from; o <= to; o++) {
-      const b = batcher.add(String(o), { src_offset: String(o) } as HopEventInsert, undefined, originMs, originMs)
+      const b = batcher.add(String(o), [{ row: { src_offset: String(o) } as HopEventInsert, originMs, occurredMs: originMs }])
       if (b) batches.add(b)
     }
     batcher.endOfDelivery(String(to), caughtUp)
@@ -59,7 +59,7 @@ describe('sealing', () => {
     const { batcher, written } = setup()
     const done: Promise<void>[] = []
     for (let i = 0; i < MAX_WEEKS_PER_BATCH + 5; i++) {
-      done.push(batcher.add(String(i), { src_offset: String(i) } as HopEventInsert, undefined, T0 - i * 7 * DAY, T0)!.done)
+      done.push(batcher.add(String(i), [{ row: { src_offset: String(i) } as HopEventInsert, originMs: T0 - i * 7 * DAY, occurredMs: T0 }])!.done)
     }
     batcher.endOfDelivery(String(MAX_WEEKS_PER_BATCH + 4), false)
     await Promise.all(done)

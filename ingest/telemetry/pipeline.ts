@@ -1,14 +1,14 @@
-import type { BatchHandler, BusBatch, BusConsumer, BusProducer, HandlerContext, OutgoingRecord, Transport } from '../../server/bus/port'
+import type { BatchHandler, BusBatch, BusConsumer, BusProducer, BusRecord, HandlerContext, OutgoingRecord, TopicSpec, Transport } from '../../server/bus/port'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { chInsert } from '../../server/clickhouse/exec'
 import type { Config } from '../../server/config'
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
 import { type Backoff, retry, StoppedError } from '../../server/retry'
-import { type Batch, PartitionBatcher } from './batcher'
+import { type Batch, type BatchRow, PartitionBatcher } from './batcher'
 import { PartitionBatchers } from './partition-batchers'
 import { CheckpointStore } from './checkpoints'
-import { decodeRecord } from './decode'
+import { decodeRecord, type Decoded, type FieldError } from './decode'
 import { toDlqRecord } from './dlq'
 import { ingestMetrics } from './metrics'
 import { normalise } from './normalise'
@@ -64,7 +64,32 @@ import { settle } from './settle'
  * growing while an earlier one of its partition is being written (group commit).
  */
 
+/** What one record holds: a validated hop event, or why it cannot be one (dead-lettered). */
+export type RecordItem = Extract<Decoded, { ok: true }> | { ok: false; reason: string; errors: FieldError[]; dlqValue?: Buffer }
+
+/**
+ * Another topic read the same way: its records become hop events through `read` (one record may
+ * hold many, e.g. an OTLP request), in its own consumer group, into the same tables and DLQ.
+ */
+export interface RecordSource {
+  /** The topic as created when missing. */
+  topic: TopicSpec
+  groupId: string
+  /** Names the pipeline in logs. */
+  name: string
+  read(record: BusRecord): RecordItem | RecordItem[]
+}
+
+const TELEMETRY_SOURCE = (config: Config): RecordSource => ({
+  topic: { name: config.env.TELEMETRY_TOPIC, partitions: config.env.TELEMETRY_PARTITIONS },
+  groupId: config.kafka.groupId,
+  name: 'telemetry',
+  read: decodeRecord,
+})
+
 export interface TelemetryPipelineOptions {
+  /** Default: TELEMETRY_TOPIC in the ingest group, hop events as EVENT-MODEL.md puts them on the wire. */
+  source?: RecordSource
   transport: Transport
   clickhouse: ClickHouse
   prisma: PrismaClient
@@ -111,6 +136,7 @@ export function createTelemetryPipeline(options: TelemetryPipelineOptions): Tele
 
 class Pipeline implements TelemetryPipeline {
   private readonly log: Logger
+  private readonly source: RecordSource
   private readonly topic: string
   private readonly dlqTopic: string
   private readonly groupId: string
@@ -138,10 +164,11 @@ class Pipeline implements TelemetryPipeline {
 
   constructor(private readonly opts: TelemetryPipelineOptions) {
     const env = opts.config.env
-    this.log = opts.logger.child({ module: 'ingest.telemetry' })
-    this.topic = env.TELEMETRY_TOPIC
+    this.source = opts.source ?? TELEMETRY_SOURCE(opts.config)
+    this.log = opts.logger.child({ module: `ingest.${this.source.name}` })
+    this.topic = this.source.topic.name
     this.dlqTopic = env.TELEMETRY_DLQ_TOPIC
-    this.groupId = opts.config.kafka.groupId
+    this.groupId = this.source.groupId
     this.checkpoints = new CheckpointStore(opts.prisma, this.groupId)
     this.origins = new OriginCache(opts.originCacheSize)
     this.batchers = new PartitionBatchers(this.log, (batch, first, signal) => this.openBatcher(batch, first, signal))
@@ -153,10 +180,7 @@ class Pipeline implements TelemetryPipeline {
     const { transport, prisma, config } = this.opts
     const partitions = config.env.TELEMETRY_PARTITIONS
     try {
-      await transport.ensureTopics([
-        { name: this.topic, partitions },
-        { name: this.dlqTopic, partitions },
-      ])
+      await transport.ensureTopics([this.source.topic, { name: this.dlqTopic, partitions }])
       this.producer = await transport.producer()
       for (const p of await prisma.plant.findMany({ select: { code: true } })) this.knownPlants.add(p.code)
     } catch (error) {
@@ -178,7 +202,7 @@ class Pipeline implements TelemetryPipeline {
     this.state = 'running'
     this.log.info(
       { topic: this.topic, dlqTopic: this.dlqTopic, groupId: this.groupId, maxRows: config.env.INGEST_BATCH_MAX_ROWS, flushMs: config.env.INGEST_FLUSH_MS },
-      'telemetry ingest started',
+      `${this.source.name} ingest started`,
     )
   }
 
@@ -196,7 +220,7 @@ class Pipeline implements TelemetryPipeline {
     await Promise.all(batchers.map((b) => b.idle()))
     await this.lagRefresh
     this.state = 'stopped'
-    if (wasStarted) this.log.info({ written: this.written, invalid: this.invalid }, 'telemetry ingest stopped')
+    if (wasStarted) this.log.info({ written: this.written, invalid: this.invalid }, `${this.source.name} ingest stopped`)
   }
 
   status(): TelemetryPipelineStatus {
@@ -230,18 +254,23 @@ class Pipeline implements TelemetryPipeline {
     let newPlants: Set<string> | undefined
     let lastBatch: Batch | undefined
     for (const record of records) {
-      const decoded = decodeRecord(record)
-      if (!decoded.ok) {
-        dlq.push(toDlqRecord(record, decoded.reason, decoded.errors))
-        this.m.invalid.inc({ reason: decoded.reason })
-        this.log.debug({ topic: record.topic, partition: record.partition, offset: record.offset, reason: decoded.reason }, 'invalid telemetry record')
-        continue
+      const read = this.source.read(record)
+      const rows: BatchRow[] = []
+      for (const item of Array.isArray(read) ? read : [read]) {
+        if (!item.ok) {
+          dlq.push(toDlqRecord(record, item.reason, item.errors, 'dlqValue' in item ? item.dlqValue : record.value))
+          this.m.invalid.inc({ reason: item.reason })
+          this.log.debug({ topic: record.topic, partition: record.partition, offset: record.offset, reason: item.reason }, 'invalid telemetry record')
+          continue
+        }
+        const event = normalise(item.event, record.headers, this.origins, now, item.traceparent)
+        if (!this.knownPlants.has(event.plant)) (newPlants ??= new Set()).add(event.plant)
+        const row = toHopEventRow(event, record, item.payloadTruncated)
+        const payload = item.payloadJson === undefined ? undefined : toHopPayloadRow(event, item.payloadJson)
+        rows.push({ row, payload, originMs: Date.parse(row.origin_time), occurredMs: Date.parse(row.occurred_at) })
       }
-      const event = normalise(decoded.event, record.headers, this.origins, now, decoded.traceparent)
-      if (!this.knownPlants.has(event.plant)) (newPlants ??= new Set()).add(event.plant)
-      const row = toHopEventRow(event, record, decoded.payloadTruncated)
-      const payload = decoded.payloadJson === undefined ? undefined : toHopPayloadRow(event, decoded.payloadJson)
-      const b = batcher.add(record.offset, row, payload, Date.parse(row.origin_time), Date.parse(row.occurred_at))
+      if (rows.length === 0) continue
+      const b = batcher.add(record.offset, rows)
       if (b !== undefined && b !== lastBatch) {
         waits.push(b.done)
         lastBatch = b
