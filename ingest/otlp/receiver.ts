@@ -1,6 +1,7 @@
 import type { BusProducer, Transport } from '../../server/bus/port'
 import { apiTokenScopes, bearerToken, matchesBootstrapToken } from '../../server/auth/api-tokens'
 import type { Config } from '../../server/config'
+import type { ApiTokenScope } from '../../server/domain/token-scopes'
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
 import { decodeTraceRequest, OtlpDecodeError } from './decode'
@@ -16,8 +17,6 @@ import { otlpTopicSpec } from './source'
  * waits for the bus's acknowledgement (acks=all on Kafka); a bus that refuses or does not answer
  * in time gives 503. Both back-pressure answers carry Retry-After, which OTel exporters honour.
  */
-
-export const INGEST_SCOPE = 'ingest'
 
 export interface OtlpRequest {
   headers: Headers
@@ -120,7 +119,7 @@ async function authenticate(prisma: PrismaClient, config: Config, headers: Heade
   if (matchesBootstrapToken(token, config.adminApiToken)) return undefined
   const scopes = await apiTokenScopes(prisma, token)
   if (!scopes) return { status: 401, message: 'unknown, expired or revoked API token' }
-  if (!scopes.includes(INGEST_SCOPE)) return { status: 403, message: 'this API token may not send telemetry: an admin creates one with the ingest scope' }
+  if (!scopes.includes('ingest' satisfies ApiTokenScope)) return { status: 403, message: 'this API token may not send telemetry: an admin creates one with the ingest scope' }
   return undefined
 }
 

@@ -14,6 +14,7 @@ import {
   userUpdateSchema,
 } from '../services/users'
 import { adminProcedure, router } from '../trpc'
+import { API_TOKEN_SCOPES, apiTokenScopeSchema } from '../domain/token-scopes'
 
 export const adminRouter = router({
   users: router({
@@ -29,7 +30,14 @@ export const adminRouter = router({
   tokens: router({
     list: adminProcedure.query(({ ctx }) => listApiTokens(ctx.runtime.db.prisma)),
     create: adminProcedure
-      .input(z.object({ userId: z.string(), name: z.string().trim().min(1).max(60), expiresInDays: z.number().int().min(1).max(730).optional() }))
+      .input(
+        z.object({
+          userId: z.string(),
+          name: z.string().trim().min(1).max(60),
+          expiresInDays: z.number().int().min(1).max(730).optional(),
+          scopes: z.array(apiTokenScopeSchema).max(API_TOKEN_SCOPES.length).optional(),
+        }),
+      )
       .mutation(({ ctx, input }) => createApiToken(ctx.runtime.db.prisma, ctx.principal, input)),
     revoke: adminProcedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => revokeApiToken(ctx.runtime.db.prisma, ctx.principal, input.id)),
   }),

@@ -6,6 +6,7 @@ import { ROLES, type Principal, type Role } from '../domain/permissions'
 import { generateToken } from '../auth/api-tokens'
 import { audit } from './audit'
 import { DomainError } from './errors'
+import type { ApiTokenScope } from '../domain/token-scopes'
 
 type Actor = Pick<Principal, 'userId' | 'label'>
 
@@ -135,20 +136,21 @@ export async function resetPassword(prisma: PrismaClient, actor: Actor, id: stri
 export async function createApiToken(
   prisma: PrismaClient,
   actor: Actor,
-  input: { userId: string; name: string; expiresInDays?: number },
+  input: { userId: string; name: string; expiresInDays?: number; scopes?: ApiTokenScope[] },
 ): Promise<{ id: string; token: string; prefix: string }> {
   const { token, prefix, tokenHash } = generateToken()
   const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null
+  const scopes = [...new Set(input.scopes ?? [])]
   return prisma.$transaction(async (tx) => {
-    const row = await tx.apiToken.create({ data: { name: input.name, prefix, tokenHash, userId: input.userId, expiresAt } })
-    await audit(tx, { actor, action: 'api_token.create', targetType: 'api_token', targetId: row.id, after: { name: input.name, prefix, userId: input.userId, expiresAt } })
+    const row = await tx.apiToken.create({ data: { name: input.name, prefix, tokenHash, userId: input.userId, expiresAt, scopes } })
+    await audit(tx, { actor, action: 'api_token.create', targetType: 'api_token', targetId: row.id, after: { name: input.name, prefix, userId: input.userId, expiresAt, scopes } })
     return { id: row.id, token, prefix }
   })
 }
 
 export async function listApiTokens(prisma: PrismaClient) {
   return prisma.apiToken.findMany({
-    select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true, user: { select: { email: true } } },
+    select: { id: true, name: true, prefix: true, scopes: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true, user: { select: { email: true } } },
     orderBy: { createdAt: 'desc' },
   })
 }

@@ -67,9 +67,9 @@ export function startTestTracer(resource: Record<string, string>): TestTracer {
 
 export type ExportEncoding = 'protobuf' | 'protobuf-gzip' | 'json'
 
-/** Sends spans through the real OTLP exporter of that encoding to `${url}/v1/traces`. */
-export async function exportSpans(spans: ReadableSpan[], encoding: ExportEncoding, url: string): Promise<void> {
-  const options = { url: `${url}/v1/traces` }
+/** Sends spans through the real OTLP exporter of that encoding to `${url}/v1/traces` (with `headers`, e.g. the token). */
+export async function exportSpans(spans: ReadableSpan[], encoding: ExportEncoding, url: string, headers?: Record<string, string>): Promise<void> {
+  const options = { url: `${url}/v1/traces`, ...(headers && { headers }) }
   const exporter =
     encoding === 'json'
       ? new HttpJsonExporter(options)

@@ -2,4 +2,4 @@
 -- telemetry to the OTLP receiver. Existing tokens get none.
 
 -- AlterTable
-ALTER TABLE "api_tokens" ADD COLUMN "scopes" TEXT[] DEFAULT ARRAY[]::TEXT[];
+ALTER TABLE "api_tokens" ADD COLUMN "scopes" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[];
