@@ -5,6 +5,7 @@ import { context, SpanKind, trace } from '@opentelemetry/api'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { generateToken } from '../../server/auth/api-tokens'
 import { LocalTransport } from '../../server/bus/local'
+import type { Transport } from '../../server/bus/port'
 import { uniqueTopic, waitFor } from '../../server/bus/testing'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { chQuery } from '../../server/clickhouse/exec'
@@ -167,4 +168,26 @@ it('a span that cannot be a hop (no plant) is dead-lettered with the reason', as
   await waitFor('the span dead-lettered', () => (reasons.length > 0 ? true : undefined))
   await consumer.stop()
   expect(reasons).toEqual(['otlp_no_plant'])
+})
+
+it('answers 503 with Retry-After when the bus does not acknowledge, 429 when too many requests are in flight', async () => {
+  // A bus that takes the topic but never acknowledges a send (a broker that is away).
+  const stalled = { ensureTopics: async () => {}, producer: async () => ({ send: () => new Promise<never>(() => {}) }) } as unknown as Transport
+  const receiver = createOtlpReceiver({ config: { ...config, env: { ...config.env, OTLP_MAX_IN_FLIGHT: 1 } }, transport: stalled, prisma: db.prisma, logger, sendTimeoutMs: 300 })
+  const body = JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders-hub' } }] },
+        scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'send', kind: 4, startTimeUnixNano: '1', endTimeUnixNano: '2' }] }],
+      },
+    ],
+  })
+  const request = () => ({ headers: new Headers({ 'content-type': 'application/json', ...bearer(ADMIN_TOKEN) }), body: new Response(body).body })
+  const first = receiver(request())
+  const second = await receiver(request())
+  expect(second.status).toBe(429)
+  expect(second.headers['retry-after']).toBe('1')
+  const answer = await first
+  expect(answer.status).toBe(503)
+  expect(answer.headers['retry-after']).toBe('5')
 })
