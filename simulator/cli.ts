@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     fail(`no Kafka broker answers at ${first}: start one with \`npm run kafka -- --background\` or set KAFKA_BROKERS`)
 
   const transport = createTransport(config)
-  const handle = await startSimulator({ transport, config, options, logger }).catch(async (error: unknown) => {
+  const handle = await startSimulator({ transport, config, options, logger: logger.child({ component: 'simulator' }) }).catch(async (error: unknown) => {
     await transport.close().catch(() => {})
     fail((error as Error).message)
   })

@@ -34,6 +34,7 @@ export interface SimulatorDeps {
   transport: Transport
   config: Config
   options?: SimulatorOptionsInput
+  /** Used as given (the caller names the component, e.g. `logger.child({ component: 'simulator' })`); default: the root logger's simulator child. */
   logger?: Logger
   /** Every hop event as built, before encoding (tests check them against the contract). */
   onHopEvent?: (event: HopEventInput) => void
@@ -75,6 +76,11 @@ const MIN = 60_000
 /** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
 const KAFKA_FUTURE_LIMIT_MS = 55 * MIN
 
+/** The caller's logger already carries its component: adding ours again would log the key twice. */
+function simulatorLogger(deps: SimulatorDeps): Logger {
+  return deps.logger ?? rootLogger.child({ component: 'simulator' })
+}
+
 export class Simulation {
   readonly options: SimulatorOptions
   readonly plants: PlantModel[]
@@ -108,7 +114,7 @@ export class Simulation {
   ) {
     this.options = options
     this.outbox = outbox
-    this.log = (deps.logger ?? rootLogger).child({ component: 'simulator' })
+    this.log = simulatorLogger(deps)
     const { config } = deps
     this.telemetryTopic = options.telemetryTopic ?? config.env.TELEMETRY_TOPIC
     this.plants = buildPlants(options.seed, options.plants, options.lines)
@@ -366,7 +372,7 @@ export class Simulation {
  */
 export async function startSimulator(deps: SimulatorDeps): Promise<SimulatorHandle> {
   const simulation = await Simulation.create(deps)
-  const log = (deps.logger ?? rootLogger).child({ component: 'simulator' })
+  const log = simulatorLogger(deps)
   const done = simulation.run().catch((error: unknown) => {
     simulation.phase = 'failed'
     log.error({ err: error }, 'simulator stopped by an error')
