@@ -4,7 +4,7 @@ import { iso, traceId, traceparent, uuidv7 } from '../ids'
 import { localTime, shiftAt } from '../local-time'
 import type { PlantModel } from '../model'
 import { hashBytes, Rng } from '../prng'
-import { FAILURE_MIX, type FailureCause } from '../scenario'
+import type { FailureCause } from '../scenario'
 import { scheduleHop, type EngineContext } from './context'
 import { FaultPlanner, type Forced } from './faults'
 import { confirmation } from './flows/confirmation'
@@ -122,7 +122,7 @@ export class PlantSim implements LineHost, FlowHost {
   }
 
   private startRandom(t: number, peak: number): void {
-    const cause = this.rng.chance(this.ctx.profile.firstAttemptFailure(t)) ? this.rng.weighted(FAILURE_MIX) : undefined
+    const cause = this.rng.chance(this.ctx.profile.firstAttemptFailure(t)) ? this.rng.weighted(this.ctx.profile.failureMix) : undefined
     const kinds: [TxnKind, number][] = [['confirmation', CONFIRMATION_SHARE * peak], ...OTHER_KINDS.map(([k, w]): [TxnKind, number] => [k, w])]
     const kind = this.rng.weighted(kinds.filter(([k]) => !cause || SUPPORTS[k].includes(cause)))
     const partial = kind === 'confirmation' && !cause && this.rng.chance(this.ctx.profile.partialShare)
