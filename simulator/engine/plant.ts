@@ -242,7 +242,12 @@ export class PlantSim implements LineHost, FlowHost {
 
   sendAt(at: number, message: HubMessage, trail: Trail): void {
     const tp = traceparent(trail.ctx.traceId, trail.lastSpanId!)
-    this.ctx.sched.at(at, () => this.ctx.send(this.plant, message, tp))
+    const pending = { plant: this.plant.code, message, traceparent: tp, at }
+    this.ctx.unsent.add(pending)
+    this.ctx.sched.at(at, () => {
+      this.ctx.unsent.delete(pending)
+      this.ctx.send(this.plant, message, tp)
+    })
   }
 
   common(trail: Trail, t: number, sentAt: number, system: string, user: string, line?: LineSim) {
