@@ -8,6 +8,7 @@ import type { HopEventInput } from '../server/domain/hop-event'
 import { POSTING_FLOWS } from '../server/domain/txn-state'
 import type { SimulatorOptionsInput } from './options'
 import { Simulation } from './simulator'
+import { simulatorOptionsFromEnv } from './options'
 import { loadState } from './state'
 import { byTransaction } from './testing/hops'
 import { MIN, TUESDAY } from './testing/virtual-run'
@@ -68,4 +69,36 @@ describe('a restart of the embedded simulator', () => {
     const { open } = await stopAndRestart(undefined)
     expect(open.length).toBeGreaterThan(5)
   }, 60_000)
+})
+
+describe('the embedded backfill', () => {
+  it('is a week at a sixth of the rate by default, 0 skips it', () => {
+    expect(simulatorOptionsFromEnv({})).toMatchObject({ backfill: 7 * 24 * 60 * MIN, backfillRate: 0.5 })
+    expect(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL: '0', SIMULATOR_RATE: '6' })).toMatchObject({ backfill: 0, backfillRate: 1 })
+    expect(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL_RATE: '2' })).toMatchObject({ backfillRate: 2 })
+  })
+
+  it('happens on the first start only: later starts on the same state go live at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lt-sim-state-'))
+    try {
+      const start = (at: number) =>
+        Simulation.create({ transport: new LocalTransport(), config: loadConfig({}), options: { ...OPTIONS, start: at, backfill: '1h' }, stateDir: dir })
+      const first = await start(START)
+      expect(first.origin).toBe(START - 60 * MIN)
+      await first.close()
+      // Nothing was run: the history is remembered as soon as the run begins writing it.
+      const again = await start(START)
+      expect(again.origin).toBe(START - 60 * MIN)
+      const run = again.run()
+      again.requestStop()
+      await run
+      await again.close()
+      expect(loadState(dir).historyFrom).toBe(new Date(START - 60 * MIN).toISOString())
+      const later = await start(START + 60 * MIN)
+      expect(later.origin).toBe(later.liveStart)
+      await later.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

@@ -155,8 +155,8 @@ export class Simulation {
   static async create(deps: SimulatorDeps): Promise<Simulation> {
     let options = parseSimulatorOptions(deps.options)
     const stateFile = new StateFile(deps.stateDir, simulatorLogger(deps))
-    if (stateFile.backfilledAt && options.backfill > 0) {
-      simulatorLogger(deps).info({ backfilledAt: stateFile.backfilledAt }, 'history was backfilled by an earlier start: not backfilling again')
+    if (stateFile.historyFrom && options.backfill > 0) {
+      simulatorLogger(deps).info({ historyFrom: stateFile.historyFrom }, 'an earlier start wrote the history: not backfilling again')
       options = { ...options, backfill: 0 }
     }
     const wallNow = Date.now()
@@ -337,12 +337,16 @@ export class Simulation {
   /** The whole run as the options describe it: backfill, then live or virtual, showcase at the live start. */
   async run(): Promise<void> {
     const { options } = this
+    // Remembered before writing: a stop half-way leaves part of the history, and writing it twice would double it.
+    this.stateFile.markHistoryFrom(this.origin)
     if (options.backfill > 0) {
       this.phase = 'backfill'
-      // Remembered at the start: a stop half-way leaves part of the history, and writing it twice would double it.
-      this.stateFile.markBackfilled(this.origin)
       this.log.info({ from: new Date(this.origin).toISOString(), to: new Date(this.liveStart).toISOString(), rate: this.ctx.rate }, 'backfill started')
-      await this.runVirtual(this.liveStart)
+      const wall0 = Date.now()
+      const progress = setInterval(() => this.log.info({ done: `${Math.floor((100 * (this.hubSched.now - this.origin)) / (this.liveStart - this.origin))} %`, simTime: new Date(this.hubSched.now).toISOString(), hopEvents: this.outbox.sentTo(this.telemetryTopic) }, 'backfill progress'), 10_000)
+      progress.unref()
+      await this.runVirtual(this.liveStart).finally(() => clearInterval(progress))
+      this.log.info({ seconds: Math.round((Date.now() - wall0) / 1000), hopEvents: this.outbox.sentTo(this.telemetryTopic) }, 'backfill written')
       // The wall clock moved on while history was written: catch up before going live.
       while (!this.stopping && options.clock === 'realtime' && Date.now() - this.hubSched.now > 1_000) await this.runVirtual(Date.now())
       this.ctx.rate = options.rate

@@ -6,9 +6,9 @@ import type { Logger } from '../server/logger'
 
 /**
  * What the embedded simulator remembers between starts, in `<stateDir>/simulator-state.json`
- * (`npm start`: DATA_DIR/simulator): whether the history was backfilled, and the work it had in
- * flight when it stopped cleanly — messages the plants had not sent yet, and records the hub had
- * received but not settled (posting, retrying, waiting on stock). The next start resumes them, so
+ * (`npm start`: DATA_DIR/simulator): where its history begins (a backfill happens once), and the
+ * work it had in flight when it stopped cleanly — messages the plants had not sent yet, and records
+ * the hub had received but not settled (posting, retrying, waiting on stock). The next start resumes them, so
  * a restart does not leave transactions half-way that no real plant would have abandoned.
  *
  * Written on a clean stop only: a snapshot taken while running could resume a transaction that
@@ -53,8 +53,11 @@ export interface InFlight {
 }
 
 export interface SimulatorState {
-  /** When the first start began writing its history; later starts do not backfill again. */
-  backfilledAt?: string
+  /**
+   * Where this data directory's history begins: the first start's backfill start (or its live start
+   * without one). Later starts do not backfill: that would write a second history over the first.
+   */
+  historyFrom?: string
   inFlight?: InFlight
 }
 
@@ -71,12 +74,12 @@ export class StateFile {
     this.state = dir === undefined ? {} : loadState(dir)
   }
 
-  get backfilledAt(): string | undefined {
-    return this.state.backfilledAt
+  get historyFrom(): string | undefined {
+    return this.state.historyFrom
   }
 
-  markBackfilled(at: number): void {
-    this.save({ ...this.state, backfilledAt: new Date(at).toISOString() })
+  markHistoryFrom(at: number): void {
+    if (!this.state.historyFrom) this.save({ ...this.state, historyFrom: new Date(at).toISOString() })
   }
 
   /** The previous run's work in flight, handed out once: a second start must not resume it again. */
