@@ -68,6 +68,11 @@ export interface Profile {
   breakdownShare: number
   /** Of lock failures, the share that clears only after the hub gave up (dead-lettered transient). */
   stuckLockShare: number
+  /**
+   * Of stock deficits, the share no transfer resolves: the posting waits for the hub's bound
+   * (10 min), past the 5-min flow SLA, so it is "stuck" for five minutes before it is dead-lettered.
+   */
+  unresolvedDeficitShare: number
 }
 
 const HOUR = 3_600_000
@@ -85,6 +90,7 @@ export function profile(name: ScenarioName): Profile {
         runMeanMs: 15 * 60_000,
         breakdownShare: 0.45,
         stuckLockShare: 0.08,
+        unresolvedDeficitShare: 0.15,
       }
     case 'month-start':
     case 'normal':
@@ -97,6 +103,8 @@ export function profile(name: ScenarioName): Profile {
         runMeanMs: 25 * 60_000,
         breakdownShare: 0.3,
         stuckLockShare: 0.04,
+        // A normal day: stuck transactions are rare (at 15% every plant had one every hour or so).
+        unresolvedDeficitShare: 0.05,
       }
   }
 }
