@@ -102,3 +102,22 @@ describe('the embedded backfill', () => {
     }
   })
 })
+
+describe('the showcase', () => {
+  it('runs on the first start only: a restart forces no failures again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lt-sim-state-'))
+    try {
+      const showcased = async (start: number) => {
+        // Rate 0: the showcase's transactions are the only ones.
+        const sim = await Simulation.create({ transport: new LocalTransport(), config: loadConfig({}), options: { ...OPTIONS, rate: 0, start, duration: '30s' }, stateDir: dir })
+        await sim.run()
+        await sim.close()
+        return sim.stats().transactions
+      }
+      expect(await showcased(START)).toBeGreaterThan(10)
+      expect(await showcased(START + 60 * MIN)).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

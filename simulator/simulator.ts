@@ -352,7 +352,8 @@ export class Simulation {
       this.ctx.rate = options.rate
     }
     const liveFrom = Math.max(this.hubSched.now, this.engineSched.now, this.liveStart)
-    if (options.showcase) this.engine.showcase(liveFrom)
+    // A restart is not a demo's first minute: forcing a burst of failures again would manufacture incidents.
+    if (options.showcase && this.stateFile.firstStart) this.engine.showcase(liveFrom)
     if (options.clock === 'virtual') {
       this.phase = 'virtual'
       await this.runVirtual(options.duration === undefined ? Infinity : liveFrom + options.duration)

@@ -66,16 +66,23 @@ const FILE = 'simulator-state.json'
 /** The state of one start: read once at the start, written when it changes. Without a directory it remembers nothing. */
 export class StateFile {
   private state: SimulatorState
+  private readonly firstSeen: boolean
 
   constructor(
     private readonly dir: string | undefined,
     private readonly log: Logger,
   ) {
     this.state = dir === undefined ? {} : loadState(dir)
+    this.firstSeen = this.state.historyFrom === undefined
   }
 
   get historyFrom(): string | undefined {
     return this.state.historyFrom
+  }
+
+  /** No earlier start wrote to this state (or there is none): the demo's first minute, with its showcase. */
+  get firstStart(): boolean {
+    return this.firstSeen
   }
 
   markHistoryFrom(at: number): void {
