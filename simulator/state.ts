@@ -43,7 +43,7 @@ export interface HubInFlight {
   firstFailedAt?: number
   lastError?: HopError
   /** ERP booked it already (an HTTP 504 whose answer was lost): the next ERP must know the document. */
-  posted?: { document: string; postedAt: number }
+  posted?: { idempotencyKey: string; document: string; postedAt: number }
 }
 
 export interface InFlight {

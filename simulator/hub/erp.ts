@@ -92,8 +92,8 @@ export class SimErp {
   }
 
   /** A document the previous run booked for a posting still in flight (state.ts): never a second one for that key. */
-  remember(idempotencyKey: string, document: PostedDocument): void {
-    this.documents.set(idempotencyKey, document)
+  remember(idempotencyKey: string, posted: PostedDocument): void {
+    this.documents.set(idempotencyKey, { document: posted.document, postedAt: posted.postedAt })
   }
 
   /** A document outside the idempotent posting path (e.g. a stock block for a quality hold). */

@@ -158,6 +158,8 @@ export class Hub implements HubCore {
     const waiting = [...this.intake, ...this.accepted].map((record): HubInFlight => ({ record: held(record), attempt: 0, unknownOutcome: false }))
     const posting = [...this.inFlight].map((tx): HubInFlight => {
       const key = tx.trail.ctx.idempotencyKey
+      const doc = key === undefined ? undefined : this.deps.erp.lookup(key)
+      const posted = key !== undefined && doc ? { idempotencyKey: key, ...doc } : undefined
       return {
         record: held(tx.record),
         trail: { lastEventId: tx.trail.lastEventId, lastSpanId: tx.trail.lastSpanId },
@@ -165,7 +167,7 @@ export class Hub implements HubCore {
         unknownOutcome: tx.unknownOutcome,
         firstFailedAt: tx.firstFailedAt,
         lastError: tx.lastError,
-        posted: key === undefined ? undefined : this.deps.erp.lookup(key),
+        posted,
       }
     })
     return [...waiting, ...posting]
@@ -178,7 +180,7 @@ export class Hub implements HubCore {
       const route = this.bySource.get(record.topic)
       if (!route) continue
       const replay = replayOf(record)
-      if (entry.posted && entry.record.headers.idempotency_key) this.deps.erp.remember(entry.record.headers.idempotency_key, entry.posted)
+      if (entry.posted) this.deps.erp.remember(entry.posted.idempotencyKey, entry.posted)
       this.deps.sched.at(t, (tt) => (entry.trail ? resumePosting(this, route, record, tt, replay, entry) : receive(this, route, record, tt, replay)))
     }
   }
