@@ -67,7 +67,8 @@ let simulator: SimulatorHandle | undefined
 if (role === 'all') {
   const transport = getTransport(config)
   worker = await startWorker({ config, clickhouse: runtime.clickhouse, prisma: runtime.db.prisma, transport, logger })
-  if (simulatorOptions) simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }) })
+  if (simulatorOptions)
+    simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }), stateDir: `${config.env.DATA_DIR}/simulator` })
 }
 
 const app = next({ dev: false, dir: root, port: config.env.PORT })
