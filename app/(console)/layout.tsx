@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic'
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const principal = await requirePrincipal()
-  const plants = await listPlants((await getRuntime()).db.prisma, principal)
+  const plants = await listPlants({ db: (await getRuntime()).db.prisma, principal })
   return (
     <NuqsAdapter>
       <TrpcProvider>

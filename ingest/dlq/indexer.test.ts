@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemPrincipal } from '../../server/context/ctx'
+import { makeCtx } from '../../server/services/testing/ctx'
 import type { BusRecord } from '../../server/bus/port'
 import { LocalTransport } from '../../server/bus/local'
 import { loadConfig } from '../../server/config'
@@ -26,7 +28,7 @@ beforeAll(async () => {
   transport = new LocalTransport()
   await transport.ensureTopics([{ name: telemetry, partitions: 1 }])
   const config = loadConfig({ DATA_DIR: '/tmp', TELEMETRY_TOPIC: telemetry })
-  indexer = createDlqIndexer({ config, prisma: db.prisma, transport, logger })
+  indexer = createDlqIndexer({ ctx: makeCtx({ db: db.prisma, config, logger }, systemPrincipal('dlq-indexer')), transport })
 })
 afterAll(async () => {
   await transport.close()

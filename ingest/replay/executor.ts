@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { sleep } from '../../server/bus/local'
 import type { BusProducer, ProducedRecord, Transport } from '../../server/bus/port'
-import type { Config } from '../../server/config'
-import type { Prisma, PrismaClient } from '../../server/db/client'
-import type { Logger } from '../../server/logger'
+import type { Ctx } from '../../server/context/ctx'
+import type { Prisma } from '../../server/db/client'
 import { metrics } from '../../server/metrics'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
-import { releasePendingItems, restoreDeadLetters } from '../../server/services/replays/jobs'
+import { releasePendingItems, restoreDeadLetters } from '../../server/services/replays/control-job'
 import { buildReplayRecord, type ReplayRecord } from './record'
 import { recoverInFlight } from './recovery'
 import { replayHopEvents } from './telemetry'
@@ -33,10 +32,9 @@ import { fromStates, transition } from '../../server/domain/dead-letter-states'
  */
 
 export interface ReplayExecutorDeps {
-  config: Config
-  prisma: PrismaClient
+  /** The `worker:replay-executor` context. */
+  ctx: Ctx
   transport: Transport
-  logger: Logger
 }
 
 export interface ReplayExecutorOptions {
@@ -72,11 +70,12 @@ const MAX_BATCH = 200
 const TX = { timeout: 30_000, maxWait: 30_000 }
 
 export function createReplayExecutor(deps: ReplayExecutorDeps, options: ReplayExecutorOptions = {}): ReplayExecutor {
-  const { prisma, transport, config } = deps
+  const { transport } = deps
+  const { db: prisma, config } = deps.ctx
   const leaseMs = options.leaseMs ?? 15_000
   const pollMs = options.pollMs ?? 1_000
   const workerId = options.workerId ?? `replay-${randomUUID()}`
-  const log = deps.logger.child({ component: 'replay-executor', workerId })
+  const log = deps.ctx.logger.child({ component: 'replay-executor', workerId })
   const abort = new AbortController()
   const state: ReplayExecutorStatus = { workerId, jobId: null, produced: 0, lastError: null }
   let loop: Promise<void> | undefined

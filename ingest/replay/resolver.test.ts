@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemPrincipal } from '../../server/context/ctx'
+import { makeCtx } from '../../server/services/testing/ctx'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { openTestClickHouse } from '../../server/clickhouse/test-support'
@@ -65,7 +67,7 @@ describe('replay resolver', () => {
       // The replay's own posting (x-replay-id carried over) from a clock a little behind ours.
       hop(skewed.dl, { occurred_at: new Date(producedAt.getTime() - 800), replay_id: skewed.itemId }),
     ])
-    const result = await resolveReplayed({ prisma: db.prisma, clickhouse: ch })
+    const result = await resolveReplayed(makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver')))
     expect(result.resolved).toBe(3)
     const rows = await db.prisma.deadLetter.findMany({ where: { plantCode: plant }, select: { id: true, status: true, resolvedAt: true } })
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]))
@@ -78,6 +80,6 @@ describe('replay resolver', () => {
     expect(audit).toMatchObject({ actorLabel: 'system:replay-resolver', reason: expect.stringContaining('erp.posting_succeeded') })
 
     // Idempotent: a second round changes nothing.
-    expect((await resolveReplayed({ prisma: db.prisma, clickhouse: ch })).resolved).toBe(0)
+    expect((await resolveReplayed(makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver')))).resolved).toBe(0)
   })
 })

@@ -1,10 +1,8 @@
 import { sleep } from '../../server/bus/local'
-import type { ClickHouse } from '../../server/clickhouse/client'
 import { chQuery } from '../../server/clickhouse/exec'
 import { fromChDateTime } from '../../server/domain/ch-time'
-import type { PrismaClient } from '../../server/db/client'
+import type { Ctx } from '../../server/context/ctx'
 import { POSTING_FLOWS } from '../../server/domain/txn-state'
-import type { Logger } from '../../server/logger'
 import { metrics } from '../../server/metrics'
 import { audit } from '../../server/services/audit'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
@@ -27,12 +25,6 @@ import { fromStates, transition } from '../../server/domain/dead-letter-states'
  * transaction moves the old one to failed_again.)
  */
 
-export interface ResolverDeps {
-  prisma: PrismaClient
-  clickhouse: ClickHouse
-  logger: Logger
-}
-
 export interface ResolveResult {
   checked: number
   resolved: number
@@ -42,9 +34,10 @@ export interface ResolveResult {
 
 const DAY = 86_400_000
 const BATCH = 500
-const ACTOR = { userId: null, label: 'system:replay-resolver' }
 
-export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps, 'logger'>, after: string | null = null): Promise<ResolveResult> {
+/** One round over the `replayed` dead letters after `after`; `ctx` is the `worker:replay-resolver` context (its principal audits). */
+export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' | 'actor'>, after: string | null = null): Promise<ResolveResult> {
+  const { db: prisma, ch: clickhouse } = ctx
   const rows = await prisma.deadLetter.findMany({
     where: { status: 'replayed', correlationId: { not: null }, ...(after ? { id: { gt: after } } : {}) },
     select: {
@@ -85,7 +78,7 @@ export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps,
       hi: new Date(hi),
       since: new Date(since),
     },
-    actor: { route: 'worker.replayResolver', user: ACTOR.label },
+    actor: ctx.actor,
   })
 
   const resolved: { id: string; at: Date; evidence: string }[] = []
@@ -108,7 +101,7 @@ export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps,
       if (count) metrics().replayResolved.inc()
       if (count)
         await audit(tx, {
-          actor: ACTOR,
+          actor: ctx.principal,
           action: 'dead_letter.resolve',
           targetType: 'dead_letter',
           targetId: r.id,
@@ -122,14 +115,14 @@ export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps,
 }
 
 /** Runs resolveReplayed every `intervalMs` (default 5 s) until stopped. */
-export function startResolver(deps: ResolverDeps, intervalMs = 5_000): { stop(): Promise<void> } {
+export function startResolver(ctx: Ctx, intervalMs = 5_000): { stop(): Promise<void> } {
   const abort = new AbortController()
-  const log = deps.logger.child({ component: 'replay-resolver' })
+  const log = ctx.logger.child({ component: 'replay-resolver' })
   const loop = (async () => {
     let cursor: string | null = null
     while (!abort.signal.aborted) {
       try {
-        const result = await resolveReplayed(deps, cursor)
+        const result = await resolveReplayed(ctx, cursor)
         cursor = result.next
         if (result.resolved) log.info({ checked: result.checked, resolved: result.resolved }, 'replayed dead letters resolved by telemetry')
       } catch (error) {

@@ -10,7 +10,7 @@ import { appRouter } from './app'
 
 let runtime: Runtime
 let stop: () => Promise<void>
-const caller = (who: Principal) => createCallerFactory(appRouter)({ runtime, principal: who, ip: null })
+const caller = (who: Principal) => createCallerFactory(appRouter)({ runtime, principal: who, clientAddress: null })
 const admin = principal('admin')
 const viewer = principal('viewer', ['1000'])
 

@@ -30,7 +30,7 @@ afterAll(() => stop())
 
 const createCaller = createCallerFactory(appRouter)
 async function call(path: string, who: Principal | null, input: unknown): Promise<unknown> {
-  const ctx: Context = { runtime, principal: who, ip: null }
+  const ctx: Context = { runtime, principal: who, clientAddress: null }
   const caller = createCaller(ctx) as unknown as Record<string, unknown>
   const fn = path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (i: unknown) => Promise<unknown>
   return fn(input)

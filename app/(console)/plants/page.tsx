@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: 'Plants' }
 
 export default async function PlantsPage() {
   const principal = await requirePrincipal()
-  const plants = await listPlants((await getRuntime()).db.prisma, principal)
+  const plants = await listPlants({ db: (await getRuntime()).db.prisma, principal })
   const now = new Date()
   if (plants.length === 0)
     return <EmptyState title="You have no plants yet">An admin assigns plants to your account under Admin → Users.</EmptyState>

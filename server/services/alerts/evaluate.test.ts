@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { makeCtx } from '../testing/ctx'
 import type { ClickHouse } from '../../clickhouse/client'
 import { chInsert } from '../../clickhouse/exec'
 import { migrateClickHouse } from '../../clickhouse/migrate'
@@ -57,9 +58,9 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   /** Plant codes unique per engine (both share one ClickHouse). */
   const code = (name: string) => `${engine === 'pglite' ? 'G' : 'P'}${name}`
-  const rule = (input: Record<string, unknown>) => createRule(db.prisma, admin, alertRuleInputSchema.parse(input))
+  const rule = (input: Record<string, unknown>) => createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse(input))
   const evaluate = async (now: Date) => {
-    const summary = await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now, ingestLag: () => lag })
+    const summary = await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now, ingestLag: () => lag })
     expect(summary.errors, 'no rule failed to evaluate').toEqual([])
     return summary
   }
@@ -133,7 +134,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
     await evaluate(NOW)
     expect((await episodes(slow.id)).map((e) => e.state)).toEqual(['pending'])
-    expect((await listAlerts(db.prisma, [plant], {})).items, 'pending episodes are not alerts yet').toEqual([])
+    expect((await listAlerts({ db: db.prisma, scope: [plant] }, {})).items, 'pending episodes are not alerts yet').toEqual([])
     await evaluate(at(1))
     expect((await episodes(slow.id)).map((e) => e.state)).toEqual(['pending'])
     await evaluate(at(2))

@@ -1,9 +1,7 @@
-import type { ClickHouse } from '../../clickhouse/client'
-import type { Actor } from '../../clickhouse/exec'
+import type { Ctx } from '../../context/ctx'
 import { plantNewestEvents } from '../../clickhouse/queries/alerts'
 import { holdStats, type HoldStats } from '../../clickhouse/queries/holds'
 import { readStats, type Stats, type StatsBucket, type StatsCounts, type StatsHop, type StatsLine, type StatsProduction } from '../../clickhouse/queries/hour-stats'
-import type { PrismaClient } from '../../db/client'
 import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
 import { localIngestStatus } from '../../ingest-status'
@@ -49,10 +47,8 @@ export interface PlantKpis {
   e2eTargetS: number
 }
 
-export interface KpiDeps {
-  prisma: PrismaClient
-  clickhouse: ClickHouse
-}
+/** What the KPI computation needs of the context: both stores and the actor its queries are tagged with. */
+export type KpiCtx = Pick<Ctx, 'db' | 'ch' | 'actor'>
 
 interface Measured {
   stats: Stats
@@ -151,17 +147,18 @@ const ms = (v: number | null) => (v === null ? null : v / 1000)
  * adds the buckets and lines of the plant page.
  */
 export async function computeKpis(
-  deps: KpiDeps,
-  q: { plants: string[]; from: Date; to: Date; now?: Date; previous?: boolean; series?: boolean; actor?: Actor; ingestLag?: number | null },
+  ctx: KpiCtx,
+  q: { plants: readonly string[]; from: Date; to: Date; now?: Date; previous?: boolean; series?: boolean; ingestLag?: number | null },
 ): Promise<PlantKpis[]> {
   if (q.plants.length === 0) return []
   const now = q.now ?? new Date()
-  const book = await loadSlaBook(deps.prisma, q.plants)
+  const book = await loadSlaBook(ctx.db, q.plants)
   const length = q.to.getTime() - q.from.getTime()
   const prevFrom = q.previous ? new Date(q.from.getTime() - length) : undefined
   const { stepSec } = grainOf(q.from, q.to)
-  const ch = deps.clickhouse
-  const range = (from: Date, to: Date) => ({ plants: q.plants, from, to, actor: q.actor })
+  const ch = ctx.ch
+  const plants = [...q.plants]
+  const range = (from: Date, to: Date) => ({ plants, from, to, actor: ctx.actor })
   const [stats, dl, newest] = await Promise.all([
     readStats(ch, {
       ...range(q.from, q.to),
@@ -170,8 +167,8 @@ export async function computeKpis(
       series: q.series,
       state: { now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS },
     }),
-    deadLetterKpiInputs(deps.prisma, { plants: q.plants, from: q.from, to: q.to, previousFrom: prevFrom }),
-    plantNewestEvents(ch, { plants: q.plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
+    deadLetterKpiInputs(ctx.db, { plants, from: q.from, to: q.to, previousFrom: prevFrom }),
+    plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
   const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)

@@ -1,50 +1,33 @@
 import { z } from 'zod'
-import type { PrismaClient } from '../../db/client'
-import type { Principal } from '../../domain/permissions'
 import { plantCodeSchema } from '../../domain/plants'
 import { resolveRange } from '../../domain/time-range'
 import { MAX_SEARCH_LENGTH } from '../../domain/trace-search'
 import { TXN_STATES } from '../../domain/txn-state'
-import { requestPlants } from '../alerts/scope'
+import { csv, csvOf, limitParam } from '../../rest/params'
 import type { TraceSearchInput } from './search'
 
 /** Query parameters of GET /api/v1/traces and its CSV export (same filters, same meaning). */
-
-const list = <T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values, { error: `must be a comma-separated list of ${values.join(', ')}` })))
 
 const time = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time, e.g. 2026-11-30T12:00:00Z' })
 
 export const traceRestQuery = z.object({
   key: z.string().trim().max(MAX_SEARCH_LENGTH).optional(),
   plant: plantCodeSchema.optional(),
-  status: list(TXN_STATES).optional(),
-  flow: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).optional(),
+  status: csvOf(TXN_STATES).optional(),
+  flow: csv.optional(),
   line: z.string().max(64).optional(),
   from: time.optional(),
   to: time.optional(),
   range: z.string().max(8).optional(),
   cursor: z.string().max(1024).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
+  limit: limitParam(500).optional(),
 })
 
-/** Parses the query string and resolves the caller's plants (403 for a plant outside them). */
-export async function restSearch(
-  prisma: PrismaClient,
-  principal: Principal,
-  url: URL,
-): Promise<{ scope: string[]; input: TraceSearchInput }> {
-  const q = traceRestQuery.parse(Object.fromEntries(url.searchParams))
+/** The parsed query as a search (the plant facet is the context's scope): from and to together, in order. */
+export function restSearchInput(q: z.infer<typeof traceRestQuery>): TraceSearchInput {
   if ((q.from && !q.to) || (!q.from && q.to)) throw new z.ZodError([{ code: 'custom', path: ['from'], message: 'give both from and to, or neither (default: the last 24 h)', input: q.from }])
   const { from, to } = resolveRange({ range: q.range, from: q.from, to: q.to })
   if (q.from && q.to && (from.toISOString() !== new Date(q.from).toISOString() || to.toISOString() !== new Date(q.to).toISOString()))
     throw new z.ZodError([{ code: 'custom', path: ['to'], message: 'to must be after from, at most 400 days apart', input: q.to }])
-  const scope = await requestPlants(prisma, principal, q.plant)
-  return {
-    scope,
-    input: { q: q.key, states: q.status, flows: q.flow, lines: q.line ? [q.line] : undefined, from, to, cursor: q.cursor, limit: q.limit },
-  }
+  return { q: q.key, states: q.status, flows: q.flow, lines: q.line ? [q.line] : undefined, from, to, cursor: q.cursor, limit: q.limit }
 }

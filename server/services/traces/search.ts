@@ -1,13 +1,11 @@
 import { z } from 'zod'
-import type { ClickHouse } from '../../clickhouse/client'
-import type { Actor } from '../../clickhouse/exec'
+import type { Ctx } from '../../context/ctx'
 import { txnsByKey, locateTxn, type KeyType } from '../../clickhouse/queries/trace'
 import { searchTxns, type TxnSummaryRow } from '../../clickhouse/queries/txn'
-import type { PrismaClient } from '../../db/client'
 import { parseSearch, type SearchKey } from '../../domain/trace-search'
 import type { TxnState } from '../../domain/txn-state'
 import { chTimeToIso } from '../../domain/ch-time'
-import { DomainError } from '../errors'
+import { DomainError } from '../../domain/errors'
 import { txnStateParamsFor } from '../sla'
 
 /**
@@ -98,17 +96,11 @@ export function toTxnItem(r: TxnSummaryRow): TxnItem {
   }
 }
 
-export interface SearchDeps {
-  clickhouse: ClickHouse
-  prisma: PrismaClient
-}
+/** What trace reads need of the context: both stores, the caller's plants and the query tag. */
+export type TraceCtx = Pick<Ctx, 'db' | 'ch' | 'scope' | 'principal' | 'actor'>
 
-export async function searchTraces(
-  deps: SearchDeps,
-  scope: readonly string[],
-  input: TraceSearchInput,
-  actor?: Actor,
-): Promise<TraceSearchResult> {
+export async function searchTraces(ctx: TraceCtx, input: TraceSearchInput): Promise<TraceSearchResult> {
+  const { scope, actor } = ctx
   const key = parseSearch(input.q)
   const limit = Math.min(Math.max(input.limit ?? 50, 1), MAX_PAGE)
   const after = input.cursor ? decodeCursor(input.cursor) : undefined
@@ -124,14 +116,14 @@ export async function searchTraces(
   let plants = [...scope]
   let keyMatchesCapped = false
   if (key?.types[0] === 'correlation_id') {
-    const at = await locateTxn(deps.clickhouse, { correlationId: key.value, from, to, actor })
+    const at = await locateTxn(ctx.ch, { correlationId: key.value, from, to, actor })
     if (!at || !scope.includes(at.plant)) return empty
     ids = [at.correlation_id]
     plants = [at.plant]
     from = new Date(chTimeToIso(at.origin_time))
     to = new Date(from.getTime() + 1)
   } else if (key) {
-    const refs = await txnsByKey(deps.clickhouse, {
+    const refs = await txnsByKey(ctx.ch, {
       keyType: key.types as KeyType[],
       keyValue: key.value,
       from,
@@ -150,8 +142,8 @@ export async function searchTraces(
     to = new Date(Math.max(...times) + 1)
   }
 
-  const state = await txnStateParamsFor(deps.prisma, plants)
-  const rows = await searchTxns(deps.clickhouse, {
+  const state = await txnStateParamsFor(ctx.db, plants)
+  const rows = await searchTxns(ctx.ch, {
     plants,
     from,
     to,

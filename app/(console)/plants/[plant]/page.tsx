@@ -28,7 +28,7 @@ export default async function PlantPage({ params }: { params: Promise<{ plant: s
         .
       </EmptyState>
     )
-  const info = await getPlant(prisma, principal, plant)
+  const info = await getPlant({ db: prisma, principal }, { plant })
   const now = new Date()
   return (
     <section className="space-y-4">

@@ -17,7 +17,7 @@ beforeAll(async () => {
   ;({ runtime, stop } = await startTestRuntime())
   admin = runtime.config.adminApiToken!
   const viewer = await runtime.db.prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
-  ;({ token: viewerToken } = await createApiToken(runtime.db.prisma, { userId: null, label: 'test' }, { userId: viewer.id, name: 'rest-test' }))
+  ;({ token: viewerToken } = await createApiToken({ db: runtime.db.prisma, principal: { userId: null, label: 'test' } }, { userId: viewer.id, name: 'rest-test' }))
   // What the worker does at start.
   await onboardPlants(runtime.db.prisma)
 })

@@ -20,7 +20,7 @@ beforeAll(async () => {
   otherPlant = await testPlant(prisma)
   const user = await prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
   await prisma.userPlantScope.create({ data: { userId: user.id, plantCode: plant } })
-  viewer = (await createApiToken(prisma, { userId: null, label: 'test' }, { userId: user.id, name: rid('rest-viewer') })).token
+  viewer = (await createApiToken({ db: prisma, principal: { userId: null, label: 'test' } }, { userId: user.id, name: rid('rest-viewer') })).token
 })
 afterAll(() => stop())
 

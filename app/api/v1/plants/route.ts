@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { plantCodeSchema } from '@/server/domain/plants'
-import { restHandler } from '@/server/rest'
+import { restHandler } from '@/server/rest/handler'
 import { getPlant, listPlants } from '@/server/services/plants'
 
 export const dynamic = 'force-dynamic'
@@ -8,9 +8,6 @@ export const dynamic = 'force-dynamic'
 const query = z.object({ plant: plantCodeSchema.optional() })
 
 /** GET /api/v1/plants[?plant=CODE]: the plants the token may see; naming one outside its scope is 403. */
-export const GET = restHandler('v1.plants', 'viewer', async ({ runtime, principal, url }) => {
-  const { plant } = query.parse(Object.fromEntries(url.searchParams))
-  const prisma = runtime.db.prisma
-  const plants = plant ? [await getPlant(prisma, principal, plant)] : await listPlants(prisma, principal)
-  return { plants }
-})
+export const GET = restHandler({ method: 'GET', path: '/api/v1/plants', role: 'viewer', query }, async (ctx, { query: { plant } }) => ({
+  plants: plant ? [await getPlant(ctx, { plant })] : await listPlants(ctx),
+}))

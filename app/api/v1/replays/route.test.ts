@@ -17,10 +17,10 @@ beforeAll(async () => {
   const system = { userId: null, label: 'test' }
   for (const role of ['viewer', 'operator'] as const) {
     const user = await prisma.user.findUniqueOrThrow({ where: { email: `${role}@linetrace.local` } })
-    tokens[role] = (await createApiToken(prisma, system, { userId: user.id, name: `rest-${role}` })).token
+    tokens[role] = (await createApiToken({ db: prisma, principal: system }, { userId: user.id, name: `rest-${role}` })).token
   }
   const admin = await prisma.user.findUniqueOrThrow({ where: { email: 'admin@linetrace.local' } })
-  tokens.checker = (await createApiToken(prisma, system, { userId: admin.id, name: 'rest-admin' })).token
+  tokens.checker = (await createApiToken({ db: prisma, principal: system }, { userId: admin.id, name: 'rest-admin' })).token
 })
 afterAll(() => stop())
 
