@@ -14,7 +14,7 @@ import { closeTransport, getTransport } from '../server/bus'
 import { loadConfigOrExit, type ProcessRole } from '../server/config'
 import { logger } from '../server/logger'
 import { closeRuntime, createRuntime, installRuntime } from '../server/runtime'
-import { DEMO_USERS, seedDemo, seedPlants } from '../server/services/seed'
+import { DEMO_USERS, seedDemo, seedPlants } from '../server/services/plants/seed'
 import { buildIsCurrent, writeBuildStamp } from './build-stamp'
 
 const role: ProcessRole = process.argv.includes('--role=web') ? 'web' : 'all'

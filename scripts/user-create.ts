@@ -9,8 +9,8 @@ import { ZodError } from 'zod'
 import { loadConfigOrExit } from '../server/config'
 import { createDb } from '../server/db/client'
 import { DomainError } from '../server/domain/errors'
-import { seedPlants } from '../server/services/seed'
-import { createUser } from '../server/services/users'
+import { seedPlants } from '../server/services/plants/seed'
+import { createUser } from '../server/services/users/users'
 import { ROLES, type Role } from '../server/domain/permissions'
 
 const { values } = parseArgs({

@@ -10,7 +10,7 @@ import { createAlertSources, type AlertSources } from '../../server/services/ale
 import { kpiServiceSource } from '../../server/services/kpis/alert-source'
 import { makeCtx } from '../../server/services/testing/ctx'
 import { onboardPlants } from '../../server/services/alerts/template'
-import { COUNTED, createPlant, failed, requested, succeeded, txnRows } from '../../server/services/alerts/test-support'
+import { COUNTED, insertPlant, failed, requested, succeeded, txnRows } from '../../server/services/testing/alerts'
 import type { BenchResult } from '../suites'
 
 /**
@@ -51,7 +51,7 @@ export async function alertsSuite(): Promise<BenchResult> {
     for (const n of PLANTS) {
       for (; created < n; created++) {
         const plant = `B${String(created).padStart(3, '0')}`
-        await createPlant(db.prisma, plant, 'UTC')
+        await insertPlant(db.prisma, plant, 'UTC')
         const rows = []
         for (let m = 120; m > 0; m--)
           for (let t = 0; t < TX_PER_MIN; t++) {

@@ -6,7 +6,7 @@ import { chCommand, chInsert, chQuery } from '../../server/clickhouse/exec'
 import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { freshPgliteDb } from '../../server/db/testing'
-import { createPlant } from '../../server/services/alerts/test-support'
+import { insertPlant } from '../../server/services/testing/alerts'
 import { computeKpis } from '../../server/services/kpis/compute'
 import { makeCtx } from '../../server/services/testing/ctx'
 import { plantDashboard } from '../../server/services/kpis/dashboard'
@@ -79,7 +79,7 @@ export async function dashboardsSuite(): Promise<BenchResult> {
   const plant = 'B1000'
   try {
     await migrateClickHouse(ch)
-    for (let p = 0; p < PLANTS; p++) await createPlant(db.prisma, `B${1000 + p}`, 'UTC')
+    for (let p = 0; p < PLANTS; p++) await insertPlant(db.prisma, `B${1000 + p}`, 'UTC')
     const t0 = performance.now()
     for (let start = 0; start < EVENTS; start += CHUNK) {
       const sql = generateSql(ch.database, start, Math.min(CHUNK, EVENTS - start), EVENTS)

@@ -14,7 +14,8 @@ import { systemPrincipal } from '../../server/context/ctx'
 import { createReplayJob } from '../../server/services/replays/create-job'
 import { dryRunReplay } from '../../server/services/replays/dry-run'
 import { makeCtx } from '../../server/services/testing/ctx'
-import { insertDeadLetter, testPlant, testPrincipal } from '../../server/services/replays/testing'
+import { insertDeadLetter, insertUniquePlant } from '../../server/services/testing/replays'
+import { makePrincipal } from '../../server/services/testing/principal'
 import { buildReplayRecord } from '../../ingest/replay/record'
 import { startBroker } from '../ingest/suite'
 import type { BenchResult } from '../suites'
@@ -48,9 +49,9 @@ async function measure(engine: TestEngine, brokers: string, chDir: string): Prom
     const source = `lt.bench.replay-${randomBytes(3).toString('hex')}`
     const baseline = `${source}.baseline`
     await kafka.ensureTopics([{ name: source, partitions: 6 }, { name: baseline, partitions: 6 }, { name: config.env.TELEMETRY_TOPIC, partitions: 6 }])
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     for (let i = 0; i < N; i++) await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
 
     let t0 = performance.now()
     await dryRunReplay(makeCtx({ db: db.prisma, ch: clickhouse, config }, operator), { filter: { plant } })

@@ -12,8 +12,8 @@ import { logger } from '../../server/logger'
 import { createChannel, listChannels, queueTestDelivery } from '../../server/services/alerts/channels'
 import { evaluateAlerts } from '../../server/services/alerts/evaluate'
 import { createRule } from '../../server/services/alerts/rules'
-import { createDeadLetter, createPlant, lastMondayNoon, MIN } from '../../server/services/alerts/test-support'
-import { principal } from '../../server/testing/runtime'
+import { insertOpenDeadLetter, insertPlant, lastMondayNoon, MIN } from '../../server/services/testing/alerts'
+import { makePrincipal } from '../../server/services/testing/principal'
 import { startAlerting } from './alerting'
 import { sendDueDeliveries } from './sender'
 
@@ -32,7 +32,7 @@ interface Received {
 }
 
 const PUBLIC_URL = 'https://linetrace.example.com'
-const admin = principal('admin')
+const admin = makePrincipal('admin')
 
 let chEngine: ReturnType<typeof openTestClickHouse>
 let ch: ClickHouse
@@ -102,12 +102,12 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
     const at = (ms: number) => new Date(NOW.getTime() + ms)
     const plant = code('WH')
     const p = { hook: `/${plant}/hook/T0K3N-secret-abcd`, slack: `/${plant}/services/T00/B00/xyzSECRET`, teams: `/${plant}/workflows/teams-secret` }
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     await channel('ops webhook', 'webhook', p.hook, plant)
     await channel('ops slack', 'slack', p.slack, plant)
     await channel('ops teams', 'teams', p.teams, plant)
     const rule = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
-    const dl = await createDeadLetter(db.prisma, plant, at(-5 * MIN))
+    const dl = await insertOpenDeadLetter(db.prisma, plant, at(-5 * MIN))
     failures.set(p.hook, 1)
     // A generous request timeout: on a loaded machine a local answer can take seconds, and a
     // timed-out request would (rightly) be retried, which is not what this test is about.
@@ -163,12 +163,12 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
   it('a 4xx answer fails the delivery at once with the receiver’s words; a dead receiver is retried with its URL kept out of the error', async () => {
     const NOW = lastMondayNoon()
     const plant = code('WF')
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     fixed.set(`/${plant}/gone`, 404)
     await channel('gone', 'webhook', `/${plant}/gone`, plant)
     await createChannel({ db: db.prisma, principal: admin }, alertChannelInputSchema.parse({ name: 'closed port', kind: 'webhook', url: 'http://127.0.0.1:9/hooks/closed-secret', severities: ['critical'], plants: [plant] }))
     await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
-    await createDeadLetter(db.prisma, plant, NOW)
+    await insertOpenDeadLetter(db.prisma, plant, NOW)
     await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: NOW })
     expect(await sendDueDeliveries({ prisma: db.prisma, publicUrl: PUBLIC_URL, logger, now: () => NOW })).toEqual({ sent: 0, retrying: 1, failed: 1 })
     const rows = await db.prisma.alertDelivery.findMany({ where: { channel: { name: { in: ['gone', 'closed port'] } } }, include: { channel: true } })
@@ -183,7 +183,7 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
   it('"Send test" queues a test notification that the sender delivers like any other', async () => {
     const plant = code('WT')
     const path = `/${plant}/test`
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     const ch1 = await channel('test me', 'teams', path, plant)
     const queued = await queueTestDelivery({ db: db.prisma }, { id: ch1.id })
     expect(queued).toMatchObject({ event: 'test', status: 'pending', episodeId: null })
@@ -197,16 +197,16 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
   it('the worker loop evaluates, notifies and resolves on its own; two workers still send one notification each', async () => {
     const plant = code('WL')
     const path = `/${plant}/loop`
-    await createPlant(db.prisma, plant, 'UTC', [])
+    await insertPlant(db.prisma, plant, 'UTC', [])
     failures.set(path, 1)
     await channel('loop', 'webhook', path, plant)
     await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
-    const dl = await createDeadLetter(db.prisma, plant, new Date())
+    const dl = await insertOpenDeadLetter(db.prisma, plant, new Date())
     // A rule that keeps firing (no channel of its plant): its lastEvaluatedAt shows the loops ran.
     const beat = code('WB')
-    await createPlant(db.prisma, beat, 'UTC', [])
+    await insertPlant(db.prisma, beat, 'UTC', [])
     const heartbeat = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant: beat, kind: 'dead_letter_backlog', severity: 'info', params: { maxOpen: 0 } }))
-    await createDeadLetter(db.prisma, beat, new Date())
+    await insertOpenDeadLetter(db.prisma, beat, new Date())
     const lastEvaluated = async () => (await db.prisma.alertEpisode.findFirst({ where: { ruleId: heartbeat.id } }))?.lastEvaluatedAt.getTime() ?? 0
     const workers = [1, 2].map(() =>
       startAlerting({ ctx: makeCtx({ db: db.prisma, ch, logger }), publicUrl: PUBLIC_URL, evalIntervalMs: 300, sendIntervalMs: 100, sender: { baseDelayMs: 200 } }),

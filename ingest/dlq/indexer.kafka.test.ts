@@ -9,7 +9,8 @@ import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { logger } from '../../server/logger'
 import { listRecords } from '../../server/services/dead-letters/queries'
-import { testPlant, testPrincipal } from '../../server/services/replays/testing'
+import { insertUniquePlant } from '../../server/services/testing/replays'
+import { makePrincipal } from '../../server/services/testing/principal'
 import { createDlqIndexer, type DlqIndexer } from './indexer'
 
 /**
@@ -63,7 +64,7 @@ function body(correlationId: string) {
 
 beforeAll(async () => {
   db = await freshPgliteDb()
-  plant = await testPlant(db.prisma)
+  plant = await insertUniquePlant(db.prisma)
   producer = kafka.producer({ allowAutoTopicCreation: false })
   await producer.connect()
   await createTopics(springTopic, connectTopic, telemetryTopic)
@@ -121,7 +122,7 @@ describe('DLQ indexer on a real broker', () => {
       ],
     })
     const indexer = await startIndexer()
-    const admin = testPrincipal('admin', 'all')
+    const admin = makePrincipal('admin', 'all')
     const list = () => listRecords({ db: db.prisma, principal: admin }, { filter: { plant } })
     const both = await waitFor('both dead letters indexed', async () => ((await list()).total >= 2 ? (await list()).items : undefined), { timeoutMs: 60_000, intervalMs: 250, seen: () => indexer.status() })
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../server/config'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { logger } from '../../server/logger'
-import { insertDeadLetter, rid, testPlant } from '../../server/services/replays/testing'
+import { insertDeadLetter, rid, insertUniquePlant } from '../../server/services/testing/replays'
 import { createDlqIndexer, type DlqIndexer } from './indexer'
 
 /**
@@ -24,7 +24,7 @@ let offset = 0
 
 beforeAll(async () => {
   db = await freshPgliteDb()
-  plant = await testPlant(db.prisma)
+  plant = await insertUniquePlant(db.prisma)
   transport = new LocalTransport()
   await transport.ensureTopics([{ name: telemetry, partitions: 1 }])
   const config = loadConfig({ DATA_DIR: '/tmp', TELEMETRY_TOPIC: telemetry })

@@ -1,8 +1,7 @@
 import type { BusBatch, BusConsumer, Transport } from '../../server/bus/port'
 import { DEFAULT_DLQ_TOPICS } from '../../server/config'
 import type { Ctx } from '../../server/context/ctx'
-import { fromStates, transition } from '../../server/domain/dead-letter-states'
-import { audit } from '../../server/services/audit'
+import { setDeadLetterState } from '../../server/services/dead-letters/state'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
 import { deadLetterHopEvents } from './hop'
 import { deadLetterRow, type DeadLetterRow } from './row'
@@ -102,17 +101,19 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
         return { ...data, previousId: replayedBefore.get(row)?.id ?? null }
       }), skipDuplicates: true })
       for (const old of new Set([...replayedBefore.values()])) {
-        const { count } = await tx.deadLetter.updateMany({ where: { id: old.id, status: { in: [...fromStates('fail_again')] } }, data: { status: transition('replayed', 'fail_again') } })
-        if (count)
-          await audit(tx, {
-            actor: ctx.principal,
-            action: 'dead_letter.fail_again',
-            targetType: 'dead_letter',
-            targetId: old.id,
-            reason: 'Its transaction was dead-lettered again after the replay.',
-            before: { status: 'replayed' },
-            after: { status: 'failed_again' },
-          })
+        await setDeadLetterState(
+          { ...ctx, db: tx },
+          {
+            id: old.id,
+            event: 'fail_again',
+            audit: {
+              action: 'dead_letter.fail_again',
+              reason: 'Its transaction was dead-lettered again after the replay.',
+              before: { status: 'replayed' },
+              after: { status: 'failed_again' },
+            },
+          },
+        )
       }
     })
     await emitHops(fresh)

@@ -17,7 +17,8 @@ import type { Principal } from '../../server/domain/permissions'
 import { controlReplayJob } from '../../server/services/replays/control-job'
 import { createReplayJob } from '../../server/services/replays/create-job'
 import { makeCtx } from '../../server/services/testing/ctx'
-import { insertDeadLetter, testPlant, testPrincipal, type DeadLetterBuilt } from '../../server/services/replays/testing'
+import { insertDeadLetter, insertUniquePlant, type DeadLetterBuilt } from '../../server/services/testing/replays'
+import { makePrincipal } from '../../server/services/testing/principal'
 import { createReplayExecutor, type ReplayExecutor } from './executor'
 import { buildReplayRecord } from './record'
 
@@ -108,13 +109,13 @@ async function waitForJob(id: string, status: string, prisma = db.prisma, timeou
 
 describe('replay executor on a real broker', () => {
   it('produces exactly what DLQ-REPLAY.md says: key, default partition, business headers, no DLQ headers, provenance, trace context', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.src')
     await kafka.ensureTopics([{ name: source, partitions: 3 }])
     const dls: DeadLetterBuilt[] = []
     for (const convention of ['spring', 'connect', 'hub'] as const) dls.push(await insertDeadLetter(db.prisma, { plant, convention, sourceTopic: source }))
     dls.push(await insertDeadLetter(db.prisma, { plant, convention: 'spring', sourceTopic: source, key: null }))
-    const admin = testPrincipal('admin', 'all')
+    const admin = makePrincipal('admin', 'all')
     const { job } = await createReplayJob(as(admin), { deadLetterIds: dls.map((d) => d.row.id), reason: 'Period 2026/11 opened' })
     const executor = startExecutor()
     try {
@@ -179,14 +180,14 @@ describe('replay executor on a real broker', () => {
   })
 
   it('ten concurrent replay requests for one record produce one record', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.once')
     await kafka.ensureTopics([{ name: source, partitions: 3 }])
     const dl = await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
     const executor = startExecutor()
     try {
       const results = await Promise.allSettled(
-        Array.from({ length: 10 }, () => createReplayJob(as(testPrincipal('operator', [plant])), { deadLetterIds: [dl.row.id], reason: 'Everyone clicked at once' })),
+        Array.from({ length: 10 }, () => createReplayJob(as(makePrincipal('operator', [plant])), { deadLetterIds: [dl.row.id], reason: 'Everyone clicked at once' })),
       )
       const created = results.filter((r) => r.status === 'fulfilled')
       expect(created).toHaveLength(1)
@@ -199,12 +200,12 @@ describe('replay executor on a real broker', () => {
   })
 
   it('a send in flight when a worker died is found in the topic, not produced again', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.recover')
     await kafka.ensureTopics([{ name: source, partitions: 3 }])
     const reached = await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
     const lost = await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
-    const { job } = await createReplayJob(as(testPrincipal('admin', 'all')), { deadLetterIds: [reached.row.id, lost.row.id], reason: 'Crash test' })
+    const { job } = await createReplayJob(as(makePrincipal('admin', 'all')), { deadLetterIds: [reached.row.id, lost.row.id], reason: 'Crash test' })
     // A worker that marked both attempts, sent one record, and died before recording anything.
     const probeFrom = Object.fromEntries((await kafka.endOffsets(source)).map((p) => [String(p.partition), p.end]))
     const items = await db.prisma.replayItem.findMany({ where: { jobId: job.id }, include: { deadLetter: true } })
@@ -228,11 +229,11 @@ describe('replay executor on a real broker', () => {
   })
 
   it('1,000 records at 100/s take about 10 s, with progress reported on the way', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.rate')
     await kafka.ensureTopics([{ name: source, partitions: 6 }])
     for (let i = 0; i < 1000; i++) await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
-    const { job } = await createReplayJob(as(testPrincipal('operator', [plant])), { filter: { plant }, reason: 'Bulk replay', ratePerSecond: 100 })
+    const { job } = await createReplayJob(as(makePrincipal('operator', [plant])), { filter: { plant }, reason: 'Bulk replay', ratePerSecond: 100 })
     expect(job.total).toBe(1000)
     const seen: number[] = []
     const executor = startExecutor()
@@ -256,11 +257,11 @@ describe('replay executor on a real broker', () => {
   }, 120_000)
 
   it('pause holds within a second, resume continues, abort gives the rest back to triage', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.pause')
     await kafka.ensureTopics([{ name: source, partitions: 3 }])
     for (let i = 0; i < 200; i++) await insertDeadLetter(db.prisma, { plant, sourceTopic: source, status: 'triaged' })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
     const { job } = await createReplayJob(as(operator), { filter: { plant }, reason: 'Pause test', ratePerSecond: 40 })
     const executor = startExecutor()
     try {
@@ -288,9 +289,9 @@ describe('replay executor on a real broker', () => {
   })
 
   it('a missing target topic fails the item with what to do, and the dead letter goes back to triage', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dl = await insertDeadLetter(db.prisma, { plant, sourceTopic: uniqueTopic('lt.hub.missing') })
-    const { job } = await createReplayJob(as(testPrincipal('operator', [plant])), { deadLetterIds: [dl.row.id], reason: 'Missing topic' })
+    const { job } = await createReplayJob(as(makePrincipal('operator', [plant])), { deadLetterIds: [dl.row.id], reason: 'Missing topic' })
     const executor = startExecutor()
     try {
       await waitForJob(job.id, 'completed')
@@ -321,11 +322,11 @@ describe('replay executor killed with SIGKILL and restarted', () => {
     const pg = await createDb({ databaseUrl: database.url, dataDir: '.' })
     try {
       await pg.migrate()
-      const plant = await testPlant(pg.prisma)
+      const plant = await insertUniquePlant(pg.prisma)
       const source = uniqueTopic('lt.hub.kill')
       await kafka.ensureTopics([{ name: source, partitions: 3 }])
       for (let i = 0; i < 400; i++) await insertDeadLetter(pg.prisma, { plant, sourceTopic: source })
-      const { job } = await createReplayJob(makeCtx({ ...stores, db: pg.prisma }, testPrincipal('operator', [plant])), { filter: { plant }, reason: 'Kill test', ratePerSecond: 100 })
+      const { job } = await createReplayJob(makeCtx({ ...stores, db: pg.prisma }, makePrincipal('operator', [plant])), { filter: { plant }, reason: 'Kill test', ratePerSecond: 100 })
 
       const first = startChild(database.url)
       const progress = () => pg.prisma.replayJob.findUniqueOrThrow({ where: { id: job.id } })

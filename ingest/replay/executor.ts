@@ -10,7 +10,7 @@ import { buildReplayRecord, type ReplayRecord } from './record'
 import { recoverInFlight } from './recovery'
 import { replayHopEvents } from './telemetry'
 import { TokenBucket } from './token-bucket'
-import { fromStates, transition } from '../../server/domain/dead-letter-states'
+import { setDeadLetterState } from '../../server/services/dead-letters/state'
 
 /**
  * The replay executor (DLQ-REPLAY.md "Execute"), a part of the worker in `npm start` and in
@@ -294,7 +294,7 @@ export function createReplayExecutor(deps: ReplayExecutorDeps, options: ReplayEx
         done.map((d) => JSON.stringify(d.built.archived)),
       )
       if (!rows.length) return 0
-      await tx.deadLetter.updateMany({ where: { id: { in: rows.map((r) => r.dead_letter_id) }, status: { in: [...fromStates('replay_produced')] } }, data: { status: transition('replay_queued', 'replay_produced') } })
+      await setDeadLetterState({ ...deps.ctx, db: tx }, { id: rows.map((r) => r.dead_letter_id), event: 'replay_produced' })
       await tx.replayJob.update({ where: { id: job.id }, data: { succeeded: { increment: rows.length }, lastError: null } })
       return rows.length
     }, TX)

@@ -6,7 +6,7 @@ import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { openTestClickHouse } from '../../server/clickhouse/test-support'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
-import { insertDeadLetter, insertHops, testPlant, type DeadLetterBuilt } from '../../server/services/replays/testing'
+import { insertDeadLetter, insertHops, insertUniquePlant, type DeadLetterBuilt } from '../../server/services/testing/replays'
 import { resolveReplayed } from './resolver'
 
 /** The closed loop on PGlite and chDB: only a posting after the replay resolves a dead letter. */
@@ -38,7 +38,7 @@ async function replayed(plant: string, producedAt: Date, flow?: string): Promise
 
 describe('replay resolver', () => {
   it('resolves only dead letters whose transaction posted after the replay, with the posting time', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const producedAt = new Date(Date.now() - 60_000)
     const postedAt = new Date(producedAt.getTime() + 2_500)
     const ok = await replayed(plant, producedAt)

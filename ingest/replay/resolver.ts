@@ -4,9 +4,8 @@ import { fromChDateTime } from '../../server/domain/ch-time'
 import type { Ctx } from '../../server/context/ctx'
 import { POSTING_FLOWS } from '../../server/domain/txn-state'
 import { metrics } from '../../server/metrics'
-import { audit } from '../../server/services/audit'
+import { setDeadLetterState } from '../../server/services/dead-letters/state'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
-import { fromStates, transition } from '../../server/domain/dead-letter-states'
 
 /**
  * Closes the loop (DLQ-REPLAY.md "Close the loop"): a dead letter in `replayed` becomes `resolved`
@@ -97,18 +96,21 @@ export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' |
   }
   for (const r of resolved) {
     await prisma.$transaction(async (tx) => {
-      const { count } = await tx.deadLetter.updateMany({ where: { id: r.id, status: { in: [...fromStates('resolve')] } }, data: { status: transition('replayed', 'resolve'), resolvedAt: r.at } })
+      const { count } = await setDeadLetterState(
+        { ...ctx, db: tx },
+        {
+          id: r.id,
+          event: 'resolve',
+          data: { resolvedAt: r.at },
+          audit: {
+            action: 'dead_letter.resolve',
+            reason: `Telemetry confirmed the posting after the replay: ${r.evidence}`,
+            before: { status: 'replayed' },
+            after: { status: 'resolved', resolvedAt: r.at },
+          },
+        },
+      )
       if (count) metrics().replayResolved.inc()
-      if (count)
-        await audit(tx, {
-          actor: ctx.principal,
-          action: 'dead_letter.resolve',
-          targetType: 'dead_letter',
-          targetId: r.id,
-          reason: `Telemetry confirmed the posting after the replay: ${r.evidence}`,
-          before: { status: 'replayed' },
-          after: { status: 'resolved', resolvedAt: r.at },
-        })
     })
   }
   return { checked: subjects.length, resolved: resolved.length, next }

@@ -2,14 +2,14 @@ import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
 import type { PrismaClient } from '../db/client'
 import { logger } from '../logger'
-import { audit } from '../services/audit'
+import { audit } from '../services/audit/audit'
 
 export const AUTH_BASE_PATH = '/api/auth'
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
 
 /**
  * Password login and httpOnly session cookies come from better-auth (scrypt hashes, signed cookies,
- * sessions in Postgres). Sign-up is closed: admins create users (server/services/users.ts).
+ * sessions in Postgres). Sign-up is closed: admins create users (server/services/users/users.ts).
  */
 export function createAuth(prisma: PrismaClient, secret: string) {
   return betterAuth({

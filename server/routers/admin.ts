@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { plantCodeSchema } from '../domain/plants'
-import { listAuditLog } from '../services/audit'
-import { plantUpdateSchema, updatePlant } from '../services/plants'
+import { listAuditLog } from '../services/audit/audit'
+import { plantUpdateSchema, updatePlant } from '../services/plants/plants'
 import {
   createApiToken,
   createUser,
@@ -13,7 +13,7 @@ import {
   revokeApiToken,
   updateUser,
   userUpdateSchema,
-} from '../services/users'
+} from '../services/users/users'
 import { adminProcedure, router } from '../trpc'
 
 export const adminRouter = router({

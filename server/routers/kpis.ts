@@ -3,7 +3,7 @@ import { plantCodeSchema } from '../domain/plants'
 import { resolveRange } from '../domain/time-range'
 import { plantDashboard } from '../services/kpis/dashboard'
 import { kpiOverview } from '../services/kpis/overview'
-import { listTargets, resetTarget, setTarget, targetInputSchema } from '../services/kpis/targets'
+import { listTargets, resetTarget, setTarget, targetInputSchema } from '../services/sla/targets'
 import { adminProcedure, plantProcedure, router } from '../trpc'
 import { rangeInput } from './overview'
 

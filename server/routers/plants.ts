@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { plantCodeSchema } from '../domain/plants'
-import { getPlant, listPlants } from '../services/plants'
+import { getPlant, listPlants } from '../services/plants/plants'
 import { authedProcedure, plantProcedure, router } from '../trpc'
 
 export const plantsRouter = router({

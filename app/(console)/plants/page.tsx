@@ -2,7 +2,7 @@ import type { Metadata } from 'next'
 import Link from 'next/link'
 import { requirePrincipal } from '@/server/auth/page-session'
 import { getRuntime } from '@/server/runtime'
-import { listPlants } from '@/server/services/plants'
+import { listPlants } from '@/server/services/plants/plants'
 import { EmptyState } from '@/components/ui/empty-state'
 import { formatPlantTime } from '@/components/ui/format'
 

@@ -3,7 +3,7 @@ import type { Ctx } from '../../context/ctx'
 import { maskWebhookUrl, type AlertChannelInput } from '../../domain/alerts'
 import type { z } from 'zod'
 import type { alertChannelUpdateSchema } from '../../domain/alerts'
-import { audit, type AuditCtx } from '../audit'
+import { audit, type AuditCtx } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
 import { channelView, deliveryView, type AlertChannelView, type DeliveryView } from './views'
 

@@ -2,7 +2,7 @@ import type { Ctx } from '../../context/ctx'
 import type { Prisma } from '../../db/client'
 import type { AlertListFilter, AlertState } from '../../domain/alerts'
 import { canAccessPlant } from '../../domain/permissions'
-import { audit } from '../audit'
+import { audit } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
 import { alertView, deliveryView, type AlertView, type DeliveryView } from './views'
 

@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context/ctx'
 import type { AlertSilenceInput } from '../../domain/alerts'
 import { canAccessPlant } from '../../domain/permissions'
-import { audit } from '../audit'
+import { audit } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
 import { silenceView, type AlertSilenceView } from './views'
 

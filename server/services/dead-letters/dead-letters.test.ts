@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../../db/client'
 import { freshPgliteDb } from '../../db/testing'
 import { DomainError } from '../../domain/errors'
-import { insertDeadLetter, testPlant, testPrincipal } from '../replays/testing'
+import { insertDeadLetter, insertUniquePlant } from '../testing/replays'
+import { makePrincipal } from '../testing/principal'
 import { exportDeadLettersCsv } from './export'
 import { getDeadLetter, listGroups, listRecords } from './queries'
 import { assignDeadLetter, commentDeadLetter, discardDeadLetter, triageMatching } from './triage'
-import { domainError } from '../test-support'
+import { domainError } from '../testing/errors'
 
 /**
  * Triage on PGlite: groups and records within the caller's plants, assign/comment/discard with the
@@ -20,8 +21,8 @@ describe('dead-letter triage', () => {
   let plantB: string
   beforeAll(async () => {
     db = await freshPgliteDb()
-    plantA = await testPlant(db.prisma)
-    plantB = await testPlant(db.prisma)
+    plantA = await insertUniquePlant(db.prisma)
+    plantB = await insertUniquePlant(db.prisma)
   })
   afterAll(() => db.close())
 
@@ -31,7 +32,7 @@ describe('dead-letter triage', () => {
     await insertDeadLetter(db.prisma, { plant: plantB, errorCode: 'M7/053', failedAt: t0 })
     await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'M3/305', failedAt: t0 })
 
-    const admin = testPrincipal('admin', 'all')
+    const admin = makePrincipal('admin', 'all')
     const all = await listGroups({ db: db.prisma, principal: admin }, { plants: [plantA, plantB] })
     const period = all.groups.find((g) => g.errorCode === 'M7/053')!
     expect(period).toMatchObject({ count: 4, open: 4, plants: [plantA, plantB].sort(), category: 'permanent' })
@@ -39,7 +40,7 @@ describe('dead-letter triage', () => {
     expect(period.lastSeen).toEqual(new Date(t0.getTime() + 120_000))
     expect(period.sampleMessage).toContain('Posting only possible')
 
-    const operatorA = testPrincipal('operator', [plantA])
+    const operatorA = makePrincipal('operator', [plantA])
     const mine = await listGroups({ db: db.prisma, principal: operatorA }, {})
     expect(mine.groups.find((g) => g.errorCode === 'M7/053')).toMatchObject({ count: 3, plants: [plantA] })
     expect(await domainError(listGroups({ db: db.prisma, principal: operatorA }, { plant: plantB }))).toMatchObject({ code: 'FORBIDDEN' })
@@ -55,7 +56,7 @@ describe('dead-letter triage', () => {
 
   it('assign and comment move new → triaged; discard needs a reason; every action is audited with before and after', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA })
-    const operator = testPrincipal('operator', [plantA])
+    const operator = makePrincipal('operator', [plantA])
     const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `op-${row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
     const ctx = { db: db.prisma, principal: operator, clientAddress: '10.0.0.1' }
 
@@ -83,16 +84,16 @@ describe('dead-letter triage', () => {
 
   it('viewers cannot triage; operators only within their plants; records of unknown plants are for admins', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantB })
-    const viewer = testPrincipal('viewer', [plantB])
+    const viewer = makePrincipal('viewer', [plantB])
     expect(await domainError(commentDeadLetter({ db: db.prisma, principal: viewer }, { id: row.id, body: 'hi' }))).toMatchObject({ code: 'FORBIDDEN' })
-    const operatorA = testPrincipal('operator', [plantA])
+    const operatorA = makePrincipal('operator', [plantA])
     expect(await domainError(discardDeadLetter({ db: db.prisma, principal: operatorA }, { id: row.id, reason: 'not mine' }))).toMatchObject({ code: 'NOT_FOUND' })
     expect(await domainError(getDeadLetter({ db: db.prisma, principal: operatorA }, { id: row.id }))).toMatchObject({ code: 'NOT_FOUND' })
     expect((await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('new')
 
     const { row: orphan } = await insertDeadLetter(db.prisma, { plant: null })
-    expect(await domainError(getDeadLetter({ db: db.prisma, principal: testPrincipal('operator', [plantA, plantB]) }, { id: orphan.id }))).toMatchObject({ code: 'NOT_FOUND' })
-    expect((await getDeadLetter({ db: db.prisma, principal: testPrincipal('admin', 'all') }, { id: orphan.id })).id).toBe(orphan.id)
+    expect(await domainError(getDeadLetter({ db: db.prisma, principal: makePrincipal('operator', [plantA, plantB]) }, { id: orphan.id }))).toMatchObject({ code: 'NOT_FOUND' })
+    expect((await getDeadLetter({ db: db.prisma, principal: makePrincipal('admin', 'all') }, { id: orphan.id })).id).toBe(orphan.id)
   })
 
   it('group actions: discard or assign every open record of a group in the caller’s plants, each audited, with a summary row', async () => {
@@ -100,7 +101,7 @@ describe('dead-letter triage', () => {
     const inReplay = await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GT/001', status: 'replay_queued' })
     const otherPlant = await insertDeadLetter(db.prisma, { plant: plantB, errorCode: 'GT/001' })
     const otherGroup = await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GT/002' })
-    const operatorA = testPrincipal('operator', [plantA])
+    const operatorA = makePrincipal('operator', [plantA])
     const ctx = { db: db.prisma, principal: operatorA, clientAddress: '10.0.0.2' }
     const group = { fingerprint: 'fp-GT/001' }
 
@@ -125,7 +126,7 @@ describe('dead-letter triage', () => {
     expect(await triageMatching(ctx, { filter: group, action: { kind: 'discard', reason: 'again' } })).toEqual({ changed: 0, skipped: 0 })
 
     // An admin assigns the group in both plants; assigning again to the same person changes nothing.
-    const admin = testPrincipal('admin', 'all')
+    const admin = makePrincipal('admin', 'all')
     const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `grp-${a1.row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
     const assign = { filter: group, action: { kind: 'assign' as const, assigneeId: user.id } }
     expect(await triageMatching({ db: db.prisma, principal: admin }, assign)).toEqual({ changed: 2, skipped: 0 })
@@ -134,17 +135,17 @@ describe('dead-letter triage', () => {
     expect(await triageMatching({ db: db.prisma, principal: admin }, assign)).toEqual({ changed: 0, skipped: 0 })
     expect(await domainError(triageMatching({ db: db.prisma, principal: admin }, { filter: group, action: { kind: 'assign', assigneeId: 'nobody' } }))).toMatchObject({ code: 'BAD_REQUEST' })
     // Viewers never.
-    expect(await domainError(triageMatching({ db: db.prisma, principal: testPrincipal('viewer', [plantB]) }, assign))).toMatchObject({ code: 'FORBIDDEN' })
+    expect(await domainError(triageMatching({ db: db.prisma, principal: makePrincipal('viewer', [plantB]) }, assign))).toMatchObject({ code: 'FORBIDDEN' })
   })
 
   it('a record in a replay cannot be discarded', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA, status: 'replay_queued' })
-    expect(await domainError(discardDeadLetter({ db: db.prisma, principal: testPrincipal('operator', [plantA]) }, { id: row.id, reason: 'no longer needed' }))).toMatchObject({ code: 'CONFLICT' })
+    expect(await domainError(discardDeadLetter({ db: db.prisma, principal: makePrincipal('operator', [plantA]) }, { id: row.id, reason: 'no longer needed' }))).toMatchObject({ code: 'CONFLICT' })
   })
 
   it('detail shows headers with binary values as base64 only, DLQ headers marked, payload as text', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA, convention: 'spring' })
-    const d = await getDeadLetter({ db: db.prisma, principal: testPrincipal('viewer', [plantA]) }, { id: row.id })
+    const d = await getDeadLetter({ db: db.prisma, principal: makePrincipal('viewer', [plantA]) }, { id: row.id })
     const partition = d.headers.find((h) => h.key === 'kafka_dlt-original-partition')!
     expect(partition).toEqual({ key: 'kafka_dlt-original-partition', value: 'AAAAAQ==', text: null, dlq: true })
     expect(d.headers.find((h) => h.key === 'correlation_id')).toMatchObject({ dlq: false, text: d.correlationId })
@@ -152,14 +153,14 @@ describe('dead-letter triage', () => {
   })
 
   it('CSV export: the filter’s rows in the caller’s plants, formula-like cells neutralised', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     await insertDeadLetter(db.prisma, { plant, errorCode: '=HYPERLINK("x")' })
     await insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053' })
-    const text = await new Response(exportDeadLettersCsv({ db: db.prisma, principal: testPrincipal('operator', [plant]) }, { plant })).text()
+    const text = await new Response(exportDeadLettersCsv({ db: db.prisma, principal: makePrincipal('operator', [plant]) }, { plant })).text()
     const lines = text.trim().split('\r\n')
     expect(lines[0]).toMatch(/^id,status,dead_lettered_at,plant,flow,error_category,error_code,/)
     expect(lines).toHaveLength(3)
     expect(text).toContain(`"'=HYPERLINK(""x"")"`)
-    expect(() => exportDeadLettersCsv({ db: db.prisma, principal: testPrincipal('operator', [plant]) }, { plant: plantA })).toThrow(DomainError)
+    expect(() => exportDeadLettersCsv({ db: db.prisma, principal: makePrincipal('operator', [plant]) }, { plant: plantA })).toThrow(DomainError)
   })
 })

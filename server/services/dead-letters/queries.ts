@@ -5,7 +5,7 @@ import { isDlqHeader, storedHeadersSchema, type DeadLetterStatus } from '../../d
 import { canAccessPlant, type Principal } from '../../domain/permissions'
 import { pageArgs, pageOf } from '../paging/page'
 import { replayFilterSchema, type ReplayFilter } from '../../domain/replays'
-import { deadLetterWhere } from '../dead-letter-query'
+import { deadLetterWhere } from './where'
 import { DomainError } from '../../domain/errors'
 import { toView, VIEW_SELECT, type DeadLetterView } from './views'
 

@@ -22,7 +22,7 @@ export interface StateChange {
   /** The state the caller read; required when the event starts from more than one state. */
   from?: DeadLetterStatus
   /** Other columns set with the status (assignee, resolvedAt). */
-  data?: Prisma.DeadLetterUpdateManyMutationInput
+  data?: Prisma.DeadLetterUncheckedUpdateManyInput
   audit?: Pick<AuditEntry, 'action' | 'reason' | 'before' | 'after'>
 }
 

@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import type { Ctx } from '../../context/ctx'
-import type { PrismaClient } from '../../db/client'
+import type { Prisma, PrismaClient } from '../../db/client'
 import { canTransition, fromStates, transition, type DeadLetterEvent } from '../../domain/dead-letter-states'
 import type { DeadLetterStatus } from '../../domain/dead-letters'
 import { can } from '../../domain/permissions'
-import { audit } from '../audit'
+import { audit } from '../audit/audit'
+import { setDeadLetterState, type StateChange } from './state'
 import { DomainError } from '../../domain/errors'
 import { listFilterSchema, listWhere, requireDeadLetter } from './queries'
 
@@ -48,17 +49,27 @@ async function authorised(ctx: TriageCtx, id: string) {
   return dl
 }
 
-/** Moves the status by `event` unless someone else moved it first; returns the status before and after. */
-async function apply(tx: Tx, id: string, current: DeadLetterStatus, event: DeadLetterEvent, data: Record<string, unknown> = {}): Promise<{ before: DeadLetterStatus; after: DeadLetterStatus }> {
+type Moved = { before: DeadLetterStatus; after: DeadLetterStatus }
+
+/**
+ * Moves the status by `event` with its audit row (`entry` of the move) unless someone else moved it
+ * first; then re-reads and tries from the new state. Returns the status before and after.
+ */
+async function apply(
+  ctx: TriageCtx,
+  tx: Tx,
+  change: { id: string; current: DeadLetterStatus; event: DeadLetterEvent; data?: Prisma.DeadLetterUncheckedUpdateManyInput; entry: (moved: Moved) => NonNullable<StateChange['audit']> },
+): Promise<Moved> {
+  const { id, current, event } = change
   if (!canTransition(current, event)) throw new DomainError('CONFLICT', `This dead letter is ${current}: it cannot be changed that way now.`)
-  const after = transition(current, event)
-  const { count } = await tx.deadLetter.updateMany({ where: { id, status: current }, data: { ...data, status: after } })
+  const moved = { before: current, after: transition(current, event) }
+  const { count } = await setDeadLetterState({ ...ctx, db: tx }, { id, event, from: current, data: change.data, audit: change.entry(moved) })
   if (!count) {
     const now = await tx.deadLetter.findUnique({ where: { id }, select: { status: true } })
     if (!now || !fromStates(event).includes(now.status)) throw new DomainError('CONFLICT', `Someone changed this dead letter meanwhile (now ${now?.status ?? 'gone'}); reload and try again.`)
-    return apply(tx, id, now.status, event, data)
+    return apply(ctx, tx, { ...change, current: now.status })
   }
-  return { before: current, after }
+  return moved
 }
 
 /** The assignee's e-mail (null: unassign); an unknown or disabled user is refused. */
@@ -74,16 +85,17 @@ export async function assignDeadLetter(ctx: TriageCtx, input: z.input<typeof ass
   const dl = await authorised(ctx, id)
   const label = await assigneeLabel(ctx.db, assigneeId)
   return ctx.db.$transaction(async (tx) => {
-    const status = await apply(tx, id, dl.status, 'triage', { assigneeId })
-    await audit(tx, {
-      actor: ctx.principal,
-      action: assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
-      targetType: 'dead_letter',
-      targetId: id,
-      reason: reason || null,
-      before: { status: status.before, assigneeId: dl.assigneeId },
-      after: { status: status.after, assigneeId, assignee: label },
-      ip: ctx.clientAddress,
+    const status = await apply(ctx, tx, {
+      id,
+      current: dl.status,
+      event: 'triage',
+      data: { assigneeId },
+      entry: (moved) => ({
+        action: assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
+        reason: reason || null,
+        before: { status: moved.before, assigneeId: dl.assigneeId },
+        after: { status: moved.after, assigneeId, assignee: label },
+      }),
     })
     return { id, status: status.after, assigneeId }
   })
@@ -93,17 +105,13 @@ export async function commentDeadLetter(ctx: TriageCtx, input: z.input<typeof co
   const { id, body } = commentSchema.parse(input)
   const dl = await authorised(ctx, id)
   return ctx.db.$transaction(async (tx) => {
-    const status = await apply(tx, id, dl.status, 'triage')
+    // The comment first: its id goes into the audit row of the status move (one transaction).
     const comment = await tx.deadLetterComment.create({ data: { deadLetterId: id, authorId: ctx.principal.userId, authorLabel: ctx.principal.label, body } })
-    await audit(tx, {
-      actor: ctx.principal,
-      action: 'dead_letter.comment',
-      targetType: 'dead_letter',
-      targetId: id,
-      reason: body.slice(0, 2000),
-      before: { status: status.before },
-      after: { status: status.after, commentId: comment.id },
-      ip: ctx.clientAddress,
+    const status = await apply(ctx, tx, {
+      id,
+      current: dl.status,
+      event: 'triage',
+      entry: (moved) => ({ action: 'dead_letter.comment', reason: body.slice(0, 2000), before: { status: moved.before }, after: { status: moved.after, commentId: comment.id } }),
     })
     return { id, status: status.after, comment: { id: comment.id, author: comment.authorLabel, body: comment.body, at: comment.createdAt } }
   })
@@ -115,16 +123,11 @@ export async function discardDeadLetter(ctx: TriageCtx, input: z.input<typeof di
   const { id, reason } = parsed.data
   const dl = await authorised(ctx, id)
   return ctx.db.$transaction(async (tx) => {
-    const status = await apply(tx, id, dl.status, 'discard')
-    await audit(tx, {
-      actor: ctx.principal,
-      action: 'dead_letter.discard',
-      targetType: 'dead_letter',
-      targetId: id,
-      reason,
-      before: { status: status.before },
-      after: { status: status.after },
-      ip: ctx.clientAddress,
+    const status = await apply(ctx, tx, {
+      id,
+      current: dl.status,
+      event: 'discard',
+      entry: (moved) => ({ action: 'dead_letter.discard', reason, before: { status: moved.before }, after: { status: moved.after } }),
     })
     return { id, status: status.after }
   })
@@ -165,20 +168,22 @@ export async function triageMatching(ctx: TriageCtx, input: z.input<typeof triag
     for (const dl of rows) {
       if (!mayTriage(dl.plantCode)) continue
       const after = transition(dl.status, event)
-      const data = action.kind === 'assign' ? { assigneeId: action.assigneeId, status: after } : { status: after }
-      const { count } = await tx.deadLetter.updateMany({ where: { id: dl.id, status: dl.status }, data })
-      if (!count) continue
-      changed++
-      await audit(tx, {
-        actor: ctx.principal,
-        action: action.kind === 'discard' ? 'dead_letter.discard' : action.assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
-        targetType: 'dead_letter',
-        targetId: dl.id,
-        reason: action.kind === 'discard' ? action.reason : null,
-        before: action.kind === 'assign' ? { status: dl.status, assigneeId: dl.assigneeId } : { status: dl.status },
-        after: action.kind === 'assign' ? { status: after, assigneeId: action.assigneeId, assignee: label, group: filter.fingerprint } : { status: after, group: filter.fingerprint },
-        ip: ctx.clientAddress,
-      })
+      const { count } = await setDeadLetterState(
+        { ...ctx, db: tx },
+        {
+          id: dl.id,
+          event,
+          from: dl.status,
+          data: action.kind === 'assign' ? { assigneeId: action.assigneeId } : {},
+          audit: {
+            action: action.kind === 'discard' ? 'dead_letter.discard' : action.assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
+            reason: action.kind === 'discard' ? action.reason : null,
+            before: action.kind === 'assign' ? { status: dl.status, assigneeId: dl.assigneeId } : { status: dl.status },
+            after: action.kind === 'assign' ? { status: after, assigneeId: action.assigneeId, assignee: label, group: filter.fingerprint } : { status: after, group: filter.fingerprint },
+          },
+        },
+      )
+      if (count) changed++
     }
     // Outside the caller's triage plants, or moved by someone else meanwhile.
     const skipped = rows.length - changed

@@ -5,12 +5,12 @@ import { readStats, type Stats, type StatsBucket, type StatsCounts, type StatsHo
 import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
 import { localIngestStatus } from '../../ingest-status'
-import { loadSlaBook, type SlaBook } from '../sla'
+import { loadSlaBook, type SlaBook } from '../sla/book'
 import { deadLetterInputsOf, deadLetterKpiInputs, type DeadLetterKpiInputs } from './sources'
 
 /**
  * The KPI service: every sync-health KPI of KPIS.md per plant over [from, to) with its target
- * (services/sla.ts), status, health and — on request — the previous period of equal length.
+ * (services/sla/book.ts), status, health and — on request — the previous period of equal length.
  * Transaction KPIs are exact per transaction and ERP rates per event, both by origin time, from the
  * per-bucket statistics (queries/hour-stats.ts); dead letters and replays from Postgres.
  */

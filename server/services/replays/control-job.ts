@@ -4,7 +4,7 @@ import type { DeadLetterStatus } from '../../domain/dead-letters'
 import { DomainError } from '../../domain/errors'
 import type { Principal } from '../../domain/permissions'
 import { REPLAY_ACTIONS, type ReplayAction, type ReplayJobStatus } from '../../domain/replays'
-import { audit } from '../audit'
+import { audit } from '../audit/audit'
 import { JOB_INCLUDE, jobView, loadJob, type JobRow, type ReplayJobView } from './job-views'
 
 /**

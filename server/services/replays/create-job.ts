@@ -5,7 +5,7 @@ import { fromStates } from '../../domain/dead-letter-states'
 import type { DeadLetterStatus } from '../../domain/dead-letters'
 import { DomainError } from '../../domain/errors'
 import type { DryRunReport, ReplayJobStatus } from '../../domain/replays'
-import { audit } from '../audit'
+import { audit } from '../audit/audit'
 import { dryRunReplay, type ReplayCtx } from './dry-run'
 import { JOB_INCLUDE, jobView, type ReplayJobView } from './job-views'
 

@@ -14,7 +14,7 @@ import {
   type NotReplayableReason,
   type ParsedReplayRequest,
 } from '../../domain/replays'
-import { deadLetterWhere } from '../dead-letter-query'
+import { deadLetterWhere } from '../dead-letters/where'
 import { DomainError } from '../../domain/errors'
 import { idempotencyKeyOf, orderingKeyOf, targetTopicOf } from './dead-letter-facts'
 import { findAlreadyPosted, findNewerPostings, type RiskSubject } from './risks'

@@ -12,8 +12,9 @@ import { createReplayJob } from './create-job'
 import { dryRunReplay } from './dry-run'
 import { getReplayJob, listReplayJobs } from './list-jobs'
 import { suggestRunningOrder } from './suggestions'
-import { insertDeadLetter, insertHops, rid, testPlant, testPrincipal } from './testing'
-import { domainError } from '../test-support'
+import { insertDeadLetter, insertHops, rid, insertUniquePlant } from '../testing/replays'
+import { makePrincipal } from '../testing/principal'
+import { domainError } from '../testing/errors'
 
 /**
  * The replay service on both Postgres engines with a real chDB: selection, the dry run's checks,
@@ -41,15 +42,15 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   afterAll(() => db?.close())
 
   it('dry-runs a selection: counts per target topic, and each record left out with its reason', async () => {
-    const plant = await testPlant(db.prisma)
-    const other = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
+    const other = await insertUniquePlant(db.prisma)
     const a = await insertDeadLetter(db.prisma, { plant, convention: 'spring', sourceTopic: 'lt.hub.a.in' })
     const b = await insertDeadLetter(db.prisma, { plant, convention: 'connect', sourceTopic: 'lt.hub.a.in' })
     const c = await insertDeadLetter(db.prisma, { plant, convention: 'hub', sourceTopic: 'lt.hub.b.in' })
     const resolved = await insertDeadLetter(db.prisma, { plant, status: 'resolved' })
     const unknown = await insertDeadLetter(db.prisma, { plant, sourceTopic: null })
     const outside = await insertDeadLetter(db.prisma, { plant: other })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
     const ids = [a, b, c, resolved, unknown, outside].map((d) => d.row.id)
 
     const { report } = await dryRunReplay(as(operator), { deadLetterIds: [...ids, 'no-such-id'] })
@@ -75,11 +76,11 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('sends a consumer group’s records to its redrive topic when one is configured', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dl = await insertDeadLetter(db.prisma, { plant, sourceTopic: 'lt.hub.shared.in', consumerGroup: 'erp-posting' })
     const other = await insertDeadLetter(db.prisma, { plant, sourceTopic: 'lt.hub.shared.in', consumerGroup: 'wms-sync' })
     const redrive = { config: { replay: { redriveTopics: { 'erp-posting': 'lt.redrive.erp-posting' }, defaultRate: 50 } } }
-    const { report } = await dryRunReplay({ ...as(testPrincipal('operator', [plant])), config: redrive.config }, { deadLetterIds: [dl.row.id, other.row.id] })
+    const { report } = await dryRunReplay({ ...as(makePrincipal('operator', [plant])), config: redrive.config }, { deadLetterIds: [dl.row.id, other.row.id] })
     expect(report.byTarget).toEqual([
       { topic: 'lt.hub.shared.in', count: 1 },
       { topic: 'lt.redrive.erp-posting', count: 1 },
@@ -87,12 +88,12 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('selects by filter exactly what the triage list shows, within the caller’s plants', async () => {
-    const plant = await testPlant(db.prisma)
-    const other = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
+    const other = await insertUniquePlant(db.prisma)
     const period = await Promise.all([1, 2, 3].map(() => insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053' })))
     await insertDeadLetter(db.prisma, { plant, errorCode: 'M3/305' })
     await insertDeadLetter(db.prisma, { plant: other, errorCode: 'M7/053' })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
 
     const { report } = await dryRunReplay(as(operator), { filter: { errorCode: ['M7/053'] } })
     expect(report.deadLetterIds.sort()).toEqual(period.map((p) => p.row.id).sort())
@@ -100,7 +101,7 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('flags duplicate risk (already posted, same idempotency key) and blocks it unless an admin forces it with a reason', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const posted = await insertDeadLetter(db.prisma, { plant })
     const notPosted = await insertDeadLetter(db.prisma, { plant })
     const origin = posted.row.originTime!
@@ -110,14 +111,14 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
       { correlation_id: notPosted.row.correlationId!, plant, origin_time: notPosted.row.originTime!, occurred_at: new Date(origin.getTime() + 90_000), event_type: 'erp.posting_succeeded', idempotency_key: 'some-other-key' },
     ])
     const ids = [posted.row.id, notPosted.row.id]
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
     const { report } = await dryRunReplay(as(operator), { deadLetterIds: ids })
     expect(report.duplicateRisk).toEqual([expect.objectContaining({ deadLetterId: posted.row.id, erpDocument: '4900000001', blocked: true })])
     expect(report.notReplayable).toEqual([expect.objectContaining({ deadLetterId: posted.row.id, reason: 'already_posted' })])
     expect(report.replayable).toBe(1)
 
     expect(await domainError(dryRunReplay(as(operator), { deadLetterIds: ids, force: true, forceReason: 'ERP reversed it' }))).toMatchObject({ code: 'FORBIDDEN' })
-    const admin = testPrincipal('admin', 'all')
+    const admin = makePrincipal('admin', 'all')
     expect((await dryRunReplay(as(admin), { deadLetterIds: ids, force: true })).report).toMatchObject({ replayable: 2, force: { requested: true, allowed: true, forcedRecords: 1 } })
     expect(await domainError(createReplayJob(as(admin), { deadLetterIds: ids, force: true, reason: 'Re-post' }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/own reason/) })
     const forced = await createReplayJob(as(admin), { deadLetterIds: ids, force: true, forceReason: 'Document 4900000001 was reversed in ERP', reason: 'Re-post after reversal' })
@@ -130,7 +131,7 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('flags ordering risk when another transaction of the same work order posted after the failure', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const workOrder = '155000000777'
     const risky = await insertDeadLetter(db.prisma, { plant, workOrder })
     const calm = await insertDeadLetter(db.prisma, { plant, workOrder: '155000000888' })
@@ -141,15 +142,15 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
       // The other order posted only before its record failed: no risk.
       { correlation_id: rid('older'), plant, work_order: '155000000888', origin_time: new Date(failedAt.getTime() - 600_000), occurred_at: new Date(failedAt.getTime() - 300_000), event_type: 'erp.posting_succeeded' },
     ])
-    const { report } = await dryRunReplay(as(testPrincipal('operator', [plant])), { deadLetterIds: [risky.row.id, calm.row.id] })
+    const { report } = await dryRunReplay(as(makePrincipal('operator', [plant])), { deadLetterIds: [risky.row.id, calm.row.id] })
     expect(report.orderingRisk).toEqual([expect.objectContaining({ deadLetterId: risky.row.id, keyType: 'work_order', keyValue: workOrder })])
     expect(report.replayable).toBe(2)
   })
 
   it('creates a job holding exactly the dry run’s records, moves them to replay_queued and audits it', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dls = await Promise.all([1, 2].map(() => insertDeadLetter(db.prisma, { plant, status: 'triaged' })))
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
     const ids = dls.map((d) => d.row.id)
     expect(await domainError(createReplayJob(as(operator), { deadLetterIds: ids }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/reason/) })
 
@@ -170,9 +171,9 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('ten concurrent replay requests for one record: exactly one job holds it', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dl = await insertDeadLetter(db.prisma, { plant })
-    const operators = Array.from({ length: 10 }, () => testPrincipal('operator', [plant]))
+    const operators = Array.from({ length: 10 }, () => makePrincipal('operator', [plant]))
     const results = await Promise.allSettled(operators.map((op) => createReplayJob(as(op), { deadLetterIds: [dl.row.id], reason: 'Concurrent click' })))
     const ok = results.filter((r) => r.status === 'fulfilled')
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
@@ -182,17 +183,17 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('maker/checker: a bulk job in a strict plant waits for a second person; the maker cannot approve it', async () => {
-    const plant = await testPlant(db.prisma, { approval: true })
+    const plant = await insertUniquePlant(db.prisma, { approval: true })
     const dls = await Promise.all([1, 2].map(() => insertDeadLetter(db.prisma, { plant })))
-    const maker = testPrincipal('operator', [plant])
-    const checker = testPrincipal('operator', [plant])
+    const maker = makePrincipal('operator', [plant])
+    const checker = makePrincipal('operator', [plant])
     const { report } = await dryRunReplay(as(maker), { deadLetterIds: dls.map((d) => d.row.id) })
     expect(report.approval).toMatchObject({ required: true, why: expect.stringContaining(plant) })
     const { job } = await createReplayJob(as(maker), { deadLetterIds: dls.map((d) => d.row.id), reason: 'Bulk after period open' })
     expect(job.status).toBe('awaiting_approval')
 
     expect(await domainError(controlReplayJob(as(maker), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/another operator/) })
-    expect(await domainError(controlReplayJob(as(testPrincipal('operator', ['ELSEWHERE'])), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'NOT_FOUND' })
+    expect(await domainError(controlReplayJob(as(makePrincipal('operator', ['ELSEWHERE'])), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'NOT_FOUND' })
     const approved = await controlReplayJob(as(checker), { id: job.id, action: 'approve' })
     expect(approved).toMatchObject({ status: 'queued', approvedBy: checker.label })
     expect(await domainError(controlReplayJob(as(checker), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'CONFLICT' })
@@ -203,10 +204,10 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('reject and abort need a reason, give the records back to triage and are audited', async () => {
-    const plant = await testPlant(db.prisma, { approval: true })
+    const plant = await insertUniquePlant(db.prisma, { approval: true })
     const dls = await Promise.all([1, 2, 3].map(() => insertDeadLetter(db.prisma, { plant, status: 'failed_again' })))
-    const maker = testPrincipal('operator', [plant])
-    const checker = testPrincipal('admin', 'all')
+    const maker = makePrincipal('operator', [plant])
+    const checker = makePrincipal('admin', 'all')
     const { job } = await createReplayJob(as(maker), { deadLetterIds: dls.map((d) => d.row.id), reason: 'Bulk' })
     expect(await domainError(controlReplayJob(as(checker), { id: job.id, action: 'reject' }))).toMatchObject({ code: 'BAD_REQUEST' })
     const rejected = await controlReplayJob(as(checker), { id: job.id, action: 'reject', reason: 'Wrong period, wait for FI' })
@@ -226,9 +227,9 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('validates payload edits against the flow schema, stores the diff and audits before/after', async () => {
-    const plant = await testPlant(db.prisma, { approval: true })
+    const plant = await insertUniquePlant(db.prisma, { approval: true })
     const dl = await insertDeadLetter(db.prisma, { plant, errorCode: 'BS/013', workOrder: '155000000001' })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
     const original = JSON.parse(Buffer.from(dl.row.value!).toString()) as Record<string, unknown>
 
     const broken = await domainError(dryRunReplay(as(operator), { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: JSON.stringify({ ...original, work_order: 'ORD-1' }) }] }))
@@ -252,16 +253,16 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('lists and shows only jobs whose plants are all the caller’s', async () => {
-    const mine = await testPlant(db.prisma)
-    const theirs = await testPlant(db.prisma)
-    const admin = testPrincipal('admin', 'all')
+    const mine = await insertUniquePlant(db.prisma)
+    const theirs = await insertUniquePlant(db.prisma)
+    const admin = makePrincipal('admin', 'all')
     const a = await createReplayJob(as(admin), { deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: mine })).row.id], reason: 'mine' })
     const b = await createReplayJob(as(admin), { deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: theirs })).row.id], reason: 'theirs' })
     const both = await createReplayJob(as(admin), {
       deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: mine })).row.id, (await insertDeadLetter(db.prisma, { plant: theirs })).row.id],
       reason: 'both',
     })
-    const viewer = testPrincipal('viewer', [mine])
+    const viewer = makePrincipal('viewer', [mine])
     const listed = await listReplayJobs(as(viewer), { plant: mine })
     expect(listed.jobs.map((j) => j.id)).toEqual([a.job.id])
     expect((await listReplayJobs(as(admin), { plant: theirs })).jobs.map((j) => j.id)).toEqual([both.job.id, b.job.id])
@@ -271,7 +272,7 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('offers the order the line runs now for a TECO dead letter, never one that went TECO itself', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dl = await insertDeadLetter(db.prisma, { plant, errorCode: 'BS/013', workOrder: '155000000100' })
     const now = new Date()
     const at = (minAgo: number) => new Date(now.getTime() - minAgo * 60_000)
@@ -292,9 +293,9 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
       counted('155000000400', 1, 'L02'), // another line
       { correlation_id: rid('teco'), plant, work_order: '155000000300', origin_time: at(2), occurred_at: at(2), event_type: 'plan.work_order_status_changed', hop: 'erp', attributes: { status: 'TECO' } },
     ])
-    const context = await suggestRunningOrder(as(testPrincipal('operator', [plant])), { deadLetterId: dl.row.id }, now)
+    const context = await suggestRunningOrder(as(makePrincipal('operator', [plant])), { deadLetterId: dl.row.id }, now)
     expect(context).toMatchObject({ line: 'L01', workOrder: '155000000100', runningOrder: { workOrder: '155000000200' } })
     expect(context.value).toBe(Buffer.from(dl.row.value!).toString())
-    expect(await domainError(suggestRunningOrder(as(testPrincipal('operator', ['ELSEWHERE'])), { deadLetterId: dl.row.id }))).toMatchObject({ code: 'NOT_FOUND' })
+    expect(await domainError(suggestRunningOrder(as(makePrincipal('operator', ['ELSEWHERE'])), { deadLetterId: dl.row.id }))).toMatchObject({ code: 'NOT_FOUND' })
   })
 })

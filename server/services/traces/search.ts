@@ -6,7 +6,7 @@ import { parseSearch, type SearchKey } from '../../domain/trace-search'
 import type { TxnState } from '../../domain/txn-state'
 import { chTimeToIso } from '../../domain/ch-time'
 import { DomainError } from '../../domain/errors'
-import { txnStateParamsFor } from '../sla'
+import { txnStateParamsFor } from '../sla/book'
 
 /**
  * Trace search (issue 5): the search box resolved to transactions (business key → txn_keys, a

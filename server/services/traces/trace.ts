@@ -2,7 +2,7 @@ import { hopPayload, traceByCorrelationId, type HopEventRow } from '../../clickh
 import { searchTxns } from '../../clickhouse/queries/txn'
 import { canAccessPlant } from '../../domain/permissions'
 import { DomainError } from '../../domain/errors'
-import { txnStateParamsFor } from '../sla'
+import { txnStateParamsFor } from '../sla/book'
 import { chTimeToIso } from '../../domain/ch-time'
 import { toTxnItem, type TraceCtx, type TxnItem } from './search'
 

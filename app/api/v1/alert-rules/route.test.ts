@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '@/server/runtime'
 import { onboardPlants } from '@/server/services/alerts/template'
-import { createApiToken } from '@/server/services/users'
+import { createApiToken } from '@/server/services/users/users'
 import { startTestRuntime } from '@/server/testing/runtime'
 import { POST as postChannel } from '../alert-channels/route'
 import { PATCH } from './[id]/route'

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chInsert } from '@/server/clickhouse/exec'
 import { SYNC_KPIS } from '@/server/domain/kpis'
 import type { Runtime } from '@/server/runtime'
-import { createApiToken } from '@/server/services/users'
+import { createApiToken } from '@/server/services/users/users'
 import { startTestRuntime } from '@/server/testing/runtime'
 import { GET } from './route'
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '@/server/runtime'
 import { startTestRuntime } from '@/server/testing/runtime'
-import { createApiToken } from '@/server/services/users'
+import { createApiToken } from '@/server/services/users/users'
 import { GET } from './route'
 
 let runtime: Runtime

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { plantCodeSchema } from '@/server/domain/plants'
 import { restHandler } from '@/server/rest/handler'
-import { getPlant, listPlants } from '@/server/services/plants'
+import { getPlant, listPlants } from '@/server/services/plants/plants'
 
 export const dynamic = 'force-dynamic'
 

@@ -3,8 +3,9 @@ import { makeCtx } from '@/server/services/testing/ctx'
 import { chInsert } from '@/server/clickhouse/exec'
 import type { Runtime } from '@/server/runtime'
 import { getHopPayload } from '@/server/services/traces/trace'
-import { createApiToken } from '@/server/services/users'
-import { principal, startTestRuntime } from '@/server/testing/runtime'
+import { createApiToken } from '@/server/services/users/users'
+import { startTestRuntime } from '@/server/testing/runtime'
+import { makePrincipal } from '@/server/services/testing/principal'
 import { GET as getOne } from './[correlationId]/route'
 import { GET as exportCsv } from './export/route'
 import { GET as search } from './route'
@@ -133,9 +134,9 @@ describe('GET /api/v1/traces/{correlationId}', () => {
 
   it('shows a payload as formatted text, checking the plant', async () => {
     const q = { correlationId: 'tr-happy', eventId: happy[4]!.event_id, t: happy[0]!.origin_time }
-    const payload = await getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, principal('viewer', ['1000'])), q)
+    const payload = await getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, makePrincipal('viewer', ['1000'])), q)
     expect(payload.text).toBe(JSON.stringify({ doc: '4900001234', note: '<script>x</script>' }, null, 2))
-    await expect(getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, principal('viewer', ['2000'])), q)).rejects.toThrow(/not in your plants/)
+    await expect(getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, makePrincipal('viewer', ['2000'])), q)).rejects.toThrow(/not in your plants/)
   })
 })
 

@@ -1,9 +1,9 @@
-import type { PrismaClient } from '../db/client'
-import type { Role } from '../domain/permissions'
-import { DEMO_PLANTS } from '../domain/plants'
-import { SLA_DEFAULTS } from '../domain/sla'
-import { logger } from '../logger'
-import { createUser } from './users'
+import type { PrismaClient } from '../../db/client'
+import type { Role } from '../../domain/permissions'
+import { DEMO_PLANTS } from '../../domain/plants'
+import { SLA_DEFAULTS } from '../../domain/sla'
+import { logger } from '../../logger'
+import { createUser } from '../users/users'
 
 export interface DemoUser {
   email: string

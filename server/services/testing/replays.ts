@@ -3,7 +3,6 @@ import type { ClickHouse } from '../../clickhouse/client'
 import { chInsert } from '../../clickhouse/exec'
 import { toStoredHeaders } from '../../bus/stored-headers'
 import type { DeadLetter, DeadLetterStatus, PrismaClient } from '../../db/client'
-import type { Principal } from '../../domain/permissions'
 
 /**
  * Test data for replay tests (not for production code). Dead letters are built the way each DLQ
@@ -16,14 +15,10 @@ export type Convention = 'spring' | 'connect' | 'hub'
 export const rid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`
 
 /** A plant of this test only, so ClickHouse reads never see another test's rows. */
-export async function testPlant(prisma: PrismaClient, opts: { approval?: boolean } = {}): Promise<string> {
+export async function insertUniquePlant(prisma: PrismaClient, opts: { approval?: boolean } = {}): Promise<string> {
   const code = `T${randomBytes(4).toString('hex').toUpperCase()}`
   await prisma.plant.create({ data: { code, name: `Test ${code}`, timeZone: 'Europe/Berlin', shiftCalendar: [], replayApprovalRequired: opts.approval ?? false } })
   return code
-}
-
-export function testPrincipal(role: Principal['role'], plants: Principal['plants'], label = `${role}-${randomBytes(3).toString('hex')}@test`): Principal {
-  return { kind: 'session', userId: randomUUID(), label, role, plants }
 }
 
 /** A valid ProductionConfirmation (server/domain/flow-messages.ts). */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { hashPassword } from 'better-auth/crypto'
 import { z } from 'zod'
-import type { PrismaClient } from '../db/client'
-import { ROLES, type Role } from '../domain/permissions'
-import type { Ctx } from '../context/ctx'
-import { generateToken } from '../auth/api-tokens'
-import { audit, type AuditCtx } from './audit'
-import { DomainError } from '../domain/errors'
+import type { PrismaClient } from '../../db/client'
+import { ROLES, type Role } from '../../domain/permissions'
+import type { Ctx } from '../../context/ctx'
+import { generateToken } from '../../auth/api-tokens'
+import { audit, type AuditCtx } from '../audit/audit'
+import { DomainError } from '../../domain/errors'
 
 
 export const passwordSchema = z.string().min(10, 'a password needs at least 10 characters').max(128)

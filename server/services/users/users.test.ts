@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { principalFromHeaders } from '../auth/principal'
-import type { Runtime } from '../runtime'
-import { startTestRuntime } from '../testing/runtime'
-import { DEMO_USERS } from './seed'
+import { principalFromHeaders } from '../../auth/principal'
+import type { Runtime } from '../../runtime'
+import { startTestRuntime } from '../../testing/runtime'
+import { DEMO_USERS } from '../plants/seed'
 import { createApiToken, createUser, revokeApiToken, updateUser } from './users'
 
 let runtime: Runtime

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import type { Ctx } from '../context/ctx'
-import { canAccessPlant } from '../domain/permissions'
-import { isValidTimeZone, shiftCalendarSchema, type Shift } from '../domain/plants'
-import { audit, type AuditCtx } from './audit'
-import { DomainError } from '../domain/errors'
+import type { Ctx } from '../../context/ctx'
+import { canAccessPlant } from '../../domain/permissions'
+import { isValidTimeZone, shiftCalendarSchema, type Shift } from '../../domain/plants'
+import { audit, type AuditCtx } from '../audit/audit'
+import { DomainError } from '../../domain/errors'
 
 export interface PlantView {
   code: string

@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import type { Ctx } from '../../context/ctx'
 import { SLA_DEFAULTS } from '../../domain/sla'
-import { audit, type AuditCtx } from '../audit'
+import { audit, type AuditCtx } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
-import { slaBookOf } from '../sla'
+import { slaBookOf } from './book'
 
 /**
  * SLA targets per plant and flow, edited by admins. An entry for flow "*" is the plant's target for
