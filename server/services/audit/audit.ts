@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../../db/client'
 import type { Principal } from '../../domain/permissions'
 import { logger } from '../../logger'
-import { pageArgs, pageOf } from '../paging/page'
+import { pageArgs, pageOf } from '../paging/cursor'
 
 export interface AuditEntry {
   actor: Pick<Principal, 'userId' | 'label'> | { userId: null; label: string }

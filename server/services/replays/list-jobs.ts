@@ -1,6 +1,6 @@
 import type { Ctx } from '../../context/ctx'
 import type { ReplayItemStatus, ReplayJobStatus } from '../../domain/replays'
-import { pageArgs, pageOf } from '../paging/page'
+import { pageArgs, pageOf } from '../paging/cursor'
 import { JOB_INCLUDE, jobView, loadJob, visibleWhere, type ReplayItemView, type ReplayJobView } from './job-views'
 
 /** The job list and one job with a page of its items, as the console and the REST API read them. */

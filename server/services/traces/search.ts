@@ -5,7 +5,7 @@ import { searchTxns, type TxnSummaryRow } from '../../clickhouse/queries/txn'
 import { parseSearch, type SearchKey } from '../../domain/trace-search'
 import type { TxnState } from '../../domain/txn-state'
 import { chTimeToIso } from '../../domain/ch-time'
-import { DomainError } from '../../domain/errors'
+import { decodeCursor, encodeCursor } from '../paging/cursor'
 import { txnStateParamsFor } from '../sla/book'
 
 /**
@@ -59,17 +59,14 @@ export interface TraceSearchResult {
 
 const cursorSchema = z.object({ t: z.iso.datetime(), id: z.string().min(1).max(256) })
 
-export function encodeCursor(row: { origin_time: string; correlation_id: string }): string {
-  return Buffer.from(JSON.stringify({ t: chTimeToIso(row.origin_time), id: row.correlation_id })).toString('base64url')
+/** The keyset of a search page: the last row's origin time and correlation id. */
+function cursorOf(row: { origin_time: string; correlation_id: string }): string {
+  return encodeCursor({ t: chTimeToIso(row.origin_time), id: row.correlation_id })
 }
 
-export function decodeCursor(cursor: string): { originTime: Date; correlationId: string } {
-  try {
-    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')))
-    return { originTime: new Date(parsed.t), correlationId: parsed.id }
-  } catch {
-    throw new DomainError('BAD_REQUEST', 'The cursor is not one this server handed out; start again without it.')
-  }
+function afterCursor(cursor: string): { originTime: Date; correlationId: string } {
+  const key = decodeCursor(cursor, cursorSchema)
+  return { originTime: new Date(key.t), correlationId: key.id }
 }
 
 const ms = (value: string) => new Date(chTimeToIso(value)).getTime()
@@ -103,7 +100,7 @@ export async function searchTraces(ctx: TraceCtx, input: TraceSearchInput): Prom
   const { scope, actor } = ctx
   const key = parseSearch(input.q)
   const limit = Math.min(Math.max(input.limit ?? 50, 1), MAX_PAGE)
-  const after = input.cursor ? decodeCursor(input.cursor) : undefined
+  const after = input.cursor ? afterCursor(input.cursor) : undefined
   const empty: TraceSearchResult = { key, items: [], nextCursor: null, keyMatchesCapped: false }
   if (scope.length === 0) return empty
 
@@ -160,7 +157,7 @@ export async function searchTraces(ctx: TraceCtx, input: TraceSearchInput): Prom
   return {
     key,
     items: page.map(toTxnItem),
-    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+    nextCursor: rows.length > limit ? cursorOf(page[page.length - 1]!) : null,
     keyMatchesCapped,
   }
 }
