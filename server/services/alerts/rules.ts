@@ -1,4 +1,5 @@
 import { ZodError } from 'zod'
+import { checkNamedPlants } from '../../context/scope'
 import type { PrismaClient } from '../../db/client'
 import type { Ctx } from '../../context/ctx'
 import { parseAlertParams, type AlertRuleInput, type AlertRuleUpdate } from '../../domain/alerts'
@@ -19,7 +20,7 @@ function badParams(error: ZodError): DomainError {
 }
 
 async function requirePlant(db: PrismaClient, actor: Actor, plant: string) {
-  if (!canAccessPlant(actor, plant)) throw new DomainError('FORBIDDEN', `Plant ${plant} is not in your plants.`)
+  checkNamedPlants(actor, [plant])
   if (!(await db.plant.findUnique({ where: { code: plant }, select: { code: true } })))
     throw new DomainError('NOT_FOUND', `Plant ${plant} is not known to Linetrace; rules belong to known plants (see GET /api/v1/plants).`)
 }

@@ -1,4 +1,5 @@
 import type { Ctx } from '../../context/ctx'
+import { checkNamedPlants } from '../../context/scope'
 import type { AlertSilenceInput } from '../../domain/alerts'
 import { canAccessPlant } from '../../domain/permissions'
 import { audit } from '../audit/audit'
@@ -17,7 +18,7 @@ export async function listSilences({ db, scope: plants }: Pick<Ctx, 'db' | 'scop
 }
 
 export async function createSilence({ db, principal: actor }: Pick<Ctx, 'db' | 'principal'>, input: AlertSilenceInput): Promise<AlertSilenceView> {
-  if (!canAccessPlant(actor, input.plant)) throw new DomainError('FORBIDDEN', `Plant ${input.plant} is not in your plants.`)
+  checkNamedPlants(actor, [input.plant])
   if (input.ruleId) {
     const rule = await db.alertRule.findUnique({ where: { id: input.ruleId }, select: { plantCode: true } })
     if (!rule || rule.plantCode !== input.plant) throw new DomainError('BAD_REQUEST', `Rule ${input.ruleId} is not a rule of plant ${input.plant}.`)

@@ -1,6 +1,6 @@
 import { z } from 'zod'
+import { checkNamedPlants } from '../../context/scope'
 import type { Ctx } from '../../context/ctx'
-import { canAccessPlant } from '../../domain/permissions'
 import { isValidTimeZone, shiftCalendarSchema, type Shift } from '../../domain/plants'
 import { audit, type AuditCtx } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
@@ -40,7 +40,7 @@ export async function listPlants({ db, principal }: Pick<Ctx, 'db' | 'principal'
 export async function getPlant({ db, principal }: Pick<Ctx, 'db' | 'principal'>, { plant: code }: { plant: string }): Promise<PlantView> {
   const row = await db.plant.findUnique({ where: { code } })
   if (!row) throw new DomainError('NOT_FOUND', `Plant ${code} is not known to Linetrace.`)
-  if (!canAccessPlant(principal, code)) throw new DomainError('FORBIDDEN', `Plant ${code} is not in your plants.`)
+  checkNamedPlants(principal, [code])
   return view(row)
 }
 

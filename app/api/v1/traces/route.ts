@@ -1,5 +1,5 @@
 import { restHandler } from '@/server/rest/handler'
-import { restSearchInput, traceRestQuery } from '@/server/services/traces/rest-query'
+import { restSearchInput, traceRestQuery } from './query'
 import { searchTraces } from '@/server/services/traces/search'
 
 export const dynamic = 'force-dynamic'

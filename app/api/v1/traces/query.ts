@@ -1,10 +1,10 @@
 import { z } from 'zod'
-import { plantCodeSchema } from '../../domain/plants'
-import { resolveRange } from '../../domain/time-range'
-import { MAX_SEARCH_LENGTH } from '../../domain/trace-search'
-import { TXN_STATES } from '../../domain/txn-state'
-import { csv, csvOf, limitParam } from '../../rest/params'
-import type { TraceSearchInput } from './search'
+import { plantCodeSchema } from '@/server/domain/plants'
+import { resolveRange } from '@/server/domain/time-range'
+import { MAX_SEARCH_LENGTH } from '@/server/domain/trace-search'
+import { TXN_STATES } from '@/server/domain/txn-state'
+import { csv, csvOf, limitParam } from '@/server/rest/params'
+import type { TraceSearchInput } from '@/server/services/traces/search'
 
 /** Query parameters of GET /api/v1/traces and its CSV export (same filters, same meaning). */
 
