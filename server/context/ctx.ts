@@ -24,7 +24,7 @@ export interface Ctx {
   /** What the ClickHouse exec seam tags each query with: the tag and the caller's label. */
   actor: Actor
   clientAddress: string | null
-  /** Where the call came from, one spelling per edge: `trpc:traces.search`, `rest:GET /api/v1/traces`, `worker:alerts`. */
+  /** Where the call came from, one spelling per edge: `trpc:traces.search`, `rest:v1.traces`, `worker:alerts`. */
   tag: string
 }
 

@@ -19,15 +19,16 @@ export class RestResult {
 }
 
 /**
- * One REST v1 route: the path as the app folder spells it (`/api/v1/replays/[id]`), the role it
- * needs, and the zod schemas of its input. The tag of every query it makes is `rest:<METHOD> <path>`.
+ * One REST v1 route: its name (`v1.replays.get`: the metrics label; its queries are tagged
+ * `rest:v1.replays.get`), the role it needs, and the zod schemas of its input.
  */
 export interface RestRoute<Q, B, P> {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
-  path: string
+  name: string
   role: Role
-  /** The query string (a 400 naming each parameter); its `plant`/`plants` narrow the scope. */
+  /** The query string (a 400 naming each parameter). */
   query?: z.ZodType<Q>
+  /** The query's `plant`/`plants` narrow the scope (403 for a plant outside the caller's); else the scope is all of the caller's plants. */
+  plantFacet?: boolean
   /** The JSON body (400 when it is not JSON or the schema refuses it). */
   body?: z.ZodType<B>
   /** An empty body counts as `{}` (actions whose body is optional). */
@@ -84,14 +85,14 @@ function jsonError(status: number, code: string, message: string, details?: unkn
 
 /**
  * Wraps a REST v1 handler: authenticates (bearer token or session), checks the role, parses the
- * input with the route's schemas, builds the service context (scope: the plants the query names,
- * else all of the caller's) and maps typed errors to JSON with a message a person can act on.
+ * input with the route's schemas, builds the service context (scope: the plant facet of the query,
+ * else all of the caller's plants) and maps typed errors to JSON with a message a person can act on.
  */
 export function restHandler<Q = Record<string, never>, B = undefined, P = Record<string, string>>(
   route: RestRoute<Q, B, P>,
   handle: (ctx: Ctx, input: RestInput<Q, B, P>) => Promise<unknown>,
 ) {
-  const tag = `rest:${route.method} ${route.path}`
+  const tag = `rest:${route.name}`
   return async (req: Request, context?: { params?: Promise<Record<string, string>> }): Promise<Response> => {
     let response: Response
     try {
@@ -106,7 +107,8 @@ export function restHandler<Q = Record<string, never>, B = undefined, P = Record
         const params = (route.params ? route.params.parse(rawParams) : rawParams) as P
         const query = (route.query ? route.query.parse(Object.fromEntries(new URL(req.url).searchParams)) : {}) as Q
         const body = (route.body ? await parseBody(req, route.body, route.optionalBody ?? false) : undefined) as B
-        const scope = await resolveScope(runtime.db.prisma, principal, namedPlants(query as { plant?: string; plants?: string[] }))
+        const named = route.plantFacet ? namedPlants(query as { plant?: string; plants?: string[] }) : []
+        const scope = await resolveScope(runtime.db.prisma, principal, named)
         const ctx = buildCtx(storesOf(runtime), { tag, principal, scope, clientAddress: clientAddress(req.headers) })
         const result = await handle(ctx, { query, body, params })
         // A Response (a stream, a file) passes through; RestResult is JSON with its own status.
@@ -118,11 +120,11 @@ export function restHandler<Q = Record<string, never>, B = undefined, P = Record
       else if (error instanceof ZodError) response = jsonError(400, 'BAD_REQUEST', 'Invalid request: see details for each parameter.', details(error))
       else if (error instanceof QueryTooHeavyError) response = jsonError(503, 'QUERY_TOO_HEAVY', error.message)
       else {
-        logger.error({ err: error, route: tag }, 'REST handler failed')
+        logger.error({ err: error, route: route.name }, 'REST handler failed')
         response = jsonError(500, 'INTERNAL', 'Something went wrong on our side; the error is in the server log.')
       }
     }
-    metrics().httpRequests.inc({ route: tag, status: String(response.status) })
+    metrics().httpRequests.inc({ route: route.name, status: String(response.status) })
     return response
   }
 }

@@ -12,7 +12,7 @@ import { localIngestStatus } from '../../ingest-status'
  * What alert conditions read, behind small interfaces so a condition never knows where a number
  * comes from. `KpiSource` answers kpi_sla rules from the dashboards' KPI service
  * (`services/kpis/alert-source.ts`), so an alert judges exactly the numbers the plant dashboard shows;
- * tests pass their own to `evaluateAlerts({ kpi })`.
+ * tests pass their own to `evaluateAlerts(ctx, { kpi })`.
  *
  * Sources live for one evaluation and read each rollup once per distinct window for every plant of
  * the evaluation (memoised, grouped by plant): a tick costs a handful of queries, not one per rule.

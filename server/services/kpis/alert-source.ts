@@ -2,7 +2,7 @@ import type { KpiSource } from '../alerts/sources'
 import { computeKpis, type KpiCtx, type PlantKpis } from './compute'
 
 /**
- * The KPI service as the alert evaluator's KPI source (`evaluateAlerts({ kpi: kpiServiceSource(…) })`):
+ * The KPI service as the alert evaluator's KPI source (`evaluateAlerts` uses it unless given another `kpi`):
  * kpi_sla rules then judge exactly the numbers the dashboards show — the same per-transaction
  * formulas over the same window. One KPI computation per distinct window for every plant at once.
  */
