@@ -10,7 +10,7 @@ import { createAlertSources, type AlertSources } from '../../server/services/ale
 import { kpiServiceSource } from '../../server/services/kpis/alert-source'
 import { makeCtx } from '../../server/services/testing/ctx'
 import { onboardPlants } from '../../server/services/alerts/template'
-import { COUNTED, insertPlant, failed, requested, succeeded, txnRows } from '../../server/services/testing/alerts'
+import { COUNTED, insertPlant, failed, requested, succeeded, makeTxnRows } from '../../server/services/testing/alerts'
 import type { BenchResult } from '../suites'
 
 /**
@@ -58,7 +58,7 @@ export async function alertsSuite(): Promise<BenchResult> {
             const origin = new Date(now.getTime() - m * MIN + (t * MIN) / TX_PER_MIN)
             const ok = t % 10 !== 0
             rows.push(
-              ...txnRows({
+              ...makeTxnRows({
                 plant,
                 flow: t % 4 === 0 ? 'goods_movement' : 'production_confirmation',
                 line: `L0${t % 8}`,

@@ -22,7 +22,7 @@ import {
   lastMondayNoon,
   requested,
   succeeded,
-  txnRows,
+  makeTxnRows,
 } from '../testing/alerts'
 
 /**
@@ -73,8 +73,8 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     const r = await rule({ plant, kind: 'no_posting', flow: 'goods_movement', line: 'L03', severity: 'critical', params: { minutes: 30 } })
     await insert([
       // Line L03 posted 45 min ago; line L04 posted 5 min ago, which does not count for L03.
-      ...txnRows({ plant, flow: 'goods_movement', line: 'L03', origin: at(-45), hops: [COUNTED, requested(0.1), succeeded(0.2)] }),
-      ...txnRows({ plant, flow: 'goods_movement', line: 'L04', origin: at(-5), hops: [COUNTED, requested(0.1), succeeded(0.2)] }),
+      ...makeTxnRows({ plant, flow: 'goods_movement', line: 'L03', origin: at(-45), hops: [COUNTED, requested(0.1), succeeded(0.2)] }),
+      ...makeTxnRows({ plant, flow: 'goods_movement', line: 'L04', origin: at(-5), hops: [COUNTED, requested(0.1), succeeded(0.2)] }),
     ])
 
     await evaluate(NOW)
@@ -88,7 +88,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     ;[e] = await episodes(r.id)
     expect(e!.reason).toContain('for 32 min')
 
-    await insert(txnRows({ plant, flow: 'goods_movement', line: 'L03', origin: at(3), hops: [COUNTED, requested(0.1), succeeded(0.2)] }))
+    await insert(makeTxnRows({ plant, flow: 'goods_movement', line: 'L03', origin: at(3), hops: [COUNTED, requested(0.1), succeeded(0.2)] }))
     await evaluate(at(5))
     const all = await episodes(r.id)
     expect(all).toHaveLength(1)
@@ -101,7 +101,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     await insertPlant(db.prisma, plant, 'Asia/Kolkata', EARLY_ONLY)
     const r = await rule({ plant, kind: 'no_posting', flow: 'production_confirmation', severity: 'critical', params: { minutes: 30 } })
     // Machines report (Linetrace observes the plant), but nothing is confirmed.
-    await insert(txnRows({ plant, flow: 'equipment_state', origin: at(-400), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
+    await insert(makeTxnRows({ plant, flow: 'equipment_state', origin: at(-400), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
     await evaluate(NOW)
     expect(await episodes(r.id)).toEqual([])
     // 07:00 UTC is 12:30 in Kolkata: inside the shift, and nothing was posted.
@@ -116,7 +116,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     await insertPlant(db.prisma, plant, 'Europe/Berlin')
     const r = await rule({ plant, kind: 'no_posting', flow: 'goods_movement', severity: 'critical', params: { minutes: 30 } })
     // First telemetry 10 min ago, inside the window.
-    await insert(txnRows({ plant, flow: 'goods_movement', origin: at(-10), hops: [COUNTED, requested(0.1), failed(0.2)] }))
+    await insert(makeTxnRows({ plant, flow: 'goods_movement', origin: at(-10), hops: [COUNTED, requested(0.1), failed(0.2)] }))
     await evaluate(NOW)
     expect(await episodes(r.id)).toEqual([])
     // 30 min after the first telemetry, still no posting: now it fires.
@@ -128,7 +128,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     const plant = code('KP')
     await insertPlant(db.prisma, plant)
     for (let i = 0; i < 12; i++)
-      await insert(txnRows({ plant, flow: 'production_confirmation', origin: at(-30 + i), hops: [COUNTED, requested(0.1), failed(0.2)] }))
+      await insert(makeTxnRows({ plant, flow: 'production_confirmation', origin: at(-30 + i), hops: [COUNTED, requested(0.1), failed(0.2)] }))
     const slow = await rule({ plant, kind: 'kpi_sla', severity: 'warning', forMinutes: 2, params: { kpi: 'first_pass_success', windowMinutes: 60, minSamples: 10 } })
     const patient = await rule({ plant, kind: 'kpi_sla', severity: 'info', forMinutes: 10, params: { kpi: 'first_pass_success', windowMinutes: 60, minSamples: 10 } })
 
@@ -155,8 +155,8 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     await db.prisma.slaTarget.create({ data: { plantCode: plant, flow: 'goods_movement', kpi: 'e2e_latency_p95', target: 60, unit: 's' } })
     for (let i = 0; i < 10; i++) {
       // Both flows post after 2 min: within the default 5-min SLA, beyond goods_movement's 60 s.
-      await insert(txnRows({ plant, flow: 'goods_movement', origin: at(-30 - i), hops: [COUNTED, requested(1), succeeded(2)] }))
-      await insert(txnRows({ plant, flow: 'production_confirmation', origin: at(-30 - i), hops: [COUNTED, requested(1), succeeded(2)] }))
+      await insert(makeTxnRows({ plant, flow: 'goods_movement', origin: at(-30 - i), hops: [COUNTED, requested(1), succeeded(2)] }))
+      await insert(makeTxnRows({ plant, flow: 'production_confirmation', origin: at(-30 - i), hops: [COUNTED, requested(1), succeeded(2)] }))
     }
     const r = await rule({ plant, kind: 'kpi_sla', severity: 'warning', params: { kpi: 'e2e_latency_p95', windowMinutes: 60, minSamples: 5 } })
     await evaluate(NOW)
@@ -211,7 +211,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     const plant = code('ST')
     await insertPlant(db.prisma, plant)
     const cid = `STUCK-${plant}`
-    await insert(txnRows({ plant, flow: 'production_confirmation', origin: at(-20), cid, hops: [COUNTED] }))
+    await insert(makeTxnRows({ plant, flow: 'production_confirmation', origin: at(-20), cid, hops: [COUNTED] }))
     const any = await rule({ plant, kind: 'stuck_transactions', severity: 'critical', params: {} })
     const late = await rule({ plant, kind: 'stuck_transactions', severity: 'critical', params: { stuckForMinutes: 30 } })
     await evaluate(NOW)
@@ -221,7 +221,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     expect(e!.links).toEqual([expect.objectContaining({ page: 'traces', plant, status: ['stuck'] })])
     expect(await episodes(late.id), '20 min is not beyond SLA + 30 min').toEqual([])
 
-    const posting = txnRows({ plant, flow: 'production_confirmation', origin: at(-20), cid, hops: [succeeded(20.5)] })
+    const posting = makeTxnRows({ plant, flow: 'production_confirmation', origin: at(-20), cid, hops: [succeeded(20.5)] })
     await insert(posting.map((row) => ({ ...row, event_id: `${cid}-posted` })))
     await evaluate(at(1))
     expect((await episodes(any.id)).map((x) => x.state)).toEqual(['resolved'])
@@ -232,7 +232,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     const silent = code('FR0')
     await insertPlant(db.prisma, plant)
     await insertPlant(db.prisma, silent)
-    await insert(txnRows({ plant, flow: 'equipment_state', origin: at(-6), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 1 }] }))
+    await insert(makeTxnRows({ plant, flow: 'equipment_state', origin: at(-6), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 1 }] }))
     const stale = await rule({ plant, kind: 'ingest_freshness', severity: 'critical', params: { maxFreshnessSeconds: 60 } })
     const lagging = await rule({ plant: silent, kind: 'ingest_freshness', severity: 'warning', params: { maxFreshnessSeconds: 60, maxLag: 100 } })
 
@@ -243,7 +243,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     expect(await episodes(lagging.id)).toEqual([])
 
     lag = 500
-    await insert(txnRows({ plant, flow: 'equipment_state', origin: at(0.5), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
+    await insert(makeTxnRows({ plant, flow: 'equipment_state', origin: at(0.5), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
     await evaluate(at(1))
     expect((await episodes(stale.id)).map((x) => x.state)).toEqual(['resolved'])
     const [l] = await episodes(lagging.id)

@@ -38,7 +38,7 @@ export interface HopSpec {
 }
 
 /** One transaction's hop events as hop_events rows (the columns tests need). */
-export function txnRows(t: { plant: string; flow: string; origin: Date; line?: string; cid?: string; hops: HopSpec[] }) {
+export function makeTxnRows(t: { plant: string; flow: string; origin: Date; line?: string; cid?: string; hops: HopSpec[] }) {
   const cid = t.cid ?? `T-${randomUUID()}`
   return t.hops.map((h, i) => ({
     event_id: `${cid}-${i}`,

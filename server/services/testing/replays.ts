@@ -22,7 +22,7 @@ export async function insertUniquePlant(prisma: PrismaClient, opts: { approval?:
 }
 
 /** A valid ProductionConfirmation (server/domain/flow-messages.ts). */
-export function confirmation(opts: { plant: string; correlationId: string; idempotencyKey: string; workOrder: string; origin: Date; line?: string }) {
+export function makeConfirmation(opts: { plant: string; correlationId: string; idempotencyKey: string; workOrder: string; origin: Date; line?: string }) {
   return {
     message_type: 'ProductionConfirmation',
     message_id: randomUUID(),
@@ -68,7 +68,7 @@ export interface SourceRecord {
 }
 
 /** The context headers each convention adds; one failure repeated (the last is the latest). */
-export function dlqHeaders(convention: Convention, src: SourceRecord, error: { code: string; text: string }): [string, Buffer][] {
+export function makeDlqHeaders(convention: Convention, src: SourceRecord, error: { code: string; text: string }): [string, Buffer][] {
   switch (convention) {
     case 'spring':
       return [
@@ -122,7 +122,7 @@ export interface DeadLetterFixture {
   /** null = a record without a key. */
   key?: Buffer | null
   errorCode?: string
-  /** Overrides the value (default: a valid confirmation). */
+  /** Overrides the value (default: a valid makeConfirmation). */
   value?: Buffer | null
 }
 
@@ -146,7 +146,7 @@ export async function insertDeadLetter(prisma: PrismaClient, f: DeadLetterFixtur
   const workOrder = f.workOrder ?? String(100_000_000_000 + Math.floor(Math.random() * 899_999_999_999))
   const sourceTopic = f.sourceTopic === undefined ? rid('lt.hub.src') : f.sourceTopic
   const errorCode = f.errorCode ?? 'M7/053'
-  const message = confirmation({ plant: f.plant ?? 'X', correlationId, idempotencyKey, workOrder, origin })
+  const message = makeConfirmation({ plant: f.plant ?? 'X', correlationId, idempotencyKey, workOrder, origin })
   const traceId = randomBytes(16).toString('hex')
   const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`
   const business: [string, Buffer][] = [
@@ -160,7 +160,7 @@ export async function insertDeadLetter(prisma: PrismaClient, f: DeadLetterFixtur
     ['x-tag', text('second')],
   ]
   const src: SourceRecord = { topic: sourceTopic ?? 'unknown', partition: 1, offset: BigInt(Math.floor(Math.random() * 1e9)), timestamp: origin }
-  const dlq = dlqHeaders(convention, src, { code: errorCode, text: 'Posting only possible in periods 2026/11 and 2026/10' })
+  const dlq = makeDlqHeaders(convention, src, { code: errorCode, text: 'Posting only possible in periods 2026/11 and 2026/10' })
   const headers: Record<string, Buffer[]> = {}
   for (const [k, v] of [...business, ...dlq]) (headers[k] ??= []).push(v)
   // Stored in record order: business headers first, then the DLQ context (toStoredHeaders keeps per-key order).
