@@ -20,7 +20,7 @@ import { addressMatcher } from '../server/http/cidr'
 import { strictTransportSecurity } from '../server/http/strict-transport'
 import { logger } from '../server/logger'
 import { closeRuntime, createRuntime, installRuntime } from '../server/runtime'
-import { DEMO_USERS, seedDemo, seedPlants } from '../server/services/seed'
+import { DEMO_USERS, seedDemo, seedPlants } from '../server/services/plants/seed'
 import { buildIsCurrent, writeBuildStamp } from './build-stamp'
 
 const role: ProcessRole = process.argv.includes('--role=web') ? 'web' : 'all'
