@@ -43,6 +43,8 @@ export default defineConfig({
       SIMULATOR_SCENARIO: 'month-start',
       SIMULATOR_PERIOD_OPENS_AFTER: '1',
       SIMULATOR_SEED: '7',
+      // The journeys start from a fresh demo (no history, "no previous data"): no week of backfill.
+      SIMULATOR_BACKFILL: '0',
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       ADMIN_API_TOKEN: DEMO_ADMIN_TOKEN,

@@ -21,7 +21,7 @@ import { addressMatcher } from '../server/http/cidr'
 import { strictTransportSecurity } from '../server/http/strict-transport'
 import { logger } from '../server/logger'
 import { closeRuntime, createRuntime, installRuntime } from '../server/runtime'
-import { DEMO_USERS, seedDemo, seedPlants } from '../server/services/seed'
+import { DEMO_USERS, seedDemo, seedPlants } from '../server/services/plants/seed'
 import { buildIsCurrent, writeBuildStamp } from './build-stamp'
 
 const role: ProcessRole = process.argv.includes('--role=web') ? 'web' : 'all'
@@ -71,7 +71,8 @@ if (role === 'all') {
   worker = await startWorker({ config, clickhouse: runtime.clickhouse, prisma: runtime.db.prisma, transport, logger })
   // runtime.config: in demo mode it holds the generated bootstrap token the receiver accepts.
   otlpServer = await serveOtlp({ config: runtime.config, transport, prisma: runtime.db.prisma, logger })
-  if (simulatorOptions) simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }) })
+  if (simulatorOptions)
+    simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }), stateDir: `${config.env.DATA_DIR}/simulator` })
 }
 
 const app = next({ dev: false, dir: root, port: config.env.PORT })

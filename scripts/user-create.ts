@@ -8,9 +8,9 @@ import { parseArgs } from 'node:util'
 import { ZodError } from 'zod'
 import { loadConfigOrExit } from '../server/config'
 import { createDb } from '../server/db/client'
-import { DomainError } from '../server/services/errors'
-import { seedPlants } from '../server/services/seed'
-import { createUser } from '../server/services/users'
+import { DomainError } from '../server/domain/errors'
+import { seedPlants } from '../server/services/plants/seed'
+import { createUser } from '../server/services/users/users'
 import { ROLES, type Role } from '../server/domain/permissions'
 
 const { values } = parseArgs({
@@ -42,7 +42,7 @@ const db = await createDb({ databaseUrl: config.env.DATABASE_URL, dataDir: confi
 try {
   await db.migrate()
   await seedPlants(db.prisma)
-  const user = await createUser(db.prisma, { userId: null, label: 'cli:user:create' }, {
+  const user = await createUser({ db: db.prisma, principal: { userId: null, label: 'cli:user:create' } }, {
     email: values.email,
     name: values.name ?? values.email,
     password,

@@ -1,24 +1,28 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 import superjson from 'superjson'
 import { z, ZodError } from 'zod'
+import { clientAddress } from './auth/client-address'
 import { principalFromHeaders } from './auth/principal'
 import { QueryTooHeavyError } from './clickhouse/exec'
-import { canAccessPlant, hasRole, scopePlants, type Principal, type Role } from './domain/permissions'
+import { buildCtx, storesOf } from './context/ctx'
+import { namedPlants, resolveScope } from './context/scope'
+import { DomainError } from './domain/errors'
+import { hasRole, type Principal, type Role } from './domain/permissions'
 import { plantCodeSchema } from './domain/plants'
 import { logger } from './logger'
 import { getRuntime, type Runtime } from './runtime'
-import { DomainError } from './services/errors'
 
+/** What a request brings; the procedures see the service context (`Ctx`) the ladder builds from it. */
 export interface Context {
   runtime: Runtime
   principal: Principal | null
-  ip: string | null
+  clientAddress: string | null
 }
 
 export async function createContext({ req }: { req: Request }): Promise<Context> {
   const runtime = await getRuntime()
   const principal = await principalFromHeaders(runtime, req.headers)
-  return { runtime, principal, ip: req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null }
+  return { runtime, principal, clientAddress: clientAddress(req.headers) }
 }
 
 /** Every procedure declares who may call it; the role-matrix test reads this and proves it is enforced. */
@@ -67,9 +71,11 @@ export const publicProcedure = t.procedure.meta({ access: 'public' }).use(errorM
 export const authedProcedure = t.procedure
   .meta({ access: 'viewer' })
   .use(errorMapping)
-  .use(({ ctx, next }) => {
+  .use(async ({ ctx, path, next }) => {
     if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' })
-    return next({ ctx: { ...ctx, principal: ctx.principal } })
+    const scope = await resolveScope(ctx.runtime.db.prisma, ctx.principal, [])
+    // The service context, tagged with the procedure's path (`trpc:traces.search`).
+    return next({ ctx: buildCtx(storesOf(ctx.runtime), { tag: `trpc:${path}`, principal: ctx.principal, scope, clientAddress: ctx.clientAddress }) })
   })
 
 /**
@@ -78,15 +84,7 @@ export const authedProcedure = t.procedure
  */
 export const plantProcedure = authedProcedure
   .input(z.object({ plant: plantCodeSchema.optional(), plants: z.array(plantCodeSchema).max(200).optional() }).default({}))
-  .use(async ({ ctx, input, next }) => {
-    const named = [...(input.plant ? [input.plant] : []), ...(input.plants ?? [])]
-    const outside = named.filter((p) => !canAccessPlant(ctx.principal, p))
-    if (outside.length)
-      throw new TRPCError({ code: 'FORBIDDEN', message: `Plant ${outside.join(', ')} is not in your plants.` })
-    const known = await ctx.runtime.db.prisma.plant.findMany({ select: { code: true }, orderBy: { code: 'asc' } })
-    const scope = scopePlants(ctx.principal, named, known.map((p) => p.code))
-    return next({ ctx: { ...ctx, scope } })
-  })
+  .use(async ({ ctx, input, next }) => next({ ctx: { ...ctx, scope: await resolveScope(ctx.db, ctx.principal, namedPlants(input)) } }))
 
 function requireRole(min: Role) {
   return t.middleware(({ ctx, next }) => {

@@ -9,7 +9,8 @@ import { createTransport } from '../server/bus'
 import { ConfigError, loadConfig } from '../server/config'
 import { logger } from '../server/logger'
 import { parseSimulatorOptions, type SimulatorOptionsInput } from './options'
-import { startSimulator, type SimulatorStats } from './simulator'
+import { startSimulator } from './simulator'
+import type { SimulatorStats } from './stats'
 
 const HELP = `Linetrace plant simulator and reference integration hub (Kafka)
 
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
     fail(`no Kafka broker answers at ${first}: start one with \`npm run kafka -- --background\` or set KAFKA_BROKERS`)
 
   const transport = createTransport(config)
-  const handle = await startSimulator({ transport, config, options, logger }).catch(async (error: unknown) => {
+  const handle = await startSimulator({ transport, config, options, logger: logger.child({ component: 'simulator' }) }).catch(async (error: unknown) => {
     await transport.close().catch(() => {})
     fail((error as Error).message)
   })

@@ -85,17 +85,27 @@ const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number
   ['SIMULATOR_PLANTS', 'plants', 'number'],
   ['SIMULATOR_LINES', 'lines', 'number'],
   ['SIMULATOR_BACKFILL', 'backfill', 'string'],
+  ['SIMULATOR_BACKFILL_RATE', 'backfillRate', 'number'],
   ['SIMULATOR_SHOWCASE', 'showcase', 'boolean'],
   ['SIMULATOR_OPERATORS', 'operators', 'boolean'],
   ['SIMULATOR_PERIOD_OPENS_AFTER', 'periodOpensAfterMinutes', 'number'],
 ]
 
 /**
- * Options from SIMULATOR_* variables (unset or empty = default). Errors name the variable, so a
- * bad value stops the start with a message a person can act on.
+ * The embedded demo's first start writes a week of history (later starts remember it, state.ts),
+ * at a sixth of the live rate unless SIMULATOR_BACKFILL_RATE says otherwise: ≈1.7 M hop events at
+ * the default rate instead of ≈10 M, so it is written in minutes while the ingest in the same
+ * process keeps up and the console serves. Rates and percentages do not depend on the volume.
+ */
+const EMBEDDED_BACKFILL = '7d'
+const EMBEDDED_BACKFILL_SHARE = 1 / 6
+
+/**
+ * Options from SIMULATOR_* variables (unset or empty = default; SIMULATOR_BACKFILL: a week, `0` to
+ * skip). Errors name the variable, so a bad value stops the start with a message a person can act on.
  */
 export function simulatorOptionsFromEnv(env: Record<string, string | undefined> = process.env): SimulatorOptions {
-  const input: Record<string, unknown> = {}
+  const input: Record<string, unknown> = { backfill: EMBEDDED_BACKFILL }
   const problems: string[] = []
   for (const [variable, option, kind] of ENV) {
     const raw = env[variable]?.trim()
@@ -119,5 +129,6 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     }
   }
   if (problems.length) throw new Error(`Invalid simulator settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
-  return result.data!
+  const options = result.data!
+  return { ...options, backfillRate: options.backfillRate ?? options.rate * EMBEDDED_BACKFILL_SHARE }
 }

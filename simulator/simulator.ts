@@ -5,17 +5,18 @@ import { logger as rootLogger, type Logger } from '../server/logger'
 import type { EngineContext, EngineStats } from './engine/context'
 import { Engine } from './engine/engine'
 import { SimErp } from './hub/erp'
-import type { HubStats } from './hub/core'
 import { Hub } from './hub/hub'
 import type { HubMessage } from '../server/domain/flow-messages'
 import { buildPlants, type PlantModel, type SystemKey } from './model'
-import { Operators, type OperatorStats } from './operators'
+import { Operators } from './operators'
 import { parseSimulatorOptions, type SimulatorOptions, type SimulatorOptionsInput } from './options'
 import { Outbox } from './outbox'
 import { profile } from './scenario'
 import { Scheduler } from './scheduler'
+import { StateFile, type InFlight } from './state'
+import type { Phase, SimulatorStats } from './stats'
 import { plantTopics, topicSpecs, type PlantTopics } from './topics'
-import { encodeHopEvent } from './wire'
+import { encodeHopEvent, sourceRecord } from './wire'
 import { World } from './world'
 
 /**
@@ -34,33 +35,16 @@ export interface SimulatorDeps {
   transport: Transport
   config: Config
   options?: SimulatorOptionsInput
+  /** Used as given (the caller names the component, e.g. `logger.child({ component: 'simulator' })`); default: the root logger's simulator child. */
   logger?: Logger
   /** Every hop event as built, before encoding (tests check them against the contract). */
   onHopEvent?: (event: HopEventInput) => void
-}
-
-export type Phase = 'starting' | 'backfill' | 'live' | 'virtual' | 'done' | 'stopped' | 'failed'
-
-export interface SimulatorStats {
-  phase: Phase
-  /** Simulated now. */
-  simTime: string
-  /** Live: how far simulated time is behind the wall clock. */
-  lagMs: number
-  requestedRate: number
-  /** Business transactions per simulated second over the last simulated minute. */
-  achievedRate: number
-  transactions: number
-  byFlow: Record<string, number>
-  plannedFailures: Record<string, number>
-  equipmentChanges: number
-  hopEvents: number
-  sourceMessages: number
-  deadLetters: { total: number; byTopic: Record<string, number> }
-  erpDocuments: number
-  hub: HubStats
-  operators: OperatorStats
-  topics: { telemetry: string; plants: PlantTopics[] }
+  /**
+   * Where the simulator remembers its backfill and the work in flight at a stop (state.ts), so the
+   * next start neither writes the history again nor leaves transactions half-way. `npm start`:
+   * DATA_DIR/simulator. Absent: every start is a first start.
+   */
+  stateDir?: string
 }
 
 export interface SimulatorHandle {
@@ -74,6 +58,11 @@ export interface SimulatorHandle {
 const MIN = 60_000
 /** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
 const KAFKA_FUTURE_LIMIT_MS = 55 * MIN
+
+/** The caller's logger already carries its component: adding ours again would log the key twice. */
+function simulatorLogger(deps: SimulatorDeps): Logger {
+  return deps.logger ?? rootLogger.child({ component: 'simulator' })
+}
 
 export class Simulation {
   readonly options: SimulatorOptions
@@ -105,10 +94,11 @@ export class Simulation {
     readonly origin: number,
     /** Where the live (or virtual) phase begins: the showcase and a month start happen here. */
     readonly liveStart: number,
+    private readonly stateFile: StateFile,
   ) {
     this.options = options
     this.outbox = outbox
-    this.log = (deps.logger ?? rootLogger).child({ component: 'simulator' })
+    this.log = simulatorLogger(deps)
     const { config } = deps
     this.telemetryTopic = options.telemetryTopic ?? config.env.TELEMETRY_TOPIC
     this.plants = buildPlants(options.seed, options.plants, options.lines)
@@ -140,6 +130,7 @@ export class Simulation {
       runId,
       emit: (event, plant, system) => this.emit(event, plant, system),
       send: (plant, message, traceparent) => this.send(plant, message, traceparent),
+      unsent: new Set(),
       stats: { transactions: {}, plannedFailures: {}, equipmentChanges: 0 } satisfies EngineStats,
     }
     this.engine = new Engine(this.ctx, this.plants)
@@ -162,7 +153,12 @@ export class Simulation {
 
   /** Creates the topics, connects the producer and starts the hub's consumer. */
   static async create(deps: SimulatorDeps): Promise<Simulation> {
-    const options = parseSimulatorOptions(deps.options)
+    let options = parseSimulatorOptions(deps.options)
+    const stateFile = new StateFile(deps.stateDir, simulatorLogger(deps))
+    if (stateFile.historyFrom && options.backfill > 0) {
+      simulatorLogger(deps).info({ historyFrom: stateFile.historyFrom }, 'an earlier start wrote the history: not backfilling again')
+      options = { ...options, backfill: 0 }
+    }
     const wallNow = Date.now()
     // A virtual run without a start writes the period that ends now: history, like a backfill.
     const now = options.start ?? (options.clock === 'virtual' && options.duration !== undefined ? wallNow - options.duration : wallNow)
@@ -175,13 +171,15 @@ export class Simulation {
     const origin = liveStart - options.backfill
     const partitions = new Map<string, number>()
     const outbox = new Outbox(await deps.transport.producer(), partitions)
-    const sim = new Simulation(deps, options, outbox, origin, liveStart)
+    const sim = new Simulation(deps, options, outbox, origin, liveStart, stateFile)
     const specs = topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions, options.backfill)
     // Topics that already exist keep their partition count; the specs are a lower bound good enough for chunking.
     for (const t of specs) partitions.set(t.name, t.partitions)
     await deps.transport.ensureTopics(specs)
     await sim.hub.start()
     sim.engine.start(origin)
+    const inFlight = stateFile.takeInFlight()
+    if (inFlight) sim.resume(inFlight)
     return sim
   }
 
@@ -192,21 +190,7 @@ export class Simulation {
   }
 
   private send(plant: PlantModel, message: HubMessage, traceparent: string): void {
-    const topics = this.topics[plant.index]!
-    this.outbox.add(topics.source, {
-      key: message.correlation_id,
-      value: JSON.stringify(message),
-      headers: {
-        'content-type': 'application/json',
-        correlation_id: message.correlation_id,
-        idempotency_key: message.idempotency_key,
-        traceparent,
-        'x-message-type': message.message_type,
-        'x-source-system': message.source.system,
-        'x-flow': message.flow,
-      },
-      timestamp: Date.parse(message.sent_at),
-    })
+    this.outbox.add(this.topics[plant.index]!.source, sourceRecord(message, traceparent))
   }
 
   /** Runs both sides up to `target` (simulated ms). `waitForHub`: first let the hub receive everything sent so far. */
@@ -300,11 +284,27 @@ export class Simulation {
     this.hub.cancelWait()
   }
 
-  /** After the loop ended: produces what is pending and stops the hub's consumer. */
+  /** After the loop ended: produces what is pending, stops the hub's consumer and keeps what is in flight for the next start. */
   async close(): Promise<void> {
     this.requestStop()
     await this.outbox.flush().catch((error: unknown) => this.log.warn({ err: error }, 'could not produce the last simulator records'))
+    if (this.deps.stateDir !== undefined) {
+      // What the plants sent last must be in the hub's hands (or it would be lost with the in-process bus).
+      const sent = this.topics.reduce((n, t) => n + this.outbox.sentTo(t.source), 0)
+      await this.hub.waitForIntake(sent, 2_000)
+      this.hub.drainIntake()
+    }
     await this.hub.stop()
+    // What the next start resumes: unsent plant messages and the hub's unsettled records.
+    if (this.deps.stateDir !== undefined)
+      this.stateFile.keepInFlight({ stoppedAt: Math.max(this.engineSched.now, this.hubSched.now), sends: [...this.ctx.unsent], hub: this.hub.inFlightState() })
+  }
+
+  /** Takes over the previous run's work in flight at the start. */
+  private resume(inFlight: InFlight): void {
+    this.engine.resume(inFlight.sends, this.origin)
+    this.hub.resume(inFlight.hub, this.origin)
+    this.log.info({ unsent: inFlight.sends.length, hub: inFlight.hub.length, stoppedAt: new Date(inFlight.stoppedAt).toISOString() }, 'resuming the work in flight at the last stop')
   }
 
   stats(): SimulatorStats {
@@ -337,16 +337,23 @@ export class Simulation {
   /** The whole run as the options describe it: backfill, then live or virtual, showcase at the live start. */
   async run(): Promise<void> {
     const { options } = this
+    // Remembered before writing: a stop half-way leaves part of the history, and writing it twice would double it.
+    this.stateFile.markHistoryFrom(this.origin)
     if (options.backfill > 0) {
       this.phase = 'backfill'
       this.log.info({ from: new Date(this.origin).toISOString(), to: new Date(this.liveStart).toISOString(), rate: this.ctx.rate }, 'backfill started')
-      await this.runVirtual(this.liveStart)
+      const wall0 = Date.now()
+      const progress = setInterval(() => this.log.info({ done: `${Math.floor((100 * (this.hubSched.now - this.origin)) / (this.liveStart - this.origin))} %`, simTime: new Date(this.hubSched.now).toISOString(), hopEvents: this.outbox.sentTo(this.telemetryTopic) }, 'backfill progress'), 10_000)
+      progress.unref()
+      await this.runVirtual(this.liveStart).finally(() => clearInterval(progress))
+      this.log.info({ seconds: Math.round((Date.now() - wall0) / 1000), hopEvents: this.outbox.sentTo(this.telemetryTopic) }, 'backfill written')
       // The wall clock moved on while history was written: catch up before going live.
       while (!this.stopping && options.clock === 'realtime' && Date.now() - this.hubSched.now > 1_000) await this.runVirtual(Date.now())
       this.ctx.rate = options.rate
     }
     const liveFrom = Math.max(this.hubSched.now, this.engineSched.now, this.liveStart)
-    if (options.showcase) this.engine.showcase(liveFrom)
+    // A restart is not a demo's first minute: forcing a burst of failures again would manufacture incidents.
+    if (options.showcase && this.stateFile.firstStart) this.engine.showcase(liveFrom)
     if (options.clock === 'virtual') {
       this.phase = 'virtual'
       await this.runVirtual(options.duration === undefined ? Infinity : liveFrom + options.duration)
@@ -366,7 +373,7 @@ export class Simulation {
  */
 export async function startSimulator(deps: SimulatorDeps): Promise<SimulatorHandle> {
   const simulation = await Simulation.create(deps)
-  const log = (deps.logger ?? rootLogger).child({ component: 'simulator' })
+  const log = simulatorLogger(deps)
   const done = simulation.run().catch((error: unknown) => {
     simulation.phase = 'failed'
     log.error({ err: error }, 'simulator stopped by an error')

@@ -1,3 +1,4 @@
+import type { HubMessage } from '../server/domain/flow-messages'
 import type { HopEventInput } from '../server/domain/hop-event'
 import type { OutgoingRecord } from '../server/bus/port'
 import { traceparent } from './ids'
@@ -8,7 +9,8 @@ import type { Encoding } from './model'
  * EVENT-MODEL.md "On the wire". Both CloudEvents modes leave out of the hop fields what the
  * CloudEvent attributes carry (id, type, time, correlation and causation ids), so the ingest
  * decoders' mapping is exercised rather than bypassed. Every record also has a plain `traceparent`
- * header, as an instrumented producer would add.
+ * header, as an instrumented producer would add. Also the plants' business messages on their
+ * source topics (sourceRecord).
  */
 
 
@@ -51,4 +53,22 @@ export function encodeHopEvent(event: HopEventInput, encoding: Encoding, ceSourc
   if (event.causation_id) headers.ce_causationid = event.causation_id
   if (tp) headers.ce_traceparent = tp
   return { key: event.correlation_id, value: JSON.stringify(data), headers, timestamp }
+}
+
+/** A plant's business message on its source topic (README.md "Source records"): key = correlation id, timestamp = the send time. */
+export function sourceRecord(message: HubMessage, traceparent: string): OutgoingRecord {
+  return {
+    key: message.correlation_id,
+    value: JSON.stringify(message),
+    headers: {
+      'content-type': 'application/json',
+      correlation_id: message.correlation_id,
+      idempotency_key: message.idempotency_key,
+      traceparent,
+      'x-message-type': message.message_type,
+      'x-source-system': message.source.system,
+      'x-flow': message.flow,
+    },
+    timestamp: Date.parse(message.sent_at),
+  }
 }

@@ -7,8 +7,10 @@ import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { freshPgliteDb } from '../../server/db/testing'
 import { evaluateAlerts } from '../../server/services/alerts/evaluate'
 import { createAlertSources, type AlertSources } from '../../server/services/alerts/sources'
+import { kpiServiceSource } from '../../server/services/kpis/alert-source'
+import { makeCtx } from '../../server/services/testing/ctx'
 import { onboardPlants } from '../../server/services/alerts/template'
-import { COUNTED, createPlant, failed, requested, succeeded, txnRows } from '../../server/services/alerts/test-support'
+import { COUNTED, insertPlant, failed, requested, succeeded, makeTxnRows } from '../../server/services/testing/alerts'
 import type { BenchResult } from '../suites'
 
 /**
@@ -49,14 +51,14 @@ export async function alertsSuite(): Promise<BenchResult> {
     for (const n of PLANTS) {
       for (; created < n; created++) {
         const plant = `B${String(created).padStart(3, '0')}`
-        await createPlant(db.prisma, plant, 'UTC')
+        await insertPlant(db.prisma, plant, 'UTC')
         const rows = []
         for (let m = 120; m > 0; m--)
           for (let t = 0; t < TX_PER_MIN; t++) {
             const origin = new Date(now.getTime() - m * MIN + (t * MIN) / TX_PER_MIN)
             const ok = t % 10 !== 0
             rows.push(
-              ...txnRows({
+              ...makeTxnRows({
                 plant,
                 flow: t % 4 === 0 ? 'goods_movement' : 'production_confirmation',
                 line: `L0${t % 8}`,
@@ -74,14 +76,14 @@ export async function alertsSuite(): Promise<BenchResult> {
         const runs: number[] = []
         for (let i = 0; i < TICKS; i++) {
           const t0 = performance.now()
-          const summary = await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now: new Date(now.getTime() + i * MIN), sources: sources?.() })
+          const summary = await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: new Date(now.getTime() + i * MIN), sources: sources?.() })
           runs.push(performance.now() - t0)
           if (summary.errors.length) throw new Error(`evaluation failed: ${summary.errors[0]!.message}`)
         }
         return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!
       }
       const batched = await time()
-      const perRule = await time(() => unshared((plant) => createAlertSources({ prisma: db.prisma, clickhouse: ch, plants: [plant], ingestLag: () => null })))
+      const perRule = await time(() => unshared((plant) => createAlertSources(makeCtx({ db: db.prisma, ch }), { plants: [plant], kpi: kpiServiceSource(makeCtx({ db: db.prisma, ch }), [plant]), ingestLag: () => null })))
       metrics[`plants_${n}`] = { rules, events, batchedMs: Math.round(batched), perRuleMs: Math.round(perRule) }
       table.push([n, rules, events, Math.round(batched), Math.round(perRule), `${(perRule / batched).toFixed(1)}×`])
     }

@@ -6,8 +6,9 @@ import { chCommand, chInsert, chQuery } from '../../server/clickhouse/exec'
 import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats/store'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { freshPgliteDb } from '../../server/db/testing'
-import { createPlant } from '../../server/services/alerts/test-support'
+import { insertPlant } from '../../server/services/testing/alerts'
 import { computeKpis } from '../../server/services/kpis/compute'
+import { makeCtx } from '../../server/services/testing/ctx'
 import { plantDashboard } from '../../server/services/kpis/dashboard'
 import { startHourStatsRefresher } from '../../ingest/rollups/hour-stats'
 import { logger } from '../../server/logger'
@@ -78,7 +79,7 @@ export async function dashboardsSuite(): Promise<BenchResult> {
   const plant = 'B1000'
   try {
     await migrateClickHouse(ch)
-    for (let p = 0; p < PLANTS; p++) await createPlant(db.prisma, `B${1000 + p}`, 'UTC')
+    for (let p = 0; p < PLANTS; p++) await insertPlant(db.prisma, `B${1000 + p}`, 'UTC')
     const t0 = performance.now()
     for (let start = 0; start < EVENTS; start += CHUNK) {
       const sql = generateSql(ch.database, start, Math.min(CHUNK, EVENTS - start), EVENTS)
@@ -90,7 +91,7 @@ export async function dashboardsSuite(): Promise<BenchResult> {
     // Merge what the inserts left in parts, as a running system would have in the background.
     for (const t of ['hop_events', 'txn_summary', 'flow_kpi_1m', 'flow_kpi_1h', 'e2e_kpi_1h', 'hour_marks'])
       await chCommand(ch, { name: 'bench.optimize', sql: `OPTIMIZE TABLE ${ch.database}.${t} FINAL` })
-    const deps = { prisma: db.prisma, clickhouse: ch }
+    const deps = makeCtx({ db: db.prisma, ch })
     // The worker's refresher (ingest/rollups/hour-stats.ts): stale hours, oldest first, in chunks.
     const s0 = performance.now()
     let built = 0

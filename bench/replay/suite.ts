@@ -10,9 +10,12 @@ import { loadConfig } from '../../server/config'
 import type { Db } from '../../server/db/client'
 import { freshDb, type TestEngine } from '../../server/db/testing'
 import { logger } from '../../server/logger'
-import { dryRunReplay, type ReplayDeps } from '../../server/services/replays/dry-run'
-import { createReplayJob } from '../../server/services/replays/jobs'
-import { insertDeadLetter, testPlant, testPrincipal } from '../../server/services/replays/testing'
+import { systemPrincipal } from '../../server/context/ctx'
+import { createReplayJob } from '../../server/services/replays/create-job'
+import { dryRunReplay } from '../../server/services/replays/dry-run'
+import { makeCtx } from '../../server/services/testing/ctx'
+import { insertDeadLetter, insertUniquePlant } from '../../server/services/testing/replays'
+import { makePrincipal } from '../../server/services/testing/principal'
 import { buildReplayRecord } from '../../ingest/replay/record'
 import { startBroker } from '../ingest/suite'
 import type { BenchResult } from '../suites'
@@ -42,20 +45,19 @@ async function measure(engine: TestEngine, brokers: string, chDir: string): Prom
   await migrateClickHouse(clickhouse)
   const db: Db = await freshDb(engine)
   const config = loadConfig({ DATA_DIR: '.', KAFKA_BROKERS: brokers, TELEMETRY_TOPIC: `lt.bench.telemetry-${randomBytes(3).toString('hex')}` })
-  const deps: ReplayDeps = { prisma: db.prisma, clickhouse, config }
   try {
     const source = `lt.bench.replay-${randomBytes(3).toString('hex')}`
     const baseline = `${source}.baseline`
     await kafka.ensureTopics([{ name: source, partitions: 6 }, { name: baseline, partitions: 6 }, { name: config.env.TELEMETRY_TOPIC, partitions: 6 }])
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     for (let i = 0; i < N; i++) await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
 
     let t0 = performance.now()
-    await dryRunReplay(deps, operator, { filter: { plant } })
+    await dryRunReplay(makeCtx({ db: db.prisma, ch: clickhouse, config }, operator), { filter: { plant } })
     const dryRunMs = performance.now() - t0
     t0 = performance.now()
-    const { job } = await createReplayJob(deps, operator, { filter: { plant }, reason: 'bench', ratePerSecond: RATE })
+    const { job } = await createReplayJob(makeCtx({ db: db.prisma, ch: clickhouse, config }, operator), { filter: { plant }, reason: 'bench', ratePerSecond: RATE })
     const createMs = performance.now() - t0
 
     // Baseline: the same records, the same batch size, one send after another.
@@ -66,7 +68,7 @@ async function measure(engine: TestEngine, brokers: string, chDir: string): Prom
     for (let i = 0; i < records.length; i += Math.ceil(RATE / 5)) await producer.send(baseline, records.slice(i, i + Math.ceil(RATE / 5)))
     const producerRate = N / ((performance.now() - t0) / 1000)
 
-    const executor = createReplayExecutor({ config, prisma: db.prisma, transport: kafka, logger }, { pollMs: 50 })
+    const executor = createReplayExecutor({ ctx: makeCtx({ db: db.prisma, config, logger }, systemPrincipal('replay-executor')), transport: kafka }, { pollMs: 50 })
     t0 = performance.now()
     executor.start()
     for (;;) {

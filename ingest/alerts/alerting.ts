@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Counter, Histogram } from 'prom-client'
-import type { ClickHouse } from '../../server/clickhouse/client'
-import type { PrismaClient } from '../../server/db/client'
-import type { Logger } from '../../server/logger'
+import type { Ctx } from '../../server/context/ctx'
 import { metrics } from '../../server/metrics'
 import { evaluateAlerts, type EvaluateOptions } from '../../server/services/alerts/evaluate'
 import { holdLease, releaseLease } from '../../server/services/alerts/lease'
@@ -19,9 +17,8 @@ import { sendDueDeliveries, type SenderOptions } from './sender'
  */
 
 export interface AlertingDeps {
-  prisma: PrismaClient
-  clickhouse: ClickHouse
-  logger: Logger
+  /** The `worker:alerts` context. */
+  ctx: Ctx
   publicUrl: string
   evalIntervalMs: number
   /** Default: every 2 s, or the evaluation interval when that is shorter. */
@@ -57,7 +54,8 @@ function alertMetrics() {
 }
 
 export function startAlerting(deps: AlertingDeps): Alerting {
-  const log = deps.logger
+  const { ctx } = deps
+  const log = ctx.logger
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
   const ttlMs = Math.max(3 * deps.evalIntervalMs, 30_000)
   const sendIntervalMs = deps.sendIntervalMs ?? Math.min(2_000, deps.evalIntervalMs)
@@ -65,7 +63,7 @@ export function startAlerting(deps: AlertingDeps): Alerting {
   let holding = false
 
   const lease = async () => {
-    const held = await holdLease(deps.prisma, LEASE, owner, ttlMs)
+    const held = await holdLease(ctx.db, LEASE, owner, ttlMs)
     if (held !== holding) log.info({ owner }, held ? 'alert evaluator lease taken' : 'alert evaluator lease held by another worker')
     holding = held
     return held
@@ -74,8 +72,8 @@ export function startAlerting(deps: AlertingDeps): Alerting {
   const stopEvaluating = every(deps.evalIntervalMs, Math.min(deps.evalIntervalMs, 5_000), async () => {
     try {
       if (!(await lease())) return
-      await onboardPlants(deps.prisma)
-      const summary = await evaluateAlerts({ prisma: deps.prisma, clickhouse: deps.clickhouse, ...deps.evaluate })
+      await onboardPlants(ctx.db)
+      const summary = await evaluateAlerts(ctx, deps.evaluate)
       m.evaluation.observe(summary.durationMs / 1000)
       for (const [t, n] of Object.entries(summary.transitions)) if (t !== 'none' && t !== 'updated') m.transitions.inc({ transition: t }, n)
       log.debug({ alerts: summary }, 'alert rules evaluated')
@@ -88,7 +86,7 @@ export function startAlerting(deps: AlertingDeps): Alerting {
   const stopSending = every(sendIntervalMs, sendIntervalMs, async () => {
     try {
       if (!(await lease())) return
-      const s = await sendDueDeliveries({ prisma: deps.prisma, publicUrl: deps.publicUrl, logger: log, ...deps.sender })
+      const s = await sendDueDeliveries({ prisma: ctx.db, publicUrl: deps.publicUrl, logger: log, ...deps.sender })
       if (s.sent) m.deliveries.inc({ outcome: 'sent' }, s.sent)
       if (s.retrying) m.deliveries.inc({ outcome: 'retrying' }, s.retrying)
       if (s.failed) m.deliveries.inc({ outcome: 'failed' }, s.failed)
@@ -100,7 +98,7 @@ export function startAlerting(deps: AlertingDeps): Alerting {
   return {
     async stop() {
       await Promise.all([stopEvaluating(), stopSending()])
-      if (holding) await releaseLease(deps.prisma, LEASE, owner).catch(() => undefined)
+      if (holding) await releaseLease(ctx.db, LEASE, owner).catch(() => undefined)
     },
   }
 }

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http'
+import { makeCtx } from '../../server/services/testing/ctx'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../../server/clickhouse/client'
@@ -11,8 +12,8 @@ import { logger } from '../../server/logger'
 import { createChannel, listChannels, queueTestDelivery } from '../../server/services/alerts/channels'
 import { evaluateAlerts } from '../../server/services/alerts/evaluate'
 import { createRule } from '../../server/services/alerts/rules'
-import { createDeadLetter, createPlant, lastMondayNoon, MIN } from '../../server/services/alerts/test-support'
-import { principal } from '../../server/testing/runtime'
+import { insertOpenDeadLetter, insertPlant, lastMondayNoon, MIN } from '../../server/services/testing/alerts'
+import { makePrincipal } from '../../server/services/testing/principal'
 import { startAlerting } from './alerting'
 import { sendDueDeliveries } from './sender'
 
@@ -31,7 +32,7 @@ interface Received {
 }
 
 const PUBLIC_URL = 'https://linetrace.example.com'
-const admin = principal('admin')
+const admin = makePrincipal('admin')
 
 let chEngine: ReturnType<typeof openTestClickHouse>
 let ch: ClickHouse
@@ -94,36 +95,36 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
   })
   const code = (name: string) => `${engine === 'pglite' ? 'G' : 'P'}${name}`
   const channel = (name: string, kind: string, path: string, plant: string) =>
-    createChannel(db.prisma, admin, alertChannelInputSchema.parse({ name, kind, url: `${base}${path}`, severities: ['critical'], plants: [plant] }))
+    createChannel({ db: db.prisma, principal: admin }, alertChannelInputSchema.parse({ name, kind, url: `${base}${path}`, severities: ['critical'], plants: [plant] }))
 
   it('one notification per episode start and one per resolve, in three shapes, retried after a 500', async () => {
     const NOW = lastMondayNoon()
     const at = (ms: number) => new Date(NOW.getTime() + ms)
     const plant = code('WH')
     const p = { hook: `/${plant}/hook/T0K3N-secret-abcd`, slack: `/${plant}/services/T00/B00/xyzSECRET`, teams: `/${plant}/workflows/teams-secret` }
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     await channel('ops webhook', 'webhook', p.hook, plant)
     await channel('ops slack', 'slack', p.slack, plant)
     await channel('ops teams', 'teams', p.teams, plant)
-    const rule = await createRule(db.prisma, admin, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
-    const dl = await createDeadLetter(db.prisma, plant, at(-5 * MIN))
+    const rule = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
+    const dl = await insertOpenDeadLetter(db.prisma, plant, at(-5 * MIN))
     failures.set(p.hook, 1)
     // A generous request timeout: on a loaded machine a local answer can take seconds, and a
     // timed-out request would (rightly) be retried, which is not what this test is about.
     const send = (now: Date) => sendDueDeliveries({ prisma: db.prisma, publicUrl: PUBLIC_URL, logger, now: () => now, baseDelayMs: 1_000, timeoutMs: 60_000 })
 
-    await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now: NOW })
+    await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: NOW })
     expect(await send(NOW)).toEqual({ sent: 2, retrying: 1, failed: 0 })
     expect(await send(at(500)), 'the failed one waits for its backoff').toEqual({ sent: 0, retrying: 0, failed: 0 })
     expect(await send(at(1_000))).toEqual({ sent: 1, retrying: 0, failed: 0 })
 
     // Evaluations while it keeps firing notify nobody again.
-    await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now: at(MIN) })
-    await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now: at(2 * MIN) })
+    await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: at(MIN) })
+    await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: at(2 * MIN) })
     expect(await send(at(2 * MIN))).toEqual({ sent: 0, retrying: 0, failed: 0 })
 
     await db.prisma.deadLetter.update({ where: { id: dl.id }, data: { status: 'discarded' } })
-    await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now: at(3 * MIN) })
+    await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: at(3 * MIN) })
     expect(await send(at(3 * MIN))).toEqual({ sent: 3, retrying: 0, failed: 0 })
 
     const [episode] = await db.prisma.alertEpisode.findMany({ where: { ruleId: rule.id } })
@@ -154,7 +155,7 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
     const deliveries = await db.prisma.alertDelivery.findMany({ where: { episodeId: episode!.id }, include: { channel: true } })
     expect(deliveries.find((d) => d.channel.name === 'ops webhook' && d.event === 'firing')).toMatchObject({ status: 'sent', attempts: 2, lastStatus: 200, lastError: null })
     // Saved URLs are never shown again: no view carries them.
-    const views = JSON.stringify(await listChannels(db.prisma))
+    const views = JSON.stringify(await listChannels({ db: db.prisma }))
     expect(views).not.toContain('secret')
     expect(views).toContain(`"urlHint":"${base}/…/abcd"`)
   })
@@ -162,13 +163,13 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
   it('a 4xx answer fails the delivery at once with the receiver’s words; a dead receiver is retried with its URL kept out of the error', async () => {
     const NOW = lastMondayNoon()
     const plant = code('WF')
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     fixed.set(`/${plant}/gone`, 404)
     await channel('gone', 'webhook', `/${plant}/gone`, plant)
-    await createChannel(db.prisma, admin, alertChannelInputSchema.parse({ name: 'closed port', kind: 'webhook', url: 'http://127.0.0.1:9/hooks/closed-secret', severities: ['critical'], plants: [plant] }))
-    await createRule(db.prisma, admin, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
-    await createDeadLetter(db.prisma, plant, NOW)
-    await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now: NOW })
+    await createChannel({ db: db.prisma, principal: admin }, alertChannelInputSchema.parse({ name: 'closed port', kind: 'webhook', url: 'http://127.0.0.1:9/hooks/closed-secret', severities: ['critical'], plants: [plant] }))
+    await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
+    await insertOpenDeadLetter(db.prisma, plant, NOW)
+    await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: NOW })
     expect(await sendDueDeliveries({ prisma: db.prisma, publicUrl: PUBLIC_URL, logger, now: () => NOW })).toEqual({ sent: 0, retrying: 1, failed: 1 })
     const rows = await db.prisma.alertDelivery.findMany({ where: { channel: { name: { in: ['gone', 'closed port'] } } }, include: { channel: true } })
     expect(rows.find((d) => d.channel.name === 'gone')).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 404, lastError: 'HTTP 404: receiver says no' })
@@ -182,33 +183,33 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
   it('"Send test" queues a test notification that the sender delivers like any other', async () => {
     const plant = code('WT')
     const path = `/${plant}/test`
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     const ch1 = await channel('test me', 'teams', path, plant)
-    const queued = await queueTestDelivery(db.prisma, ch1.id)
+    const queued = await queueTestDelivery({ db: db.prisma }, { id: ch1.id })
     expect(queued).toMatchObject({ event: 'test', status: 'pending', episodeId: null })
     await sendDueDeliveries({ prisma: db.prisma, publicUrl: PUBLIC_URL, logger })
     const [got] = accepted(path)
     const card = (got!.body as { attachments: { content: { body: { text: string }[] } }[] }).attachments[0]!.content
     expect(card.body[0]!.text).toBe('Linetrace test notification for channel “test me”')
-    expect((await listChannels(db.prisma)).find((c) => c.id === ch1.id)!.lastDelivery).toMatchObject({ event: 'test', status: 'sent', attempts: 1 })
+    expect((await listChannels({ db: db.prisma })).find((c) => c.id === ch1.id)!.lastDelivery).toMatchObject({ event: 'test', status: 'sent', attempts: 1 })
   })
 
   it('the worker loop evaluates, notifies and resolves on its own; two workers still send one notification each', async () => {
     const plant = code('WL')
     const path = `/${plant}/loop`
-    await createPlant(db.prisma, plant, 'UTC', [])
+    await insertPlant(db.prisma, plant, 'UTC', [])
     failures.set(path, 1)
     await channel('loop', 'webhook', path, plant)
-    await createRule(db.prisma, admin, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
-    const dl = await createDeadLetter(db.prisma, plant, new Date())
+    await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
+    const dl = await insertOpenDeadLetter(db.prisma, plant, new Date())
     // A rule that keeps firing (no channel of its plant): its lastEvaluatedAt shows the loops ran.
     const beat = code('WB')
-    await createPlant(db.prisma, beat, 'UTC', [])
-    const heartbeat = await createRule(db.prisma, admin, alertRuleInputSchema.parse({ plant: beat, kind: 'dead_letter_backlog', severity: 'info', params: { maxOpen: 0 } }))
-    await createDeadLetter(db.prisma, beat, new Date())
+    await insertPlant(db.prisma, beat, 'UTC', [])
+    const heartbeat = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant: beat, kind: 'dead_letter_backlog', severity: 'info', params: { maxOpen: 0 } }))
+    await insertOpenDeadLetter(db.prisma, beat, new Date())
     const lastEvaluated = async () => (await db.prisma.alertEpisode.findFirst({ where: { ruleId: heartbeat.id } }))?.lastEvaluatedAt.getTime() ?? 0
     const workers = [1, 2].map(() =>
-      startAlerting({ prisma: db.prisma, clickhouse: ch, logger, publicUrl: PUBLIC_URL, evalIntervalMs: 300, sendIntervalMs: 100, sender: { baseDelayMs: 200 } }),
+      startAlerting({ ctx: makeCtx({ db: db.prisma, ch, logger }), publicUrl: PUBLIC_URL, evalIntervalMs: 300, sendIntervalMs: 100, sender: { baseDelayMs: 200 } }),
     )
     try {
       await waitFor('one accepted firing notification', () => accepted(path).map((r) => r.body.event), (events) => events.length >= 1)

@@ -1,4 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs'
+import { systemPrincipal } from '../../server/context/ctx'
+import { makeCtx } from '../../server/services/testing/ctx'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../server/bus/kafka'
 import { uniqueTopic, waitFor } from '../../server/bus/testing'
@@ -7,7 +9,8 @@ import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { logger } from '../../server/logger'
 import { listRecords } from '../../server/services/dead-letters/queries'
-import { testPlant, testPrincipal } from '../../server/services/replays/testing'
+import { insertUniquePlant } from '../../server/services/testing/replays'
+import { makePrincipal } from '../../server/services/testing/principal'
 import { createDlqIndexer, type DlqIndexer } from './indexer'
 
 /**
@@ -49,7 +52,7 @@ async function createTopics(...topics: string[]) {
 async function startIndexer(groupId = uniqueTopic('grp')) {
   const config = loadConfig({ DATA_DIR: '/tmp', KAFKA_BROKERS: brokers, KAFKA_GROUP_ID: groupId, TELEMETRY_TOPIC: telemetryTopic, DLQ_TOPICS: `/^${prefix}\\..*(-dlt|\\.dlq|\\.DLT)$/` })
   const transport = new KafkaTransport(config.kafka, { topicRefreshMs: 2_000 })
-  const indexer = createDlqIndexer({ config, prisma: db.prisma, transport, logger })
+  const indexer = createDlqIndexer({ ctx: makeCtx({ db: db.prisma, config, logger }, systemPrincipal('dlq-indexer')), transport })
   await indexer.start()
   running.push({ indexer, transport })
   return indexer
@@ -61,7 +64,7 @@ function body(correlationId: string) {
 
 beforeAll(async () => {
   db = await freshPgliteDb()
-  plant = await testPlant(db.prisma)
+  plant = await insertUniquePlant(db.prisma)
   producer = kafka.producer({ allowAutoTopicCreation: false })
   await producer.connect()
   await createTopics(springTopic, connectTopic, telemetryTopic)
@@ -119,8 +122,8 @@ describe('DLQ indexer on a real broker', () => {
       ],
     })
     const indexer = await startIndexer()
-    const admin = testPrincipal('admin', 'all')
-    const list = () => listRecords(db.prisma, admin, { plant })
+    const admin = makePrincipal('admin', 'all')
+    const list = () => listRecords({ db: db.prisma, principal: admin }, { filter: { plant } })
     const both = await waitFor('both dead letters indexed', async () => ((await list()).total >= 2 ? (await list()).items : undefined), { timeoutMs: 60_000, intervalMs: 250, seen: () => indexer.status() })
 
     const spring = both.find((i) => i.correlationId === 'cid-spring')!

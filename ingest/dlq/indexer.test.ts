@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemPrincipal } from '../../server/context/ctx'
+import { makeCtx } from '../../server/services/testing/ctx'
 import type { BusRecord } from '../../server/bus/port'
 import { LocalTransport } from '../../server/bus/local'
 import { loadConfig } from '../../server/config'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { logger } from '../../server/logger'
-import { insertDeadLetter, rid, testPlant } from '../../server/services/replays/testing'
+import { insertDeadLetter, rid, insertUniquePlant } from '../../server/services/testing/replays'
 import { createDlqIndexer, type DlqIndexer } from './indexer'
 
 /**
@@ -22,11 +24,11 @@ let offset = 0
 
 beforeAll(async () => {
   db = await freshPgliteDb()
-  plant = await testPlant(db.prisma)
+  plant = await insertUniquePlant(db.prisma)
   transport = new LocalTransport()
   await transport.ensureTopics([{ name: telemetry, partitions: 1 }])
   const config = loadConfig({ DATA_DIR: '/tmp', TELEMETRY_TOPIC: telemetry })
-  indexer = createDlqIndexer({ config, prisma: db.prisma, transport, logger })
+  indexer = createDlqIndexer({ ctx: makeCtx({ db: db.prisma, config, logger }, systemPrincipal('dlq-indexer')), transport })
 })
 afterAll(async () => {
   await transport.close()

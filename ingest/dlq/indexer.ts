@@ -1,9 +1,7 @@
 import type { BusBatch, BusConsumer, Transport } from '../../server/bus/port'
-import { DEFAULT_DLQ_TOPICS, type Config } from '../../server/config'
-import type { PrismaClient } from '../../server/db/client'
-import { fromStates, transition } from '../../server/domain/dead-letter-states'
-import type { Logger } from '../../server/logger'
-import { audit } from '../../server/services/audit'
+import { DEFAULT_DLQ_TOPICS } from '../../server/config'
+import type { Ctx } from '../../server/context/ctx'
+import { setDeadLetterState } from '../../server/services/dead-letters/state'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
 import { deadLetterHopEvents } from './hop'
 import { deadLetterRow, type DeadLetterRow } from './row'
@@ -21,10 +19,9 @@ import { deadLetterRow, type DeadLetterRow } from './row'
  */
 
 export interface DlqIndexerDeps {
-  config: Config
-  prisma: PrismaClient
+  /** The `worker:dlq-indexer` context: its principal is the audit log's actor. */
+  ctx: Ctx
   transport: Transport
-  logger: Logger
 }
 
 export interface DlqIndexerStatus {
@@ -43,7 +40,6 @@ export interface DlqIndexer {
   index(batch: Pick<BusBatch, 'records'>): Promise<number>
 }
 
-const SYSTEM = { userId: null, label: 'system:dlq-indexer' }
 const PLANTS_TTL_MS = 60_000
 const RETENTION_TTL_MS = 10 * 60_000
 
@@ -59,8 +55,9 @@ export function dlqTopicPattern(configured: string[] | RegExp | undefined): RegE
 }
 
 export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
-  const { config, prisma, transport } = deps
-  const log = deps.logger.child({ component: 'dlq-indexer' })
+  const { ctx, transport } = deps
+  const { config, db: prisma } = ctx
+  const log = ctx.logger.child({ component: 'dlq-indexer' })
   const state: DlqIndexerStatus = { seen: 0, indexed: 0, lastError: null }
   let consumer: BusConsumer | null = null
   let plants: { codes: Set<string>; at: number } | null = null
@@ -104,17 +101,19 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
         return { ...data, previousId: replayedBefore.get(row)?.id ?? null }
       }), skipDuplicates: true })
       for (const old of new Set([...replayedBefore.values()])) {
-        const { count } = await tx.deadLetter.updateMany({ where: { id: old.id, status: { in: [...fromStates('fail_again')] } }, data: { status: transition('replayed', 'fail_again') } })
-        if (count)
-          await audit(tx, {
-            actor: SYSTEM,
-            action: 'dead_letter.fail_again',
-            targetType: 'dead_letter',
-            targetId: old.id,
-            reason: 'Its transaction was dead-lettered again after the replay.',
-            before: { status: 'replayed' },
-            after: { status: 'failed_again' },
-          })
+        await setDeadLetterState(
+          { ...ctx, db: tx },
+          {
+            id: old.id,
+            event: 'fail_again',
+            audit: {
+              action: 'dead_letter.fail_again',
+              reason: 'Its transaction was dead-lettered again after the replay.',
+              before: { status: 'replayed' },
+              after: { status: 'failed_again' },
+            },
+          },
+        )
       }
     })
     await emitHops(fresh)

@@ -19,6 +19,7 @@ import { loadConfig, type Config } from '../../server/config'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { logger } from '../../server/logger'
+import { makeCtx } from '../../server/services/testing/ctx'
 import { searchTraces } from '../../server/services/traces/search'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../telemetry/pipeline'
 import { startOtlpHttpServer } from './http-server'
@@ -129,7 +130,7 @@ it('a kafkajs producer and consumer traced with the OTel SDK make one transactio
   const found = await waitFor(
     'the transaction found by work order',
     async () => {
-      const result = await searchTraces({ clickhouse: ch, prisma: db.prisma }, ['2000'], {
+      const result = await searchTraces(makeCtx({ db: db.prisma, ch }, undefined, { scope: ['2000'] }), {
         q: `work_order:${workOrder}`,
         from: new Date(Date.now() - 3_600_000),
         to: new Date(Date.now() + 60_000),

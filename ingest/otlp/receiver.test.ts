@@ -15,6 +15,7 @@ import { loadConfig, type Config } from '../../server/config'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { logger } from '../../server/logger'
+import { makeCtx } from '../../server/services/testing/ctx'
 import { searchTraces } from '../../server/services/traces/search'
 import { DLQ_HEADERS } from '../telemetry/dlq'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../telemetry/pipeline'
@@ -98,7 +99,7 @@ it('a producer and a consumer span become hops of one transaction, found by work
   await exportSpans(spans, 'protobuf', url, bearer(ADMIN_TOKEN))
   await waitFor('both hops written', async () => (Number((await hopRows(workOrder)).n) === 2 ? true : undefined))
 
-  const found = await searchTraces({ clickhouse: ch, prisma: db.prisma }, [plant], {
+  const found = await searchTraces(makeCtx({ db: db.prisma, ch }, undefined, { scope: [plant] }), {
     q: `work_order:${workOrder}`,
     from: new Date(Date.now() - 3_600_000),
     to: new Date(Date.now() + 60_000),

@@ -12,9 +12,13 @@ import { createDb, type Db } from '../../server/db/client'
 import { freshPgliteDb, freshPostgresDatabase } from '../../server/db/testing'
 import { isDlqHeader } from '../../server/domain/dead-letters'
 import { logger } from '../../server/logger'
-import type { ReplayDeps } from '../../server/services/replays/dry-run'
-import { controlReplayJob, createReplayJob } from '../../server/services/replays/jobs'
-import { insertDeadLetter, testPlant, testPrincipal, type DeadLetterBuilt } from '../../server/services/replays/testing'
+import { systemPrincipal } from '../../server/context/ctx'
+import type { Principal } from '../../server/domain/permissions'
+import { controlReplayJob } from '../../server/services/replays/control-job'
+import { createReplayJob } from '../../server/services/replays/create-job'
+import { makeCtx } from '../../server/services/testing/ctx'
+import { insertDeadLetter, insertUniquePlant, type DeadLetterBuilt } from '../../server/services/testing/replays'
+import { makePrincipal } from '../../server/services/testing/principal'
 import { createReplayExecutor, type ReplayExecutor } from './executor'
 import { buildReplayRecord } from './record'
 
@@ -29,7 +33,8 @@ const kafka = new KafkaTransport(kafkaTestConfig(brokers), { maxWaitTimeInMs: 10
 let chHandle: ReturnType<typeof openTestClickHouse>
 let ch: ClickHouse
 let db: Db
-let deps: ReplayDeps
+let stores: Parameters<typeof makeCtx>[0]
+const as = (who: Principal) => makeCtx(stores, who)
 let config: Config
 const executors: ReplayExecutor[] = []
 
@@ -40,7 +45,7 @@ beforeAll(async () => {
   db = await freshPgliteDb()
   config = loadConfig({ DATA_DIR: '.', KAFKA_BROKERS: brokers, TELEMETRY_TOPIC: uniqueTopic('lt.telemetry.replay') })
   await kafka.ensureTopics([{ name: config.env.TELEMETRY_TOPIC, partitions: 3 }])
-  deps = { prisma: db.prisma, clickhouse: ch, config }
+  stores = { db: db.prisma, ch, config }
 })
 afterAll(async () => {
   await Promise.all(executors.map((e) => e.stop()))
@@ -50,7 +55,7 @@ afterAll(async () => {
 })
 
 function startExecutor(prisma = db.prisma, leaseMs = 15_000): ReplayExecutor {
-  const executor = createReplayExecutor({ config, prisma, transport: kafka, logger }, { pollMs: 100, leaseMs })
+  const executor = createReplayExecutor({ ctx: makeCtx({ db: prisma, config, logger }, systemPrincipal('replay-executor')), transport: kafka }, { pollMs: 100, leaseMs })
   executors.push(executor)
   executor.start()
   return executor
@@ -104,14 +109,14 @@ async function waitForJob(id: string, status: string, prisma = db.prisma, timeou
 
 describe('replay executor on a real broker', () => {
   it('produces exactly what DLQ-REPLAY.md says: key, default partition, business headers, no DLQ headers, provenance, trace context', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.src')
     await kafka.ensureTopics([{ name: source, partitions: 3 }])
     const dls: DeadLetterBuilt[] = []
     for (const convention of ['spring', 'connect', 'hub'] as const) dls.push(await insertDeadLetter(db.prisma, { plant, convention, sourceTopic: source }))
     dls.push(await insertDeadLetter(db.prisma, { plant, convention: 'spring', sourceTopic: source, key: null }))
-    const admin = testPrincipal('admin', 'all')
-    const { job } = await createReplayJob(deps, admin, { deadLetterIds: dls.map((d) => d.row.id), reason: 'Period 2026/11 opened' })
+    const admin = makePrincipal('admin', 'all')
+    const { job } = await createReplayJob(as(admin), { deadLetterIds: dls.map((d) => d.row.id), reason: 'Period 2026/11 opened' })
     const executor = startExecutor()
     try {
       await waitForJob(job.id, 'completed')
@@ -175,14 +180,14 @@ describe('replay executor on a real broker', () => {
   })
 
   it('ten concurrent replay requests for one record produce one record', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.once')
     await kafka.ensureTopics([{ name: source, partitions: 3 }])
     const dl = await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
     const executor = startExecutor()
     try {
       const results = await Promise.allSettled(
-        Array.from({ length: 10 }, () => createReplayJob(deps, testPrincipal('operator', [plant]), { deadLetterIds: [dl.row.id], reason: 'Everyone clicked at once' })),
+        Array.from({ length: 10 }, () => createReplayJob(as(makePrincipal('operator', [plant])), { deadLetterIds: [dl.row.id], reason: 'Everyone clicked at once' })),
       )
       const created = results.filter((r) => r.status === 'fulfilled')
       expect(created).toHaveLength(1)
@@ -195,12 +200,12 @@ describe('replay executor on a real broker', () => {
   })
 
   it('a send in flight when a worker died is found in the topic, not produced again', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.recover')
     await kafka.ensureTopics([{ name: source, partitions: 3 }])
     const reached = await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
     const lost = await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
-    const { job } = await createReplayJob(deps, testPrincipal('admin', 'all'), { deadLetterIds: [reached.row.id, lost.row.id], reason: 'Crash test' })
+    const { job } = await createReplayJob(as(makePrincipal('admin', 'all')), { deadLetterIds: [reached.row.id, lost.row.id], reason: 'Crash test' })
     // A worker that marked both attempts, sent one record, and died before recording anything.
     const probeFrom = Object.fromEntries((await kafka.endOffsets(source)).map((p) => [String(p.partition), p.end]))
     const items = await db.prisma.replayItem.findMany({ where: { jobId: job.id }, include: { deadLetter: true } })
@@ -224,11 +229,11 @@ describe('replay executor on a real broker', () => {
   })
 
   it('1,000 records at 100/s take about 10 s, with progress reported on the way', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.rate')
     await kafka.ensureTopics([{ name: source, partitions: 6 }])
     for (let i = 0; i < 1000; i++) await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
-    const { job } = await createReplayJob(deps, testPrincipal('operator', [plant]), { filter: { plant }, reason: 'Bulk replay', ratePerSecond: 100 })
+    const { job } = await createReplayJob(as(makePrincipal('operator', [plant])), { filter: { plant }, reason: 'Bulk replay', ratePerSecond: 100 })
     expect(job.total).toBe(1000)
     const seen: number[] = []
     const executor = startExecutor()
@@ -252,25 +257,25 @@ describe('replay executor on a real broker', () => {
   }, 120_000)
 
   it('pause holds within a second, resume continues, abort gives the rest back to triage', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const source = uniqueTopic('lt.hub.pause')
     await kafka.ensureTopics([{ name: source, partitions: 3 }])
     for (let i = 0; i < 200; i++) await insertDeadLetter(db.prisma, { plant, sourceTopic: source, status: 'triaged' })
-    const operator = testPrincipal('operator', [plant])
-    const { job } = await createReplayJob(deps, operator, { filter: { plant }, reason: 'Pause test', ratePerSecond: 40 })
+    const operator = makePrincipal('operator', [plant])
+    const { job } = await createReplayJob(as(operator), { filter: { plant }, reason: 'Pause test', ratePerSecond: 40 })
     const executor = startExecutor()
     try {
       await waitFor('some progress', async () => ((await jobStatus(job.id)).succeeded >= 20 ? true : undefined), { timeoutMs: 30_000 })
-      await controlReplayJob(db.prisma, operator, job.id, 'pause')
+      await controlReplayJob(as(operator), { id: job.id, action: 'pause' })
       await new Promise((r) => setTimeout(r, 1_000))
       const held = (await jobStatus(job.id)).succeeded
       await new Promise((r) => setTimeout(r, 1_500))
       expect((await jobStatus(job.id)).succeeded, 'no records produced 1 s after the pause').toBe(held)
       expect(await topicSize(source)).toBe(held)
 
-      await controlReplayJob(db.prisma, operator, job.id, 'resume')
+      await controlReplayJob(as(operator), { id: job.id, action: 'resume' })
       await waitFor('progress after resume', async () => ((await jobStatus(job.id)).succeeded > held + 10 ? true : undefined), { timeoutMs: 30_000 })
-      await controlReplayJob(db.prisma, operator, job.id, 'abort', 'Stop: wrong records')
+      await controlReplayJob(as(operator), { id: job.id, action: 'abort', reason: 'Stop: wrong records' })
       await new Promise((r) => setTimeout(r, 1_500))
     } finally {
       await stopExecutor(executor)
@@ -284,9 +289,9 @@ describe('replay executor on a real broker', () => {
   })
 
   it('a missing target topic fails the item with what to do, and the dead letter goes back to triage', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dl = await insertDeadLetter(db.prisma, { plant, sourceTopic: uniqueTopic('lt.hub.missing') })
-    const { job } = await createReplayJob(deps, testPrincipal('operator', [plant]), { deadLetterIds: [dl.row.id], reason: 'Missing topic' })
+    const { job } = await createReplayJob(as(makePrincipal('operator', [plant])), { deadLetterIds: [dl.row.id], reason: 'Missing topic' })
     const executor = startExecutor()
     try {
       await waitForJob(job.id, 'completed')
@@ -317,11 +322,11 @@ describe('replay executor killed with SIGKILL and restarted', () => {
     const pg = await createDb({ databaseUrl: database.url, dataDir: '.' })
     try {
       await pg.migrate()
-      const plant = await testPlant(pg.prisma)
+      const plant = await insertUniquePlant(pg.prisma)
       const source = uniqueTopic('lt.hub.kill')
       await kafka.ensureTopics([{ name: source, partitions: 3 }])
       for (let i = 0; i < 400; i++) await insertDeadLetter(pg.prisma, { plant, sourceTopic: source })
-      const { job } = await createReplayJob({ ...deps, prisma: pg.prisma }, testPrincipal('operator', [plant]), { filter: { plant }, reason: 'Kill test', ratePerSecond: 100 })
+      const { job } = await createReplayJob(makeCtx({ ...stores, db: pg.prisma }, makePrincipal('operator', [plant])), { filter: { plant }, reason: 'Kill test', ratePerSecond: 100 })
 
       const first = startChild(database.url)
       const progress = () => pg.prisma.replayJob.findUniqueOrThrow({ where: { id: job.id } })

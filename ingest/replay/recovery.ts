@@ -1,10 +1,12 @@
 import { partitionForKey } from '../../server/bus/placement'
-import type { BusRecord, ProducedRecord, Transport } from '../../server/bus/port'
+import { lastHeaderText } from '../../server/bus/headers'
+import type { BusRecord, Transport } from '../../server/bus/port'
 import { Prisma, type PrismaClient } from '../../server/db/client'
 import { PROVENANCE_HEADERS } from '../../server/domain/replays'
 import type { Logger } from '../../server/logger'
 import { metrics } from '../../server/metrics'
-import { buildReplayRecord, type ReplayRecord } from './record'
+import { buildReplayRecord } from './record'
+import type { Produced } from './runner'
 
 /**
  * Settles items whose send was in flight when a worker died (or whose send failed): pending, with
@@ -19,34 +21,22 @@ import { buildReplayRecord, type ReplayRecord } from './record'
 
 type Item = Prisma.ReplayItemGetPayload<{ include: { deadLetter: true; job: true } }>
 
-export interface Recovered {
-  item: Item
-  at: ProducedRecord
-  producedAt: Date
-  built: ReplayRecord
-}
 
 export interface RecoveryDeps {
-  prisma: PrismaClient
+  db: PrismaClient
   transport: Transport
   log: Logger
   jobId: string
-  onProduced(items: Recovered[]): Promise<void>
+  onProduced(items: Produced[]): Promise<void>
 }
 
-function header(record: BusRecord, name: string): string | undefined {
-  const v = record.headers[name]
-  const b = Array.isArray(v) ? v[v.length - 1] : v
-  return b?.toString('utf8')
-}
-
-export async function recoverInFlight({ prisma, transport, log, jobId, onProduced }: RecoveryDeps): Promise<void> {
-  const uncertain = await prisma.replayItem.findMany({
+export async function recoverInFlight({ db, transport, log, jobId, onProduced }: RecoveryDeps): Promise<void> {
+  const uncertain = await db.replayItem.findMany({
     where: { jobId, status: 'pending', attemptedAt: { not: null } },
     include: { deadLetter: true, job: true },
   })
   if (!uncertain.length) return
-  const found: Recovered[] = []
+  const found: Produced[] = []
   const byTopic = new Map<string, Item[]>()
   for (const i of uncertain) byTopic.set(i.targetTopic, [...(byTopic.get(i.targetTopic) ?? []), i])
   for (const [topic, items] of byTopic) {
@@ -70,7 +60,7 @@ export async function recoverInFlight({ prisma, transport, log, jobId, onProduce
       const end = ends.get(partition) ?? '0'
       const records = await transport.readPartition(topic, partition, range.from.toString(), end)
       for (const r of records) {
-        const id = header(r, PROVENANCE_HEADERS.replayId)
+        const id = lastHeaderText(r.headers, PROVENANCE_HEADERS.replayId)
         if (id && range.wanted.has(id) && !located.has(id)) located.set(id, { record: r })
       }
     }
@@ -91,7 +81,7 @@ export async function recoverInFlight({ prisma, transport, log, jobId, onProduce
     }
   }
   const missing = uncertain.filter((i) => !found.some((f) => f.item.id === i.id)).map((i) => i.id)
-  if (missing.length) await prisma.replayItem.updateMany({ where: { id: { in: missing }, status: 'pending' }, data: { attemptedAt: null, probeFrom: Prisma.DbNull } })
+  if (missing.length) await db.replayItem.updateMany({ where: { id: { in: missing }, status: 'pending' }, data: { attemptedAt: null, probeFrom: Prisma.DbNull } })
   await onProduced(found)
   if (found.length) metrics().replayRecords.inc({ outcome: 'recovered' }, found.length)
   log.info({ jobId, inFlight: uncertain.length, reachedTopic: found.length, toProduce: missing.length }, 'replay items in flight settled')

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemPrincipal } from '../../server/context/ctx'
+import { makeCtx } from '../../server/services/testing/ctx'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { openTestClickHouse } from '../../server/clickhouse/testing'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
-import { insertDeadLetter, insertHops, testPlant, type DeadLetterBuilt } from '../../server/services/replays/testing'
+import { insertDeadLetter, insertHops, insertUniquePlant, type DeadLetterBuilt } from '../../server/services/testing/replays'
 import { resolveReplayed } from './resolver'
 
 /** The closed loop on PGlite and chDB: only a posting after the replay resolves a dead letter. */
@@ -36,7 +38,7 @@ async function replayed(plant: string, producedAt: Date, flow?: string): Promise
 
 describe('replay resolver', () => {
   it('resolves only dead letters whose transaction posted after the replay, with the posting time', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const producedAt = new Date(Date.now() - 60_000)
     const postedAt = new Date(producedAt.getTime() + 2_500)
     const ok = await replayed(plant, producedAt)
@@ -65,7 +67,7 @@ describe('replay resolver', () => {
       // The replay's own posting (x-replay-id carried over) from a clock a little behind ours.
       hop(skewed.dl, { occurred_at: new Date(producedAt.getTime() - 800), replay_id: skewed.itemId }),
     ])
-    const result = await resolveReplayed({ prisma: db.prisma, clickhouse: ch })
+    const result = await resolveReplayed(makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver')))
     expect(result.resolved).toBe(3)
     const rows = await db.prisma.deadLetter.findMany({ where: { plantCode: plant }, select: { id: true, status: true, resolvedAt: true } })
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]))
@@ -78,6 +80,6 @@ describe('replay resolver', () => {
     expect(audit).toMatchObject({ actorLabel: 'system:replay-resolver', reason: expect.stringContaining('erp.posting_succeeded') })
 
     // Idempotent: a second round changes nothing.
-    expect((await resolveReplayed({ prisma: db.prisma, clickhouse: ch })).resolved).toBe(0)
+    expect((await resolveReplayed(makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver')))).resolved).toBe(0)
   })
 })

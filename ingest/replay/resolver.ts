@@ -1,14 +1,11 @@
 import { sleep } from '../../server/retry'
-import type { ClickHouse } from '../../server/clickhouse/client'
 import { chQuery } from '../../server/clickhouse/exec'
 import { fromChDateTime } from '../../server/domain/ch-time'
-import type { PrismaClient } from '../../server/db/client'
+import type { Ctx } from '../../server/context/ctx'
 import { POSTING_FLOWS } from '../../server/domain/txn-state'
-import type { Logger } from '../../server/logger'
 import { metrics } from '../../server/metrics'
-import { audit } from '../../server/services/audit'
+import { setDeadLetterState } from '../../server/services/dead-letters/state'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
-import { fromStates, transition } from '../../server/domain/dead-letter-states'
 
 /**
  * Closes the loop (DLQ-REPLAY.md "Close the loop"): a dead letter in `replayed` becomes `resolved`
@@ -27,12 +24,6 @@ import { fromStates, transition } from '../../server/domain/dead-letter-states'
  * transaction moves the old one to failed_again.)
  */
 
-export interface ResolverDeps {
-  prisma: PrismaClient
-  clickhouse: ClickHouse
-  logger: Logger
-}
-
 export interface ResolveResult {
   checked: number
   resolved: number
@@ -42,9 +33,10 @@ export interface ResolveResult {
 
 const DAY = 86_400_000
 const BATCH = 500
-const ACTOR = { userId: null, label: 'system:replay-resolver' }
 
-export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps, 'logger'>, after: string | null = null): Promise<ResolveResult> {
+/** One round over the `replayed` dead letters after `after`; `ctx` is the `worker:replay-resolver` context (its principal audits). */
+export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' | 'actor'>, after: string | null = null): Promise<ResolveResult> {
+  const { db: prisma, ch: clickhouse } = ctx
   const rows = await prisma.deadLetter.findMany({
     where: { status: 'replayed', correlationId: { not: null }, ...(after ? { id: { gt: after } } : {}) },
     select: {
@@ -85,7 +77,7 @@ export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps,
       hi: new Date(hi),
       since: new Date(since),
     },
-    actor: { route: 'worker.replayResolver', user: ACTOR.label },
+    actor: ctx.actor,
   })
 
   const resolved: { id: string; at: Date; evidence: string }[] = []
@@ -104,32 +96,35 @@ export async function resolveReplayed({ prisma, clickhouse }: Omit<ResolverDeps,
   }
   for (const r of resolved) {
     await prisma.$transaction(async (tx) => {
-      const { count } = await tx.deadLetter.updateMany({ where: { id: r.id, status: { in: [...fromStates('resolve')] } }, data: { status: transition('replayed', 'resolve'), resolvedAt: r.at } })
+      const { count } = await setDeadLetterState(
+        { ...ctx, db: tx },
+        {
+          id: r.id,
+          event: 'resolve',
+          data: { resolvedAt: r.at },
+          audit: {
+            action: 'dead_letter.resolve',
+            reason: `Telemetry confirmed the posting after the replay: ${r.evidence}`,
+            before: { status: 'replayed' },
+            after: { status: 'resolved', resolvedAt: r.at },
+          },
+        },
+      )
       if (count) metrics().replayResolved.inc()
-      if (count)
-        await audit(tx, {
-          actor: ACTOR,
-          action: 'dead_letter.resolve',
-          targetType: 'dead_letter',
-          targetId: r.id,
-          reason: `Telemetry confirmed the posting after the replay: ${r.evidence}`,
-          before: { status: 'replayed' },
-          after: { status: 'resolved', resolvedAt: r.at },
-        })
     })
   }
   return { checked: subjects.length, resolved: resolved.length, next }
 }
 
 /** Runs resolveReplayed every `intervalMs` (default 5 s) until stopped. */
-export function startResolver(deps: ResolverDeps, intervalMs = 5_000): { stop(): Promise<void> } {
+export function startResolver(ctx: Ctx, intervalMs = 5_000): { stop(): Promise<void> } {
   const abort = new AbortController()
-  const log = deps.logger.child({ component: 'replay-resolver' })
+  const log = ctx.logger.child({ component: 'replay-resolver' })
   const loop = (async () => {
     let cursor: string | null = null
     while (!abort.signal.aborted) {
       try {
-        const result = await resolveReplayed(deps, cursor)
+        const result = await resolveReplayed(ctx, cursor)
         cursor = result.next
         if (result.resolved) log.info({ checked: result.checked, resolved: result.resolved }, 'replayed dead letters resolved by telemetry')
       } catch (error) {

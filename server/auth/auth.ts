@@ -3,7 +3,7 @@ import { prismaAdapter } from 'better-auth/adapters/prisma'
 import { APIError, createAuthMiddleware, getIP } from 'better-auth/api'
 import type { PrismaClient } from '../db/client'
 import { logger } from '../logger'
-import { audit } from '../services/audit'
+import { audit } from '../services/audit/audit'
 import { CLIENT_ADDRESS_HEADER } from './client-address'
 import { createSignInLimiter } from './sign-in-limits'
 
@@ -19,7 +19,7 @@ export interface AuthOptions {
 
 /**
  * Password login and httpOnly session cookies come from better-auth (scrypt hashes, signed cookies,
- * sessions in Postgres). Sign-up is closed: admins create users (server/services/users.ts).
+ * sessions in Postgres). Sign-up is closed: admins create users (server/services/users/users.ts).
  */
 export function createAuth(prisma: PrismaClient, { secret, publicUrl }: AuthOptions) {
   const publicOrigin = new URL(publicUrl).origin

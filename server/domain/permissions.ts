@@ -23,7 +23,7 @@ export const ACTIONS = {
 export type Action = keyof typeof ACTIONS
 
 export interface Principal {
-  kind: 'session' | 'api_token' | 'bootstrap_token'
+  kind: 'session' | 'api_token' | 'bootstrap_token' | 'system'
   userId: string | null
   /** Shown in the audit log: an email, or the token's name. */
   label: string

@@ -12,18 +12,18 @@ import { operatorProcedure, plantProcedure, router } from '../trpc'
 const filter = deadLetterFilterSchema.partial()
 
 export const deadLettersRouter = router({
-  groups: plantProcedure.input(z.object({ filter: filter.default({}) })).query(({ ctx, input }) => listGroups(ctx.runtime.db.prisma, ctx.principal, { ...input.filter, plant: input.plant, plants: input.plants })),
+  groups: plantProcedure
+    .input(z.object({ filter: filter.default({}) }))
+    .query(({ ctx, input }) => listGroups(ctx, { ...input.filter, plant: input.plant, plants: input.plants })),
   records: plantProcedure
     .input(z.object({ filter: filter.default({}), limit: z.number().int().min(1).max(500).default(100), cursor: z.string().max(64).nullish() }))
-    .query(({ ctx, input }) => listRecords(ctx.runtime.db.prisma, ctx.principal, { ...input.filter, plant: input.plant, plants: input.plants }, { limit: input.limit, cursor: input.cursor })),
-  get: plantProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(({ ctx, input }) => getDeadLetter(ctx.runtime.db.prisma, ctx.principal, input.id)),
-  assignees: operatorProcedure.query(({ ctx }) => assignees(ctx.runtime.db.prisma, ctx.scope)),
-  assign: operatorProcedure.input(assignSchema).mutation(({ ctx, input }) => assignDeadLetter({ prisma: ctx.runtime.db.prisma, principal: ctx.principal, ip: ctx.ip }, input)),
-  comment: operatorProcedure.input(commentSchema).mutation(({ ctx, input }) => commentDeadLetter({ prisma: ctx.runtime.db.prisma, principal: ctx.principal, ip: ctx.ip }, input)),
+    .query(({ ctx, input }) => listRecords(ctx, { filter: { ...input.filter, plant: input.plant, plants: input.plants }, limit: input.limit, cursor: input.cursor })),
+  get: plantProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(({ ctx, input }) => getDeadLetter(ctx, input)),
+  assignees: operatorProcedure.query(({ ctx }) => assignees(ctx)),
+  assign: operatorProcedure.input(assignSchema).mutation(({ ctx, input }) => assignDeadLetter(ctx, input)),
+  comment: operatorProcedure.input(commentSchema).mutation(({ ctx, input }) => commentDeadLetter(ctx, input)),
   discard: operatorProcedure
     .input(z.object({ id: z.string().min(1).max(64), reason: z.string().max(2000) }))
-    .mutation(({ ctx, input }) => discardDeadLetter({ prisma: ctx.runtime.db.prisma, principal: ctx.principal, ip: ctx.ip }, input)),
-  triageGroup: operatorProcedure
-    .input(triageMatchingSchema)
-    .mutation(({ ctx, input }) => triageMatching({ prisma: ctx.runtime.db.prisma, principal: ctx.principal, ip: ctx.ip }, input)),
+    .mutation(({ ctx, input }) => discardDeadLetter(ctx, input)),
+  triageGroup: operatorProcedure.input(triageMatchingSchema).mutation(({ ctx, input }) => triageMatching(ctx, input)),
 })

@@ -3,16 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chInsert } from '../clickhouse/exec'
 import type { Principal } from '../domain/permissions'
 import type { Runtime } from '../runtime'
-import { loadSlaBook } from '../services/sla'
-import { principal, startTestRuntime } from '../testing/runtime'
+import { loadSlaBook } from '../services/sla/book'
+import { startTestRuntime } from '../testing/runtime'
+import { makePrincipal } from '../services/testing/principal'
 import { createCallerFactory } from '../trpc'
 import { appRouter } from './app'
 
 let runtime: Runtime
 let stop: () => Promise<void>
-const caller = (who: Principal) => createCallerFactory(appRouter)({ runtime, principal: who, ip: null })
-const admin = principal('admin')
-const viewer = principal('viewer', ['1000'])
+const caller = (who: Principal) => createCallerFactory(appRouter)({ runtime, principal: who, clientAddress: null })
+const admin = makePrincipal('admin')
+const viewer = makePrincipal('viewer', ['1000'])
 
 beforeAll(async () => {
   ;({ runtime, stop } = await startTestRuntime())
@@ -53,7 +54,7 @@ describe('kpis router', () => {
   })
 
   it('SLA targets: only admins edit them; audited; stuck detection follows', async () => {
-    const operator = principal('operator', ['2000'])
+    const operator = makePrincipal('operator', ['2000'])
     expect(await code(caller(operator).kpis.setTarget({ plant: '2000', flow: 'goods_movement', kpi: 'e2e_latency_p95', target: 3600 }))).toBe('FORBIDDEN')
     expect(await code(caller(admin).kpis.setTarget({ plant: '2000', flow: 'goods_movement', kpi: 'first_pass_success', target: 140 }))).toBe('BAD_REQUEST')
     await caller(admin).kpis.setTarget({ plant: '2000', flow: 'goods_movement', kpi: 'e2e_latency_p95', target: 3600 })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { hopCountsByPlant } from '../clickhouse/queries/overview'
 import { resolveRange } from '../domain/time-range'
+import { hopCounts } from '../services/overview/hop-counts'
 import { plantProcedure, router } from '../trpc'
 
 /**
@@ -18,16 +18,5 @@ export const overviewRouter = router({
   hopCounts: plantProcedure
     .meta({ access: 'viewer', slow: true })
     .input(rangeInput)
-    .query(async ({ ctx, input }) => {
-      const { from, to } = resolveRange(input)
-      if (ctx.scope.length === 0) return { from, to, plants: [] }
-      const rows = await hopCountsByPlant(ctx.runtime.clickhouse, {
-        plants: ctx.scope,
-        from,
-        to,
-        actor: { route: 'trpc:overview.hopCounts', user: ctx.principal.label },
-      })
-      const counts = new Map(rows.map((r) => [r.plant, r.events]))
-      return { from, to, plants: ctx.scope.map((plant) => ({ plant, events: counts.get(plant) ?? 0 })) }
-    }),
+    .query(({ ctx, input }) => hopCounts(ctx, resolveRange(input))),
 })

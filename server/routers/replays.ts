@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import { REPLAY_ITEM_STATUSES, REPLAY_JOB_STATUSES, replayActionSchema } from '../domain/replays'
-import { dryRunReplay, replayDepsOf } from '../services/replays/dry-run'
-import { controlReplayJob, createReplayJob, getReplayJob, listReplayJobs } from '../services/replays/jobs'
+import { controlReplayJob } from '../services/replays/control-job'
+import { createReplayJob } from '../services/replays/create-job'
+import { dryRunReplay } from '../services/replays/dry-run'
+import { getReplayJob, listReplayJobs } from '../services/replays/list-jobs'
 import { suggestRunningOrder } from '../services/replays/suggestions'
 import { operatorProcedure, plantProcedure, router } from '../trpc'
 
@@ -17,23 +19,21 @@ export const replaysRouter = router({
   dryRun: operatorProcedure
     .meta({ access: 'operator', slow: true })
     .input(z.object({ request: z.unknown() }))
-    .mutation(async ({ ctx, input }) => (await dryRunReplay(replayDepsOf(ctx.runtime), ctx.principal, input.request)).report),
+    .mutation(async ({ ctx, input }) => (await dryRunReplay(ctx, input.request)).report),
   create: operatorProcedure
     .meta({ access: 'operator', slow: true })
     .input(z.object({ request: z.unknown() }))
-    .mutation(({ ctx, input }) => createReplayJob(replayDepsOf(ctx.runtime), ctx.principal, input.request, ctx.ip)),
-  control: operatorProcedure
-    .input(jobId.extend(replayActionSchema.shape))
-    .mutation(({ ctx, input }) => controlReplayJob(ctx.runtime.db.prisma, ctx.principal, input.id, input.action, input.reason, ctx.ip)),
+    .mutation(({ ctx, input }) => createReplayJob(ctx, input.request)),
+  control: operatorProcedure.input(jobId.extend(replayActionSchema.shape)).mutation(({ ctx, input }) => controlReplayJob(ctx, input)),
   list: plantProcedure
     .input(z.object({ status: z.array(z.enum(REPLAY_JOB_STATUSES)).max(8).optional(), limit: z.number().int().min(1).max(200).default(50), cursor: z.string().max(64).optional() }))
-    .query(({ ctx, input }) => listReplayJobs(ctx.runtime.db.prisma, ctx.principal, { ...input, plant: input.plant })),
+    .query(({ ctx, input }) => listReplayJobs(ctx, { ...input, plant: input.plant })),
   get: plantProcedure
     .input(jobId.extend({ itemStatus: z.array(z.enum(REPLAY_ITEM_STATUSES)).max(4).optional(), limit: z.number().int().min(1).max(500).default(100), cursor: z.string().max(64).optional() }))
-    .query(({ ctx, input }) => getReplayJob(ctx.runtime.db.prisma, ctx.principal, input.id, { status: input.itemStatus, limit: input.limit, cursor: input.cursor })),
+    .query(({ ctx, input }) => getReplayJob(ctx, { id: input.id, status: input.itemStatus, limit: input.limit, cursor: input.cursor })),
   /** The dead letter's current value and, for a TECO order (flow F), the order its line runs now. */
   editContext: operatorProcedure
     .meta({ access: 'operator', slow: true })
     .input(z.object({ deadLetterId: z.string().min(1).max(64) }))
-    .query(({ ctx, input }) => suggestRunningOrder(replayDepsOf(ctx.runtime), ctx.principal, input.deadLetterId)),
+    .query(({ ctx, input }) => suggestRunningOrder(ctx, input)),
 })

@@ -1,7 +1,8 @@
 import { TRPCError } from '@trpc/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Principal, Role } from '../domain/permissions'
-import { principal, startTestRuntime } from '../testing/runtime'
+import { startTestRuntime } from '../testing/runtime'
+import { makePrincipal } from '../services/testing/principal'
 import { createCallerFactory, type Context, type Meta } from '../trpc'
 import type { Runtime } from '../runtime'
 import { appRouter } from './app'
@@ -14,8 +15,8 @@ import { appRouter } from './app'
 const PUBLIC_PROCEDURES: string[] = []
 const BELOW: Record<Role, Principal | null> = {
   viewer: null,
-  operator: principal('viewer', ['1000']),
-  admin: principal('operator', ['1000', '2000']),
+  operator: makePrincipal('viewer', ['1000']),
+  admin: makePrincipal('operator', ['1000', '2000']),
 }
 
 type AnyProcedure = { _def: { meta?: Meta; type: 'query' | 'mutation' | 'subscription' } }
@@ -30,7 +31,7 @@ afterAll(() => stop())
 
 const createCaller = createCallerFactory(appRouter)
 async function call(path: string, who: Principal | null, input: unknown): Promise<unknown> {
-  const ctx: Context = { runtime, principal: who, ip: null }
+  const ctx: Context = { runtime, principal: who, clientAddress: null }
   const caller = createCaller(ctx) as unknown as Record<string, unknown>
   const fn = path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (i: unknown) => Promise<unknown>
   return fn(input)
@@ -69,14 +70,14 @@ describe('role matrix', () => {
   )
 
   it('refuses a plant outside the caller’s scope', async () => {
-    const viewer = principal('viewer', ['1000'])
+    const viewer = makePrincipal('viewer', ['1000'])
     expect(await errorCode(call('plants.get', viewer, { plant: '2000' }))).toBe('FORBIDDEN')
     expect(await errorCode(call('overview.hopCounts', viewer, { plants: ['1000', '2000'] }))).toBe('FORBIDDEN')
     await expect(call('plants.get', viewer, { plant: '1000' })).resolves.toMatchObject({ code: '1000' })
   })
 
   it('lists only the plants in scope', async () => {
-    const operator = principal('operator', ['1000', '2000'])
+    const operator = makePrincipal('operator', ['1000', '2000'])
     const plants = (await call('plants.list', operator, undefined)) as { code: string }[]
     expect(plants.map((p) => p.code)).toEqual(['1000', '2000'])
     const counts = (await call('overview.hopCounts', operator, {})) as { plants: { plant: string }[] }

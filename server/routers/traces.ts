@@ -26,21 +26,16 @@ export const tracesRouter = router({
     .input(traceSearchInput)
     .query(async ({ ctx, input }) => {
       const { from, to } = resolveRange(input)
-      const result = await searchTraces(
-        { clickhouse: ctx.runtime.clickhouse, prisma: ctx.runtime.db.prisma },
-        ctx.scope,
-        {
-          q: input.q,
-          flows: input.flow ?? undefined,
-          states: input.status ?? undefined,
-          lines: input.line ? [input.line] : undefined,
-          from,
-          to,
-          cursor: input.cursor,
-          limit: input.limit ?? 50,
-        },
-        { route: 'trpc:traces.search', user: ctx.principal.label },
-      )
+      const result = await searchTraces(ctx, {
+        q: input.q,
+        flows: input.flow ?? undefined,
+        states: input.status ?? undefined,
+        lines: input.line ? [input.line] : undefined,
+        from,
+        to,
+        cursor: input.cursor,
+        limit: input.limit ?? 50,
+      })
       return { ...result, from, to }
     }),
 
@@ -48,25 +43,11 @@ export const tracesRouter = router({
   get: authedProcedure
     .meta({ access: 'viewer', slow: true })
     .input(z.object({ correlationId, t: z.string().max(40).nullish() }))
-    .query(({ ctx, input }) =>
-      getTrace(
-        { clickhouse: ctx.runtime.clickhouse, prisma: ctx.runtime.db.prisma },
-        ctx.principal,
-        input,
-        { route: 'trpc:traces.get', user: ctx.principal.label },
-      ),
-    ),
+    .query(({ ctx, input }) => getTrace(ctx, input)),
 
   /** One hop's payload, read when a person opens the hop. */
   payload: authedProcedure
     .meta({ access: 'viewer', slow: true })
     .input(z.object({ correlationId, eventId: z.string().min(1).max(128), t: z.string().min(1).max(40) }))
-    .query(({ ctx, input }) =>
-      getHopPayload(
-        { clickhouse: ctx.runtime.clickhouse, prisma: ctx.runtime.db.prisma },
-        ctx.principal,
-        input,
-        { route: 'trpc:traces.payload', user: ctx.principal.label },
-      ),
-    ),
+    .query(({ ctx, input }) => getHopPayload(ctx, input)),
 })

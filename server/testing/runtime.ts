@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../config'
-import type { Principal } from '../domain/permissions'
 import { createRuntime, installRuntime, closeRuntime, type Runtime } from '../runtime'
-import { seedDemo } from '../services/seed'
+import { seedDemo } from '../services/plants/seed'
 
 /**
  * A complete embedded runtime (chDB + PGlite) in a fresh temp directory, seeded with the demo plants
@@ -22,8 +21,4 @@ export async function startTestRuntime(env: Record<string, string> = {}): Promis
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
-}
-
-export function principal(role: Principal['role'], plants: Principal['plants'] = 'all', label = `${role}@test`): Principal {
-  return { kind: 'session', userId: null, label, role, plants }
 }

@@ -4,6 +4,7 @@ import type { HopSpec, Trail } from '../hop'
 import type { PlantModel, SystemKey } from '../model'
 import type { Profile } from '../scenario'
 import type { Scheduler } from '../scheduler'
+import type { PendingSend } from '../state'
 import type { World } from '../world'
 
 /** What the plant side shares: the clock, the ERP's reality, and the two ways out (telemetry, hub messages). */
@@ -23,6 +24,8 @@ export interface EngineContext {
   runId: number
   emit(event: HopEventInput, plant: PlantModel, system: SystemKey): void
   send(plant: PlantModel, message: HubMessage, traceparent: string): void
+  /** Messages built and not sent yet (their send is scheduled): what a stop hands to the next start. */
+  unsent: Set<PendingSend>
   stats: EngineStats
 }
 

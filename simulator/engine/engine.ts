@@ -1,4 +1,5 @@
 import type { PlantModel } from '../model'
+import type { PendingSend } from '../state'
 import type { EngineContext } from './context'
 import { PlantSim } from './plant'
 import { SHOWCASE } from './showcase'
@@ -26,6 +27,14 @@ export class Engine {
       this.ctx.sched.at(t + item.afterMs, (tt) => {
         plant.run(item.kind, tt, item.forced, true)
       })
+    }
+  }
+
+  /** Sends what the plants of the previous run had not sent when it stopped (state.ts), no earlier than `t`. */
+  resume(sends: readonly PendingSend[], t: number): void {
+    for (const s of sends) {
+      const plant = this.plants.find((p) => p.plant.code === s.plant)
+      if (plant) this.ctx.sched.at(Math.max(s.at, t), () => this.ctx.send(plant.plant, s.message, s.traceparent))
     }
   }
 

@@ -142,7 +142,7 @@ export class FaultPlanner {
     const key = dependencyKey(c.material, this.plant.code, c.storage_location, c.batch)
     const autoResolveAt = t + (mode === 'cogi' ? (forced?.fixAfterMs ?? this.rng.uniform(15, 60) * MIN) : this.rng.uniform(60, 180) * MIN)
     this.ctx.world.addDeficit({ key, material: c.material, plant: this.plant.code, sloc: c.storage_location, batch: c.batch, quantity: c.quantity, uom: c.uom, from: t, mode, autoResolveAt })
-    if (mode === 'block' && (forced?.resolve ?? this.rng.chance(0.85))) {
+    if (mode === 'block' && (forced?.resolve ?? !this.rng.chance(this.ctx.profile.unresolvedDeficitShare))) {
       const at = t + this.rng.uniform(20, 240) * 1000
       this.onResolvingTransfer(at, { material: c.material, batch: c.batch, quantity: c.quantity, uom: c.uom, to: c.storage_location })
     }

@@ -4,7 +4,7 @@ import { iso, traceId, traceparent, uuidv7 } from '../ids'
 import { localTime, shiftAt } from '../local-time'
 import type { PlantModel } from '../model'
 import { hashBytes, Rng } from '../prng'
-import { FAILURE_MIX, type FailureCause } from '../scenario'
+import type { FailureCause } from '../scenario'
 import { scheduleHop, type EngineContext } from './context'
 import { FaultPlanner, type Forced } from './faults'
 import { confirmation } from './flows/confirmation'
@@ -122,7 +122,7 @@ export class PlantSim implements LineHost, FlowHost {
   }
 
   private startRandom(t: number, peak: number): void {
-    const cause = this.rng.chance(this.ctx.profile.firstAttemptFailure(t)) ? this.rng.weighted(FAILURE_MIX) : undefined
+    const cause = this.rng.chance(this.ctx.profile.firstAttemptFailure(t)) ? this.rng.weighted(this.ctx.profile.failureMix) : undefined
     const kinds: [TxnKind, number][] = [['confirmation', CONFIRMATION_SHARE * peak], ...OTHER_KINDS.map(([k, w]): [TxnKind, number] => [k, w])]
     const kind = this.rng.weighted(kinds.filter(([k]) => !cause || SUPPORTS[k].includes(cause)))
     const partial = kind === 'confirmation' && !cause && this.rng.chance(this.ctx.profile.partialShare)
@@ -242,7 +242,12 @@ export class PlantSim implements LineHost, FlowHost {
 
   sendAt(at: number, message: HubMessage, trail: Trail): void {
     const tp = traceparent(trail.ctx.traceId, trail.lastSpanId!)
-    this.ctx.sched.at(at, () => this.ctx.send(this.plant, message, tp))
+    const pending = { plant: this.plant.code, message, traceparent: tp, at }
+    this.ctx.unsent.add(pending)
+    this.ctx.sched.at(at, () => {
+      this.ctx.unsent.delete(pending)
+      this.ctx.send(this.plant, message, tp)
+    })
   }
 
   common(trail: Trail, t: number, sentAt: number, system: string, user: string, line?: LineSim) {

@@ -88,10 +88,17 @@ export interface HubCore {
   readonly stats: HubStats
   /** Postings waiting on a dependency key (a stock deficit) until a transfer posts or stock shows up. */
   readonly waiters: Map<string, Set<Txn>>
+  /** Postings received and not settled yet: what a stop hands to the next start (state.ts). */
+  readonly inFlight: Set<Txn>
 }
 
 /** Records the hop on the transaction's trail now and emits it at its own time. */
 export function emitAt(hub: HubCore, tx: Txn, spec: HopSpec, from?: { eventId?: string; spanId?: string }): void {
   const event = tx.trail.hop(spec, from)
   hub.deps.sched.at(spec.at, () => hub.deps.emit(event, tx.plant, spec.system))
+}
+
+/** The posting reached its last hop at `at` (posted, partially posted, dead-lettered): nothing left to resume. */
+export function settle(hub: HubCore, tx: Txn, at: number): void {
+  hub.deps.sched.at(at, () => hub.inFlight.delete(tx))
 }

@@ -1,6 +1,6 @@
 import type { GoodsMovementMessage } from '../../server/domain/flow-messages'
 import type { HopError } from '../../server/domain/hop-event'
-import { emitAt, type HubCore, type Txn } from './core'
+import { emitAt, settle, type HubCore, type Txn } from './core'
 import { deadLetterRecord, type DeadLetterReason } from './dlq'
 
 /**
@@ -10,6 +10,7 @@ import { deadLetterRecord, type DeadLetterReason } from './dlq'
  */
 export function deadLetter(hub: HubCore, tx: Txn, t: number, error: HopError, reason: DeadLetterReason, replacement?: GoodsMovementMessage): void {
   const { plant, topics } = tx
+  settle(hub, tx, t)
   hub.deps.sched.at(t, (at) => {
     const record = deadLetterRecord({
       topics,

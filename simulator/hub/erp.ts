@@ -91,6 +91,11 @@ export class SimErp {
     return this.documents.get(idempotencyKey)
   }
 
+  /** A document the previous run booked for a posting still in flight (state.ts): never a second one for that key. */
+  remember(idempotencyKey: string, posted: PostedDocument): void {
+    this.documents.set(idempotencyKey, { document: posted.document, postedAt: posted.postedAt })
+  }
+
   /** A document outside the idempotent posting path (e.g. a stock block for a quality hold). */
   allocateDocument(): string {
     return String(this.nextNumber++)

@@ -1,8 +1,9 @@
 import type { BusConsumer, BusRecord } from '../../server/bus/port'
 import { lastHeaderText } from '../../server/bus/headers'
 import type { Replay } from '../hop'
+import type { HeldRecord, HubInFlight } from '../state'
 import type { HubCore, HubDeps, HubStats, Route, Txn } from './core'
-import { receive } from './receive'
+import { receive, resumePosting } from './receive'
 
 /**
  * The reference integration hub: the middleware stand-in between the plants and ERP. It consumes
@@ -32,6 +33,9 @@ export class Hub implements HubCore {
   private intake: BusRecord[] = []
   private intakeWaiter: { count: number; resolve: () => void } | undefined
   readonly waiters = new Map<string, Set<Txn>>()
+  readonly inFlight = new Set<Txn>()
+  /** Records scheduled for handling and not handled yet. */
+  private readonly accepted = new Set<BusRecord>()
   private readonly bySource = new Map<string, Route>()
   readonly stats: HubStats = {
     received: 0,
@@ -134,21 +138,77 @@ export class Hub implements HubCore {
   }
 
   private accept(record: BusRecord): void {
-    const replayId = lastHeaderText(record.headers, 'x-replay-id')
-    const replay: Replay | undefined = replayId
-      ? {
-          replay_id: replayId,
-          requested_by: lastHeaderText(record.headers, 'x-replayed-by'),
-          reason: lastHeaderText(record.headers, 'x-replay-reason'),
-          edited: lastHeaderText(record.headers, 'x-replay-edited') === 'true' ? true : undefined,
-        }
-      : undefined
+    const replay = replayOf(record)
     if (replay) this.stats.replays++
     // A replay happens now, whatever its original record's time; live records at their own time.
     const t0 = replay ? this.deps.sched.now : Math.max(record.timestamp, this.deps.startTime)
+    this.accepted.add(record)
     this.deps.sched.at(t0, (t) => {
+      this.accepted.delete(record)
       const route = this.bySource.get(record.topic)
       if (route) receive(this, route, record, t, replay)
     })
   }
+
+  /**
+   * What a stop leaves unsettled (state.ts): records received and not handled yet, and postings
+   * handled and not settled — with their attempts, and the document of an HTTP 504 that did post.
+   */
+  inFlightState(): HubInFlight[] {
+    const waiting = [...this.intake, ...this.accepted].map((record): HubInFlight => ({ record: held(record), attempt: 0, unknownOutcome: false }))
+    const posting = [...this.inFlight].map((tx): HubInFlight => {
+      const key = tx.trail.ctx.idempotencyKey
+      const doc = key === undefined ? undefined : this.deps.erp.lookup(key)
+      const posted = key !== undefined && doc ? { idempotencyKey: key, ...doc } : undefined
+      return {
+        record: held(tx.record),
+        trail: { lastEventId: tx.trail.lastEventId, lastSpanId: tx.trail.lastSpanId },
+        attempt: tx.attempt,
+        unknownOutcome: tx.unknownOutcome,
+        firstFailedAt: tx.firstFailedAt,
+        lastError: tx.lastError,
+        posted,
+      }
+    })
+    return [...waiting, ...posting]
+  }
+
+  /** Takes over what the previous run left (inFlightState) at `t`: unhandled records are handled, postings go on. */
+  resume(entries: readonly HubInFlight[], t: number): void {
+    for (const entry of entries) {
+      const record = busRecord(entry.record)
+      const route = this.bySource.get(record.topic)
+      if (!route) continue
+      const replay = replayOf(record)
+      if (entry.posted) this.deps.erp.remember(entry.posted.idempotencyKey, entry.posted)
+      this.deps.sched.at(t, (tt) => (entry.trail ? resumePosting(this, route, record, tt, replay, entry) : receive(this, route, record, tt, replay)))
+    }
+  }
+}
+
+function replayOf(record: BusRecord): Replay | undefined {
+  const replayId = lastHeaderText(record.headers, 'x-replay-id')
+  if (!replayId) return undefined
+  return {
+    replay_id: replayId,
+    requested_by: lastHeaderText(record.headers, 'x-replayed-by'),
+    reason: lastHeaderText(record.headers, 'x-replay-reason'),
+    edited: lastHeaderText(record.headers, 'x-replay-edited') === 'true' ? true : undefined,
+  }
+}
+
+function held(record: BusRecord): HeldRecord {
+  const headers: Record<string, string> = {}
+  for (const name of Object.keys(record.headers)) {
+    const value = lastHeaderText(record.headers, name)
+    if (value !== undefined) headers[name] = value
+  }
+  const text = (b: Buffer | null) => (b === null ? null : b.toString('utf8'))
+  return { topic: record.topic, partition: record.partition, offset: record.offset, key: text(record.key), value: text(record.value), headers, timestamp: record.timestamp }
+}
+
+function busRecord(r: HeldRecord): BusRecord {
+  const buf = (s: string | null) => (s === null ? null : Buffer.from(s, 'utf8'))
+  const headers = Object.fromEntries(Object.entries(r.headers).map(([name, value]) => [name, Buffer.from(value, 'utf8')]))
+  return { topic: r.topic, partition: r.partition, offset: r.offset, key: buf(r.key), value: buf(r.value), headers, timestamp: r.timestamp }
 }

@@ -2,7 +2,7 @@ import type { HopError } from '../../server/domain/hop-event'
 import type { PostingMessage } from '../../server/domain/flow-messages'
 import { iso, sscc } from '../ids'
 import { dependencyKey } from '../world'
-import { emitAt, type HubCore, type Txn } from './core'
+import { emitAt, settle, type HubCore, type Txn } from './core'
 import { deadLetter } from './dead-letter'
 import { backflushMovement, movementTypeOf, postedQuantity, requestOf, scopeOf } from './mapping'
 
@@ -42,6 +42,7 @@ export function post(hub: HubCore, tx: Txn, t: number): void {
       })
       // A replay of something already posted changes nothing downstream; a 504 that did post still needs its putaway.
       afterPosted(hub, tx, at, !tx.replay)
+      settle(hub, tx, at)
       return
     }
     tx.unknownOutcome = false
@@ -79,6 +80,7 @@ export function post(hub: HubCore, tx: Txn, t: number): void {
           attributes: reconciled ? { reconciled: 'true', reconciled_via: 'erp_duplicate_check' } : scopeOf(msg),
         })
         afterPosted(hub, tx, end, !reconciled)
+        settle(hub, tx, end)
         return
       }
       case 'partial': {

@@ -5,11 +5,14 @@ import { Trail, type Replay } from '../hop'
 import { parseTraceparent, traceId } from '../ids'
 import type { SystemKey } from '../model'
 import { Rng } from '../prng'
+import type { HubInFlight } from '../state'
 import { emitAt, type HubCore, type Route, type Txn } from './core'
 import { deadLetter } from './dead-letter'
 import { businessOf, targetOf } from './mapping'
 import { post } from './posting'
 import { validationError } from './sap-errors'
+
+const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined)
 
 /**
  * A record from a plant's source topic at simulated time `t`: reported as received, validated
@@ -17,48 +20,8 @@ import { validationError } from './sap-errors'
  * ERP (posting.ts), quality holds fanned out to MES, WMS and ERP, releases downloaded to MES.
  */
 export function receive(hub: HubCore, route: Route, record: BusRecord, t: number, replay: Replay | undefined): void {
-  const { plant, topics } = route
-  const text = record.value?.toString('utf8') ?? ''
-  let parsed: unknown
-  let problems: string[] = []
-  try {
-    parsed = JSON.parse(text)
-  } catch (error) {
-    problems = [`the value is not JSON (${(error as Error).message})`]
-  }
-  let msg: HubMessage | undefined
-  if (problems.length === 0) {
-    const result = hubMessageSchema.safeParse(parsed)
-    if (result.success) msg = result.data
-    else problems = result.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`)
-  }
-  const raw: Record<string, unknown> = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {}
-  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined)
-
-  const coordinates = `${record.topic}/${record.partition}/${record.offset}`
-  const correlationId = str(raw.correlation_id) ?? lastHeaderText(record.headers, 'correlation_id') ?? record.key?.toString('utf8') ?? coordinates
-  const idempotencyKey = str(raw.idempotency_key) ?? lastHeaderText(record.headers, 'idempotency_key')
-  const messageId = str(raw.message_id)
-  const rng = Rng.of(hub.deps.seed, 'hub', messageId ?? coordinates, replay?.replay_id ?? '', idempotencyKey ?? '')
-  const tp = parseTraceparent(lastHeaderText(record.headers, 'traceparent') ?? lastHeaderText(record.headers, 'x-original-traceparent'))
-  const origin = Date.parse(str(raw.origin_time) ?? '')
-  const trail = new Trail(
-    {
-      plant,
-      flow: str(raw.flow) ?? lastHeaderText(record.headers, 'x-flow') ?? 'unknown',
-      correlationId: correlationId.slice(0, 128),
-      originTime: Number.isFinite(origin) ? origin : t,
-      idempotencyKey,
-      traceId: tp?.traceId ?? traceId(rng),
-      line: plant.lines.find((l) => l.id === raw.line),
-      business: businessOf(raw),
-      replay,
-    },
-    rng,
-    { eventId: messageId, spanId: tp?.spanId },
-  )
-  const tx: Txn = { record, plant, topics, msg, trail, rng, attempt: 0, unknownOutcome: false, waitToken: 0, replay }
-
+  const { tx, msg, problems, raw, parsed, text } = openTxn(hub, route, record, t, replay)
+  const { rng } = tx
   const sentAt = Date.parse(str(raw.sent_at) ?? '')
   let at = t + rng.int(2, 30)
   emitAt(hub, tx, {
@@ -87,6 +50,7 @@ export function receive(hub: HubCore, route: Route, record: BusRecord, t: number
   switch (msg.message_type) {
     case 'ProductionConfirmation':
     case 'GoodsMovement':
+      hub.inFlight.add(tx)
       post(hub, tx, at + rng.int(5, 40))
       return
     case 'QualityHold':
@@ -106,6 +70,65 @@ export function receive(hub: HubCore, route: Route, record: BusRecord, t: number
       return
     }
   }
+}
+
+/** Parses and validates the record and opens its transaction: the hub's trail continues the plant's trace. */
+function openTxn(hub: HubCore, route: Route, record: BusRecord, t: number, replay: Replay | undefined, resumed?: HubInFlight) {
+  const { plant, topics } = route
+  const text = record.value?.toString('utf8') ?? ''
+  let parsed: unknown
+  let problems: string[] = []
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    problems = [`the value is not JSON (${(error as Error).message})`]
+  }
+  let msg: HubMessage | undefined
+  if (problems.length === 0) {
+    const result = hubMessageSchema.safeParse(parsed)
+    if (result.success) msg = result.data
+    else problems = result.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`)
+  }
+  const raw: Record<string, unknown> = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {}
+
+  const coordinates = `${record.topic}/${record.partition}/${record.offset}`
+  const correlationId = str(raw.correlation_id) ?? lastHeaderText(record.headers, 'correlation_id') ?? record.key?.toString('utf8') ?? coordinates
+  const idempotencyKey = str(raw.idempotency_key) ?? lastHeaderText(record.headers, 'idempotency_key')
+  const messageId = str(raw.message_id)
+  // A resumed posting draws afresh: its next hops must not repeat the event ids of the previous run's.
+  const rng = Rng.of(hub.deps.seed, 'hub', messageId ?? coordinates, replay?.replay_id ?? '', idempotencyKey ?? '', ...(resumed ? ['resumed', String(t)] : []))
+  const tp = parseTraceparent(lastHeaderText(record.headers, 'traceparent') ?? lastHeaderText(record.headers, 'x-original-traceparent'))
+  const origin = Date.parse(str(raw.origin_time) ?? '')
+  const trail = new Trail(
+    {
+      plant,
+      flow: str(raw.flow) ?? lastHeaderText(record.headers, 'x-flow') ?? 'unknown',
+      correlationId: correlationId.slice(0, 128),
+      originTime: Number.isFinite(origin) ? origin : t,
+      idempotencyKey,
+      traceId: tp?.traceId ?? traceId(rng),
+      line: plant.lines.find((l) => l.id === raw.line),
+      business: businessOf(raw),
+      replay,
+    },
+    rng,
+    resumed?.trail ? { eventId: resumed.trail.lastEventId, spanId: resumed.trail.lastSpanId } : { eventId: messageId, spanId: tp?.spanId },
+  )
+  const tx: Txn = { record, plant, topics, msg, trail, rng, attempt: 0, unknownOutcome: false, waitToken: 0, replay }
+  return { tx, msg, problems, raw, parsed, text }
+}
+
+/**
+ * A posting the previous run had received and not settled (state.ts): it carries on at `t` with
+ * its next attempt, as a middleware with durable retries does after a restart. The ERP behind it
+ * restarted too: whatever locked or blocked the posting then is gone.
+ */
+export function resumePosting(hub: HubCore, route: Route, record: BusRecord, t: number, replay: Replay | undefined, state: HubInFlight): void {
+  const { tx, msg } = openTxn(hub, route, record, t, replay, state)
+  if (msg?.message_type !== 'ProductionConfirmation' && msg?.message_type !== 'GoodsMovement') return
+  Object.assign(tx, { attempt: state.attempt, unknownOutcome: state.unknownOutcome, firstFailedAt: state.firstFailedAt, lastError: state.lastError })
+  hub.inFlight.add(tx)
+  post(hub, tx, t + tx.rng.int(5, 40))
 }
 
 function fanOutHold(hub: HubCore, tx: Txn, t: number, placedAt: number): void {

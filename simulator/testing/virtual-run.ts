@@ -11,6 +11,7 @@ import { Simulation } from '../simulator'
 
 /** A Tuesday: every demo plant is in a shift (Hamburg and Lyon early, Detroit and Monterrey night, Pune at its end-of-shift peak). */
 export const TUESDAY = '2026-11-24T08:00:00Z'
+export const TUESDAY_MS = Date.parse(TUESDAY)
 
 export const MIN = 60_000
 

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next'
 import { requirePrincipal } from '@/server/auth/page-session'
 import { getRuntime } from '@/server/runtime'
-import { listPlants } from '@/server/services/plants'
+import { listPlants } from '@/server/services/plants/plants'
 import { EmptyState } from '@/components/ui/empty-state'
 import { PlantsTable } from '@/components/plants/plants-table'
 
@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: 'Plants' }
 
 export default async function PlantsPage() {
   const principal = await requirePrincipal()
-  const plants = await listPlants((await getRuntime()).db.prisma, principal)
+  const plants = await listPlants({ db: (await getRuntime()).db.prisma, principal })
   if (plants.length === 0)
     return <EmptyState title="You have no plants yet">An admin assigns plants to your account under Admin → Users.</EmptyState>
   return (

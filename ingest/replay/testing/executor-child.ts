@@ -4,6 +4,8 @@
  * every 100 ms; SIGTERM stops it gracefully (the test also sends SIGKILL).
  */
 import { KafkaTransport } from '../../../server/bus/kafka'
+import { systemPrincipal } from '../../../server/context/ctx'
+import { makeCtx } from '../../../server/services/testing/ctx'
 import { loadConfig } from '../../../server/config'
 import { createDb } from '../../../server/db/client'
 import { logger } from '../../../server/logger'
@@ -13,7 +15,7 @@ const [databaseUrl, brokers, topic, leaseMs] = process.argv.slice(2) as [string,
 const config = loadConfig({ DATA_DIR: '.', DATABASE_URL: databaseUrl, AUTH_SECRET: 'x'.repeat(32), KAFKA_BROKERS: brokers, TELEMETRY_TOPIC: topic })
 const db = await createDb({ databaseUrl, dataDir: '.' })
 const transport = new KafkaTransport(config.kafka)
-const executor = createReplayExecutor({ config, prisma: db.prisma, transport, logger }, { leaseMs: Number(leaseMs), pollMs: 100 })
+const executor = createReplayExecutor({ ctx: makeCtx({ db: db.prisma, config, logger }, systemPrincipal('replay-executor')), transport }, { leaseMs: Number(leaseMs), pollMs: 100 })
 executor.start()
 const timer = setInterval(() => process.stdout.write(`${JSON.stringify(executor.status())}\n`), 100)
 

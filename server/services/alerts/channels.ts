@@ -1,10 +1,10 @@
 import type { PrismaClient } from '../../db/client'
+import type { Ctx } from '../../context/ctx'
 import { maskWebhookUrl, type AlertChannelInput } from '../../domain/alerts'
-import type { Principal } from '../../domain/permissions'
 import type { z } from 'zod'
 import type { alertChannelUpdateSchema } from '../../domain/alerts'
-import { audit } from '../audit'
-import { DomainError } from '../errors'
+import { audit, type AuditCtx } from '../audit/audit'
+import { DomainError } from '../../domain/errors'
 import { channelView, deliveryView, type AlertChannelView, type DeliveryView } from './views'
 
 /**
@@ -12,24 +12,22 @@ import { channelView, deliveryView, type AlertChannelView, type DeliveryView } f
  * stored, used by the worker's sender, and never returned, logged or audited — only its hint.
  */
 
-type Actor = Pick<Principal, 'userId' | 'label'>
-
-export async function listChannels(prisma: PrismaClient): Promise<AlertChannelView[]> {
-  const rows = await prisma.alertChannel.findMany({
+export async function listChannels({ db }: Pick<Ctx, 'db'>): Promise<AlertChannelView[]> {
+  const rows = await db.alertChannel.findMany({
     orderBy: { createdAt: 'asc' },
     include: { deliveries: { orderBy: { createdAt: 'desc' }, take: 1 } },
   })
   return rows.map((c) => channelView(c, c.deliveries[0]))
 }
 
-async function getChannel(prisma: PrismaClient, id: string) {
-  const channel = await prisma.alertChannel.findUnique({ where: { id } })
+async function getChannel(db: PrismaClient, id: string) {
+  const channel = await db.alertChannel.findUnique({ where: { id } })
   if (!channel) throw new DomainError('NOT_FOUND', `No alert channel ${id}.`)
   return channel
 }
 
-export async function createChannel(prisma: PrismaClient, actor: Actor, input: AlertChannelInput): Promise<AlertChannelView> {
-  return prisma.$transaction(async (tx) => {
+export async function createChannel({ db, principal: actor }: AuditCtx, input: AlertChannelInput): Promise<AlertChannelView> {
+  return db.$transaction(async (tx) => {
     const channel = await tx.alertChannel.create({
       data: { ...input, urlHint: maskWebhookUrl(input.url), createdBy: actor.label },
     })
@@ -40,13 +38,11 @@ export async function createChannel(prisma: PrismaClient, actor: Actor, input: A
 }
 
 export async function updateChannel(
-  prisma: PrismaClient,
-  actor: Actor,
-  id: string,
-  change: z.infer<typeof alertChannelUpdateSchema>,
+  { db, principal: actor }: AuditCtx,
+  { id, change }: { id: string; change: z.infer<typeof alertChannelUpdateSchema> },
 ): Promise<AlertChannelView> {
-  const before = await getChannel(prisma, id)
-  return prisma.$transaction(async (tx) => {
+  const before = await getChannel(db, id)
+  return db.$transaction(async (tx) => {
     const after = await tx.alertChannel.update({
       where: { id },
       data: { ...change, ...(change.url ? { urlHint: maskWebhookUrl(change.url) } : {}) },
@@ -65,22 +61,22 @@ export async function updateChannel(
   })
 }
 
-export async function deleteChannel(prisma: PrismaClient, actor: Actor, id: string): Promise<void> {
-  const before = await getChannel(prisma, id)
-  await prisma.$transaction(async (tx) => {
+export async function deleteChannel({ db, principal: actor }: AuditCtx, { id }: { id: string }): Promise<void> {
+  const before = await getChannel(db, id)
+  await db.$transaction(async (tx) => {
     await tx.alertChannel.delete({ where: { id } })
     await audit(tx, { actor, action: 'alert_channel.delete', targetType: 'alert_channel', targetId: id, before: channelView(before) })
   })
 }
 
 /** Queues a test notification; the worker sends it like any other (the console never calls out itself). */
-export async function queueTestDelivery(prisma: PrismaClient, id: string): Promise<DeliveryView> {
-  await getChannel(prisma, id)
-  return deliveryView(await prisma.alertDelivery.create({ data: { channelId: id, event: 'test' } }))
+export async function queueTestDelivery({ db }: Pick<Ctx, 'db'>, { id }: { id: string }): Promise<DeliveryView> {
+  await getChannel(db, id)
+  return deliveryView(await db.alertDelivery.create({ data: { channelId: id, event: 'test' } }))
 }
 
-export async function listDeliveries(prisma: PrismaClient, q: { channelId?: string; episodeId?: string; limit?: number }): Promise<DeliveryView[]> {
-  const rows = await prisma.alertDelivery.findMany({
+export async function listDeliveries({ db }: Pick<Ctx, 'db'>, q: { channelId?: string; episodeId?: string; limit?: number }): Promise<DeliveryView[]> {
+  const rows = await db.alertDelivery.findMany({
     where: { channelId: q.channelId, episodeId: q.episodeId },
     orderBy: { createdAt: 'desc' },
     take: q.limit ?? 20,

@@ -10,7 +10,7 @@ import {
 import type { Shift } from '../../domain/plants'
 import { isWindowWithinShifts, localTime, shiftAt } from '../../domain/shifts'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
-import type { SlaBook } from '../sla'
+import type { SlaBook } from '../sla/book'
 import type { AlertSources } from './sources'
 
 /**

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { makeCtx } from '../testing/ctx'
 import type { ClickHouse } from '../../clickhouse/client'
 import { chInsert } from '../../clickhouse/exec'
 import { migrateClickHouse } from '../../clickhouse/migrate'
@@ -6,7 +7,7 @@ import { openTestClickHouse } from '../../clickhouse/testing'
 import type { Db } from '../../db/client'
 import { freshDb, TEST_ENGINES } from '../../db/testing'
 import { alertRuleInputSchema } from '../../domain/alerts'
-import { principal } from '../../testing/runtime'
+import { makePrincipal } from '../testing/principal'
 import { evaluateAlerts } from './evaluate'
 import { listAlerts } from './inbox'
 import { createRule } from './rules'
@@ -15,14 +16,14 @@ import {
   COUNTED,
   EARLY_ONLY,
   MIN,
-  createDeadLetter,
-  createPlant,
+  insertOpenDeadLetter,
+  insertPlant,
   failed,
   lastMondayNoon,
   requested,
   succeeded,
-  txnRows,
-} from './test-support'
+  makeTxnRows,
+} from '../testing/alerts'
 
 /**
  * Every rule kind fires and resolves on crafted data, on real chDB rollups and both Postgres
@@ -31,7 +32,7 @@ import {
 
 const NOW = lastMondayNoon()
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * MIN)
-const admin = principal('admin')
+const admin = makePrincipal('admin')
 
 let engineCh: ReturnType<typeof openTestClickHouse>
 let ch: ClickHouse
@@ -57,9 +58,9 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   /** Plant codes unique per engine (both share one ClickHouse). */
   const code = (name: string) => `${engine === 'pglite' ? 'G' : 'P'}${name}`
-  const rule = (input: Record<string, unknown>) => createRule(db.prisma, admin, alertRuleInputSchema.parse(input))
+  const rule = (input: Record<string, unknown>) => createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse(input))
   const evaluate = async (now: Date) => {
-    const summary = await evaluateAlerts({ prisma: db.prisma, clickhouse: ch, now, ingestLag: () => lag })
+    const summary = await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now, ingestLag: () => lag })
     expect(summary.errors, 'no rule failed to evaluate').toEqual([])
     return summary
   }
@@ -68,12 +69,12 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   it('no_posting: fires when a line posts nothing for N minutes in its shift, says so in words, resolves when postings resume', async () => {
     const plant = code('NP')
-    await createPlant(db.prisma, plant, 'Europe/Berlin')
+    await insertPlant(db.prisma, plant, 'Europe/Berlin')
     const r = await rule({ plant, kind: 'no_posting', flow: 'goods_movement', line: 'L03', severity: 'critical', params: { minutes: 30 } })
     await insert([
       // Line L03 posted 45 min ago; line L04 posted 5 min ago, which does not count for L03.
-      ...txnRows({ plant, flow: 'goods_movement', line: 'L03', origin: at(-45), hops: [COUNTED, requested(0.1), succeeded(0.2)] }),
-      ...txnRows({ plant, flow: 'goods_movement', line: 'L04', origin: at(-5), hops: [COUNTED, requested(0.1), succeeded(0.2)] }),
+      ...makeTxnRows({ plant, flow: 'goods_movement', line: 'L03', origin: at(-45), hops: [COUNTED, requested(0.1), succeeded(0.2)] }),
+      ...makeTxnRows({ plant, flow: 'goods_movement', line: 'L04', origin: at(-5), hops: [COUNTED, requested(0.1), succeeded(0.2)] }),
     ])
 
     await evaluate(NOW)
@@ -87,7 +88,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     ;[e] = await episodes(r.id)
     expect(e!.reason).toContain('for 32 min')
 
-    await insert(txnRows({ plant, flow: 'goods_movement', line: 'L03', origin: at(3), hops: [COUNTED, requested(0.1), succeeded(0.2)] }))
+    await insert(makeTxnRows({ plant, flow: 'goods_movement', line: 'L03', origin: at(3), hops: [COUNTED, requested(0.1), succeeded(0.2)] }))
     await evaluate(at(5))
     const all = await episodes(r.id)
     expect(all).toHaveLength(1)
@@ -97,10 +98,10 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
   it('no_posting: silent outside shift hours, judged by the plant’s own time zone', async () => {
     const plant = code('NPIN')
     // Kolkata, Early shift 06:00–14:00 IST: at 12:00 UTC it is 17:30 there.
-    await createPlant(db.prisma, plant, 'Asia/Kolkata', EARLY_ONLY)
+    await insertPlant(db.prisma, plant, 'Asia/Kolkata', EARLY_ONLY)
     const r = await rule({ plant, kind: 'no_posting', flow: 'production_confirmation', severity: 'critical', params: { minutes: 30 } })
     // Machines report (Linetrace observes the plant), but nothing is confirmed.
-    await insert(txnRows({ plant, flow: 'equipment_state', origin: at(-400), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
+    await insert(makeTxnRows({ plant, flow: 'equipment_state', origin: at(-400), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
     await evaluate(NOW)
     expect(await episodes(r.id)).toEqual([])
     // 07:00 UTC is 12:30 in Kolkata: inside the shift, and nothing was posted.
@@ -112,10 +113,10 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   it('no_posting: a plant Linetrace was not observing when the window began is not judged (no alarm at first start)', async () => {
     const plant = code('NPNEW')
-    await createPlant(db.prisma, plant, 'Europe/Berlin')
+    await insertPlant(db.prisma, plant, 'Europe/Berlin')
     const r = await rule({ plant, kind: 'no_posting', flow: 'goods_movement', severity: 'critical', params: { minutes: 30 } })
     // First telemetry 10 min ago, inside the window.
-    await insert(txnRows({ plant, flow: 'goods_movement', origin: at(-10), hops: [COUNTED, requested(0.1), failed(0.2)] }))
+    await insert(makeTxnRows({ plant, flow: 'goods_movement', origin: at(-10), hops: [COUNTED, requested(0.1), failed(0.2)] }))
     await evaluate(NOW)
     expect(await episodes(r.id)).toEqual([])
     // 30 min after the first telemetry, still no posting: now it fires.
@@ -125,15 +126,15 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   it('kpi_sla: pending until the condition held for `for` minutes, then firing; a pending episode that clears never becomes an alert', async () => {
     const plant = code('KP')
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     for (let i = 0; i < 12; i++)
-      await insert(txnRows({ plant, flow: 'production_confirmation', origin: at(-30 + i), hops: [COUNTED, requested(0.1), failed(0.2)] }))
+      await insert(makeTxnRows({ plant, flow: 'production_confirmation', origin: at(-30 + i), hops: [COUNTED, requested(0.1), failed(0.2)] }))
     const slow = await rule({ plant, kind: 'kpi_sla', severity: 'warning', forMinutes: 2, params: { kpi: 'first_pass_success', windowMinutes: 60, minSamples: 10 } })
     const patient = await rule({ plant, kind: 'kpi_sla', severity: 'info', forMinutes: 10, params: { kpi: 'first_pass_success', windowMinutes: 60, minSamples: 10 } })
 
     await evaluate(NOW)
     expect((await episodes(slow.id)).map((e) => e.state)).toEqual(['pending'])
-    expect((await listAlerts(db.prisma, [plant], {})).items, 'pending episodes are not alerts yet').toEqual([])
+    expect((await listAlerts({ db: db.prisma, scope: [plant] }, {})).items, 'pending episodes are not alerts yet').toEqual([])
     await evaluate(at(1))
     expect((await episodes(slow.id)).map((e) => e.state)).toEqual(['pending'])
     await evaluate(at(2))
@@ -150,12 +151,12 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   it('kpi_sla: E2E p95 against each flow’s own SLA; flow "*" reports the flow that misses it', async () => {
     const plant = code('KE')
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     await db.prisma.slaTarget.create({ data: { plantCode: plant, flow: 'goods_movement', kpi: 'e2e_latency_p95', target: 60, unit: 's' } })
     for (let i = 0; i < 10; i++) {
       // Both flows post after 2 min: within the default 5-min SLA, beyond goods_movement's 60 s.
-      await insert(txnRows({ plant, flow: 'goods_movement', origin: at(-30 - i), hops: [COUNTED, requested(1), succeeded(2)] }))
-      await insert(txnRows({ plant, flow: 'production_confirmation', origin: at(-30 - i), hops: [COUNTED, requested(1), succeeded(2)] }))
+      await insert(makeTxnRows({ plant, flow: 'goods_movement', origin: at(-30 - i), hops: [COUNTED, requested(1), succeeded(2)] }))
+      await insert(makeTxnRows({ plant, flow: 'production_confirmation', origin: at(-30 - i), hops: [COUNTED, requested(1), succeeded(2)] }))
     }
     const r = await rule({ plant, kind: 'kpi_sla', severity: 'warning', params: { kpi: 'e2e_latency_p95', windowMinutes: 60, minSamples: 5 } })
     await evaluate(NOW)
@@ -166,9 +167,9 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   it('dead_letter_backlog: fires on the count, resolves when dead letters close, fires again on the age of the oldest', async () => {
     const plant = code('DL')
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     const r = await rule({ plant, kind: 'dead_letter_backlog', severity: 'warning', params: { maxOpen: 2, maxOldestAgeMinutes: 120 } })
-    const dls = await Promise.all([1, 2, 3].map(() => createDeadLetter(db.prisma, plant, at(-10))))
+    const dls = await Promise.all([1, 2, 3].map(() => insertOpenDeadLetter(db.prisma, plant, at(-10))))
     await evaluate(NOW)
     let all = await episodes(r.id)
     expect(all).toMatchObject([{ state: 'firing', value: 3, threshold: 2, unit: 'count' }])
@@ -178,7 +179,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     await evaluate(at(1))
     expect((await episodes(r.id)).map((e) => e.state)).toEqual(['resolved'])
 
-    await createDeadLetter(db.prisma, plant, at(-200))
+    await insertOpenDeadLetter(db.prisma, plant, at(-200))
     await evaluate(at(2))
     all = await episodes(r.id)
     expect(all.map((e) => e.state)).toEqual(['resolved', 'firing'])
@@ -187,15 +188,15 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   it('keep-firing: a firing alert whose condition clears resolves only after it stayed clear that long', async () => {
     const plant = code('KF')
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     const r = await rule({ plant, kind: 'dead_letter_backlog', severity: 'warning', keepFiringMinutes: 3, params: { maxOpen: 0 } })
-    const dl = await createDeadLetter(db.prisma, plant, at(-1))
+    const dl = await insertOpenDeadLetter(db.prisma, plant, at(-1))
     await evaluate(NOW)
     await db.prisma.deadLetter.update({ where: { id: dl.id }, data: { status: 'resolved' } })
     await evaluate(at(1))
     expect(await episodes(r.id)).toMatchObject([{ state: 'firing', clearedSince: at(1) }])
     // It comes back within the keep-firing time: the same episode, the clock starts over.
-    const again = await createDeadLetter(db.prisma, plant, at(2))
+    const again = await insertOpenDeadLetter(db.prisma, plant, at(2))
     await evaluate(at(2))
     expect(await episodes(r.id)).toMatchObject([{ state: 'firing', clearedSince: null }])
     await db.prisma.deadLetter.update({ where: { id: again.id }, data: { status: 'discarded' } })
@@ -208,9 +209,9 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   it('stuck_transactions: fires while a posting transaction is past its flow SLA, not before its extra minutes, resolves when it posts', async () => {
     const plant = code('ST')
-    await createPlant(db.prisma, plant)
+    await insertPlant(db.prisma, plant)
     const cid = `STUCK-${plant}`
-    await insert(txnRows({ plant, flow: 'production_confirmation', origin: at(-20), cid, hops: [COUNTED] }))
+    await insert(makeTxnRows({ plant, flow: 'production_confirmation', origin: at(-20), cid, hops: [COUNTED] }))
     const any = await rule({ plant, kind: 'stuck_transactions', severity: 'critical', params: {} })
     const late = await rule({ plant, kind: 'stuck_transactions', severity: 'critical', params: { stuckForMinutes: 30 } })
     await evaluate(NOW)
@@ -220,7 +221,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     expect(e!.links).toEqual([expect.objectContaining({ page: 'traces', plant, status: ['stuck'] })])
     expect(await episodes(late.id), '20 min is not beyond SLA + 30 min').toEqual([])
 
-    const posting = txnRows({ plant, flow: 'production_confirmation', origin: at(-20), cid, hops: [succeeded(20.5)] })
+    const posting = makeTxnRows({ plant, flow: 'production_confirmation', origin: at(-20), cid, hops: [succeeded(20.5)] })
     await insert(posting.map((row) => ({ ...row, event_id: `${cid}-posted` })))
     await evaluate(at(1))
     expect((await episodes(any.id)).map((x) => x.state)).toEqual(['resolved'])
@@ -229,9 +230,9 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
   it('ingest_freshness: fires when the plant’s newest event is too old or the consumer lags; a plant never heard of stays silent', async () => {
     const plant = code('FR')
     const silent = code('FR0')
-    await createPlant(db.prisma, plant)
-    await createPlant(db.prisma, silent)
-    await insert(txnRows({ plant, flow: 'equipment_state', origin: at(-6), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 1 }] }))
+    await insertPlant(db.prisma, plant)
+    await insertPlant(db.prisma, silent)
+    await insert(makeTxnRows({ plant, flow: 'equipment_state', origin: at(-6), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 1 }] }))
     const stale = await rule({ plant, kind: 'ingest_freshness', severity: 'critical', params: { maxFreshnessSeconds: 60 } })
     const lagging = await rule({ plant: silent, kind: 'ingest_freshness', severity: 'warning', params: { maxFreshnessSeconds: 60, maxLag: 100 } })
 
@@ -242,7 +243,7 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     expect(await episodes(lagging.id)).toEqual([])
 
     lag = 500
-    await insert(txnRows({ plant, flow: 'equipment_state', origin: at(0.5), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
+    await insert(makeTxnRows({ plant, flow: 'equipment_state', origin: at(0.5), hops: [{ type: 'shopfloor.equipment_state_changed', hop: 'machine', at: 0 }] }))
     await evaluate(at(1))
     expect((await episodes(stale.id)).map((x) => x.state)).toEqual(['resolved'])
     const [l] = await episodes(lagging.id)
@@ -253,13 +254,13 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
   it('a silence holds the notification back until it ends; a maintenance window raises no alert at all', async () => {
     const plant = code('SI')
     const quiet = code('MA')
-    await createPlant(db.prisma, plant)
-    await createPlant(db.prisma, quiet)
+    await insertPlant(db.prisma, plant)
+    await insertPlant(db.prisma, quiet)
     const channel = await db.prisma.alertChannel.create({
       data: { name: 'ops', kind: 'webhook', url: 'http://127.0.0.1:9/never-called', urlHint: 'http://127.0.0.1:9/…', severities: ['critical'], plants: [plant, quiet] },
     })
-    await createDeadLetter(db.prisma, plant, at(-5))
-    await createDeadLetter(db.prisma, quiet, at(-5))
+    await insertOpenDeadLetter(db.prisma, plant, at(-5))
+    await insertOpenDeadLetter(db.prisma, quiet, at(-5))
     const r = await rule({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } })
     const m = await rule({ plant: quiet, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } })
     await db.prisma.alertSilence.createMany({

@@ -1,8 +1,9 @@
-import type { ClickHouse } from '../../clickhouse/client'
-import type { AlertRule, AlertSilence, PrismaClient } from '../../db/client'
+import type { Ctx } from '../../context/ctx'
+import type { AlertRule, AlertSilence } from '../../db/client'
 import { shiftCalendarSchema } from '../../domain/plants'
 import { logger } from '../../logger'
-import { loadSlaBook } from '../sla'
+import { kpiServiceSource } from '../kpis/alert-source'
+import { loadSlaBook } from '../sla/book'
 import { judge, type PlantCalendar, type Verdict } from './conditions'
 import { applyVerdict, resolveEpisode, type Transition } from './episodes'
 import { createAlertSources, type AlertSources, type KpiSource } from './sources'
@@ -14,8 +15,6 @@ import { createAlertSources, type AlertSources, type KpiSource } from './sources
  */
 
 export interface EvaluateOptions {
-  prisma: PrismaClient
-  clickhouse: ClickHouse
   now?: Date
   /** Replace the ClickHouse-backed KPI source (the dashboards' KPI service, tests). */
   kpi?: KpiSource
@@ -43,20 +42,20 @@ function covers(s: Pick<AlertSilence, 'plantCode' | 'ruleId' | 'flow' | 'startsA
   )
 }
 
-export async function evaluateAlerts(opts: EvaluateOptions): Promise<EvaluationSummary> {
+export async function evaluateAlerts(ctx: Pick<Ctx, 'db' | 'ch' | 'actor'>, opts: EvaluateOptions = {}): Promise<EvaluationSummary> {
   const started = performance.now()
   const now = opts.now ?? new Date()
-  const { prisma } = opts
+  const { db } = ctx
   const [rules, plants, windows, channels, openEpisodes, book] = await Promise.all([
-    prisma.alertRule.findMany({ where: { enabled: true }, orderBy: [{ plantCode: 'asc' }, { createdAt: 'asc' }] }),
-    prisma.plant.findMany({ select: { code: true, timeZone: true, shiftCalendar: true } }),
-    prisma.alertSilence.findMany({ where: { startsAt: { lte: now }, endsAt: { gt: now } } }),
-    prisma.alertChannel.findMany({ where: { enabled: true } }),
-    prisma.alertEpisode.findMany({ where: { openKey: { not: null } } }),
-    loadSlaBook(prisma),
+    db.alertRule.findMany({ where: { enabled: true }, orderBy: [{ plantCode: 'asc' }, { createdAt: 'asc' }] }),
+    db.plant.findMany({ select: { code: true, timeZone: true, shiftCalendar: true } }),
+    db.alertSilence.findMany({ where: { startsAt: { lte: now }, endsAt: { gt: now } } }),
+    db.alertChannel.findMany({ where: { enabled: true } }),
+    db.alertEpisode.findMany({ where: { openKey: { not: null } } }),
+    loadSlaBook(db),
   ])
   const plantsWithRules = [...new Set(rules.map((r) => r.plantCode))]
-  const sources = opts.sources ?? createAlertSources({ prisma, clickhouse: opts.clickhouse, plants: plantsWithRules, kpi: opts.kpi, ingestLag: opts.ingestLag })
+  const sources = opts.sources ?? createAlertSources(ctx, { plants: plantsWithRules, kpi: opts.kpi ?? kpiServiceSource(ctx, plantsWithRules), ingestLag: opts.ingestLag })
   const calendars = new Map<string, PlantCalendar>(
     plants.map((p) => {
       const shifts = shiftCalendarSchema.safeParse(p.shiftCalendar)
@@ -78,7 +77,7 @@ export async function evaluateAlerts(opts: EvaluateOptions): Promise<EvaluationS
         ? { holds: false, value: null, threshold: null, unit: open?.unit ?? '', reason: `Maintenance window until ${maintenance.endsAt.toISOString()}: ${maintenance.reason}`, links: [] }
         : await judge(rule, { now, sources, book, plant, openSince: open?.startedAt ?? null })
       const silenced = windows.some((w) => w.kind === 'silence' && covers(w, rule, now))
-      const transition = await applyVerdict(prisma, rule, verdict, open, { now, silenced, channels })
+      const transition = await applyVerdict(db, rule, verdict, open, { now, silenced, channels })
       summary.transitions[transition] = (summary.transitions[transition] ?? 0) + 1
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
@@ -89,7 +88,7 @@ export async function evaluateAlerts(opts: EvaluateOptions): Promise<EvaluationS
 
   // Open episodes whose rule was disabled or deleted: resolved, with a note saying why.
   for (const episode of openByRule.values()) {
-    await prisma.$transaction((tx) => resolveEpisode(tx, episode, now, channels, episode.ruleId ? 'rule disabled' : 'rule deleted'))
+    await db.$transaction((tx) => resolveEpisode(tx, episode, now, channels, episode.ruleId ? 'rule disabled' : 'rule deleted'))
     summary.transitions.resolved = (summary.transitions.resolved ?? 0) + 1
   }
   summary.durationMs = Math.round(performance.now() - started)

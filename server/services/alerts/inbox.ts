@@ -1,8 +1,9 @@
-import type { Prisma, PrismaClient } from '../../db/client'
+import type { Ctx } from '../../context/ctx'
+import type { Prisma } from '../../db/client'
 import type { AlertListFilter, AlertState } from '../../domain/alerts'
-import { canAccessPlant, type Principal } from '../../domain/permissions'
-import { audit } from '../audit'
-import { DomainError } from '../errors'
+import { canAccessPlant } from '../../domain/permissions'
+import { audit } from '../audit/audit'
+import { DomainError } from '../../domain/errors'
 import { alertView, deliveryView, type AlertView, type DeliveryView } from './views'
 
 /**
@@ -22,32 +23,31 @@ export interface AlertList {
   counts: Record<AlertState, number>
 }
 
-export async function listAlerts(prisma: PrismaClient, plants: readonly string[], filter: Partial<AlertListFilter>): Promise<AlertList> {
+export async function listAlerts({ db, scope }: Pick<Ctx, 'db' | 'scope'>, filter: Partial<AlertListFilter>): Promise<AlertList> {
   const base: Prisma.AlertEpisodeWhereInput = {
-    plantCode: { in: [...plants] },
+    plantCode: { in: [...scope] },
     state: { not: 'pending' },
     ...(filter.severity?.length ? { severity: { in: filter.severity } } : {}),
     ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
   }
   const states = filter.state?.length ? filter.state : undefined
   const [items, ...counts] = await Promise.all([
-    prisma.alertEpisode.findMany({
+    db.alertEpisode.findMany({
       where: { AND: [base, ...(states ? [{ OR: states.map((s) => STATE_WHERE[s]) }] : [])] },
       // Open before resolved, then the most severe, then the newest (enum order: pending < firing < resolved; info < warning < critical).
       orderBy: [{ state: 'asc' }, { severity: 'desc' }, { startedAt: 'desc' }],
       take: filter.limit ?? 100,
     }),
-    ...(['firing', 'acknowledged', 'resolved'] as const).map((s) => prisma.alertEpisode.count({ where: { AND: [base, STATE_WHERE[s]] } })),
+    ...(['firing', 'acknowledged', 'resolved'] as const).map((s) => db.alertEpisode.count({ where: { AND: [base, STATE_WHERE[s]] } })),
   ])
   return { items: items.map(alertView), counts: { firing: counts[0]!, acknowledged: counts[1]!, resolved: counts[2]! } }
 }
 
 export async function getAlert(
-  prisma: PrismaClient,
-  principal: Pick<Principal, 'plants'>,
-  id: string,
+  { db, principal }: Pick<Ctx, 'db' | 'principal'>,
+  { id }: { id: string },
 ): Promise<AlertView & { deliveries: Array<DeliveryView & { channelName: string }> }> {
-  const episode = await prisma.alertEpisode.findUnique({
+  const episode = await db.alertEpisode.findUnique({
     where: { id },
     include: { deliveries: { orderBy: { createdAt: 'asc' }, include: { channel: { select: { name: true } } } } },
   })
@@ -58,16 +58,14 @@ export async function getAlert(
 
 /** Acknowledges a firing alert with a comment (audited). Resolve notifications still go out. */
 export async function acknowledgeAlert(
-  prisma: PrismaClient,
-  actor: Pick<Principal, 'userId' | 'label' | 'plants'>,
+  { db, principal: actor, clientAddress: ip }: Pick<Ctx, 'db' | 'principal' | 'clientAddress'>,
   input: { id: string; comment: string },
-  ip?: string | null,
 ): Promise<AlertView> {
-  const before = await prisma.alertEpisode.findUnique({ where: { id: input.id } })
+  const before = await db.alertEpisode.findUnique({ where: { id: input.id } })
   if (!before || before.state === 'pending' || !canAccessPlant(actor, before.plantCode))
     throw new DomainError('NOT_FOUND', `No alert ${input.id} in your plants.`)
   if (before.state === 'resolved') throw new DomainError('CONFLICT', 'This alert has already resolved; there is nothing left to acknowledge.')
-  return prisma.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
     // Guarded update: of two people acknowledging at once, the first comment stands and the second is told.
     const { count } = await tx.alertEpisode.updateMany({
       where: { id: input.id, state: 'firing', acknowledgedAt: null },
@@ -93,13 +91,13 @@ export async function acknowledgeAlert(
 }
 
 /** Firing alerts (acknowledged or not) of these plants, by severity: the header's count. */
-export async function firingCount(prisma: PrismaClient, plants: readonly string[]) {
-  const rows = await prisma.alertEpisode.groupBy({
+export async function firingCount({ db, scope: plants }: Pick<Ctx, 'db' | 'scope'>) {
+  const rows = await db.alertEpisode.groupBy({
     by: ['severity'],
     where: { plantCode: { in: [...plants] }, state: 'firing' },
     _count: { _all: true },
   })
-  const unacknowledged = await prisma.alertEpisode.count({ where: { plantCode: { in: [...plants] }, state: 'firing', acknowledgedAt: null } })
+  const unacknowledged = await db.alertEpisode.count({ where: { plantCode: { in: [...plants] }, state: 'firing', acknowledgedAt: null } })
   const bySeverity = Object.fromEntries(rows.map((r) => [r.severity, r._count._all])) as Partial<Record<'info' | 'warning' | 'critical', number>>
   return { firing: rows.reduce((n, r) => n + r._count._all, 0), unacknowledged, bySeverity }
 }

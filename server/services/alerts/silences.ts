@@ -1,30 +1,29 @@
-import type { PrismaClient } from '../../db/client'
+import type { Ctx } from '../../context/ctx'
+import { checkNamedPlants } from '../../context/scope'
 import type { AlertSilenceInput } from '../../domain/alerts'
-import { canAccessPlant, type Principal } from '../../domain/permissions'
-import { audit } from '../audit'
-import { DomainError } from '../errors'
+import { canAccessPlant } from '../../domain/permissions'
+import { audit } from '../audit/audit'
+import { DomainError } from '../../domain/errors'
 import { silenceView, type AlertSilenceView } from './views'
 
 /** Silences and maintenance windows: operators set them for their plants (callers check the role). */
 
-type Actor = Pick<Principal, 'userId' | 'label' | 'plants'>
-
 /** Current and future windows of the plants, plus those that ended in the last 7 days. */
-export async function listSilences(prisma: PrismaClient, plants: readonly string[], now = new Date()): Promise<AlertSilenceView[]> {
-  const rows = await prisma.alertSilence.findMany({
+export async function listSilences({ db, scope: plants }: Pick<Ctx, 'db' | 'scope'>, now = new Date()): Promise<AlertSilenceView[]> {
+  const rows = await db.alertSilence.findMany({
     where: { plantCode: { in: [...plants] }, endsAt: { gt: new Date(now.getTime() - 7 * 24 * 3_600_000) } },
     orderBy: [{ endsAt: 'desc' }],
   })
   return rows.map((s) => silenceView(s, now))
 }
 
-export async function createSilence(prisma: PrismaClient, actor: Actor, input: AlertSilenceInput): Promise<AlertSilenceView> {
-  if (!canAccessPlant(actor, input.plant)) throw new DomainError('FORBIDDEN', `Plant ${input.plant} is not in your plants.`)
+export async function createSilence({ db, principal: actor }: Pick<Ctx, 'db' | 'principal'>, input: AlertSilenceInput): Promise<AlertSilenceView> {
+  checkNamedPlants(actor, [input.plant])
   if (input.ruleId) {
-    const rule = await prisma.alertRule.findUnique({ where: { id: input.ruleId }, select: { plantCode: true } })
+    const rule = await db.alertRule.findUnique({ where: { id: input.ruleId }, select: { plantCode: true } })
     if (!rule || rule.plantCode !== input.plant) throw new DomainError('BAD_REQUEST', `Rule ${input.ruleId} is not a rule of plant ${input.plant}.`)
   }
-  return prisma.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
     const silence = await tx.alertSilence.create({
       data: {
         plantCode: input.plant,
@@ -44,11 +43,11 @@ export async function createSilence(prisma: PrismaClient, actor: Actor, input: A
 }
 
 /** Ends a window now (or removes one that has not started). */
-export async function endSilence(prisma: PrismaClient, actor: Actor, id: string, now = new Date()): Promise<AlertSilenceView> {
-  const before = await prisma.alertSilence.findUnique({ where: { id } })
+export async function endSilence({ db, principal: actor }: Pick<Ctx, 'db' | 'principal'>, { id }: { id: string }, now = new Date()): Promise<AlertSilenceView> {
+  const before = await db.alertSilence.findUnique({ where: { id } })
   if (!before || !canAccessPlant(actor, before.plantCode)) throw new DomainError('NOT_FOUND', `No silence ${id} in your plants.`)
   if (before.endsAt <= now) throw new DomainError('CONFLICT', 'This window has already ended.')
-  return prisma.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
     const after = await tx.alertSilence.update({
       where: { id },
       data: { endsAt: now, startsAt: before.startsAt > now ? now : before.startsAt },

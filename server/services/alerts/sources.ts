@@ -2,17 +2,17 @@ import type { ClickHouse } from '../../clickhouse/client'
 import { plantNewestEvents, plantsSeenBetween, stuckTransactions } from '../../clickhouse/queries/alerts'
 import { flowKpi, type FlowKpiRow } from '../../clickhouse/queries/kpi'
 import type { TxnStateParams } from '../../clickhouse/queries/txn-state'
-import type { PrismaClient } from '../../db/client'
+import type { Actor } from '../../clickhouse/exec'
+import type { Ctx } from '../../context/ctx'
 import type { AlertKpi } from '../../domain/alerts'
 import { OPEN_DEAD_LETTER_STATUSES } from '../../domain/dead-letters'
 import { localIngestStatus } from '../../ingest-status'
-import { kpiServiceSource } from '../kpis/alert-source'
 
 /**
  * What alert conditions read, behind small interfaces so a condition never knows where a number
  * comes from. `KpiSource` answers kpi_sla rules from the dashboards' KPI service
  * (`services/kpis/alert-source.ts`), so an alert judges exactly the numbers the plant dashboard shows;
- * tests pass their own to `evaluateAlerts({ kpi })`.
+ * tests pass their own to `evaluateAlerts(ctx, { kpi })`.
  *
  * Sources live for one evaluation and read each rollup once per distinct window for every plant of
  * the evaluation (memoised, grouped by plant): a tick costs a handful of queries, not one per rule.
@@ -76,30 +76,31 @@ function memo<T>() {
   }
 }
 
-const ACTOR = { route: 'worker:alerts', user: 'system' }
 const matches = (flow: string) => (row: { flow?: string }) => flow === '*' || row.flow === flow
 const windowKey = (from: Date, to: Date) => `${from.getTime()}|${to.getTime()}`
 
 /** Minute rollups by plant, hop, flow and line for every plant, once per window. */
-function minuteRollups(ch: ClickHouse, plants: string[]) {
+function minuteRollups(ch: ClickHouse, actor: Actor, plants: string[]) {
   const cached = memo<FlowKpiRow[]>()
   return (from: Date, to: Date) =>
-    cached(windowKey(from, to), () => flowKpi(ch, { plants, from, to, grain: '1m', by: ['plant', 'hop', 'flow', 'line'], actor: ACTOR }))
+    cached(windowKey(from, to), () => flowKpi(ch, { plants, from, to, grain: '1m', by: ['plant', 'hop', 'flow', 'line'], actor }))
 }
 
-export function createAlertSources(deps: {
-  prisma: PrismaClient
-  clickhouse: ClickHouse
-  /** The plants this evaluation reads (those with enabled rules). */
-  plants: string[]
-  kpi?: KpiSource
-  ingestLag?: () => number | null
-}): AlertSources {
-  const { prisma, clickhouse: ch, plants } = deps
-  const rollups = minuteRollups(ch, plants)
+export function createAlertSources(
+  { db, ch, actor }: Pick<Ctx, 'db' | 'ch' | 'actor'>,
+  deps: {
+    /** The plants this evaluation reads (those with enabled rules). */
+    plants: string[]
+    /** The KPI numbers kpi_sla rules judge (the dashboards' KPI service: kpis/alert-source.ts). */
+    kpi: KpiSource
+    ingestLag?: () => number | null
+  },
+): AlertSources {
+  const { plants } = deps
+  const rollups = minuteRollups(ch, actor, plants)
   const deadLetters = memo<Array<{ plant: string | null; flow: string | null; open: number; oldest: Date | null }>>()
   const loadDeadLetters = async () => {
-    const groups = await prisma.deadLetter.groupBy({
+    const groups = await db.deadLetter.groupBy({
       by: ['plantCode', 'flow'],
       where: { plantCode: { in: plants }, status: { in: [...OPEN_DEAD_LETTER_STATUSES] } },
       _count: { _all: true },
@@ -111,7 +112,7 @@ export function createAlertSources(deps: {
   const newest = memo<Map<string, Date>>()
   const seen = memo<Set<string>>()
   return {
-    kpi: deps.kpi ?? kpiServiceSource({ prisma, clickhouse: ch }, plants),
+    kpi: deps.kpi,
     async deadLetters(plant, flow) {
       const mine = (await deadLetters('all', loadDeadLetters)).filter((g) => g.plant === plant && (flow === '*' || g.flow === flow))
       const oldest = mine.map((g) => g.oldest).filter((d): d is Date => d !== null)

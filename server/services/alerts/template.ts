@@ -3,12 +3,12 @@ import { isUniqueViolation } from '../../db/client'
 import type { AlertParamsByKind, AlertRuleKind, AlertSeverity } from '../../domain/alerts'
 import { FRESHNESS_RED_S, LAG_RED } from '../../ingest-status'
 import { logger } from '../../logger'
-import { loadSlaBook, type SlaBook } from '../sla'
+import { loadSlaBook, type SlaBook } from '../sla/book'
 import { ruleName } from './rule-names'
 
 /**
  * The onboarding template: every plant, including one discovered from telemetry, gets this rule
- * set once, derived from its SLA targets (services/sla.ts, defaults of KPIS.md). Admins edit or
+ * set once, derived from its SLA targets (services/sla/book.ts, defaults of KPIS.md). Admins edit or
  * disable the rules per plant afterwards; onboarding never runs twice for a plant (AlertOnboarding),
  * so a rule an admin deleted stays deleted.
  */

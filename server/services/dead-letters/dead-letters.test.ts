@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../../db/client'
 import { freshPgliteDb } from '../../db/testing'
-import { DomainError } from '../errors'
-import { insertDeadLetter, testPlant, testPrincipal } from '../replays/testing'
+import { DomainError } from '../../domain/errors'
+import { insertDeadLetter, insertUniquePlant } from '../testing/replays'
+import { makePrincipal } from '../testing/principal'
 import { exportDeadLettersCsv } from './export'
 import { getDeadLetter, listGroups, listRecords } from './queries'
 import { assignDeadLetter, commentDeadLetter, discardDeadLetter, triageMatching } from './triage'
-import { domainError } from '../test-support'
+import { domainError } from '../testing/errors'
 
 /**
  * Triage on PGlite: groups and records within the caller's plants, assign/comment/discard with the
@@ -20,8 +21,8 @@ describe('dead-letter triage', () => {
   let plantB: string
   beforeAll(async () => {
     db = await freshPgliteDb()
-    plantA = await testPlant(db.prisma)
-    plantB = await testPlant(db.prisma)
+    plantA = await insertUniquePlant(db.prisma)
+    plantB = await insertUniquePlant(db.prisma)
   })
   afterAll(() => db.close())
 
@@ -31,33 +32,33 @@ describe('dead-letter triage', () => {
     await insertDeadLetter(db.prisma, { plant: plantB, errorCode: 'M7/053', failedAt: t0 })
     await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'M3/305', failedAt: t0 })
 
-    const admin = testPrincipal('admin', 'all')
-    const all = await listGroups(db.prisma, admin, { plants: [plantA, plantB] })
+    const admin = makePrincipal('admin', 'all')
+    const all = await listGroups({ db: db.prisma, principal: admin }, { plants: [plantA, plantB] })
     const period = all.groups.find((g) => g.errorCode === 'M7/053')!
     expect(period).toMatchObject({ count: 4, open: 4, plants: [plantA, plantB].sort(), category: 'permanent' })
     expect(period.firstSeen).toEqual(t0)
     expect(period.lastSeen).toEqual(new Date(t0.getTime() + 120_000))
     expect(period.sampleMessage).toContain('Posting only possible')
 
-    const operatorA = testPrincipal('operator', [plantA])
-    const mine = await listGroups(db.prisma, operatorA, {})
+    const operatorA = makePrincipal('operator', [plantA])
+    const mine = await listGroups({ db: db.prisma, principal: operatorA }, {})
     expect(mine.groups.find((g) => g.errorCode === 'M7/053')).toMatchObject({ count: 3, plants: [plantA] })
-    expect(await domainError(listGroups(db.prisma, operatorA, { plant: plantB }))).toMatchObject({ code: 'FORBIDDEN' })
+    expect(await domainError(listGroups({ db: db.prisma, principal: operatorA }, { plant: plantB }))).toMatchObject({ code: 'FORBIDDEN' })
 
-    const records = await listRecords(db.prisma, operatorA, { errorCode: ['M7/053'] }, { limit: 2 })
+    const records = await listRecords({ db: db.prisma, principal: operatorA }, { filter: { errorCode: ['M7/053'] }, limit: 2 })
     expect(records.total).toBe(3)
     expect(records.items).toHaveLength(2)
     expect(records.nextCursor).not.toBeNull()
-    const rest = await listRecords(db.prisma, operatorA, { errorCode: ['M7/053'] }, { limit: 2, cursor: records.nextCursor })
+    const rest = await listRecords({ db: db.prisma, principal: operatorA }, { filter: { errorCode: ['M7/053'] }, limit: 2, cursor: records.nextCursor })
     expect(rest.items.map((i) => i.id)).not.toContain(records.items[0]!.id)
     expect(rest.items).toHaveLength(1)
   })
 
   it('assign and comment move new → triaged; discard needs a reason; every action is audited with before and after', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA })
-    const operator = testPrincipal('operator', [plantA])
+    const operator = makePrincipal('operator', [plantA])
     const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `op-${row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
-    const ctx = { prisma: db.prisma, principal: operator, ip: '10.0.0.1' }
+    const ctx = { db: db.prisma, principal: operator, clientAddress: '10.0.0.1' }
 
     expect(await assignDeadLetter(ctx, { id: row.id, assigneeId: user.id })).toMatchObject({ status: 'triaged', assigneeId: user.id })
     const commented = await commentDeadLetter(ctx, { id: row.id, body: 'Waiting for MMPV in company code 1000' })
@@ -69,7 +70,7 @@ describe('dead-letter triage', () => {
     expect(await domainError(discardDeadLetter(ctx, { id: row.id, reason: 'again please' }))).toMatchObject({ code: 'CONFLICT' })
     expect(await domainError(assignDeadLetter(ctx, { id: row.id, assigneeId: null }))).toMatchObject({ code: 'CONFLICT' })
 
-    const detail = await getDeadLetter(db.prisma, operator, row.id)
+    const detail = await getDeadLetter({ db: db.prisma, principal: operator }, { id: row.id })
     expect(detail.comments).toEqual([expect.objectContaining({ author: operator.label, body: 'Waiting for MMPV in company code 1000' })])
     expect(detail.audit.map((a) => [a.action, a.actor, a.before, a.after])).toEqual([
       ['dead_letter.assign', operator.label, { status: 'new', assigneeId: null }, { status: 'triaged', assigneeId: user.id, assignee: user.email }],
@@ -83,16 +84,16 @@ describe('dead-letter triage', () => {
 
   it('viewers cannot triage; operators only within their plants; records of unknown plants are for admins', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantB })
-    const viewer = testPrincipal('viewer', [plantB])
-    expect(await domainError(commentDeadLetter({ prisma: db.prisma, principal: viewer }, { id: row.id, body: 'hi' }))).toMatchObject({ code: 'FORBIDDEN' })
-    const operatorA = testPrincipal('operator', [plantA])
-    expect(await domainError(discardDeadLetter({ prisma: db.prisma, principal: operatorA }, { id: row.id, reason: 'not mine' }))).toMatchObject({ code: 'NOT_FOUND' })
-    expect(await domainError(getDeadLetter(db.prisma, operatorA, row.id))).toMatchObject({ code: 'NOT_FOUND' })
+    const viewer = makePrincipal('viewer', [plantB])
+    expect(await domainError(commentDeadLetter({ db: db.prisma, principal: viewer }, { id: row.id, body: 'hi' }))).toMatchObject({ code: 'FORBIDDEN' })
+    const operatorA = makePrincipal('operator', [plantA])
+    expect(await domainError(discardDeadLetter({ db: db.prisma, principal: operatorA }, { id: row.id, reason: 'not mine' }))).toMatchObject({ code: 'NOT_FOUND' })
+    expect(await domainError(getDeadLetter({ db: db.prisma, principal: operatorA }, { id: row.id }))).toMatchObject({ code: 'NOT_FOUND' })
     expect((await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('new')
 
     const { row: orphan } = await insertDeadLetter(db.prisma, { plant: null })
-    expect(await domainError(getDeadLetter(db.prisma, testPrincipal('operator', [plantA, plantB]), orphan.id))).toMatchObject({ code: 'NOT_FOUND' })
-    expect((await getDeadLetter(db.prisma, testPrincipal('admin', 'all'), orphan.id)).id).toBe(orphan.id)
+    expect(await domainError(getDeadLetter({ db: db.prisma, principal: makePrincipal('operator', [plantA, plantB]) }, { id: orphan.id }))).toMatchObject({ code: 'NOT_FOUND' })
+    expect((await getDeadLetter({ db: db.prisma, principal: makePrincipal('admin', 'all') }, { id: orphan.id })).id).toBe(orphan.id)
   })
 
   it('group actions: discard or assign every open record of a group in the caller’s plants, each audited, with a summary row', async () => {
@@ -100,8 +101,8 @@ describe('dead-letter triage', () => {
     const inReplay = await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GT/001', status: 'replay_queued' })
     const otherPlant = await insertDeadLetter(db.prisma, { plant: plantB, errorCode: 'GT/001' })
     const otherGroup = await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GT/002' })
-    const operatorA = testPrincipal('operator', [plantA])
-    const ctx = { prisma: db.prisma, principal: operatorA, ip: '10.0.0.2' }
+    const operatorA = makePrincipal('operator', [plantA])
+    const ctx = { db: db.prisma, principal: operatorA, clientAddress: '10.0.0.2' }
     const group = { fingerprint: 'fp-GT/001' }
 
     // Bad input changes nothing: no reason, no group, a plant outside the caller's.
@@ -125,26 +126,26 @@ describe('dead-letter triage', () => {
     expect(await triageMatching(ctx, { filter: group, action: { kind: 'discard', reason: 'again' } })).toEqual({ changed: 0, skipped: 0 })
 
     // An admin assigns the group in both plants; assigning again to the same person changes nothing.
-    const admin = testPrincipal('admin', 'all')
+    const admin = makePrincipal('admin', 'all')
     const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `grp-${a1.row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
     const assign = { filter: group, action: { kind: 'assign' as const, assigneeId: user.id } }
-    expect(await triageMatching({ prisma: db.prisma, principal: admin }, assign)).toEqual({ changed: 2, skipped: 0 })
+    expect(await triageMatching({ db: db.prisma, principal: admin }, assign)).toEqual({ changed: 2, skipped: 0 })
     expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: otherPlant.row.id } })).toMatchObject({ status: 'triaged', assigneeId: user.id })
     expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: inReplay.row.id } })).toMatchObject({ status: 'replay_queued', assigneeId: user.id })
-    expect(await triageMatching({ prisma: db.prisma, principal: admin }, assign)).toEqual({ changed: 0, skipped: 0 })
-    expect(await domainError(triageMatching({ prisma: db.prisma, principal: admin }, { filter: group, action: { kind: 'assign', assigneeId: 'nobody' } }))).toMatchObject({ code: 'BAD_REQUEST' })
+    expect(await triageMatching({ db: db.prisma, principal: admin }, assign)).toEqual({ changed: 0, skipped: 0 })
+    expect(await domainError(triageMatching({ db: db.prisma, principal: admin }, { filter: group, action: { kind: 'assign', assigneeId: 'nobody' } }))).toMatchObject({ code: 'BAD_REQUEST' })
     // Viewers never.
-    expect(await domainError(triageMatching({ prisma: db.prisma, principal: testPrincipal('viewer', [plantB]) }, assign))).toMatchObject({ code: 'FORBIDDEN' })
+    expect(await domainError(triageMatching({ db: db.prisma, principal: makePrincipal('viewer', [plantB]) }, assign))).toMatchObject({ code: 'FORBIDDEN' })
   })
 
   it('a record in a replay cannot be discarded', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA, status: 'replay_queued' })
-    expect(await domainError(discardDeadLetter({ prisma: db.prisma, principal: testPrincipal('operator', [plantA]) }, { id: row.id, reason: 'no longer needed' }))).toMatchObject({ code: 'CONFLICT' })
+    expect(await domainError(discardDeadLetter({ db: db.prisma, principal: makePrincipal('operator', [plantA]) }, { id: row.id, reason: 'no longer needed' }))).toMatchObject({ code: 'CONFLICT' })
   })
 
   it('detail shows headers with binary values as base64 only, DLQ headers marked, payload as text', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA, convention: 'spring' })
-    const d = await getDeadLetter(db.prisma, testPrincipal('viewer', [plantA]), row.id)
+    const d = await getDeadLetter({ db: db.prisma, principal: makePrincipal('viewer', [plantA]) }, { id: row.id })
     const partition = d.headers.find((h) => h.key === 'kafka_dlt-original-partition')!
     expect(partition).toEqual({ key: 'kafka_dlt-original-partition', value: 'AAAAAQ==', text: null, dlq: true })
     expect(d.headers.find((h) => h.key === 'correlation_id')).toMatchObject({ dlq: false, text: d.correlationId })
@@ -152,14 +153,14 @@ describe('dead-letter triage', () => {
   })
 
   it('CSV export: the filter’s rows in the caller’s plants, formula-like cells neutralised', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     await insertDeadLetter(db.prisma, { plant, errorCode: '=HYPERLINK("x")' })
     await insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053' })
-    const text = await new Response(exportDeadLettersCsv(db.prisma, testPrincipal('operator', [plant]), { plant })).text()
+    const text = await new Response(exportDeadLettersCsv({ db: db.prisma, principal: makePrincipal('operator', [plant]) }, { plant })).text()
     const lines = text.trim().split('\r\n')
     expect(lines[0]).toMatch(/^id,status,dead_lettered_at,plant,flow,error_category,error_code,/)
     expect(lines).toHaveLength(3)
     expect(text).toContain(`"'=HYPERLINK(""x"")"`)
-    expect(() => exportDeadLettersCsv(db.prisma, testPrincipal('operator', [plant]), { plant: plantA })).toThrow(DomainError)
+    expect(() => exportDeadLettersCsv({ db: db.prisma, principal: makePrincipal('operator', [plant]) }, { plant: plantA })).toThrow(DomainError)
   })
 })

@@ -1,8 +1,5 @@
-import type { PrismaClient } from '../../db/client'
-import type { Principal } from '../../domain/permissions'
-import { deadLetterWhere } from '../dead-letter-query'
-import { replayScope } from '../replays/dry-run'
-import { listFilterSchema } from './queries'
+import type { Ctx } from '../../context/ctx'
+import { listFilterSchema, listWhere } from './queries'
 import { toView, VIEW_SELECT, type DeadLetterView } from './views'
 
 /**
@@ -51,10 +48,10 @@ export function csvCell(value: unknown): string {
 
 const line = (cells: unknown[]) => `${cells.map(csvCell).join(',')}\r\n`
 
-export function exportDeadLettersCsv(prisma: PrismaClient, principal: Principal, input: unknown): ReadableStream<Uint8Array> {
+export function exportDeadLettersCsv({ db, principal }: Pick<Ctx, 'db' | 'principal'>, input: unknown): ReadableStream<Uint8Array> {
   // Parsed and scoped before the stream starts, so a bad filter or plant is an error response, not a broken file.
   const filter = listFilterSchema.parse(input ?? {})
-  const where = deadLetterWhere(filter, replayScope(principal, filter))
+  const where = listWhere(principal, filter)
   const encoder = new TextEncoder()
   let after: string | null = null
   let sent = 0
@@ -67,7 +64,7 @@ export function exportDeadLettersCsv(prisma: PrismaClient, principal: Principal,
         return
       }
       const take = Math.min(PAGE, MAX_EXPORT_ROWS - sent)
-      const rows = take > 0 ? await prisma.deadLetter.findMany({ where: after ? { AND: [where, { id: { gt: after } }] } : where, select: VIEW_SELECT, orderBy: { id: 'asc' }, take }) : []
+      const rows = take > 0 ? await db.deadLetter.findMany({ where: after ? { AND: [where, { id: { gt: after } }] } : where, select: VIEW_SELECT, orderBy: { id: 'asc' }, take }) : []
       if (rows.length) {
         sent += rows.length
         after = rows.at(-1)!.id

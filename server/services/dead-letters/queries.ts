@@ -1,10 +1,12 @@
+import type { Ctx } from '../../context/ctx'
+import { namedPlants, recordScope } from '../../context/scope'
 import type { PrismaClient } from '../../db/client'
 import { isDlqHeader, storedHeadersSchema, type DeadLetterStatus } from '../../domain/dead-letters'
 import { canAccessPlant, type Principal } from '../../domain/permissions'
+import { pageArgs, pageOf } from '../paging/cursor'
 import { replayFilterSchema, type ReplayFilter } from '../../domain/replays'
-import { deadLetterWhere } from '../dead-letter-query'
-import { DomainError } from '../errors'
-import { replayScope } from '../replays/dry-run'
+import { deadLetterWhere } from './where'
+import { DomainError } from '../../domain/errors'
 import { toView, VIEW_SELECT, type DeadLetterView } from './views'
 
 /**
@@ -17,6 +19,8 @@ import { toView, VIEW_SELECT, type DeadLetterView } from './views'
 
 export const listFilterSchema = replayFilterSchema
 export type ListFilter = ReplayFilter
+/** The filter's list fields, comma-separated in a query string (`status=new,triaged`). */
+export const DEAD_LETTER_LIST_KEYS = ['flow', 'category', 'errorCode', 'status', 'plants'] as const
 
 const MAX_GROUPS = 200
 
@@ -40,13 +44,13 @@ export interface DeadLetterGroup {
 
 /** The rows a list filter selects within the caller's plants (lists, group triage). */
 export function listWhere(principal: Principal, filter: ListFilter) {
-  return deadLetterWhere(filter, replayScope(principal, filter))
+  return deadLetterWhere(filter, recordScope(principal, namedPlants(filter)))
 }
 
-export async function listGroups(prisma: PrismaClient, principal: Principal, input: unknown): Promise<{ groups: DeadLetterGroup[]; total: number; truncated: boolean }> {
+export async function listGroups({ db, principal }: Pick<Ctx, 'db' | 'principal'>, input: unknown): Promise<{ groups: DeadLetterGroup[]; total: number; truncated: boolean }> {
   const filter = listFilterSchema.parse(input ?? {})
   const where = listWhere(principal, filter)
-  const parts = await prisma.deadLetter.groupBy({
+  const parts = await db.deadLetter.groupBy({
     by: ['fingerprint', 'plantCode', 'status'],
     where,
     _count: { _all: true },
@@ -69,7 +73,7 @@ export async function listGroups(prisma: PrismaClient, principal: Principal, inp
   const top = sorted.slice(0, MAX_GROUPS)
   const fps = top.map((g) => g.fingerprint)
   const samples = fps.length
-    ? await prisma.deadLetter.findMany({
+    ? await db.deadLetter.findMany({
         where: { AND: [where, { fingerprint: { in: fps } }] },
         distinct: ['fingerprint'],
         orderBy: [{ fingerprint: 'asc' }, { recordTimestamp: 'desc' }],
@@ -77,7 +81,7 @@ export async function listGroups(prisma: PrismaClient, principal: Principal, inp
       })
     : []
   const expiring = fps.length
-    ? await prisma.deadLetter.groupBy({
+    ? await db.deadLetter.groupBy({
         by: ['fingerprint'],
         where: { AND: [where, { fingerprint: { in: fps } }, { status: { notIn: ['resolved', 'discarded'] } }, { expiresAt: { not: null } }] },
         _min: { expiresAt: true },
@@ -106,31 +110,29 @@ export async function listGroups(prisma: PrismaClient, principal: Principal, inp
 export const pageSchema = { limit: 100, max: 500 }
 
 export async function listRecords(
-  prisma: PrismaClient,
-  principal: Principal,
-  input: unknown,
-  page: { limit?: number; cursor?: string | null } = {},
+  { db, principal }: Pick<Ctx, 'db' | 'principal'>,
+  { filter: input, ...page }: { filter?: unknown; limit?: number; cursor?: string | null },
 ): Promise<{ items: DeadLetterView[]; total: number; nextCursor: string | null }> {
   const filter = listFilterSchema.parse(input ?? {})
   const where = listWhere(principal, filter)
   const limit = Math.min(Math.max(page.limit ?? pageSchema.limit, 1), pageSchema.max)
   const [rows, total] = await Promise.all([
-    prisma.deadLetter.findMany({
+    db.deadLetter.findMany({
       where,
       select: VIEW_SELECT,
       orderBy: [{ recordTimestamp: 'desc' }, { id: 'desc' }],
-      take: limit + 1,
-      ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+      ...pageArgs(limit, page.cursor),
     }),
-    prisma.deadLetter.count({ where }),
+    db.deadLetter.count({ where }),
   ])
   const now = Date.now()
-  return { items: rows.slice(0, limit).map((r) => toView(r, now)), total, nextCursor: rows.length > limit ? rows[limit - 1]!.id : null }
+  const { page: items, nextCursor } = pageOf(rows, limit)
+  return { items: items.map((r) => toView(r, now)), total, nextCursor }
 }
 
 /** The record if it exists and is in the caller's plants (a record without a decoded plant: admins only). */
-export async function requireDeadLetter(prisma: Pick<PrismaClient, 'deadLetter'>, principal: Principal, id: string) {
-  const dl = await prisma.deadLetter.findUnique({ where: { id } })
+export async function requireDeadLetter(db: Pick<PrismaClient, 'deadLetter'>, principal: Principal, id: string) {
+  const dl = await db.deadLetter.findUnique({ where: { id } })
   const visible = dl && (principal.plants === 'all' || (dl.plantCode !== null && canAccessPlant(principal, dl.plantCode)))
   if (!dl || !visible) throw new DomainError('NOT_FOUND', `No dead letter ${id} in your plants.`)
   return dl
@@ -152,14 +154,14 @@ export interface DeadLetterDetail extends DeadLetterView {
 
 const PAYLOAD_SHOWN = 256 * 1024
 
-export async function getDeadLetter(prisma: PrismaClient, principal: Principal, id: string): Promise<DeadLetterDetail> {
-  const dl = await requireDeadLetter(prisma, principal, id)
+export async function getDeadLetter({ db, principal }: Pick<Ctx, 'db' | 'principal'>, { id }: { id: string }): Promise<DeadLetterDetail> {
+  const dl = await requireDeadLetter(db, principal, id)
   const [comments, audit, previous, next, replays] = await Promise.all([
-    prisma.deadLetterComment.findMany({ where: { deadLetterId: id }, orderBy: { createdAt: 'asc' } }),
-    prisma.auditLog.findMany({ where: { targetType: 'dead_letter', targetId: id }, orderBy: { at: 'asc' }, take: 200 }),
-    dl.previousId ? prisma.deadLetter.findUnique({ where: { id: dl.previousId }, select: { id: true, status: true, recordTimestamp: true } }) : null,
-    prisma.deadLetter.findMany({ where: { previousId: id }, select: { id: true, status: true, recordTimestamp: true }, orderBy: { recordTimestamp: 'asc' } }),
-    prisma.replayItem.findMany({ where: { deadLetterId: id }, select: { id: true, jobId: true, status: true, producedAt: true, error: true }, orderBy: { createdAt: 'asc' }, take: 50 }),
+    db.deadLetterComment.findMany({ where: { deadLetterId: id }, orderBy: { createdAt: 'asc' } }),
+    db.auditLog.findMany({ where: { targetType: 'dead_letter', targetId: id }, orderBy: { at: 'asc' }, take: 200 }),
+    dl.previousId ? db.deadLetter.findUnique({ where: { id: dl.previousId }, select: { id: true, status: true, recordTimestamp: true } }) : null,
+    db.deadLetter.findMany({ where: { previousId: id }, select: { id: true, status: true, recordTimestamp: true }, orderBy: { recordTimestamp: 'asc' } }),
+    db.replayItem.findMany({ where: { deadLetterId: id }, select: { id: true, jobId: true, status: true, producedAt: true, error: true }, orderBy: { createdAt: 'asc' }, take: 50 }),
   ])
   const headers = storedHeadersSchema.safeParse(dl.headers)
   const value = dl.value ? Buffer.from(dl.value) : null

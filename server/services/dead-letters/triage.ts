@@ -1,10 +1,12 @@
 import { z } from 'zod'
-import type { PrismaClient } from '../../db/client'
+import type { Ctx } from '../../context/ctx'
+import type { Prisma, PrismaClient } from '../../db/client'
 import { canTransition, fromStates, transition, type DeadLetterEvent } from '../../domain/dead-letter-states'
 import type { DeadLetterStatus } from '../../domain/dead-letters'
-import { can, type Principal } from '../../domain/permissions'
-import { audit } from '../audit'
-import { DomainError } from '../errors'
+import { can } from '../../domain/permissions'
+import { audit } from '../audit/audit'
+import { setDeadLetterState, type StateChange } from './state'
+import { DomainError } from '../../domain/errors'
 import { listFilterSchema, listWhere, requireDeadLetter } from './queries'
 
 /**
@@ -36,31 +38,38 @@ export const triageMatchingSchema = z.object({
   ]),
 })
 
-interface Ctx {
-  prisma: PrismaClient
-  principal: Principal
-  ip?: string | null
-}
+/** What triage needs of the context; `clientAddress` goes into each audit row. */
+type TriageCtx = Pick<Ctx, 'db' | 'principal'> & Partial<Pick<Ctx, 'clientAddress'>>
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]
 
-async function authorised(ctx: Ctx, id: string) {
-  const dl = await requireDeadLetter(ctx.prisma, ctx.principal, id)
+async function authorised(ctx: TriageCtx, id: string) {
+  const dl = await requireDeadLetter(ctx.db, ctx.principal, id)
   if (!can(ctx.principal, 'triage', dl.plantCode ?? undefined)) throw new DomainError('FORBIDDEN', 'Triage needs the operator role in the dead letter’s plant.')
   return dl
 }
 
-/** Moves the status by `event` unless someone else moved it first; returns the status before and after. */
-async function apply(tx: Tx, id: string, current: DeadLetterStatus, event: DeadLetterEvent, data: Record<string, unknown> = {}): Promise<{ before: DeadLetterStatus; after: DeadLetterStatus }> {
+type Moved = { before: DeadLetterStatus; after: DeadLetterStatus }
+
+/**
+ * Moves the status by `event` with its audit row (`entry` of the move) unless someone else moved it
+ * first; then re-reads and tries from the new state. Returns the status before and after.
+ */
+async function apply(
+  ctx: TriageCtx,
+  tx: Tx,
+  change: { id: string; current: DeadLetterStatus; event: DeadLetterEvent; data?: Prisma.DeadLetterUncheckedUpdateManyInput; entry: (moved: Moved) => NonNullable<StateChange['audit']> },
+): Promise<Moved> {
+  const { id, current, event } = change
   if (!canTransition(current, event)) throw new DomainError('CONFLICT', `This dead letter is ${current}: it cannot be changed that way now.`)
-  const after = transition(current, event)
-  const { count } = await tx.deadLetter.updateMany({ where: { id, status: current }, data: { ...data, status: after } })
+  const moved = { before: current, after: transition(current, event) }
+  const { count } = await setDeadLetterState({ ...ctx, db: tx }, { id, event, from: current, data: change.data, audit: change.entry(moved) })
   if (!count) {
     const now = await tx.deadLetter.findUnique({ where: { id }, select: { status: true } })
     if (!now || !fromStates(event).includes(now.status)) throw new DomainError('CONFLICT', `Someone changed this dead letter meanwhile (now ${now?.status ?? 'gone'}); reload and try again.`)
-    return apply(tx, id, now.status, event, data)
+    return apply(ctx, tx, { ...change, current: now.status })
   }
-  return { before: current, after }
+  return moved
 }
 
 /** The assignee's e-mail (null: unassign); an unknown or disabled user is refused. */
@@ -71,62 +80,54 @@ async function assigneeLabel(prisma: PrismaClient, assigneeId: string | null): P
   return user.email
 }
 
-export async function assignDeadLetter(ctx: Ctx, input: z.input<typeof assignSchema>) {
+export async function assignDeadLetter(ctx: TriageCtx, input: z.input<typeof assignSchema>) {
   const { id, assigneeId, reason } = assignSchema.parse(input)
   const dl = await authorised(ctx, id)
-  const label = await assigneeLabel(ctx.prisma, assigneeId)
-  return ctx.prisma.$transaction(async (tx) => {
-    const status = await apply(tx, id, dl.status, 'triage', { assigneeId })
-    await audit(tx, {
-      actor: ctx.principal,
-      action: assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
-      targetType: 'dead_letter',
-      targetId: id,
-      reason: reason || null,
-      before: { status: status.before, assigneeId: dl.assigneeId },
-      after: { status: status.after, assigneeId, assignee: label },
-      ip: ctx.ip,
+  const label = await assigneeLabel(ctx.db, assigneeId)
+  return ctx.db.$transaction(async (tx) => {
+    const status = await apply(ctx, tx, {
+      id,
+      current: dl.status,
+      event: 'triage',
+      data: { assigneeId },
+      entry: (moved) => ({
+        action: assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
+        reason: reason || null,
+        before: { status: moved.before, assigneeId: dl.assigneeId },
+        after: { status: moved.after, assigneeId, assignee: label },
+      }),
     })
     return { id, status: status.after, assigneeId }
   })
 }
 
-export async function commentDeadLetter(ctx: Ctx, input: z.input<typeof commentSchema>) {
+export async function commentDeadLetter(ctx: TriageCtx, input: z.input<typeof commentSchema>) {
   const { id, body } = commentSchema.parse(input)
   const dl = await authorised(ctx, id)
-  return ctx.prisma.$transaction(async (tx) => {
-    const status = await apply(tx, id, dl.status, 'triage')
+  return ctx.db.$transaction(async (tx) => {
+    // The comment first: its id goes into the audit row of the status move (one transaction).
     const comment = await tx.deadLetterComment.create({ data: { deadLetterId: id, authorId: ctx.principal.userId, authorLabel: ctx.principal.label, body } })
-    await audit(tx, {
-      actor: ctx.principal,
-      action: 'dead_letter.comment',
-      targetType: 'dead_letter',
-      targetId: id,
-      reason: body.slice(0, 2000),
-      before: { status: status.before },
-      after: { status: status.after, commentId: comment.id },
-      ip: ctx.ip,
+    const status = await apply(ctx, tx, {
+      id,
+      current: dl.status,
+      event: 'triage',
+      entry: (moved) => ({ action: 'dead_letter.comment', reason: body.slice(0, 2000), before: { status: moved.before }, after: { status: moved.after, commentId: comment.id } }),
     })
     return { id, status: status.after, comment: { id: comment.id, author: comment.authorLabel, body: comment.body, at: comment.createdAt } }
   })
 }
 
-export async function discardDeadLetter(ctx: Ctx, input: z.input<typeof discardSchema>) {
+export async function discardDeadLetter(ctx: TriageCtx, input: z.input<typeof discardSchema>) {
   const parsed = discardSchema.safeParse(input)
   if (!parsed.success) throw new DomainError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '))
   const { id, reason } = parsed.data
   const dl = await authorised(ctx, id)
-  return ctx.prisma.$transaction(async (tx) => {
-    const status = await apply(tx, id, dl.status, 'discard')
-    await audit(tx, {
-      actor: ctx.principal,
-      action: 'dead_letter.discard',
-      targetType: 'dead_letter',
-      targetId: id,
-      reason,
-      before: { status: status.before },
-      after: { status: status.after },
-      ip: ctx.ip,
+  return ctx.db.$transaction(async (tx) => {
+    const status = await apply(ctx, tx, {
+      id,
+      current: dl.status,
+      event: 'discard',
+      entry: (moved) => ({ action: 'dead_letter.discard', reason, before: { status: moved.before }, after: { status: moved.after } }),
     })
     return { id, status: status.after }
   })
@@ -138,7 +139,7 @@ export async function discardDeadLetter(ctx: Ctx, input: z.input<typeof discardS
  * same conditional update and audit row as the single action, and the group one summary row.
  * Records someone else moved meanwhile are skipped and counted, not overwritten.
  */
-export async function triageMatching(ctx: Ctx, input: z.input<typeof triageMatchingSchema>): Promise<{ changed: number; skipped: number }> {
+export async function triageMatching(ctx: TriageCtx, input: z.input<typeof triageMatchingSchema>): Promise<{ changed: number; skipped: number }> {
   const parsed = triageMatchingSchema.safeParse(input)
   if (!parsed.success) throw new DomainError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '))
   const { filter, action } = parsed.data
@@ -146,7 +147,7 @@ export async function triageMatching(ctx: Ctx, input: z.input<typeof triageMatch
   // As for one record (requireDeadLetter): a record without a decoded plant is for admins only.
   const mayTriage = (plant: string | null) => (plant === null ? ctx.principal.plants === 'all' : can(ctx.principal, 'triage', plant))
   const event: DeadLetterEvent = action.kind === 'assign' ? 'triage' : 'discard'
-  const label = action.kind === 'assign' ? await assigneeLabel(ctx.prisma, action.assigneeId) : null
+  const label = action.kind === 'assign' ? await assigneeLabel(ctx.db, action.assigneeId) : null
   const where = {
     AND: [
       listWhere(ctx.principal, filter),
@@ -158,7 +159,7 @@ export async function triageMatching(ctx: Ctx, input: z.input<typeof triageMatch
         : []),
     ],
   }
-  return ctx.prisma.$transaction(async (tx) => {
+  return ctx.db.$transaction(async (tx) => {
     // One read of the selection: one row past the bound says it is too many.
     const rows = await tx.deadLetter.findMany({ where, select: { id: true, status: true, plantCode: true, assigneeId: true }, take: MAX_GROUP_TRIAGE + 1 })
     if (rows.length > MAX_GROUP_TRIAGE)
@@ -167,20 +168,22 @@ export async function triageMatching(ctx: Ctx, input: z.input<typeof triageMatch
     for (const dl of rows) {
       if (!mayTriage(dl.plantCode)) continue
       const after = transition(dl.status, event)
-      const data = action.kind === 'assign' ? { assigneeId: action.assigneeId, status: after } : { status: after }
-      const { count } = await tx.deadLetter.updateMany({ where: { id: dl.id, status: dl.status }, data })
-      if (!count) continue
-      changed++
-      await audit(tx, {
-        actor: ctx.principal,
-        action: action.kind === 'discard' ? 'dead_letter.discard' : action.assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
-        targetType: 'dead_letter',
-        targetId: dl.id,
-        reason: action.kind === 'discard' ? action.reason : null,
-        before: action.kind === 'assign' ? { status: dl.status, assigneeId: dl.assigneeId } : { status: dl.status },
-        after: action.kind === 'assign' ? { status: after, assigneeId: action.assigneeId, assignee: label, group: filter.fingerprint } : { status: after, group: filter.fingerprint },
-        ip: ctx.ip,
-      })
+      const { count } = await setDeadLetterState(
+        { ...ctx, db: tx },
+        {
+          id: dl.id,
+          event,
+          from: dl.status,
+          data: action.kind === 'assign' ? { assigneeId: action.assigneeId } : {},
+          audit: {
+            action: action.kind === 'discard' ? 'dead_letter.discard' : action.assigneeId ? 'dead_letter.assign' : 'dead_letter.unassign',
+            reason: action.kind === 'discard' ? action.reason : null,
+            before: action.kind === 'assign' ? { status: dl.status, assigneeId: dl.assigneeId } : { status: dl.status },
+            after: action.kind === 'assign' ? { status: after, assigneeId: action.assigneeId, assignee: label, group: filter.fingerprint } : { status: after, group: filter.fingerprint },
+          },
+        },
+      )
+      if (count) changed++
     }
     // Outside the caller's triage plants, or moved by someone else meanwhile.
     const skipped = rows.length - changed
@@ -191,15 +194,15 @@ export async function triageMatching(ctx: Ctx, input: z.input<typeof triageMatch
       targetId: filter.fingerprint,
       reason: action.kind === 'discard' ? action.reason : null,
       after: { filter, changed, skipped, ...(action.kind === 'assign' ? { assigneeId: action.assigneeId, assignee: label } : {}) },
-      ip: ctx.ip,
+      ip: ctx.clientAddress,
     })
     return { changed, skipped }
   })
 }
 
 /** People a dead letter of these plants can be assigned to: active operators and admins with access. */
-export async function assignees(prisma: PrismaClient, plants: readonly string[]) {
-  const users = await prisma.user.findMany({
+export async function assignees({ db, scope: plants }: Pick<Ctx, 'db' | 'scope'>) {
+  const users = await db.user.findMany({
     where: { disabled: false, role: { in: ['operator', 'admin'] } },
     select: { id: true, email: true, name: true, role: true, plantScopes: { select: { plantCode: true } } },
     orderBy: { email: 'asc' },

@@ -1,18 +1,17 @@
-import type { Actor } from '../../clickhouse/exec'
 import type { KpiSource } from '../alerts/sources'
-import { computeKpis, type KpiDeps, type PlantKpis } from './compute'
+import { computeKpis, type KpiCtx, type PlantKpis } from './compute'
 
 /**
- * The KPI service as the alert evaluator's KPI source (`evaluateAlerts({ kpi: kpiServiceSource(…) })`):
+ * The KPI service as the alert evaluator's KPI source (`evaluateAlerts` uses it unless given another `kpi`):
  * kpi_sla rules then judge exactly the numbers the dashboards show — the same per-transaction
  * formulas over the same window. One KPI computation per distinct window for every plant at once.
  */
-export function kpiServiceSource(deps: KpiDeps, plants: string[], actor: Actor = { route: 'worker:alerts', user: 'system' }): KpiSource {
+export function kpiServiceSource(ctx: KpiCtx, plants: readonly string[]): KpiSource {
   const cache = new Map<string, Promise<PlantKpis[]>>()
   const reports = (from: Date, to: Date) => {
     const key = `${from.getTime()}|${to.getTime()}`
     let hit = cache.get(key)
-    if (!hit) cache.set(key, (hit = computeKpis(deps, { plants, from, to, now: to, actor, ingestLag: null })))
+    if (!hit) cache.set(key, (hit = computeKpis(ctx, { plants, from, to, now: to, ingestLag: null })))
     return hit
   }
   return {

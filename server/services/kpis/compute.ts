@@ -1,19 +1,17 @@
-import type { ClickHouse } from '../../clickhouse/client'
-import type { Actor } from '../../clickhouse/exec'
+import type { Ctx } from '../../context/ctx'
 import { plantNewestEvents } from '../../clickhouse/queries/alerts'
 import { holdStats, type HoldStats } from '../../clickhouse/queries/holds'
 import { readStats } from '../../clickhouse/queries/hour-stats/read'
 import type { Stats, StatsBucket, StatsCounts, StatsHop, StatsLine, StatsProduction } from '../../clickhouse/queries/hour-stats/stats'
-import type { PrismaClient } from '../../db/client'
 import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
 import { localIngestStatus } from '../../ingest-status'
-import { loadSlaBook, type SlaBook } from '../sla'
+import { loadSlaBook, type SlaBook } from '../sla/book'
 import { deadLetterInputsOf, deadLetterKpiInputs, type DeadLetterKpiInputs } from './sources'
 
 /**
  * The KPI service: every sync-health KPI of KPIS.md per plant over [from, to) with its target
- * (services/sla.ts), status, health and — on request — the previous period of equal length.
+ * (services/sla/book.ts), status, health and — on request — the previous period of equal length.
  * Transaction KPIs are exact per transaction and ERP rates per event, both by origin time, from the
  * per-bucket statistics (queries/hour-stats/); dead letters and replays from Postgres.
  */
@@ -50,10 +48,8 @@ export interface PlantKpis {
   e2eTargetS: number
 }
 
-export interface KpiDeps {
-  prisma: PrismaClient
-  clickhouse: ClickHouse
-}
+/** What the KPI computation needs of the context: both stores and the actor its queries are tagged with. */
+export type KpiCtx = Pick<Ctx, 'db' | 'ch' | 'actor'>
 
 interface Measured {
   stats: Stats
@@ -152,17 +148,18 @@ const ms = (v: number | null) => (v === null ? null : v / 1000)
  * adds the buckets and lines of the plant page.
  */
 export async function computeKpis(
-  deps: KpiDeps,
-  q: { plants: string[]; from: Date; to: Date; now?: Date; previous?: boolean; series?: boolean; actor?: Actor; ingestLag?: number | null },
+  ctx: KpiCtx,
+  q: { plants: readonly string[]; from: Date; to: Date; now?: Date; previous?: boolean; series?: boolean; ingestLag?: number | null },
 ): Promise<PlantKpis[]> {
   if (q.plants.length === 0) return []
   const now = q.now ?? new Date()
-  const book = await loadSlaBook(deps.prisma, q.plants)
+  const book = await loadSlaBook(ctx.db, q.plants)
   const length = q.to.getTime() - q.from.getTime()
   const prevFrom = q.previous ? new Date(q.from.getTime() - length) : undefined
   const { stepSec } = grainOf(q.from, q.to)
-  const ch = deps.clickhouse
-  const range = (from: Date, to: Date) => ({ plants: q.plants, from, to, actor: q.actor })
+  const ch = ctx.ch
+  const plants = [...q.plants]
+  const range = (from: Date, to: Date) => ({ plants, from, to, actor: ctx.actor })
   const [stats, dl, newest] = await Promise.all([
     readStats(ch, {
       ...range(q.from, q.to),
@@ -171,8 +168,8 @@ export async function computeKpis(
       series: q.series,
       state: { now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS },
     }),
-    deadLetterKpiInputs(deps.prisma, { plants: q.plants, from: q.from, to: q.to, previousFrom: prevFrom }),
-    plantNewestEvents(ch, { plants: q.plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
+    deadLetterKpiInputs(ctx.db, { plants, from: q.from, to: q.to, previousFrom: prevFrom }),
+    plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
   const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)

@@ -1,5 +1,4 @@
-import type { Actor } from '../../clickhouse/exec'
-import { computeKpis, grainOf, type KpiDeps, type PlantKpis } from './compute'
+import { computeKpis, grainOf, type KpiCtx, type PlantKpis } from './compute'
 
 /**
  * Everything one plant dashboard shows for [from, to): the KPI report with the previous period,
@@ -62,9 +61,9 @@ export interface PlantDashboard {
 
 const MAX_POINTS = 2000
 
-export async function plantDashboard(deps: KpiDeps, q: { plant: string; from: Date; to: Date; now?: Date; actor?: Actor }): Promise<PlantDashboard> {
+export async function plantDashboard(ctx: KpiCtx, q: { plant: string; from: Date; to: Date; now?: Date }): Promise<PlantDashboard> {
   const { grain, stepSec } = grainOf(q.from, q.to)
-  const [report] = await computeKpis(deps, { plants: [q.plant], from: q.from, to: q.to, now: q.now, previous: true, series: true, actor: q.actor })
+  const [report] = await computeKpis(ctx, { plants: [q.plant], from: q.from, to: q.to, now: q.now, previous: true, series: true })
   if (!report) throw new Error(`No report for plant ${q.plant}`)
 
   // Every bucket of the range, empty ones included, so charts show gaps as zero and time stays linear.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeCtx } from '../testing/ctx'
 import { chInsert } from '../../clickhouse/exec'
 import type { Runtime } from '../../runtime'
 import { startTestRuntime } from '../../testing/runtime'
@@ -120,7 +121,7 @@ beforeAll(async () => {
     await prisma.replayItem.create({
       data: { jobId: job.id, deadLetterId: id, status: 'produced', targetTopic: 't', previousStatus: 'new', producedAt: new Date(now.getTime() - 2 * HOUR) },
     })
-  ;[report] = (await computeKpis({ prisma, clickhouse: ch }, { plants: [PLANT], from, to, now, previous: true, series: true, ingestLag: 7 })) as [PlantKpis]
+  ;[report] = (await computeKpis(makeCtx({ db: prisma, ch }), { plants: [PLANT], from, to, now, previous: true, series: true, ingestLag: 7 })) as [PlantKpis]
 }, 120_000)
 afterAll(() => stop())
 
@@ -164,7 +165,7 @@ describe('KPI formulas on a crafted event set (sent twice, one late posting)', (
     expect(at(report, h0.getTime() + 20 * MIN)).toMatchObject({ started: 1, e2e_p95_ms: 5_400_000 })
     expect(at(report, h0.getTime() + 110 * MIN)?.posted_in_bucket).toBe(1)
     // 7 h range: hourly buckets. T1..T5 started in h0; T3's e2e is in h0's p95, not in the hour it posted.
-    const [hourly] = (await computeKpis({ prisma: runtime.db.prisma, clickhouse: runtime.clickhouse }, { plants: [PLANT], from: new Date(h0.getTime() - 3.5 * HOUR), to, now, series: true })) as [PlantKpis]
+    const [hourly] = (await computeKpis(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }), { plants: [PLANT], from: new Date(h0.getTime() - 3.5 * HOUR), to, now, series: true })) as [PlantKpis]
     expect(at(hourly, h0.getTime())).toMatchObject({ started: 5, e2e_p95_ms: 5_400_000 })
     expect(at(hourly, h0.getTime() + HOUR)?.e2e_p95_ms ?? null).toBeNull()
     expect(at(hourly, h0.getTime() + HOUR)?.posted_in_bucket).toBe(1)
@@ -204,7 +205,7 @@ describe('KPI formulas on a crafted event set (sent twice, one late posting)', (
   })
 
   it('alert rules read the dashboard numbers through the KPI service', async () => {
-    const deps = { prisma: runtime.db.prisma, clickhouse: runtime.clickhouse }
+    const deps = makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse })
     const scope = { plant: PLANT, flow: '*', from, to }
     const service = kpiServiceSource(deps, [PLANT])
     expect(await service.read('first_pass_success', scope)).toEqual([{ flow: '*', value: 50, samples: 4 }])

@@ -1,3 +1,4 @@
+import { lastStoredHeaderText } from '../../bus/headers'
 import { storedHeadersSchema, type StoredHeader } from '../../domain/dead-letters'
 
 /**
@@ -19,16 +20,6 @@ export function storedHeaders(dl: Pick<DeadLetterLike, 'headers'>): StoredHeader
   return parsed.success ? parsed.data : []
 }
 
-/** The last occurrence of a header (the latest one), as text. */
-export function lastHeader(headers: readonly StoredHeader[], name: string): string | undefined {
-  const lower = name.toLowerCase()
-  for (let i = headers.length - 1; i >= 0; i--) {
-    const h = headers[i]!
-    if (h.key.toLowerCase() === lower) return h.text ?? Buffer.from(h.value, 'base64').toString('utf8')
-  }
-  return undefined
-}
-
 export function bodyOf(dl: Pick<DeadLetterLike, 'value'>): Record<string, unknown> | null {
   if (!dl.value) return null
   try {
@@ -43,7 +34,7 @@ const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefin
 
 /** The key ERP deduplicates on: the body's `idempotency_key`, else the header of that name. */
 export function idempotencyKeyOf(dl: Pick<DeadLetterLike, 'value' | 'headers'>): string | undefined {
-  return str(bodyOf(dl)?.idempotency_key) ?? lastHeader(storedHeaders(dl), 'idempotency_key')
+  return str(bodyOf(dl)?.idempotency_key) ?? lastStoredHeaderText(storedHeaders(dl), 'idempotency_key')
 }
 
 /**
@@ -73,7 +64,7 @@ export interface TraceContext {
 /** The original trace context: `traceparent`, else CloudEvents' `ce_traceparent`. */
 export function traceContextOf(headers: readonly StoredHeader[]): TraceContext | undefined {
   for (const name of ['traceparent', 'ce_traceparent']) {
-    const header = lastHeader(headers, name)?.trim().toLowerCase()
+    const header = lastStoredHeaderText(headers, name)?.trim().toLowerCase()
     const m = header ? TRACEPARENT.exec(header) : null
     if (m && header) return { header, traceId: m[2]!, spanId: m[3]!, flags: m[4]! }
   }

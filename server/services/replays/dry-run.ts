@@ -1,6 +1,5 @@
-import type { ClickHouse } from '../../clickhouse/client'
-import type { Config } from '../../config'
-import type { Runtime } from '../../runtime'
+import type { Ctx } from '../../context/ctx'
+import { namedPlants, recordScope } from '../../context/scope'
 import type { DeadLetter, Prisma, PrismaClient } from '../../db/client'
 import { REPLAYABLE_DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../../domain/dead-letters'
 import { canAccessPlant, hasRole, type Principal } from '../../domain/permissions'
@@ -14,10 +13,9 @@ import {
   type JsonPatchOp,
   type NotReplayableReason,
   type ParsedReplayRequest,
-  type ReplayFilter,
 } from '../../domain/replays'
-import { deadLetterWhere } from '../dead-letter-query'
-import { DomainError } from '../errors'
+import { deadLetterWhere } from '../dead-letters/where'
+import { DomainError } from '../../domain/errors'
 import { idempotencyKeyOf, orderingKeyOf, targetTopicOf } from './dead-letter-facts'
 import { findAlreadyPosted, findNewerPostings, type RiskSubject } from './risks'
 
@@ -27,15 +25,8 @@ import { findAlreadyPosted, findNewerPostings, type RiskSubject } from './risks'
  * what its dry run showed. It reads; it changes nothing.
  */
 
-export interface ReplayDeps {
-  prisma: PrismaClient
-  clickhouse: ClickHouse
-  config: Pick<Config, 'replay'>
-}
-
-export function replayDepsOf(runtime: Pick<Runtime, 'db' | 'clickhouse' | 'config'>): ReplayDeps {
-  return { prisma: runtime.db.prisma, clickhouse: runtime.clickhouse, config: runtime.config }
-}
+/** What replay services need of the context: both stores, the replay settings, who asks and from where. */
+export type ReplayCtx = Pick<Ctx, 'db' | 'ch' | 'principal' | 'actor' | 'clientAddress'> & { config: Pick<Ctx['config'], 'replay'> }
 
 /** What job creation needs per record beyond the report. */
 export interface PlannedItem {
@@ -89,19 +80,6 @@ const SELECT = {
   consumerGroup: true,
 } satisfies Prisma.DeadLetterSelect
 
-/**
- * The plants a filter may read: the ones it names (each must be in the caller's scope), else all
- * of the caller's. 'all' (an admin without a plant facet) also covers dead letters whose plant
- * could not be decoded.
- */
-export function replayScope(principal: Principal, filter: ReplayFilter | undefined): readonly string[] | 'all' {
-  const named = [...(filter?.plant ? [filter.plant] : []), ...(filter?.plants ?? [])]
-  const outside = named.filter((p) => !canAccessPlant(principal, p))
-  if (outside.length) throw new DomainError('FORBIDDEN', `Plant ${outside.join(', ')} is not in your plants.`)
-  if (named.length) return [...new Set(named)]
-  return principal.plants === 'all' ? 'all' : principal.plants
-}
-
 async function select(prisma: PrismaClient, principal: Principal, request: ParsedReplayRequest): Promise<{ rows: Row[]; missing: string[]; outside: Row[] }> {
   if (request.deadLetterIds) {
     const ids = [...new Set(request.deadLetterIds)]
@@ -111,7 +89,7 @@ async function select(prisma: PrismaClient, principal: Principal, request: Parse
     return { rows: rows.filter(inScope), outside: rows.filter((r) => !inScope(r)), missing: ids.filter((id) => !found.has(id)) }
   }
   const filter = request.filter!
-  const where = deadLetterWhere(filter, replayScope(principal, filter))
+  const where = deadLetterWhere(filter, recordScope(principal, namedPlants(filter)))
   const count = await prisma.deadLetter.count({ where })
   if (count > MAX_REPLAY_RECORDS)
     throw new DomainError(
@@ -133,13 +111,14 @@ function recordOf(r: Row): DryRunRecord {
   }
 }
 
-export async function dryRunReplay(deps: ReplayDeps, principal: Principal, input: unknown, actorRoute = 'replays.dryRun'): Promise<DryRun> {
+export async function dryRunReplay(ctx: ReplayCtx, input: unknown): Promise<DryRun> {
+  const { principal } = ctx
   const request = replayRequestSchema.parse(input)
   if (request.force && !hasRole(principal, 'admin'))
     throw new DomainError('FORBIDDEN', 'Only admins can force a replay past the idempotency guard; leave "force" off, or ask an admin.')
-  const { rows, missing, outside } = await select(deps.prisma, principal, request)
+  const { rows, missing, outside } = await select(ctx.db, principal, request)
   const openItems = new Set(
-    (await deps.prisma.replayItem.findMany({ where: { deadLetterId: { in: rows.map((r) => r.id) }, status: 'pending' }, select: { deadLetterId: true } })).map(
+    (await ctx.db.replayItem.findMany({ where: { deadLetterId: { in: rows.map((r) => r.id) }, status: 'pending' }, select: { deadLetterId: true } })).map(
       (i) => i.deadLetterId,
     ),
   )
@@ -156,7 +135,7 @@ export async function dryRunReplay(deps: ReplayDeps, principal: Principal, input
     else if (!(REPLAYABLE_DEAD_LETTER_STATUSES as readonly string[]).includes(r.status)) skip(recordOf(r), 'state', `State "${r.status}": ${NOT_REPLAYABLE_REASONS.state}`)
     else if (!r.value) skip(recordOf(r), 'no_value')
     else {
-      const target = targetTopicOf(r, deps.config.replay.redriveTopics, request.targetTopic)
+      const target = targetTopicOf(r, ctx.config.replay.redriveTopics, request.targetTopic)
       if (!target) skip(recordOf(r), 'unknown_origin')
       else {
         const edited = editsById.get(r.id)
@@ -187,8 +166,7 @@ export async function dryRunReplay(deps: ReplayDeps, principal: Principal, input
       idempotencyKey: idempotencyKeyOf(row),
       orderingKey: orderingKeyOf(row),
     }))
-  const actor = { route: actorRoute, user: principal.label }
-  const [posted, newer] = await Promise.all([findAlreadyPosted(deps.clickhouse, subjects, actor), findNewerPostings(deps.clickhouse, subjects, actor)])
+  const [posted, newer] = await Promise.all([findAlreadyPosted(ctx.ch, subjects, ctx.actor), findNewerPostings(ctx.ch, subjects, ctx.actor)])
 
   const items: PlannedItem[] = []
   const duplicateRisk: DryRunReport['duplicateRisk'] = []
@@ -220,8 +198,8 @@ export async function dryRunReplay(deps: ReplayDeps, principal: Principal, input
   const byTarget = new Map<string, number>()
   for (const i of items) byTarget.set(i.targetTopic, (byTarget.get(i.targetTopic) ?? 0) + 1)
   const plants = [...new Set(items.map((i) => i.plant ?? ''))].sort()
-  const approval = await approvalFor(deps.prisma, items)
-  const rate = request.ratePerSecond ?? deps.config.replay.defaultRate
+  const approval = await approvalFor(ctx.db, items)
+  const rate = request.ratePerSecond ?? ctx.config.replay.defaultRate
   const cut = <T>(list: T[]) => list.slice(0, LIST_LIMIT)
   const report: DryRunReport = {
     selected: rows.length + outside.length + missing.length,

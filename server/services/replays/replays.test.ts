@@ -4,12 +4,17 @@ import { openTestClickHouse } from '../../clickhouse/testing'
 import type { Db } from '../../db/client'
 import { freshDb, TEST_ENGINES } from '../../db/testing'
 import type { ClickHouse } from '../../clickhouse/client'
-import type { DomainError } from '../errors'
-import { dryRunReplay, type ReplayDeps } from './dry-run'
-import { controlReplayJob, createReplayJob, getReplayJob, listReplayJobs } from './jobs'
+import type { DomainError } from '../../domain/errors'
+import type { Principal } from '../../domain/permissions'
+import { makeCtx } from '../testing/ctx'
+import { controlReplayJob } from './control-job'
+import { createReplayJob } from './create-job'
+import { dryRunReplay } from './dry-run'
+import { getReplayJob, listReplayJobs } from './list-jobs'
 import { suggestRunningOrder } from './suggestions'
-import { insertDeadLetter, insertHops, rid, testPlant, testPrincipal } from './testing'
-import { domainError } from '../test-support'
+import { insertDeadLetter, insertHops, rid, insertUniquePlant } from '../testing/replays'
+import { makePrincipal } from '../testing/principal'
+import { domainError } from '../testing/errors'
 
 /**
  * The replay service on both Postgres engines with a real chDB: selection, the dry run's checks,
@@ -28,26 +33,27 @@ afterAll(() => chHandle?.dispose())
 
 describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   let db: Db
-  let deps: ReplayDeps
+  let stores: Parameters<typeof makeCtx>[0]
+  const as = (who: Principal, clientAddress: string | null = null) => makeCtx(stores, who, { clientAddress })
   beforeAll(async () => {
     db = await freshDb(engine)
-    deps = { prisma: db.prisma, clickhouse: ch, config: { replay: { redriveTopics: {}, defaultRate: 50 } } }
+    stores = { db: db.prisma, ch }
   })
   afterAll(() => db?.close())
 
   it('dry-runs a selection: counts per target topic, and each record left out with its reason', async () => {
-    const plant = await testPlant(db.prisma)
-    const other = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
+    const other = await insertUniquePlant(db.prisma)
     const a = await insertDeadLetter(db.prisma, { plant, convention: 'spring', sourceTopic: 'lt.hub.a.in' })
     const b = await insertDeadLetter(db.prisma, { plant, convention: 'connect', sourceTopic: 'lt.hub.a.in' })
     const c = await insertDeadLetter(db.prisma, { plant, convention: 'hub', sourceTopic: 'lt.hub.b.in' })
     const resolved = await insertDeadLetter(db.prisma, { plant, status: 'resolved' })
     const unknown = await insertDeadLetter(db.prisma, { plant, sourceTopic: null })
     const outside = await insertDeadLetter(db.prisma, { plant: other })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
     const ids = [a, b, c, resolved, unknown, outside].map((d) => d.row.id)
 
-    const { report } = await dryRunReplay(deps, operator, { deadLetterIds: [...ids, 'no-such-id'] })
+    const { report } = await dryRunReplay(as(operator), { deadLetterIds: [...ids, 'no-such-id'] })
     expect(report.selected).toBe(7)
     expect(report.replayable).toBe(3)
     expect(report.byTarget).toEqual([
@@ -60,7 +66,7 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
     expect(report.etaSeconds).toBe(1)
 
     // An explicit target takes the record of unknown origin (and only it).
-    const explicit = await dryRunReplay(deps, operator, { deadLetterIds: [unknown.row.id, a.row.id], targetTopic: 'lt.manual.in' })
+    const explicit = await dryRunReplay(as(operator), { deadLetterIds: [unknown.row.id, a.row.id], targetTopic: 'lt.manual.in' })
     expect(explicit.report.byTarget).toEqual([
       { topic: 'lt.hub.a.in', count: 1 },
       { topic: 'lt.manual.in', count: 1 },
@@ -70,11 +76,11 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('sends a consumer group’s records to its redrive topic when one is configured', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dl = await insertDeadLetter(db.prisma, { plant, sourceTopic: 'lt.hub.shared.in', consumerGroup: 'erp-posting' })
     const other = await insertDeadLetter(db.prisma, { plant, sourceTopic: 'lt.hub.shared.in', consumerGroup: 'wms-sync' })
-    const redrive = { ...deps, config: { replay: { redriveTopics: { 'erp-posting': 'lt.redrive.erp-posting' }, defaultRate: 50 } } }
-    const { report } = await dryRunReplay(redrive, testPrincipal('operator', [plant]), { deadLetterIds: [dl.row.id, other.row.id] })
+    const redrive = { config: { replay: { redriveTopics: { 'erp-posting': 'lt.redrive.erp-posting' }, defaultRate: 50 } } }
+    const { report } = await dryRunReplay({ ...as(makePrincipal('operator', [plant])), config: redrive.config }, { deadLetterIds: [dl.row.id, other.row.id] })
     expect(report.byTarget).toEqual([
       { topic: 'lt.hub.shared.in', count: 1 },
       { topic: 'lt.redrive.erp-posting', count: 1 },
@@ -82,20 +88,20 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('selects by filter exactly what the triage list shows, within the caller’s plants', async () => {
-    const plant = await testPlant(db.prisma)
-    const other = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
+    const other = await insertUniquePlant(db.prisma)
     const period = await Promise.all([1, 2, 3].map(() => insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053' })))
     await insertDeadLetter(db.prisma, { plant, errorCode: 'M3/305' })
     await insertDeadLetter(db.prisma, { plant: other, errorCode: 'M7/053' })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
 
-    const { report } = await dryRunReplay(deps, operator, { filter: { errorCode: ['M7/053'] } })
+    const { report } = await dryRunReplay(as(operator), { filter: { errorCode: ['M7/053'] } })
     expect(report.deadLetterIds.sort()).toEqual(period.map((p) => p.row.id).sort())
-    expect(await domainError(dryRunReplay(deps, operator, { filter: { plant: other, errorCode: ['M7/053'] } }))).toMatchObject({ code: 'FORBIDDEN' })
+    expect(await domainError(dryRunReplay(as(operator), { filter: { plant: other, errorCode: ['M7/053'] } }))).toMatchObject({ code: 'FORBIDDEN' })
   })
 
   it('flags duplicate risk (already posted, same idempotency key) and blocks it unless an admin forces it with a reason', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const posted = await insertDeadLetter(db.prisma, { plant })
     const notPosted = await insertDeadLetter(db.prisma, { plant })
     const origin = posted.row.originTime!
@@ -105,17 +111,17 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
       { correlation_id: notPosted.row.correlationId!, plant, origin_time: notPosted.row.originTime!, occurred_at: new Date(origin.getTime() + 90_000), event_type: 'erp.posting_succeeded', idempotency_key: 'some-other-key' },
     ])
     const ids = [posted.row.id, notPosted.row.id]
-    const operator = testPrincipal('operator', [plant])
-    const { report } = await dryRunReplay(deps, operator, { deadLetterIds: ids })
+    const operator = makePrincipal('operator', [plant])
+    const { report } = await dryRunReplay(as(operator), { deadLetterIds: ids })
     expect(report.duplicateRisk).toEqual([expect.objectContaining({ deadLetterId: posted.row.id, erpDocument: '4900000001', blocked: true })])
     expect(report.notReplayable).toEqual([expect.objectContaining({ deadLetterId: posted.row.id, reason: 'already_posted' })])
     expect(report.replayable).toBe(1)
 
-    expect(await domainError(dryRunReplay(deps, operator, { deadLetterIds: ids, force: true, forceReason: 'ERP reversed it' }))).toMatchObject({ code: 'FORBIDDEN' })
-    const admin = testPrincipal('admin', 'all')
-    expect((await dryRunReplay(deps, admin, { deadLetterIds: ids, force: true })).report).toMatchObject({ replayable: 2, force: { requested: true, allowed: true, forcedRecords: 1 } })
-    expect(await domainError(createReplayJob(deps, admin, { deadLetterIds: ids, force: true, reason: 'Re-post' }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/own reason/) })
-    const forced = await createReplayJob(deps, admin, { deadLetterIds: ids, force: true, forceReason: 'Document 4900000001 was reversed in ERP', reason: 'Re-post after reversal' })
+    expect(await domainError(dryRunReplay(as(operator), { deadLetterIds: ids, force: true, forceReason: 'ERP reversed it' }))).toMatchObject({ code: 'FORBIDDEN' })
+    const admin = makePrincipal('admin', 'all')
+    expect((await dryRunReplay(as(admin), { deadLetterIds: ids, force: true })).report).toMatchObject({ replayable: 2, force: { requested: true, allowed: true, forcedRecords: 1 } })
+    expect(await domainError(createReplayJob(as(admin), { deadLetterIds: ids, force: true, reason: 'Re-post' }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/own reason/) })
+    const forced = await createReplayJob(as(admin), { deadLetterIds: ids, force: true, forceReason: 'Document 4900000001 was reversed in ERP', reason: 'Re-post after reversal' })
     expect(forced.job).toMatchObject({ forced: true, forceReason: 'Document 4900000001 was reversed in ERP', total: 2, status: 'queued' })
     const items = await db.prisma.replayItem.findMany({ where: { jobId: forced.job.id } })
     expect(items.find((i) => i.deadLetterId === posted.row.id)).toMatchObject({ duplicateRisk: true })
@@ -125,7 +131,7 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('flags ordering risk when another transaction of the same work order posted after the failure', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const workOrder = '155000000777'
     const risky = await insertDeadLetter(db.prisma, { plant, workOrder })
     const calm = await insertDeadLetter(db.prisma, { plant, workOrder: '155000000888' })
@@ -136,19 +142,19 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
       // The other order posted only before its record failed: no risk.
       { correlation_id: rid('older'), plant, work_order: '155000000888', origin_time: new Date(failedAt.getTime() - 600_000), occurred_at: new Date(failedAt.getTime() - 300_000), event_type: 'erp.posting_succeeded' },
     ])
-    const { report } = await dryRunReplay(deps, testPrincipal('operator', [plant]), { deadLetterIds: [risky.row.id, calm.row.id] })
+    const { report } = await dryRunReplay(as(makePrincipal('operator', [plant])), { deadLetterIds: [risky.row.id, calm.row.id] })
     expect(report.orderingRisk).toEqual([expect.objectContaining({ deadLetterId: risky.row.id, keyType: 'work_order', keyValue: workOrder })])
     expect(report.replayable).toBe(2)
   })
 
   it('creates a job holding exactly the dry run’s records, moves them to replay_queued and audits it', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dls = await Promise.all([1, 2].map(() => insertDeadLetter(db.prisma, { plant, status: 'triaged' })))
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
     const ids = dls.map((d) => d.row.id)
-    expect(await domainError(createReplayJob(deps, operator, { deadLetterIds: ids }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/reason/) })
+    expect(await domainError(createReplayJob(as(operator), { deadLetterIds: ids }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/reason/) })
 
-    const created = await createReplayJob(deps, operator, { deadLetterIds: ids, reason: 'Period 2026/11 opened', ratePerSecond: 20 }, '10.1.2.3')
+    const created = await createReplayJob(as(operator, '10.1.2.3'), { deadLetterIds: ids, reason: 'Period 2026/11 opened', ratePerSecond: 20 })
     expect(created.job).toMatchObject({ status: 'queued', total: 2, remaining: 2, ratePerSecond: 20, plants: [plant], createdBy: operator.label })
     const rows = await db.prisma.deadLetter.findMany({ where: { id: { in: ids } } })
     expect(rows.map((r) => r.status)).toEqual(['replay_queued', 'replay_queued'])
@@ -160,15 +166,15 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
     expect(entry).toMatchObject({ actorLabel: operator.label, reason: 'Period 2026/11 opened', ip: '10.1.2.3' })
 
     // The same records again: already queued, nothing created.
-    expect(await domainError(createReplayJob(deps, operator, { deadLetterIds: ids, reason: 'again' }))).toMatchObject({ code: 'CONFLICT' })
+    expect(await domainError(createReplayJob(as(operator), { deadLetterIds: ids, reason: 'again' }))).toMatchObject({ code: 'CONFLICT' })
     expect(await db.prisma.replayJob.count({ where: { plants: { some: { plantCode: plant } } } })).toBe(1)
   })
 
   it('ten concurrent replay requests for one record: exactly one job holds it', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dl = await insertDeadLetter(db.prisma, { plant })
-    const operators = Array.from({ length: 10 }, () => testPrincipal('operator', [plant]))
-    const results = await Promise.allSettled(operators.map((op) => createReplayJob(deps, op, { deadLetterIds: [dl.row.id], reason: 'Concurrent click' })))
+    const operators = Array.from({ length: 10 }, () => makePrincipal('operator', [plant]))
+    const results = await Promise.allSettled(operators.map((op) => createReplayJob(as(op), { deadLetterIds: [dl.row.id], reason: 'Concurrent click' })))
     const ok = results.filter((r) => r.status === 'fulfilled')
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     expect(ok).toHaveLength(1)
@@ -177,34 +183,34 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('maker/checker: a bulk job in a strict plant waits for a second person; the maker cannot approve it', async () => {
-    const plant = await testPlant(db.prisma, { approval: true })
+    const plant = await insertUniquePlant(db.prisma, { approval: true })
     const dls = await Promise.all([1, 2].map(() => insertDeadLetter(db.prisma, { plant })))
-    const maker = testPrincipal('operator', [plant])
-    const checker = testPrincipal('operator', [plant])
-    const { report } = await dryRunReplay(deps, maker, { deadLetterIds: dls.map((d) => d.row.id) })
+    const maker = makePrincipal('operator', [plant])
+    const checker = makePrincipal('operator', [plant])
+    const { report } = await dryRunReplay(as(maker), { deadLetterIds: dls.map((d) => d.row.id) })
     expect(report.approval).toMatchObject({ required: true, why: expect.stringContaining(plant) })
-    const { job } = await createReplayJob(deps, maker, { deadLetterIds: dls.map((d) => d.row.id), reason: 'Bulk after period open' })
+    const { job } = await createReplayJob(as(maker), { deadLetterIds: dls.map((d) => d.row.id), reason: 'Bulk after period open' })
     expect(job.status).toBe('awaiting_approval')
 
-    expect(await domainError(controlReplayJob(db.prisma, maker, job.id, 'approve'))).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/another operator/) })
-    expect(await domainError(controlReplayJob(db.prisma, testPrincipal('operator', ['ELSEWHERE']), job.id, 'approve'))).toMatchObject({ code: 'NOT_FOUND' })
-    const approved = await controlReplayJob(db.prisma, checker, job.id, 'approve')
+    expect(await domainError(controlReplayJob(as(maker), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/another operator/) })
+    expect(await domainError(controlReplayJob(as(makePrincipal('operator', ['ELSEWHERE'])), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'NOT_FOUND' })
+    const approved = await controlReplayJob(as(checker), { id: job.id, action: 'approve' })
     expect(approved).toMatchObject({ status: 'queued', approvedBy: checker.label })
-    expect(await domainError(controlReplayJob(db.prisma, checker, job.id, 'approve'))).toMatchObject({ code: 'CONFLICT' })
+    expect(await domainError(controlReplayJob(as(checker), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'CONFLICT' })
 
     // A single unedited record needs no approval even there.
     const single = await insertDeadLetter(db.prisma, { plant })
-    expect((await createReplayJob(deps, maker, { deadLetterIds: [single.row.id], reason: 'One record' })).job.status).toBe('queued')
+    expect((await createReplayJob(as(maker), { deadLetterIds: [single.row.id], reason: 'One record' })).job.status).toBe('queued')
   })
 
   it('reject and abort need a reason, give the records back to triage and are audited', async () => {
-    const plant = await testPlant(db.prisma, { approval: true })
+    const plant = await insertUniquePlant(db.prisma, { approval: true })
     const dls = await Promise.all([1, 2, 3].map(() => insertDeadLetter(db.prisma, { plant, status: 'failed_again' })))
-    const maker = testPrincipal('operator', [plant])
-    const checker = testPrincipal('admin', 'all')
-    const { job } = await createReplayJob(deps, maker, { deadLetterIds: dls.map((d) => d.row.id), reason: 'Bulk' })
-    expect(await domainError(controlReplayJob(db.prisma, checker, job.id, 'reject'))).toMatchObject({ code: 'BAD_REQUEST' })
-    const rejected = await controlReplayJob(db.prisma, checker, job.id, 'reject', 'Wrong period, wait for FI')
+    const maker = makePrincipal('operator', [plant])
+    const checker = makePrincipal('admin', 'all')
+    const { job } = await createReplayJob(as(maker), { deadLetterIds: dls.map((d) => d.row.id), reason: 'Bulk' })
+    expect(await domainError(controlReplayJob(as(checker), { id: job.id, action: 'reject' }))).toMatchObject({ code: 'BAD_REQUEST' })
+    const rejected = await controlReplayJob(as(checker), { id: job.id, action: 'reject', reason: 'Wrong period, wait for FI' })
     expect(rejected).toMatchObject({ status: 'aborted', skipped: 3, remaining: 0, endReason: expect.stringContaining('Wrong period') })
     const statuses = await db.prisma.deadLetter.findMany({ where: { id: { in: dls.map((d) => d.row.id) } }, select: { status: true } })
     expect(statuses.map((s) => s.status)).toEqual(['failed_again', 'failed_again', 'failed_again'])
@@ -212,31 +218,31 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
     expect(audit).toMatchObject({ reason: 'Wrong period, wait for FI', before: { status: 'awaiting_approval' }, after: { status: 'aborted' } })
 
     // Released records can be replayed again.
-    const again = await createReplayJob(deps, maker, { deadLetterIds: [dls[0]!.row.id], reason: 'Now' })
-    expect(await domainError(controlReplayJob(db.prisma, maker, again.job.id, 'resume'))).toMatchObject({ code: 'CONFLICT' })
-    expect((await controlReplayJob(db.prisma, maker, again.job.id, 'pause')).status).toBe('paused')
-    expect((await controlReplayJob(db.prisma, maker, again.job.id, 'resume')).status).toBe('queued')
-    expect((await controlReplayJob(db.prisma, maker, again.job.id, 'abort', 'Changed my mind')).status).toBe('aborted')
+    const again = await createReplayJob(as(maker), { deadLetterIds: [dls[0]!.row.id], reason: 'Now' })
+    expect(await domainError(controlReplayJob(as(maker), { id: again.job.id, action: 'resume' }))).toMatchObject({ code: 'CONFLICT' })
+    expect((await controlReplayJob(as(maker), { id: again.job.id, action: 'pause' })).status).toBe('paused')
+    expect((await controlReplayJob(as(maker), { id: again.job.id, action: 'resume' })).status).toBe('queued')
+    expect((await controlReplayJob(as(maker), { id: again.job.id, action: 'abort', reason: 'Changed my mind' })).status).toBe('aborted')
     expect((await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: dls[0]!.row.id } })).status).toBe('failed_again')
   })
 
   it('validates payload edits against the flow schema, stores the diff and audits before/after', async () => {
-    const plant = await testPlant(db.prisma, { approval: true })
+    const plant = await insertUniquePlant(db.prisma, { approval: true })
     const dl = await insertDeadLetter(db.prisma, { plant, errorCode: 'BS/013', workOrder: '155000000001' })
-    const operator = testPrincipal('operator', [plant])
+    const operator = makePrincipal('operator', [plant])
     const original = JSON.parse(Buffer.from(dl.row.value!).toString()) as Record<string, unknown>
 
-    const broken = await domainError(dryRunReplay(deps, operator, { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: JSON.stringify({ ...original, work_order: 'ORD-1' }) }] }))
+    const broken = await domainError(dryRunReplay(as(operator), { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: JSON.stringify({ ...original, work_order: 'ORD-1' }) }] }))
     expect(broken).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/work_order: must be a 12-digit/) })
-    const identity = await domainError(dryRunReplay(deps, operator, { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: JSON.stringify({ ...original, idempotency_key: 'new' }) }] }))
+    const identity = await domainError(dryRunReplay(as(operator), { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: JSON.stringify({ ...original, idempotency_key: 'new' }) }] }))
     expect(identity.message).toMatch(/idempotency_key: must stay/)
-    expect((await domainError(dryRunReplay(deps, operator, { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: '{not json' }] }))).message).toMatch(/not JSON/)
+    expect((await domainError(dryRunReplay(as(operator), { deadLetterIds: [dl.row.id], edits: [{ deadLetterId: dl.row.id, value: '{not json' }] }))).message).toMatch(/not JSON/)
 
     const edit = { deadLetterId: dl.row.id, value: JSON.stringify({ ...original, work_order: '155000000002' }) }
-    const { report } = await dryRunReplay(deps, operator, { deadLetterIds: [dl.row.id], edits: [edit] })
+    const { report } = await dryRunReplay(as(operator), { deadLetterIds: [dl.row.id], edits: [edit] })
     expect(report.edits).toEqual([{ deadLetterId: dl.row.id, patch: [{ op: 'replace', path: '/work_order', value: '155000000002' }] }])
     expect(report.approval.required).toBe(true)
-    const { job } = await createReplayJob(deps, operator, { deadLetterIds: [dl.row.id], edits: [edit], reason: 'Book onto the running order' })
+    const { job } = await createReplayJob(as(operator), { deadLetterIds: [dl.row.id], edits: [edit], reason: 'Book onto the running order' })
     expect(job).toMatchObject({ edited: true, status: 'awaiting_approval' })
     const item = await db.prisma.replayItem.findFirstOrThrow({ where: { jobId: job.id } })
     expect(JSON.parse(Buffer.from(item.editedValue!).toString()).work_order).toBe('155000000002')
@@ -247,26 +253,26 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
   })
 
   it('lists and shows only jobs whose plants are all the caller’s', async () => {
-    const mine = await testPlant(db.prisma)
-    const theirs = await testPlant(db.prisma)
-    const admin = testPrincipal('admin', 'all')
-    const a = await createReplayJob(deps, admin, { deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: mine })).row.id], reason: 'mine' })
-    const b = await createReplayJob(deps, admin, { deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: theirs })).row.id], reason: 'theirs' })
-    const both = await createReplayJob(deps, admin, {
+    const mine = await insertUniquePlant(db.prisma)
+    const theirs = await insertUniquePlant(db.prisma)
+    const admin = makePrincipal('admin', 'all')
+    const a = await createReplayJob(as(admin), { deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: mine })).row.id], reason: 'mine' })
+    const b = await createReplayJob(as(admin), { deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: theirs })).row.id], reason: 'theirs' })
+    const both = await createReplayJob(as(admin), {
       deadLetterIds: [(await insertDeadLetter(db.prisma, { plant: mine })).row.id, (await insertDeadLetter(db.prisma, { plant: theirs })).row.id],
       reason: 'both',
     })
-    const viewer = testPrincipal('viewer', [mine])
-    const listed = await listReplayJobs(db.prisma, viewer, { plant: mine })
+    const viewer = makePrincipal('viewer', [mine])
+    const listed = await listReplayJobs(as(viewer), { plant: mine })
     expect(listed.jobs.map((j) => j.id)).toEqual([a.job.id])
-    expect((await listReplayJobs(db.prisma, admin, { plant: theirs })).jobs.map((j) => j.id)).toEqual([both.job.id, b.job.id])
-    expect(await domainError(getReplayJob(db.prisma, viewer, both.job.id))).toMatchObject({ code: 'NOT_FOUND' })
-    const shown = await getReplayJob(db.prisma, viewer, a.job.id)
+    expect((await listReplayJobs(as(admin), { plant: theirs })).jobs.map((j) => j.id)).toEqual([both.job.id, b.job.id])
+    expect(await domainError(getReplayJob(as(viewer), { id: both.job.id }))).toMatchObject({ code: 'NOT_FOUND' })
+    const shown = await getReplayJob(as(viewer), { id: a.job.id })
     expect(shown.items).toEqual([expect.objectContaining({ status: 'pending', deadLetter: expect.objectContaining({ plant: mine, status: 'replay_queued' }) })])
   })
 
   it('offers the order the line runs now for a TECO dead letter, never one that went TECO itself', async () => {
-    const plant = await testPlant(db.prisma)
+    const plant = await insertUniquePlant(db.prisma)
     const dl = await insertDeadLetter(db.prisma, { plant, errorCode: 'BS/013', workOrder: '155000000100' })
     const now = new Date()
     const at = (minAgo: number) => new Date(now.getTime() - minAgo * 60_000)
@@ -287,9 +293,9 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
       counted('155000000400', 1, 'L02'), // another line
       { correlation_id: rid('teco'), plant, work_order: '155000000300', origin_time: at(2), occurred_at: at(2), event_type: 'plan.work_order_status_changed', hop: 'erp', attributes: { status: 'TECO' } },
     ])
-    const context = await suggestRunningOrder(deps, testPrincipal('operator', [plant]), dl.row.id, now)
+    const context = await suggestRunningOrder(as(makePrincipal('operator', [plant])), { deadLetterId: dl.row.id }, now)
     expect(context).toMatchObject({ line: 'L01', workOrder: '155000000100', runningOrder: { workOrder: '155000000200' } })
     expect(context.value).toBe(Buffer.from(dl.row.value!).toString())
-    expect(await domainError(suggestRunningOrder(deps, testPrincipal('operator', ['ELSEWHERE']), dl.row.id))).toMatchObject({ code: 'NOT_FOUND' })
+    expect(await domainError(suggestRunningOrder(as(makePrincipal('operator', ['ELSEWHERE'])), { deadLetterId: dl.row.id }))).toMatchObject({ code: 'NOT_FOUND' })
   })
 })

@@ -1,9 +1,8 @@
 import { chQuery } from '../../clickhouse/exec'
 import { fromChDateTime } from '../../domain/ch-time'
-import type { Principal } from '../../domain/permissions'
-import { DomainError } from '../errors'
+import { DomainError } from '../../domain/errors'
 import { bodyOf } from './dead-letter-facts'
-import type { ReplayDeps } from './dry-run'
+import type { ReplayCtx } from './dry-run'
 
 /**
  * What the edit dialog starts from: the dead letter's value as text and, when its order went TECO
@@ -24,8 +23,9 @@ export interface EditContext {
 
 const WINDOW_MS = 2 * 3_600_000
 
-export async function suggestRunningOrder(deps: ReplayDeps, principal: Principal, deadLetterId: string, now = new Date()): Promise<EditContext> {
-  const dl = await deps.prisma.deadLetter.findUnique({ where: { id: deadLetterId }, select: { id: true, value: true, plantCode: true, errorCode: true } })
+export async function suggestRunningOrder(ctx: Pick<ReplayCtx, 'db' | 'ch' | 'principal' | 'actor'>, { deadLetterId }: { deadLetterId: string }, now = new Date()): Promise<EditContext> {
+  const { principal } = ctx
+  const dl = await ctx.db.deadLetter.findUnique({ where: { id: deadLetterId }, select: { id: true, value: true, plantCode: true, errorCode: true } })
   if (!dl || !(principal.plants === 'all' || (dl.plantCode !== null && principal.plants.includes(dl.plantCode))))
     throw new DomainError('NOT_FOUND', `Dead letter ${deadLetterId} does not exist or is not in your plants.`)
   const body = bodyOf(dl) ?? {}
@@ -42,10 +42,10 @@ export async function suggestRunningOrder(deps: ReplayDeps, principal: Principal
   }
   if (!dl.plantCode || !line || !workOrder) return context
   const since = new Date(now.getTime() - WINDOW_MS)
-  const { rows } = await chQuery<{ work_order: string; seen_at: string }>(deps.clickhouse, {
+  const { rows } = await chQuery<{ work_order: string; seen_at: string }>(ctx.ch, {
     name: 'replays.runningOrder',
     sql: `SELECT work_order, maxIf(occurred_at, event_type = 'shopfloor.production_counted') AS seen_at
-            FROM ${deps.clickhouse.database}.hop_events
+            FROM ${ctx.ch.database}.hop_events
            WHERE plant = {plant:String} AND origin_time >= {since:DateTime64(3, 'UTC')} AND occurred_at >= {since:DateTime64(3, 'UTC')}
              AND work_order != '' AND work_order != {current:String}
              AND ((event_type = 'shopfloor.production_counted' AND line = {line:String}) OR event_type = 'plan.work_order_status_changed')
@@ -55,7 +55,7 @@ export async function suggestRunningOrder(deps: ReplayDeps, principal: Principal
            ORDER BY seen_at DESC
            LIMIT 1`,
     params: { plant: dl.plantCode, line, current: workOrder, since },
-    actor: { route: 'replays.editContext', user: principal.label },
+    actor: ctx.actor,
   })
   const hit = rows[0]
   return hit ? { ...context, runningOrder: { workOrder: hit.work_order, seenAt: fromChDateTime(hit.seen_at) } } : context

@@ -1,6 +1,5 @@
 import { stringify } from 'csv-stringify'
-import type { Actor } from '../../clickhouse/exec'
-import { searchTraces, type SearchDeps, type TraceSearchInput } from './search'
+import { searchTraces, type TraceCtx, type TraceSearchInput } from './search'
 
 /**
  * CSV export of a trace search: the same search, page after page, streamed as it is read, bounded
@@ -25,7 +24,7 @@ export const EXPORT_COLUMNS = [
   'erp_documents',
 ] as const
 
-export function exportTracesCsv(deps: SearchDeps, scope: readonly string[], input: TraceSearchInput, actor?: Actor): ReadableStream<Uint8Array> {
+export function exportTracesCsv(ctx: TraceCtx, input: TraceSearchInput): ReadableStream<Uint8Array> {
   const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS] })
   const encoder = new TextEncoder()
   void (async () => {
@@ -33,7 +32,7 @@ export function exportTracesCsv(deps: SearchDeps, scope: readonly string[], inpu
       let cursor: string | null | undefined = undefined
       let written = 0
       do {
-        const page = await searchTraces(deps, scope, { ...input, cursor, limit: Math.min(PAGE, EXPORT_ROW_LIMIT - written) }, actor)
+        const page = await searchTraces(ctx, { ...input, cursor, limit: Math.min(PAGE, EXPORT_ROW_LIMIT - written) })
         for (const item of page.items) {
           csv.write({ ...item, erp_documents: item.erp_documents.join(' ') })
           written++

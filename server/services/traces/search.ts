@@ -1,14 +1,12 @@
 import { z } from 'zod'
-import type { ClickHouse } from '../../clickhouse/client'
-import type { Actor } from '../../clickhouse/exec'
+import type { Ctx } from '../../context/ctx'
 import { txnsByKey, locateTxn, type KeyType } from '../../clickhouse/queries/trace'
 import { searchTxns, type TxnSummaryRow } from '../../clickhouse/queries/txn'
-import type { PrismaClient } from '../../db/client'
 import { parseSearch, type SearchKey } from '../../domain/trace-search'
 import type { TxnState } from '../../domain/txn-state'
 import { chTimeToIso } from '../../domain/ch-time'
-import { DomainError } from '../errors'
-import { txnStateParamsFor } from '../sla'
+import { decodeCursor, encodeCursor } from '../paging/cursor'
+import { txnStateParamsFor } from '../sla/book'
 
 /**
  * Trace search (issue 5): the search box resolved to transactions (business key → txn_keys, a
@@ -61,17 +59,14 @@ export interface TraceSearchResult {
 
 const cursorSchema = z.object({ t: z.iso.datetime(), id: z.string().min(1).max(256) })
 
-export function encodeCursor(row: { origin_time: string; correlation_id: string }): string {
-  return Buffer.from(JSON.stringify({ t: chTimeToIso(row.origin_time), id: row.correlation_id })).toString('base64url')
+/** The keyset of a search page: the last row's origin time and correlation id. */
+function cursorOf(row: { origin_time: string; correlation_id: string }): string {
+  return encodeCursor({ t: chTimeToIso(row.origin_time), id: row.correlation_id })
 }
 
-export function decodeCursor(cursor: string): { originTime: Date; correlationId: string } {
-  try {
-    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')))
-    return { originTime: new Date(parsed.t), correlationId: parsed.id }
-  } catch {
-    throw new DomainError('BAD_REQUEST', 'The cursor is not one this server handed out; start again without it.')
-  }
+function afterCursor(cursor: string): { originTime: Date; correlationId: string } {
+  const key = decodeCursor(cursor, cursorSchema)
+  return { originTime: new Date(key.t), correlationId: key.id }
 }
 
 const ms = (value: string) => new Date(chTimeToIso(value)).getTime()
@@ -98,20 +93,14 @@ export function toTxnItem(r: TxnSummaryRow): TxnItem {
   }
 }
 
-export interface SearchDeps {
-  clickhouse: ClickHouse
-  prisma: PrismaClient
-}
+/** What trace reads need of the context: both stores, the caller's plants and the query tag. */
+export type TraceCtx = Pick<Ctx, 'db' | 'ch' | 'scope' | 'principal' | 'actor'>
 
-export async function searchTraces(
-  deps: SearchDeps,
-  scope: readonly string[],
-  input: TraceSearchInput,
-  actor?: Actor,
-): Promise<TraceSearchResult> {
+export async function searchTraces(ctx: TraceCtx, input: TraceSearchInput): Promise<TraceSearchResult> {
+  const { scope, actor } = ctx
   const key = parseSearch(input.q)
   const limit = Math.min(Math.max(input.limit ?? 50, 1), MAX_PAGE)
-  const after = input.cursor ? decodeCursor(input.cursor) : undefined
+  const after = input.cursor ? afterCursor(input.cursor) : undefined
   const empty: TraceSearchResult = { key, items: [], nextCursor: null, keyMatchesCapped: false }
   if (scope.length === 0) return empty
 
@@ -124,14 +113,14 @@ export async function searchTraces(
   let plants = [...scope]
   let keyMatchesCapped = false
   if (key?.types[0] === 'correlation_id') {
-    const at = await locateTxn(deps.clickhouse, { correlationId: key.value, from, to, actor })
+    const at = await locateTxn(ctx.ch, { correlationId: key.value, from, to, actor })
     if (!at || !scope.includes(at.plant)) return empty
     ids = [at.correlation_id]
     plants = [at.plant]
     from = new Date(chTimeToIso(at.origin_time))
     to = new Date(from.getTime() + 1)
   } else if (key) {
-    const refs = await txnsByKey(deps.clickhouse, {
+    const refs = await txnsByKey(ctx.ch, {
       keyType: key.types as KeyType[],
       keyValue: key.value,
       from,
@@ -150,8 +139,8 @@ export async function searchTraces(
     to = new Date(Math.max(...times) + 1)
   }
 
-  const state = await txnStateParamsFor(deps.prisma, plants)
-  const rows = await searchTxns(deps.clickhouse, {
+  const state = await txnStateParamsFor(ctx.db, plants)
+  const rows = await searchTxns(ctx.ch, {
     plants,
     from,
     to,
@@ -168,7 +157,7 @@ export async function searchTraces(
   return {
     key,
     items: page.map(toTxnItem),
-    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+    nextCursor: rows.length > limit ? cursorOf(page[page.length - 1]!) : null,
     keyMatchesCapped,
   }
 }

@@ -1,12 +1,11 @@
-import type { Actor } from '../../clickhouse/exec'
 import { hopPayload, traceByCorrelationId } from '../../clickhouse/queries/trace'
 import type { HopEventRow } from '../../clickhouse/tables/hop-events'
 import { searchTxns } from '../../clickhouse/queries/txn'
-import { canAccessPlant, type Principal } from '../../domain/permissions'
-import { DomainError } from '../errors'
-import { txnStateParamsFor } from '../sla'
+import { canAccessPlant } from '../../domain/permissions'
+import { DomainError } from '../../domain/errors'
+import { txnStateParamsFor } from '../sla/book'
 import { chTimeToIso } from '../../domain/ch-time'
-import { toTxnItem, type SearchDeps, type TxnItem } from './search'
+import { toTxnItem, type TraceCtx, type TxnItem } from './search'
 
 /**
  * One transaction for the trace view and GET /api/v1/traces/{id}: every hop in occurred_at order,
@@ -69,13 +68,11 @@ function forbidden(correlationId: string, plant: string): DomainError {
 }
 
 export async function getTrace(
-  deps: SearchDeps,
-  principal: Principal,
+  ctx: TraceCtx,
   q: { correlationId: string; t?: string | null },
-  actor?: Actor,
 ): Promise<TraceView> {
   const { from, to } = traceWindow(q.t)
-  const rows = await traceByCorrelationId(deps.clickhouse, { correlationId: q.correlationId, from, to, limit: MAX_HOPS + 1, actor })
+  const rows = await traceByCorrelationId(ctx.ch, { correlationId: q.correlationId, from, to, limit: MAX_HOPS + 1, actor: ctx.actor })
   if (rows.length === 0)
     throw new DomainError(
       'NOT_FOUND',
@@ -84,22 +81,22 @@ export async function getTrace(
         : `No transaction ${q.correlationId} in the last 90 days.`,
     )
   const first = rows[0]!
-  if (!canAccessPlant(principal, first.plant)) throw forbidden(q.correlationId, first.plant)
+  if (!canAccessPlant(ctx.principal, first.plant)) throw forbidden(q.correlationId, first.plant)
   const hops = rows.slice(0, MAX_HOPS).map(hopView)
   const origin = new Date(hops[0]!.origin_time)
 
-  const state = await txnStateParamsFor(deps.prisma, [first.plant])
+  const state = await txnStateParamsFor(ctx.db, [first.plant])
   const [summaries, deadLetters, replayItems] = await Promise.all([
-    searchTxns(deps.clickhouse, {
+    searchTxns(ctx.ch, {
       plants: [first.plant],
       from: origin,
       to: new Date(origin.getTime() + 1),
       correlationIds: [q.correlationId],
       limit: 1,
       state,
-      actor,
+      actor: ctx.actor,
     }),
-    deps.prisma.deadLetter.findMany({
+    ctx.db.deadLetter.findMany({
       where: { correlationId: q.correlationId },
       select: { id: true, status: true, errorCode: true, recordTimestamp: true },
       orderBy: { recordTimestamp: 'asc' },
@@ -107,7 +104,7 @@ export async function getTrace(
     }),
     (() => {
       const ids = [...new Set(hops.map((h) => h.replay_id).filter(Boolean))]
-      return ids.length ? deps.prisma.replayItem.findMany({ where: { id: { in: ids } }, select: { id: true, jobId: true } }) : Promise.resolve([])
+      return ids.length ? ctx.db.replayItem.findMany({ where: { id: { in: ids } }, select: { id: true, jobId: true } }) : Promise.resolve([])
     })(),
   ])
   return {
@@ -132,15 +129,13 @@ export interface HopPayloadView {
 }
 
 export async function getHopPayload(
-  deps: SearchDeps,
-  principal: Principal,
+  ctx: TraceCtx,
   q: { correlationId: string; eventId: string; t: string },
-  actor?: Actor,
 ): Promise<HopPayloadView> {
   const { from, to } = traceWindow(q.t)
-  const row = await hopPayload(deps.clickhouse, { correlationId: q.correlationId, eventId: q.eventId, from, to, actor })
+  const row = await hopPayload(ctx.ch, { correlationId: q.correlationId, eventId: q.eventId, from, to, actor: ctx.actor })
   if (!row) throw new DomainError('NOT_FOUND', `No hop ${q.eventId} in transaction ${q.correlationId}.`)
-  if (!canAccessPlant(principal, row.plant)) throw forbidden(q.correlationId, row.plant)
+  if (!canAccessPlant(ctx.principal, row.plant)) throw forbidden(q.correlationId, row.plant)
   if (!row.payload) return { eventId: q.eventId, contentType: row.content_type || 'application/json', text: '', available: false }
   let text = row.payload
   try {

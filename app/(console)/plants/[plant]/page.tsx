@@ -3,7 +3,7 @@ import Link from 'next/link'
 import { requirePrincipal } from '@/server/auth/page-session'
 import { canAccessPlant, hasRole } from '@/server/domain/permissions'
 import { getRuntime } from '@/server/runtime'
-import { getPlant } from '@/server/services/plants'
+import { getPlant } from '@/server/services/plants/plants'
 import { PlantDashboard } from '@/components/dashboards/plant-dashboard'
 import { SlaEditor } from '@/components/dashboards/sla-editor'
 import { EmptyState } from '@/components/ui/empty-state'
@@ -28,7 +28,7 @@ export default async function PlantPage({ params }: { params: Promise<{ plant: s
         .
       </EmptyState>
     )
-  const info = await getPlant(prisma, principal, plant)
+  const info = await getPlant({ db: prisma, principal }, { plant })
   const now = new Date()
   return (
     <section className="space-y-4">

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '@/server/runtime'
 import { onboardPlants } from '@/server/services/alerts/template'
-import { createApiToken } from '@/server/services/users'
+import { createApiToken } from '@/server/services/users/users'
 import { startTestRuntime } from '@/server/testing/runtime'
 import { POST as postChannel } from '../alert-channels/route'
 import { PATCH } from './[id]/route'
@@ -17,7 +17,7 @@ beforeAll(async () => {
   ;({ runtime, stop } = await startTestRuntime())
   admin = runtime.config.adminApiToken!
   const viewer = await runtime.db.prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
-  ;({ token: viewerToken } = await createApiToken(runtime.db.prisma, { userId: null, label: 'test' }, { userId: viewer.id, name: 'rest-test' }))
+  ;({ token: viewerToken } = await createApiToken({ db: runtime.db.prisma, principal: { userId: null, label: 'test' } }, { userId: viewer.id, name: 'rest-test' }))
   // What the worker does at start.
   await onboardPlants(runtime.db.prisma)
 })

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeCtx } from '@/server/services/testing/ctx'
 import type { Runtime } from '@/server/runtime'
 import { alertRuleInputSchema } from '@/server/domain/alerts'
 import { evaluateAlerts } from '@/server/services/alerts/evaluate'
 import { acknowledgeAlert } from '@/server/services/alerts/inbox'
 import { createRule } from '@/server/services/alerts/rules'
-import { createDeadLetter } from '@/server/services/alerts/test-support'
-import { createApiToken } from '@/server/services/users'
-import { principal, startTestRuntime } from '@/server/testing/runtime'
+import { insertOpenDeadLetter } from '@/server/services/testing/alerts'
+import { createApiToken } from '@/server/services/users/users'
+import { startTestRuntime } from '@/server/testing/runtime'
+import { makePrincipal } from '@/server/services/testing/principal'
 import { GET } from './route'
 
 let runtime: Runtime
@@ -16,13 +18,13 @@ beforeAll(async () => {
   ;({ runtime, stop } = await startTestRuntime())
   const prisma = runtime.db.prisma
   const viewer = await prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
-  ;({ token: viewerToken } = await createApiToken(prisma, { userId: null, label: 'test' }, { userId: viewer.id, name: 'rest-test' }))
+  ;({ token: viewerToken } = await createApiToken({ db: prisma, principal: { userId: null, label: 'test' } }, { userId: viewer.id, name: 'rest-test' }))
   // A low dead-letter bound in two plants, each with one open dead letter: two firing alerts.
   for (const plant of ['1000', '2000']) {
-    await createRule(prisma, principal('admin'), alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
-    await createDeadLetter(prisma, plant, new Date(Date.now() - 60_000))
+    await createRule({ db: prisma, principal: makePrincipal('admin') }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
+    await insertOpenDeadLetter(prisma, plant, new Date(Date.now() - 60_000))
   }
-  await evaluateAlerts({ prisma, clickhouse: runtime.clickhouse })
+  await evaluateAlerts(makeCtx({ db: prisma, ch: runtime.clickhouse }))
 })
 afterAll(() => stop())
 
@@ -62,7 +64,7 @@ describe('GET /api/v1/alerts', () => {
   it('filters by state: an acknowledged alert moves from firing to acknowledged', async () => {
     const prisma = runtime.db.prisma
     const firing = (await (await get('?plant=2000&state=firing', runtime.config.adminApiToken)).json()) as { alerts: Alert[] }
-    await acknowledgeAlert(prisma, principal('operator', ['2000']), { id: firing.alerts[0]!.id, comment: 'period opens at 10:00, replaying then' })
+    await acknowledgeAlert(makeCtx({ db: prisma }, makePrincipal('operator', ['2000'])), { id: firing.alerts[0]!.id, comment: 'period opens at 10:00, replaying then' })
     const acked = (await (await get('?state=acknowledged', runtime.config.adminApiToken)).json()) as { alerts: Alert[] }
     expect(acked.alerts.map((a) => a.plant)).toEqual(['2000'])
     const stillFiring = (await (await get('?state=firing', runtime.config.adminApiToken)).json()) as { alerts: Alert[] }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '@/server/runtime'
 import { startTestRuntime } from '@/server/testing/runtime'
-import { createApiToken } from '@/server/services/users'
-import { insertDeadLetter, rid, testPlant } from '@/server/services/replays/testing'
+import { createApiToken } from '@/server/services/users/users'
+import { insertDeadLetter, rid, insertUniquePlant } from '@/server/services/testing/replays'
 import { GET as list } from './route'
 import { GET as getOne } from './[id]/route'
 import { GET as exportCsv } from './export/route'
@@ -16,11 +16,11 @@ let otherPlant = ''
 beforeAll(async () => {
   ;({ runtime, stop } = await startTestRuntime())
   const prisma = runtime.db.prisma
-  plant = await testPlant(prisma)
-  otherPlant = await testPlant(prisma)
+  plant = await insertUniquePlant(prisma)
+  otherPlant = await insertUniquePlant(prisma)
   const user = await prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
   await prisma.userPlantScope.create({ data: { userId: user.id, plantCode: plant } })
-  viewer = (await createApiToken(prisma, { userId: null, label: 'test' }, { userId: user.id, name: rid('rest-viewer') })).token
+  viewer = (await createApiToken({ db: prisma, principal: { userId: null, label: 'test' } }, { userId: user.id, name: rid('rest-viewer') })).token
 })
 afterAll(() => stop())
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chInsert } from '@/server/clickhouse/exec'
 import { SYNC_KPIS } from '@/server/domain/kpis'
 import type { Runtime } from '@/server/runtime'
-import { createApiToken } from '@/server/services/users'
+import { createApiToken } from '@/server/services/users/users'
 import { startTestRuntime } from '@/server/testing/runtime'
 import { GET } from './route'
 
@@ -13,7 +13,7 @@ const now = Date.now()
 beforeAll(async () => {
   ;({ runtime, stop } = await startTestRuntime())
   const viewer = await runtime.db.prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
-  ;({ token: viewerToken } = await createApiToken(runtime.db.prisma, { userId: null, label: 'test' }, { userId: viewer.id, name: 'rest-test' }))
+  ;({ token: viewerToken } = await createApiToken({ db: runtime.db.prisma, principal: { userId: null, label: 'test' } }, { userId: viewer.id, name: 'rest-test' }))
   // Plant 1000: one posted transaction (40 s), one stuck one (source event 2 h ago, no posting).
   const origin = new Date(now - 2 * 3_600_000).toISOString()
   const ev = (id: string, cid: string, type: string, hop: string, atMs: number, extra: object = {}) => ({

@@ -1,9 +1,8 @@
 import { z } from 'zod'
+import { DomainError } from '@/server/domain/errors'
 import { plantCodeSchema } from '@/server/domain/plants'
 import { resolveRange, RANGE_PRESETS } from '@/server/domain/time-range'
-import { restHandler } from '@/server/rest'
-import { requestPlants } from '@/server/services/alerts/scope'
-import { DomainError } from '@/server/services/errors'
+import { restHandler } from '@/server/rest/handler'
 import { computeKpis } from '@/server/services/kpis/compute'
 
 export const dynamic = 'force-dynamic'
@@ -22,14 +21,11 @@ const query = z.object({
  * every sync-health KPI of KPIS.md per plant with its target, status and the plant's health and
  * reasons. Without `plant`: every plant of the token.
  */
-export const GET = restHandler('v1.kpis', 'viewer', async ({ runtime, principal, url }) => {
-  const q = query.parse(Object.fromEntries(url.searchParams))
+export const GET = restHandler({ name: 'v1.kpis', role: 'viewer', query, plantFacet: true }, async (ctx, { query: q }) => {
   if ((q.from === undefined) !== (q.to === undefined)) throw new DomainError('BAD_REQUEST', 'Send both `from` and `to` (ISO 8601), or `range` (e.g. 24h).')
   if (q.from && q.to && Date.parse(q.to) <= Date.parse(q.from)) throw new DomainError('BAD_REQUEST', '`to` must be after `from`.')
-  const prisma = runtime.db.prisma
-  const plants = await requestPlants(prisma, principal, q.plant)
   const { from, to } = resolveRange({ from: q.from, to: q.to, range: q.range })
-  const reports = await computeKpis({ prisma, clickhouse: runtime.clickhouse }, { plants, from, to, previous: q.previous === 'true', actor: { route: 'v1.kpis', user: principal.label } })
+  const reports = await computeKpis(ctx, { plants: ctx.scope, from, to, previous: q.previous === 'true' })
   return {
     from: from.toISOString(),
     to: to.toISOString(),

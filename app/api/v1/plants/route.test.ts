@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '@/server/runtime'
 import { startTestRuntime } from '@/server/testing/runtime'
-import { createApiToken } from '@/server/services/users'
+import { createApiToken } from '@/server/services/users/users'
 import { GET } from './route'
 
 let runtime: Runtime
@@ -10,7 +10,7 @@ let viewerToken: string
 beforeAll(async () => {
   ;({ runtime, stop } = await startTestRuntime())
   const viewer = await runtime.db.prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
-  ;({ token: viewerToken } = await createApiToken(runtime.db.prisma, { userId: null, label: 'test' }, { userId: viewer.id, name: 'rest-test' }))
+  ;({ token: viewerToken } = await createApiToken({ db: runtime.db.prisma, principal: { userId: null, label: 'test' } }, { userId: viewer.id, name: 'rest-test' }))
 })
 afterAll(() => stop())
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '@/server/runtime'
 import { startTestRuntime } from '@/server/testing/runtime'
-import { createApiToken } from '@/server/services/users'
-import { insertDeadLetter, rid } from '@/server/services/replays/testing'
+import { createApiToken } from '@/server/services/users/users'
+import { insertDeadLetter, rid } from '@/server/services/testing/replays'
 import { GET as list, POST } from './route'
 import { GET } from './[id]/route'
 import { POST as control } from './[id]/[action]/route'
@@ -17,10 +17,10 @@ beforeAll(async () => {
   const system = { userId: null, label: 'test' }
   for (const role of ['viewer', 'operator'] as const) {
     const user = await prisma.user.findUniqueOrThrow({ where: { email: `${role}@linetrace.local` } })
-    tokens[role] = (await createApiToken(prisma, system, { userId: user.id, name: `rest-${role}` })).token
+    tokens[role] = (await createApiToken({ db: prisma, principal: system }, { userId: user.id, name: `rest-${role}` })).token
   }
   const admin = await prisma.user.findUniqueOrThrow({ where: { email: 'admin@linetrace.local' } })
-  tokens.checker = (await createApiToken(prisma, system, { userId: admin.id, name: 'rest-admin' })).token
+  tokens.checker = (await createApiToken({ db: prisma, principal: system }, { userId: admin.id, name: 'rest-admin' })).token
 })
 afterAll(() => stop())
 

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeCtx } from '@/server/services/testing/ctx'
 import { chInsert } from '@/server/clickhouse/exec'
 import type { Runtime } from '@/server/runtime'
 import { getHopPayload } from '@/server/services/traces/trace'
-import { createApiToken } from '@/server/services/users'
-import { principal, startTestRuntime } from '@/server/testing/runtime'
+import { createApiToken } from '@/server/services/users/users'
+import { startTestRuntime } from '@/server/testing/runtime'
+import { makePrincipal } from '@/server/services/testing/principal'
 import { GET as getOne } from './[correlationId]/route'
 import { GET as exportCsv } from './export/route'
 import { GET as search } from './route'
@@ -67,7 +69,7 @@ beforeAll(async () => {
   ;({ runtime, stop } = await startTestRuntime())
   admin = runtime.config.adminApiToken ?? ''
   const viewer = await runtime.db.prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
-  ;({ token: viewerToken } = await createApiToken(runtime.db.prisma, { userId: null, label: 'test' }, { userId: viewer.id, name: 'traces-test' }))
+  ;({ token: viewerToken } = await createApiToken({ db: runtime.db.prisma, principal: { userId: null, label: 'test' } }, { userId: viewer.id, name: 'traces-test' }))
   const ch = runtime.clickhouse
   // Out of order: the ERP half arrives first, the shop-floor half later, then a re-sent copy.
   await chInsert(ch, { table: 'hop_events', rows: happy.slice(3) })
@@ -131,11 +133,10 @@ describe('GET /api/v1/traces/{correlationId}', () => {
   })
 
   it('shows a payload as formatted text, checking the plant', async () => {
-    const deps = { clickhouse: runtime.clickhouse, prisma: runtime.db.prisma }
     const q = { correlationId: 'tr-happy', eventId: happy[4]!.event_id, t: happy[0]!.origin_time }
-    const payload = await getHopPayload(deps, principal('viewer', ['1000']), q)
+    const payload = await getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, makePrincipal('viewer', ['1000'])), q)
     expect(payload.text).toBe(JSON.stringify({ doc: '4900001234', note: '<script>x</script>' }, null, 2))
-    await expect(getHopPayload(deps, principal('viewer', ['2000']), q)).rejects.toThrow(/not in your plants/)
+    await expect(getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, makePrincipal('viewer', ['2000'])), q)).rejects.toThrow(/not in your plants/)
   })
 })
 

@@ -1,5 +1,5 @@
-import { restHandler } from '@/server/rest'
-import { restSearch } from '@/server/services/traces/rest-query'
+import { restHandler } from '@/server/rest/handler'
+import { restSearchInput, traceRestQuery } from './query'
 import { searchTraces } from '@/server/services/traces/search'
 
 export const dynamic = 'force-dynamic'
@@ -12,12 +12,9 @@ export const dynamic = 'force-dynamic'
  * last 24 h). Each item: correlation_id, origin_time, status, plant, line, flow, business keys, e2e
  * latency against its SLA, attempts. `next_cursor` fetches the next page.
  */
-export const GET = restHandler('v1.traces', 'viewer', async ({ runtime, principal, url }) => {
-  const { scope, input } = await restSearch(runtime.db.prisma, principal, url)
-  const result = await searchTraces({ clickhouse: runtime.clickhouse, prisma: runtime.db.prisma }, scope, input, {
-    route: 'rest:v1.traces',
-    user: principal.label,
-  })
+export const GET = restHandler({ name: 'v1.traces', role: 'viewer', query: traceRestQuery, plantFacet: true }, async (ctx, { query }) => {
+  const input = restSearchInput(query)
+  const result = await searchTraces(ctx, input)
   return {
     key: result.key,
     from: input.from.toISOString(),

@@ -1,7 +1,7 @@
-import { restHandler } from '@/server/rest'
+import { restHandler } from '@/server/rest/handler'
 import { getDeadLetter } from '@/server/services/dead-letters/queries'
 
 export const dynamic = 'force-dynamic'
 
 /** GET /api/v1/dead-letters/{id}: one dead letter with decoded metadata, headers, payload (text), comments and audit trail. */
-export const GET = restHandler('v1.deadLetters.get', 'viewer', async ({ runtime, principal, params }) => getDeadLetter(runtime.db.prisma, principal, params.id ?? ''))
+export const GET = restHandler({ name: 'v1.deadLetters.get', role: 'viewer' }, async (ctx, { params }) => getDeadLetter(ctx, { id: params.id ?? '' }))

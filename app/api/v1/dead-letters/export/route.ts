@@ -1,12 +1,15 @@
-import { restHandler } from '@/server/rest'
+import { restHandler } from '@/server/rest/handler'
+import { fromQueryString } from '@/server/rest/params'
 import { exportDeadLettersCsv, MAX_EXPORT_ROWS } from '@/server/services/dead-letters/export'
-import { filterFromQuery } from '../query'
+import { DEAD_LETTER_LIST_KEYS, listFilterSchema } from '@/server/services/dead-letters/queries'
 
 export const dynamic = 'force-dynamic'
 
+const query = fromQueryString(listFilterSchema, DEAD_LETTER_LIST_KEYS)
+
 /** GET /api/v1/dead-letters/export[?filter as for the list]: CSV, streamed, at most MAX_EXPORT_ROWS rows. */
-export const GET = restHandler('v1.deadLetters.export', 'viewer', async ({ runtime, principal, url }) => {
-  const stream = exportDeadLettersCsv(runtime.db.prisma, principal, filterFromQuery(url.searchParams))
+export const GET = restHandler({ name: 'v1.deadLetters.export', role: 'viewer', query }, async (ctx, { query: filter }) => {
+  const stream = exportDeadLettersCsv(ctx, filter)
   const day = new Date().toISOString().slice(0, 10)
   return new Response(stream, {
     headers: {

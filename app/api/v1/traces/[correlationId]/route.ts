@@ -1,7 +1,10 @@
-import { restHandler } from '@/server/rest'
+import { z } from 'zod'
+import { restHandler } from '@/server/rest/handler'
 import { getTrace } from '@/server/services/traces/trace'
 
 export const dynamic = 'force-dynamic'
+
+const query = z.object({ t: z.string().optional() })
 
 /**
  * GET /api/v1/traces/{correlationId}[?t=<origin_time>]: the transaction's hops in occurred_at
@@ -9,11 +12,6 @@ export const dynamic = 'force-dynamic'
  * lets the read prune to one partition; without it the last 90 days are searched. 403 when the
  * transaction belongs to a plant outside the token's plants.
  */
-export const GET = restHandler('v1.traces.get', 'viewer', async ({ runtime, principal, url, params }) => {
-  const correlationId = params.correlationId ?? ''
-  const t = url.searchParams.get('t')
-  return getTrace({ clickhouse: runtime.clickhouse, prisma: runtime.db.prisma }, principal, { correlationId, t }, {
-    route: 'rest:v1.traces.get',
-    user: principal.label,
-  })
-})
+export const GET = restHandler({ name: 'v1.traces.get', role: 'viewer', query }, async (ctx, { query: { t }, params }) =>
+  getTrace(ctx, { correlationId: params.correlationId ?? '', t }),
+)

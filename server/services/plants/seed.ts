@@ -1,9 +1,9 @@
-import type { PrismaClient } from '../db/client'
-import type { Role } from '../domain/permissions'
-import { DEMO_PLANTS } from '../domain/plants'
-import { SLA_DEFAULTS } from '../domain/sla'
-import { logger } from '../logger'
-import { createUser } from './users'
+import type { PrismaClient } from '../../db/client'
+import type { Role } from '../../domain/permissions'
+import { DEMO_PLANTS } from '../../domain/plants'
+import { SLA_DEFAULTS } from '../../domain/sla'
+import { logger } from '../../logger'
+import { createUser } from '../users/users'
 
 export interface DemoUser {
   email: string
@@ -41,7 +41,7 @@ export async function seedDemo(prisma: PrismaClient): Promise<void> {
   await seedPlants(prisma)
   for (const user of DEMO_USERS) {
     if (await prisma.user.findUnique({ where: { email: user.email } })) continue
-    await createUser(prisma, SEED_ACTOR, user)
+    await createUser({ db: prisma, principal: SEED_ACTOR }, user)
     logger.info({ email: user.email, role: user.role }, 'demo user created')
   }
 }

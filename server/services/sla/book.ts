@@ -1,6 +1,6 @@
-import type { FlowSlaMs, TxnStateParams } from '../clickhouse/queries/txn-state'
-import type { PrismaClient } from '../db/client'
-import { DEFAULT_FLOW_SLA_MS, FLOW_SLA_KPI, SLA_DEFAULTS, slaDefault, type SlaDefault } from '../domain/sla'
+import type { FlowSlaMs, TxnStateParams } from '../../clickhouse/queries/txn-state'
+import type { PrismaClient } from '../../db/client'
+import { DEFAULT_FLOW_SLA_MS, FLOW_SLA_KPI, SLA_DEFAULTS, slaDefault, type SlaDefault } from '../../domain/sla'
 
 /**
  * Effective SLA targets: a plant's entry for the flow, else the plant's entry for every flow ("*"),

@@ -1,5 +1,6 @@
-import type { Prisma } from '../db/client'
-import { DEAD_LETTER_AGES, type DeadLetterFilter } from '../domain/dead-letters'
+import type { Prisma } from '../../db/client'
+import { DEAD_LETTER_AGES, type DeadLetterFilter } from '../../domain/dead-letters'
+import { BUSINESS_KEY_TYPES } from '../../domain/trace-search'
 
 /**
  * The dead-letter filter as a Prisma where clause: the one translation used by the triage lists,
@@ -33,8 +34,8 @@ export function deadLetterWhere(filter: DeadLetterFilter, plants: readonly strin
         { errorCode: { equals: q } },
         { correlationId: { equals: q } },
         { errorClass: { contains: q, mode: 'insensitive' } },
-        // business_keys is a flat {work_order, lot, material, …} object.
-        ...['work_order', 'lot', 'material', 'shipment', 'erp_document'].map((k) => ({ businessKeys: { path: [k], equals: q } })),
+        // business_keys is a flat {work_order, lot, material, …} object; trace_id is a hop's, not a dead letter's.
+        ...BUSINESS_KEY_TYPES.filter((k) => k !== 'trace_id').map((k) => ({ businessKeys: { path: [k], equals: q } })),
       ],
     })
   }

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import type { PrismaClient } from '../db/client'
-import { canAccessPlant, type Principal } from '../domain/permissions'
-import { isValidTimeZone, shiftCalendarSchema, type Shift } from '../domain/plants'
-import { audit } from './audit'
-import { DomainError } from './errors'
+import { checkNamedPlants } from '../../context/scope'
+import type { Ctx } from '../../context/ctx'
+import { isValidTimeZone, shiftCalendarSchema, type Shift } from '../../domain/plants'
+import { audit, type AuditCtx } from '../audit/audit'
+import { DomainError } from '../../domain/errors'
 
 export interface PlantView {
   code: string
@@ -29,18 +29,18 @@ function view(row: {
 }
 
 /** The plants a principal may see, ordered by code. */
-export async function listPlants(prisma: PrismaClient, principal: Principal): Promise<PlantView[]> {
-  const rows = await prisma.plant.findMany({
+export async function listPlants({ db, principal }: Pick<Ctx, 'db' | 'principal'>): Promise<PlantView[]> {
+  const rows = await db.plant.findMany({
     where: principal.plants === 'all' ? {} : { code: { in: [...principal.plants] } },
     orderBy: { code: 'asc' },
   })
   return rows.map(view)
 }
 
-export async function getPlant(prisma: PrismaClient, principal: Principal, code: string): Promise<PlantView> {
-  const row = await prisma.plant.findUnique({ where: { code } })
+export async function getPlant({ db, principal }: Pick<Ctx, 'db' | 'principal'>, { plant: code }: { plant: string }): Promise<PlantView> {
+  const row = await db.plant.findUnique({ where: { code } })
   if (!row) throw new DomainError('NOT_FOUND', `Plant ${code} is not known to Linetrace.`)
-  if (!canAccessPlant(principal, code)) throw new DomainError('FORBIDDEN', `Plant ${code} is not in your plants.`)
+  checkNamedPlants(principal, [code])
   return view(row)
 }
 
@@ -52,18 +52,13 @@ export const plantUpdateSchema = z.object({
   replayApprovalRequired: z.boolean().optional(),
 })
 
-export async function updatePlant(
-  prisma: PrismaClient,
-  actor: Pick<Principal, 'userId' | 'label'>,
-  code: string,
-  change: z.infer<typeof plantUpdateSchema>,
-): Promise<PlantView> {
-  const before = await prisma.plant.findUnique({ where: { code } })
+export async function updatePlant(ctx: AuditCtx, { code, change }: { code: string; change: z.infer<typeof plantUpdateSchema> }): Promise<PlantView> {
+  const before = await ctx.db.plant.findUnique({ where: { code } })
   if (!before) throw new DomainError('NOT_FOUND', `Plant ${code} is not known to Linetrace.`)
-  return prisma.$transaction(async (tx) => {
+  return ctx.db.$transaction(async (tx) => {
     // Naming a discovered plant confirms it.
     const after = await tx.plant.update({ where: { code }, data: { ...change, discovered: change.name ? false : undefined } })
-    await audit(tx, { actor, action: 'plant.update', targetType: 'plant', targetId: code, before: view(before), after: view(after) })
+    await audit(tx, { actor: ctx.principal, action: 'plant.update', targetType: 'plant', targetId: code, before: view(before), after: view(after) })
     return view(after)
   })
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { principalFromHeaders } from '../auth/principal'
-import type { Runtime } from '../runtime'
-import { startTestRuntime } from '../testing/runtime'
-import { DEMO_USERS } from './seed'
+import { principalFromHeaders } from '../../auth/principal'
+import type { Runtime } from '../../runtime'
+import { startTestRuntime } from '../../testing/runtime'
+import { DEMO_USERS } from '../plants/seed'
 import { createApiToken, createUser, revokeApiToken, updateUser } from './users'
 
 let runtime: Runtime
@@ -66,7 +66,7 @@ describe('demo users and sessions', () => {
 
 describe('user administration', () => {
   it('creates a scoped user who can sign in, audits it, and rejects a duplicate email', async () => {
-    const user = await createUser(runtime.db.prisma, admin, {
+    const user = await createUser({ db: runtime.db.prisma, principal: admin }, {
       email: 'New.Planner@Example.com',
       name: 'New Planner',
       password: 'a-long-password',
@@ -77,28 +77,28 @@ describe('user administration', () => {
     expect((await signIn('new.planner@example.com', 'a-long-password')).status).toBe(200)
     expect(await runtime.db.prisma.auditLog.count({ where: { action: 'user.create', targetId: user.id } })).toBe(1)
     await expect(
-      createUser(runtime.db.prisma, admin, { email: 'new.planner@example.com', name: 'x', password: 'a-long-password', role: 'viewer' }),
+      createUser({ db: runtime.db.prisma, principal: admin }, { email: 'new.planner@example.com', name: 'x', password: 'a-long-password', role: 'viewer' }),
     ).rejects.toThrow(/already exists/)
   })
 
   it('rejects unknown plants and short passwords with a clear message', async () => {
     await expect(
-      createUser(runtime.db.prisma, admin, { email: 'a@b.co', name: 'A', password: 'a-long-password', role: 'viewer', plants: ['9999'] }),
+      createUser({ db: runtime.db.prisma, principal: admin }, { email: 'a@b.co', name: 'A', password: 'a-long-password', role: 'viewer', plants: ['9999'] }),
     ).rejects.toThrow(/Unknown plant 9999/)
-    await expect(createUser(runtime.db.prisma, admin, { email: 'b@b.co', name: 'B', password: 'short', role: 'viewer' })).rejects.toThrow(
+    await expect(createUser({ db: runtime.db.prisma, principal: admin }, { email: 'b@b.co', name: 'B', password: 'short', role: 'viewer' })).rejects.toThrow(
       /at least 10 characters/,
     )
   })
 
   it('a disabled user loses their sessions and cannot sign in; scope changes are audited with before and after', async () => {
-    const user = await createUser(runtime.db.prisma, admin, { email: 'leaver@example.com', name: 'Leaver', password: 'a-long-password', role: 'operator', plants: ['1000'] })
+    const user = await createUser({ db: runtime.db.prisma, principal: admin }, { email: 'leaver@example.com', name: 'Leaver', password: 'a-long-password', role: 'operator', plants: ['1000'] })
     const { cookie } = await signIn('leaver@example.com', 'a-long-password')
-    await updateUser(runtime.db.prisma, admin, user.id, { plants: ['1000', '1100'] })
+    await updateUser({ db: runtime.db.prisma, principal: admin }, { id: user.id, change: { plants: ['1000', '1100'] } })
     const scopeAudit = await runtime.db.prisma.auditLog.findFirst({ where: { action: 'user.update', targetId: user.id }, orderBy: { id: 'desc' } })
     expect(scopeAudit?.before).toMatchObject({ plants: ['1000'] })
     expect(scopeAudit?.after).toMatchObject({ plants: ['1000', '1100'] })
 
-    await updateUser(runtime.db.prisma, admin, user.id, { disabled: true })
+    await updateUser({ db: runtime.db.prisma, principal: admin }, { id: user.id, change: { disabled: true } })
     expect(await principalFromHeaders(runtime, new Headers({ cookie: cookie! }))).toBeNull()
     expect((await signIn('leaver@example.com', 'a-long-password')).status).not.toBe(200)
   })
@@ -107,12 +107,12 @@ describe('user administration', () => {
 describe('API tokens', () => {
   it('authenticates with the token’s user scope, stores only a hash, and stops working once revoked', async () => {
     const viewer = await runtime.db.prisma.user.findUniqueOrThrow({ where: { email: 'viewer@linetrace.local' } })
-    const { id, token } = await createApiToken(runtime.db.prisma, admin, { userId: viewer.id, name: 'report' })
+    const { id, token } = await createApiToken({ db: runtime.db.prisma, principal: admin }, { userId: viewer.id, name: 'report' })
     const stored = await runtime.db.prisma.apiToken.findUniqueOrThrow({ where: { id } })
     expect(stored.tokenHash).not.toContain(token)
     const headers = new Headers({ authorization: `Bearer ${token}` })
     expect(await principalFromHeaders(runtime, headers)).toMatchObject({ kind: 'api_token', role: 'viewer', plants: ['1000'] })
-    await revokeApiToken(runtime.db.prisma, admin, id)
+    await revokeApiToken({ db: runtime.db.prisma, principal: admin }, { id })
     expect(await principalFromHeaders(runtime, headers)).toBeNull()
   })
 

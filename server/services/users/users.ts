@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { hashPassword } from 'better-auth/crypto'
 import { z } from 'zod'
-import type { PrismaClient } from '../db/client'
-import { ROLES, type Principal, type Role } from '../domain/permissions'
-import { generateToken } from '../auth/api-tokens'
-import { audit } from './audit'
-import { DomainError } from './errors'
-import type { ApiTokenScope } from '../domain/token-scopes'
+import type { PrismaClient } from '../../db/client'
+import { ROLES, type Role } from '../../domain/permissions'
+import type { Ctx } from '../../context/ctx'
+import { generateToken } from '../../auth/api-tokens'
+import { audit, type AuditCtx } from '../audit/audit'
+import { DomainError } from '../../domain/errors'
+import type { ApiTokenScope } from '../../domain/token-scopes'
 
-type Actor = Pick<Principal, 'userId' | 'label'>
 
 export const passwordSchema = z.string().min(10, 'a password needs at least 10 characters').max(128)
 export const newUserSchema = z.object({
@@ -59,20 +59,20 @@ async function assertPlantsExist(prisma: PrismaClient, plants: string[]) {
   if (missing.length) throw new DomainError('BAD_REQUEST', `Unknown plant ${missing.join(', ')}: create the plant first or pick one from the list.`)
 }
 
-export async function listUsers(prisma: PrismaClient): Promise<UserView[]> {
-  const users = await prisma.user.findMany({ include: userInclude, orderBy: { email: 'asc' } })
+export async function listUsers({ db }: Pick<Ctx, 'db'>): Promise<UserView[]> {
+  const users = await db.user.findMany({ include: userInclude, orderBy: { email: 'asc' } })
   return users.map(view)
 }
 
 /** Creates a password user. Credentials are stored the way better-auth verifies them at login. */
-export async function createUser(prisma: PrismaClient, actor: Actor, input: NewUser): Promise<UserView> {
+export async function createUser(ctx: AuditCtx, input: NewUser): Promise<UserView> {
   const data = newUserSchema.parse(input)
-  await assertPlantsExist(prisma, data.plants)
-  if (await prisma.user.findUnique({ where: { email: data.email } }))
+  await assertPlantsExist(ctx.db, data.plants)
+  if (await ctx.db.user.findUnique({ where: { email: data.email } }))
     throw new DomainError('CONFLICT', `A user with email ${data.email} already exists.`)
   const id = randomUUID()
   const passwordHash = await hashPassword(data.password)
-  return prisma.$transaction(async (tx) => {
+  return ctx.db.$transaction(async (tx) => {
     const user = await tx.user.create({
       data: {
         id,
@@ -86,7 +86,7 @@ export async function createUser(prisma: PrismaClient, actor: Actor, input: NewU
       include: userInclude,
     })
     const created = view(user)
-    await audit(tx, { actor, action: 'user.create', targetType: 'user', targetId: id, after: created })
+    await audit(tx, { actor: ctx.principal, action: 'user.create', targetType: 'user', targetId: id, after: created })
     return created
   })
 }
@@ -98,18 +98,14 @@ export const userUpdateSchema = z.object({
   plants: z.array(z.string()).optional(),
 })
 
-export async function updateUser(
-  prisma: PrismaClient,
-  actor: Actor,
-  id: string,
-  change: z.infer<typeof userUpdateSchema>,
-): Promise<UserView> {
-  const before = await prisma.user.findUnique({ where: { id }, include: userInclude })
+export async function updateUser(ctx: AuditCtx, { id, change }: { id: string; change: z.infer<typeof userUpdateSchema> }): Promise<UserView> {
+  const actor = ctx.principal
+  const before = await ctx.db.user.findUnique({ where: { id }, include: userInclude })
   if (!before) throw new DomainError('NOT_FOUND', 'That user no longer exists; reload the list.')
   if (id === actor.userId && (change.role && change.role !== 'admin' || change.disabled))
     throw new DomainError('BAD_REQUEST', 'You cannot demote or disable yourself; ask another admin.')
-  if (change.plants) await assertPlantsExist(prisma, change.plants)
-  return prisma.$transaction(async (tx) => {
+  if (change.plants) await assertPlantsExist(ctx.db, change.plants)
+  return ctx.db.$transaction(async (tx) => {
     await tx.user.update({ where: { id }, data: { name: change.name, role: change.role, disabled: change.disabled } })
     if (change.plants) {
       await tx.userPlantScope.deleteMany({ where: { userId: id } })
@@ -123,9 +119,10 @@ export async function updateUser(
   })
 }
 
-export async function resetPassword(prisma: PrismaClient, actor: Actor, id: string, password: string): Promise<void> {
+export async function resetPassword(ctx: AuditCtx, { id, password }: { id: string; password: string }): Promise<void> {
+  const actor = ctx.principal
   const hash = await hashPassword(passwordSchema.parse(password))
-  await prisma.$transaction(async (tx) => {
+  await ctx.db.$transaction(async (tx) => {
     const updated = await tx.account.updateMany({ where: { userId: id, providerId: 'credential' }, data: { password: hash } })
     if (updated.count === 0) throw new DomainError('NOT_FOUND', 'That user has no password login.')
     await tx.session.deleteMany({ where: { userId: id } })
@@ -134,30 +131,29 @@ export async function resetPassword(prisma: PrismaClient, actor: Actor, id: stri
 }
 
 export async function createApiToken(
-  prisma: PrismaClient,
-  actor: Actor,
+  ctx: AuditCtx,
   input: { userId: string; name: string; expiresInDays?: number; scopes?: ApiTokenScope[] },
 ): Promise<{ id: string; token: string; prefix: string }> {
   const { token, prefix, tokenHash } = generateToken()
   const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null
   const scopes = [...new Set(input.scopes ?? [])]
-  return prisma.$transaction(async (tx) => {
+  return ctx.db.$transaction(async (tx) => {
     const row = await tx.apiToken.create({ data: { name: input.name, prefix, tokenHash, userId: input.userId, expiresAt, scopes } })
-    await audit(tx, { actor, action: 'api_token.create', targetType: 'api_token', targetId: row.id, after: { name: input.name, prefix, userId: input.userId, expiresAt, scopes } })
+    await audit(tx, { actor: ctx.principal, action: 'api_token.create', targetType: 'api_token', targetId: row.id, after: { name: input.name, prefix, userId: input.userId, expiresAt, scopes } })
     return { id: row.id, token, prefix }
   })
 }
 
-export async function listApiTokens(prisma: PrismaClient) {
-  return prisma.apiToken.findMany({
+export async function listApiTokens({ db }: Pick<Ctx, 'db'>) {
+  return db.apiToken.findMany({
     select: { id: true, name: true, prefix: true, scopes: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true, user: { select: { email: true } } },
     orderBy: { createdAt: 'desc' },
   })
 }
 
-export async function revokeApiToken(prisma: PrismaClient, actor: Actor, id: string): Promise<void> {
-  await prisma.$transaction(async (tx) => {
+export async function revokeApiToken(ctx: AuditCtx, { id }: { id: string }): Promise<void> {
+  await ctx.db.$transaction(async (tx) => {
     const row = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } })
-    await audit(tx, { actor, action: 'api_token.revoke', targetType: 'api_token', targetId: id, after: { name: row.name, prefix: row.prefix } })
+    await audit(tx, { actor: ctx.principal, action: 'api_token.revoke', targetType: 'api_token', targetId: id, after: { name: row.name, prefix: row.prefix } })
   })
 }

@@ -1,4 +1,4 @@
-import { DomainError } from './errors'
+import { DomainError } from '../../domain/errors'
 
 /** The code and message of the DomainError a service call rejects with; fails the test if it succeeds or throws anything else. */
 export async function domainError(promise: Promise<unknown>): Promise<{ code: string; message: string }> {

@@ -23,7 +23,7 @@ export const ROUND_THE_CLOCK: Shift[] = [
 ]
 export const EARLY_ONLY: Shift[] = [{ name: 'Early', start: '06:00', end: '14:00', days: [1, 2, 3, 4, 5] }]
 
-export async function createPlant(prisma: PrismaClient, code: string, timeZone = 'Europe/Berlin', shiftCalendar: Shift[] = ROUND_THE_CLOCK) {
+export async function insertPlant(prisma: PrismaClient, code: string, timeZone = 'Europe/Berlin', shiftCalendar: Shift[] = ROUND_THE_CLOCK) {
   return prisma.plant.create({ data: { code, name: `Plant ${code}`, timeZone, shiftCalendar } })
 }
 
@@ -38,7 +38,7 @@ export interface HopSpec {
 }
 
 /** One transaction's hop events as hop_events rows (the columns tests need). */
-export function txnRows(t: { plant: string; flow: string; origin: Date; line?: string; cid?: string; hops: HopSpec[] }) {
+export function makeTxnRows(t: { plant: string; flow: string; origin: Date; line?: string; cid?: string; hops: HopSpec[] }) {
   const cid = t.cid ?? `T-${randomUUID()}`
   return t.hops.map((h, i) => ({
     event_id: `${cid}-${i}`,
@@ -62,7 +62,7 @@ export const succeeded = (at: number, attempt = 1): HopSpec => ({ type: 'erp.pos
 export const failed = (at: number, category = 'permanent', attempt = 1): HopSpec => ({ type: 'erp.posting_failed', hop: 'erp', status: 'error', at, attempt, category })
 
 /** A dead letter as the DLQ indexer stores it (only the fields alerts read matter). */
-export async function createDeadLetter(prisma: PrismaClient, plant: string, recordTimestamp: Date, flow = 'goods_movement') {
+export async function insertOpenDeadLetter(prisma: PrismaClient, plant: string, recordTimestamp: Date, flow = 'goods_movement') {
   return prisma.deadLetter.create({
     data: {
       topic: `lt.hub.${plant}.dlq`,

@@ -1,10 +1,9 @@
 import { z } from 'zod'
-import type { PrismaClient } from '../../db/client'
-import type { Principal } from '../../domain/permissions'
+import type { Ctx } from '../../context/ctx'
 import { SLA_DEFAULTS } from '../../domain/sla'
-import { audit } from '../audit'
-import { DomainError } from '../errors'
-import { slaBookOf } from '../sla'
+import { audit, type AuditCtx } from '../audit/audit'
+import { DomainError } from '../../domain/errors'
+import { slaBookOf } from './book'
 
 /**
  * SLA targets per plant and flow, edited by admins. An entry for flow "*" is the plant's target for
@@ -34,8 +33,8 @@ export interface TargetRow {
   flows: Array<{ flow: string; target: number; updatedBy: string | null; updatedAt: Date }>
 }
 
-export async function listTargets(prisma: PrismaClient, plant: string): Promise<TargetRow[]> {
-  const rows = await prisma.slaTarget.findMany({ where: { plantCode: plant }, orderBy: [{ kpi: 'asc' }, { flow: 'asc' }] })
+export async function listTargets({ db }: Pick<Ctx, 'db'>, { plant }: { plant: string }): Promise<TargetRow[]> {
+  const rows = await db.slaTarget.findMany({ where: { plantCode: plant }, orderBy: [{ kpi: 'asc' }, { flow: 'asc' }] })
   const book = slaBookOf(rows)
   return SLA_DEFAULTS.map((d) => {
     const eff = book.target(plant, '*', d.kpi)
@@ -52,12 +51,12 @@ export async function listTargets(prisma: PrismaClient, plant: string): Promise<
   })
 }
 
-type Actor = Pick<Principal, 'userId' | 'label'>
-
-export async function setTarget(prisma: PrismaClient, actor: Actor, plant: string, input: TargetInput): Promise<void> {
+export async function setTarget(ctx: AuditCtx, input: TargetInput & { plant: string }): Promise<void> {
+  const { plant } = input
+  const actor = ctx.principal
   const unit = SLA_DEFAULTS.find((d) => d.kpi === input.kpi)!.unit
   if (unit === '%' && input.target > 100) throw new DomainError('BAD_REQUEST', `A percentage target must be between 0 and 100; got ${input.target}.`)
-  await prisma.$transaction(async (tx) => {
+  await ctx.db.$transaction(async (tx) => {
     const key = { plantCode_flow_kpi: { plantCode: plant, flow: input.flow, kpi: input.kpi } }
     const before = await tx.slaTarget.findUnique({ where: key })
     const after = await tx.slaTarget.upsert({
@@ -77,8 +76,10 @@ export async function setTarget(prisma: PrismaClient, actor: Actor, plant: strin
 }
 
 /** Removes an entry: the flow falls back to the plant's target, the plant to the default. */
-export async function resetTarget(prisma: PrismaClient, actor: Actor, plant: string, input: Pick<TargetInput, 'flow' | 'kpi'>): Promise<void> {
-  await prisma.$transaction(async (tx) => {
+export async function resetTarget(ctx: AuditCtx, input: Pick<TargetInput, 'flow' | 'kpi'> & { plant: string }): Promise<void> {
+  const { plant } = input
+  const actor = ctx.principal
+  await ctx.db.$transaction(async (tx) => {
     const key = { plantCode_flow_kpi: { plantCode: plant, flow: input.flow, kpi: input.kpi } }
     const before = await tx.slaTarget.findUnique({ where: key })
     if (!before) throw new DomainError('NOT_FOUND', `Plant ${plant} has no ${input.kpi} target for flow ${input.flow}; nothing to reset.`)

@@ -1,6 +1,7 @@
-import type { PrismaClient } from '../db/client'
-import type { Principal } from '../domain/permissions'
-import { logger } from '../logger'
+import type { PrismaClient } from '../../db/client'
+import type { Principal } from '../../domain/permissions'
+import { logger } from '../../logger'
+import { pageArgs, pageOf } from '../paging/cursor'
 
 export interface AuditEntry {
   actor: Pick<Principal, 'userId' | 'label'> | { userId: null; label: string }
@@ -14,6 +15,12 @@ export interface AuditEntry {
 }
 
 type AuditWriter = Pick<PrismaClient, 'auditLog'>
+
+/** What a service that audits needs of its context (`Ctx`): the store and who acts. */
+export interface AuditCtx {
+  db: PrismaClient
+  principal: AuditEntry['actor']
+}
 
 /** JSON columns take plain JSON only: dates become strings, bigints become strings. */
 function toJson(value: unknown) {
@@ -37,4 +44,11 @@ export async function audit(db: AuditWriter, entry: AuditEntry): Promise<void> {
     },
   })
   logger.info({ audit: { action: entry.action, actor: entry.actor.label, target: `${entry.targetType}:${entry.targetId ?? ''}` } }, 'audit')
+}
+
+/** The audit log, newest first, a page at a time. */
+export async function listAuditLog({ db }: Pick<AuditCtx, 'db'>, { limit, cursor }: { limit: number; cursor?: string }) {
+  const rows = await db.auditLog.findMany({ orderBy: { id: 'desc' }, ...pageArgs(limit, cursor ? BigInt(cursor) : undefined) })
+  const { page, nextCursor } = pageOf(rows, limit)
+  return { items: page.map((r) => ({ ...r, id: r.id.toString() })), nextCursor: nextCursor ?? undefined }
 }

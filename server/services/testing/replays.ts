@@ -3,7 +3,6 @@ import type { ClickHouse } from '../../clickhouse/client'
 import { chInsert } from '../../clickhouse/exec'
 import { toStoredHeaders } from '../../bus/stored-headers'
 import type { DeadLetter, DeadLetterStatus, PrismaClient } from '../../db/client'
-import type { Principal } from '../../domain/permissions'
 
 /**
  * Test data for replay tests (not for production code). Dead letters are built the way each DLQ
@@ -16,18 +15,14 @@ export type Convention = 'spring' | 'connect' | 'hub'
 export const rid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`
 
 /** A plant of this test only, so ClickHouse reads never see another test's rows. */
-export async function testPlant(prisma: PrismaClient, opts: { approval?: boolean } = {}): Promise<string> {
+export async function insertUniquePlant(prisma: PrismaClient, opts: { approval?: boolean } = {}): Promise<string> {
   const code = `T${randomBytes(4).toString('hex').toUpperCase()}`
   await prisma.plant.create({ data: { code, name: `Test ${code}`, timeZone: 'Europe/Berlin', shiftCalendar: [], replayApprovalRequired: opts.approval ?? false } })
   return code
 }
 
-export function testPrincipal(role: Principal['role'], plants: Principal['plants'], label = `${role}-${randomBytes(3).toString('hex')}@test`): Principal {
-  return { kind: 'session', userId: randomUUID(), label, role, plants }
-}
-
 /** A valid ProductionConfirmation (server/domain/flow-messages.ts). */
-export function confirmation(opts: { plant: string; correlationId: string; idempotencyKey: string; workOrder: string; origin: Date; line?: string }) {
+export function makeConfirmation(opts: { plant: string; correlationId: string; idempotencyKey: string; workOrder: string; origin: Date; line?: string }) {
   return {
     message_type: 'ProductionConfirmation',
     message_id: randomUUID(),
@@ -73,7 +68,7 @@ export interface SourceRecord {
 }
 
 /** The context headers each convention adds; one failure repeated (the last is the latest). */
-export function dlqHeaders(convention: Convention, src: SourceRecord, error: { code: string; text: string }): [string, Buffer][] {
+export function makeDlqHeaders(convention: Convention, src: SourceRecord, error: { code: string; text: string }): [string, Buffer][] {
   switch (convention) {
     case 'spring':
       return [
@@ -127,7 +122,7 @@ export interface DeadLetterFixture {
   /** null = a record without a key. */
   key?: Buffer | null
   errorCode?: string
-  /** Overrides the value (default: a valid confirmation). */
+  /** Overrides the value (default: a valid makeConfirmation). */
   value?: Buffer | null
 }
 
@@ -151,7 +146,7 @@ export async function insertDeadLetter(prisma: PrismaClient, f: DeadLetterFixtur
   const workOrder = f.workOrder ?? String(100_000_000_000 + Math.floor(Math.random() * 899_999_999_999))
   const sourceTopic = f.sourceTopic === undefined ? rid('lt.hub.src') : f.sourceTopic
   const errorCode = f.errorCode ?? 'M7/053'
-  const message = confirmation({ plant: f.plant ?? 'X', correlationId, idempotencyKey, workOrder, origin })
+  const message = makeConfirmation({ plant: f.plant ?? 'X', correlationId, idempotencyKey, workOrder, origin })
   const traceId = randomBytes(16).toString('hex')
   const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`
   const business: [string, Buffer][] = [
@@ -165,7 +160,7 @@ export async function insertDeadLetter(prisma: PrismaClient, f: DeadLetterFixtur
     ['x-tag', text('second')],
   ]
   const src: SourceRecord = { topic: sourceTopic ?? 'unknown', partition: 1, offset: BigInt(Math.floor(Math.random() * 1e9)), timestamp: origin }
-  const dlq = dlqHeaders(convention, src, { code: errorCode, text: 'Posting only possible in periods 2026/11 and 2026/10' })
+  const dlq = makeDlqHeaders(convention, src, { code: errorCode, text: 'Posting only possible in periods 2026/11 and 2026/10' })
   const headers: Record<string, Buffer[]> = {}
   for (const [k, v] of [...business, ...dlq]) (headers[k] ??= []).push(v)
   // Stored in record order: business headers first, then the DLQ context (toStoredHeaders keeps per-key order).

@@ -1,0 +1,130 @@
+import { ZodError, type z } from 'zod'
+import { clientAddress } from '../auth/client-address'
+import { principalFromHeaders } from '../auth/principal'
+import { QueryTooHeavyError } from '../clickhouse/exec'
+import { buildCtx, storesOf, type Ctx } from '../context/ctx'
+import { namedPlants, resolveScope } from '../context/scope'
+import { DomainError, HTTP_STATUS } from '../domain/errors'
+import { hasRole, type Role } from '../domain/permissions'
+import { logger } from '../logger'
+import { metrics } from '../metrics'
+import { getRuntime } from '../runtime'
+
+/** A handler result with a status other than 200 (e.g. 201 Created). */
+export class RestResult {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+/**
+ * One REST v1 route: its name (`v1.replays.get`: the metrics label; its queries are tagged
+ * `rest:v1.replays.get`), the role it needs, and the zod schemas of its input.
+ */
+export interface RestRoute<Q, B, P> {
+  name: string
+  role: Role
+  /** The query string (a 400 naming each parameter). */
+  query?: z.ZodType<Q>
+  /** The query's `plant`/`plants` narrow the scope (403 for a plant outside the caller's); else the scope is all of the caller's plants. */
+  plantFacet?: boolean
+  /** The JSON body (400 when it is not JSON or the schema refuses it). */
+  body?: z.ZodType<B>
+  /** An empty body counts as `{}` (actions whose body is optional). */
+  optionalBody?: boolean
+  /** Path parameters of dynamic routes (e.g. `{ id }` of /replays/[id]). */
+  params?: z.ZodType<P>
+}
+
+export interface RestInput<Q, B, P> {
+  query: Q
+  body: B
+  params: P
+}
+
+function issuesText(error: ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')
+}
+
+function details(error: ZodError) {
+  return error.issues.map((i) => ({ param: i.path.join('.'), message: i.message }))
+}
+
+/** A request body the route refuses: a 400 naming the problem, with the issues per field. */
+class BodyError extends Error {
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message)
+  }
+}
+
+async function parseBody<B>(req: Request, schema: z.ZodType<B>, optional: boolean): Promise<B> {
+  const text = await req.text()
+  let body: unknown
+  try {
+    body = optional && !text.trim() ? {} : (JSON.parse(text) as unknown)
+  } catch (error) {
+    throw new BodyError(`The request body must be JSON (${(error as Error).message}); send Content-Type: application/json.`)
+  }
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) throw new BodyError(`Invalid request body: ${issuesText(parsed.error)}`, details(parsed.error))
+  return parsed.data
+}
+
+/** JSON with 64-bit numbers (BigInt) as decimal strings: Response.json cannot serialise them. */
+function json(body: unknown, status: number): Response {
+  return new Response(JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), { status, headers: { 'content-type': 'application/json' } })
+}
+
+function jsonError(status: number, code: string, message: string, details?: unknown) {
+  return Response.json({ error: { code, message, ...(details ? { details } : {}) } }, { status })
+}
+
+/**
+ * Wraps a REST v1 handler: authenticates (bearer token or session), checks the role, parses the
+ * input with the route's schemas, builds the service context (scope: the plant facet of the query,
+ * else all of the caller's plants) and maps typed errors to JSON with a message a person can act on.
+ */
+export function restHandler<Q = Record<string, never>, B = undefined, P = Record<string, string>>(
+  route: RestRoute<Q, B, P>,
+  handle: (ctx: Ctx, input: RestInput<Q, B, P>) => Promise<unknown>,
+) {
+  const tag = `rest:${route.name}`
+  return async (req: Request, context?: { params?: Promise<Record<string, string>> }): Promise<Response> => {
+    let response: Response
+    try {
+      const runtime = await getRuntime()
+      const principal = await principalFromHeaders(runtime, req.headers)
+      if (!principal)
+        response = jsonError(401, 'UNAUTHORIZED', 'Send an API token as `Authorization: Bearer <token>`; admins create tokens under Admin → API tokens.')
+      else if (!hasRole(principal, route.role))
+        response = jsonError(403, 'FORBIDDEN', `This endpoint needs the ${route.role} role; the token belongs to a ${principal.role}.`)
+      else {
+        const rawParams = (await context?.params) ?? {}
+        const params = (route.params ? route.params.parse(rawParams) : rawParams) as P
+        const query = (route.query ? route.query.parse(Object.fromEntries(new URL(req.url).searchParams)) : {}) as Q
+        const body = (route.body ? await parseBody(req, route.body, route.optionalBody ?? false) : undefined) as B
+        const named = route.plantFacet ? namedPlants(query as { plant?: string; plants?: string[] }) : []
+        const scope = await resolveScope(runtime.db.prisma, principal, named)
+        const ctx = buildCtx(storesOf(runtime), { tag, principal, scope, clientAddress: clientAddress(req.headers) })
+        const result = await handle(ctx, { query, body, params })
+        // A Response (a stream, a file) passes through; RestResult is JSON with its own status.
+        response = result instanceof Response ? result : result instanceof RestResult ? json(result.body, result.status) : json(result, 200)
+      }
+    } catch (error) {
+      if (error instanceof DomainError) response = jsonError(HTTP_STATUS[error.code], error.code, error.message)
+      else if (error instanceof BodyError) response = jsonError(400, 'BAD_REQUEST', error.message, error.details)
+      else if (error instanceof ZodError) response = jsonError(400, 'BAD_REQUEST', 'Invalid request: see details for each parameter.', details(error))
+      else if (error instanceof QueryTooHeavyError) response = jsonError(503, 'QUERY_TOO_HEAVY', error.message)
+      else {
+        logger.error({ err: error, route: route.name }, 'REST handler failed')
+        response = jsonError(500, 'INTERNAL', 'Something went wrong on our side; the error is in the server log.')
+      }
+    }
+    metrics().httpRequests.inc({ route: route.name, status: String(response.status) })
+    return response
+  }
+}

@@ -1,0 +1,29 @@
+import type { HubStats } from './hub/core'
+import type { OperatorStats } from './operators'
+import type { PlantTopics } from './topics'
+
+/** What a running simulator reports (`SimulatorHandle.stats()`, the CLI's progress line). */
+
+export type Phase = 'starting' | 'backfill' | 'live' | 'virtual' | 'done' | 'stopped' | 'failed'
+
+export interface SimulatorStats {
+  phase: Phase
+  /** Simulated now. */
+  simTime: string
+  /** Live: how far simulated time is behind the wall clock. */
+  lagMs: number
+  requestedRate: number
+  /** Business transactions per simulated second over the last simulated minute. */
+  achievedRate: number
+  transactions: number
+  byFlow: Record<string, number>
+  plannedFailures: Record<string, number>
+  equipmentChanges: number
+  hopEvents: number
+  sourceMessages: number
+  deadLetters: { total: number; byTopic: Record<string, number> }
+  erpDocuments: number
+  hub: HubStats
+  operators: OperatorStats
+  topics: { telemetry: string; plants: PlantTopics[] }
+}
