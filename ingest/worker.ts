@@ -27,22 +27,34 @@ export interface Worker {
   stop(): Promise<void>
 }
 
-function toIngestStatus(s: TelemetryPipelineStatus): IngestStatus {
-  return { status: s.status, lag: s.lag, written: s.written, newest_event_time: s.newestEventTime, last_error: s.lastError }
+/** Worst first: the health check and the header indicator show the worse of the two pipelines. */
+const SEVERITY: TelemetryPipelineStatus['status'][] = ['stopped', 'stalled', 'behind', 'starting', 'ok']
+
+/** Hop events and OTLP spans as one ingest: lags and rows added up, the worse state, the newer event. */
+function toIngestStatus(telemetry: TelemetryPipelineStatus, otlp: TelemetryPipelineStatus): IngestStatus {
+  const newest = [telemetry.newestEventTime, otlp.newestEventTime].filter((t) => t !== null).sort()
+  return {
+    status: SEVERITY.find((s) => s === telemetry.status || s === otlp.status)!,
+    lag: telemetry.lag + otlp.lag,
+    written: telemetry.written + otlp.written,
+    newest_event_time: newest.at(-1) ?? null,
+    last_error: telemetry.lastError ?? (otlp.lastError === undefined ? undefined : `otlp ${otlp.lastError}`),
+  }
 }
 
 /**
  * The worker's parts, the same inside `npm start` and in `npm run ingest`: the telemetry pipeline
- * (its status is what /api/health and the header indicator show), the same pipeline reading the
- * OTLP topic (spans accepted by the OTLP receiver, ingest/otlp/), the replay executor and the
+ * and the same pipeline reading the OTLP topic (spans accepted by the OTLP receiver, ingest/otlp/;
+ * their joint status is what /api/health and the header indicator show), the replay executor and the
  * replay resolver (ingest/replay/), the DLQ indexer (ingest/dlq/), the alerting loop (ingest/alerts/)
  * and the hour statistics of the dashboards (ingest/rollups/).
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
-  setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
-  await pipeline.start()
   const otlp = createTelemetryPipeline({ ...deps, source: otlpRecordSource(deps.config), logger: deps.logger.child({ component: 'ingest' }) })
+  const status = () => toIngestStatus(pipeline.status(), otlp.status())
+  setIngestStatusProvider(status)
+  await pipeline.start()
   await otlp.start()
   // One context per job kind: its tag names the job in ClickHouse's log, its principal in the audit log.
   const stores: Stores = { db: deps.prisma, ch: deps.clickhouse, config: deps.config }
@@ -58,14 +70,14 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     publicUrl: deps.config.publicUrl,
     evalIntervalMs: deps.config.env.ALERT_EVAL_INTERVAL_MS,
     ...deps.alerts,
-    evaluate: { ingestLag: () => pipeline.status().lag, ...deps.alerts?.evaluate },
+    evaluate: { ingestLag: () => status().lag, ...deps.alerts?.evaluate },
   })
   return {
     async stop() {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
       await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop(), hourStats.stop()])
       await Promise.all([pipeline.stop(), otlp.stop()])
-      setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
+      setIngestStatusProvider(status)
     },
   }
 }
