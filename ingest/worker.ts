@@ -23,6 +23,12 @@ export interface WorkerDeps {
 }
 
 export interface Worker {
+  /**
+   * Waits (at most `timeoutMs`) until what producers already sent is stored: dead letters first
+   * (they add `dead_lettered` hops to the telemetry topic), then telemetry. A clean stop of the
+   * in-process bus needs it, since that bus keeps its records in memory only. The records left.
+   */
+  drain(timeoutMs: number): Promise<number>
   stop(): Promise<void>
 }
 
@@ -57,6 +63,11 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     evaluate: { ingestLag: () => pipeline.status().lag, ...deps.alerts?.evaluate },
   })
   return {
+    async drain(timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      const deadLetters = await dlq.drain(timeoutMs)
+      return deadLetters + (await pipeline.drain(Math.max(deadline - Date.now(), 0)))
+    },
     async stop() {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
       await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop(), hourStats.stop()])

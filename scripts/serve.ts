@@ -114,6 +114,12 @@ async function shutdown(signal: string) {
   await app.close?.()
   // Producers first, then the worker (it finishes or abandons its batch without committing), then the stores.
   await simulator?.stop()
+  // The in-process bus keeps records in memory only: let the worker store what was already produced
+  // (a simulator posting whose success hop is lost would look stuck after the restart).
+  if (worker && config.modes.transport === 'local') {
+    const left = await worker.drain(5_000)
+    if (left > 0) logger.warn({ records: left }, 'stopping with records not yet stored; the in-process bus loses them')
+  }
   await worker?.stop()
   await closeTransport()
   await closeRuntime()
