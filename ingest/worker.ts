@@ -1,7 +1,7 @@
 import type { Transport } from '../server/bus/port'
 import type { ClickHouse } from '../server/clickhouse/client'
 import type { Config } from '../server/config'
-import { workerCtx, type Stores, type WorkerJob } from '../server/context/ctx'
+import { workerCtx, type WorkerJob } from '../server/context/ctx'
 import type { PrismaClient } from '../server/db/client'
 import { setIngestStatusProvider, type IngestStatus } from '../server/ingest-status'
 import type { Logger } from '../server/logger'
@@ -47,8 +47,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
   await pipeline.start()
   // One context per job kind: its tag names the job in ClickHouse's log, its principal in the audit log.
-  const stores: Stores = { db: deps.prisma, ch: deps.clickhouse, config: deps.config }
-  const ctxOf = (job: WorkerJob) => workerCtx({ ...stores, logger: deps.logger }, job)
+  const ctxOf = (job: WorkerJob, logger: Logger = deps.logger) => workerCtx({ db: deps.prisma, ch: deps.clickhouse, config: deps.config, logger }, job)
   const dlq = createDlqIndexer({ ctx: await ctxOf('dlq-indexer'), transport: deps.transport })
   await dlq.start()
   const replays = createReplayExecutor({ ctx: await ctxOf('replay-executor'), transport: deps.transport })
@@ -56,7 +55,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const resolver = startResolver(await ctxOf('replay-resolver'))
   const hourStats = startHourStatsRefresher({ clickhouse: deps.clickhouse, logger: deps.logger.child({ component: 'hour-stats' }) })
   const alerting = startAlerting({
-    ctx: await workerCtx({ ...stores, logger: deps.logger.child({ component: 'alerts' }) }, 'alerts'),
+    ctx: await ctxOf('alerts', deps.logger.child({ component: 'alerts' })),
     publicUrl: deps.config.publicUrl,
     evalIntervalMs: deps.config.env.ALERT_EVAL_INTERVAL_MS,
     ...deps.alerts,
