@@ -312,7 +312,7 @@ test('drain waits until everything already produced is written and committed, so
   const plant = plantCode()
   await s.pipeline()
   const p = running.at(-1)!
-  await s.send(events(300, plant).map(makeOutgoingRecord))
+  await s.send(events(300, plant).map((e) => makeOutgoingRecord(e)))
   expect(await p.drain(30_000)).toBe(0)
   // No waiting beyond drain: the rows are there and nothing is left uncommitted.
   expect(await rawRows(s.topic)).toBe(300)
