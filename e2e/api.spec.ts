@@ -20,7 +20,7 @@ test('metrics are in Prometheus text format', async ({ request }) => {
   expect(response.status()).toBe(200)
   const text = await response.text()
   expect(text).toContain('# TYPE linetrace_http_requests_total counter')
-  expect(text).toMatch(/linetrace_http_requests_total\{route="v1.plants",status="401"\} \d+/)
+  expect(text).toMatch(/linetrace_http_requests_total\{route="GET \/api\/v1\/plants",status="401"\} \d+/)
 })
 
 test('the REST API wants a bearer token', async ({ request }) => {

@@ -1,7 +1,7 @@
 import type { Transport } from '../server/bus/port'
 import type { ClickHouse } from '../server/clickhouse/client'
 import type { Config } from '../server/config'
-import { workerCtx, type Stores, type WorkerJob } from '../server/context/ctx'
+import { workerCtx, type WorkerJob } from '../server/context/ctx'
 import type { PrismaClient } from '../server/db/client'
 import { setIngestStatusProvider, type IngestStatus } from '../server/ingest-status'
 import type { Logger } from '../server/logger'
@@ -24,6 +24,13 @@ export interface WorkerDeps {
 }
 
 export interface Worker {
+  /**
+   * Waits (at most `timeoutMs`) until what producers already sent is stored: accepted OTLP requests
+   * first (their unmapped spans become dead letters), dead letters next (they add `dead_lettered`
+   * hops to the telemetry topic), then telemetry. A clean stop of the
+   * in-process bus needs it, since that bus keeps its records in memory only. The records left.
+   */
+  drain(timeoutMs: number): Promise<number>
   stop(): Promise<void>
 }
 
@@ -57,8 +64,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   await pipeline.start()
   await otlp.start()
   // One context per job kind: its tag names the job in ClickHouse's log, its principal in the audit log.
-  const stores: Stores = { db: deps.prisma, ch: deps.clickhouse, config: deps.config }
-  const ctxOf = (job: WorkerJob) => workerCtx({ ...stores, logger: deps.logger }, job)
+  const ctxOf = (job: WorkerJob, logger: Logger = deps.logger) => workerCtx({ db: deps.prisma, ch: deps.clickhouse, config: deps.config, logger }, job)
   const dlq = createDlqIndexer({ ctx: await ctxOf('dlq-indexer'), transport: deps.transport })
   await dlq.start()
   const replays = createReplayExecutor({ ctx: await ctxOf('replay-executor'), transport: deps.transport })
@@ -66,13 +72,20 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const resolver = startResolver(await ctxOf('replay-resolver'))
   const hourStats = startHourStatsRefresher({ clickhouse: deps.clickhouse, logger: deps.logger.child({ component: 'hour-stats' }) })
   const alerting = startAlerting({
-    ctx: await workerCtx({ ...stores, logger: deps.logger.child({ component: 'alerts' }) }, 'alerts'),
+    ctx: await ctxOf('alerts', deps.logger.child({ component: 'alerts' })),
     publicUrl: deps.config.publicUrl,
     evalIntervalMs: deps.config.env.ALERT_EVAL_INTERVAL_MS,
     ...deps.alerts,
     evaluate: { ingestLag: () => status().lag, ...deps.alerts?.evaluate },
   })
   return {
+    async drain(timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      const left = () => Math.max(deadline - Date.now(), 0)
+      const spans = await otlp.drain(timeoutMs)
+      const deadLetters = await dlq.drain(left())
+      return spans + deadLetters + (await pipeline.drain(left()))
+    },
     async stop() {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
       await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop(), hourStats.stop()])

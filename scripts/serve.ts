@@ -113,12 +113,20 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down')
   // Never hang a deploy: whatever is still open after 8 s is abandoned.
   setTimeout(() => process.exit(0), 8_000).unref()
+  // No new OTLP exports: what was acknowledged is on the bus and drained below.
+  otlpServer?.close()
+  otlpServer?.closeIdleConnections()
   server.closeIdleConnections()
   await new Promise<void>((resolve) => server.close(() => resolve()))
-  otlpServer?.close()
   await app.close?.()
   // Producers first, then the worker (it finishes or abandons its batch without committing), then the stores.
   await simulator?.stop()
+  // The in-process bus keeps records in memory only: let the worker store what was already produced
+  // (a simulator posting whose success hop is lost would look stuck after the restart).
+  if (worker && config.modes.transport === 'local') {
+    const left = await worker.drain(5_000)
+    if (left > 0) logger.warn({ records: left }, 'stopping with records not yet stored; the in-process bus loses them')
+  }
   await worker?.stop()
   await closeTransport()
   await closeRuntime()

@@ -73,9 +73,10 @@ export const authedProcedure = t.procedure
   .use(errorMapping)
   .use(async ({ ctx, path, next }) => {
     if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' })
-    const scope = await resolveScope(ctx.runtime.db.prisma, ctx.principal, [])
+    const stores = storesOf(ctx.runtime)
+    const scope = await resolveScope(stores.db, ctx.principal, [])
     // The service context, tagged with the procedure's path (`trpc:traces.search`).
-    return next({ ctx: buildCtx(storesOf(ctx.runtime), { tag: `trpc:${path}`, principal: ctx.principal, scope, clientAddress: ctx.clientAddress }) })
+    return next({ ctx: buildCtx(stores, { tag: `trpc:${path}`, principal: ctx.principal, scope, clientAddress: ctx.clientAddress }) })
   })
 
 /**

@@ -1,3 +1,4 @@
+import { drainConsumer } from '../../server/bus/drain'
 import type { BusBatch, BusConsumer, Transport } from '../../server/bus/port'
 import { DEFAULT_DLQ_TOPICS } from '../../server/config'
 import type { Ctx } from '../../server/context/ctx'
@@ -34,6 +35,8 @@ export interface DlqIndexerStatus {
 
 export interface DlqIndexer {
   start(): Promise<void>
+  /** Waits until every dead letter on the topics is stored and committed (or `timeoutMs`); the records left. */
+  drain(timeoutMs: number): Promise<number>
   stop(): Promise<void>
   status(): DlqIndexerStatus
   /** One batch as the consumer hands it (tests drive it directly). */
@@ -195,6 +198,9 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
         }
       })
       log.info({ topics: topics.source }, 'DLQ indexer started')
+    },
+    async drain(timeoutMs) {
+      return consumer ? drainConsumer(consumer, timeoutMs) : 0
     },
     async stop() {
       await consumer?.stop()

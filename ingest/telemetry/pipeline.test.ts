@@ -306,3 +306,15 @@ async function uniqueEvents(topic: string): Promise<number> {
   })
   return r.rows[0]!.n
 }
+
+test('drain waits until everything already produced is written and committed, so a clean stop of the in-process bus loses nothing', async () => {
+  const s = setup()
+  const plant = plantCode()
+  await s.pipeline()
+  const p = running.at(-1)!
+  await s.send(events(300, plant).map((e) => makeOutgoingRecord(e)))
+  expect(await p.drain(30_000)).toBe(0)
+  // No waiting beyond drain: the rows are there and nothing is left uncommitted.
+  expect(await rawRows(s.topic)).toBe(300)
+  expect(await s.uncommitted()).toBe(0)
+})

@@ -1,4 +1,5 @@
 import type { BatchHandler, BusBatch, BusConsumer, BusProducer, BusRecord, HandlerContext, OutgoingRecord, TopicSpec, Transport } from '../../server/bus/port'
+import { drainConsumer } from '../../server/bus/drain'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { chInsert } from '../../server/clickhouse/exec'
 import type { Config } from '../../server/config'
@@ -118,6 +119,8 @@ export interface TelemetryPipelineStatus {
 
 export interface TelemetryPipeline {
   start(): Promise<void>
+  /** Waits until everything on the topic is written and committed (or `timeoutMs`); the records left. */
+  drain(timeoutMs: number): Promise<number>
   stop(): Promise<void>
   status(): TelemetryPipelineStatus
 }
@@ -204,6 +207,10 @@ class Pipeline implements TelemetryPipeline {
       { topic: this.topic, dlqTopic: this.dlqTopic, groupId: this.groupId, maxRows: config.env.INGEST_BATCH_MAX_ROWS, flushMs: config.env.INGEST_FLUSH_MS },
       `${this.source.name} ingest started`,
     )
+  }
+
+  async drain(timeoutMs: number): Promise<number> {
+    return this.consumer && this.state === 'running' ? drainConsumer(this.consumer, timeoutMs) : 0
   }
 
   async stop(): Promise<void> {

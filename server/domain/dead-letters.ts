@@ -4,7 +4,7 @@ import type { Tone } from './txn-state'
 
 /**
  * Dead letters as people triage them (DLQ-REPLAY.md): the states, the typed filter shared by the
- * URL, the tRPC/REST inputs and the Postgres query (services/dead-letter-query.ts), and the DLQ
+ * URL, the tRPC/REST inputs and the Postgres query (services/dead-letters/where.ts), and the DLQ
  * header families. Pure, so client components may import it.
  */
 

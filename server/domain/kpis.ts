@@ -36,7 +36,7 @@ export type KpiId = (typeof SYNC_KPIS)[number] | (typeof OTHER_KPIS)[number]
 export interface KpiTarget {
   value: number
   direction: 'max' | 'min'
-  /** Where the number came from (services/sla.ts). */
+  /** Where the number came from (services/sla/). */
   source: 'flow' | 'plant' | 'default'
 }
 

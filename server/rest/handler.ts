@@ -19,11 +19,11 @@ export class RestResult {
 }
 
 /**
- * One REST v1 route: its name (`v1.replays.get`: the metrics label; its queries are tagged
- * `rest:v1.replays.get`), the role it needs, and the zod schemas of its input.
+ * One REST v1 route: the role it needs and the zod schemas of its input. Its name is the request's
+ * method and path pattern (`GET /api/v1/replays/[id]`), the metrics label; its queries are tagged
+ * `rest:<name>`. Derived from the request, so no handler spells it.
  */
 export interface RestRoute<Q, B, P> {
-  name: string
   role: Role
   /** The query string (a 400 naming each parameter). */
   query?: z.ZodType<Q>
@@ -83,6 +83,27 @@ function jsonError(status: number, code: string, message: string, details?: unkn
   return Response.json({ error: { code, message, ...(details ? { details } : {}) } }, { status })
 }
 
+/** `GET /api/v1/replays/[id]` for a request to /api/v1/replays/42: path segments that are parameter values become `[name]`. */
+export function routeName(req: Request, params: Record<string, string | string[]>): string {
+  const byValue = new Map(Object.entries(params).flatMap(([k, v]) => (typeof v === 'string' ? [[v, k] as const] : [])))
+  const path = new URL(req.url).pathname
+    .split('/')
+    .map((segment) => {
+      const param = byValue.get(safeDecode(segment))
+      return param === undefined ? segment : `[${param}]`
+    })
+    .join('/')
+  return `${req.method} ${path}`
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
 /**
  * Wraps a REST v1 handler: authenticates (bearer token or session), checks the role, parses the
  * input with the route's schemas, builds the service context (scope: the plant facet of the query,
@@ -92,10 +113,13 @@ export function restHandler<Q = Record<string, never>, B = undefined, P = Record
   route: RestRoute<Q, B, P>,
   handle: (ctx: Ctx, input: RestInput<Q, B, P>) => Promise<unknown>,
 ) {
-  const tag = `rest:${route.name}`
   return async (req: Request, context?: { params?: Promise<Record<string, string>> }): Promise<Response> => {
     let response: Response
+    let name = `${req.method} ${new URL(req.url).pathname}`
     try {
+      const rawParams = (await context?.params) ?? {}
+      name = routeName(req, rawParams)
+      const tag = `rest:${name}`
       const runtime = await getRuntime()
       const principal = await principalFromHeaders(runtime, req.headers)
       if (!principal)
@@ -103,7 +127,6 @@ export function restHandler<Q = Record<string, never>, B = undefined, P = Record
       else if (!hasRole(principal, route.role))
         response = jsonError(403, 'FORBIDDEN', `This endpoint needs the ${route.role} role; the token belongs to a ${principal.role}.`)
       else {
-        const rawParams = (await context?.params) ?? {}
         const params = (route.params ? route.params.parse(rawParams) : rawParams) as P
         const query = (route.query ? route.query.parse(Object.fromEntries(new URL(req.url).searchParams)) : {}) as Q
         const body = (route.body ? await parseBody(req, route.body, route.optionalBody ?? false) : undefined) as B
@@ -120,11 +143,11 @@ export function restHandler<Q = Record<string, never>, B = undefined, P = Record
       else if (error instanceof ZodError) response = jsonError(400, 'BAD_REQUEST', 'Invalid request: see details for each parameter.', details(error))
       else if (error instanceof QueryTooHeavyError) response = jsonError(503, 'QUERY_TOO_HEAVY', error.message)
       else {
-        logger.error({ err: error, route: route.name }, 'REST handler failed')
+        logger.error({ err: error, route: name }, 'REST handler failed')
         response = jsonError(500, 'INTERNAL', 'Something went wrong on our side; the error is in the server log.')
       }
     }
-    metrics().httpRequests.inc({ route: route.name, status: String(response.status) })
+    metrics().httpRequests.inc({ route: name, status: String(response.status) })
     return response
   }
 }

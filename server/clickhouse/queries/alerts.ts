@@ -13,7 +13,6 @@ import { assertWindow, floorTo } from './window'
  * number of rules.
  */
 
-const ACTOR: Actor = { route: 'worker:alerts', user: 'system' }
 
 
 export interface StuckGroup {
@@ -45,7 +44,7 @@ const STATE_INPUT_COLUMNS = `plant, flow, origin_time, correlation_id,
  */
 export async function stuckTransactions(
   ch: ClickHouse,
-  q: { plants: string[]; from: Date; extraMs: number; state: TxnStateParams },
+  q: { plants: string[]; from: Date; extraMs: number; state: TxnStateParams; actor: Actor },
 ): Promise<StuckGroup[]> {
   const shortestSla = Math.min(q.state.defaultSlaMs, ...q.state.slas.map((s) => s.ms))
   const to = new Date(q.state.now.getTime() - Math.max(0, shortestSla) - q.extraMs)
@@ -64,13 +63,13 @@ export async function stuckTransactions(
           WHERE ${TXN_STATE_SQL} = 'stuck' AND ${TXN_AGE_MS_SQL} > ${TXN_SLA_MS_SQL} + {extraMs:Int64}
           GROUP BY plant, flow, line`,
     params: { plants: q.plants, from: q.from, to, extraMs: Math.round(q.extraMs), ...txnStateParams(q.state) },
-    actor: ACTOR,
+    actor: q.actor,
   })
   return rows.map((r) => ({ ...r, stuck: Number(r.stuck), oldest: r.oldest ? fromChDateTime(r.oldest) : null }))
 }
 
 /** Occurrence time of each plant's newest hop event among transactions that started since `since`. */
-export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; since: Date }): Promise<Map<string, Date>> {
+export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; since: Date; actor: Actor }): Promise<Map<string, Date>> {
   if (q.plants.length === 0) return new Map()
   const { rows } = await chQuery<{ plant: string; newest: string }>(ch, {
     name: 'alerts.plantNewestEvent',
@@ -81,7 +80,7 @@ export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; s
           WHERE plant IN {plants:Array(String)} AND bucket >= {since:DateTime64(3, 'UTC')}
           GROUP BY plant`,
     params: { plants: q.plants, since: floorTo(q.since, 3_600_000) },
-    actor: ACTOR,
+    actor: q.actor,
   })
   return new Map(rows.map((r) => [r.plant, fromChDateTime(r.newest)]))
 }
@@ -90,7 +89,7 @@ export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; s
  * The plants that sent any telemetry in [since, before): a non-event window counts only once
  * Linetrace was observing the plant when it began (no alarm for the minutes before a first start).
  */
-export async function plantsSeenBetween(ch: ClickHouse, q: { plants: string[]; since: Date; before: Date }): Promise<Set<string>> {
+export async function plantsSeenBetween(ch: ClickHouse, q: { plants: string[]; since: Date; before: Date; actor: Actor }): Promise<Set<string>> {
   assertWindow(q.since, q.before)
   if (q.plants.length === 0) return new Set()
   const { rows } = await chQuery<{ plant: string }>(ch, {
@@ -99,7 +98,7 @@ export async function plantsSeenBetween(ch: ClickHouse, q: { plants: string[]; s
           WHERE plant IN {plants:Array(String)} AND origin_time >= {since:DateTime64(3, 'UTC')} AND origin_time < {before:DateTime64(3, 'UTC')}
           LIMIT 1 BY plant`,
     params: { plants: q.plants, since: q.since, before: q.before },
-    actor: ACTOR,
+    actor: q.actor,
   })
   return new Set(rows.map((r) => r.plant))
 }

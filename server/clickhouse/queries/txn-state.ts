@@ -14,7 +14,7 @@ import { POSTING_FLOWS } from '../../domain/txn-state'
  *   in_progress    everything else.
  *
  * The flow SLA (ms) comes from parameters: `plant|flow` entries, then `plant|*`, then a default
- * (services/sla.ts builds them from the SLA targets).
+ * (services/sla/book.ts builds them from the SLA targets).
  */
 
 export interface FlowSlaMs {

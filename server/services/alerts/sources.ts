@@ -119,18 +119,18 @@ export function createAlertSources(
       return { open: mine.reduce((n, g) => n + g.open, 0), oldest: oldest.length ? new Date(Math.min(...oldest.map((d) => d.getTime()))) : null }
     },
     async stuck(q) {
-      const groups = (await stuck(`${q.from.getTime()}|${q.extraMs}|${q.state.now.getTime()}`, () => stuckTransactions(ch, { plants, from: q.from, extraMs: q.extraMs, state: q.state }))).filter(
+      const groups = (await stuck(`${q.from.getTime()}|${q.extraMs}|${q.state.now.getTime()}`, () => stuckTransactions(ch, { plants, from: q.from, extraMs: q.extraMs, state: q.state, actor }))).filter(
         (g) => g.plant === q.plant && matches(q.flow)(g) && (q.line === null || g.line === q.line),
       )
       const oldest = groups.map((g) => g.oldest).filter((d): d is Date => d !== null)
       return { stuck: groups.reduce((n, g) => n + g.stuck, 0), oldest: oldest.length ? new Date(Math.min(...oldest.map((d) => d.getTime()))) : null }
     },
     async newestEvent(plant, since) {
-      return (await newest(String(since.getTime()), () => plantNewestEvents(ch, { plants, since }))).get(plant) ?? null
+      return (await newest(String(since.getTime()), () => plantNewestEvents(ch, { plants, since, actor }))).get(plant) ?? null
     },
     async observedBefore(plant, at) {
       const since = new Date(at.getTime() - 24 * 3_600_000)
-      return (await seen(String(at.getTime()), () => plantsSeenBetween(ch, { plants, since, before: at }))).has(plant)
+      return (await seen(String(at.getTime()), () => plantsSeenBetween(ch, { plants, since, before: at, actor }))).has(plant)
     },
     ingestLag: deps.ingestLag ?? (() => localIngestStatus()?.lag ?? null),
     async postings(q) {

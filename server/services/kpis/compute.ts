@@ -169,7 +169,7 @@ export async function computeKpis(
       state: { now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS },
     }),
     deadLetterKpiInputs(ctx.db, { plants, from: q.from, to: q.to, previousFrom: prevFrom }),
-    plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR) }),
+    plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR), actor: ctx.actor }),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
   const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)

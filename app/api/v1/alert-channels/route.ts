@@ -5,12 +5,12 @@ import { createChannel, listChannels } from '@/server/services/alerts/channels'
 export const dynamic = 'force-dynamic'
 
 /** GET /api/v1/alert-channels (admin): channels with masked URLs and their last delivery. */
-export const GET = restHandler({ name: 'v1.alert-channels', role: 'admin' }, async (ctx) => ({ channels: await listChannels(ctx) }))
+export const GET = restHandler({ role: 'admin' }, async (ctx) => ({ channels: await listChannels(ctx) }))
 
 /**
  * POST /api/v1/alert-channels (admin): `{name, kind: webhook|slack|teams, url, severities?, plants?, enabled?}`.
  * The answer carries the masked URL only; the full URL is never shown again.
  */
-export const POST = restHandler({ name: 'v1.alert-channels.create', role: 'admin', body: alertChannelInputSchema }, async (ctx, { body }) =>
+export const POST = restHandler({ role: 'admin', body: alertChannelInputSchema }, async (ctx, { body }) =>
   new RestResult(201, { channel: await createChannel(ctx, body) }),
 )

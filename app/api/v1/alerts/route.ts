@@ -18,7 +18,7 @@ const query = z.object({
  * GET /api/v1/alerts[?state=firing,acknowledged,resolved][&plant=CODE][&severity=critical][&limit=100]:
  * alerts of the token's plants, open ones first; `counts` per state.
  */
-export const GET = restHandler({ name: 'v1.alerts', role: 'viewer', query, plantFacet: true }, async (ctx, { query: q }) => {
+export const GET = restHandler({ role: 'viewer', query, plantFacet: true }, async (ctx, { query: q }) => {
   const { items, counts } = await listAlerts(ctx, { state: q.state, severity: q.severity, limit: q.limit })
   return { alerts: items, counts }
 })

@@ -11,6 +11,6 @@ const query = fromQueryString(listFilterSchema.extend({ limit: limitParam(500).d
  * dead letters in the token's plants, newest first; each item with its `id`, decoded DLQ fields
  * (original topic, partition, offset, consumer group, exception) and `status`.
  */
-export const GET = restHandler({ name: 'v1.deadLetters.list', role: 'viewer', query }, async (ctx, { query: { limit, cursor, ...filter } }) =>
+export const GET = restHandler({ role: 'viewer', query }, async (ctx, { query: { limit, cursor, ...filter } }) =>
   listRecords(ctx, { filter, limit, cursor }),
 )

@@ -21,7 +21,7 @@ const query = z.object({
  * every sync-health KPI of KPIS.md per plant with its target, status and the plant's health and
  * reasons. Without `plant`: every plant of the token.
  */
-export const GET = restHandler({ name: 'v1.kpis', role: 'viewer', query, plantFacet: true }, async (ctx, { query: q }) => {
+export const GET = restHandler({ role: 'viewer', query, plantFacet: true }, async (ctx, { query: q }) => {
   if ((q.from === undefined) !== (q.to === undefined)) throw new DomainError('BAD_REQUEST', 'Send both `from` and `to` (ISO 8601), or `range` (e.g. 24h).')
   if (q.from && q.to && Date.parse(q.to) <= Date.parse(q.from)) throw new DomainError('BAD_REQUEST', '`to` must be after `from`.')
   const { from, to } = resolveRange({ from: q.from, to: q.to, range: q.range })

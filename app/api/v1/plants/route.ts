@@ -8,6 +8,6 @@ export const dynamic = 'force-dynamic'
 const query = z.object({ plant: plantCodeSchema.optional() })
 
 /** GET /api/v1/plants[?plant=CODE]: the plants the token may see; naming one outside its scope is 403. */
-export const GET = restHandler({ name: 'v1.plants', role: 'viewer', query }, async (ctx, { query: { plant } }) => ({
+export const GET = restHandler({ role: 'viewer', query }, async (ctx, { query: { plant } }) => ({
   plants: plant ? [await getPlant(ctx, { plant })] : await listPlants(ctx),
 }))

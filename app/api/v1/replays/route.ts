@@ -16,7 +16,7 @@ const body = z.object({ dryRun: z.boolean({ error: 'dryRun is required: true for
  * with dryRun the report (200: counts per target topic, not replayable with reasons, duplicate and
  * ordering risk, approval); without it the job (201), queued or awaiting approval.
  */
-export const POST = restHandler({ name: 'v1.replays.create', role: 'operator', body }, async (ctx, { body: { dryRun, ...request } }) => {
+export const POST = restHandler({ role: 'operator', body }, async (ctx, { body: { dryRun, ...request } }) => {
   replayRequestSchema.parse(request)
   if (dryRun) return { dryRun: (await dryRunReplay(ctx, request)).report }
   const created = await createReplayJob(ctx, request)
@@ -31,4 +31,4 @@ const listQuery = z.object({
 })
 
 /** GET /api/v1/replays[?status=running,queued&plant=1000&limit=&cursor=]: jobs in the token's plants, newest first. */
-export const GET = restHandler({ name: 'v1.replays.list', role: 'viewer', query: listQuery }, async (ctx, { query }) => listReplayJobs(ctx, query))
+export const GET = restHandler({ role: 'viewer', query: listQuery }, async (ctx, { query }) => listReplayJobs(ctx, query))

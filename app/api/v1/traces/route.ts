@@ -12,7 +12,7 @@ export const dynamic = 'force-dynamic'
  * last 24 h). Each item: correlation_id, origin_time, status, plant, line, flow, business keys, e2e
  * latency against its SLA, attempts. `next_cursor` fetches the next page.
  */
-export const GET = restHandler({ name: 'v1.traces', role: 'viewer', query: traceRestQuery, plantFacet: true }, async (ctx, { query }) => {
+export const GET = restHandler({ role: 'viewer', query: traceRestQuery, plantFacet: true }, async (ctx, { query }) => {
   const input = restSearchInput(query)
   const result = await searchTraces(ctx, input)
   return {

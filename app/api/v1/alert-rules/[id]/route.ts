@@ -13,7 +13,7 @@ const idSchema = z.uuid()
  * keepFiringMinutes, params (a JSON merge patch: given keys replace, null removes one).
  */
 export const PATCH = restHandler(
-  { name: 'v1.alert-rules.update', role: 'admin', body: alertRuleUpdateSchema },
+  { role: 'admin', body: alertRuleUpdateSchema },
   async (ctx, { params, body: change }) => {
     const id = params.id ?? ''
     if (!idSchema.safeParse(id).success) throw new DomainError('NOT_FOUND', `No alert rule ${id}.`)

@@ -4,4 +4,4 @@ import { getDeadLetter } from '@/server/services/dead-letters/queries'
 export const dynamic = 'force-dynamic'
 
 /** GET /api/v1/dead-letters/{id}: one dead letter with decoded metadata, headers, payload (text), comments and audit trail. */
-export const GET = restHandler({ name: 'v1.deadLetters.get', role: 'viewer' }, async (ctx, { params }) => getDeadLetter(ctx, { id: params.id ?? '' }))
+export const GET = restHandler({ role: 'viewer' }, async (ctx, { params }) => getDeadLetter(ctx, { id: params.id ?? '' }))

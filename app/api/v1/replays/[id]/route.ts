@@ -13,6 +13,6 @@ const query = z.object({
 })
 
 /** GET /api/v1/replays/{id}[?itemStatus=failed&limit=&cursor=]: progress and per-record outcomes. */
-export const GET = restHandler({ name: 'v1.replays.get', role: 'viewer', query }, async (ctx, { query: q, params }) =>
+export const GET = restHandler({ role: 'viewer', query }, async (ctx, { query: q, params }) =>
   getReplayJob(ctx, { id: params.id ?? '', status: q.itemStatus, limit: q.limit, cursor: q.cursor }),
 )

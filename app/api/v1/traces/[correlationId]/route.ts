@@ -12,6 +12,6 @@ const query = z.object({ t: z.string().optional() })
  * lets the read prune to one partition; without it the last 90 days are searched. 403 when the
  * transaction belongs to a plant outside the token's plants.
  */
-export const GET = restHandler({ name: 'v1.traces.get', role: 'viewer', query }, async (ctx, { query: { t }, params }) =>
+export const GET = restHandler({ role: 'viewer', query }, async (ctx, { query: { t }, params }) =>
   getTrace(ctx, { correlationId: params.correlationId ?? '', t }),
 )

@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic'
  * GET /api/v1/traces/export?<the filters of GET /api/v1/traces>: the search result as CSV,
  * streamed, at most EXPORT_ROW_LIMIT rows (header `X-Row-Limit`).
  */
-export const GET = restHandler({ name: 'v1.traces.export', role: 'viewer', query: traceRestQuery, plantFacet: true }, async (ctx, { query }) => {
+export const GET = restHandler({ role: 'viewer', query: traceRestQuery, plantFacet: true }, async (ctx, { query }) => {
   const input = restSearchInput(query)
   const body = exportTracesCsv(ctx, { ...input, cursor: null })
   return new Response(body, {

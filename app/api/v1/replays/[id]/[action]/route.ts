@@ -10,6 +10,6 @@ const body = replayActionSchema.pick({ reason: true })
 
 /** POST /api/v1/replays/{id}/{approve|reject|pause|resume|abort} `{reason?}` (reject and abort need one). */
 export const POST = restHandler(
-  { name: 'v1.replays.control', role: 'operator', params, body, optionalBody: true },
+  { role: 'operator', params, body, optionalBody: true },
   async (ctx, { params: { id, action }, body: { reason } }) => ({ job: await controlReplayJob(ctx, { id, action, reason }) }),
 )
