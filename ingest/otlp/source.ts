@@ -1,6 +1,6 @@
 import type { BusRecord, TopicSpec } from '../../server/bus/port'
 import type { Config } from '../../server/config'
-import type { RecordItem, RecordSource } from '../telemetry/pipeline'
+import type { RecordItem, RecordSource } from '../telemetry/source'
 import { attributeText } from './attributes'
 import { decodeTraceRequest, OtlpDecodeError } from './decode'
 import { createSpanMapper, type SpanMapper } from './map'

@@ -1,4 +1,4 @@
-import type { BatchHandler, BusBatch, BusConsumer, BusProducer, BusRecord, HandlerContext, OutgoingRecord, TopicSpec, Transport } from '../../server/bus/port'
+import type { BatchHandler, BusBatch, BusConsumer, BusProducer, HandlerContext, OutgoingRecord, Transport } from '../../server/bus/port'
 import { drainConsumer } from '../../server/bus/drain'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { chInsert } from '../../server/clickhouse/exec'
@@ -9,13 +9,13 @@ import { type Backoff, retry, StoppedError } from '../../server/retry'
 import { type Batch, type BatchRow, PartitionBatcher } from './batcher'
 import { PartitionBatchers } from './partition-batchers'
 import { CheckpointStore } from './checkpoints'
-import { decodeRecord, type Decoded, type FieldError } from './decode'
 import { toDlqRecord } from './dlq'
 import { ingestMetrics } from './metrics'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
 import { toHopEventRow, toHopPayloadRow } from './rows'
 import { settle } from './settle'
+import { telemetrySource, type RecordSource } from './source'
 
 /**
  * Telemetry ingest: TELEMETRY_TOPIC → decode, validate, normalise → hop_events + hop_payloads;
@@ -64,29 +64,6 @@ import { settle } from './settle'
  * previous handler resolved would get batches spanning deliveries: an open batch then keeps
  * growing while an earlier one of its partition is being written (group commit).
  */
-
-/** What one record holds: a validated hop event, or why it cannot be one (dead-lettered). */
-export type RecordItem = Extract<Decoded, { ok: true }> | { ok: false; reason: string; errors: FieldError[]; dlqValue?: Buffer }
-
-/**
- * Another topic read the same way: its records become hop events through `read` (one record may
- * hold many, e.g. an OTLP request), in its own consumer group, into the same tables and DLQ.
- */
-export interface RecordSource {
-  /** The topic as created when missing. */
-  topic: TopicSpec
-  groupId: string
-  /** Names the pipeline in logs. */
-  name: string
-  read(record: BusRecord): RecordItem | RecordItem[]
-}
-
-const TELEMETRY_SOURCE = (config: Config): RecordSource => ({
-  topic: { name: config.env.TELEMETRY_TOPIC, partitions: config.env.TELEMETRY_PARTITIONS },
-  groupId: config.kafka.groupId,
-  name: 'telemetry',
-  read: decodeRecord,
-})
 
 export interface TelemetryPipelineOptions {
   /** Default: TELEMETRY_TOPIC in the ingest group, hop events as EVENT-MODEL.md puts them on the wire. */
@@ -167,7 +144,7 @@ class Pipeline implements TelemetryPipeline {
 
   constructor(private readonly opts: TelemetryPipelineOptions) {
     const env = opts.config.env
-    this.source = opts.source ?? TELEMETRY_SOURCE(opts.config)
+    this.source = opts.source ?? telemetrySource(opts.config)
     this.log = opts.logger.child({ module: `ingest.${this.source.name}` })
     this.topic = this.source.topic.name
     this.dlqTopic = env.TELEMETRY_DLQ_TOPIC
