@@ -42,6 +42,18 @@ describe('sealing', () => {
     expect(written.map((w) => w.token)).toEqual(['t:0:0-3', 't:0:4-7', 't:0:8-9'])
   })
 
+  test("a record's rows (an OTLP request's hops) stay in one batch, even past maxRows", async () => {
+    const { batcher, written } = setup({ maxRows: 4 })
+    const rows = (o: number, n: number) => Array.from({ length: n }, () => ({ row: { src_offset: String(o) } as HopEventInsert, originMs: T0, occurredMs: T0 }))
+    const done = [batcher.add('0', rows(0, 3)), batcher.add('1', rows(1, 3)), batcher.add('2', rows(2, 1))].map((b) => b!.done)
+    batcher.endOfDelivery('2', false)
+    await Promise.all(done)
+    expect(written.map((w) => [w.token, w.offsets.length])).toEqual([
+      ['t:0:0-1', 6],
+      ['t:0:2-2', 1],
+    ])
+  })
+
   test('caught up: the first batch goes at once, the next one waits out flushMs since the previous', async () => {
     const { written, deliver } = setup({ flushMs: 150 })
     await deliver(0, 1)
