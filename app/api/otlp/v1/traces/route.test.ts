@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { otlpRecordSource } from '@/ingest/otlp/source'
+import { createTelemetryPipeline } from '@/ingest/telemetry/pipeline'
 import { closeTransport, getTransport } from '@/server/bus'
+import { waitFor } from '@/server/bus/testing'
+import { logger } from '@/server/logger'
 import type { Runtime } from '@/server/runtime'
 import { createApiToken } from '@/server/services/users/users'
 import { startTestRuntime } from '@/server/testing/runtime'
+import { GET as searchTraces } from '../../../v1/traces/route'
 import { POST } from './route'
 
 let runtime: Runtime
@@ -65,4 +70,43 @@ describe('POST /api/otlp/v1/traces', () => {
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { message: string }).message).not.toBe('')
   })
+})
+
+it('embedded, end to end: spans posted to the console become a transaction found by GET /api/v1/traces?key=work_order:…', async () => {
+  const transport = getTransport(runtime.config)
+  const pipeline = createTelemetryPipeline({ source: otlpRecordSource(runtime.config), transport, clickhouse: runtime.clickhouse, prisma: runtime.db.prisma, config: runtime.config, logger })
+  await pipeline.start()
+  try {
+    const now = BigInt(Date.now()) * 1_000_000n
+    const attribute = (key: string, value: string) => ({ key, value: { stringValue: value } })
+    const span = (spanId: string, kind: number, operation: string, parentSpanId?: string) => ({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId,
+      ...(parentSpanId && { parentSpanId }),
+      name: `${operation} orders`,
+      kind,
+      startTimeUnixNano: String(now - 5_000_000n),
+      endTimeUnixNano: String(now),
+      attributes: [attribute('messaging.system', 'kafka'), attribute('messaging.operation.type', operation), attribute('linetrace.work_order', '155000000777')],
+    })
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [attribute('service.name', 'orders-hub'), attribute('linetrace.plant', '1000')] },
+          scopeSpans: [{ spans: [span('b7ad6b7169203331', 4, 'send'), span('c7ad6b7169203332', 5, 'process', 'b7ad6b7169203331')] }],
+        },
+      ],
+    })
+    expect((await post(tokens.ingest, body)).status).toBe(200)
+    const found = await waitFor('the transaction found by work order', async () => {
+      const response = await searchTraces(
+        new Request('http://localhost/api/v1/traces?key=work_order:155000000777', { headers: { authorization: `Bearer ${runtime.config.adminApiToken}` } }),
+      )
+      const result = (await response.json()) as { items: { correlation_id: string; plant: string }[] }
+      return result.items.length > 0 ? result.items : undefined
+    })
+    expect(found).toEqual([expect.objectContaining({ correlation_id: '0af7651916cd43dd8448eb211c80319c', plant: '1000' })])
+  } finally {
+    await pipeline.stop()
+  }
 })
