@@ -121,5 +121,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ OTLP_HTTP_PORT: '0' }).env.OTLP_HTTP_PORT).toBe(0)
     expect(loadConfig({ OTLP_HTTP_PORT: '14318' }).env.OTLP_HTTP_PORT).toBe(14318)
     expect(problems({ OTLP_HTTP_PORT: 'on' })[0]).toMatch(/^OTLP_HTTP_PORT /)
+    expect(loadConfig({ OTLP_DEFAULT_PLANT: '1000' }).env.OTLP_DEFAULT_PLANT).toBe('1000')
+    expect(problems({ OTLP_DEFAULT_PLANT: 'plant 1000' })[0]).toMatch(/^OTLP_DEFAULT_PLANT a plant code is/)
   })
 })

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { plantCodeSchema } from './domain/plants'
 import { invalidRanges } from './http/cidr'
 
 /**
@@ -140,7 +141,7 @@ export const envSchema = z.object({
   /** OTLP requests being written to the bus at once per receiver; beyond it 429 with Retry-After. */
   OTLP_MAX_IN_FLIGHT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10_000).default(64),
   /** Plant of spans that name none (attribute or baggage `linetrace.plant`); unset: such spans are dead-lettered. */
-  OTLP_DEFAULT_PLANT: z.string().trim().min(1).max(64).optional(),
+  OTLP_DEFAULT_PLANT: plantCodeSchema.optional(),
 
   CLICKHOUSE_URL: url(['http:', 'https:']).optional(),
   CLICKHOUSE_USER: z.string().default('default'),
