@@ -43,6 +43,7 @@ let bus: KafkaTransport
 let config: Config
 let pipeline: TelemetryPipeline
 let server: Server
+let url: string
 let provider: NodeTracerProvider
 let instrumentation: KafkaJsInstrumentation
 
@@ -64,12 +65,13 @@ beforeAll(async () => {
   pipeline = createTelemetryPipeline({ source: otlpRecordSource(config), transport: bus, clickhouse: ch, prisma: db.prisma, config, logger, lagRefreshMs: 100 })
   await pipeline.start()
   server = await startOtlpHttpServer({ port: 0, host: '127.0.0.1', receiver: createOtlpReceiver({ config, transport: bus, prisma: db.prisma, logger }), logger })
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
 
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'orders-hub', 'linetrace.plant': '2000' }),
     spanProcessors: [
       new BatchSpanProcessor(
-        new OTLPTraceExporter({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+        new OTLPTraceExporter({ url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
         { scheduledDelayMillis: 100 },
       ),
     ],
@@ -149,3 +151,41 @@ it('a kafkajs producer and consumer traced with the OTel SDK make one transactio
   expect(rows[0]!.correlation_id).toBe(`conf-${workOrder}`)
   expect(new Set(rows.map((r) => r.src_topic))).toEqual(new Set([config.env.OTLP_TOPIC]))
 }, 90_000)
+
+it('takes a request beyond Kafka\'s 1 MiB record default: the OTLP topic is created with room for the body cap', async () => {
+  const workOrder = `4712${randomBytes(4).toString('hex')}`
+  const attribute = (key: string, value: string) => ({ key, value: { stringValue: value } })
+  const now = BigInt(Date.now()) * 1_000_000n
+  const body = JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [attribute('service.name', 'orders-hub'), attribute('linetrace.plant', '2000')] },
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: randomBytes(16).toString('hex'),
+                spanId: randomBytes(8).toString('hex'),
+                name: 'send orders',
+                kind: 4,
+                startTimeUnixNano: String(now - 1_000_000n),
+                endTimeUnixNano: String(now),
+                attributes: [attribute('messaging.system', 'kafka'), attribute('linetrace.work_order', workOrder), attribute('app.document', 'x'.repeat(1536 * 1024))],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  })
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body })
+  expect(response.status).toBe(200)
+  await waitFor(
+    'the big span written',
+    async () => {
+      const { rows } = await chQuery<{ n: number }>(ch, { name: 'test.otlpBig', sql: `SELECT count() AS n FROM ${ch.database}.hop_events WHERE work_order = {wo:String}`, params: { wo: workOrder } })
+      return Number(rows[0]!.n) > 0 ? true : undefined
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  )
+}, 60_000)
