@@ -1,7 +1,8 @@
 /**
  * `npm run ingest`: the worker alone, for split deployments (scale out up to the partition count;
  * the Kafka consumer group shares the partitions). Needs a ClickHouse server and PostgreSQL.
- * Serves /metrics (Prometheus) and /healthz on INGEST_PORT.
+ * Serves /metrics (Prometheus) and /healthz on INGEST_PORT, and the OTLP/HTTP receiver on
+ * OTLP_HTTP_PORT (ingest/otlp/).
  */
 import { createServer } from 'node:http'
 import { closeTransport, getTransport } from '../server/bus'
@@ -12,6 +13,7 @@ import { createDb } from '../server/db/client'
 import { localIngestStatus } from '../server/ingest-status'
 import { logger } from '../server/logger'
 import { metrics } from '../server/metrics'
+import { serveOtlp } from './otlp/http-server'
 import { startWorker } from './worker'
 
 const config = loadConfigOrExit('ingest')
@@ -26,6 +28,7 @@ try {
 }
 const transport = getTransport(config)
 const worker = await startWorker({ config, clickhouse, prisma: db.prisma, transport, logger })
+const otlpServer = await serveOtlp({ config, transport, prisma: db.prisma, logger })
 
 const server = createServer((req, res) => {
   void (async () => {
@@ -48,6 +51,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'ingest worker stopping')
   setTimeout(() => process.exit(0), 15_000).unref()
   server.close()
+  otlpServer?.close()
   await worker.stop()
   await closeTransport()
   await Promise.allSettled([db.close(), clickhouse.close()])

@@ -10,6 +10,7 @@ import { createDlqIndexer } from './dlq/indexer'
 import { createReplayExecutor } from './replay/executor'
 import { startHourStatsRefresher } from './rollups/hour-stats'
 import { startResolver } from './replay/resolver'
+import { otlpRecordSource } from './otlp/source'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
 
 export interface WorkerDeps {
@@ -24,28 +25,44 @@ export interface WorkerDeps {
 
 export interface Worker {
   /**
-   * Waits (at most `timeoutMs`) until what producers already sent is stored: dead letters first
-   * (they add `dead_lettered` hops to the telemetry topic), then telemetry. A clean stop of the
+   * Waits (at most `timeoutMs`) until what producers already sent is stored: accepted OTLP requests
+   * first (their unmapped spans become dead letters), dead letters next (they add `dead_lettered`
+   * hops to the telemetry topic), then telemetry. A clean stop of the
    * in-process bus needs it, since that bus keeps its records in memory only. The records left.
    */
   drain(timeoutMs: number): Promise<number>
   stop(): Promise<void>
 }
 
-function toIngestStatus(s: TelemetryPipelineStatus): IngestStatus {
-  return { status: s.status, lag: s.lag, written: s.written, newest_event_time: s.newestEventTime, last_error: s.lastError }
+/** Worst first: the health check and the header indicator show the worse of the two pipelines. */
+const SEVERITY: TelemetryPipelineStatus['status'][] = ['stopped', 'stalled', 'behind', 'starting', 'ok']
+
+/** Hop events and OTLP spans as one ingest: lags and rows added up, the worse state, the newer event. */
+function toIngestStatus(telemetry: TelemetryPipelineStatus, otlp: TelemetryPipelineStatus): IngestStatus {
+  const newest = [telemetry.newestEventTime, otlp.newestEventTime].filter((t) => t !== null).sort()
+  return {
+    status: SEVERITY.find((s) => s === telemetry.status || s === otlp.status)!,
+    lag: telemetry.lag + otlp.lag,
+    written: telemetry.written + otlp.written,
+    newest_event_time: newest.at(-1) ?? null,
+    last_error: telemetry.lastError ?? (otlp.lastError === undefined ? undefined : `otlp ${otlp.lastError}`),
+  }
 }
 
 /**
  * The worker's parts, the same inside `npm start` and in `npm run ingest`: the telemetry pipeline
- * (its status is what /api/health and the header indicator show), the replay executor and the
+ * and the same pipeline reading the OTLP topic (spans accepted by the OTLP receiver, ingest/otlp/;
+ * their joint status is what /api/health and the header indicator show), the replay executor and the
  * replay resolver (ingest/replay/), the DLQ indexer (ingest/dlq/), the alerting loop (ingest/alerts/)
  * and the hour statistics of the dashboards (ingest/rollups/).
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
-  setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
+  const otlp = createTelemetryPipeline({ ...deps, source: otlpRecordSource(deps.config), logger: deps.logger.child({ component: 'ingest' }) })
+  const status = () => toIngestStatus(pipeline.status(), otlp.status())
+  setIngestStatusProvider(status)
   await pipeline.start()
+  await otlp.start()
   // One context per job kind: its tag names the job in ClickHouse's log, its principal in the audit log.
   const ctxOf = (job: WorkerJob, logger: Logger = deps.logger) => workerCtx({ db: deps.prisma, ch: deps.clickhouse, config: deps.config, logger }, job)
   const dlq = createDlqIndexer({ ctx: await ctxOf('dlq-indexer'), transport: deps.transport })
@@ -59,19 +76,21 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     publicUrl: deps.config.publicUrl,
     evalIntervalMs: deps.config.env.ALERT_EVAL_INTERVAL_MS,
     ...deps.alerts,
-    evaluate: { ingestLag: () => pipeline.status().lag, ...deps.alerts?.evaluate },
+    evaluate: { ingestLag: () => status().lag, ...deps.alerts?.evaluate },
   })
   return {
     async drain(timeoutMs) {
       const deadline = Date.now() + timeoutMs
-      const deadLetters = await dlq.drain(timeoutMs)
-      return deadLetters + (await pipeline.drain(Math.max(deadline - Date.now(), 0)))
+      const left = () => Math.max(deadline - Date.now(), 0)
+      const spans = await otlp.drain(timeoutMs)
+      const deadLetters = await dlq.drain(left())
+      return spans + deadLetters + (await pipeline.drain(left()))
     },
     async stop() {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
       await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop(), hourStats.stop()])
-      await pipeline.stop()
-      setIngestStatusProvider(() => toIngestStatus(pipeline.status()))
+      await Promise.all([pipeline.stop(), otlp.stop()])
+      setIngestStatusProvider(status)
     },
   }
 }

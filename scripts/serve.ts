@@ -5,12 +5,13 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { isIPv6 } from 'node:net'
 import { join, resolve } from 'node:path'
 import next from 'next'
 import { simulatorOptionsFromEnv } from '../simulator/options'
 import { startSimulator, type SimulatorHandle } from '../simulator/simulator'
+import { serveOtlp } from '../ingest/otlp/http-server'
 import { startWorker, type Worker } from '../ingest/worker'
 import { stampClientAddress } from '../server/auth/client-address'
 import { closeTransport, getTransport } from '../server/bus'
@@ -64,9 +65,12 @@ else await seedPlants(runtime.db.prisma)
 // All-in-one: the worker shares this process's stores (chDB and PGlite allow one owner).
 let worker: Worker | undefined
 let simulator: SimulatorHandle | undefined
+let otlpServer: Server | undefined
 if (role === 'all') {
   const transport = getTransport(config)
   worker = await startWorker({ config, clickhouse: runtime.clickhouse, prisma: runtime.db.prisma, transport, logger })
+  // runtime.config: in demo mode it holds the generated bootstrap token the receiver accepts.
+  otlpServer = await serveOtlp({ config: runtime.config, transport, prisma: runtime.db.prisma, logger })
   if (simulatorOptions)
     simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }), stateDir: `${config.env.DATA_DIR}/simulator` })
 }
@@ -109,6 +113,9 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down')
   // Never hang a deploy: whatever is still open after 8 s is abandoned.
   setTimeout(() => process.exit(0), 8_000).unref()
+  // No new OTLP exports: what was acknowledged is on the bus and drained below.
+  otlpServer?.close()
+  otlpServer?.closeIdleConnections()
   server.closeIdleConnections()
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await app.close?.()

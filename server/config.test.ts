@@ -113,4 +113,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: 'linetrace.plant.example' }).env.HOST).toBe('linetrace.plant.example')
     expect(problems({ HOST: 'http://0.0.0.0' })[0]).toMatch(/^HOST must be an address or host name to listen on/)
   })
+
+  it('serves OTLP on 4318 with a 4 MiB body cap unless told otherwise; 0 or off turns the port off', () => {
+    const { env } = loadConfig({})
+    expect([env.OTLP_HTTP_PORT, env.OTLP_TOPIC, env.OTLP_MAX_BODY_BYTES]).toEqual([4318, 'lt.otlp', 4 * 1024 * 1024])
+    expect(loadConfig({ OTLP_HTTP_PORT: 'off' }).env.OTLP_HTTP_PORT).toBe(0)
+    expect(loadConfig({ OTLP_HTTP_PORT: '0' }).env.OTLP_HTTP_PORT).toBe(0)
+    expect(loadConfig({ OTLP_HTTP_PORT: '14318' }).env.OTLP_HTTP_PORT).toBe(14318)
+    expect(problems({ OTLP_HTTP_PORT: 'on' })[0]).toMatch(/^OTLP_HTTP_PORT /)
+    expect(loadConfig({ OTLP_DEFAULT_PLANT: '1000' }).env.OTLP_DEFAULT_PLANT).toBe('1000')
+    expect(problems({ OTLP_DEFAULT_PLANT: 'plant 1000' })[0]).toMatch(/^OTLP_DEFAULT_PLANT a plant code is/)
+  })
 })

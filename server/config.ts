@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { plantCodeSchema } from './domain/plants'
 import { invalidRanges } from './http/cidr'
 
 /**
@@ -128,6 +129,19 @@ export const envSchema = z.object({
   /** A batch is flushed at this many records or after INGEST_FLUSH_MS, whichever comes first. */
   INGEST_BATCH_MAX_ROWS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000_000).default(50_000),
   INGEST_FLUSH_MS: z.coerce.number({ error: 'must be a number' }).int().min(10).max(60_000).default(1000),
+
+  /** The OTLP/HTTP trace receiver of the ingest worker (POST /v1/traces); 0 or `off` disables it. */
+  OTLP_HTTP_PORT: z
+    .union([z.literal('off').transform(() => 0), z.coerce.number({ error: 'must be a port number or off' }).int().min(0).max(65535)])
+    .default(4318),
+  /** Where accepted OTLP requests wait for the worker (created when missing). */
+  OTLP_TOPIC: topicName.default('lt.otlp'),
+  /** Largest OTLP request body, and what it may inflate to: larger ones get 413. */
+  OTLP_MAX_BODY_BYTES: z.coerce.number({ error: 'must be a number' }).int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** OTLP requests being written to the bus at once per receiver; beyond it 429 with Retry-After. */
+  OTLP_MAX_IN_FLIGHT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10_000).default(64),
+  /** Plant of spans that name none (attribute or baggage `linetrace.plant`); unset: such spans are dead-lettered. */
+  OTLP_DEFAULT_PLANT: plantCodeSchema.optional(),
 
   CLICKHOUSE_URL: url(['http:', 'https:']).optional(),
   CLICKHOUSE_USER: z.string().default('default'),

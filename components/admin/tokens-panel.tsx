@@ -14,6 +14,7 @@ function tokenColumns(revoke: (id: string) => void): ColumnDef<Token>[] {
     { id: 'name', header: 'Name', cell: ({ row }) => row.original.name },
     { id: 'token', header: 'Token', meta: { className: 'font-mono' }, cell: ({ row }) => `${row.original.prefix}…` },
     { id: 'user', header: 'User', cell: ({ row }) => row.original.user.email },
+    { id: 'scopes', header: 'Scopes', cell: ({ row }) => row.original.scopes.join(', ') || '—' },
     { id: 'lastUsed', header: 'Last used', cell: ({ row }) => (row.original.lastUsedAt ? row.original.lastUsedAt.toLocaleString() : 'never') },
     {
       id: 'state',
@@ -44,7 +45,12 @@ export function TokensPanel() {
     event.preventDefault()
     const form = new FormData(event.currentTarget)
     const days = Number(form.get('days'))
-    create.mutate({ userId: String(form.get('userId')), name: String(form.get('name')), expiresInDays: days > 0 ? days : undefined })
+    create.mutate({
+      userId: String(form.get('userId')),
+      name: String(form.get('name')),
+      expiresInDays: days > 0 ? days : undefined,
+      scopes: form.get('ingest') ? ['ingest'] : [],
+    })
   }
 
   return (
@@ -53,7 +59,7 @@ export function TokensPanel() {
         API tokens
       </h2>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        REST clients send <code>Authorization: Bearer &lt;token&gt;</code> and act with the role and plants of the token&apos;s user.
+        REST clients send <code>Authorization: Bearer &lt;token&gt;</code> and act with the role and plants of the token&apos;s user. Tokens that may send telemetry (ingest) are accepted by the OpenTelemetry receiver.
       </p>
       {issued && (
         <div role="status" className="rounded border border-emerald-300 bg-emerald-50 p-3 text-sm dark:border-emerald-800 dark:bg-emerald-950">
@@ -87,6 +93,10 @@ export function TokensPanel() {
         <label className="text-sm">
           Expires after (days, empty = never)
           <input name="days" type="number" min={1} max={730} className="input mt-1 block w-28" />
+        </label>
+        <label className="flex items-center gap-2 text-sm">
+          <input name="ingest" type="checkbox" />
+          may send telemetry (ingest)
         </label>
         <button type="submit" className="btn-primary" disabled={create.isPending}>
           Create token

@@ -23,7 +23,7 @@ function setup(opts: { maxRows?: number; flushMs?: number; ranges?: BatchRange[]
   const deliver = (from: number, to: number, caughtUp = true, originMs = T0) => {
     const batches = new Set<Batch>()
     for (let o = from; o <= to; o++) {
-      const b = batcher.add(String(o), { src_offset: String(o) } as HopEventInsert, undefined, originMs, originMs)
+      const b = batcher.add(String(o), [{ row: { src_offset: String(o) } as HopEventInsert, originMs, occurredMs: originMs }])
       if (b) batches.add(b)
     }
     batcher.endOfDelivery(String(to), caughtUp)
@@ -40,6 +40,18 @@ describe('sealing', () => {
     const { written, deliver } = setup({ maxRows: 4 })
     await deliver(0, 9, false)
     expect(written.map((w) => w.token)).toEqual(['t:0:0-3', 't:0:4-7', 't:0:8-9'])
+  })
+
+  test("a record's rows (an OTLP request's hops) stay in one batch, even past maxRows", async () => {
+    const { batcher, written } = setup({ maxRows: 4 })
+    const rows = (o: number, n: number) => Array.from({ length: n }, () => ({ row: { src_offset: String(o) } as HopEventInsert, originMs: T0, occurredMs: T0 }))
+    const done = [batcher.add('0', rows(0, 3)), batcher.add('1', rows(1, 3)), batcher.add('2', rows(2, 1))].map((b) => b!.done)
+    batcher.endOfDelivery('2', false)
+    await Promise.all(done)
+    expect(written.map((w) => [w.token, w.offsets.length])).toEqual([
+      ['t:0:0-1', 6],
+      ['t:0:2-2', 1],
+    ])
   })
 
   test('caught up: the first batch goes at once, the next one waits out flushMs since the previous', async () => {
@@ -59,7 +71,7 @@ describe('sealing', () => {
     const { batcher, written } = setup()
     const done: Promise<void>[] = []
     for (let i = 0; i < MAX_WEEKS_PER_BATCH + 5; i++) {
-      done.push(batcher.add(String(i), { src_offset: String(i) } as HopEventInsert, undefined, T0 - i * 7 * DAY, T0)!.done)
+      done.push(batcher.add(String(i), [{ row: { src_offset: String(i) } as HopEventInsert, originMs: T0 - i * 7 * DAY, occurredMs: T0 }])!.done)
     }
     batcher.endOfDelivery(String(MAX_WEEKS_PER_BATCH + 4), false)
     await Promise.all(done)

@@ -64,6 +64,25 @@ export class Batch {
   }
 }
 
+/** One hop event's rows, with the times the batch bookkeeping needs. */
+export interface BatchRow {
+  row: HopEventInsert
+  payload?: HopPayloadInsert
+  originMs: number
+  occurredMs: number
+}
+
+/** Weeks the rows would add to the batch (one record's rows rarely span more than one). */
+function newWeeks(b: Batch, rows: readonly BatchRow[]): number {
+  if (rows.length === 1) return b.weeks.has(weekOf(rows[0]!.originMs)) ? 0 : 1
+  const weeks = new Set<number>()
+  for (const r of rows) {
+    const w = weekOf(r.originMs)
+    if (!b.weeks.has(w)) weeks.add(w)
+  }
+  return weeks.size
+}
+
 export interface BatcherOptions {
   topic: string
   partition: number
@@ -103,9 +122,12 @@ export class PartitionBatcher {
     this.recovering = this.skipThrough !== undefined || this.replay.length > 0
   }
 
-  /** Adds one row; returns the batch that holds it, or undefined when it is already written. */
-  add(offset: string, row: HopEventInsert, payload: HopPayloadInsert | undefined, originMs: number, occurredMs: number): Batch | undefined {
-    const week = weekOf(originMs)
+  /**
+   * Adds the rows of one record (an OTLP request holds many); returns the batch that holds them,
+   * or undefined when they are already written. A record's rows never straddle two batches: a
+   * range's token and its recorded offsets must cover whole records.
+   */
+  add(offset: string, rows: readonly BatchRow[]): Batch | undefined {
     let o: bigint | undefined
     let b = this.open
     if (this.recovering) {
@@ -116,16 +138,18 @@ export class PartitionBatcher {
       }
       if (b && b.limit !== null && o > b.limit) b = this.seal(b)
     }
-    if (b && !b.fixed && !b.weeks.has(week) && b.weeks.size >= MAX_WEEKS_PER_BATCH) b = this.seal(b)
+    if (b && !b.fixed && newWeeks(b, rows) + b.weeks.size > MAX_WEEKS_PER_BATCH) b = this.seal(b)
     b ??= this.openAt(offset, o)
 
-    b.events.push(row)
-    if (payload) {
-      b.payloads.push(payload)
-      b.payloadChars += payload.payload.length
+    for (const { row, payload, originMs, occurredMs } of rows) {
+      b.events.push(row)
+      if (payload) {
+        b.payloads.push(payload)
+        b.payloadChars += payload.payload.length
+      }
+      b.weeks.add(weekOf(originMs))
+      if (occurredMs > b.newestMs) b.newestMs = occurredMs
     }
-    b.weeks.add(week)
-    if (occurredMs > b.newestMs) b.newestMs = occurredMs
     b.lastSeen = offset
     if (!b.fixed) b.last = offset
 

@@ -1,5 +1,5 @@
 import type { BusRecord, OutgoingRecord } from '../../server/bus/port'
-import type { DecodeFailureReason, FieldError } from './decode'
+import type { FieldError } from './decode'
 import { headersSize } from './headers'
 
 /**
@@ -29,13 +29,16 @@ export const DLQ_MAX_VALUE_BYTES = 900 * 1024
 const DLQ_MAX_ORIGINAL_HEADER_BYTES = 64 * 1024
 const DLQ_MAX_ERRORS_BYTES = 16 * 1024
 
-export function toDlqRecord(record: BusRecord, reason: DecodeFailureReason, errors: FieldError[]): OutgoingRecord {
+/**
+ * `value` replaces the record's value when only a part of it is dead (one span of an OTLP request:
+ * the span as JSON); the coordinates still name the whole record.
+ */
+export function toDlqRecord(record: BusRecord, reason: string, errors: FieldError[], value: Buffer | null = record.value): OutgoingRecord {
   const headers: NonNullable<OutgoingRecord['headers']> = {}
   const originalHeaderBytes = headersSize(record.headers)
   if (originalHeaderBytes <= DLQ_MAX_ORIGINAL_HEADER_BYTES) Object.assign(headers, record.headers)
   else headers[DLQ_HEADERS.headersDropped] = String(originalHeaderBytes)
 
-  let value = record.value
   if (value !== null && value.length > DLQ_MAX_VALUE_BYTES) {
     headers[DLQ_HEADERS.valueTruncated] = String(value.length)
     value = value.subarray(0, DLQ_MAX_VALUE_BYTES)

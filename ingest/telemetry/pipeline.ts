@@ -6,16 +6,16 @@ import type { Config } from '../../server/config'
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
 import { type Backoff, retry, StoppedError } from '../../server/retry'
-import { type Batch, PartitionBatcher } from './batcher'
+import { type Batch, type BatchRow, PartitionBatcher } from './batcher'
 import { PartitionBatchers } from './partition-batchers'
 import { CheckpointStore } from './checkpoints'
-import { decodeRecord } from './decode'
 import { toDlqRecord } from './dlq'
 import { ingestMetrics } from './metrics'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
 import { toHopEventRow, toHopPayloadRow } from './rows'
 import { settle } from './settle'
+import { telemetrySource, type RecordSource } from './source'
 
 /**
  * Telemetry ingest: TELEMETRY_TOPIC → decode, validate, normalise → hop_events + hop_payloads;
@@ -66,6 +66,8 @@ import { settle } from './settle'
  */
 
 export interface TelemetryPipelineOptions {
+  /** Default: TELEMETRY_TOPIC in the ingest group, hop events as EVENT-MODEL.md puts them on the wire. */
+  source?: RecordSource
   transport: Transport
   clickhouse: ClickHouse
   prisma: PrismaClient
@@ -114,6 +116,7 @@ export function createTelemetryPipeline(options: TelemetryPipelineOptions): Tele
 
 class Pipeline implements TelemetryPipeline {
   private readonly log: Logger
+  private readonly source: RecordSource
   private readonly topic: string
   private readonly dlqTopic: string
   private readonly groupId: string
@@ -141,10 +144,11 @@ class Pipeline implements TelemetryPipeline {
 
   constructor(private readonly opts: TelemetryPipelineOptions) {
     const env = opts.config.env
-    this.log = opts.logger.child({ module: 'ingest.telemetry' })
-    this.topic = env.TELEMETRY_TOPIC
+    this.source = opts.source ?? telemetrySource(opts.config)
+    this.log = opts.logger.child({ module: `ingest.${this.source.name}` })
+    this.topic = this.source.topic.name
     this.dlqTopic = env.TELEMETRY_DLQ_TOPIC
-    this.groupId = opts.config.kafka.groupId
+    this.groupId = this.source.groupId
     this.checkpoints = new CheckpointStore(opts.prisma, this.groupId)
     this.origins = new OriginCache(opts.originCacheSize)
     this.batchers = new PartitionBatchers(this.log, (batch, first, signal) => this.openBatcher(batch, first, signal))
@@ -156,10 +160,7 @@ class Pipeline implements TelemetryPipeline {
     const { transport, prisma, config } = this.opts
     const partitions = config.env.TELEMETRY_PARTITIONS
     try {
-      await transport.ensureTopics([
-        { name: this.topic, partitions },
-        { name: this.dlqTopic, partitions },
-      ])
+      await transport.ensureTopics([this.source.topic, { name: this.dlqTopic, partitions }])
       this.producer = await transport.producer()
       for (const p of await prisma.plant.findMany({ select: { code: true } })) this.knownPlants.add(p.code)
     } catch (error) {
@@ -181,7 +182,7 @@ class Pipeline implements TelemetryPipeline {
     this.state = 'running'
     this.log.info(
       { topic: this.topic, dlqTopic: this.dlqTopic, groupId: this.groupId, maxRows: config.env.INGEST_BATCH_MAX_ROWS, flushMs: config.env.INGEST_FLUSH_MS },
-      'telemetry ingest started',
+      `${this.source.name} ingest started`,
     )
   }
 
@@ -203,7 +204,7 @@ class Pipeline implements TelemetryPipeline {
     await Promise.all(batchers.map((b) => b.idle()))
     await this.lagRefresh
     this.state = 'stopped'
-    if (wasStarted) this.log.info({ written: this.written, invalid: this.invalid }, 'telemetry ingest stopped')
+    if (wasStarted) this.log.info({ written: this.written, invalid: this.invalid }, `${this.source.name} ingest stopped`)
   }
 
   status(): TelemetryPipelineStatus {
@@ -237,18 +238,23 @@ class Pipeline implements TelemetryPipeline {
     let newPlants: Set<string> | undefined
     let lastBatch: Batch | undefined
     for (const record of records) {
-      const decoded = decodeRecord(record)
-      if (!decoded.ok) {
-        dlq.push(toDlqRecord(record, decoded.reason, decoded.errors))
-        this.m.invalid.inc({ reason: decoded.reason })
-        this.log.debug({ topic: record.topic, partition: record.partition, offset: record.offset, reason: decoded.reason }, 'invalid telemetry record')
-        continue
+      const read = this.source.read(record)
+      const rows: BatchRow[] = []
+      for (const item of Array.isArray(read) ? read : [read]) {
+        if (!item.ok) {
+          dlq.push(toDlqRecord(record, item.reason, item.errors, 'dlqValue' in item ? item.dlqValue : record.value))
+          this.m.invalid.inc({ reason: item.reason })
+          this.log.debug({ topic: record.topic, partition: record.partition, offset: record.offset, reason: item.reason }, 'invalid telemetry record')
+          continue
+        }
+        const event = normalise(item.event, record.headers, this.origins, now, item.traceparent)
+        if (!this.knownPlants.has(event.plant)) (newPlants ??= new Set()).add(event.plant)
+        const row = toHopEventRow(event, record, item.payloadTruncated)
+        const payload = item.payloadJson === undefined ? undefined : toHopPayloadRow(event, item.payloadJson)
+        rows.push({ row, payload, originMs: Date.parse(row.origin_time), occurredMs: Date.parse(row.occurred_at) })
       }
-      const event = normalise(decoded.event, record.headers, this.origins, now, decoded.traceparent)
-      if (!this.knownPlants.has(event.plant)) (newPlants ??= new Set()).add(event.plant)
-      const row = toHopEventRow(event, record, decoded.payloadTruncated)
-      const payload = decoded.payloadJson === undefined ? undefined : toHopPayloadRow(event, decoded.payloadJson)
-      const b = batcher.add(record.offset, row, payload, Date.parse(row.origin_time), Date.parse(row.occurred_at))
+      if (rows.length === 0) continue
+      const b = batcher.add(record.offset, rows)
       if (b !== undefined && b !== lastBatch) {
         waits.push(b.done)
         lastBatch = b

@@ -45,6 +45,16 @@ export async function principalFromApiToken(prisma: PrismaClient, token: string)
   }
 }
 
+/**
+ * The scopes of a usable API token (not revoked or expired, its user enabled), null for any other
+ * token. Scopes grant what a role does not imply, e.g. `ingest` (sending telemetry over OTLP).
+ */
+export async function apiTokenScopes(prisma: PrismaClient, token: string): Promise<string[] | null> {
+  const row = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: { select: { disabled: true } } } })
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date()) || row.user.disabled) return null
+  return row.scopes
+}
+
 export const BOOTSTRAP_PRINCIPAL: Principal = {
   kind: 'bootstrap_token',
   userId: null,

@@ -112,7 +112,10 @@ export class KafkaTransport implements Transport {
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: t.partitions,
-        configEntries: t.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(t.retentionMs) }],
+        configEntries: [
+          ...(t.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(t.retentionMs) }]),
+          ...(t.maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }]),
+        ],
       })),
       waitForLeaders: false,
     })

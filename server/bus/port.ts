@@ -131,6 +131,8 @@ export interface TopicSpec {
    * in-process bus keeps records by size, not age, and ignores it.
    */
   retentionMs?: number
+  /** Kafka's max.message.bytes for a topic this call creates (1 MiB by default); the in-process bus has no record limit. */
+  maxMessageBytes?: number
 }
 
 export interface Transport {

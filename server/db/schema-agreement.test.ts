@@ -14,6 +14,8 @@ interface Field {
   name: string
   type: string
   optional: boolean
+  /** A scalar list (`String[]`): a Postgres array column. */
+  list: boolean
   attrs: string
 }
 interface Model {
@@ -46,7 +48,7 @@ function parseSchema(text: string) {
       else {
         const m = /^(\w+)\s+(\w+)(\[\])?(\?)?\s*(.*)$/.exec(line)
         if (!m) throw new Error(`cannot read field line: ${line}`)
-        model.fields.push({ name: m[1]!, type: m[2]!, optional: !!m[4], attrs: m[5] ?? '' })
+        model.fields.push({ name: m[1]!, type: m[2]!, optional: !!m[4], list: !!m[3], attrs: m[5] ?? '' })
       }
     }
   }
@@ -75,7 +77,7 @@ function fail(what: string): never {
 function expectedColumns(model: Model) {
   return model.fields.filter(isScalar).map((f) => ({
     column: columnOf(f),
-    type: SCALAR_TYPES[f.type] ?? `"${f.type}"`,
+    type: (SCALAR_TYPES[f.type] ?? `"${f.type}"`) + (f.list ? '[]' : ''),
     nullable: f.optional,
     hasDefault: /@default\((?!uuid\(\)|cuid\(\))/.test(f.attrs),
   }))

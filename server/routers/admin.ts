@@ -15,6 +15,7 @@ import {
   userUpdateSchema,
 } from '../services/users/users'
 import { adminProcedure, router } from '../trpc'
+import { API_TOKEN_SCOPES, apiTokenScopeSchema } from '../domain/token-scopes'
 
 export const adminRouter = router({
   users: router({
@@ -26,7 +27,14 @@ export const adminRouter = router({
   tokens: router({
     list: adminProcedure.query(({ ctx }) => listApiTokens(ctx)),
     create: adminProcedure
-      .input(z.object({ userId: z.string(), name: z.string().trim().min(1).max(60), expiresInDays: z.number().int().min(1).max(730).optional() }))
+      .input(
+        z.object({
+          userId: z.string(),
+          name: z.string().trim().min(1).max(60),
+          expiresInDays: z.number().int().min(1).max(730).optional(),
+          scopes: z.array(apiTokenScopeSchema).max(API_TOKEN_SCOPES.length).optional(),
+        }),
+      )
       .mutation(({ ctx, input }) => createApiToken(ctx, input)),
     revoke: adminProcedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => revokeApiToken(ctx, input)),
   }),

@@ -7,6 +7,7 @@ import type { Ctx } from '../../context/ctx'
 import { generateToken } from '../../auth/api-tokens'
 import { audit, type AuditCtx } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
+import type { ApiTokenScope } from '../../domain/token-scopes'
 
 
 export const passwordSchema = z.string().min(10, 'a password needs at least 10 characters').max(128)
@@ -131,20 +132,21 @@ export async function resetPassword(ctx: AuditCtx, { id, password }: { id: strin
 
 export async function createApiToken(
   ctx: AuditCtx,
-  input: { userId: string; name: string; expiresInDays?: number },
+  input: { userId: string; name: string; expiresInDays?: number; scopes?: ApiTokenScope[] },
 ): Promise<{ id: string; token: string; prefix: string }> {
   const { token, prefix, tokenHash } = generateToken()
   const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null
+  const scopes = [...new Set(input.scopes ?? [])]
   return ctx.db.$transaction(async (tx) => {
-    const row = await tx.apiToken.create({ data: { name: input.name, prefix, tokenHash, userId: input.userId, expiresAt } })
-    await audit(tx, { actor: ctx.principal, action: 'api_token.create', targetType: 'api_token', targetId: row.id, after: { name: input.name, prefix, userId: input.userId, expiresAt } })
+    const row = await tx.apiToken.create({ data: { name: input.name, prefix, tokenHash, userId: input.userId, expiresAt, scopes } })
+    await audit(tx, { actor: ctx.principal, action: 'api_token.create', targetType: 'api_token', targetId: row.id, after: { name: input.name, prefix, userId: input.userId, expiresAt, scopes } })
     return { id: row.id, token, prefix }
   })
 }
 
 export async function listApiTokens({ db }: Pick<Ctx, 'db'>) {
   return db.apiToken.findMany({
-    select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true, user: { select: { email: true } } },
+    select: { id: true, name: true, prefix: true, scopes: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true, user: { select: { email: true } } },
     orderBy: { createdAt: 'desc' },
   })
 }

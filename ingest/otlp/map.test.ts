@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import type { HopEvent } from '../../server/domain/hop-event'
+import { createSpanMapper, type SpanMapping } from './map'
+import { parseOtlpMappingConfig } from './mapping-config'
+import { makeSpan } from './testing/spans'
+
+/** Mapping rules beyond the SDK scenarios of sdk.test.ts, on decoded spans built in memory. */
+
+const defaults = createSpanMapper(parseOtlpMappingConfig({}))
+const erp = { 'http.request.method': 'POST', 'url.full': 'https://s4hana.corp.example:44300/sap/opu/odata/confirm' }
+
+function onlyHop(mapping: SpanMapping): HopEvent {
+  if (mapping.kind !== 'hops' || mapping.events.length !== 1) throw new Error(`expected one hop, got ${JSON.stringify(mapping)}`)
+  return mapping.events[0]!
+}
+
+describe('createSpanMapper', () => {
+  it('reads the configured attribute names, service rules and ERP hosts', () => {
+    const mapSpan = createSpanMapper(
+      parseOtlpMappingConfig({
+        services: [{ service: 'camel-*', hop: 'edge', plant: '1110', flow: 'goods_movement', processEventType: 'integration.validated' }],
+        erpHosts: ['*.corp.example'],
+        attributes: { correlationId: ['x.cid'], plant: ['x.plant'], businessKeys: { work_order: ['aufnr'] } },
+      }),
+    )
+    const process = makeSpan({
+      kind: 'consumer',
+      attributes: { 'messaging.operation': 'process', 'x.cid': 'C-9', aufnr: '155000000099', 'linetrace.work_order': 'not read' },
+      resource: { 'service.name': 'camel-goods' },
+    })
+    expect(onlyHop(mapSpan(process))).toMatchObject({
+      event_type: 'integration.validated',
+      hop: 'edge',
+      plant: '1110',
+      flow: 'goods_movement',
+      correlation_id: 'C-9',
+      business: { work_order: '155000000099' },
+    })
+    const call = makeSpan({ kind: 'client', attributes: { ...erp, 'http.status_code': 409, 'x.plant': '3000' } })
+    expect(onlyHop(mapSpan(call))).toMatchObject({ event_type: 'erp.posting_failed', hop: 'erp', plant: '3000', error: { category: 'transient', http_status: 409 } })
+    // The default ERP host patterns do not know this host: an ordinary HTTP call, no hop.
+    expect(defaults(call)).toMatchObject({ kind: 'ignored' })
+  })
+
+  it('a single-link consumer span is keyed by the link first, with the link as its cause', () => {
+    const link = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), attributes: { 'linetrace.correlation_id': 'from-link' } }
+    const hop = onlyHop(defaults(makeSpan({ kind: 'consumer', attributes: { 'messaging.operation.type': 'receive', 'messaging.kafka.message.key': 'key-1' }, links: [link] })))
+    expect(hop).toMatchObject({
+      event_type: 'integration.message_received',
+      event_id: '5b8efff798038103d269b633813fc60c:eee19b7ec3c1b174',
+      correlation_id: 'from-link',
+      causation_id: `${'a'.repeat(32)}:${'b'.repeat(16)}`,
+      attributes: { 'otel.link.trace_id': 'a'.repeat(32) },
+    })
+    // Without attribute or key on either, the link's trace is the transaction.
+    const bare = onlyHop(defaults(makeSpan({ kind: 'consumer', attributes: { 'messaging.operation.type': 'process' }, links: [{ ...link, attributes: {} }] })))
+    expect(bare.correlation_id).toBe('a'.repeat(32))
+  })
+
+  it('adds the current messaging names where a span has only the older ones', () => {
+    const older = { 'messaging.operation': 'receive', 'messaging.kafka.consumer.group': 'hub', 'messaging.kafka.partition': 3, 'messaging.kafka.message.offset': 42 }
+    const hop = onlyHop(defaults(makeSpan({ kind: 'consumer', attributes: older })))
+    expect(hop.attributes).toMatchObject({
+      ...Object.fromEntries(Object.entries(older).map(([key, value]) => [key, String(value)])),
+      'messaging.operation.type': 'receive',
+      'messaging.consumer.group.name': 'hub',
+      'messaging.destination.partition.id': '3',
+      'messaging.kafka.offset': '42',
+    })
+  })
+
+  it('passes over correlation values too long for a correlation id', () => {
+    const hop = onlyHop(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', 'messaging.kafka.message.key': 'k'.repeat(129) } })))
+    expect(hop.correlation_id).toBe('5b8efff798038103d269b633813fc60c')
+  })
+
+  it('bounds the attributes: 64 keys, 1 KiB per value', () => {
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 'é'.repeat(600)]))
+    const hop = onlyHop(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', ...many } })))
+    expect(Object.keys(hop.attributes!)).toHaveLength(64)
+    expect(Buffer.byteLength(hop.attributes!.k0!)).toBe(1024)
+  })
+
+  it('classifies errors without an HTTP status by their type', () => {
+    const failed = (type: string) =>
+      onlyHop(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', 'error.type': type }, status: { code: 'error', message: 'send failed' } }))).error
+    expect(failed('KafkaJSRequestTimeoutError')).toEqual({ category: 'transient', code: 'KafkaJSRequestTimeoutError', text: 'send failed', retryable: true })
+    expect(failed('KafkaJSNonRetriableError')).toMatchObject({ category: 'permanent', retryable: false })
+  })
+
+  it('ignores what is no hop and refuses what the contract refuses', () => {
+    expect(defaults(makeSpan({ kind: 'server', attributes: { 'http.request.method': 'GET' } }))).toMatchObject({ kind: 'ignored' })
+    expect(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'settle' } }))).toMatchObject({ kind: 'ignored', message: expect.stringContaining('settle') })
+    expect(defaults(makeSpan({ kind: 'client', attributes: { 'messaging.operation.type': 'receive', 'messaging.batch.message_count': 10 } }))).toMatchObject({ kind: 'ignored' })
+    expect(defaults(makeSpan({ attributes: { 'linetrace.event_type': 'quality.hold_placed', 'linetrace.plant': 'plant 2000!' } }))).toMatchObject({
+      kind: 'unmapped',
+      reason: 'schema',
+      errors: [{ path: 'plant', message: expect.stringContaining('ERP plant code') }],
+    })
+  })
+})

@@ -1,0 +1,64 @@
+import type { BusRecord, TopicSpec } from '../../server/bus/port'
+import type { Config } from '../../server/config'
+import type { RecordItem, RecordSource } from '../telemetry/source'
+import { attributeText } from './attributes'
+import { decodeTraceRequest, OtlpDecodeError } from './decode'
+import { createSpanMapper, type SpanMapper } from './map'
+import { parseOtlpMappingConfig } from './mapping-config'
+import { otlpMetrics } from './metrics'
+import type { OtlpSpan } from './span'
+
+/**
+ * The worker side of the OTLP receiver: `OTLP_TOPIC` read by the telemetry pipeline in a consumer
+ * group of its own. A record is one accepted export request as protobuf; each span is mapped
+ * (map.ts) into already validated hop events, which the pipeline batches with the same dedup
+ * tokens (`lt.otlp:{partition}:{first}-{last}`), checkpoints and commit rule as hop events.
+ * Unmapped spans are dead-lettered one by one (the span as JSON, with the reason); ignored ones
+ * are counted. A record that does not decode (written by something else) is dead-lettered whole.
+ */
+
+/** The OTLP topic as created when missing: room for the largest accepted body, beyond Kafka's 1 MiB default. */
+export function otlpTopicSpec(config: Config): TopicSpec {
+  return { name: config.env.OTLP_TOPIC, partitions: config.env.TELEMETRY_PARTITIONS, maxMessageBytes: config.env.OTLP_MAX_BODY_BYTES + 64 * 1024 }
+}
+
+export function otlpRecordSource(config: Config, mapper: SpanMapper = defaultMapper(config)): RecordSource {
+  const metrics = otlpMetrics()
+  const maxBytes = config.env.OTLP_MAX_BODY_BYTES
+  return {
+    topic: otlpTopicSpec(config),
+    groupId: `${config.kafka.groupId}-otlp`,
+    name: 'otlp',
+    read(record: BusRecord): RecordItem[] {
+      let spans: OtlpSpan[]
+      try {
+        spans = decodeTraceRequest(record.value ?? new Uint8Array(), { contentType: 'application/x-protobuf', maxBytes }).spans
+      } catch (error) {
+        const reason = error instanceof OtlpDecodeError ? `otlp_${error.reason}` : 'otlp_decode'
+        return [{ ok: false, reason, errors: [{ path: '', message: (error as Error).message }] }]
+      }
+      const items: RecordItem[] = []
+      for (const span of spans) {
+        const mapping = mapper(span)
+        if (mapping.kind === 'hops') {
+          for (const event of mapping.events) items.push({ ok: true, event, encoding: 'json', payloadTruncated: false })
+        } else if (mapping.kind === 'ignored') {
+          metrics.ignoredSpans.inc({ service: attributeText(span.resource['service.name']) ?? 'unknown' })
+        } else {
+          items.push({ ok: false, reason: `otlp_${mapping.reason}`, errors: mapping.errors, dlqValue: Buffer.from(spanJson(span)) })
+        }
+      }
+      return items
+    },
+  }
+}
+
+/** Until the admin mapping editor exists: the defaults, with OTLP_DEFAULT_PLANT. */
+function defaultMapper(config: Config): SpanMapper {
+  return createSpanMapper(parseOtlpMappingConfig({ defaultPlant: config.env.OTLP_DEFAULT_PLANT }))
+}
+
+/** A span for the dead-letter topic: nanosecond times as decimal text. */
+function spanJson(span: OtlpSpan): string {
+  return JSON.stringify(span, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))
+}
