@@ -15,6 +15,7 @@ import { serveOtlp } from '../ingest/otlp/http-server'
 import { startWorker, type Worker } from '../ingest/worker'
 import { stampClientAddress } from '../server/auth/client-address'
 import { closeTransport, getTransport } from '../server/bus'
+import type { Transport } from '../server/bus/port'
 import { loadConfigOrExit, type ProcessRole } from '../server/config'
 import { EMBEDDED_ADMIN_TOKEN_FILE } from '../server/embedded-secrets'
 import { addressMatcher } from '../server/http/cidr'
@@ -72,7 +73,7 @@ if (role === 'all') {
   // runtime.config: in demo mode it holds the generated bootstrap token the receiver accepts.
   otlpServer = await serveOtlp({ config: runtime.config, transport, prisma: runtime.db.prisma, logger })
   if (simulatorOptions)
-    simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }), stateDir: `${config.env.DATA_DIR}/simulator` })
+    simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }), stateDir: `${config.env.DATA_DIR}/simulator`, backlog: ingestBacklog(transport) })
 }
 
 const app = next({ dev: false, dir: root, port: config.env.PORT })
@@ -104,6 +105,12 @@ server.listen(config.env.PORT, config.env.HOST, () => {
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return 'localhost'
   return isIPv6(host) ? `[${host}]` : host
+}
+
+/** The ingest worker's unstored telemetry (its group's lag), for the simulator's backfill back-pressure. */
+function ingestBacklog(transport: Transport): () => Promise<number> {
+  const group = transport.consumer({ groupId: config.kafka.groupId, topics: [config.env.TELEMETRY_TOPIC] })
+  return async () => (await group.lag()).reduce((n, l) => n + l.lag, 0)
 }
 
 let stopping = false

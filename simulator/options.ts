@@ -104,7 +104,7 @@ const EMBEDDED_BACKFILL_SHARE = 1 / 6
  * Options from SIMULATOR_* variables (unset or empty = default; SIMULATOR_BACKFILL: a week, `0` to
  * skip). Errors name the variable, so a bad value stops the start with a message a person can act on.
  */
-export function simulatorOptionsFromEnv(env: Record<string, string | undefined> = process.env): SimulatorOptions {
+export function simulatorOptionsFromEnv(env: Record<string, string | undefined> = process.env): SimulatorOptionsInput {
   const input: Record<string, unknown> = { backfill: EMBEDDED_BACKFILL }
   const problems: string[] = []
   for (const [variable, option, kind] of ENV) {
@@ -129,6 +129,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     }
   }
   if (problems.length) throw new Error(`Invalid simulator settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
-  const options = result.data!
-  return { ...options, backfillRate: options.backfillRate ?? options.rate * EMBEDDED_BACKFILL_SHARE }
+  // The input, checked, not the parsed options: startSimulator parses it (once — parsing a parsed
+  // duration again would read its milliseconds as seconds).
+  return { ...input, backfillRate: result.data!.backfillRate ?? result.data!.rate * EMBEDDED_BACKFILL_SHARE } as SimulatorOptionsInput
 }

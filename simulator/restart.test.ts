@@ -8,7 +8,7 @@ import type { HopEventInput } from '../server/domain/hop-event'
 import { POSTING_FLOWS } from '../server/domain/txn-state'
 import type { SimulatorOptionsInput } from './options'
 import { Simulation } from './simulator'
-import { simulatorOptionsFromEnv } from './options'
+import { parseSimulatorOptions, simulatorOptionsFromEnv } from './options'
 import { loadState } from './state'
 import { byTransaction } from './testing/hops'
 import { MIN, TUESDAY } from './testing/virtual-run'
@@ -73,9 +73,9 @@ describe('a restart of the embedded simulator', () => {
 
 describe('the embedded backfill', () => {
   it('is a week at a sixth of the rate by default, 0 skips it', () => {
-    expect(simulatorOptionsFromEnv({})).toMatchObject({ backfill: 7 * 24 * 60 * MIN, backfillRate: 0.5 })
-    expect(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL: '0', SIMULATOR_RATE: '6' })).toMatchObject({ backfill: 0, backfillRate: 1 })
-    expect(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL_RATE: '2' })).toMatchObject({ backfillRate: 2 })
+    expect(parseSimulatorOptions(simulatorOptionsFromEnv({}))).toMatchObject({ backfill: 7 * 24 * 60 * MIN, backfillRate: 0.5 })
+    expect(parseSimulatorOptions(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL: '0', SIMULATOR_RATE: '6' }))).toMatchObject({ backfill: 0, backfillRate: 1 })
+    expect(parseSimulatorOptions(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL_RATE: '2' }))).toMatchObject({ backfillRate: 2 })
   })
 
   it('happens on the first start only: later starts on the same state go live at once', async () => {

@@ -45,6 +45,12 @@ export interface SimulatorDeps {
    * DATA_DIR/simulator. Absent: every start is a first start.
    */
   stateDir?: string
+  /**
+   * Records the ingest worker has yet to store (its consumer group's lag on the telemetry topic).
+   * Faster than real time, the simulator waits while it is above BACKLOG_HIGH: the in-process bus
+   * drops the oldest records of a partition past its size cap, so an unpaced backfill would lose data.
+   */
+  backlog?: () => Promise<number>
 }
 
 export interface SimulatorHandle {
@@ -56,6 +62,9 @@ export interface SimulatorHandle {
 }
 
 const MIN = 60_000
+/** Backfill back-pressure: wait above this many unstored records, go on below BACKLOG_LOW. */
+const BACKLOG_HIGH = 100_000
+const BACKLOG_LOW = 50_000
 /** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
 const KAFKA_FUTURE_LIMIT_MS = 55 * MIN
 
@@ -228,7 +237,15 @@ export class Simulation {
       await this.step(t, true)
       const ahead = ((this.outbox.sent - sent0) / this.options.maxEventsPerSecond) * 1000 - (Date.now() - wall0)
       if (ahead > 5) await this.pause(ahead)
+      await this.waitForIngest()
     }
+  }
+
+  /** Back-pressure (SimulatorDeps.backlog): lets the ingest worker catch up before writing more history. */
+  private async waitForIngest(): Promise<void> {
+    const backlog = this.deps.backlog
+    if (!backlog || (await backlog()) <= BACKLOG_HIGH) return
+    while (!this.stopping && (await backlog()) > BACKLOG_LOW) await this.pause(250)
   }
 
   /** Simulated time = wall clock (+ `offset`) until `untilWall` or stop(). */

@@ -77,7 +77,7 @@ describe('options', () => {
   })
 
   it('maps SIMULATOR_* variables and names the variable that is wrong', () => {
-    expect(simulatorOptionsFromEnv({ SIMULATOR_RATE: '4.5', SIMULATOR_SCENARIO: 'bad-day', SIMULATOR_BACKFILL: '1d', SIMULATOR_SHOWCASE: 'off' })).toMatchObject({
+    expect(parseSimulatorOptions(simulatorOptionsFromEnv({ SIMULATOR_RATE: '4.5', SIMULATOR_SCENARIO: 'bad-day', SIMULATOR_BACKFILL: '1d', SIMULATOR_SHOWCASE: 'off' }))).toMatchObject({
       rate: 4.5,
       scenario: 'bad-day',
       backfill: 86_400_000,
