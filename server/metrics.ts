@@ -47,6 +47,14 @@ function build() {
 type Metrics = ReturnType<typeof build>
 
 export function metrics(): Metrics {
-  const g = globalThis as unknown as Record<symbol, Metrics | undefined>
-  return (g[KEY] ??= build())
+  return perProcess(KEY, build)
+}
+
+/**
+ * One instance per process under `key` on globalThis: metric sets register on the shared registry
+ * once, however many module graphs (the start script, Next.js route bundles) ask for them.
+ */
+export function perProcess<T>(key: symbol, build: () => T): T {
+  const g = globalThis as unknown as Record<symbol, T | undefined>
+  return (g[key] ??= build())
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Counter, Histogram } from 'prom-client'
 import type { Ctx } from '../../server/context/ctx'
-import { metrics } from '../../server/metrics'
+import { metrics, perProcess } from '../../server/metrics'
 import { evaluateAlerts, type EvaluateOptions } from '../../server/services/alerts/evaluate'
 import { holdLease, releaseLease } from '../../server/services/alerts/lease'
 import { onboardPlants } from '../../server/services/alerts/template'
@@ -36,8 +36,7 @@ const LEASE = 'alerts'
 const KEY = Symbol.for('linetrace.alerts.metrics')
 
 function alertMetrics() {
-  const g = globalThis as unknown as Record<symbol, ReturnType<typeof build> | undefined>
-  return (g[KEY] ??= build())
+  return perProcess(KEY, build)
   function build() {
     const registers = [metrics().registry]
     return {

@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client'
-import { metrics } from '../../server/metrics'
+import { metrics, perProcess } from '../../server/metrics'
 
 /**
  * OTLP metrics on the process's shared registry (server/metrics.ts), kept on globalThis like the
@@ -35,6 +35,5 @@ function build() {
 export type OtlpMetrics = ReturnType<typeof build>
 
 export function otlpMetrics(): OtlpMetrics {
-  const g = globalThis as unknown as Record<symbol, OtlpMetrics | undefined>
-  return (g[KEY] ??= build())
+  return perProcess(KEY, build)
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client'
-import { metrics } from '../../server/metrics'
+import { metrics, perProcess } from '../../server/metrics'
 
 /**
  * Telemetry-ingest metrics on the process's shared registry (server/metrics.ts). Built once per
@@ -65,6 +65,5 @@ function build() {
 export type IngestMetrics = ReturnType<typeof build>
 
 export function ingestMetrics(): IngestMetrics {
-  const g = globalThis as unknown as Record<symbol, IngestMetrics | undefined>
-  return (g[KEY] ??= build())
+  return perProcess(KEY, build)
 }
