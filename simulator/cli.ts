@@ -9,7 +9,7 @@ import { createTransport } from '../server/bus'
 import { ConfigError, loadConfig } from '../server/config'
 import { logger } from '../server/logger'
 import { parseSimulatorOptions, type SimulatorOptionsInput } from './options'
-import { startSimulator } from './simulator'
+import { startSimulator } from './start'
 import type { SimulatorStats } from './stats'
 
 const HELP = `Linetrace plant simulator and reference integration hub (Kafka)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { LocalTransport } from '../server/bus/local'
 import { loadConfig } from '../server/config'
 import type { HopEventInput } from '../server/domain/hop-event'
-import { startSimulator } from './simulator'
+import { startSimulator } from './start'
 import { MIN, startVirtualRun, stopVirtualRun } from './testing/virtual-run'
 
 /**

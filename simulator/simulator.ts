@@ -53,14 +53,6 @@ export interface SimulatorDeps {
   backlog?: () => Promise<number>
 }
 
-export interface SimulatorHandle {
-  stop(): Promise<void>
-  stats(): SimulatorStats
-  /** Settles when the run ends by itself (duration reached) or fails. */
-  done: Promise<void>
-  simulation: Simulation
-}
-
 const MIN = 60_000
 /** Backfill back-pressure: wait above this many unstored records, go on below BACKLOG_LOW. */
 const BACKLOG_HIGH = 100_000
@@ -69,7 +61,7 @@ const BACKLOG_LOW = 50_000
 const KAFKA_FUTURE_LIMIT_MS = 55 * MIN
 
 /** The caller's logger already carries its component: adding ours again would log the key twice. */
-function simulatorLogger(deps: SimulatorDeps): Logger {
+export function simulatorLogger(deps: SimulatorDeps): Logger {
   return deps.logger ?? rootLogger.child({ component: 'simulator' })
 }
 
@@ -380,35 +372,5 @@ export class Simulation {
       await this.runLive(options.duration === undefined ? undefined : Date.now() + options.duration, liveFrom - Date.now())
     }
     this.phase = this.stopping ? 'stopped' : 'done'
-  }
-}
-
-/**
- * Starts the simulator on a transport the caller owns (the in-process bus in `npm start`, Kafka in
- * the CLI) and returns at once; `done` settles when a run with a duration ends. stop() ends the
- * run, produces what is pending and stops the hub's consumer; it does not close the transport.
- */
-export async function startSimulator(deps: SimulatorDeps): Promise<SimulatorHandle> {
-  const simulation = await Simulation.create(deps)
-  const log = simulatorLogger(deps)
-  const done = simulation.run().catch((error: unknown) => {
-    simulation.phase = 'failed'
-    log.error({ err: error }, 'simulator stopped by an error')
-    throw error
-  })
-  // The caller may never await `done`; a failure is logged above either way.
-  done.catch(() => {})
-  let stopped: Promise<void> | undefined
-  return {
-    simulation,
-    done,
-    stats: () => simulation.stats(),
-    stop: () =>
-      (stopped ??= (async () => {
-        simulation.requestStop()
-        await done.catch(() => {})
-        await simulation.close()
-        if (simulation.phase !== 'failed' && simulation.phase !== 'done') simulation.phase = 'stopped'
-      })()),
   }
 }
