@@ -1,86 +1,171 @@
-import { TRPCError } from '@trpc/server'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Principal, Role } from '../domain/permissions'
 import { startTestRuntime } from '../testing/runtime'
-import { makePrincipal } from '../services/testing/principal'
+import { restCallers, trpcCallers, type RestCaller } from './role-matrix/callers'
+import { TRPCError } from '@trpc/server'
+import type { Principal } from '../domain/permissions'
 import { createCallerFactory, type Context, type Meta } from '../trpc'
-import type { Runtime } from '../runtime'
 import { appRouter } from './app'
+import { callRoute, matches, routeMethods, type Answer, type RouteMethod } from './role-matrix/drive'
+import { expectedOutcome, type Caller, type Entry, type Outcome } from './role-matrix/expectations'
+import { PROCEDURES } from './role-matrix/procedures'
+import { ROUTES } from './role-matrix/routes'
+import { BOOTSTRAP_TOKEN, buildWorld, IN, OUT, type World } from './role-matrix/world'
 
 /**
- * Every tRPC procedure must declare who may call it (meta.access, set by the procedure ladder) and
- * must refuse everyone below that. A procedure built outside the ladder, or whose check is missing,
- * fails here. Only the procedures listed as public may answer an anonymous caller.
+ * The role matrix: every tRPC procedure and every REST route × method, called by every kind of caller
+ * (anonymous, each role, tokens with and without scopes) about a plant in the caller's scope and one
+ * outside it, against the expected outcome the tables in role-matrix/ give (least role, where the
+ * plant comes from). Allowed means the call succeeds (or answers a code the entry lists as passing
+ * the gate); denied means 401, 403, or for a plant outside the scope 403 or 404.
  */
-const PUBLIC_PROCEDURES: string[] = []
-const BELOW: Record<Role, Principal | null> = {
-  viewer: null,
-  operator: makePrincipal('viewer', ['1000']),
-  admin: makePrincipal('operator', ['1000', '2000']),
-}
 
 type AnyProcedure = { _def: { meta?: Meta; type: 'query' | 'mutation' | 'subscription' } }
-const procedures = Object.entries((appRouter as unknown as { _def: { procedures: Record<string, AnyProcedure> } })._def.procedures)
-
-let runtime: Runtime
-let stop: () => Promise<void>
-beforeAll(async () => {
-  ;({ runtime, stop } = await startTestRuntime())
-})
-afterAll(() => stop())
-
+const routerProcedures = (appRouter as unknown as { _def: { procedures: Record<string, AnyProcedure> } })._def.procedures
 const createCaller = createCallerFactory(appRouter)
-async function call(path: string, who: Principal | null, input: unknown): Promise<unknown> {
-  const ctx: Context = { runtime, principal: who, clientAddress: null }
-  const caller = createCaller(ctx) as unknown as Record<string, unknown>
-  const fn = path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (i: unknown) => Promise<unknown>
-  return fn(input)
-}
+/** A server-side caller of appRouter for the principal, as the tRPC route builds it for a request. */
+const callerOf = (w: World, principal: Principal | null) => createCaller({ runtime: w.runtime, principal, clientAddress: null } satisfies Context)
 
-async function errorCode(promise: Promise<unknown>): Promise<string | null> {
+async function callProcedure(w: World, path: string, caller: Caller, input: unknown): Promise<Answer> {
+  const node = path.split('.').reduce<unknown>((n, key) => (n as Record<string, unknown>)[key], callerOf(w, caller.principal))
   try {
-    await promise
-    return null
+    await (node as (i: unknown) => Promise<unknown>)(input)
+    return { ok: true }
   } catch (error) {
-    return error instanceof TRPCError ? error.code : `not a TRPCError: ${String(error)}`
+    if (error instanceof TRPCError) return { ok: false, code: error.code, message: error.message }
+    return { ok: false, code: 'NOT_A_TRPC_ERROR', message: String(error) }
   }
 }
 
-describe('role matrix', () => {
-  it('finds the procedures', () => {
-    expect(procedures.length).toBeGreaterThan(5)
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+const procedurePaths = Object.keys(routerProcedures).sort()
+// Route modules are found on disk at collection time, so each gets its own test.
+const routes: RouteMethod[] = await routeMethods(repoRoot)
+
+let world: World
+let rest: RestCaller[]
+let stop: () => Promise<void>
+beforeAll(async () => {
+  const started = await startTestRuntime({ ADMIN_API_TOKEN: BOOTSTRAP_TOKEN })
+  stop = started.stop
+  world = await buildWorld(started.runtime)
+  rest = await restCallers(world)
+})
+afterAll(() => stop())
+
+/** The plants a cell is about: IN and OUT for plant-scoped entries, IN for the rest. */
+const plantsOf = (entry: Entry) => (entry.plant === 'none' ? [IN] : [IN, OUT])
+
+/**
+ * Runs every cell of one entry; returns the cells whose answer differs from the expected outcome.
+ * Calls that change something get a fresh input (a new object) per allowed cell; the refused cells and
+ * reads of a plant share one, so a wrongly allowed call still shows as a mismatch.
+ */
+async function mismatches<I>(
+  entry: Entry,
+  callers: readonly Caller[],
+  opts: { mutates: boolean; passes: readonly string[]; input(plant: string): Promise<I>; call(caller: Caller, input: I): Promise<Answer> },
+): Promise<string[]> {
+  const wrong: string[] = []
+  // A public entry answers everyone alike: anonymous and one bearer token show it.
+  const who = entry.access === 'public' ? callers.filter((c) => c.name === 'anonymous' || c.name === 'viewer token' || c.name === 'viewer') : callers
+  for (const plant of plantsOf(entry)) {
+    let shared: I | undefined
+    for (const caller of who) {
+      const outcome: Outcome = expectedOutcome(entry, caller, plant)
+      const input = opts.mutates && outcome === 'allowed' ? await opts.input(plant) : (shared ??= await opts.input(plant))
+      const answer = await opts.call(caller, input)
+      if (!matches(outcome, answer, opts.passes))
+        wrong.push(`${caller.name}, plant ${plant}: expected ${outcome}, got ${answer.ok ? 'ok' : `${answer.code} (${answer.message})`}`)
+    }
+  }
+  return wrong
+}
+
+describe('tRPC role matrix', () => {
+  it('has an entry for every procedure of appRouter, and none for a procedure that is gone', () => {
+    const missing = procedurePaths.filter((p) => !(p in PROCEDURES))
+    const stale = Object.keys(PROCEDURES).filter((p) => !(p in routerProcedures))
+    expect(
+      missing.map((p) => `add to server/routers/role-matrix/procedures.ts: '${p}': ${routerProcedures[p]!._def.type}('<least role>', '<none|argument|record|payload>', (w, plant) => <input>),`),
+    ).toEqual([])
+    expect(stale.map((p) => `remove '${p}' from server/routers/role-matrix/procedures.ts: appRouter has no such procedure`)).toEqual([])
   })
 
-  it.each(procedures)('%s declares its access through the ladder', (path, procedure) => {
-    const access = procedure._def.meta?.access
-    expect(access, `${path} has no meta.access: build it from the procedure ladder in server/trpc.ts`).toBeDefined()
-    if (access === 'public') expect(PUBLIC_PROCEDURES).toContain(path)
+  it('opens no mutation to viewers or anonymous callers', () => {
+    const open = Object.entries(PROCEDURES).filter(([, e]) => e.type === 'mutation' && (e.access === 'viewer' || e.access === 'public'))
+    expect(open.map(([p, e]) => `${p} is a mutation open to ${e.access}`)).toEqual([])
   })
 
-  it.each(procedures.filter(([path]) => !PUBLIC_PROCEDURES.includes(path)))('%s refuses anonymous callers', async (path) => {
-    expect(await errorCode(call(path, null, {}))).toBe('UNAUTHORIZED')
+  it('judges answers strictly: a wrong plant or role that gets through is a mismatch', () => {
+    const operatorOnly = { access: 'operator', plant: 'record' } as const
+    const viewer = trpcCallers(world)[1]!
+    const operator = trpcCallers(world)[2]!
+    expect(expectedOutcome(operatorOnly, viewer, IN)).toBe('forbidden')
+    expect(expectedOutcome(operatorOnly, operator, OUT)).toBe('outside-scope')
+    expect(expectedOutcome({ access: 'operator', plant: 'none' }, operator, OUT)).toBe('allowed')
+    expect(matches('outside-scope', { ok: true })).toBe(false)
+    expect(matches('forbidden', { ok: false, code: 'NOT_FOUND', message: '' })).toBe(false)
+    expect(matches('allowed', { ok: false, code: 'NOT_FOUND', message: '' })).toBe(false)
+    expect(matches('allowed', { ok: false, code: 'CONFLICT', message: '' }, ['CONFLICT'])).toBe(true)
   })
 
-  it.each(procedures.filter(([, p]) => p._def.meta?.access === 'operator' || p._def.meta?.access === 'admin'))(
-    '%s refuses the role below it',
-    async (path, procedure) => {
-      const below = BELOW[procedure._def.meta!.access as Role]
-      expect(await errorCode(call(path, below, {}))).toBe('FORBIDDEN')
-    },
-  )
-
-  it('refuses a plant outside the caller’s scope', async () => {
-    const viewer = makePrincipal('viewer', ['1000'])
-    expect(await errorCode(call('plants.get', viewer, { plant: '2000' }))).toBe('FORBIDDEN')
-    expect(await errorCode(call('overview.hopCounts', viewer, { plants: ['1000', '2000'] }))).toBe('FORBIDDEN')
-    await expect(call('plants.get', viewer, { plant: '1000' })).resolves.toMatchObject({ code: '1000' })
+  it('lists only the plants in the caller’s scope when the call names none', async () => {
+    const operator = callerOf(world, { ...world.users.operator.principal, plants: [IN, OUT] })
+    expect((await operator.plants.list()).map((p) => p.code)).toEqual([IN, OUT])
+    const counts = await operator.overview.hopCounts({})
+    expect(counts.plants.map((p) => p.plant)).toEqual([IN, OUT])
   })
 
-  it('lists only the plants in scope', async () => {
-    const operator = makePrincipal('operator', ['1000', '2000'])
-    const plants = (await call('plants.list', operator, undefined)) as { code: string }[]
-    expect(plants.map((p) => p.code)).toEqual(['1000', '2000'])
-    const counts = (await call('overview.hopCounts', operator, {})) as { plants: { plant: string }[] }
-    expect(counts.plants.map((p) => p.plant)).toEqual(['1000', '2000'])
+  describe.each(procedurePaths.filter((p) => p in PROCEDURES))('%s', (path) => {
+    const entry = PROCEDURES[path]!
+    const procedure = routerProcedures[path]!
+
+    it('is what the table says (query or mutation, declared access)', () => {
+      expect(procedure._def.type, `${path} is a ${procedure._def.type}; the table says ${entry.type}`).toBe(entry.type)
+      expect(procedure._def.meta?.access, `${path} declares access ${procedure._def.meta?.access}; the table says ${entry.access}`).toBe(entry.access)
+    })
+
+    it(`refuses or allows each caller and plant as the table says (least role ${entry.access}, plant from ${entry.plant})`, async () => {
+      const wrong = await mismatches(entry, trpcCallers(world), {
+        mutates: entry.type === 'mutation',
+        passes: entry.passes ?? [],
+        input: async (plant) => entry.input(world, plant),
+        call: (caller, input) => callProcedure(world, path, caller, input),
+      })
+      expect(wrong, `${path}:\n  ${wrong.join('\n  ')}`).toEqual([])
+    })
+  })
+})
+
+describe('REST role matrix', () => {
+  it('finds the routes on disk', () => {
+    expect(routes.map((r) => r.key)).toContain('GET /api/v1/traces')
+  })
+
+  it('has an entry for every route and method under app/api, and none for one that is gone', () => {
+    const keys = routes.map((r) => r.key)
+    const missing = keys.filter((k) => !(k in ROUTES))
+    const stale = Object.keys(ROUTES).filter((k) => !keys.includes(k))
+    expect(missing.map((k) => `add to server/routers/role-matrix/routes.ts: '${k}': route('<least role>', '<none|argument|record|payload>', (w, plant) => ({ params, query, body })),`)).toEqual([])
+    expect(stale.map((k) => `remove '${k}' from server/routers/role-matrix/routes.ts: no such route.ts export`)).toEqual([])
+  })
+
+  it('changes nothing for viewers or anonymous callers (every method but GET needs a role above viewer, a scope, or is sign-in)', () => {
+    const open = Object.entries(ROUTES).filter(([k, e]) => !k.startsWith('GET ') && (e.access === 'viewer' || (e.access === 'public' && !k.startsWith('POST /api/auth/'))))
+    expect(open.map(([k, e]) => `${k} is open to ${e.access}`)).toEqual([])
+  })
+
+  describe.each(routes.filter((r) => r.key in ROUTES).map((r) => [r.key, r] as const))('%s', (key, route) => {
+    const entry = ROUTES[key]!
+    it(`refuses or allows each caller and plant as the table says (least role ${entry.access}, plant from ${entry.plant})`, async () => {
+      const wrong = await mismatches(entry, rest, {
+        mutates: route.method !== 'GET',
+        passes: (entry.passes ?? []).map(String),
+        input: async (plant) => entry.request(world, plant),
+        call: (caller, call) => callRoute(route, caller as RestCaller, call),
+      })
+      expect(wrong, `${key}:\n  ${wrong.join('\n  ')}`).toEqual([])
+    })
   })
 })

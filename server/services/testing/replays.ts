@@ -196,6 +196,8 @@ export async function insertDeadLetter(prisma: PrismaClient, f: DeadLetterFixtur
 }
 
 export interface HopFixture {
+  /** Default: a random UUID. */
+  event_id?: string
   correlation_id: string
   plant: string
   origin_time: Date
@@ -218,7 +220,7 @@ export async function insertHops(ch: ClickHouse, hops: readonly HopFixture[]): P
   await chInsert(ch, {
     table: 'hop_events',
     rows: hops.map((h) => ({
-      event_id: randomUUID(),
+      event_id: h.event_id ?? randomUUID(),
       event_type: h.event_type,
       occurred_at: h.occurred_at.toISOString(),
       origin_time: h.origin_time.toISOString(),

@@ -30,5 +30,8 @@ const listQuery = z.object({
   cursor: cursorParam().optional(),
 })
 
-/** GET /api/v1/replays[?status=running,queued&plant=1000&limit=&cursor=]: jobs in the token's plants, newest first. */
-export const GET = restHandler({ role: 'viewer', query: listQuery }, async (ctx, { query }) => listReplayJobs(ctx, query))
+/**
+ * GET /api/v1/replays[?status=running,queued&plant=1000&limit=&cursor=]: jobs in the token's plants,
+ * newest first; a `plant` outside them is 403 (the plant facet), not an empty list.
+ */
+export const GET = restHandler({ role: 'viewer', query: listQuery, plantFacet: true }, async (ctx, { query }) => listReplayJobs(ctx, query))
