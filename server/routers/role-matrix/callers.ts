@@ -2,7 +2,7 @@ import { BOOTSTRAP_PRINCIPAL } from '../../auth/api-tokens'
 import { makeServedHeaders } from '../../auth/testing/served-headers'
 import { ROLES } from '../../domain/permissions'
 import type { Caller } from './expectations'
-import { BOOTSTRAP_TOKEN, type World } from './world'
+import { BOOTSTRAP_TOKEN, type MatrixUser, type World } from './world'
 
 /** The console's origin in the matrix's requests (same-origin: what a browser on the console sends). */
 export const ORIGIN = 'http://localhost:3000'
@@ -18,13 +18,13 @@ export interface RestCaller extends Caller {
 }
 
 /** A session cookie of the user, from a real sign-in through better-auth's handler. */
-async function sessionCookie(w: World, email: string): Promise<string> {
+async function sessionCookie(w: World, user: MatrixUser): Promise<string> {
   const headers = makeServedHeaders('127.0.0.1', { 'content-type': 'application/json', origin: ORIGIN, host: new URL(ORIGIN).host })
   const response = await w.runtime.auth.handler(
-    new Request(`${ORIGIN}/api/auth/sign-in/email`, { method: 'POST', headers, body: JSON.stringify({ email, password: 'role-matrix-password' }) }),
+    new Request(`${ORIGIN}/api/auth/sign-in/email`, { method: 'POST', headers, body: JSON.stringify({ email: user.email, password: user.password }) }),
   )
   const cookie = response.headers.getSetCookie().find((c) => c.includes('session_token'))
-  if (response.status !== 200 || !cookie) throw new Error(`sign-in of ${email} answered ${response.status} without a session cookie`)
+  if (response.status !== 200 || !cookie) throw new Error(`sign-in of ${user.email} answered ${response.status} without a session cookie`)
   return cookie.split(';')[0]!
 }
 
@@ -43,6 +43,6 @@ export async function restCallers(w: World): Promise<RestCaller[]> {
   for (const role of ROLES) callers.push({ name: `${role} token`, principal: w.users[role].principal, scopes: [], bearer: true, headers: bearer(w.users[role].token) })
   // The console's cookie path resolves the principal on its own (principal.ts); one session shows its role and scope hold.
   const operator = w.users.operator
-  callers.push({ name: 'operator session', principal: operator.principal, scopes: [], bearer: false, headers: { cookie: await sessionCookie(w, operator.email) } })
+  callers.push({ name: 'operator session', principal: operator.principal, scopes: [], bearer: false, headers: { cookie: await sessionCookie(w, operator) } })
   return callers
 }

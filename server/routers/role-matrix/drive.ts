@@ -3,12 +3,13 @@ import { join, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { makeServedHeaders } from '../../auth/testing/served-headers'
 import { ORIGIN, type RestCaller } from './callers'
-import type { Outcome, RestCall } from './expectations'
+import { expectedOutcome, type Caller, type Entry, type Outcome, type RestCall } from './expectations'
+import { IN, OUT } from './world'
 
 /** How the matrix calls a REST route, and how it judges any answer against an outcome. */
 
 /** What came back: `ok`, or the error code (tRPC) / status (REST) with its message. */
-export type Answer = { ok: true } | { ok: false; code: string; message: string }
+export type Answer = { ok: true; text: string } | { ok: false; code: string; message: string }
 
 const STATUS_CODES: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' }
 
@@ -76,6 +77,67 @@ export async function callRoute(route: RouteMethod, caller: RestCaller, call: Re
   const response = await route.handler(request, { params: Promise.resolve(call.params ?? {}) })
   // Read it all: a streamed export that fails after its first byte must not count as allowed.
   const text = await response.text()
-  if (response.status < 300) return { ok: true }
+  if (response.status < 300) return { ok: true, text }
   return { ok: false, code: STATUS_CODES[response.status] ?? String(response.status), message: text.slice(0, 300) }
+}
+
+/** The plants a cell is about: IN and OUT for plant-scoped entries, IN for the rest. */
+const plantsOf = (entry: Entry) => (entry.plant === 'none' ? [IN] : [IN, OUT])
+
+export interface CellDriver<I> {
+  /** The call changes something: each allowed cell gets a fresh input. */
+  mutates: boolean
+  passes: readonly string[]
+  input(plant: string): Promise<I>
+  call(caller: Caller, input: I): Promise<Answer>
+}
+
+/**
+ * Runs every cell of one entry; returns the cells whose answer differs from the expected outcome.
+ * Calls that change something get a fresh input (a new object) per allowed cell; the refused cells and
+ * reads of a plant share one, so a wrongly allowed call still shows as a mismatch.
+ */
+export async function mismatches<I>(entry: Entry, callers: readonly Caller[], driver: CellDriver<I>): Promise<string[]> {
+  const wrong: string[] = []
+  // A public entry answers everyone alike: anonymous and one bearer token show it.
+  const who = entry.access === 'public' ? callers.filter((c) => c.name === 'anonymous' || c.name === 'viewer token') : callers
+  for (const plant of plantsOf(entry)) {
+    let shared: I | undefined
+    for (const caller of who) {
+      const outcome: Outcome = expectedOutcome(entry, caller, plant)
+      const input = driver.mutates && outcome === 'allowed' ? await driver.input(plant) : (shared ??= await driver.input(plant))
+      const answer = await driver.call(caller, input)
+      if (!matches(outcome, answer, driver.passes))
+        wrong.push(`${caller.name}, plant ${plant}: expected ${outcome}, got ${answer.ok ? 'ok' : `${answer.code} (${answer.message})`}`)
+    }
+  }
+  return wrong
+}
+
+/** Whether an answer names the plant as a whole value: `"2000"` in JSON, a field of a CSV line. */
+export function mentionsPlant(text: string, plant: string): boolean {
+  return new RegExp(`(^|[",\\n])${plant}(?=$|[",\\r\\n])`).test(text)
+}
+
+/** The input without its plant facet: the call that names no plant and must read only the caller's. */
+export function omitPlant<T>(input: T): T {
+  if (!input || typeof input !== 'object') return input
+  const { plant: _plant, plants: _plants, ...rest } = input as Record<string, unknown>
+  return rest as T
+}
+
+/**
+ * For an entry whose plant is an argument, the call that names none, by each caller limited to plant
+ * IN: it must not answer anything of plant OUT (seeded by seedOutsidePlant). A 400 (the plant is
+ * required) is fine; so are callers below the entry's role.
+ */
+export async function leaks<I>(entry: Entry, callers: readonly Caller[], unnamed: () => Promise<I>, call: (caller: Caller, input: I) => Promise<Answer>): Promise<string[]> {
+  const wrong: string[] = []
+  for (const caller of callers) {
+    if (!caller.principal || caller.principal.plants === 'all' || expectedOutcome({ ...entry, plant: 'none' }, caller, IN) !== 'allowed') continue
+    const answer = await call(caller, await unnamed())
+    if (!answer.ok && answer.code !== 'BAD_REQUEST' && answer.code !== '400') wrong.push(`${caller.name}, no plant named: got ${answer.code} (${answer.message})`)
+    if (answer.ok && mentionsPlant(answer.text, OUT)) wrong.push(`${caller.name}, no plant named: the answer names plant ${OUT}: ${answer.text.slice(0, 300)}`)
+  }
+  return wrong
 }

@@ -12,7 +12,7 @@ const dl = async (w: Parameters<RouteEntry['request']>[0], plant: string) => (aw
 export const ROUTES: Record<string, RouteEntry> = {
   // better-auth's own endpoints: signing in is what anonymous callers do.
   'GET /api/auth/[...all]': route('public', 'none', () => ({ params: { all: ['get-session'] } })),
-  'POST /api/auth/[...all]': route('public', 'none', (w) => ({ params: { all: ['sign-in', 'email'] }, body: { email: w.users.viewer.email, password: 'role-matrix-password' } })),
+  'POST /api/auth/[...all]': route('public', 'none', (w) => ({ params: { all: ['sign-in', 'email'] }, body: { email: w.users.viewer.email, password: w.users.viewer.password } })),
   // Liveness for load balancers and the Prometheus scrape: public by design (no plant data, route names only).
   'GET /api/health': route('public', 'none'),
   'GET /api/metrics': route('public', 'none'),

@@ -7,6 +7,7 @@ import { createRule } from '../../services/alerts/rules'
 import { createSilence } from '../../services/alerts/silences'
 import { createReplayJob } from '../../services/replays/create-job'
 import { insertDeadLetter, insertHops } from '../../services/testing/replays'
+import { DEMO_USERS } from '../../services/plants/seed'
 import { createApiToken, createUser } from '../../services/users/users'
 
 /**
@@ -24,6 +25,7 @@ export const BOOTSTRAP_TOKEN = `lt-role-matrix-bootstrap-${randomBytes(8).toStri
 export interface MatrixUser {
   id: string
   email: string
+  password: string
   principal: Principal
   /** A bearer token of this user without scopes. */
   token: string
@@ -61,12 +63,15 @@ export async function buildWorld(runtime: Runtime): Promise<World> {
   const system: Principal = { kind: 'system', userId: null, label: 'role-matrix setup', role: 'admin', plants: 'all' }
   const ctx: Ctx = buildCtx(storesOf(runtime), { tag: 'test:role-matrix', principal: system, scope: [], clientAddress: null })
 
+  // The demo users startTestRuntime seeds (their passwords are hashed once, there): the operator is
+  // narrowed to plant IN like the viewer, so both have a plant outside their scope.
   async function matrixUser(role: Role): Promise<MatrixUser> {
-    const email = `${unique(role)}@role-matrix.test`
-    const plants = role === 'admin' ? [] : [IN]
-    const user = await createUser(ctx, { email, name: `Matrix ${role}`, password: 'role-matrix-password', role, plants })
+    const demo = DEMO_USERS.find((u) => u.role === role)!
+    const user = await db.user.findUniqueOrThrow({ where: { email: demo.email } })
+    if (role !== 'admin') await db.userPlantScope.deleteMany({ where: { userId: user.id, plantCode: { not: IN } } })
     const { token } = await createApiToken(ctx, { userId: user.id, name: `matrix-${role}` })
-    return { id: user.id, email, token, principal: { kind: 'session', userId: user.id, label: email, role, plants: role === 'admin' ? 'all' : plants } }
+    const principal: Principal = { kind: 'session', userId: user.id, label: demo.email, role, plants: role === 'admin' ? 'all' : [IN] }
+    return { id: user.id, email: demo.email, password: demo.password, token, principal }
   }
   const users = { viewer: await matrixUser('viewer'), operator: await matrixUser('operator'), admin: await matrixUser('admin') }
   const { token: ingestToken } = await createApiToken(ctx, { userId: users.viewer.id, name: 'matrix-ingest', scopes: ['ingest'] })
@@ -132,4 +137,12 @@ export async function buildWorld(runtime: Runtime): Promise<World> {
     },
   }
   return { runtime, users, ingestToken, make }
+}
+
+/** One object of each kind in plant OUT, which a caller limited to plant IN must never be answered. */
+export async function seedOutsidePlant(w: World): Promise<void> {
+  await w.make.alert(OUT)
+  await w.make.silence(OUT)
+  await w.make.replayJob(OUT)
+  await w.make.trace(OUT)
 }
