@@ -114,10 +114,12 @@ export async function mismatches<I>(entry: Entry, callers: readonly Caller[], dr
   return wrong
 }
 
-/** Whether an answer names the plant as a whole value: `"2000"` in JSON, a field of a CSV line. */
-export function mentionsPlant(text: string, plant: string): boolean {
-  return new RegExp(`(^|[",\\n])${plant}(?=$|[",\\r\\n])`).test(text)
+/** Where an answer names the plant as a whole value (`"2000"` in JSON, a field of a CSV line), or -1. */
+function plantMention(text: string, plant: string): number {
+  return text.search(new RegExp(`(^|[",\\n])${plant}(?=$|[",\\r\\n])`))
 }
+
+export const mentionsPlant = (text: string, plant: string): boolean => plantMention(text, plant) >= 0
 
 /** The input without its plant facet: the call that names no plant and must read only the caller's. */
 export function omitPlant<T>(input: T): T {
@@ -137,7 +139,8 @@ export async function leaks<I>(entry: Entry, callers: readonly Caller[], unnamed
     if (!caller.principal || caller.principal.plants === 'all' || expectedOutcome({ ...entry, plant: 'none' }, caller, IN) !== 'allowed') continue
     const answer = await call(caller, await unnamed())
     if (!answer.ok && answer.code !== 'BAD_REQUEST' && answer.code !== '400') wrong.push(`${caller.name}, no plant named: got ${answer.code} (${answer.message})`)
-    if (answer.ok && mentionsPlant(answer.text, OUT)) wrong.push(`${caller.name}, no plant named: the answer names plant ${OUT}: ${answer.text.slice(0, 300)}`)
+    const at = answer.ok ? plantMention(answer.text, OUT) : -1
+    if (answer.ok && at >= 0) wrong.push(`${caller.name}, no plant named: the answer names plant ${OUT}: …${answer.text.slice(Math.max(0, at - 150), at + 50)}…`)
   }
   return wrong
 }
