@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestRuntime } from '../testing/runtime'
-import { restCallers, trpcCallers, type RestCaller } from './role-matrix/callers'
 import { TRPCError } from '@trpc/server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Principal } from '../domain/permissions'
+import { startTestRuntime } from '../testing/runtime'
 import { createCallerFactory, type Context, type Meta } from '../trpc'
 import { appRouter } from './app'
+import { restCallers, trpcCallers, type RestCaller } from './role-matrix/callers'
 import { callRoute, leaks, matches, mentionsPlant, mismatches, omitPlant, routeMethods, type Answer, type RouteMethod } from './role-matrix/drive'
 import { expectedOutcome, type Caller, type RestCall } from './role-matrix/expectations'
 import { PROCEDURES } from './role-matrix/procedures'
@@ -16,8 +16,9 @@ import { BOOTSTRAP_TOKEN, buildWorld, IN, OUT, seedOutsidePlant, type World } fr
  * The role matrix: every tRPC procedure and every REST route × method, called by every kind of caller
  * (anonymous, each role, tokens with and without scopes) about a plant in the caller's scope and one
  * outside it, against the expected outcome the tables in role-matrix/ give (least role, where the
- * plant comes from). Allowed means the call succeeds (or answers a code the entry lists as passing
- * the gate); denied means 401, 403, or for a plant outside the scope 403 or 404.
+ * plant comes from; the vocabulary is in role-matrix/expectations.ts). Allowed means the call
+ * succeeds (or answers a code the entry lists as passing the gate); denied means 401, 403, or for a
+ * plant outside the scope 403 or 404. Calls that name no plant must answer nothing of another plant.
  */
 
 type AnyProcedure = { _def: { meta?: Meta; type: 'query' | 'mutation' | 'subscription' } }
@@ -26,6 +27,7 @@ const createCaller = createCallerFactory(appRouter)
 /** A server-side caller of appRouter for the principal, as the tRPC route builds it for a request. */
 const callerOf = (w: World, principal: Principal | null) => createCaller({ runtime: w.runtime, principal, clientAddress: null } satisfies Context)
 
+/** Calls the procedure at `path` as the caller; a TRPCError becomes its code. */
 async function callProcedure(w: World, path: string, caller: Caller, input: unknown): Promise<Answer> {
   const node = path.split('.').reduce<unknown>((n, key) => (n as Record<string, unknown>)[key], callerOf(w, caller.principal))
   try {

@@ -29,14 +29,16 @@ async function sessionCookie(w: World, user: MatrixUser): Promise<string> {
 }
 
 /**
- * The REST matrix's callers: no credentials, an unknown token, a token of each role, an operator's
- * session cookie, the bootstrap token (ADMIN_API_TOKEN) and a viewer's token with the `ingest` scope.
+ * The REST matrix's callers: no credentials, an unknown and a revoked token, a token of each role, an
+ * operator's session cookie, the bootstrap token (ADMIN_API_TOKEN) and a viewer's token with the
+ * `ingest` scope.
  */
 export async function restCallers(w: World): Promise<RestCaller[]> {
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
   const callers: RestCaller[] = [
     { name: 'anonymous', principal: null, scopes: [], bearer: false, headers: {} },
     { name: 'unknown token', principal: null, scopes: [], bearer: true, headers: bearer('lt_not-a-token-of-this-install') },
+    { name: 'revoked admin token', principal: null, scopes: [], bearer: true, headers: bearer(w.revokedToken) },
     { name: 'bootstrap token', principal: BOOTSTRAP_PRINCIPAL, scopes: ['ingest'], bearer: true, headers: bearer(BOOTSTRAP_TOKEN) },
     { name: 'viewer token (ingest scope)', principal: w.users.viewer.principal, scopes: ['ingest'], bearer: true, headers: bearer(w.ingestToken) },
   ]

@@ -3,9 +3,9 @@ import { route, type RouteEntry } from './expectations'
 /**
  * Every exported method of every `app/api/**\/route.ts`, keyed `METHOD /path/[param]` as the folder
  * spells it: who may call it, where its plant comes from (see PlantSource) and a request about a given
- * plant. The role-matrix test calls each one with no credentials, an unknown token, a token of
- * each role, an operator's session cookie, the bootstrap token and a token with the `ingest` scope,
- * for plant IN and plant OUT. A route or method missing here fails the test: add one line.
+ * plant. The role-matrix test calls each one with no credentials, an unknown and a revoked token, a
+ * token of each role, an operator's session cookie, the bootstrap token and a token with the `ingest`
+ * scope, for plant IN and plant OUT. A route or method missing here fails the test: add one line.
  */
 const dl = async (w: Parameters<RouteEntry['request']>[0], plant: string) => (await w.make.deadLetter(plant)).id
 

@@ -8,7 +8,7 @@ import { createSilence } from '../../services/alerts/silences'
 import { createReplayJob } from '../../services/replays/create-job'
 import { insertDeadLetter, insertHops } from '../../services/testing/replays'
 import { DEMO_USERS } from '../../services/plants/seed'
-import { createApiToken, createUser } from '../../services/users/users'
+import { createApiToken, createUser, revokeApiToken } from '../../services/users/users'
 
 /**
  * The data the role matrix calls with: one user per role (viewer and operator of plant IN only), an
@@ -36,6 +36,8 @@ export interface World {
   users: Record<Role, MatrixUser>
   /** A token of the viewer with the `ingest` scope (scopes grant what the role does not). */
   ingestToken: string
+  /** An admin's token, revoked: it must open nothing. */
+  revokedToken: string
   make: Factories
 }
 
@@ -75,6 +77,8 @@ export async function buildWorld(runtime: Runtime): Promise<World> {
   }
   const users = { viewer: await matrixUser('viewer'), operator: await matrixUser('operator'), admin: await matrixUser('admin') }
   const { token: ingestToken } = await createApiToken(ctx, { userId: users.viewer.id, name: 'matrix-ingest', scopes: ['ingest'] })
+  const revoked = await createApiToken(ctx, { userId: users.admin.id, name: 'matrix-revoked', scopes: ['ingest'] })
+  await revokeApiToken(ctx, { id: revoked.id })
 
   const make: Factories = {
     unique,
@@ -136,7 +140,7 @@ export async function buildWorld(runtime: Runtime): Promise<World> {
       return (await createApiToken(ctx, { userId: users.viewer.id, name: unique('matrix') })).id
     },
   }
-  return { runtime, users, ingestToken, make }
+  return { runtime, users, ingestToken, revokedToken: revoked.token, make }
 }
 
 /** One object of each kind in plant OUT, which a caller limited to plant IN must never be answered. */
