@@ -70,8 +70,9 @@ function fillPath(pattern: string, params: Record<string, string | string[]>): s
 export async function callRoute(route: RouteMethod, caller: RestCaller, call: RestCall): Promise<Answer> {
   const url = new URL(fillPath(route.pattern, call.params ?? {}), ORIGIN)
   for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v)
-  // A browser on the console or a script: same-origin, JSON bodies.
-  const headers = makeServedHeaders('127.0.0.1', { origin: ORIGIN, host: url.host, ...caller.headers })
+  // What a browser on the console sends (same-origin, JSON bodies), so the matrix sees the role and
+  // plant checks rather than the cross-site request guard.
+  const headers = makeServedHeaders('127.0.0.1', { origin: ORIGIN, host: url.host, 'sec-fetch-site': 'same-origin', ...caller.headers })
   if (call.body !== undefined) headers.set('content-type', 'application/json')
   const request = new Request(url, { method: route.method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body) })
   const response = await route.handler(request, { params: Promise.resolve(call.params ?? {}) })
