@@ -115,7 +115,11 @@ export class Simulation {
           }
         : undefined,
     )
-    const runId = Math.floor(liveStart / MIN)
+    // Business numbers (work orders, lots, ERP documents) are offset per run so a later run into the
+    // same stores never reuses an earlier run's idempotency keys. The first start of a kept demo has
+    // no earlier run, so it numbers from the seed alone: the README's example ids exist in every
+    // fresh demo (plant 1000's first work order is 155000000001).
+    const runId = stateFile.firstKeptStart ? 0 : Math.floor(liveStart / MIN)
     this.erp = new SimErp(this.world, prof.erpLatency, 4_900_000_000 + ((runId * 1009) % 50_000_000))
     this.engineSched = new Scheduler(origin)
     this.hubSched = new Scheduler(origin)

@@ -85,6 +85,11 @@ export class StateFile {
     return this.firstSeen
   }
 
+  /** The first start of a demo that remembers its starts: the one whose business numbers may be fixed. */
+  get firstKeptStart(): boolean {
+    return this.firstSeen && this.dir !== undefined
+  }
+
   markHistoryFrom(at: number): void {
     if (!this.state.historyFrom) this.save({ ...this.state, historyFrom: new Date(at).toISOString() })
   }

@@ -178,7 +178,7 @@ export function TraceSearch() {
           ) : (
             <EmptyState title={s.q ? `No transaction found for ${key ? describeSearch(key) : s.q}` : 'No transactions in this time range'}>
               {s.q
-                ? 'Check the value, widen the time range (header, top right), or write the key type explicitly, e.g. work_order:155000072353 or lot:0000074270.'
+                ? 'Check the value, widen the time range (header, top right), or write the key type explicitly, e.g. work_order:155000000002 or material:FG10022.'
                 : 'Widen the time range or pick another plant; transactions appear here as soon as their first hop event is ingested.'}
             </EmptyState>
           )

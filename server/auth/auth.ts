@@ -27,6 +27,9 @@ export function createAuth(prisma: PrismaClient, { secret, publicUrl }: AuthOpti
   return betterAuth({
     appName: 'Linetrace',
     secret,
+    // The console's public address: without it better-auth warns at every start and guesses the
+    // origin from each request. The same-origin check still accepts the request's own host (below).
+    baseURL: publicUrl,
     basePath: AUTH_BASE_PATH,
     database: prismaAdapter(prisma, { provider: 'postgresql' }),
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },

@@ -44,7 +44,7 @@ export function loadMigrations(dir: string = defaultMigrationsDir()): MigrationF
     if (!entry.endsWith('.sql')) continue
     const m = FILE_NAME.exec(entry)
     if (!m) throw new Error(`Migration file ${entry} in ${dir} does not match NNNN_name.sql`)
-    const sql = readFileSync(/*turbopackIgnore: true*/ path.join(dir, entry), 'utf8')
+    const sql = readFileSync(path.join(/*turbopackIgnore: true*/ dir, entry), 'utf8')
     files.push({
       version: Number(m[1]),
       name: entry.slice(0, -'.sql'.length),
