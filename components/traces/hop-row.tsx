@@ -1,5 +1,4 @@
 import Link from 'next/link'
-import { memo } from 'react'
 import { formatDuration, formatUtc } from '../ui/format'
 import { LANES, STATUS_STYLE, UNKNOWN_STATUS_STYLE } from './lanes'
 import type { TraceHop } from './trace-types'
@@ -28,7 +27,7 @@ export interface HopRowProps {
  * One hop of the waterfall: its lane and event on the left; on the right, to scale, the wait since
  * the previous hop (hatched) and its own work (a bar in its status colour, ending at its time).
  */
-export const HopRow = memo(function HopRow({ index, hop, span, lane, view, top, selected, pause, links, local, onSelect }: HopRowProps) {
+export function HopRow({ index, hop, span, lane, view, top, selected, pause, links, local, onSelect }: HopRowProps) {
   const style = STATUS_STYLE[hop.status] ?? UNKNOWN_STATUS_STYLE
   const wait = span.waitFrom !== null ? barExtent(span.waitFrom, span.start, view) : null
   const work = barExtent(span.start, span.end, view)
@@ -78,4 +77,4 @@ export const HopRow = memo(function HopRow({ index, hop, span, lane, view, top, 
       </div>
     </div>
   )
-})
+}

@@ -22,17 +22,27 @@ export function TraceFailure({ data, focus, onShowHop }: { data: TraceData; focu
   const deadLetter = data.deadLetters.at(-1)
   if (!reason && !deadLetter) return null
   const replayable = deadLetter && (me.data?.permissions.replay ?? false) && canTransition(deadLetter.status as DeadLetterStatus, 'queue_replay')
+  // A transaction that posted after all (replayed) keeps the way to its dead letter, without alarm.
+  const tone = reason ? 'border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950' : 'border-slate-200 dark:border-slate-800'
   return (
-    <div role="alert" data-testid="trace-failure" className="flex flex-wrap items-center justify-between gap-2 rounded border border-red-300 bg-red-50 p-2 text-sm dark:border-red-800 dark:bg-red-950">
+    <div role={reason ? 'alert' : 'status'} data-testid="trace-failure" className={`flex flex-wrap items-center justify-between gap-2 rounded border p-2 text-sm ${tone}`}>
       <p className="min-w-0 flex-1">
-        <strong>{state === 'stuck' ? 'Stuck' : 'Failed'}{focus ? ` at ${focus.event_type}` : ''}: </strong>
-        <span data-testid="failure-reason" className="whitespace-pre-wrap">
-          {reason ?? `dead letter ${deadLetter!.errorCode ?? ''}`.trim()}
-        </span>{' '}
-        {focus && (
-          <button type="button" className="underline" onClick={onShowHop}>
-            show the hop
-          </button>
+        {reason ? (
+          <>
+            <strong>{state === 'stuck' ? 'Stuck' : 'Failed'}{focus ? ` at ${focus.event_type}` : ''}: </strong>
+            <span data-testid="failure-reason" className="whitespace-pre-wrap">
+              {reason}
+            </span>{' '}
+            {focus && (
+              <button type="button" className="underline" onClick={onShowHop}>
+                show the hop
+              </button>
+            )}
+          </>
+        ) : (
+          <>
+            Dead-lettered on the way{deadLetter!.errorCode ? ` (${deadLetter!.errorCode})` : ''}; the dead letter is {deadLetter!.status.replace('_', ' ')}.
+          </>
         )}
       </p>
       {deadLetter && (
