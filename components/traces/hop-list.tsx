@@ -1,53 +1,67 @@
 'use client'
 
 import { useVirtualizer } from '@tanstack/react-virtual'
-import Link from 'next/link'
-import { useEffect, useRef } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { deadLetterHref, exceptionsHref, replayJobHref } from '@/server/domain/links'
-import { formatDuration, formatUtc } from '../ui/format'
+import { formatDuration } from '../ui/format'
 import { hasModifier, isTyping } from '../ui/keyboard'
-import { isNotableGap, laneIndex, LANES } from './lanes'
+import { HopRow, ROW_GRID, ROW_HEIGHT } from './hop-row'
+import { isNotableGap, laneIndex } from './lanes'
+import { TimeAxis, TimeGrid } from './time-axis'
+import { TraceOverview } from './trace-overview'
 import type { TraceData } from './trace-types'
-
-const ROW_HEIGHT = 40
-const STATUS_CLASSES: Record<string, string> = {
-  ok: 'bg-emerald-500',
-  error: 'bg-red-500',
-  retrying: 'bg-amber-500',
-  dead_lettered: 'bg-red-700',
-  partial: 'bg-violet-500',
-  skipped: 'bg-slate-400',
-}
-const STATUS_ICON: Record<string, string> = { ok: '✓', error: '✕', retrying: '↻', dead_lettered: '✕', partial: '◐', skipped: '–' }
+import { clampWindow, fullWindow, hopSpans, zoom, type TimeWindow } from './waterfall-scale'
 
 /**
- * The hops in occurred_at order, one lane per system, virtualised for long traces; j/k (or the
- * arrow keys) move the selection, which the hop panel beside it shows.
+ * The hops as a waterfall to scale (occurred_at order, one row each, virtualised for long traces)
+ * under an overview with a lane per system. j/k (or the arrow keys) move the selection, which the
+ * hop panel beside it shows; + and − zoom around the selected hop, 0 shows the whole transaction.
  */
 export function HopList({ data, selected, setSelected, local }: { data: TraceData; selected: number; setSelected: (index: number) => void; local: (iso: string) => string }) {
   const hops = data.hops
   const scrollRef = useRef<HTMLDivElement>(null)
-  const start = new Date(hops[0]!.origin_time).getTime()
-  const end = Math.max(start + 1, ...hops.map((h) => new Date(h.occurred_at).getTime()))
-  const total = end - start
+  const spans = useMemo(() => hopSpans(hops), [hops])
+  const lanes = useMemo(() => hops.map((h) => laneIndex(h.hop)), [hops])
+  const statuses = useMemo(() => hops.map((h) => h.status), [hops])
+  const full = useMemo(() => fullWindow(spans), [spans])
+  const [view, setView] = useState<TimeWindow>(full)
   // The scroll container belongs to this component; TanStack Virtual is not memoisable by the compiler.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: hops.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 })
 
+  /** Select a hop and bring it into view: scrolled to, and the timeline panned to it when it is outside. */
+  const select = useCallback(
+    (index: number) => {
+      setSelected(index)
+      const s = spans[index]!
+      setView((w) => (s.end < w.from || s.start > w.to ? clampWindow({ from: s.end - (w.to - w.from) / 2, to: s.end + (w.to - w.from) / 2 }, full) : w))
+    },
+    [setSelected, spans, full],
+  )
+
+  // The selected hop stays in sight, also when it changes from outside (the trace opens on a failing
+  // hop far down the list; the header's "show the hop").
+  const opened = useRef(false)
+  useEffect(() => {
+    virtualizer.scrollToIndex(selected, { align: opened.current ? 'auto' : 'center' })
+    opened.current = true
+  }, [selected, virtualizer])
+
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
       if (hasModifier(event) || isTyping(event.target)) return
-      let next: number | null = null
-      if (event.key === 'j' || event.key === 'ArrowDown') next = Math.min(hops.length - 1, selected + 1)
-      else if (event.key === 'k' || event.key === 'ArrowUp') next = Math.max(0, selected - 1)
-      if (next === null) return
+      const at = spans[selected]?.end
+      if (event.key === 'j' || event.key === 'ArrowDown') select(Math.min(hops.length - 1, selected + 1))
+      else if (event.key === 'k' || event.key === 'ArrowUp') select(Math.max(0, selected - 1))
+      else if (event.key === '+' || event.key === '=') setView((w) => zoom(w, 0.5, full, at))
+      else if (event.key === '-') setView((w) => zoom(w, 2, full, at))
+      else if (event.key === '0') setView(full)
+      else return
       event.preventDefault()
-      setSelected(next)
-      virtualizer.scrollToIndex(next, { align: 'auto' })
     }
     document.addEventListener('keydown', onKey)
     return () => document.removeEventListener('keydown', onKey)
-  }, [hops.length, selected, setSelected, virtualizer])
+  }, [hops.length, selected, select, spans, full])
 
   const deadLetterLink = data.deadLetters.length
     ? { href: deadLetterHref(data.deadLetters[data.deadLetters.length - 1]!.id), label: 'open dead letter' }
@@ -55,67 +69,41 @@ export function HopList({ data, selected, setSelected, local }: { data: TraceDat
 
   return (
     <div className="rounded-lg border border-slate-200 dark:border-slate-800">
-      <div className="grid grid-cols-[14rem_repeat(7,minmax(0,1fr))] border-b border-slate-200 bg-slate-50 text-xs font-medium dark:border-slate-800 dark:bg-slate-900" aria-hidden="true">
+      <TraceOverview spans={spans} lanes={lanes} statuses={statuses} full={full} view={view} onView={setView} />
+      <div className={`grid ${ROW_GRID} border-b border-slate-200 bg-slate-50 text-xs font-medium dark:border-slate-800 dark:bg-slate-900`}>
         <div className="px-2 py-1">Hop · j/k to move</div>
-        {LANES.map((l) => (
-          <div key={l.id} className="px-1 py-1 text-center">
-            {l.label}
-          </div>
-        ))}
+        <TimeAxis view={view} />
       </div>
       <div ref={scrollRef} className="max-h-[65vh] overflow-auto" role="listbox" aria-label="Hops in occurred_at order" data-testid="hop-list">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          <div className={`pointer-events-none absolute inset-0 grid ${ROW_GRID}`}>
+            <span />
+            <div className="relative">
+              <TimeGrid view={view} />
+            </div>
+          </div>
           {virtualizer.getVirtualItems().map((v) => {
             const hop = hops[v.index]!
             const prev = hops[v.index - 1]
-            const at = new Date(hop.occurred_at).getTime()
-            const gap = prev ? at - new Date(prev.occurred_at).getTime() : 0
-            const lane = laneIndex(hop.hop)
-            const left = ((at - start) / total) * 100
-            const isSel = v.index === selected
+            const gap = prev ? spans[v.index]!.end - spans[v.index - 1]!.end : 0
+            const backoff = hop.event_type === 'erp.retry_scheduled' || prev?.event_type === 'erp.retry_scheduled'
             const replayJob = hop.replay_id ? data.replayJobs[hop.replay_id] : undefined
+            const links = [...(hop.status === 'dead_lettered' ? [deadLetterLink] : []), ...(replayJob ? [{ href: replayJobHref(replayJob), label: 'replay' }] : [])]
             return (
-              <div
+              <HopRow
                 key={hop.event_id}
-                role="option"
-                aria-selected={isSel}
-                data-testid="hop-row"
-                data-event-type={hop.event_type}
-                onClick={() => setSelected(v.index)}
-                className={`absolute left-0 grid w-full cursor-pointer grid-cols-[14rem_repeat(7,minmax(0,1fr))] items-center border-b border-slate-100 text-xs dark:border-slate-900 ${isSel ? 'bg-sky-50 outline outline-2 -outline-offset-2 outline-sky-500 dark:bg-sky-950' : ''}`}
-                style={{ top: v.start, height: ROW_HEIGHT }}
-              >
-                <div className="truncate px-2" title={`${hop.event_type} at ${local(hop.occurred_at)} (${formatUtc(hop.occurred_at)})`}>
-                  <span aria-hidden="true">{STATUS_ICON[hop.status] ?? '•'} </span>
-                  {hop.event_type}
-                  <span className="block text-[10px] text-slate-500">
-                    +{formatDuration(hop.since_origin_ms)}
-                    {hop.latency_ms !== null ? ` · took ${formatDuration(hop.latency_ms)}` : ''}
-                    {isNotableGap(gap, total) ? ` · ${hop.event_type === 'erp.retry_scheduled' || prev?.event_type === 'erp.retry_scheduled' ? 'backoff' : 'waited'} ${formatDuration(gap)}` : ''}
-                    {hop.attempt > 1 ? ` · attempt ${hop.attempt}` : ''}
-                    {hop.erp_document ? ` · doc ${hop.erp_document}` : ''}
-                  </span>
-                </div>
-                <div className="relative col-span-7 h-full">
-                  <div className="absolute inset-y-0" style={{ left: `${(lane / LANES.length) * 100}%`, width: `${100 / LANES.length}%` }}>
-                    <div className="flex h-full items-center justify-center gap-1">
-                      <span className={`inline-block h-3 w-3 rounded-full ${STATUS_CLASSES[hop.status] ?? 'bg-slate-400'}`} title={hop.status} />
-                      {hop.status === 'dead_lettered' && (
-                        <Link href={deadLetterLink.href} className="underline" onClick={(e) => e.stopPropagation()}>
-                          {deadLetterLink.label}
-                        </Link>
-                      )}
-                      {replayJob && (
-                        <Link href={replayJobHref(replayJob)} className="underline" onClick={(e) => e.stopPropagation()}>
-                          replay
-                        </Link>
-                      )}
-                    </div>
-                  </div>
-                  {/* position in the whole trace */}
-                  <div className="absolute bottom-0.5 h-0.5 bg-sky-400" style={{ left: 0, width: `${Math.max(0.5, left)}%` }} aria-hidden="true" />
-                </div>
-              </div>
+                index={v.index}
+                hop={hop}
+                span={spans[v.index]!}
+                lane={lanes[v.index]!}
+                view={view}
+                top={v.start}
+                selected={v.index === selected}
+                pause={isNotableGap(gap, full.to - full.from) ? ` · ${backoff ? 'backoff' : 'waited'} ${formatDuration(gap)}` : null}
+                links={links}
+                local={local}
+                onSelect={select}
+              />
             )
           })}
         </div>

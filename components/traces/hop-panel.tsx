@@ -3,12 +3,13 @@
 import { useQuery } from '@tanstack/react-query'
 import Link from 'next/link'
 import { useState } from 'react'
-import { BUSINESS_KEY_TYPES, ERROR_CATEGORY_ADVICE } from '@/server/domain/trace-search'
+import { BUSINESS_KEY_TYPES } from '@/server/domain/trace-search'
 import { tracesHref } from '@/server/domain/links'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
 import { CopyButton } from '../ui/copy-button'
 import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
+import { HopGuidance } from './hop-guidance'
 import type { TraceHop } from './trace-types'
 
 const HIDDEN = new Set(['attributes', 'serials'])
@@ -55,10 +56,7 @@ export function HopPanel({ hop, correlationId, originTime, timeZone }: { hop: Tr
           </p>
           {hop.error_text && <p className="whitespace-pre-wrap">{hop.error_text}</p>}
           {hop.dependency_key && <p className="font-mono text-xs">waits for {hop.dependency_key}</p>}
-          <p className="mt-1 text-xs">
-            <strong>What to do: </strong>
-            {ERROR_CATEGORY_ADVICE[hop.error_category] ?? 'Check the error text and the target system.'}
-          </p>
+          <HopGuidance category={hop.error_category} code={hop.error_code} />
         </div>
       )}
 

@@ -12,6 +12,17 @@ export const LANES = [
   { id: 'other', label: 'Other', hops: [] as string[] },
 ] as const
 
+/** Hop status colours: CSS classes for rows, hex for the overview canvas (same Tailwind shades). */
+export const STATUS_STYLE: Record<string, { bar: string; hex: string; icon: string }> = {
+  ok: { bar: 'bg-emerald-500', hex: '#10b981', icon: '✓' },
+  error: { bar: 'bg-red-500', hex: '#ef4444', icon: '✕' },
+  retrying: { bar: 'bg-amber-500', hex: '#f59e0b', icon: '↻' },
+  dead_lettered: { bar: 'bg-red-700', hex: '#b91c1c', icon: '✕' },
+  partial: { bar: 'bg-violet-500', hex: '#8b5cf6', icon: '◐' },
+  skipped: { bar: 'bg-slate-400', hex: '#94a3b8', icon: '–' },
+}
+export const UNKNOWN_STATUS_STYLE = { bar: 'bg-slate-400', hex: '#94a3b8', icon: '•' }
+
 export function laneIndex(hop: string): number {
   const i = LANES.findIndex((l) => (l.hops as readonly string[]).includes(hop))
   return i < 0 ? LANES.length - 1 : i

@@ -1,6 +1,7 @@
 'use client'
 
 import Link from 'next/link'
+import type { ReactNode } from 'react'
 import { tracesHref } from '@/server/domain/links'
 import { BUSINESS_KEY_TYPES } from '@/server/domain/trace-search'
 import { CopyButton } from '../ui/copy-button'
@@ -18,8 +19,11 @@ function businessKeys(hops: readonly TraceHop[]) {
   return keys
 }
 
-/** The transaction at a glance: id, state, where and when it started, its latency against the SLA, and its business keys. */
-export function TraceHeader({ data, local }: { data: TraceData; local: (iso: string) => string }) {
+/**
+ * The transaction at a glance: id, state, where and when it started, its latency against the SLA, its
+ * business keys, and for a failed one (`failure`) why it failed with what to do next.
+ */
+export function TraceHeader({ data, local, failure }: { data: TraceData; local: (iso: string) => string; failure?: ReactNode }) {
   const hops = data.hops
   const summary = data.summary
   const keys = businessKeys(hops)
@@ -68,6 +72,7 @@ export function TraceHeader({ data, local }: { data: TraceData; local: (iso: str
           ⚠ Stuck: no successful posting within the flow SLA of {formatDuration(summary.sla_ms)}, and nothing parked it. Check the last hop below.
         </p>
       )}
+      {failure}
       <ul className="flex flex-wrap gap-2 text-xs" aria-label="Business keys">
         {keys.map((k) => (
           <li key={`${k.type}:${k.value}`} className="rounded border border-slate-300 px-1.5 py-0.5 dark:border-slate-700">

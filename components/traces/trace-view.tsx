@@ -4,12 +4,14 @@ import { useQuery } from '@tanstack/react-query'
 import Link from 'next/link'
 import { useState, type ReactNode } from 'react'
 import { tracesHref } from '@/server/domain/links'
+import { focusHopIndex } from '@/server/domain/trace-focus'
 import { useTRPC } from '../trpc/client'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { usePlantTimeZone } from '../shell/use-plant-time-zone'
 import { formatPlantTime } from '../ui/format'
 import { HopList } from './hop-list'
 import { HopPanel } from './hop-panel'
+import { TraceFailure } from './trace-failure'
 import { TraceHeader } from './trace-header'
 import type { TraceData } from './trace-types'
 
@@ -50,14 +52,16 @@ export function TraceView({ correlationId, t, back }: { correlationId: string; t
 
 function Trace({ data, backLink }: { data: TraceData; backLink: ReactNode }) {
   const hops = data.hops
-  const [selected, setSelected] = useState(0)
+  // A failed trace opens on the hop that failed, with its error and what to do beside it.
+  const [focus] = useState(() => focusHopIndex(hops, data.summary?.state))
+  const [selected, setSelected] = useState(focus)
   const timeZone = usePlantTimeZone()(data.plant)
   const local = (iso: string) => formatPlantTime(new Date(iso), timeZone, { seconds: true })
 
   return (
     <section aria-labelledby="trace-title" className="space-y-3">
       {backLink}
-      <TraceHeader data={data} local={local} />
+      <TraceHeader data={data} local={local} failure={<TraceFailure data={data} focus={hops[focus]} onShowHop={() => setSelected(focus)} />} />
       <div className="grid gap-3 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <HopList data={data} selected={selected} setSelected={setSelected} local={local} />
         {hops[selected] && <HopPanel key={hops[selected]!.event_id} hop={hops[selected]!} correlationId={data.correlation_id} originTime={data.origin_time} timeZone={timeZone} />}

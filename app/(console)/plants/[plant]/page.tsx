@@ -8,16 +8,30 @@ import { PlantDashboard } from '@/components/dashboards/plant-dashboard'
 import { SlaEditor } from '@/components/dashboards/sla-editor'
 import { EmptyState } from '@/components/ui/empty-state'
 import { formatPlantTime } from '@/components/ui/format'
+import { UrlParamNotice } from '@/components/ui/url-param-notice'
+import type { RawParams } from '@/server/domain/url-params'
+import { pageParamIssues } from '../../url-params'
 
 export const metadata: Metadata = { title: 'Plant' }
 
-export default async function PlantPage({ params }: { params: Promise<{ plant: string }> }) {
+export default async function PlantPage({ params, searchParams }: { params: Promise<{ plant: string }>; searchParams: Promise<RawParams> }) {
   const { plant: code } = await params
   const plant = decodeURIComponent(code)
   const principal = await requirePrincipal()
   const prisma = (await getRuntime()).db.prisma
-  // Out-of-scope and unknown plants look alike, so the page does not reveal which plants exist.
+  // Out-of-scope and unknown plants look alike, so the page does not reveal which plants exist; only
+  // those who may see every plant learn that it does not exist.
   const known = canAccessPlant(principal, plant) ? await prisma.plant.findUnique({ where: { code: plant }, select: { code: true } }) : null
+  if (!known && principal.plants === 'all')
+    return (
+      <EmptyState title="No such plant">
+        There is no plant <code>{plant}</code>. Pick one of the{' '}
+        <Link className="underline" href="/plants">
+          plants
+        </Link>
+        , or add it under Admin.
+      </EmptyState>
+    )
   if (!known)
     return (
       <EmptyState title="Not in your plants">
@@ -29,9 +43,11 @@ export default async function PlantPage({ params }: { params: Promise<{ plant: s
       </EmptyState>
     )
   const info = await getPlant({ db: prisma, principal }, { plant })
+  const issues = await pageParamIssues('header', searchParams)
   const now = new Date()
   return (
     <section className="space-y-4">
+      <UrlParamNotice key={JSON.stringify(issues)} issues={issues} />
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h1 className="text-xl font-semibold">
           {info.code} · {info.name}
