@@ -16,8 +16,19 @@ export default async function PlantPage({ params }: { params: Promise<{ plant: s
   const plant = decodeURIComponent(code)
   const principal = await requirePrincipal()
   const prisma = (await getRuntime()).db.prisma
-  // Out-of-scope and unknown plants look alike, so the page does not reveal which plants exist.
+  // To a user with some plants, out-of-scope and unknown plants look alike, so the page does not
+  // reveal which plants exist; only admins (every plant) are told that a plant does not exist.
   const known = canAccessPlant(principal, plant) ? await prisma.plant.findUnique({ where: { code: plant }, select: { code: true } }) : null
+  if (!known && principal.plants === 'all')
+    return (
+      <EmptyState title="No such plant">
+        Linetrace knows no plant <code>{plant}</code>. Check the code, or see{' '}
+        <Link className="underline" href="/admin">
+          the plants under Admin
+        </Link>
+        .
+      </EmptyState>
+    )
   if (!known)
     return (
       <EmptyState title="Not in your plants">
