@@ -25,6 +25,11 @@ describe('dead-letter triage', () => {
     plantB = await insertUniquePlant(db.prisma)
   })
   afterAll(() => db.close())
+  /** A user (who could sign in) with these plants. */
+  const makeUser = (role: 'viewer' | 'operator' | 'admin', plants: string[], disabled = false) =>
+    db.prisma.user.create({
+      data: { id: randomUUID(), email: `${role}-${randomUUID().slice(0, 8)}@test`, name: role, role, disabled, plantScopes: { create: plants.map((plantCode) => ({ plantCode })) } },
+    })
 
   it('groups by fingerprint within the caller’s plants, with counts, plants and first/last seen', async () => {
     const t0 = new Date('2026-11-30T08:00:00Z')
@@ -57,7 +62,7 @@ describe('dead-letter triage', () => {
   it('assign and comment move new → triaged; discard needs a reason; every action is audited with before and after', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA })
     const operator = makePrincipal('operator', [plantA])
-    const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `op-${row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
+    const user = await makeUser('operator', [plantA])
     const ctx = { db: db.prisma, principal: operator, clientAddress: '10.0.0.1' }
 
     expect(await assignDeadLetter(ctx, { id: row.id, assigneeId: user.id })).toMatchObject({ status: 'triaged', assigneeId: user.id })
@@ -80,6 +85,45 @@ describe('dead-letter triage', () => {
     expect(detail.audit[2]!.reason).toBe('Posted by hand in MIGO')
     const rows = await db.prisma.auditLog.findMany({ where: { targetId: row.id } })
     expect(rows.every((r) => r.ip === '10.0.0.1' && r.actorId === operator.userId)).toBe(true)
+  })
+
+  it('assigns dead letters only to active operators or admins whose plants include the record’s plant', async () => {
+    const { row } = await insertDeadLetter(db.prisma, { plant: plantA })
+    const ctx = { db: db.prisma, principal: makePrincipal('operator', [plantA]) }
+    const [viewerA, operatorB, disabledA, operatorA, admin] = await Promise.all([
+      makeUser('viewer', [plantA]),
+      makeUser('operator', [plantB]),
+      makeUser('operator', [plantA], true),
+      makeUser('operator', [plantA]),
+      makeUser('admin', []),
+    ])
+    expect(await domainError(assignDeadLetter(ctx, { id: row.id, assigneeId: viewerA.id }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: `${viewerA.email} is a viewer: dead letters are assigned to operators or admins, who can triage and replay them.`,
+    })
+    expect(await domainError(assignDeadLetter(ctx, { id: row.id, assigneeId: operatorB.id }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: `${operatorB.email} cannot take dead letters of plant ${plantA}: assign them to an operator or admin of that plant.`,
+    })
+    expect(await domainError(assignDeadLetter(ctx, { id: row.id, assigneeId: disabledA.id }))).toMatchObject({ code: 'BAD_REQUEST', message: 'Pick an active user to assign it to.' })
+    expect((await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: row.id } })).assigneeId).toBeNull()
+    expect(await assignDeadLetter(ctx, { id: row.id, assigneeId: operatorA.id })).toMatchObject({ assigneeId: operatorA.id })
+    expect(await assignDeadLetter(ctx, { id: row.id, assigneeId: admin.id })).toMatchObject({ assigneeId: admin.id })
+
+    // A record without a decoded plant: admins only, as for reading it.
+    const { row: orphan } = await insertDeadLetter(db.prisma, { plant: null })
+    const asAdmin = { db: db.prisma, principal: makePrincipal('admin', 'all') }
+    expect(await domainError(assignDeadLetter(asAdmin, { id: orphan.id, assigneeId: operatorA.id }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('without a known plant (admins only)') })
+    expect(await assignDeadLetter(asAdmin, { id: orphan.id, assigneeId: admin.id })).toMatchObject({ assigneeId: admin.id })
+
+    // A group: the assignee must be able to take every record that would move; else none moves.
+    const inA = await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GA/001' })
+    const inB = await insertDeadLetter(db.prisma, { plant: plantB, errorCode: 'GA/001' })
+    const group = { filter: { fingerprint: 'fp-GA/001' }, action: { kind: 'assign' as const, assigneeId: operatorA.id } }
+    expect(await domainError(triageMatching(asAdmin, group))).toMatchObject({ code: 'BAD_REQUEST', message: `${operatorA.email} cannot take dead letters of plant ${plantB}: assign them to an operator or admin of that plant.` })
+    expect((await db.prisma.deadLetter.findMany({ where: { id: { in: [inA.row.id, inB.row.id] } } })).map((d) => d.assigneeId)).toEqual([null, null])
+    // An operator of plant A moves only plant A’s records, which operator A may take.
+    expect(await triageMatching({ db: db.prisma, principal: makePrincipal('operator', [plantA]) }, group)).toEqual({ changed: 1, skipped: 0 })
   })
 
   it('viewers cannot triage; operators only within their plants; records of unknown plants are for admins', async () => {
@@ -127,7 +171,7 @@ describe('dead-letter triage', () => {
 
     // An admin assigns the group in both plants; assigning again to the same person changes nothing.
     const admin = makePrincipal('admin', 'all')
-    const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `grp-${a1.row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
+    const user = await makeUser('operator', [plantA, plantB])
     const assign = { filter: group, action: { kind: 'assign' as const, assigneeId: user.id } }
     expect(await triageMatching({ db: db.prisma, principal: admin }, assign)).toEqual({ changed: 2, skipped: 0 })
     expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: otherPlant.row.id } })).toMatchObject({ status: 'triaged', assigneeId: user.id })
