@@ -85,12 +85,10 @@ async function assigneeLabel(prisma: Pick<PrismaClient, 'user'>, assigneeId: str
     throw new DomainError('BAD_REQUEST', `${user.email} is a ${user.role}: dead letters are assigned to operators or admins, who can triage and replay them.`)
   if (user.role === 'admin') return user.email
   const theirs = new Set(user.plantScopes.map((s) => s.plantCode))
-  const outside = [...new Set(plants)].filter((p) => p === null || !theirs.has(p))
+  if (plants.includes(null)) throw new DomainError('BAD_REQUEST', `${user.email} cannot take dead letters without a known plant: only admins see those; assign them to an admin.`)
+  const outside = [...new Set(plants)].filter((p) => p !== null && !theirs.has(p))
   if (outside.length)
-    throw new DomainError(
-      'BAD_REQUEST',
-      `${user.email} cannot take ${outside.includes(null) ? 'dead letters without a known plant (admins only)' : `dead letters of plant ${outside.join(', ')}`}: assign them to an operator or admin of ${outside.length > 1 ? 'those plants' : 'that plant'}.`,
-    )
+    throw new DomainError('BAD_REQUEST', `${user.email} cannot take dead letters of plant ${outside.join(', ')}: assign them to an operator or admin of ${outside.length > 1 ? 'those plants' : 'that plant'}.`)
   return user.email
 }
 
