@@ -106,6 +106,19 @@ describe('loadConfig', () => {
     ])
   })
 
+  it('lets alert channels point anywhere unless ALERT_WEBHOOK_ALLOW lists host names, addresses or ranges', () => {
+    expect(loadConfig({}).alertWebhookAllow).toEqual([])
+    expect(loadConfig({ ALERT_WEBHOOK_ALLOW: 'hooks.slack.com, *.webhook.office.com,10.20.0.0/16,fd00::1' }).alertWebhookAllow).toEqual([
+      'hooks.slack.com',
+      '*.webhook.office.com',
+      '10.20.0.0/16',
+      'fd00::1',
+    ])
+    expect(problems({ ALERT_WEBHOOK_ALLOW: 'hooks.slack.com,https://x.example/,10.0.0.0/33,a*.example.com' })).toEqual([
+      'ALERT_WEBHOOK_ALLOW must be a comma-separated list of host names (*.example.com for subdomains), IP addresses or CIDR ranges, e.g. hooks.slack.com,*.webhook.office.com,10.20.0.0/16 (not valid: https://x.example/, 10.0.0.0/33, a*.example.com)',
+    ])
+  })
+
   it('listens on loopback unless HOST opens it up', () => {
     expect(loadConfig({}).env.HOST).toBe('127.0.0.1')
     expect(loadConfig({ HOST: '0.0.0.0' }).env.HOST).toBe('0.0.0.0')

@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import { z } from 'zod'
 import { plantCodeSchema } from './domain/plants'
 import { invalidRanges } from './http/cidr'
+import { invalidWebhookAllowEntries } from './http/webhook-allow'
 
 /**
  * Every setting Linetrace reads from the environment, validated once at start-up.
@@ -50,6 +51,19 @@ const addressRanges = z
       ctx.addIssue({
         code: 'custom',
         message: `must be a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.5,10.1.0.0/16,fd00::/8 (not valid: ${invalid.join(', ')})`,
+      })
+  })
+
+/** Host names (`hooks.slack.com`, `*.webhook.office.com`), addresses and CIDR ranges (server/http/webhook-allow.ts). */
+const webhookAllow = z
+  .string()
+  .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+  .superRefine((entries, ctx) => {
+    const invalid = invalidWebhookAllowEntries(entries)
+    if (invalid.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a comma-separated list of host names (*.example.com for subdomains), IP addresses or CIDR ranges, e.g. hooks.slack.com,*.webhook.office.com,10.20.0.0/16 (not valid: ${invalid.join(', ')})`,
       })
   })
 
@@ -168,6 +182,8 @@ export const envSchema = z.object({
   ALERT_EVAL_INTERVAL_MS: z.coerce.number({ error: 'must be a number' }).int().min(1_000, 'must be at least 1000 (1 s)').max(3_600_000).default(60_000),
   /** The console's address as people reach it: links in alert notifications start with it. */
   PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** Where alert channels may point; unset: anywhere (server/http/webhook-allow.ts). */
+  ALERT_WEBHOOK_ALLOW: webhookAllow.default([]),
 })
 
 export type Env = z.infer<typeof envSchema>
@@ -195,6 +211,8 @@ export interface Config {
   adminApiToken: string | undefined
   /** PUBLIC_URL without a trailing slash, default http://localhost:PORT. */
   publicUrl: string
+  /** ALERT_WEBHOOK_ALLOW: hosts and ranges alert channels may point to; empty: any. */
+  alertWebhookAllow: readonly string[]
   replay: {
     /** consumer group → redrive topic */
     redriveTopics: Readonly<Record<string, string>>
@@ -266,6 +284,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     adminApiToken: env.ADMIN_API_TOKEN,
     simulator: env.SIMULATOR ?? allEmbedded,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    alertWebhookAllow: env.ALERT_WEBHOOK_ALLOW,
     replay: { redriveTopics: env.REPLAY_REDRIVE_TOPICS ?? {}, defaultRate: env.REPLAY_DEFAULT_RATE },
     kafka: {
       brokers: env.KAFKA_BROKERS ?? [],

@@ -33,7 +33,8 @@ export function ReplayJobPage({ id }: { id: string }) {
   if (!data.data) return <p className="text-sm text-slate-500">Loading the replay job…</p>
   const { job, items, nextCursor } = data.data
   const canAct = me.data?.permissions.replay ?? false
-  const own = me.data?.label === job.createdBy
+  // The server compares user ids too (maker/checker); a label may be a token's name.
+  const own = !!me.data?.userId && me.data.userId === job.createdById
   const resolved = items.filter((i) => i.deadLetter.status === 'resolved').length
 
   return (

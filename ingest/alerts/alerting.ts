@@ -85,7 +85,7 @@ export function startAlerting(deps: AlertingDeps): Alerting {
   const stopSending = every(sendIntervalMs, sendIntervalMs, async () => {
     try {
       if (!(await lease())) return
-      const s = await sendDueDeliveries({ prisma: ctx.db, publicUrl: deps.publicUrl, logger: log, ...deps.sender })
+      const s = await sendDueDeliveries({ prisma: ctx.db, publicUrl: deps.publicUrl, logger: log, webhookAllow: ctx.config.alertWebhookAllow, ...deps.sender })
       if (s.sent) m.deliveries.inc({ outcome: 'sent' }, s.sent)
       if (s.retrying) m.deliveries.inc({ outcome: 'retrying' }, s.retrying)
       if (s.failed) m.deliveries.inc({ outcome: 'failed' }, s.failed)

@@ -95,7 +95,7 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
   })
   const code = (name: string) => `${engine === 'pglite' ? 'G' : 'P'}${name}`
   const channel = (name: string, kind: string, path: string, plant: string) =>
-    createChannel({ db: db.prisma, principal: admin }, alertChannelInputSchema.parse({ name, kind, url: `${base}${path}`, severities: ['critical'], plants: [plant] }))
+    createChannel(makeCtx({ db: db.prisma }, admin), alertChannelInputSchema.parse({ name, kind, url: `${base}${path}`, severities: ['critical'], plants: [plant] }))
 
   it('one notification per episode start and one per resolve, in three shapes, retried after a 500', async () => {
     const NOW = lastMondayNoon()
@@ -166,7 +166,7 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
     await insertPlant(db.prisma, plant)
     fixed.set(`/${plant}/gone`, 404)
     await channel('gone', 'webhook', `/${plant}/gone`, plant)
-    await createChannel({ db: db.prisma, principal: admin }, alertChannelInputSchema.parse({ name: 'closed port', kind: 'webhook', url: 'http://127.0.0.1:9/hooks/closed-secret', severities: ['critical'], plants: [plant] }))
+    await createChannel(makeCtx({ db: db.prisma }, admin), alertChannelInputSchema.parse({ name: 'closed port', kind: 'webhook', url: 'http://127.0.0.1:9/hooks/closed-secret', severities: ['critical'], plants: [plant] }))
     await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
     await insertOpenDeadLetter(db.prisma, plant, NOW)
     await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: NOW })

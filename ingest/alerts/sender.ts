@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
+import { checkWebhookUrl, webhookRefusal } from '../../server/http/webhook-allow'
 import { backoffDelay } from '../../server/retry'
 import { notificationBody } from './bodies'
 
@@ -8,13 +9,17 @@ import { notificationBody } from './bodies'
  * capped exponential backoff, every attempt recorded (status, HTTP status, error). Delivery is
  * at-least-once: a crash after the receiver answered and before the row is marked sent repeats that
  * one request, with the same `Idempotency-Key` (the delivery id) for the receiver to drop it.
- * A 4xx other than 408/429 is final (the URL or body is wrong; retrying will not fix it).
+ * A 4xx other than 408/429 is final (the URL or body is wrong; retrying will not fix it), and so is
+ * a URL outside ALERT_WEBHOOK_ALLOW: checked again here, before any connection, because a channel
+ * may predate the setting (or its last change).
  */
 
 export interface SenderOptions {
   prisma: PrismaClient
   publicUrl: string
   logger: Logger
+  /** ALERT_WEBHOOK_ALLOW; empty: any host. */
+  webhookAllow?: readonly string[]
   now?: () => Date
   fetch?: typeof fetch
   /** Attempts before a delivery is given up as failed. */
@@ -56,6 +61,13 @@ export async function sendDueDeliveries(opts: SenderOptions): Promise<SendSummar
     const attempt = d.attempts + 1
     let status: number | null = null
     let error: string | null = null
+    const check = checkWebhookUrl(d.channel.url, o.webhookAllow ?? [])
+    if (!check.allowed) {
+      await o.prisma.alertDelivery.update({ where: { id: d.id }, data: { status: 'failed', attempts: attempt, lastStatus: null, lastError: `Not sent: ${webhookRefusal(check.host, o.webhookAllow ?? [])}` } })
+      summary.failed++
+      o.logger.warn({ delivery: d.id, channel: d.channel.name, host: check.host }, 'alert notification not sent: the channel points outside ALERT_WEBHOOK_ALLOW')
+      continue
+    }
     try {
       const body = notificationBody(d.channel.kind, {
         deliveryId: d.id,

@@ -5,6 +5,6 @@ export const meRouter = router({
   /** Who is signed in and what they may do: the UI hides what the server would refuse. */
   get: authedProcedure.query(({ ctx }) => {
     const { principal } = ctx
-    return { label: principal.label, role: principal.role, plants: principal.plants, permissions: permissionsOf(principal) }
+    return { userId: principal.userId, label: principal.label, role: principal.role, plants: principal.plants, permissions: permissionsOf(principal) }
   }),
 })

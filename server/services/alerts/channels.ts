@@ -5,12 +5,21 @@ import type { z } from 'zod'
 import type { alertChannelUpdateSchema } from '../../domain/alerts'
 import { audit, type AuditCtx } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
+import { checkWebhookUrl, webhookRefusal } from '../../http/webhook-allow'
 import { channelView, deliveryView, type AlertChannelView, type DeliveryView } from './views'
 
 /**
  * Notification channels (admin only; callers check the role). The webhook URL is a secret: it is
- * stored, used by the worker's sender, and never returned, logged or audited — only its hint.
+ * stored, used by the worker's sender, and never returned, logged or audited — only its hint. It
+ * must point where ALERT_WEBHOOK_ALLOW allows (checked here and again by the sender).
  */
+
+type ChannelCtx = AuditCtx & Pick<Ctx, 'config'>
+
+function requireAllowedUrl(config: Ctx['config'], url: string): void {
+  const check = checkWebhookUrl(url, config.alertWebhookAllow)
+  if (!check.allowed) throw new DomainError('BAD_REQUEST', `url: ${webhookRefusal(check.host, config.alertWebhookAllow)}.`)
+}
 
 export async function listChannels({ db }: Pick<Ctx, 'db'>): Promise<AlertChannelView[]> {
   const rows = await db.alertChannel.findMany({
@@ -26,7 +35,8 @@ async function getChannel(db: PrismaClient, id: string) {
   return channel
 }
 
-export async function createChannel({ db, principal: actor }: AuditCtx, input: AlertChannelInput): Promise<AlertChannelView> {
+export async function createChannel({ db, principal: actor, config }: ChannelCtx, input: AlertChannelInput): Promise<AlertChannelView> {
+  requireAllowedUrl(config, input.url)
   return db.$transaction(async (tx) => {
     const channel = await tx.alertChannel.create({
       data: { ...input, urlHint: maskWebhookUrl(input.url), createdBy: actor.label },
@@ -38,9 +48,10 @@ export async function createChannel({ db, principal: actor }: AuditCtx, input: A
 }
 
 export async function updateChannel(
-  { db, principal: actor }: AuditCtx,
+  { db, principal: actor, config }: ChannelCtx,
   { id, change }: { id: string; change: z.infer<typeof alertChannelUpdateSchema> },
 ): Promise<AlertChannelView> {
+  if (change.url) requireAllowedUrl(config, change.url)
   const before = await getChannel(db, id)
   return db.$transaction(async (tx) => {
     const after = await tx.alertChannel.update({
@@ -72,7 +83,7 @@ export async function deleteChannel({ db, principal: actor }: AuditCtx, { id }: 
 /** Queues a test notification; the worker sends it like any other (the console never calls out itself). */
 export async function queueTestDelivery({ db }: Pick<Ctx, 'db'>, { id }: { id: string }): Promise<DeliveryView> {
   await getChannel(db, id)
-  return deliveryView(await db.alertDelivery.create({ data: { channelId: id, event: 'test' } }))
+  return deliveryView(await db.alertDelivery.create({ data: { channelId: id, event: 'test' } }), { receiverText: true })
 }
 
 export async function listDeliveries({ db }: Pick<Ctx, 'db'>, q: { channelId?: string; episodeId?: string; limit?: number }): Promise<DeliveryView[]> {
@@ -81,5 +92,5 @@ export async function listDeliveries({ db }: Pick<Ctx, 'db'>, q: { channelId?: s
     orderBy: { createdAt: 'desc' },
     take: q.limit ?? 20,
   })
-  return rows.map(deliveryView)
+  return rows.map((d) => deliveryView(d, { receiverText: true }))
 }

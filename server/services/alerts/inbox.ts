@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context/ctx'
 import type { Prisma } from '../../db/client'
 import type { AlertListFilter, AlertState } from '../../domain/alerts'
-import { canAccessPlant } from '../../domain/permissions'
+import { canAccessPlant, hasRole } from '../../domain/permissions'
 import { audit } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
 import { alertView, deliveryView, type AlertView, type DeliveryView } from './views'
@@ -53,7 +53,9 @@ export async function getAlert(
   })
   if (!episode || episode.state === 'pending' || !canAccessPlant(principal, episode.plantCode))
     throw new DomainError('NOT_FOUND', `No alert ${id} in your plants.`)
-  return { ...alertView(episode), deliveries: episode.deliveries.map((d) => ({ ...deliveryView(d), channelName: d.channel.name })) }
+  // What a receiver answered is for admins (they manage channels); others see how it failed.
+  const receiverText = hasRole(principal, 'admin')
+  return { ...alertView(episode), deliveries: episode.deliveries.map((d) => ({ ...deliveryView(d, { receiverText }), channelName: d.channel.name })) }
 }
 
 /** Acknowledges a firing alert with a comment (audited). Resolve notifications still go out. */

@@ -117,7 +117,18 @@ export interface DeliveryView {
   createdAt: string
 }
 
-export function deliveryView(d: AlertDelivery): DeliveryView {
+/**
+ * How a delivery failed, for people who do not manage channels: the receiver's status, not its
+ * words. A receiver's error body (and a connection error's text) may carry anything it chooses to
+ * say — internal host names, a stack trace, a password — so only admins read it.
+ */
+export function redactedDeliveryError(d: Pick<AlertDelivery, 'lastError' | 'lastStatus'>): string | null {
+  if (d.lastError === null) return null
+  return d.lastStatus !== null ? `delivery failed (HTTP ${d.lastStatus})` : 'delivery failed (no answer from the receiver)'
+}
+
+/** `receiverText`: the receiver's own error text (admins); otherwise `redactedDeliveryError`. */
+export function deliveryView(d: AlertDelivery, { receiverText }: { receiverText: boolean }): DeliveryView {
   return {
     id: d.id,
     episodeId: d.episodeId,
@@ -125,7 +136,7 @@ export function deliveryView(d: AlertDelivery): DeliveryView {
     event: d.event,
     status: d.status,
     attempts: d.attempts,
-    lastError: d.lastError,
+    lastError: receiverText ? d.lastError : redactedDeliveryError(d),
     lastStatus: d.lastStatus,
     nextAttemptAt: d.nextAttemptAt.toISOString(),
     sentAt: iso(d.sentAt),
@@ -158,7 +169,8 @@ export function channelView(c: AlertChannel, lastDelivery?: AlertDelivery | null
     enabled: c.enabled,
     createdBy: c.createdBy,
     updatedAt: c.updatedAt.toISOString(),
-    lastDelivery: lastDelivery ? deliveryView(lastDelivery) : null,
+    // Channels are admins' (every caller checks the role): they see what the receiver said.
+    lastDelivery: lastDelivery ? deliveryView(lastDelivery, { receiverText: true }) : null,
   }
 }
 

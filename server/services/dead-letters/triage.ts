@@ -72,18 +72,30 @@ async function apply(
   return moved
 }
 
-/** The assignee's e-mail (null: unassign); an unknown or disabled user is refused. */
-async function assigneeLabel(prisma: PrismaClient, assigneeId: string | null): Promise<string | null> {
+/**
+ * The assignee's e-mail (null: unassign). Only someone who could work the dead letters may get
+ * them: an active operator or admin whose plants include each one's plant (a record without a
+ * decoded plant: admins only, as for reading it). Otherwise the assignee could not even open it.
+ */
+async function assigneeLabel(prisma: Pick<PrismaClient, 'user'>, assigneeId: string | null, plants: readonly (string | null)[]): Promise<string | null> {
   if (!assigneeId) return null
-  const user = await prisma.user.findUnique({ where: { id: assigneeId }, select: { email: true, disabled: true } })
+  const user = await prisma.user.findUnique({ where: { id: assigneeId }, select: { email: true, disabled: true, role: true, plantScopes: { select: { plantCode: true } } } })
   if (!user || user.disabled) throw new DomainError('BAD_REQUEST', 'Pick an active user to assign it to.')
+  if (user.role !== 'operator' && user.role !== 'admin')
+    throw new DomainError('BAD_REQUEST', `${user.email} is a ${user.role}: dead letters are assigned to operators or admins, who can triage and replay them.`)
+  if (user.role === 'admin') return user.email
+  const theirs = new Set(user.plantScopes.map((s) => s.plantCode))
+  if (plants.includes(null)) throw new DomainError('BAD_REQUEST', `${user.email} cannot take dead letters without a known plant: only admins see those; assign them to an admin.`)
+  const outside = [...new Set(plants)].filter((p) => p !== null && !theirs.has(p))
+  if (outside.length)
+    throw new DomainError('BAD_REQUEST', `${user.email} cannot take dead letters of plant ${outside.join(', ')}: assign them to an operator or admin of ${outside.length > 1 ? 'those plants' : 'that plant'}.`)
   return user.email
 }
 
 export async function assignDeadLetter(ctx: TriageCtx, input: z.input<typeof assignSchema>) {
   const { id, assigneeId, reason } = assignSchema.parse(input)
   const dl = await authorised(ctx, id)
-  const label = await assigneeLabel(ctx.db, assigneeId)
+  const label = await assigneeLabel(ctx.db, assigneeId, [dl.plantCode])
   return ctx.db.$transaction(async (tx) => {
     const status = await apply(ctx, tx, {
       id,
@@ -147,7 +159,6 @@ export async function triageMatching(ctx: TriageCtx, input: z.input<typeof triag
   // As for one record (requireDeadLetter): a record without a decoded plant is for admins only.
   const mayTriage = (plant: string | null) => (plant === null ? ctx.principal.plants === 'all' : can(ctx.principal, 'triage', plant))
   const event: DeadLetterEvent = action.kind === 'assign' ? 'triage' : 'discard'
-  const label = action.kind === 'assign' ? await assigneeLabel(ctx.db, action.assigneeId) : null
   const where = {
     AND: [
       listWhere(ctx.principal, filter),
@@ -164,6 +175,8 @@ export async function triageMatching(ctx: TriageCtx, input: z.input<typeof triag
     const rows = await tx.deadLetter.findMany({ where, select: { id: true, status: true, plantCode: true, assigneeId: true }, take: MAX_GROUP_TRIAGE + 1 })
     if (rows.length > MAX_GROUP_TRIAGE)
       throw new DomainError('BAD_REQUEST', `More than ${MAX_GROUP_TRIAGE.toLocaleString('en-US')} dead letters match; narrow the filter (at most that many at once).`)
+    // The assignee must be able to take every record the caller may move (else none moves).
+    const label = action.kind === 'assign' ? await assigneeLabel(tx, action.assigneeId, rows.filter((r) => mayTriage(r.plantCode)).map((r) => r.plantCode)) : null
     let changed = 0
     for (const dl of rows) {
       if (!mayTriage(dl.plantCode)) continue

@@ -38,9 +38,12 @@ export async function listPlants({ db, principal }: Pick<Ctx, 'db' | 'principal'
 }
 
 export async function getPlant({ db, principal }: Pick<Ctx, 'db' | 'principal'>, { plant: code }: { plant: string }): Promise<PlantView> {
+  // Scope first: to a user outside a plant, an unknown plant and another's look alike (both
+  // "not in your plants"), so the answer does not reveal which plants exist. Only a principal that
+  // sees every plant learns that one does not exist.
+  checkNamedPlants(principal, [code])
   const row = await db.plant.findUnique({ where: { code } })
   if (!row) throw new DomainError('NOT_FOUND', `Plant ${code} is not known to Linetrace.`)
-  checkNamedPlants(principal, [code])
   return view(row)
 }
 

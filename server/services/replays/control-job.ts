@@ -38,9 +38,18 @@ export async function restoreDeadLetters(tx: Prisma.TransactionClient, rows: rea
   for (const [status, ids] of byStatus) await tx.deadLetter.updateMany({ where: { id: { in: ids }, status: 'replay_queued' }, data: { status } })
 }
 
-function samePerson(job: JobRow, principal: Principal): boolean {
-  if (job.createdById && principal.userId) return job.createdById === principal.userId
-  return job.createdByLabel === principal.label
+/**
+ * Maker/checker needs two people, and a person is a user id: labels are free text (an API token's
+ * name, an e-mail that can be reused) and the bootstrap token and worker principals have no user,
+ * so they can check nobody's work, nor can the maker approve through another of their tokens.
+ */
+function approvalRefusal(job: JobRow, principal: Principal): string | null {
+  const plants = job.plants.map((p) => p.plantCode).join(', ')
+  if (!principal.userId)
+    return `${principal.label} is not a person, so it cannot approve a job that needs a second person's approval: an operator or admin of plant ${plants} must approve it, signed in or with their own API token (maker/checker).`
+  if (job.createdById === principal.userId)
+    return `You created this job, so you cannot approve it: another operator or admin of plant ${plants} must (maker/checker).`
+  return null
 }
 
 /** approve | reject | pause | resume | abort, each from the states REPLAY_ACTIONS allows. */
@@ -52,8 +61,8 @@ export async function controlReplayJob(
   const from = REPLAY_ACTIONS[action] as readonly ReplayJobStatus[]
   if (!from.includes(job.status))
     throw new DomainError('CONFLICT', `Cannot ${action} a job that is ${job.status.replace('_', ' ')}; ${action} works on ${from.map((s) => s.replace('_', ' ')).join(' or ')} jobs.`)
-  if (action === 'approve' && samePerson(job, principal))
-    throw new DomainError('FORBIDDEN', `You created this job, so you cannot approve it: another operator or admin of plant ${job.plants.map((p) => p.plantCode).join(', ')} must (maker/checker).`)
+  const refusal = action === 'approve' ? approvalRefusal(job, principal) : null
+  if (refusal) throw new DomainError('FORBIDDEN', refusal)
   if ((action === 'reject' || action === 'abort') && !reason) throw new DomainError('BAD_REQUEST', `Say why you ${action} the job: the reason goes into the audit log.`)
 
   const now = new Date()

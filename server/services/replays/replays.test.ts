@@ -15,6 +15,7 @@ import { suggestRunningOrder } from './suggestions'
 import { insertDeadLetter, insertHops, rid, insertUniquePlant } from '../testing/replays'
 import { makePrincipal } from '../testing/principal'
 import { domainError } from '../testing/errors'
+import { BOOTSTRAP_PRINCIPAL } from '../../auth/api-tokens'
 
 /**
  * The replay service on both Postgres engines with a real chDB: selection, the dry run's checks,
@@ -194,8 +195,20 @@ describe.each(TEST_ENGINES)('replay service on %s', (engine) => {
 
     expect(await domainError(controlReplayJob(as(maker), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/another operator/) })
     expect(await domainError(controlReplayJob(as(makePrincipal('operator', ['ELSEWHERE'])), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'NOT_FOUND' })
-    const approved = await controlReplayJob(as(checker), { id: job.id, action: 'approve' })
-    expect(approved).toMatchObject({ status: 'queued', approvedBy: checker.label })
+    // Identity is the user id: the maker under another label (their API token) is still the maker.
+    const makerByToken: Principal = { ...maker, kind: 'api_token', label: `${maker.label} (token cli)` }
+    expect(await domainError(controlReplayJob(as(makerByToken), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/You created this job/) })
+    // The bootstrap token (and any principal without a user) is not a person: it checks nobody's work.
+    expect(await domainError(controlReplayJob(as(BOOTSTRAP_PRINCIPAL), { id: job.id, action: 'approve' }))).toMatchObject({
+      code: 'FORBIDDEN',
+      message: `ADMIN_API_TOKEN is not a person, so it cannot approve a job that needs a second person's approval: an operator or admin of plant ${plant} must approve it, signed in or with their own API token (maker/checker).`,
+    })
+    // A different user with the maker's label (labels are not identities) is a second person.
+    const sameLabel = makePrincipal('operator', [plant], maker.label)
+    expect(sameLabel.userId).not.toBe(maker.userId)
+    const approved = await controlReplayJob(as(sameLabel), { id: job.id, action: 'approve' })
+    expect(approved).toMatchObject({ status: 'queued', approvedBy: maker.label })
+    expect(await db.prisma.replayJob.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ createdById: maker.userId, approvedById: sameLabel.userId })
     expect(await domainError(controlReplayJob(as(checker), { id: job.id, action: 'approve' }))).toMatchObject({ code: 'CONFLICT' })
 
     // A single unedited record needs no approval even there.

@@ -13,12 +13,12 @@ const NO_CLICKHOUSE = new Proxy({} as ClickHouse, {
   },
 })
 
-/** Services read only the replay settings of `config`; a test that needs more passes its config. */
-const REPLAY_DEFAULTS: Pick<Config, 'replay'> = { replay: { redriveTopics: {}, defaultRate: 50 } }
+/** Services read only these settings of `config`; a test that needs more passes its config. */
+const SERVICE_DEFAULTS: Pick<Config, 'replay' | 'alertWebhookAllow'> = { replay: { redriveTopics: {}, defaultRate: 50 }, alertWebhookAllow: [] }
 
 /** A context as an edge would build it (not for production code), tagged `test`. */
 export function makeCtx(
-  stores: { db: PrismaClient; ch?: ClickHouse; config?: Config | Pick<Config, 'replay'>; logger?: Logger },
+  stores: { db: PrismaClient; ch?: ClickHouse; config?: Config | Pick<Config, 'replay' | 'alertWebhookAllow'>; logger?: Logger },
   principal: Principal = makePrincipal('admin'),
   opts: { scope?: readonly string[]; clientAddress?: string | null; tag?: string } = {},
 ): Ctx {
@@ -26,7 +26,7 @@ export function makeCtx(
   return {
     db: stores.db,
     ch: stores.ch ?? NO_CLICKHOUSE,
-    config: (stores.config ?? REPLAY_DEFAULTS) as Config,
+    config: (stores.config ?? SERVICE_DEFAULTS) as Config,
     logger: stores.logger ?? logger,
     principal,
     scope: opts.scope ?? (principal.plants === 'all' ? [] : principal.plants),

@@ -1,55 +1,41 @@
-import { stringify } from 'csv-stringify'
-import { searchTraces, type TraceCtx, type TraceSearchInput } from './search'
+import { csvStream, type CsvColumn } from '../../http/csv'
+import { searchTraces, type TraceCtx, type TraceSearchInput, type TxnItem } from './search'
 
 /**
- * CSV export of a trace search: the same search, page after page, streamed as it is read, bounded
- * by EXPORT_ROW_LIMIT (the page says so next to the button; a cut export ends with a line saying
- * so). Values are plain cells; csv-stringify quotes what needs quoting.
+ * CSV export of a trace search: the same search, page after page, streamed as the client reads,
+ * bounded by EXPORT_ROW_LIMIT (the page says so next to the button; a cut export ends with a line
+ * saying so). Written by the one CSV writer (server/http/csv.ts), which neutralises formulas.
  */
 export const EXPORT_ROW_LIMIT = 10_000
 const PAGE = 500
 
-export const EXPORT_COLUMNS = [
-  'correlation_id',
-  'origin_time',
-  'plant',
-  'line',
-  'flow',
-  'work_order',
-  'material',
-  'state',
-  'e2e_latency_ms',
-  'sla_ms',
-  'attempts',
-  'erp_documents',
-] as const
+const COLUMNS: CsvColumn<TxnItem>[] = [
+  { header: 'correlation_id', value: (t) => t.correlation_id },
+  { header: 'origin_time', value: (t) => t.origin_time },
+  { header: 'plant', value: (t) => t.plant },
+  { header: 'line', value: (t) => t.line },
+  { header: 'flow', value: (t) => t.flow },
+  { header: 'work_order', value: (t) => t.work_order },
+  { header: 'material', value: (t) => t.material },
+  { header: 'state', value: (t) => t.state },
+  { header: 'e2e_latency_ms', value: (t) => t.e2e_latency_ms },
+  { header: 'sla_ms', value: (t) => t.sla_ms },
+  { header: 'attempts', value: (t) => t.attempts },
+  { header: 'erp_documents', value: (t) => t.erp_documents.join(' ') },
+]
 
-export function exportTracesCsv(ctx: TraceCtx, input: TraceSearchInput): ReadableStream<Uint8Array> {
-  const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS] })
-  const encoder = new TextEncoder()
-  void (async () => {
-    try {
-      let cursor: string | null | undefined = undefined
-      let written = 0
-      do {
-        const page = await searchTraces(ctx, { ...input, cursor, limit: Math.min(PAGE, EXPORT_ROW_LIMIT - written) })
-        for (const item of page.items) {
-          csv.write({ ...item, erp_documents: item.erp_documents.join(' ') })
-          written++
-        }
-        cursor = page.nextCursor
-      } while (cursor && written < EXPORT_ROW_LIMIT)
-      if (cursor) csv.write({ correlation_id: `# cut at ${EXPORT_ROW_LIMIT} rows: narrow the time range or filters for the rest` })
-      csv.end()
-    } catch (error) {
-      csv.destroy(error as Error)
-    }
-  })()
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      csv.on('data', (chunk: string | Buffer) => controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : new Uint8Array(chunk)))
-      csv.on('end', () => controller.close())
-      csv.on('error', (error) => controller.error(error))
-    },
-  })
+async function* pages(ctx: TraceCtx, input: TraceSearchInput): AsyncGenerator<TxnItem[], string | void> {
+  let cursor: string | null | undefined = undefined
+  let written = 0
+  do {
+    const page = await searchTraces(ctx, { ...input, cursor, limit: Math.min(PAGE, EXPORT_ROW_LIMIT - written) })
+    written += page.items.length
+    yield page.items
+    cursor = page.nextCursor
+  } while (cursor && written < EXPORT_ROW_LIMIT)
+  if (cursor) return `# cut at ${EXPORT_ROW_LIMIT} rows: narrow the time range or filters for the rest`
+}
+
+export function exportTracesCsv(ctx: TraceCtx, input: TraceSearchInput): Promise<ReadableStream<Uint8Array>> {
+  return csvStream(COLUMNS, pages(ctx, input))
 }

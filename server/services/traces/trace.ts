@@ -63,8 +63,12 @@ function hopView(h: HopEventRow): HopView {
   }
 }
 
-function forbidden(correlationId: string, plant: string): DomainError {
-  return new DomainError('FORBIDDEN', `Transaction ${correlationId} belongs to plant ${plant}, which is not in your plants. Ask an admin for access to plant ${plant}.`)
+/**
+ * Says the transaction is outside the caller's plants without naming its plant: which plants
+ * exist and what they run is itself information a user outside them should not get (#18).
+ */
+function forbidden(correlationId: string): DomainError {
+  return new DomainError('FORBIDDEN', `Transaction ${correlationId} is not in your plants. Ask an admin for access to the plant it belongs to.`)
 }
 
 export async function getTrace(
@@ -81,7 +85,7 @@ export async function getTrace(
         : `No transaction ${q.correlationId} in the last 90 days.`,
     )
   const first = rows[0]!
-  if (!canAccessPlant(ctx.principal, first.plant)) throw forbidden(q.correlationId, first.plant)
+  if (!canAccessPlant(ctx.principal, first.plant)) throw forbidden(q.correlationId)
   const hops = rows.slice(0, MAX_HOPS).map(hopView)
   const origin = new Date(hops[0]!.origin_time)
 
@@ -135,7 +139,7 @@ export async function getHopPayload(
   const { from, to } = traceWindow(q.t)
   const row = await hopPayload(ctx.ch, { correlationId: q.correlationId, eventId: q.eventId, from, to, actor: ctx.actor })
   if (!row) throw new DomainError('NOT_FOUND', `No hop ${q.eventId} in transaction ${q.correlationId}.`)
-  if (!canAccessPlant(ctx.principal, row.plant)) throw forbidden(q.correlationId, row.plant)
+  if (!canAccessPlant(ctx.principal, row.plant)) throw forbidden(q.correlationId)
   if (!row.payload) return { eventId: q.eventId, contentType: row.content_type || 'application/json', text: '', available: false }
   let text = row.payload
   try {

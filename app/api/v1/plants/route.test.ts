@@ -45,6 +45,17 @@ describe('GET /api/v1/plants', () => {
     expect((await outside.json()).error.message).toContain('not in your plants')
   })
 
+  it('does not reveal to a scoped user which plants exist: an unknown plant answers like another’s', async () => {
+    const [unknown, others] = await Promise.all([get('?plant=9999', viewerToken), get('?plant=2000', viewerToken)])
+    expect([unknown.status, others.status]).toEqual([403, 403])
+    expect((await unknown.json()).error).toEqual({ code: 'FORBIDDEN', message: 'Plant 9999 is not in your plants.' })
+    expect((await others.json()).error).toEqual({ code: 'FORBIDDEN', message: 'Plant 2000 is not in your plants.' })
+    // Who sees every plant may learn that one does not exist.
+    const admin = await get('?plant=9999', runtime.config.adminApiToken)
+    expect(admin.status).toBe(404)
+    expect((await admin.json()).error.message).toBe('Plant 9999 is not known to Linetrace.')
+  })
+
   it('answers 400 naming the parameter for a malformed plant code', async () => {
     const response = await get(`?plant=${encodeURIComponent("1000' OR 1=1 --")}`, runtime.config.adminApiToken)
     expect(response.status).toBe(400)

@@ -125,6 +125,10 @@ describe('POST /api/v1/replays', () => {
       const own = await act(job.id, 'approve', {})
       expect(own.status).toBe(403)
       expect((await own.json()).error.message).toMatch(/maker\/checker/)
+      // The bootstrap token is no person: it cannot be the second one.
+      const bootstrap = await act(job.id, 'approve', {}, runtime.config.adminApiToken!)
+      expect(bootstrap.status).toBe(403)
+      expect((await bootstrap.json()).error.message).toMatch(/^ADMIN_API_TOKEN is not a person, so it cannot approve/)
       const approved = await act(job.id, 'approve', {}, tokens.checker)
       expect((await approved.json()).job).toMatchObject({ status: 'queued', approvedBy: 'admin@linetrace.local (token rest-admin)' })
     } finally {

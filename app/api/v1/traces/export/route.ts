@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic'
  */
 export const GET = restHandler({ role: 'viewer', query: traceRestQuery, plantFacet: true }, async (ctx, { query }) => {
   const input = restSearchInput(query)
-  const body = exportTracesCsv(ctx, { ...input, cursor: null })
+  const body = await exportTracesCsv(ctx, { ...input, cursor: null })
   return new Response(body, {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
