@@ -77,8 +77,8 @@ export function oeeOf(rows: readonly OeeInputs[]): Oee {
   const stateless = counted.filter((r) => r.known_ms <= 0)
   const unrated = counted.filter((r) => r.unrated !== 0)
   const idle = counted.filter((r) => r.known_ms > 0 && r.run_ms <= 0)
-  if (quality.value === null) performance = quality
-  else if (withState.length === 0) performance = availability
+  if (withState.length === 0) performance = availability
+  else if (quality.value === null) performance = quality
   else if (stateless.length) performance = no(`counts without equipment state events for ${lines(stateless)} ${names(stateless)}`)
   else if (unrated.length) performance = no(`ideal cycle time not set for ${lines(unrated)} ${names(unrated)}`)
   else if (idle.length) performance = no(`parts counted without run time on ${lines(idle)} ${names(idle)}`)

@@ -3,7 +3,7 @@ import { plantNewestEvents } from '../../clickhouse/queries/alerts'
 import { holdStats, type HoldStats } from '../../clickhouse/queries/holds'
 import { readStats } from '../../clickhouse/queries/hour-stats/read'
 import type { Stats, StatsBucket, StatsCounts, StatsHop, StatsLine } from '../../clickhouse/queries/hour-stats/stats'
-import { lineProduction, type LineProductionRow } from '../../clickhouse/queries/production'
+import { countWindows, lineStates, oeeInputs, type LineStateRow } from '../../clickhouse/queries/production'
 import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
 import { oeeOf, type Oee } from '../../domain/oee'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
@@ -63,7 +63,7 @@ interface Measured {
   stats: Stats
   holds: HoldStats[]
   dl: Map<string, DeadLetterKpiInputs>
-  production: LineProductionRow[]
+  states: LineStateRow[]
 }
 
 const pct = (num: number, den: number) => (den > 0 ? (100 * num) / den : null)
@@ -79,7 +79,7 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
   const flowTotals = m.stats.totals.filter((t) => t.plant === plant && t.flow !== '*')
   const dl = deadLetterInputsOf(m.dl, plant)
   const hold = m.holds.find((h) => h.plant === plant) ?? null
-  const prod = m.production.filter((p) => p.plant === plant)
+  const prod = oeeInputs(plant, m.states, m.stats.production)
   const t = (kpi: string) => targetOf(book, plant, '*', kpi)
   const c = total ?? null
 
@@ -93,7 +93,7 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
   // ISO 22400 over one window for every input (queries/production.ts); null with a reason, never clamped.
   const oee = oeeOf(prod)
   const { good, produced } = oee
-  const countEvents = sum(prod, (p) => p.count_events)
+  const countEvents = produced
   const stateSamples = sum(prod, (p) => p.state_events + (p.known_ms > 0 ? 1 : 0))
   const ratio = (id: KpiId, r: Oee['oee'], samples: number) =>
     kpiValue(id, r.value === null ? null : 100 * r.value, null, samples, r.reason ? { reason: r.reason } : {})
@@ -168,7 +168,9 @@ export async function computeKpis(
   const ch = ctx.ch
   const plants = [...q.plants]
   const range = (from: Date, to: Date) => ({ plants, from, to, actor: ctx.actor })
-  const production = (from: Date, to: Date) => lineProduction(ch, { plants, from, to, now, actor: ctx.actor })
+  // Equipment states over exactly the window whose counts readStats gives (OEE: one window for every input).
+  const windows = countWindows({ from: q.from, to: q.to, stepSec, previousFrom: prevFrom })
+  const states = (w: { from: Date; to: Date }) => lineStates(ch, { plants, ...w, now, actor: ctx.actor })
   const [stats, dl, newest, prodNow, prodBefore] = await Promise.all([
     readStats(ch, {
       ...range(q.from, q.to),
@@ -179,14 +181,14 @@ export async function computeKpis(
     }),
     deadLetterKpiInputs(ctx.db, { plants, from: q.from, to: q.to, previousFrom: prevFrom }),
     plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR), actor: ctx.actor }),
-    production(q.from, q.to),
-    prevFrom ? production(prevFrom, q.from) : Promise.resolve([]),
+    states(windows.current),
+    windows.previous ? states(windows.previous) : Promise.resolve([]),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
   const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)
   const holds = await holdStats(ch, { ...range(q.from, q.to), plants: [...new Set(holding.map((t) => t.plant))], previousFrom: prevFrom })
-  const current: Measured = { stats: stats.current, holds: holds.current, dl: dl.current, production: prodNow }
-  const previous: Measured | null = stats.previous ? { stats: stats.previous, holds: holds.previous ?? [], dl: dl.previous ?? new Map(), production: prodBefore } : null
+  const current: Measured = { stats: stats.current, holds: holds.current, dl: dl.current, states: prodNow }
+  const previous: Measured | null = stats.previous ? { stats: stats.previous, holds: holds.previous ?? [], dl: dl.previous ?? new Map(), states: prodBefore } : null
   const lag = q.ingestLag !== undefined ? q.ingestLag : (localIngestStatus()?.lag ?? null)
   const hours = length / HOUR
   return q.plants.map((plant) => {
