@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS {{database}}.line_events
     kind     LowCardinality(String),
     plant    LowCardinality(String),
     line     LowCardinality(String),
-    -- the event's origin time, as hour_stats buckets counts
+    -- a state change: when it happened (occurred_at; a source may report several changes under
+    -- one transaction and origin time); an unrated count: its origin time, as hour_stats buckets counts
     at       DateTime64(3, 'UTC') CODEC(Delta, ZSTD),
     event_id String,
     -- the state entered ('' when the event did not say)
@@ -40,7 +41,7 @@ SELECT
     if(e.event_type = 'shopfloor.equipment_state_changed', 'state', 'unrated') AS kind,
     e.plant AS plant,
     e.line AS line,
-    e.origin_time AS at,
+    if(e.event_type = 'shopfloor.equipment_state_changed', e.occurred_at, e.origin_time) AS at,
     e.event_id AS event_id,
     if(e.event_type = 'shopfloor.equipment_state_changed', e.attributes['state'], '') AS state,
     if(e.event_type = 'shopfloor.production_counted', e.qty_good + e.qty_scrap, 0) AS parts
@@ -54,7 +55,7 @@ SELECT
     if(event_type = 'shopfloor.equipment_state_changed', 'state', 'unrated') AS kind,
     plant,
     line,
-    origin_time AS at,
+    if(event_type = 'shopfloor.equipment_state_changed', occurred_at, origin_time) AS at,
     event_id,
     if(event_type = 'shopfloor.equipment_state_changed', attributes['state'], '') AS state,
     if(event_type = 'shopfloor.production_counted', qty_good + qty_scrap, 0) AS parts
