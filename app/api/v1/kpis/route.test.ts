@@ -78,7 +78,10 @@ describe('GET /api/v1/kpis', () => {
     expect(kpis.get('stuck_transactions')).toMatchObject({ value: 1, target: { value: 0 }, status: 'miss' })
     expect(kpis.get('dead_lettered_backlog')).toMatchObject({ value: 0, target: { value: 50 } })
     expect(body.plants[0]!.health).toBe('red')
-    expect(body.plants[0]!.reasons.map((r) => r.text)).toEqual([expect.stringMatching(/^Stuck transactions 1 vs ≤ 0 target/)])
+    const reasons = body.plants[0]!.reasons.map((r) => r.text)
+    expect(reasons[0]).toMatch(/^Stuck transactions 1 vs ≤ 0 target/)
+    // Judged on one transaction, E2E latency and first-pass success are no reason either way.
+    expect(reasons.join('\n')).not.toMatch(/E2E posting latency|First-pass/)
     // Counts without equipment states: no OEE, availability or performance, and why; quality from the counts alone.
     for (const id of ['oee', 'availability', 'performance'])
       expect(kpis.get(id), id).toMatchObject({ value: null, reason: 'no equipment state events in this range' })
