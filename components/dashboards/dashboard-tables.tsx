@@ -99,26 +99,25 @@ export function HopTable({ hops }: { hops: readonly HopRow[] }) {
   return <TableCard caption="Hop latency (which hop is slow)" testId="by-hop" data={slowest} columns={columns} getRowId={(r) => r.hop} />
 }
 
-/** ISO 22400 OEE from the line's busy, running and ideal times and its good and scrap counts. */
-function oeeOf(p: ProductionRow) {
-  const availability = p.busy_ms ? p.running_ms / p.busy_ms : null
-  const performance = p.running_ms ? Math.min(p.ideal_ms / p.running_ms, 1.5) : null
-  const produced = p.good + p.scrap
-  const quality = produced ? p.good / produced : null
-  const oee = availability !== null && performance !== null && quality !== null ? availability * performance * quality : null
-  return { availability, performance, quality, oee, scrapPercent: produced ? (100 * p.scrap) / produced : null }
+/** A ratio of the OEE family: the percentage, or "—" with the reason the inputs cannot support one (server/domain/oee.ts). */
+function Ratio({ r }: { r: ProductionRow['oee'] }) {
+  if (r.value !== null) return <>{formatPercent(100 * r.value)}</>
+  return (
+    <span title={r.reason ?? undefined} className="cursor-help underline decoration-dotted" data-testid="oee-reason">
+      —<span className="sr-only"> ({r.reason})</span>
+    </span>
+  )
 }
 
 export function OeeTable({ production }: { production: readonly ProductionRow[] }) {
-  const percent = (v: number | null) => formatPercent(v === null ? null : 100 * v)
   const columns: ColumnDef<ProductionRow>[] = [
     { id: 'line', header: 'Line', meta: num, cell: ({ row }) => row.original.line || '(no line)' },
-    { id: 'availability', header: 'Availability', meta: num, cell: ({ row }) => percent(oeeOf(row.original).availability) },
-    { id: 'performance', header: 'Performance', meta: num, cell: ({ row }) => percent(oeeOf(row.original).performance) },
-    { id: 'quality', header: 'Quality', meta: num, cell: ({ row }) => percent(oeeOf(row.original).quality) },
-    { id: 'oee', header: 'OEE', meta: num, cell: ({ row }) => percent(oeeOf(row.original).oee) },
-    { id: 'scrap', header: 'Scrap', meta: num, cell: ({ row }) => formatPercent(oeeOf(row.original).scrapPercent) },
+    { id: 'availability', header: 'Availability', meta: num, cell: ({ row }) => <Ratio r={row.original.availability} /> },
+    { id: 'performance', header: 'Performance', meta: num, cell: ({ row }) => <Ratio r={row.original.performance} /> },
+    { id: 'quality', header: 'Quality', meta: num, cell: ({ row }) => <Ratio r={row.original.quality} /> },
+    { id: 'oee', header: 'OEE', meta: num, cell: ({ row }) => <Ratio r={row.original.oee} /> },
+    { id: 'scrap', header: 'Scrap', meta: num, cell: ({ row }) => formatPercent(pct(row.original.scrap, row.original.produced)) },
   ]
-  const active = production.filter((p) => p.busy_ms > 0 || p.good + p.scrap > 0)
+  const active = production.filter((p) => p.planned_ms > 0 || p.produced !== 0)
   return <TableCard caption="OEE by line (ISO 22400)" testId="oee-by-line" data={active} columns={columns} getRowId={(p) => p.line} />
 }

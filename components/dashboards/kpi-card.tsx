@@ -22,6 +22,12 @@ export function KpiCard({ k, href }: { k: KpiValue; href: string | null }) {
         )}
         <span className="ml-1 text-xs font-normal text-slate-500">{k.status === 'miss' ? '✕ misses' : k.status === 'ok' ? '✓ meets' : ''}</span>
       </p>
+      {/* No value, or no verdict: say why in words (server/domain/oee.ts, KPI_MIN_SAMPLES) rather than a bare dash. */}
+      {k.reason && (k.value === null || k.status === 'few') && (
+        <p className="text-xs text-slate-600 dark:text-slate-300" data-testid="kpi-reason">
+          {k.reason}
+        </p>
+      )}
       <p className="text-xs text-slate-500">
         {formatTarget(k)}
         {k.target?.source === 'flow' ? ' (flow)' : k.target?.source === 'default' ? ' (default)' : ''}

@@ -35,6 +35,11 @@ function Figure({ k, href, testId }: { k: KpiValue | undefined; href: string | n
           value
         )}
         {k.target && <span className="ml-1 text-xs text-slate-500">{formatTarget(k)}</span>}
+        {k.status === 'few' && k.reason && (
+          <span className="block text-xs text-slate-500" data-testid={`${testId}-reason`}>
+            {k.reason}
+          </span>
+        )}
       </dd>
     </div>
   )

@@ -4,7 +4,8 @@
  */
 
 export type KpiUnit = 's' | 'h' | '%' | 'count' | 'msgs'
-export type KpiStatus = 'ok' | 'miss' | 'none'
+/** 'few': measured, but on fewer samples than KPI_MIN_SAMPLES asks for, so not judged. */
+export type KpiStatus = 'ok' | 'miss' | 'few' | 'none'
 export type Health = 'green' | 'amber' | 'red' | 'unknown'
 
 /** The headline row (KPIS.md "Sync health"); health is judged on these. */
@@ -56,6 +57,8 @@ export interface KpiValue {
   previous?: number | null
   /** Extra numbers the cards show (backlog split, counts). */
   detail?: Record<string, number | string | null>
+  /** Why there is no value or no verdict ("no equipment state events in this range", "too few transactions (3)"). */
+  reason?: string
 }
 
 export const KPI_INFO: Readonly<Record<KpiId, { label: string; unit: KpiUnit; sync: boolean }>> = {
@@ -88,11 +91,36 @@ export const KPI_INFO: Readonly<Record<KpiId, { label: string; unit: KpiUnit; sy
   throughput: { label: 'Throughput', unit: 'count', sync: false },
 }
 
+/**
+ * The fewest samples a KPI is judged on (docs/kpis.md says why each). Below it the value is still
+ * shown, but the status is 'few' ("too few transactions (n)") and plant health ignores it: two
+ * transactions with one failure are not a 50 % first-pass rate anybody should be paged for.
+ * Counts (backlog, stuck, duplicates, dead letters) and "now" values are evidence by themselves: 0.
+ */
+export const KPI_MIN_SAMPLES: Readonly<Partial<Record<KpiId, number>>> = {
+  e2e_latency_p95: 20,
+  e2e_latency_p50: 5,
+  first_pass_success: 50,
+  eventual_success_24h: 100,
+  auto_recovery_rate: 10,
+  technical_failure_rate: 200,
+  failure_rate_dependency: 200,
+  failure_rate_permanent: 200,
+  failure_rate_partial: 200,
+  dead_letter_mttr: 5,
+  replay_success_rate: 10,
+  hold_propagation_p95: 5,
+}
+
+/** "too few transactions (3)": the words the cards, the REST answer and the tests share. */
+export const tooFew = (samples: number) => `too few transactions (${samples})`
+
 /** Red thresholds of KPIS.md beyond the targets. */
 export const RED_FRESHNESS_S = 60
 
-export function judge(value: number | null, target: KpiTarget | null): KpiStatus {
+export function judge(value: number | null, target: KpiTarget | null, samples = Infinity, minSamples = 0): KpiStatus {
   if (value === null || target === null) return 'none'
+  if (samples < minSamples) return 'few'
   return (target.direction === 'max' ? value <= target.value : value >= target.value) ? 'ok' : 'miss'
 }
 
@@ -101,10 +129,13 @@ export function kpiValue(
   value: number | null,
   target: KpiTarget | null,
   samples: number,
-  extra: Partial<Pick<KpiValue, 'flow' | 'detail'>> = {},
+  extra: Partial<Pick<KpiValue, 'flow' | 'detail' | 'reason'>> = {},
 ): KpiValue {
   const info = KPI_INFO[id]
-  return { id, label: info.label, unit: info.unit, value, target, status: judge(value, target), samples, ...extra }
+  const status = judge(value, target, samples, KPI_MIN_SAMPLES[id] ?? 0)
+  const k: KpiValue = { id, label: info.label, unit: info.unit, value, target, status, samples, ...extra }
+  if (status === 'few' && !k.reason) k.reason = tooFew(samples)
+  return k
 }
 
 /** "4.2 min", "97.4 %", "3" — the numbers of a health reason (the UI has richer formatting). */
@@ -150,7 +181,8 @@ export function plantHealth(kpis: readonly KpiValue[], stuckBeyondSla: number): 
   const reasons: HealthReason[] = []
   let measured = 0
   for (const k of kpis) {
-    if (!KPI_INFO[k.id].sync || k.status === 'none') continue
+    // Not measured, or measured on too few samples to mean anything: no verdict either way.
+    if (!KPI_INFO[k.id].sync || k.status === 'none' || k.status === 'few') continue
     measured++
     if (k.status !== 'miss') continue
     const red =

@@ -2,8 +2,10 @@ import type { Ctx } from '../../context/ctx'
 import { plantNewestEvents } from '../../clickhouse/queries/alerts'
 import { holdStats, type HoldStats } from '../../clickhouse/queries/holds'
 import { readStats } from '../../clickhouse/queries/hour-stats/read'
-import type { Stats, StatsBucket, StatsCounts, StatsHop, StatsLine, StatsProduction } from '../../clickhouse/queries/hour-stats/stats'
+import type { Stats, StatsBucket, StatsCounts, StatsHop, StatsLine } from '../../clickhouse/queries/hour-stats/stats'
+import { countWindows, lineStates, oeeInputs, type LineStateRow } from '../../clickhouse/queries/production'
 import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
+import { oeeOf, type Oee } from '../../domain/oee'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
 import { localIngestStatus } from '../../ingest-status'
 import { loadSlaBook, type SlaBook } from '../sla/book'
@@ -42,10 +44,16 @@ export interface PlantKpis {
   /** ERP events by line, and events and errors by hop. */
   lines: StatsLine[]
   hops: StatsHop[]
-  production: StatsProduction[]
+  /** ISO 22400 per line over the window (A, P, Q, OEE with the reason when one cannot be shown). */
+  production: LineOee[]
   holds: HoldStats | null
   /** The plant-wide E2E target (s); flows may have their own (flows[].e2eTarget). */
   e2eTargetS: number
+}
+
+export interface LineOee extends Oee {
+  line: string
+  scrap: number
 }
 
 /** What the KPI computation needs of the context: both stores and the actor its queries are tagged with. */
@@ -55,6 +63,7 @@ interface Measured {
   stats: Stats
   holds: HoldStats[]
   dl: Map<string, DeadLetterKpiInputs>
+  states: LineStateRow[]
 }
 
 const pct = (num: number, den: number) => (den > 0 ? (100 * num) / den : null)
@@ -70,7 +79,7 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
   const flowTotals = m.stats.totals.filter((t) => t.plant === plant && t.flow !== '*')
   const dl = deadLetterInputsOf(m.dl, plant)
   const hold = m.holds.find((h) => h.plant === plant) ?? null
-  const prod = m.stats.production.filter((p) => p.plant === plant)
+  const prod = oeeInputs(plant, m.states, m.stats.production)
   const t = (kpi: string) => targetOf(book, plant, '*', kpi)
   const c = total ?? null
 
@@ -81,15 +90,13 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
     .sort((a, b) => b.p95 / Math.max(b.target.value, 1e-9) - a.p95 / Math.max(a.target.value, 1e-9))
   const worst = e2e[0]
   const requests = sum(flowTotals, (r) => r.posting_requests)
-  const busy = sum(prod, (p) => p.busy_ms)
-  const running = sum(prod, (p) => p.running_ms)
-  const good = sum(prod, (p) => p.good)
-  const produced = good + sum(prod, (p) => p.scrap)
-  const ideal = sum(prod, (p) => p.ideal_ms)
-  const availability = busy > 0 ? running / busy : null
-  const performance = running > 0 ? Math.min(ideal / running, 1.5) : null
-  const quality = produced > 0 ? good / produced : null
-  const oee = availability !== null && performance !== null && quality !== null ? availability * performance * quality : null
+  // ISO 22400 over one window for every input (queries/production.ts); null with a reason, never clamped.
+  const oee = oeeOf(prod)
+  const { good, produced } = oee
+  const countEvents = produced
+  const stateSamples = sum(prod, (p) => p.state_events + (p.known_ms > 0 ? 1 : 0))
+  const ratio = (id: KpiId, r: Oee['oee'], samples: number) =>
+    kpiValue(id, r.value === null ? null : 100 * r.value, null, samples, r.reason ? { reason: r.reason } : {})
   const replaySettled = dl.replayPosted + dl.replayFailed
 
   const kpis: KpiValue[] = [
@@ -128,16 +135,17 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
         : undefined,
     }),
     kpiValue('hold_leakage', hold ? hold.leaks : null, t('hold_leakage'), hold?.holds ?? 0),
-    kpiValue('oee', oee === null ? null : 100 * oee, null, produced),
-    kpiValue('availability', availability === null ? null : 100 * availability, null, busy > 0 ? 1 : 0),
-    kpiValue('performance', performance === null ? null : 100 * performance, null, running > 0 ? 1 : 0),
-    kpiValue('quality_rate', quality === null ? null : 100 * quality, null, produced),
+    ratio('oee', oee.oee, countEvents),
+    ratio('availability', oee.availability, stateSamples),
+    ratio('performance', oee.performance, countEvents),
+    ratio('quality_rate', oee.quality, countEvents),
     kpiValue('scrap_ratio', produced > 0 ? (100 * (produced - good)) / produced : null, null, produced),
     kpiValue('throughput', produced > 0 ? produced / hours : null, null, produced, { detail: { unit: 'per hour', produced, good } }),
   ]
 
   const flows: FlowHealth[] = flowTotals.map((f) => ({ ...f, e2eTarget: targetOf(book, plant, f.flow, 'e2e_latency_p95') }))
-  return { kpis, flows, stuckBeyondSla: c?.stuck_beyond_sla ?? 0, hold, prod }
+  const lines: LineOee[] = prod.map((p) => ({ ...oeeOf([p]), line: p.line, scrap: p.scrap }))
+  return { kpis, flows, stuckBeyondSla: c?.stuck_beyond_sla ?? 0, hold, prod: lines }
 }
 
 const ms = (v: number | null) => (v === null ? null : v / 1000)
@@ -160,7 +168,10 @@ export async function computeKpis(
   const ch = ctx.ch
   const plants = [...q.plants]
   const range = (from: Date, to: Date) => ({ plants, from, to, actor: ctx.actor })
-  const [stats, dl, newest] = await Promise.all([
+  // Equipment states over exactly the window whose counts readStats gives (OEE: one window for every input).
+  const windows = countWindows({ from: q.from, to: q.to, stepSec, previousFrom: prevFrom })
+  const states = (w: { from: Date; to: Date }) => lineStates(ch, { plants, ...w, now, actor: ctx.actor })
+  const [stats, dl, newest, prodNow, prodBefore] = await Promise.all([
     readStats(ch, {
       ...range(q.from, q.to),
       previousFrom: prevFrom,
@@ -170,12 +181,14 @@ export async function computeKpis(
     }),
     deadLetterKpiInputs(ctx.db, { plants, from: q.from, to: q.to, previousFrom: prevFrom }),
     plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR), actor: ctx.actor }),
+    states(windows.current),
+    windows.previous ? states(windows.previous) : Promise.resolve([]),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
   const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)
   const holds = await holdStats(ch, { ...range(q.from, q.to), plants: [...new Set(holding.map((t) => t.plant))], previousFrom: prevFrom })
-  const current: Measured = { stats: stats.current, holds: holds.current, dl: dl.current }
-  const previous: Measured | null = stats.previous ? { stats: stats.previous, holds: holds.previous ?? [], dl: dl.previous ?? new Map() } : null
+  const current: Measured = { stats: stats.current, holds: holds.current, dl: dl.current, states: prodNow }
+  const previous: Measured | null = stats.previous ? { stats: stats.previous, holds: holds.previous ?? [], dl: dl.previous ?? new Map(), states: prodBefore } : null
   const lag = q.ingestLag !== undefined ? q.ingestLag : (localIngestStatus()?.lag ?? null)
   const hours = length / HOUR
   return q.plants.map((plant) => {

@@ -122,7 +122,7 @@ beforeAll(async () => {
       data: { jobId: job.id, deadLetterId: id, status: 'produced', targetTopic: 't', previousStatus: 'new', producedAt: new Date(now.getTime() - 2 * HOUR) },
     })
   ;[report] = (await computeKpis(makeCtx({ db: prisma, ch }), { plants: [PLANT], from, to, now, previous: true, series: true, ingestLag: 7 })) as [PlantKpis]
-}, 120_000)
+}, 300_000)
 afterAll(() => stop())
 
 describe('KPI formulas on a crafted event set (sent twice, one late posting)', () => {
@@ -137,7 +137,9 @@ describe('KPI formulas on a crafted event set (sent twice, one late posting)', (
     expect(e2e.value).toBe(5400)
     expect(e2e.flow).toBe('goods_movement')
     expect(e2e.target).toMatchObject({ value: 300, direction: 'max' })
-    expect(e2e.status).toBe('miss')
+    // Three posted transactions: the value, but no verdict (KPI_MIN_SAMPLES: 20 for a p95).
+    expect(e2e.status).toBe('few')
+    expect(e2e.reason).toBe('too few transactions (3)')
     expect(value('e2e_latency_p50')).toBe(120)
   })
 
@@ -191,13 +193,22 @@ describe('KPI formulas on a crafted event set (sent twice, one late posting)', (
     expect(value('quality_rate')).toBeCloseTo(80, 6)
     expect(value('scrap_ratio')).toBeCloseTo(20, 6)
     expect(value('oee')).toBeCloseTo(0.75 * ((20_000 * 100) / (45 * MIN)) * 0.8 * 100, 6)
+    // The line's row of the OEE table: the same numbers, no reasons.
+    expect(report.production).toEqual([expect.objectContaining({ line: 'L1', availability: { value: 0.75, reason: null }, quality: { value: 0.8, reason: null } })])
+    // Nothing before the window: no previous OEE, and why.
+    expect(report.kpis.find((k) => k.id === 'oee')).toMatchObject({ previous: null })
   })
 
   it('ingest freshness and lag; health red with the reasons', () => {
     expect(value('consumer_lag')).toBe(7)
     expect(value('ingest_freshness')).not.toBeNull()
+    // Red from the stuck transactions (a count is evidence by itself); the E2E p95 over three
+    // transactions and first-pass success over four are not judged, so they are no reason.
     expect(report.health.health).toBe('red')
-    expect(report.health.reasons.map((r) => r.text).join('\n')).toMatch(/E2E posting latency p95 \(goods_movement\) 90 min vs ≤ 5 min target/)
+    const reasons = report.health.reasons.map((r) => r.text)
+    expect(reasons[0]).toMatch(/^Stuck transactions \d+ vs ≤ 0 target; \d+ stuck for longer than the flow SLA$/)
+    expect(reasons.join('\n')).not.toMatch(/E2E posting latency|First-pass/)
+    expect(report.kpis.find((k) => k.id === 'first_pass_success')).toMatchObject({ value: 50, status: 'few', reason: 'too few transactions (4)' })
   })
 
   it('previous period: nothing there', () => {

@@ -48,7 +48,12 @@ function get(query = '', token?: string) {
 interface Body {
   from: string
   to: string
-  plants: Array<{ plant: string; health: string; reasons: Array<{ text: string }>; kpis: Array<{ id: string; value: number | null; target: { value: number } | null; status: string }> }>
+  plants: Array<{
+    plant: string
+    health: string
+    reasons: Array<{ text: string }>
+    kpis: Array<{ id: string; value: number | null; target: { value: number } | null; status: string; samples: number; reason?: string }>
+  }>
 }
 
 describe('GET /api/v1/kpis', () => {
@@ -66,12 +71,20 @@ describe('GET /api/v1/kpis', () => {
     expect(body.plants.map((p) => p.plant)).toEqual(['1000'])
     const kpis = new Map(body.plants[0]!.kpis.map((k) => [k.id, k]))
     for (const id of SYNC_KPIS) expect(kpis.has(id), `KPI ${id} missing`).toBe(true)
-    expect(kpis.get('e2e_latency_p95')).toMatchObject({ value: 40, target: { value: 300 }, status: 'ok' })
-    expect(kpis.get('first_pass_success')).toMatchObject({ value: 100, target: { value: 98 } })
+    // One posted transaction: the value is there, a verdict is not (docs/kpis.md, minimum samples).
+    expect(kpis.get('e2e_latency_p95')).toMatchObject({ value: 40, target: { value: 300 }, status: 'few', samples: 1, reason: 'too few transactions (1)' })
+    expect(kpis.get('first_pass_success')).toMatchObject({ value: 100, target: { value: 98 }, status: 'few', reason: 'too few transactions (1)' })
+    // A stuck transaction is evidence by itself.
     expect(kpis.get('stuck_transactions')).toMatchObject({ value: 1, target: { value: 0 }, status: 'miss' })
     expect(kpis.get('dead_lettered_backlog')).toMatchObject({ value: 0, target: { value: 50 } })
     expect(body.plants[0]!.health).toBe('red')
-    expect(body.plants[0]!.reasons[0]!.text).toMatch(/Stuck transactions 1 vs ≤ 0 target/)
+    const reasons = body.plants[0]!.reasons.map((r) => r.text)
+    expect(reasons[0]).toMatch(/^Stuck transactions 1 vs ≤ 0 target/)
+    // Judged on one transaction, E2E latency and first-pass success are no reason either way.
+    expect(reasons.join('\n')).not.toMatch(/E2E posting latency|First-pass/)
+    // Counts without equipment states: no OEE, availability or performance, and why; quality from the counts alone.
+    for (const id of ['oee', 'availability', 'performance'])
+      expect(kpis.get(id), id).toMatchObject({ value: null, reason: 'no equipment state events in this range' })
   })
 
   it('scopes a viewer token to its plants: all of them without `plant`, 403 outside', async () => {

@@ -1,0 +1,120 @@
+import type { OeeInputs } from '../../domain/oee'
+import type { ClickHouse } from '../client'
+import { chQuery, type Actor } from '../exec'
+import type { StatsProduction } from './hour-stats/stats'
+import { assertWindow, ceilTo, floorTo } from './window'
+
+/**
+ * The ISO 22400 inputs of each line over ONE window. Counts (good, scrap, Σ ideal cycle time ×
+ * parts) come from the dashboards' statistics (hour-stats/, one per event id, by origin time);
+ * the time in each state from line_events (migration 0006_line_events.sql), clipped to the window
+ * those counts cover (`countWindow`), so availability and performance describe the same time.
+ *
+ * A state lasts from its change to the line's next change (or to the end of the window, and never
+ * beyond now). The state at the window's start is the last change before it, looked for up to
+ * STATE_LOOKBACK_MS back; time before a line's first known change is unknown and counts nowhere.
+ * Re-sent events count once (one row per event id and time); a late event lands at its own time.
+ */
+
+/** How far back a line's state before the window is looked for (a long weekend of planned stop). */
+export const STATE_LOOKBACK_MS = 14 * 86_400_000
+
+/** States that are not planned production time (ISO 22400: planned busy time excludes them). */
+export const NOT_PLANNED_STATES = ['PLANNED_STOP', 'OFFLINE', ''] as const
+
+const HOUR = 3_600_000
+
+/**
+ * The origin-time windows whose counts readStats gives for [from, to) and, with `previousFrom`, the
+ * previous period: whole hours when it reads hourly statistics (stepSec 3600); minutes computed
+ * live cover [from, to), or from `from`'s minute when the previous period is read with it (the two
+ * periods split at that bucket).
+ */
+export function countWindows(q: { from: Date; to: Date; stepSec: 60 | 3600; previousFrom?: Date }): { current: Window; previous: Window | null } {
+  const step = q.stepSec * 1000
+  const split = floorTo(q.from, step)
+  if (q.stepSec === 3600)
+    return { current: { from: split, to: ceilTo(q.to, HOUR) }, previous: q.previousFrom ? { from: floorTo(q.previousFrom, HOUR), to: split } : null }
+  return { current: { from: q.previousFrom ? split : q.from, to: q.to }, previous: q.previousFrom ? { from: q.previousFrom, to: split } : null }
+}
+
+interface Window {
+  from: Date
+  to: Date
+}
+
+export interface LineStateRow {
+  plant: string
+  line: string
+  /** State changes inside the window (a line may have a known state without any). */
+  state_events: number
+  /** Time of the window with a known state, planned production time (not a planned stop), run time (RUNNING), ms. */
+  known_ms: number
+  planned_ms: number
+  run_ms: number
+  /** Parts of counts in the window without an ideal cycle time. */
+  unrated: number
+}
+
+/** Per plant and line over [from, min(to, now)); lines without states or unrated counts are absent. */
+export async function lineStates(
+  ch: ClickHouse,
+  q: { plants: readonly string[]; from: Date; to: Date; now: Date; actor?: Actor },
+): Promise<LineStateRow[]> {
+  if (q.to.getTime() <= q.from.getTime()) return []
+  assertWindow(q.from, q.to)
+  const end = new Date(Math.min(q.to.getTime(), q.now.getTime()))
+  if (q.plants.length === 0 || end.getTime() <= q.from.getTime()) return []
+  const params = { plants: [...q.plants], from: q.from, end, since: new Date(q.from.getTime() - STATE_LOOKBACK_MS), notPlanned: [...NOT_PLANNED_STATES] }
+  const { rows } = await chQuery<LineStateRow>(ch, {
+    name: 'production.lineStates',
+    sql: `SELECT plant, line,
+            countIf(kind = 'state' AND at >= {from:DateTime64(3, 'UTC')}) AS state_events,
+            sumIf(ms, kind = 'state') AS known_ms,
+            sumIf(ms, kind = 'state' AND NOT has({notPlanned:Array(String)}, st)) AS planned_ms,
+            sumIf(ms, kind = 'state' AND st = 'RUNNING') AS run_ms,
+            sumIf(p, kind = 'unrated') AS unrated
+          FROM (
+            SELECT kind, plant, line, at, st, p,
+              greatest(0, dateDiff('millisecond', greatest(at, {from:DateTime64(3, 'UTC')}), least(next_at, {end:DateTime64(3, 'UTC')}))) AS ms
+            FROM (
+              SELECT kind, plant, line, at, st, p,
+                leadInFrame(at, 1, {end:DateTime64(3, 'UTC')}) OVER (PARTITION BY kind, plant, line ORDER BY at, event_id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_at
+              FROM (
+                -- a re-sent event is the same event at the same time: one row
+                SELECT kind, plant, line, at, event_id, any(state) AS st, any(parts) AS p
+                FROM ${ch.database}.line_events
+                WHERE plant IN {plants:Array(String)} AND at < {end:DateTime64(3, 'UTC')}
+                  AND ((kind = 'state' AND at >= {since:DateTime64(3, 'UTC')}) OR (kind = 'unrated' AND at >= {from:DateTime64(3, 'UTC')}))
+                GROUP BY kind, plant, line, at, event_id
+              )
+            )
+            WHERE next_at > {from:DateTime64(3, 'UTC')} OR kind = 'unrated'
+          )
+          GROUP BY plant, line
+          ORDER BY plant, line`,
+    params,
+    actor: q.actor,
+  })
+  // JSON output may carry 64-bit integers as strings.
+  return rows.map((r) => ({ ...r, state_events: +r.state_events, known_ms: +r.known_ms, planned_ms: +r.planned_ms, run_ms: +r.run_ms, unrated: +r.unrated }))
+}
+
+/** One plant's OEE inputs per line: its states and its counts (StatsProduction of the same window). */
+export function oeeInputs(plant: string, states: readonly LineStateRow[], counts: readonly StatsProduction[]): Array<OeeInputs & { state_events: number }> {
+  const lines = new Map<string, OeeInputs & { state_events: number }>()
+  const of = (line: string) => {
+    let r = lines.get(line)
+    if (!r) lines.set(line, (r = { line, state_events: 0, known_ms: 0, planned_ms: 0, run_ms: 0, good: 0, scrap: 0, ideal_ms: 0, unrated: 0 }))
+    return r
+  }
+  for (const s of states) if (s.plant === plant) Object.assign(of(s.line), { state_events: s.state_events, known_ms: s.known_ms, planned_ms: s.planned_ms, run_ms: s.run_ms, unrated: s.unrated })
+  for (const c of counts) {
+    if (c.plant !== plant) continue
+    const r = of(c.line)
+    r.good += c.good
+    r.scrap += c.scrap
+    r.ideal_ms += c.ideal_ms
+  }
+  return [...lines.values()].sort((a, b) => a.line.localeCompare(b.line))
+}
