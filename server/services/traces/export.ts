@@ -22,6 +22,7 @@ export const EXPORT_COLUMNS = [
   'sla_ms',
   'attempts',
   'erp_documents',
+  'age_ms',
 ] as const
 
 export function exportTracesCsv(ctx: TraceCtx, input: TraceSearchInput): ReadableStream<Uint8Array> {
