@@ -69,6 +69,8 @@ test('an operator sees a firing alert, follows it to the failed postings and ack
     kind: 'kpi_sla',
     severity: 'critical',
     name: 'Plant 2000 first-pass postings (e2e)',
+    // Fire at the first evaluation that sees it (the default waits 10 min: ALERT_TIMING_DEFAULTS).
+    forMinutes: 0,
     params: { kpi: 'first_pass_success', windowMinutes: 10, minSamples: 5 },
   })
 

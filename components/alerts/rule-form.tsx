@@ -5,6 +5,7 @@ import {
   ALERT_KPI_INFO,
   ALERT_KPIS,
   ALERT_RULE_KIND_INFO,
+  ALERT_TIMING_DEFAULTS,
   ALERT_RULE_KINDS,
   ALERT_SEVERITIES,
   type AlertRuleKind,
@@ -56,6 +57,8 @@ export function RuleForm({
   const [kind, setKind] = useState<AlertRuleKind>(draft.kind)
   const [plant, setPlant] = useState(draft.plant)
   const info = ALERT_RULE_KIND_INFO[kind]
+  // A new rule starts from its kind's hysteresis (the API's defaults too); an edit shows the rule's own.
+  const timing = isNew ? ALERT_TIMING_DEFAULTS[kind] : draft
   const noShifts = kind === 'no_posting' && plants.find((p) => p.code === plant)?.hasShifts === false
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -153,11 +156,11 @@ export function RuleForm({
         </label>
         <label title="The condition must hold at every evaluation for this long before the alert fires.">
           For (min)
-          <input name="forMinutes" type="number" min={0} max={1440} step={1} className="input mt-1 block w-full" defaultValue={draft.forMinutes} />
+          <input key={`for-${kind}`} name="forMinutes" type="number" min={0} max={1440} step={1} className="input mt-1 block w-full" defaultValue={timing.forMinutes} />
         </label>
         <label title="A firing alert resolves only after its condition has been clear for this long.">
           Keep firing (min)
-          <input name="keepFiringMinutes" type="number" min={0} max={1440} step={1} className="input mt-1 block w-full" defaultValue={draft.keepFiringMinutes} />
+          <input key={`keep-${kind}`} name="keepFiringMinutes" type="number" min={0} max={1440} step={1} className="input mt-1 block w-full" defaultValue={timing.keepFiringMinutes} />
         </label>
       </div>
       <label className="block">

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ColumnDef } from '@tanstack/react-table'
 import { parseAsString, useQueryState } from 'nuqs'
-import { ALERT_RULE_KIND_INFO, flowWords } from '@/server/domain/alerts'
+import { ALERT_RULE_KIND_INFO, ALERT_TIMING_DEFAULTS, flowWords } from '@/server/domain/alerts'
 import { DataTable } from '../ui/data-table'
 import { RowCount } from '../ui/row-count'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
@@ -105,8 +105,7 @@ export function RulesEditor({ isAdmin }: { isAdmin: boolean }) {
     name: '',
     severity: 'warning',
     enabled: true,
-    forMinutes: 0,
-    keepFiringMinutes: 0,
+    ...ALERT_TIMING_DEFAULTS.no_posting,
     params: { minutes: 30 },
   }
 

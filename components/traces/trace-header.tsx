@@ -9,6 +9,7 @@ import { formatDuration, formatUtc } from '../ui/format'
 import { flowLabel } from '../ui/pickers'
 import { TxnStateBadge } from '../ui/state-badge'
 import type { TraceData, TraceHop } from './trace-types'
+import { txnTiming } from './txn-timing'
 
 /** Every business key the hops carry, each once, in the order of BUSINESS_KEY_TYPES. */
 function businessKeys(hops: readonly TraceHop[]) {
@@ -27,7 +28,8 @@ export function TraceHeader({ data, local, failure }: { data: TraceData; local: 
   const hops = data.hops
   const summary = data.summary
   const keys = businessKeys(hops)
-  const over = summary ? summary.e2e_latency_ms > summary.sla_ms : false
+  // Open: its age since the source event (what "stuck" is judged by); posted: its latency.
+  const timing = summary ? txnTiming(summary) : null
   return (
     <header className="space-y-2 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
       <div className="flex flex-wrap items-center gap-2">
@@ -53,10 +55,9 @@ export function TraceHeader({ data, local, failure }: { data: TraceData; local: 
           </dd>
         </div>
         <div>
-          <dt className="text-slate-500">End-to-end latency</dt>
-          <dd data-testid="e2e-latency" className={over ? 'font-medium text-red-700 dark:text-red-300' : undefined}>
-            {summary ? `${formatDuration(summary.e2e_latency_ms)} of ${formatDuration(summary.sla_ms)} SLA${over ? ' — over' : ''}` : '—'}
-            {summary && summary.state !== 'posted' && summary.state !== 'dead_lettered' ? ' (so far)' : ''}
+          <dt className="text-slate-500">{timing?.kind === 'age' ? 'Age (since source event)' : 'End-to-end latency'}</dt>
+          <dd data-testid="e2e-latency" className={timing?.over ? 'font-medium text-red-700 dark:text-red-300' : undefined}>
+            {timing ? timing.text : '—'}
           </dd>
         </div>
         <div>

@@ -17,6 +17,7 @@ import { FlowPicker } from '../ui/pickers'
 import { formatCount, formatDuration, formatRelative, formatUtc } from '../ui/format'
 import { TxnStateBadge } from '../ui/state-badge'
 import { useTraceSearchState } from './search-state'
+import { txnTiming } from './txn-timing'
 
 type Row = RouterOutputs['traces']['search']['items'][number]
 
@@ -42,14 +43,16 @@ function columns(back: string): ColumnDef<Row>[] {
     { id: 'state', header: 'Status', accessorKey: 'state', cell: ({ row }) => <TxnStateBadge state={row.original.state} replayed={row.original.replayed} /> },
     {
       id: 'latency',
-      header: 'E2E latency',
-      accessorKey: 'e2e_latency_ms',
+      header: 'Latency / age',
+      accessorFn: (r) => r.e2e_latency_ms ?? r.age_ms,
       cell: ({ row }) => {
-        const over = row.original.e2e_latency_ms > row.original.sla_ms
+        // Posted: end-to-end latency; open: age since the source event (txn-timing.ts).
+        const timing = txnTiming(row.original)
         return (
-          <span title={`Flow SLA ${formatDuration(row.original.sla_ms)}`} className={over ? 'font-medium text-red-700 dark:text-red-300' : undefined}>
-            {formatDuration(row.original.e2e_latency_ms)}
-            {over ? ' (over SLA)' : ''}
+          <span title={timing.text} className={timing.over ? 'font-medium text-red-700 dark:text-red-300' : undefined}>
+            {timing.kind === 'age' ? 'open ' : ''}
+            {formatDuration(timing.ms)}
+            {timing.over ? (timing.kind === 'age' ? ' (SLA missed)' : ' (over SLA)') : ''}
           </span>
         )
       },

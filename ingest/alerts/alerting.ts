@@ -72,7 +72,7 @@ export function startAlerting(deps: AlertingDeps): Alerting {
     try {
       if (!(await lease())) return
       await onboardPlants(ctx.db)
-      const summary = await evaluateAlerts(ctx, deps.evaluate)
+      const summary = await evaluateAlerts(ctx, { ...deps.evaluate, intervalMs: deps.evalIntervalMs })
       m.evaluation.observe(summary.durationMs / 1000)
       for (const [t, n] of Object.entries(summary.transitions)) if (t !== 'none' && t !== 'updated') m.transitions.inc({ transition: t }, n)
       log.debug({ alerts: summary }, 'alert rules evaluated')

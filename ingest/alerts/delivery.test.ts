@@ -106,7 +106,7 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
     await channel('ops webhook', 'webhook', p.hook, plant)
     await channel('ops slack', 'slack', p.slack, plant)
     await channel('ops teams', 'teams', p.teams, plant)
-    const rule = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
+    const rule = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', keepFiringMinutes: 0, severity: 'critical', params: { maxOpen: 0 } }))
     const dl = await insertOpenDeadLetter(db.prisma, plant, at(-5 * MIN))
     failures.set(p.hook, 1)
     // A generous request timeout: on a loaded machine a local answer can take seconds, and a
@@ -167,7 +167,7 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
     fixed.set(`/${plant}/gone`, 404)
     await channel('gone', 'webhook', `/${plant}/gone`, plant)
     await createChannel(makeCtx({ db: db.prisma }, admin), alertChannelInputSchema.parse({ name: 'closed port', kind: 'webhook', url: 'http://127.0.0.1:9/hooks/closed-secret', severities: ['critical'], plants: [plant] }))
-    await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
+    await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', keepFiringMinutes: 0, severity: 'critical', params: { maxOpen: 0 } }))
     await insertOpenDeadLetter(db.prisma, plant, NOW)
     await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now: NOW })
     expect(await sendDueDeliveries({ prisma: db.prisma, publicUrl: PUBLIC_URL, logger, now: () => NOW })).toEqual({ sent: 0, retrying: 1, failed: 1 })
@@ -200,12 +200,12 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
     await insertPlant(db.prisma, plant, 'UTC', [])
     failures.set(path, 1)
     await channel('loop', 'webhook', path, plant)
-    await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', severity: 'critical', params: { maxOpen: 0 } }))
+    await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', keepFiringMinutes: 0, severity: 'critical', params: { maxOpen: 0 } }))
     const dl = await insertOpenDeadLetter(db.prisma, plant, new Date())
     // A rule that keeps firing (no channel of its plant): its lastEvaluatedAt shows the loops ran.
     const beat = code('WB')
     await insertPlant(db.prisma, beat, 'UTC', [])
-    const heartbeat = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant: beat, kind: 'dead_letter_backlog', severity: 'info', params: { maxOpen: 0 } }))
+    const heartbeat = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant: beat, kind: 'dead_letter_backlog', keepFiringMinutes: 0, severity: 'info', params: { maxOpen: 0 } }))
     await insertOpenDeadLetter(db.prisma, beat, new Date())
     const lastEvaluated = async () => (await db.prisma.alertEpisode.findFirst({ where: { ruleId: heartbeat.id } }))?.lastEvaluatedAt.getTime() ?? 0
     const workers = [1, 2].map(() =>

@@ -175,6 +175,23 @@ export const alertFlowSchema = z
 const lineSchema = z.string().trim().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'line must be a line code such as L03')
 const minutes = (what: string) => int(0, 1440, what)
 
+/**
+ * Hysteresis of a rule that does not set its own (API, rules editor): the condition must hold at
+ * every evaluation for `forMinutes` before the alert fires, and be clear for `keepFiringMinutes`
+ * before it resolves — so one slow transaction or one evaluation's blip pages nobody, and a
+ * condition flapping around its bound stays one alert instead of re-paging. Kinds whose condition
+ * already is a duration (no posting for N minutes) or a settled fact (a parked dead letter) fire at
+ * once; every kind resolves only after 5–10 quiet minutes. The onboarding template
+ * (services/alerts/template.ts) derives the stuck rule's `for` from the plant's flow SLA instead.
+ */
+export const ALERT_TIMING_DEFAULTS: Readonly<Record<AlertRuleKind, { forMinutes: number; keepFiringMinutes: number }>> = {
+  kpi_sla: { forMinutes: 10, keepFiringMinutes: 10 },
+  dead_letter_backlog: { forMinutes: 0, keepFiringMinutes: 10 },
+  stuck_transactions: { forMinutes: 5, keepFiringMinutes: 5 },
+  ingest_freshness: { forMinutes: 5, keepFiringMinutes: 5 },
+  no_posting: { forMinutes: 0, keepFiringMinutes: 10 },
+}
+
 const ruleBase = {
   plant: plantCodeSchema,
   flow: alertFlowSchema.default('*'),
@@ -182,8 +199,9 @@ const ruleBase = {
   name: z.string().trim().min(1).max(120).optional(),
   severity: z.enum(ALERT_SEVERITIES, { error: `severity must be one of ${ALERT_SEVERITIES.join(', ')}` }),
   enabled: z.boolean().default(true),
-  forMinutes: minutes('forMinutes').default(0),
-  keepFiringMinutes: minutes('keepFiringMinutes').default(0),
+  /** Absent: ALERT_TIMING_DEFAULTS of the rule's kind. */
+  forMinutes: minutes('forMinutes').optional(),
+  keepFiringMinutes: minutes('keepFiringMinutes').optional(),
 }
 
 /** A new rule: the kind decides the shape of `params`. */

@@ -6,7 +6,10 @@ import type { Verdict } from './conditions'
  * The episode state machine, Prometheus-style: a holding condition opens a *pending* episode; it
  * fires once the condition has held at every evaluation for the rule's `for` minutes (at once when
  * `for` is 0); a pending episode whose condition clears is dropped (it never was an alert); a firing
- * episode resolves once the condition has been clear for `keepFiring` minutes.
+ * episode resolves once the condition has been clear for `keepFiring` minutes (a blip back to
+ * holding starts that clock over). "At every evaluation" is taken literally: when evaluations were
+ * further apart than `maxGapMs` (the worker was stopped or restarted), nobody watched the condition
+ * in between, so the `for` and keep-firing clocks start over rather than count the gap as proof.
  *
  * Notifications are an outbox (AlertDelivery), written in the same transaction as the episode
  * change: one `firing` delivery per routed channel when the episode starts (or, if a silence
@@ -49,6 +52,8 @@ export interface ApplyContext {
   /** A silence covers this rule now: notifications wait (the alert still shows in the inbox). */
   silenced: boolean
   channels: readonly AlertChannel[]
+  /** Evaluations further apart than this did not watch the condition in between (absent: no bound). */
+  maxGapMs?: number
 }
 
 const MIN = 60_000
@@ -63,6 +68,7 @@ export async function applyVerdict(
 ): Promise<Transition> {
   const { now } = ctx
   const measured = { lastEvaluatedAt: now, value: verdict.value, threshold: verdict.threshold, unit: verdict.unit }
+  const unwatched = open !== null && ctx.maxGapMs !== undefined && now.getTime() - open.lastEvaluatedAt.getTime() > ctx.maxGapMs
   // The common case (nothing open, nothing wrong) writes nothing.
   if (!verdict.holds && !open) return 'none'
   return prisma.$transaction(async (tx): Promise<Transition> => {
@@ -94,6 +100,10 @@ export async function applyVerdict(
       }
       const update = { ...measured, reason: verdict.reason, links: verdict.links, clearedSince: null }
       if (open.state === 'pending') {
+        if (unwatched) {
+          await tx.alertEpisode.update({ where: { id: open.id }, data: { ...update, startedAt: now } })
+          return 'pending'
+        }
         if (now.getTime() - open.startedAt.getTime() < rule.forMinutes * MIN) {
           await tx.alertEpisode.update({ where: { id: open.id }, data: update })
           return 'updated'
@@ -115,7 +125,7 @@ export async function applyVerdict(
       await tx.alertEpisode.delete({ where: { id: open.id } })
       return 'cancelled'
     }
-    const clearedSince = open.clearedSince ?? now
+    const clearedSince = open.clearedSince && !unwatched ? open.clearedSince : now
     if (now.getTime() - clearedSince.getTime() < rule.keepFiringMinutes * MIN) {
       await tx.alertEpisode.update({ where: { id: open.id }, data: { lastEvaluatedAt: now, clearedSince } })
       return 'clearing'

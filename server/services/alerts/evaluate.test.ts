@@ -58,7 +58,10 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
 
   /** Plant codes unique per engine (both share one ClickHouse). */
   const code = (name: string) => `${engine === 'pglite' ? 'G' : 'P'}${name}`
-  const rule = (input: Record<string, unknown>) => createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse(input))
+  // These tests are about each kind's condition: fire and resolve at once unless a test says otherwise
+  // (the default hysteresis has its own tests, hysteresis.test.ts).
+  const rule = (input: Record<string, unknown>) =>
+    createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ forMinutes: 0, keepFiringMinutes: 0, ...input }))
   const evaluate = async (now: Date) => {
     const summary = await evaluateAlerts(makeCtx({ db: db.prisma, ch }), { now, ingestLag: () => lag })
     expect(summary.errors, 'no rule failed to evaluate').toEqual([])
@@ -308,6 +311,9 @@ describe.each(TEST_ENGINES)('alert rules on %s', (engine) => {
     expect(rules.every((r) => r.fromTemplate && r.enabled)).toBe(true)
     expect(rules.find((r) => r.kind === 'dead_letter_backlog')!.params).toEqual({ maxOpen: 5, maxOldestAgeMinutes: 24 * 60 })
     expect(rules.find((r) => r.kind === 'no_posting')!.params).toEqual({ minutes: 30 })
+    // Stuck must persist one flow SLA (5 min) before paging, and be gone as long before resolving.
+    expect(rules.find((r) => r.kind === 'stuck_transactions')).toMatchObject({ forMinutes: 5, keepFiringMinutes: 5 })
+    expect(rules.every((r) => r.keepFiringMinutes >= 5), 'every default rule resolves after a quiet spell').toBe(true)
 
     await db.prisma.alertRule.delete({ where: { id: rules[0]!.id } })
     expect(await onboardPlants(db.prisma)).not.toContain(plant)

@@ -21,6 +21,12 @@ export interface EvaluateOptions {
   /** Replace every source (tests). */
   sources?: AlertSources
   ingestLag?: () => number | null
+  /**
+   * How often the worker evaluates (ALERT_EVAL_INTERVAL_MS, default 60 s). Evaluations more than
+   * three intervals (at least 3 min) apart did not watch the condition in between: episodes.ts
+   * starts the `for` and keep-firing clocks over.
+   */
+  intervalMs?: number
 }
 
 export interface EvaluationSummary {
@@ -64,6 +70,7 @@ export async function evaluateAlerts(ctx: Pick<Ctx, 'db' | 'ch' | 'actor'>, opts
   )
   const openByRule = new Map(openEpisodes.map((e) => [e.ruleId, e]))
   const summary: EvaluationSummary = { at: now.toISOString(), rules: rules.length, transitions: {}, errors: [], durationMs: 0 }
+  const maxGapMs = Math.max(3 * (opts.intervalMs ?? 60_000), 3 * 60_000)
 
   for (const rule of rules) {
     const open = openByRule.get(rule.id) ?? null
@@ -77,7 +84,7 @@ export async function evaluateAlerts(ctx: Pick<Ctx, 'db' | 'ch' | 'actor'>, opts
         ? { holds: false, value: null, threshold: null, unit: open?.unit ?? '', reason: `Maintenance window until ${maintenance.endsAt.toISOString()}: ${maintenance.reason}`, links: [] }
         : await judge(rule, { now, sources, book, plant, openSince: open?.startedAt ?? null })
       const silenced = windows.some((w) => w.kind === 'silence' && covers(w, rule, now))
-      const transition = await applyVerdict(db, rule, verdict, open, { now, silenced, channels })
+      const transition = await applyVerdict(db, rule, verdict, open, { now, silenced, channels, maxGapMs })
       summary.transitions[transition] = (summary.transitions[transition] ?? 0) + 1
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)

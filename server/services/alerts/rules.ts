@@ -2,7 +2,7 @@ import { ZodError } from 'zod'
 import { checkNamedPlants } from '../../context/scope'
 import type { PrismaClient } from '../../db/client'
 import type { Ctx } from '../../context/ctx'
-import { parseAlertParams, type AlertRuleInput, type AlertRuleUpdate } from '../../domain/alerts'
+import { ALERT_TIMING_DEFAULTS, parseAlertParams, type AlertRuleInput, type AlertRuleUpdate } from '../../domain/alerts'
 import { canAccessPlant, type Principal } from '../../domain/permissions'
 import { audit } from '../audit/audit'
 import { DomainError } from '../../domain/errors'
@@ -53,8 +53,8 @@ export async function createRule({ db, principal: actor }: RuleCtx, input: Alert
         params: input.params,
         severity: input.severity,
         enabled: input.enabled,
-        forMinutes: input.forMinutes,
-        keepFiringMinutes: input.keepFiringMinutes,
+        forMinutes: input.forMinutes ?? ALERT_TIMING_DEFAULTS[input.kind].forMinutes,
+        keepFiringMinutes: input.keepFiringMinutes ?? ALERT_TIMING_DEFAULTS[input.kind].keepFiringMinutes,
         updatedBy: actor.label,
       },
     })

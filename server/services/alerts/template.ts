@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../../db/client'
 import { isUniqueViolation } from '../../db/client'
-import type { AlertParamsByKind, AlertRuleKind, AlertSeverity } from '../../domain/alerts'
+import { ALERT_TIMING_DEFAULTS, type AlertParamsByKind, type AlertRuleKind, type AlertSeverity } from '../../domain/alerts'
 import { FRESHNESS_RED_S, LAG_RED } from '../../ingest-status'
 import { logger } from '../../logger'
 import { loadSlaBook, type SlaBook } from '../sla/book'
@@ -25,8 +25,10 @@ export interface TemplateRule<K extends AlertRuleKind = AlertRuleKind> {
 /**
  * How the numbers follow from the SLA book (flow SLA = the E2E latency target, 5 min by default):
  * KPI rules leave the threshold empty, so they follow later SLA edits; the non-event window is six
- * flow SLAs (30 min); stuck transactions must persist one flow SLA before firing; freshness fires at
- * the "red" bound of KPIS.md (60 s), never below the freshness target.
+ * flow SLAs (30 min); stuck transactions must persist one flow SLA before firing and be gone for one
+ * flow SLA before the alert resolves; freshness fires at the "red" bound of KPIS.md (60 s), never
+ * below the freshness target. Every rule resolves only after a quiet spell (ALERT_TIMING_DEFAULTS),
+ * so a condition hovering at its bound is one alert, not a page every few minutes.
  */
 export function defaultRuleSet(plant: string, book: SlaBook): TemplateRule[] {
   const flowSlaMin = Math.max(1, Math.round(book.flowSlaMs(plant, '*') / 60_000))
@@ -34,28 +36,29 @@ export function defaultRuleSet(plant: string, book: SlaBook): TemplateRule[] {
   const backlogAgeH = book.target(plant, '*', 'backlog_age_max').target
   const freshness = book.target(plant, '*', 'ingest_freshness').target
   const rule = <K extends AlertRuleKind>(r: TemplateRule<K>) => r as TemplateRule
+  const keep = (kind: AlertRuleKind) => ALERT_TIMING_DEFAULTS[kind].keepFiringMinutes
   return [
-    rule({ kind: 'kpi_sla', flow: '*', severity: 'warning', forMinutes: 10, keepFiringMinutes: 5, params: { kpi: 'e2e_latency_p95', windowMinutes: 60, minSamples: 10 } }),
-    rule({ kind: 'kpi_sla', flow: '*', severity: 'warning', forMinutes: 15, keepFiringMinutes: 5, params: { kpi: 'first_pass_success', windowMinutes: 60, minSamples: 20 } }),
+    rule({ kind: 'kpi_sla', flow: '*', severity: 'warning', forMinutes: 10, keepFiringMinutes: keep('kpi_sla'), params: { kpi: 'e2e_latency_p95', windowMinutes: 60, minSamples: 10 } }),
+    rule({ kind: 'kpi_sla', flow: '*', severity: 'warning', forMinutes: 15, keepFiringMinutes: keep('kpi_sla'), params: { kpi: 'first_pass_success', windowMinutes: 60, minSamples: 20 } }),
     rule({
       kind: 'dead_letter_backlog',
       flow: '*',
       severity: 'warning',
       forMinutes: 0,
-      keepFiringMinutes: 0,
+      keepFiringMinutes: keep('dead_letter_backlog'),
       params: { maxOpen: Math.round(backlog), maxOldestAgeMinutes: Math.round(backlogAgeH * 60) },
     }),
-    rule({ kind: 'stuck_transactions', flow: '*', severity: 'critical', forMinutes: flowSlaMin, keepFiringMinutes: 0, params: { minCount: 1, stuckForMinutes: 0, lookbackHours: 24 } }),
+    rule({ kind: 'stuck_transactions', flow: '*', severity: 'critical', forMinutes: flowSlaMin, keepFiringMinutes: flowSlaMin, params: { minCount: 1, stuckForMinutes: 0, lookbackHours: 24 } }),
     rule({
       kind: 'ingest_freshness',
       flow: '*',
       severity: 'critical',
       forMinutes: 5,
-      keepFiringMinutes: 0,
+      keepFiringMinutes: keep('ingest_freshness'),
       params: { maxFreshnessSeconds: Math.max(Math.round(freshness), FRESHNESS_RED_S), maxLag: LAG_RED },
     }),
-    rule({ kind: 'no_posting', flow: 'production_confirmation', severity: 'critical', forMinutes: 0, keepFiringMinutes: 0, params: { minutes: 6 * flowSlaMin } }),
-    rule({ kind: 'no_posting', flow: 'goods_movement', severity: 'critical', forMinutes: 0, keepFiringMinutes: 0, params: { minutes: 6 * flowSlaMin } }),
+    rule({ kind: 'no_posting', flow: 'production_confirmation', severity: 'critical', forMinutes: 0, keepFiringMinutes: keep('no_posting'), params: { minutes: 6 * flowSlaMin } }),
+    rule({ kind: 'no_posting', flow: 'goods_movement', severity: 'critical', forMinutes: 0, keepFiringMinutes: keep('no_posting'), params: { minutes: 6 * flowSlaMin } }),
   ]
 }
 

@@ -22,6 +22,7 @@ const COLUMNS: CsvColumn<TxnItem>[] = [
   { header: 'sla_ms', value: (t) => t.sla_ms },
   { header: 'attempts', value: (t) => t.attempts },
   { header: 'erp_documents', value: (t) => t.erp_documents.join(' ') },
+  { header: 'age_ms', value: (t) => t.age_ms },
 ]
 
 async function* pages(ctx: TraceCtx, input: TraceSearchInput): AsyncGenerator<TxnItem[], string | void> {

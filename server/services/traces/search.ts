@@ -39,8 +39,17 @@ export interface TxnItem {
   work_order: string
   material: string
   erp_documents: string[]
-  /** Source event to first successful posting when posted, else to the last hop seen (so far). */
-  e2e_latency_ms: number
+  /**
+   * Source event to the first successful posting (for flows without one: to the last hop), once the
+   * transaction is posted; null while it is open — an open transaction has no latency yet, only an age.
+   */
+  e2e_latency_ms: number | null
+  /**
+   * While not posted: now − source time (origin_time), the same age that decides "stuck"
+   * (queries/txn-state.ts); null once posted. The time of the last hop seen says nothing of how long
+   * the plant has waited.
+   */
+  age_ms: number | null
   sla_ms: number
   attempts: number
   events: number
@@ -71,7 +80,9 @@ function afterCursor(cursor: string): { originTime: Date; correlationId: string 
 
 const ms = (value: string) => new Date(chTimeToIso(value)).getTime()
 
-export function toTxnItem(r: TxnSummaryRow): TxnItem {
+/** `now`: the time the state was judged at (TxnStateParams.now), so age and "stuck" agree. */
+export function toTxnItem(r: TxnSummaryRow, now: Date): TxnItem {
+  const posted = r.state === 'posted'
   const end = r.first_posted_at ?? r.last_seen
   return {
     correlation_id: r.correlation_id,
@@ -83,7 +94,8 @@ export function toTxnItem(r: TxnSummaryRow): TxnItem {
     work_order: r.work_order,
     material: r.material,
     erp_documents: r.erp_documents,
-    e2e_latency_ms: Math.max(0, ms(end) - ms(r.origin_time)),
+    e2e_latency_ms: posted ? Math.max(0, ms(end) - ms(r.origin_time)) : null,
+    age_ms: posted ? null : Math.max(0, now.getTime() - ms(r.origin_time)),
     sla_ms: Number(r.sla_ms),
     attempts: Number(r.max_attempt),
     events: Number(r.events),
@@ -156,7 +168,7 @@ export async function searchTraces(ctx: TraceCtx, input: TraceSearchInput): Prom
   const page = rows.slice(0, limit)
   return {
     key,
-    items: page.map(toTxnItem),
+    items: page.map((r) => toTxnItem(r, state.now)),
     nextCursor: rows.length > limit ? cursorOf(page[page.length - 1]!) : null,
     keyMatchesCapped,
   }

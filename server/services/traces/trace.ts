@@ -116,7 +116,7 @@ export async function getTrace(
     origin_time: hops[0]!.origin_time,
     plant: first.plant,
     flow: first.flow,
-    summary: summaries[0] ? toTxnItem(summaries[0]) : null,
+    summary: summaries[0] ? toTxnItem(summaries[0], state.now) : null,
     hops,
     truncated: rows.length > MAX_HOPS,
     deadLetters: deadLetters.map((d) => ({ ...d, recordTimestamp: d.recordTimestamp.toISOString() })),

@@ -177,6 +177,21 @@ describe('GET /api/v1/traces', () => {
     expect((await find('status=stuck&plant=1100')).body.items).toEqual([])
   })
 
+  it('gives an open transaction its age since the source event, a posted one its latency', async () => {
+    type Timed = { e2e_latency_ms: number | null; age_ms: number | null; sla_ms: number }
+    const item = async (cid: string) => (await find(`key=${cid}`)).body.items[0] as unknown as Timed
+    // Its only hop is its source event: the time to the last hop (0) is not how long it has waited.
+    const stuck = await item('tr-stuck')
+    expect(stuck.e2e_latency_ms).toBeNull()
+    expect(stuck.age_ms).toBeGreaterThanOrEqual(20 * MIN)
+    expect(stuck.age_ms).toBeLessThanOrEqual(Date.now() - (NOW - 20 * MIN))
+    expect(stuck.age_ms! > stuck.sla_ms).toBe(true)
+    expect(await item('tr-happy')).toMatchObject({ e2e_latency_ms: MIN, age_ms: null })
+    // The trace view's header reads the same numbers.
+    const { body } = await trace('tr-stuck')
+    expect((body.summary as unknown as Timed).age_ms).toBeGreaterThanOrEqual(20 * MIN)
+  })
+
   it('pages with a cursor, newest first, without overlap', async () => {
     const first = await find('plant=1000&limit=2')
     expect(first.body.items).toHaveLength(2)

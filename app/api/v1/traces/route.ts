@@ -9,8 +9,9 @@ export const dynamic = 'force-dynamic'
  * Transactions of the token's plants, newest source event first. `key` is a correlation id or a
  * business key (work_order, lot, material, shipment, erp_document, trace_id), `type:` optional
  * (detected from the value's shape); without it, the latest transactions in the range (default the
- * last 24 h). Each item: correlation_id, origin_time, status, plant, line, flow, business keys, e2e
- * latency against its SLA, attempts. `next_cursor` fetches the next page.
+ * last 24 h). Each item: correlation_id, origin_time, status, plant, line, flow, business keys,
+ * `sla_ms`, `e2e_latency_ms` once posted (null while open), `age_ms` = now − origin_time while open
+ * (null once posted: the age "stuck" is judged by), attempts. `next_cursor` fetches the next page.
  */
 export const GET = restHandler({ role: 'viewer', query: traceRestQuery, plantFacet: true }, async (ctx, { query }) => {
   const input = restSearchInput(query)
