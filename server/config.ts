@@ -168,6 +168,8 @@ export const envSchema = z.object({
   ALERT_EVAL_INTERVAL_MS: z.coerce.number({ error: 'must be a number' }).int().min(1_000, 'must be at least 1000 (1 s)').max(3_600_000).default(60_000),
   /** The console's address as people reach it: links in alert notifications start with it. */
   PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** Largest request body of the console's API (REST, tRPC, sign-in): larger ones get 413. Replay edits have their own cap. */
+  MAX_BODY_BYTES: z.coerce.number({ error: 'must be a number' }).int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
 })
 
 export type Env = z.infer<typeof envSchema>
