@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path'
 
 /** What a production build depends on; a change to any of these triggers a rebuild at start. */
-const INPUTS = ['app', 'components', 'server', 'next.config.js', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json']
+const INPUTS = ['app', 'components', 'server', 'proxy.ts', 'next.config.js', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json']
 const STAMP = '.next/linetrace-build-stamp'
 
 function walk(path: string, out: string[]) {

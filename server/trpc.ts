@@ -49,11 +49,10 @@ const t = initTRPC
      */
     errorFormatter({ shape, error, path }) {
       const cause = error.cause
-      if (error.code === 'INTERNAL_SERVER_ERROR') {
-        const { stack: _stack, ...data } = shape.data
-        return { ...shape, message: reportInternalError(cause ?? error, { path }), data: { ...data, zodIssues: undefined, tooHeavy: false } }
-      }
+      // No stack traces for the browser, in any mode.
       const { stack: _stack, ...data } = shape.data
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        return { ...shape, message: reportInternalError(cause ?? error, { path }), data: { ...data, zodIssues: undefined, tooHeavy: false } }
       return {
         ...shape,
         data: {
