@@ -1,7 +1,8 @@
 /**
- * Headers on every response. No script-src/style-src: Next.js and Recharts inline both, and a
- * nonce policy needs per-request rendering; what is here cannot break the console. HSTS depends on
- * PUBLIC_URL, a runtime setting, while these are fixed at build time, so scripts/serve.ts adds it.
+ * Headers on every response. Pages also get proxy.ts's per-request policy, whose script-src allows
+ * only that response's nonce (browsers enforce both policies); this one has no script-src, so API
+ * answers and files are covered without a nonce. HSTS depends on PUBLIC_URL, a runtime setting,
+ * while these are fixed at build time, so scripts/serve.ts adds it.
  */
 const SECURITY_HEADERS = [
   {

@@ -184,6 +184,8 @@ export const envSchema = z.object({
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   /** Where alert channels may point; unset: anywhere (server/http/webhook-allow.ts). */
   ALERT_WEBHOOK_ALLOW: webhookAllow.default([]),
+  /** Largest request body of the console's API (REST, tRPC, sign-in): larger ones get 413. Replay edits have their own cap. */
+  MAX_BODY_BYTES: z.coerce.number({ error: 'must be a number' }).int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
 })
 
 export type Env = z.infer<typeof envSchema>

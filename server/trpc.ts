@@ -9,7 +9,9 @@ import { namedPlants, resolveScope } from './context/scope'
 import { DomainError } from './domain/errors'
 import { hasRole, type Principal, type Role } from './domain/permissions'
 import { plantCodeSchema } from './domain/plants'
-import { logger } from './logger'
+import { findUnsafeText } from './domain/text'
+import { crossOriginRefusal } from './http/csrf'
+import { knownStoreError, reportInternalError } from './http/internal-error'
 import { getRuntime, type Runtime } from './runtime'
 
 /** What a request brings; the procedures see the service context (`Ctx`) the ladder builds from it. */
@@ -22,6 +24,9 @@ export interface Context {
 export async function createContext({ req }: { req: Request }): Promise<Context> {
   const runtime = await getRuntime()
   const principal = await principalFromHeaders(runtime, req.headers)
+  // The browser sent the session cookie by itself: only the console's own JSON requests may mutate.
+  const crossOrigin = principal?.kind === 'session' ? crossOriginRefusal(req, runtime.config.publicUrl) : null
+  if (crossOrigin) throw new TRPCError({ code: 'FORBIDDEN', message: crossOrigin })
   return { runtime, principal, clientAddress: clientAddress(req.headers) }
 }
 
@@ -37,12 +42,21 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     transformer: superjson,
-    errorFormatter({ shape, error }) {
+    /**
+     * What the browser sees of an error. Domain, validation and access errors carry messages
+     * written for people; anything else (a Prisma invocation, a constraint name, a stack) is
+     * logged under an id and the browser gets "internal error (id …)".
+     */
+    errorFormatter({ shape, error, path }) {
       const cause = error.cause
+      // No stack traces for the browser, in any mode.
+      const { stack: _stack, ...data } = shape.data
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        return { ...shape, message: reportInternalError(cause ?? error, { path }), data: { ...data, zodIssues: undefined, tooHeavy: false } }
       return {
         ...shape,
         data: {
-          ...shape.data,
+          ...data,
           zodIssues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
           tooHeavy: cause instanceof QueryTooHeavyError,
         },
@@ -50,15 +64,22 @@ const t = initTRPC
     },
   })
 
-/** Maps typed domain and query errors to tRPC errors once, for every procedure. */
-const errorMapping = t.middleware(async ({ next, path }) => {
+/**
+ * Checks every text of the input (NUL, lone surrogates: nothing a store can hold) before any
+ * schema or store sees it, then maps typed domain, store and query errors to tRPC errors once, for
+ * every procedure. Unanticipated errors stay INTERNAL_SERVER_ERROR: the formatter logs and hides them.
+ */
+const errorMapping = t.middleware(async ({ next, getRawInput }) => {
+  const issue = findUnsafeText(await getRawInput())
+  if (issue) throw new TRPCError({ code: 'BAD_REQUEST', message: `Invalid input: ${issue.param} ${issue.message}.` })
   const result = await next()
   if (!result.ok) {
     const cause = result.error.cause
     if (cause instanceof DomainError) throw new TRPCError({ code: cause.code, message: cause.message, cause })
     if (cause instanceof QueryTooHeavyError)
       throw new TRPCError({ code: 'TIMEOUT', message: cause.message, cause })
-    if (result.error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: result.error.cause ?? result.error, path }, 'procedure failed')
+    const known = knownStoreError(cause)
+    if (known) throw new TRPCError({ code: known.code, message: known.message, cause })
   }
   return result
 })

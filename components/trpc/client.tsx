@@ -6,6 +6,7 @@ import { createTRPCContext } from '@trpc/tanstack-react-query'
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import { useState, type ReactNode } from 'react'
 import superjson from 'superjson'
+import { MAX_BATCH_SIZE } from '@/server/domain/api-limits'
 import type { AppRouter } from '@/server/routers/app'
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>()
@@ -42,7 +43,7 @@ export function TrpcProvider({ slowPaths, children }: { slowPaths: readonly stri
         splitLink({
           condition: (op) => slow.has(op.path),
           true: httpLink({ url: '/api/trpc', transformer: superjson }),
-          false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
+          false: httpBatchLink({ url: '/api/trpc', transformer: superjson, maxItems: MAX_BATCH_SIZE }),
         }),
       ],
     })

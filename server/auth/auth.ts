@@ -4,6 +4,7 @@ import { APIError, createAuthMiddleware, getIP } from 'better-auth/api'
 import type { PrismaClient } from '../db/client'
 import { logger } from '../logger'
 import { audit } from '../services/audit/audit'
+import { consoleOrigins } from '../http/csrf'
 import { CLIENT_ADDRESS_HEADER } from './client-address'
 import { createSignInLimiter } from './sign-in-limits'
 
@@ -22,7 +23,6 @@ export interface AuthOptions {
  * sessions in Postgres). Sign-up is closed: admins create users (server/services/users/users.ts).
  */
 export function createAuth(prisma: PrismaClient, { secret, publicUrl }: AuthOptions) {
-  const publicOrigin = new URL(publicUrl).origin
   const signInLimiter = createSignInLimiter()
   return betterAuth({
     appName: 'Linetrace',
@@ -40,17 +40,16 @@ export function createAuth(prisma: PrismaClient, { secret, publicUrl }: AuthOpti
         disabled: { type: 'boolean', input: false, defaultValue: false },
       },
     },
-    // Same-origin check: the console is served from whatever host and port it is started on, and
-    // from PUBLIC_URL (behind a proxy that does not forward the host and scheme).
-    trustedOrigins: (request) => {
-      const host = request?.headers.get('x-forwarded-host') ?? request?.headers.get('host')
-      if (!host) return [publicOrigin]
-      const proto = request?.headers.get('x-forwarded-proto') ?? 'http'
-      return [publicOrigin, `${proto}://${host}`]
-    },
+    // Same-origin check (better-auth refuses a cookie-bearing POST, and a sign-in with fetch
+    // metadata, from any other origin): the console is served from whatever host and port it is
+    // started on, and from PUBLIC_URL; the same list the REST and tRPC CSRF guard uses.
+    trustedOrigins: (request) => consoleOrigins(request, publicUrl),
     // Secure cookies exactly when people reach the console over https; better-auth's own default
     // (NODE_ENV) would also mark them Secure on a plain-http plant LAN, where browsers drop them.
     advanced: {
+      // On everywhere: better-auth turns its origin/CSRF check off by itself under NODE_ENV=test,
+      // which would let the tests miss a sign-in posted by another origin (login CSRF).
+      disableOriginCheck: false,
       useSecureCookies: new URL(publicUrl).protocol === 'https:',
       // The client address as the server resolved it (trusting X-Forwarded-For only from
       // TRUSTED_PROXIES), for the rate limiter and the sessions' (and so the login audit's) address.

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { safeText } from './text'
 import { ERROR_CATEGORIES } from './hop-event'
 import type { Tone } from './txn-state'
 
@@ -58,7 +59,7 @@ export const deadLetterFilterSchema = z.object({
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   /** Free text over the error message, code, correlation id and business keys. */
-  q: z.string().trim().max(200).optional(),
+  q: safeText(200).trim().optional(),
 })
 export type DeadLetterFilter = z.infer<typeof deadLetterFilterSchema>
 

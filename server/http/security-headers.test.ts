@@ -1,5 +1,7 @@
 import type { NextConfig } from 'next'
+import { NextRequest } from 'next/server'
 import { describe, expect, it } from 'vitest'
+import { config as proxyConfig, proxy } from '../../proxy'
 import { strictTransportSecurity } from './strict-transport'
 
 /** The headers next.config.js gives every response, read from the config Next.js loads. */
@@ -23,8 +25,30 @@ describe('security headers', () => {
     }
   })
 
-  it('do not restrict scripts or styles, which the console inlines', async () => {
-    expect((await configuredHeaders('/'))['content-security-policy']).not.toMatch(/script-src|style-src|default-src/)
+  it('leave scripts to the per-page policy: the static one has no script-src, so it needs no nonce', async () => {
+    expect((await configuredHeaders('/'))['content-security-policy']).not.toMatch(/script-src|default-src/)
+  })
+
+  it('give every page a policy whose scripts need a fresh nonce, passed on to Next.js', () => {
+    const policies = [1, 2].map(() => {
+      const response = proxy(new NextRequest('http://localhost:3000/'))
+      const csp = response.headers.get('content-security-policy') ?? ''
+      const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1]
+      expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{24}' 'strict-dynamic'/)
+      expect(csp).toContain("frame-ancestors 'none'")
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/)
+      // NextResponse.next({ request: { headers } }): the headers the page renders with.
+      expect(response.headers.get('x-middleware-request-x-nonce')).toBe(nonce)
+      expect(response.headers.get('x-middleware-request-content-security-policy')).toBe(csp)
+      return nonce
+    })
+    expect(policies[0]).not.toBe(policies[1])
+  })
+
+  it('run the proxy for pages, not for API routes (whose bodies it would hold) or static chunks', () => {
+    const source = new RegExp(`^${proxyConfig.matcher[0]!.source}$`)
+    for (const page of ['/', '/login', '/traces/abc', '/plants/1000']) expect(source.test(page), page).toBe(true)
+    for (const other of ['/api/trpc/me.get', '/api/auth/sign-in/email', '/_next/static/chunks/a.js']) expect(source.test(other), other).toBe(false)
   })
 
   it('ask for HSTS only when the console is served over https', () => {

@@ -6,7 +6,10 @@ import { buildCtx, storesOf, type Ctx } from '../context/ctx'
 import { namedPlants, resolveScope } from '../context/scope'
 import { DomainError, HTTP_STATUS } from '../domain/errors'
 import { hasRole, type Role } from '../domain/permissions'
-import { logger } from '../logger'
+import { findUnsafeText, type TextIssue } from '../domain/text'
+import { BodyTooLargeError, bodyTooLargeResponse, readCappedText } from '../http/body-limit'
+import { crossOriginRefusal } from '../http/csrf'
+import { knownStoreError, reportInternalError } from '../http/internal-error'
 import { metrics } from '../metrics'
 import { getRuntime } from '../runtime'
 
@@ -35,6 +38,8 @@ export interface RestRoute<Q, B, P> {
   optionalBody?: boolean
   /** Path parameters of dynamic routes (e.g. `{ id }` of /replays/[id]). */
   params?: z.ZodType<P>
+  /** The body cap of this route when it is not MAX_BODY_BYTES (413 beyond it). */
+  maxBodyBytes?: number
 }
 
 export interface RestInput<Q, B, P> {
@@ -61,14 +66,27 @@ class BodyError extends Error {
   }
 }
 
-async function parseBody<B>(req: Request, schema: z.ZodType<B>, optional: boolean): Promise<B> {
-  const text = await req.text()
+/** Input text no store can hold (NUL, a lone surrogate): a 400 naming the parameter. */
+class UnsafeTextError extends Error {
+  constructor(readonly issue: TextIssue) {
+    super(`Invalid request: ${issue.param} ${issue.message}.`)
+  }
+}
+
+function assertSafeText(input: unknown) {
+  const issue = findUnsafeText(input)
+  if (issue) throw new UnsafeTextError(issue)
+}
+
+async function parseBody<B>(req: Request, schema: z.ZodType<B>, optional: boolean, maxBytes: number): Promise<B> {
+  const text = await readCappedText(req, maxBytes)
   let body: unknown
   try {
     body = optional && !text.trim() ? {} : (JSON.parse(text) as unknown)
   } catch (error) {
     throw new BodyError(`The request body must be JSON (${(error as Error).message}); send Content-Type: application/json.`)
   }
+  assertSafeText(body)
   const parsed = schema.safeParse(body)
   if (!parsed.success) throw new BodyError(`Invalid request body: ${issuesText(parsed.error)}`, details(parsed.error))
   return parsed.data
@@ -122,14 +140,22 @@ export function restHandler<Q = Record<string, never>, B = undefined, P = Record
       const tag = `rest:${name}`
       const runtime = await getRuntime()
       const principal = await principalFromHeaders(runtime, req.headers)
+      // The browser sent the cookie by itself: only the console's own JSON requests may change things.
+      const crossOrigin = principal?.kind === 'session' ? crossOriginRefusal(req, runtime.config.publicUrl) : null
       if (!principal)
         response = jsonError(401, 'UNAUTHORIZED', 'Send an API token as `Authorization: Bearer <token>`; admins create tokens under Admin → API tokens.')
       else if (!hasRole(principal, route.role))
         response = jsonError(403, 'FORBIDDEN', `This endpoint needs the ${route.role} role; the token belongs to a ${principal.role}.`)
+      else if (crossOrigin) response = jsonError(403, 'FORBIDDEN', crossOrigin)
       else {
+        const searchParams = new URL(req.url).searchParams
+        // Every text of the request, before a schema or a store sees it (repeated keys included).
+        assertSafeText(rawParams)
+        for (const [key, value] of searchParams) assertSafeText({ [key]: value })
         const params = (route.params ? route.params.parse(rawParams) : rawParams) as P
-        const query = (route.query ? route.query.parse(Object.fromEntries(new URL(req.url).searchParams)) : {}) as Q
-        const body = (route.body ? await parseBody(req, route.body, route.optionalBody ?? false) : undefined) as B
+        const query = (route.query ? route.query.parse(Object.fromEntries(searchParams)) : {}) as Q
+        const maxBodyBytes = route.maxBodyBytes ?? runtime.config.env.MAX_BODY_BYTES
+        const body = (route.body ? await parseBody(req, route.body, route.optionalBody ?? false, maxBodyBytes) : undefined) as B
         const named = route.plantFacet ? namedPlants(query as { plant?: string; plants?: string[] }) : []
         const scope = await resolveScope(runtime.db.prisma, principal, named)
         const ctx = buildCtx(storesOf(runtime), { tag, principal, scope, clientAddress: clientAddress(req.headers) })
@@ -138,14 +164,16 @@ export function restHandler<Q = Record<string, never>, B = undefined, P = Record
         response = result instanceof Response ? result : result instanceof RestResult ? json(result.body, result.status) : json(result, 200)
       }
     } catch (error) {
+      const known = knownStoreError(error)
       if (error instanceof DomainError) response = jsonError(HTTP_STATUS[error.code], error.code, error.message)
       else if (error instanceof BodyError) response = jsonError(400, 'BAD_REQUEST', error.message, error.details)
+      else if (error instanceof UnsafeTextError) response = jsonError(400, 'BAD_REQUEST', error.message, [error.issue])
       else if (error instanceof ZodError) response = jsonError(400, 'BAD_REQUEST', 'Invalid request: see details for each parameter.', details(error))
+      else if (error instanceof BodyTooLargeError) response = bodyTooLargeResponse(error)
       else if (error instanceof QueryTooHeavyError) response = jsonError(503, 'QUERY_TOO_HEAVY', error.message)
-      else {
-        logger.error({ err: error, route: name }, 'REST handler failed')
-        response = jsonError(500, 'INTERNAL', 'Something went wrong on our side; the error is in the server log.')
-      }
+      else if (known) response = jsonError(HTTP_STATUS[known.code], known.code, known.message)
+      // Anything else: the detail goes to the log under an id, the caller gets the id only.
+      else response = jsonError(500, 'INTERNAL', reportInternalError(error, { route: name }))
     }
     metrics().httpRequests.inc({ route: name, status: String(response.status) })
     return response

@@ -17,33 +17,38 @@ import {
 import { adminProcedure, router } from '../trpc'
 import { API_TOKEN_SCOPES, apiTokenScopeSchema } from '../domain/token-scopes'
 
+/** Ids of users and tokens (UUIDs, better-auth ids): bounded text, so a wrong one is a 404, never a store error. */
+const id = z.string().min(1).max(64)
+/** The audit log's cursor is a row number (a BigInt id): anything else is a 400, not a failed BigInt conversion. */
+const auditCursor = z.string().regex(/^\d{1,19}$/, 'must be the nextCursor of the previous page')
+
 export const adminRouter = router({
   users: router({
     list: adminProcedure.query(({ ctx }) => listUsers(ctx)),
     create: adminProcedure.input(newUserSchema).mutation(({ ctx, input }) => createUser(ctx, input)),
-    update: adminProcedure.input(z.object({ id: z.string(), change: userUpdateSchema })).mutation(({ ctx, input }) => updateUser(ctx, input)),
-    resetPassword: adminProcedure.input(z.object({ id: z.string(), password: passwordSchema })).mutation(({ ctx, input }) => resetPassword(ctx, input)),
+    update: adminProcedure.input(z.object({ id, change: userUpdateSchema })).mutation(({ ctx, input }) => updateUser(ctx, input)),
+    resetPassword: adminProcedure.input(z.object({ id, password: passwordSchema })).mutation(({ ctx, input }) => resetPassword(ctx, input)),
   }),
   tokens: router({
     list: adminProcedure.query(({ ctx }) => listApiTokens(ctx)),
     create: adminProcedure
       .input(
         z.object({
-          userId: z.string(),
+          userId: id,
           name: z.string().trim().min(1).max(60),
           expiresInDays: z.number().int().min(1).max(730).optional(),
           scopes: z.array(apiTokenScopeSchema).max(API_TOKEN_SCOPES.length).optional(),
         }),
       )
       .mutation(({ ctx, input }) => createApiToken(ctx, input)),
-    revoke: adminProcedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => revokeApiToken(ctx, input)),
+    revoke: adminProcedure.input(z.object({ id })).mutation(({ ctx, input }) => revokeApiToken(ctx, input)),
   }),
   plants: router({
     update: adminProcedure.input(z.object({ code: plantCodeSchema, change: plantUpdateSchema })).mutation(({ ctx, input }) => updatePlant(ctx, input)),
   }),
   audit: router({
     list: adminProcedure
-      .input(z.object({ cursor: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
+      .input(z.object({ cursor: auditCursor.optional(), limit: z.number().int().min(1).max(200).default(50) }))
       .query(({ ctx, input }) => listAuditLog(ctx, input)),
   }),
 })

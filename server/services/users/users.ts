@@ -137,6 +137,8 @@ export async function createApiToken(
   const { token, prefix, tokenHash } = generateToken()
   const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null
   const scopes = [...new Set(input.scopes ?? [])]
+  if (!(await ctx.db.user.findUnique({ where: { id: input.userId }, select: { id: true } })))
+    throw new DomainError('NOT_FOUND', 'That user no longer exists; reload the list.')
   return ctx.db.$transaction(async (tx) => {
     const row = await tx.apiToken.create({ data: { name: input.name, prefix, tokenHash, userId: input.userId, expiresAt, scopes } })
     await audit(tx, { actor: ctx.principal, action: 'api_token.create', targetType: 'api_token', targetId: row.id, after: { name: input.name, prefix, userId: input.userId, expiresAt, scopes } })
@@ -153,6 +155,8 @@ export async function listApiTokens({ db }: Pick<Ctx, 'db'>) {
 
 export async function revokeApiToken(ctx: AuditCtx, { id }: { id: string }): Promise<void> {
   await ctx.db.$transaction(async (tx) => {
+    const found = await tx.apiToken.findUnique({ where: { id }, select: { id: true } })
+    if (!found) throw new DomainError('NOT_FOUND', 'That token no longer exists; reload the list.')
     const row = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } })
     await audit(tx, { actor: ctx.principal, action: 'api_token.revoke', targetType: 'api_token', targetId: id, after: { name: row.name, prefix: row.prefix } })
   })

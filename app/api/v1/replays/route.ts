@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { plantCodeSchema } from '@/server/domain/plants'
 import { REPLAY_JOB_STATUSES, replayRequestSchema } from '@/server/domain/replays'
+import { REPLAY_MAX_BODY_BYTES } from '@/server/http/body-limit'
 import { RestResult, restHandler } from '@/server/rest/handler'
 import { csvOf, cursorParam, limitParam } from '@/server/rest/params'
 import { createReplayJob } from '@/server/services/replays/create-job'
@@ -14,9 +15,10 @@ const body = z.object({ dryRun: z.boolean({ error: 'dryRun is required: true for
 /**
  * POST /api/v1/replays `{deadLetterIds? | filter?, dryRun, reason?, force?, forceReason?, ratePerSecond?, targetTopic?, edits?}`:
  * with dryRun the report (200: counts per target topic, not replayable with reasons, duplicate and
- * ordering risk, approval); without it the job (201), queued or awaiting approval.
+ * ordering risk, approval); without it the job (201), queued or awaiting approval. The body may be
+ * up to REPLAY_MAX_BODY_BYTES (16 MiB, edited payloads of up to 1 MiB each), not MAX_BODY_BYTES.
  */
-export const POST = restHandler({ role: 'operator', body }, async (ctx, { body: { dryRun, ...request } }) => {
+export const POST = restHandler({ role: 'operator', body, maxBodyBytes: REPLAY_MAX_BODY_BYTES }, async (ctx, { body: { dryRun, ...request } }) => {
   replayRequestSchema.parse(request)
   if (dryRun) return { dryRun: (await dryRunReplay(ctx, request)).report }
   const created = await createReplayJob(ctx, request)

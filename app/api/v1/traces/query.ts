@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { safeText } from '@/server/domain/text'
 import { plantCodeSchema } from '@/server/domain/plants'
 import { resolveRange } from '@/server/domain/time-range'
 import { MAX_SEARCH_LENGTH } from '@/server/domain/trace-search'
@@ -11,7 +12,7 @@ import type { TraceSearchInput } from '@/server/services/traces/search'
 const time = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time, e.g. 2026-11-30T12:00:00Z' })
 
 export const traceRestQuery = z.object({
-  key: z.string().trim().max(MAX_SEARCH_LENGTH).optional(),
+  key: safeText(MAX_SEARCH_LENGTH).trim().optional(),
   plant: plantCodeSchema.optional(),
   status: csvOf(TXN_STATES).optional(),
   flow: csv.optional(),
