@@ -48,7 +48,7 @@ export function AlertInbox({ canAcknowledge, isAdmin }: { canAcknowledge: boolea
       accessorFn: (r) => ALERT_SEVERITIES.indexOf(r.severity),
       cell: ({ row }) => <SeverityBadge severity={row.original.severity} />,
     },
-    { id: 'plant', header: 'Plant', accessorFn: (r) => r.plant },
+    { id: 'plant', header: 'Plant', meta: { priority: 2 }, accessorFn: (r) => r.plant },
     {
       id: 'rule',
       header: 'Rule',
@@ -73,6 +73,7 @@ export function AlertInbox({ canAcknowledge, isAdmin }: { canAcknowledge: boolea
     {
       id: 'since',
       header: 'Since',
+      meta: { priority: 2 },
       accessorFn: (r) => r.firedAt ?? r.startedAt,
       cell: ({ row }) => {
         const since = new Date(row.original.firedAt ?? row.original.startedAt)

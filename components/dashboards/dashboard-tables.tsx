@@ -44,7 +44,7 @@ export function FlowTable({ flows, h }: { flows: readonly FlowRow[]; h: HeaderSt
   const columns: ColumnDef<FlowRow>[] = [
     { id: 'flow', header: 'Flow', meta: num, cell: ({ row }) => link(traces(row.original), row.original.flow) },
     { id: 'transactions', header: 'Transactions', meta: num, cell: ({ row }) => link(traces(row.original), formatCount(row.original.transactions)) },
-    { id: 'firstPass', header: 'First-pass', meta: num, cell: ({ row }) => formatPercent(pct(row.original.first_attempt_ok, row.original.settled)) },
+    { id: 'firstPass', header: 'First-pass', meta: { ...num, priority: 2 }, cell: ({ row }) => formatPercent(pct(row.original.first_attempt_ok, row.original.settled)) },
     {
       id: 'e2e',
       header: 'E2E p95 / target',
@@ -63,7 +63,7 @@ export function FlowTable({ flows, h }: { flows: readonly FlowRow[]; h: HeaderSt
     },
     { id: 'stuck', header: 'Stuck', meta: num, cell: ({ row }) => link(traces(row.original, ['stuck']), formatCount(row.original.stuck)) },
     { id: 'deadLettered', header: 'Dead-lettered', meta: num, cell: ({ row }) => link(exceptionsHref({ flow: [row.original.flow] }, h), formatCount(row.original.dead_lettered)) },
-    { id: 'duplicates', header: 'Duplicates', meta: num, cell: ({ row }) => formatCount(row.original.duplicates) },
+    { id: 'duplicates', header: 'Duplicates', meta: { ...num, priority: 3 }, cell: ({ row }) => formatCount(row.original.duplicates) },
     {
       id: 'technical',
       header: 'Technical failures',
@@ -77,9 +77,9 @@ export function FlowTable({ flows, h }: { flows: readonly FlowRow[]; h: HeaderSt
 export function LineTable({ lines, h }: { lines: readonly LineRow[]; h: HeaderState }) {
   const columns: ColumnDef<LineRow>[] = [
     { id: 'line', header: 'Line', meta: num, cell: ({ row }) => link(tracesHref({ line: row.original.line || null }, h), row.original.line || '(no line)') },
-    { id: 'events', header: 'ERP events', meta: num, cell: ({ row }) => formatCount(row.original.events) },
+    { id: 'events', header: 'ERP events', meta: { ...num, priority: 2 }, cell: ({ row }) => formatCount(row.original.events) },
     { id: 'errors', header: 'ERP errors', meta: num, cell: ({ row }) => link(exceptionsHref({ q: row.original.line || null }, h), formatCount(row.original.errors)) },
-    { id: 'postings', header: 'Postings', meta: num, cell: ({ row }) => formatCount(row.original.postings) },
+    { id: 'postings', header: 'Postings', meta: { ...num, priority: 3 }, cell: ({ row }) => formatCount(row.original.postings) },
     { id: 'failures', header: 'Posting failures', meta: num, cell: ({ row }) => formatCount(row.original.failures) },
     { id: 'deadLettered', header: 'Dead-lettered', meta: num, cell: ({ row }) => formatCount(row.original.deadLettered) },
   ]

@@ -45,11 +45,11 @@ export const groupColumns: ColumnDef<Group>[] = [
       </div>
     ),
   },
-  { id: 'category', header: 'Category', accessorFn: (g) => g.category ?? 'unknown' },
+  { id: 'category', header: 'Category', meta: { priority: 3 }, accessorFn: (g) => g.category ?? 'unknown' },
   { id: 'open', header: 'Open', accessorKey: 'open', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.open)}</span> },
-  { id: 'count', header: 'Total', accessorKey: 'count', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.count)}</span> },
-  { id: 'plants', header: 'Plants', accessorFn: (g) => g.plants.join(', ') || 'unknown' },
-  { id: 'first', header: 'First seen', accessorKey: 'firstSeen', cell: ({ row }) => <RelativeTime at={row.original.firstSeen} /> },
+  { id: 'count', header: 'Total', meta: { priority: 2 }, accessorKey: 'count', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.count)}</span> },
+  { id: 'plants', header: 'Plants', meta: { priority: 2 }, accessorFn: (g) => g.plants.join(', ') || 'unknown' },
+  { id: 'first', header: 'First seen', meta: { priority: 3 }, accessorKey: 'firstSeen', cell: ({ row }) => <RelativeTime at={row.original.firstSeen} /> },
   { id: 'last', header: 'Last seen', accessorKey: 'lastSeen', cell: ({ row }) => <RelativeTime at={row.original.lastSeen} /> },
 ]
 
@@ -66,8 +66,8 @@ export const recordColumns: ColumnDef<Row>[] = [
       </Link>
     ),
   },
-  { id: 'plant', header: 'Plant', accessorFn: (r) => r.plant ?? 'unknown' },
-  { id: 'code', header: 'Code', accessorFn: (r) => r.errorCode ?? '' },
+  { id: 'plant', header: 'Plant', meta: { priority: 2 }, accessorFn: (r) => r.plant ?? 'unknown' },
+  { id: 'code', header: 'Code', meta: { priority: 2 }, accessorFn: (r) => r.errorCode ?? '' },
   {
     id: 'message',
     header: 'Message',
@@ -79,5 +79,5 @@ export const recordColumns: ColumnDef<Row>[] = [
       </span>
     ),
   },
-  { id: 'at', header: 'Dead-lettered', accessorKey: 'deadLetteredAt', cell: ({ row }) => <RelativeTime at={row.original.deadLetteredAt} /> },
+  { id: 'at', header: 'Dead-lettered', meta: { priority: 2 }, accessorKey: 'deadLetteredAt', cell: ({ row }) => <RelativeTime at={row.original.deadLetteredAt} /> },
 ]

@@ -40,17 +40,19 @@ export function itemColumns(timeZone: (plant: string | null) => string): ColumnD
           <span className="text-slate-500">not linked</span>
         ),
     },
-    { id: 'plant', header: 'Plant', accessorFn: (i) => i.deadLetter.plant ?? '—' },
-    { id: 'code', header: 'Error', accessorFn: (i) => i.deadLetter.errorCode ?? '—' },
+    { id: 'plant', header: 'Plant', meta: { priority: 2 }, accessorFn: (i) => i.deadLetter.plant ?? '—' },
+    { id: 'code', header: 'Error', meta: { priority: 2 }, accessorFn: (i) => i.deadLetter.errorCode ?? '—' },
     {
       id: 'failed',
       header: 'Dead-lettered',
+      meta: { priority: 3 },
       accessorFn: (i) => i.deadLetter.recordTimestamp,
       cell: ({ row }) => <span title={formatUtc(row.original.deadLetter.recordTimestamp)}>{local(row.original.deadLetter.recordTimestamp, row.original.deadLetter.plant)}</span>,
     },
     {
       id: 'produced',
       header: 'Produced to',
+      meta: { priority: 3 },
       accessorFn: (i) => i.producedAt ?? '',
       cell: ({ row }) =>
         row.original.producedOffset !== null ? (

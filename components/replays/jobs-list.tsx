@@ -33,11 +33,12 @@ const columns: ColumnDef<Job>[] = [
       </Link>
     ),
   },
-  { id: 'plants', header: 'Plant(s)', accessorFn: (j) => j.plants.join(', ') || 'unknown' },
-  { id: 'who', header: 'Who', accessorKey: 'createdBy' },
+  { id: 'plants', header: 'Plant(s)', meta: { priority: 2 }, accessorFn: (j) => j.plants.join(', ') || 'unknown' },
+  { id: 'who', header: 'Who', meta: { priority: 3 }, accessorKey: 'createdBy' },
   {
     id: 'reason',
     header: 'Reason',
+    meta: { priority: 2 },
     accessorKey: 'reason',
     cell: ({ row }) => (
       <span className="inline-block max-w-56 truncate align-bottom" title={row.original.reason}>
@@ -48,16 +49,18 @@ const columns: ColumnDef<Job>[] = [
     ),
   },
   { id: 'progress', header: 'Progress', enableSorting: false, cell: ({ row }) => <ProgressBar job={row.original} compact /> },
-  { id: 'rate', header: 'Rate', accessorKey: 'ratePerSecond', cell: ({ row }) => `${row.original.ratePerSecond}/s` },
+  { id: 'rate', header: 'Rate', meta: { priority: 3 }, accessorKey: 'ratePerSecond', cell: ({ row }) => `${row.original.ratePerSecond}/s` },
   {
     id: 'eta',
     header: 'ETA',
+    meta: { priority: 3 },
     accessorKey: 'etaSeconds',
     cell: ({ row }) => (row.original.etaSeconds !== null && row.original.remaining > 0 ? formatDuration(row.original.etaSeconds * 1000) : '—'),
   },
   {
     id: 'approval',
     header: 'Approval',
+    meta: { priority: 2 },
     enableSorting: false,
     cell: ({ row }) =>
       !row.original.approvalRequired ? (
@@ -73,6 +76,7 @@ const columns: ColumnDef<Job>[] = [
   {
     id: 'created',
     header: 'Created',
+    meta: { priority: 2 },
     accessorKey: 'createdAt',
     cell: ({ row }) => <RelativeTime at={row.original.createdAt} />,
   },

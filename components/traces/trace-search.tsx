@@ -35,15 +35,16 @@ function columns(back: string): ColumnDef<Row>[] {
         </Link>
       ),
     },
-    { id: 'plant', header: 'Plant', accessorKey: 'plant' },
-    { id: 'line', header: 'Line', accessorKey: 'line', cell: ({ row }) => row.original.line || '—' },
+    { id: 'plant', header: 'Plant', meta: { priority: 2 }, accessorKey: 'plant' },
+    { id: 'line', header: 'Line', meta: { priority: 3 }, accessorKey: 'line', cell: ({ row }) => row.original.line || '—' },
     { id: 'flow', header: 'Flow', accessorKey: 'flow' },
     { id: 'work_order', header: 'Work order', accessorKey: 'work_order', cell: ({ row }) => <span className="font-mono text-xs">{row.original.work_order || '—'}</span> },
-    { id: 'material', header: 'Material', accessorKey: 'material', cell: ({ row }) => <span className="font-mono text-xs">{row.original.material || '—'}</span> },
+    { id: 'material', header: 'Material', meta: { priority: 3 }, accessorKey: 'material', cell: ({ row }) => <span className="font-mono text-xs">{row.original.material || '—'}</span> },
     { id: 'state', header: 'Status', accessorKey: 'state', cell: ({ row }) => <TxnStateBadge state={row.original.state} replayed={row.original.replayed} /> },
     {
       id: 'latency',
       header: 'Latency / age',
+      meta: { priority: 2 },
       accessorFn: (r) => r.e2e_latency_ms ?? r.age_ms,
       cell: ({ row }) => {
         // Posted: end-to-end latency; open: age since the source event (txn-timing.ts).
@@ -57,7 +58,7 @@ function columns(back: string): ColumnDef<Row>[] {
         )
       },
     },
-    { id: 'attempts', header: 'Attempts', accessorKey: 'attempts', cell: ({ row }) => row.original.attempts || '—' },
+    { id: 'attempts', header: 'Attempts', meta: { priority: 3 }, accessorKey: 'attempts', cell: ({ row }) => row.original.attempts || '—' },
   ]
 }
 

@@ -13,7 +13,7 @@ import {
 } from '@tanstack/react-table'
 import { useRef, useState, type ReactNode } from 'react'
 import { useTableKeyboard } from './data-table-keyboard'
-import { selectColumn, TableHead } from './data-table-parts'
+import { priorityClass, selectColumn, stickyClass, TableHead } from './data-table-parts'
 
 declare module '@tanstack/react-table' {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the augmented interface must keep TanStack's type parameters
@@ -22,6 +22,11 @@ declare module '@tanstack/react-table' {
     className?: string
     /** Let the cells wrap (long messages, JSON); cells stay on one line otherwise. */
     wrap?: boolean
+    /**
+     * How much the column matters on a narrow screen: 1 (or none) always shown, 2 hidden below a
+     * 42rem wide table, 3 below 64rem. The first column and the status/state columns ignore it.
+     */
+    priority?: 1 | 2 | 3
   }
 }
 
@@ -100,7 +105,8 @@ export function DataTable<T>({
   useTableKeyboard(keyboard, { rows, active, setActive, openId, onOpen, onClose, bodyRef })
 
   return (
-    <div className="overflow-auto rounded-lg border border-slate-200 dark:border-slate-800" data-testid={testId}>
+    // `@container`: the columns' priority classes answer to the table's own width, not the window's.
+    <div className="@container overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800" data-testid={testId}>
       <table aria-label={label} className="w-full border-collapse text-sm">
         <TableHead table={table} />
         <tbody ref={bodyRef}>
@@ -126,14 +132,15 @@ export function DataTable<T>({
                     if (keyboard) setActive(row.id)
                     onOpen?.(row.original)
                   }}
+                  // Rows always have a background: the sticky first cell inherits it to cover what scrolls under it.
                   className={`border-b border-slate-100 last:border-0 dark:border-slate-800 ${onOpen ? 'cursor-pointer' : ''} ${
-                    isOpen ? 'bg-sky-50 dark:bg-sky-950' : isActive ? 'bg-slate-100 dark:bg-slate-800' : 'hover:bg-slate-50 dark:hover:bg-slate-900'
+                    isOpen ? 'bg-sky-50 dark:bg-sky-950' : isActive ? 'bg-slate-100 dark:bg-slate-800' : 'bg-white hover:bg-slate-50 dark:bg-slate-950 dark:hover:bg-slate-900'
                   } ${isActive ? 'outline outline-2 -outline-offset-2 outline-sky-500' : ''}`}
                 >
                   {row.getVisibleCells().map((cell) => {
                     const meta = cell.column.columnDef.meta
                     return (
-                      <td key={cell.id} className={`${meta?.wrap ? 'whitespace-normal' : 'whitespace-nowrap'} px-3 py-1.5 align-top ${meta?.className ?? ''}`}>
+                      <td key={cell.id} className={`${meta?.wrap ? 'whitespace-normal' : 'whitespace-nowrap'} px-3 py-1.5 align-top ${meta?.className ?? ''} ${priorityClass(cell.column, table)} ${stickyClass(cell.column, false)}`}>
                         {flexRender(cell.column.columnDef.cell, cell.getContext())}
                       </td>
                     )
