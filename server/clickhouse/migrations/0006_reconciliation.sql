@@ -1,0 +1,82 @@
+-- Reconciliation of what the shop floor sent against what ERP posted (KPIS.md "Quantity
+-- reconciliation gap", "Inventory posting delay"; the Reconciliation view). Definitions of the
+-- differences are in queries/reconciliation.ts.
+--
+-- One logical row per transaction, lean on purpose: a 30-day summary merges every transaction of a
+-- plant (GROUP BY its sort key, read in order), so each column costs on every read. Like every
+-- rollup here, only duplicate-safe aggregates: a re-sent event (same event_id) gives the same array
+-- element (groupUniqArray absorbs it) and the same min/max.
+CREATE TABLE IF NOT EXISTS {{database}}.recon_txn
+(
+    plant            LowCardinality(String),
+    flow             LowCardinality(String),
+    origin_time      DateTime64(3, 'UTC') CODEC(Delta, ZSTD),
+    correlation_id   String,
+    work_order       SimpleAggregateFunction(max, String),
+    -- quantities reported on the shop-floor side: (is MES, event_id, good quantity); the event id
+    -- keeps two distinct events with equal quantities apart and makes a re-sent copy identical
+    source_qty       SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(UInt8, String, Float64))),
+    -- successful ERP postings: (ERP document, confirmed quantity or NULL when the posting has none)
+    erp_docs         SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(String, Nullable(Float64)))),
+    first_posted_at  SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
+    -- the material movement itself (consumed / produced / transferred), for the inventory posting delay
+    movement_at      SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
+    -- parked: dead-lettered and not replayed since
+    dead_lettered_at SimpleAggregateFunction(max, Nullable(DateTime64(3, 'UTC'))),
+    replayed_at      SimpleAggregateFunction(max, Nullable(DateTime64(3, 'UTC'))),
+    -- the order was closed in ERP (TECO / CLSD status change of its work_order_release transaction)
+    closes_order     SimpleAggregateFunction(max, UInt8)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toMonday(origin_time)
+ORDER BY (plant, flow, origin_time, correlation_id)
+TTL toDateTime(origin_time) + INTERVAL 90 DAY
+SETTINGS ttl_only_drop_parts = 1,
+         non_replicated_deduplication_window = 1000;
+
+-- Quantities: `quantity.good` is what a hop reports; 0 with no unit is "no quantity" (the column
+-- default). Successful postings are erp.posting_succeeded and erp.posting_partially_succeeded (the
+-- confirmation posted, a backflush failed); a re-posted backflush (attributes scope = backflush)
+-- is a component movement of a posting that already has its document, not a second posting.
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.recon_txn_mv TO {{database}}.recon_txn AS
+SELECT
+    e.plant AS plant,
+    e.flow AS flow,
+    e.origin_time AS origin_time,
+    e.correlation_id AS correlation_id,
+    max(e.work_order) AS work_order,
+    groupUniqArrayArray(if(e.hop NOT IN ('hub', 'erp', 'machine', 'edge', 'console') AND NOT startsWith(e.event_type, 'erp.')
+            AND (e.qty_good != 0 OR e.uom != ''),
+        [(toUInt8(e.hop = 'mes'), e.event_id, e.qty_good)], [])) AS source_qty,
+    groupUniqArrayArray(if(e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.erp_document != ''
+            AND e.attributes['scope'] != 'backflush',
+        [(e.erp_document, if(e.qty_good != 0 OR e.uom != '', toNullable(e.qty_good), NULL))], [])) AS erp_docs,
+    minIfOrNull(e.occurred_at, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded')) AS first_posted_at,
+    minIfOrNull(e.occurred_at, e.event_type IN ('inventory.material_consumed', 'inventory.material_produced', 'inventory.transfer_posted')
+        AND e.hop != 'erp') AS movement_at,
+    maxIfOrNull(e.occurred_at, e.status = 'dead_lettered') AS dead_lettered_at,
+    maxIfOrNull(e.occurred_at, e.replayed) AS replayed_at,
+    max(toUInt8(e.event_type = 'plan.work_order_status_changed' AND e.attributes['status'] IN ('TECO', 'CLSD'))) AS closes_order
+FROM {{database}}.hop_events AS e
+GROUP BY e.plant, e.flow, e.origin_time, e.correlation_id;
+
+-- Events written before this migration, once (the table is empty only before the first run).
+INSERT INTO {{database}}.recon_txn
+SELECT
+    e.plant, e.flow, e.origin_time, e.correlation_id,
+    max(e.work_order),
+    groupUniqArrayArray(if(e.hop NOT IN ('hub', 'erp', 'machine', 'edge', 'console') AND NOT startsWith(e.event_type, 'erp.')
+            AND (e.qty_good != 0 OR e.uom != ''),
+        [(toUInt8(e.hop = 'mes'), e.event_id, e.qty_good)], [])),
+    groupUniqArrayArray(if(e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.erp_document != ''
+            AND e.attributes['scope'] != 'backflush',
+        [(e.erp_document, if(e.qty_good != 0 OR e.uom != '', toNullable(e.qty_good), NULL))], [])),
+    minIfOrNull(e.occurred_at, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded')),
+    minIfOrNull(e.occurred_at, e.event_type IN ('inventory.material_consumed', 'inventory.material_produced', 'inventory.transfer_posted')
+        AND e.hop != 'erp'),
+    maxIfOrNull(e.occurred_at, e.status = 'dead_lettered'),
+    maxIfOrNull(e.occurred_at, e.replayed),
+    max(toUInt8(e.event_type = 'plan.work_order_status_changed' AND e.attributes['status'] IN ('TECO', 'CLSD')))
+FROM {{database}}.hop_events AS e
+WHERE (SELECT count() FROM {{database}}.recon_txn) = 0
+GROUP BY e.plant, e.flow, e.origin_time, e.correlation_id;

@@ -1,0 +1,237 @@
+import type { ClickHouse } from '../client'
+import { chQuery, type Actor } from '../exec'
+import { TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from './txn-state'
+import { assertWindow } from './window'
+import { RECON_KINDS, type ReconKind } from '../../domain/reconciliation'
+import { POSTING_FLOWS } from '../../domain/txn-state'
+
+/**
+ * Reconciliation reads over recon_txn (0006_reconciliation.sql): what the shop floor sent against
+ * what ERP posted, per transaction of the posting flows, by origin time (the source event, src(f)).
+ *
+ * Per transaction (merged over its rows):
+ *   source quantity  Σ good quantity of its distinct MES events; without MES events, of its other
+ *                    shop-floor-side events (WMS for transfers and shipments); NULL when none has one;
+ *   ERP quantity     Σ over its distinct ERP documents of the confirmed quantity; NULL when no
+ *                    posting carried a quantity (goods movements post without one: not compared);
+ *   posted at        its first successful posting (succeeded or partially succeeded).
+ * Differences (a transaction may have several):
+ *   never_posted     no successful posting, and either older than its flow SLA or parked in a
+ *                    dead-letter queue (dead-lettered and not replayed since). A transaction without
+ *                    a posting that is still within its SLA and not parked is "in flight", not a
+ *                    difference: the hub may still post it;
+ *   posted_twice     two or more distinct ERP documents (a re-sent event or a reconciled retry
+ *                    reporting the same document is one);
+ *   quantity_differs both quantities known and |source − ERP| > 0.0005 (quantities carry 3 decimals);
+ *   posted_late      first posting later than the flow SLA after the source event.
+ */
+
+export interface ReconWindow {
+  plant: string
+  from: Date
+  to: Date
+  flows?: readonly string[]
+  state: TxnStateParams
+  /** IANA time zone of the plant: days are plant-local days. */
+  timeZone: string
+  actor?: Actor
+}
+
+export interface ReconDayRow {
+  day: string
+  flow: string
+  transactions: number
+  posted: number
+  in_flight: number
+  documents: number
+  source_qty: number
+  erp_qty: number
+  never_posted: number
+  posted_twice: number
+  quantity_differs: number
+  posted_late: number
+}
+
+export interface ReconTxnRow {
+  correlation_id: string
+  origin_time: string
+  flow: string
+  work_order: string
+  kinds: ReconKind[]
+  source_qty: number | null
+  erp_qty: number | null
+  documents: string[]
+  first_posted_at: string | null
+  delay_ms: number | null
+  sla_ms: number
+  parked: number
+}
+
+/** The merged transaction with its difference kinds, as a subquery over recon_txn. */
+function txnSql(ch: ClickHouse, extraWhere = ''): string {
+  return `
+    SELECT flow, origin_time, correlation_id, work_order, source_qty, erp_qty, documents, first_posted_at, sla_ms, parked, delay_ms,
+      arrayFilter(k -> k != '', [
+        if(first_posted_at IS NULL AND (parked OR age_ms > sla_ms), 'never_posted', ''),
+        if(length(documents) > 1, 'posted_twice', ''),
+        if(first_posted_at IS NOT NULL AND source_qty IS NOT NULL AND erp_qty IS NOT NULL AND abs(source_qty - erp_qty) > 0.0005, 'quantity_differs', ''),
+        if(delay_ms > sla_ms, 'posted_late', '')]) AS kinds
+    FROM (
+      SELECT flow, origin_time, correlation_id, work_order, first_posted_at, parked, sla_ms, age_ms,
+        if(length(src) = 0, NULL, if(arrayExists(x -> x.1 = 1, src), arraySum(arrayMap(x -> x.3, arrayFilter(x -> x.1 = 1, src))), arraySum(arrayMap(x -> x.3, src)))) AS source_qty,
+        arrayDistinct(arrayMap(x -> x.1, docs)) AS documents,
+        if(arrayExists(x -> x.2 IS NOT NULL, docs),
+           arraySum(arrayMap(d -> arrayMax(arrayMap(x -> ifNull(x.2, 0), arrayFilter(x -> x.1 = d, docs))), documents)), NULL) AS erp_qty,
+        if(first_posted_at IS NULL, NULL, dateDiff('millisecond', origin_time, first_posted_at)) AS delay_ms
+      FROM (
+        SELECT plant, flow, origin_time, correlation_id,
+          max(work_order) AS work_order,
+          groupUniqArrayArray(source_qty) AS src,
+          groupUniqArrayArray(erp_docs) AS docs,
+          min(first_posted_at) AS first_posted_at,
+          max(dead_lettered_at) AS dl_at,
+          max(replayed_at) AS rp_at,
+          dl_at IS NOT NULL AND (rp_at IS NULL OR rp_at <= dl_at) AS parked,
+          ${TXN_SLA_MS_SQL} AS sla_ms,
+          dateDiff('millisecond', origin_time, {stNow:DateTime64(3, 'UTC')}) AS age_ms
+        FROM ${ch.database}.recon_txn
+        WHERE plant = {plant:String} AND flow IN {flows:Array(String)}
+          AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')} ${extraWhere}
+        GROUP BY plant, flow, origin_time, correlation_id
+      )
+    )`
+}
+
+function baseParams(w: ReconWindow): Record<string, unknown> {
+  assertWindow(w.from, w.to)
+  const flows = w.flows?.length ? w.flows.filter((f) => (POSTING_FLOWS as readonly string[]).includes(f)) : [...POSTING_FLOWS]
+  return { plant: w.plant, flows, from: w.from, to: w.to, tz: w.timeZone, ...txnStateParams(w.state) }
+}
+
+/** Per plant-local day and flow: source transactions and quantities against ERP postings, and the differences. */
+export async function reconSummary(ch: ClickHouse, w: ReconWindow): Promise<ReconDayRow[]> {
+  const { rows } = await chQuery<ReconDayRow>(ch, {
+    name: 'reconciliation.summary',
+    sql: `SELECT toString(toDate(origin_time, {tz:String})) AS day, flow,
+            count() AS transactions,
+            countIf(first_posted_at IS NOT NULL) AS posted,
+            countIf(first_posted_at IS NULL AND NOT has(kinds, 'never_posted')) AS in_flight,
+            sum(length(documents)) AS documents,
+            sum(ifNull(source_qty, 0)) AS source_qty,
+            sum(ifNull(erp_qty, 0)) AS erp_qty,
+            countIf(has(kinds, 'never_posted')) AS never_posted,
+            countIf(has(kinds, 'posted_twice')) AS posted_twice,
+            countIf(has(kinds, 'quantity_differs')) AS quantity_differs,
+            countIf(has(kinds, 'posted_late')) AS posted_late
+          FROM (${txnSql(ch)})
+          GROUP BY day, flow
+          ORDER BY day DESC, flow`,
+    params: baseParams(w),
+    actor: w.actor,
+  })
+  return rows.map((r) => ({ ...r, source_qty: Number(r.source_qty), erp_qty: Number(r.erp_qty) }))
+}
+
+/**
+ * The transactions with a difference, newest first, keyset-paged on (origin_time, correlation_id):
+ * `after` is the last row of the previous page. Reads limit + 1 rows (the extra says "more").
+ */
+export async function reconTransactions(
+  ch: ClickHouse,
+  w: ReconWindow & { kinds?: readonly ReconKind[]; after?: { originTime: string; correlationId: string }; limit: number },
+): Promise<ReconTxnRow[]> {
+  const kinds = w.kinds?.length ? [...w.kinds] : [...RECON_KINDS]
+  const after = w.after ? `AND (origin_time, correlation_id) < ({afterTime:DateTime64(3, 'UTC')}, {afterId:String})` : ''
+  const { rows } = await chQuery<ReconTxnRow>(ch, {
+    name: 'reconciliation.transactions',
+    sql: `SELECT correlation_id, toString(origin_time) AS origin_time, flow, work_order, kinds, source_qty, erp_qty, documents,
+            if(first_posted_at IS NULL, NULL, toString(first_posted_at)) AS first_posted_at, delay_ms, sla_ms, toUInt8(parked) AS parked
+          FROM (${txnSql(ch, after)})
+          WHERE hasAny(kinds, {kinds:Array(String)})
+          ORDER BY origin_time DESC, correlation_id DESC
+          LIMIT {limit:UInt32}`,
+    params: { ...baseParams(w), kinds, limit: w.limit + 1, ...(w.after ? { afterTime: w.after.originTime, afterId: w.after.correlationId } : {}) },
+    actor: w.actor,
+  })
+  return rows.map((r) => ({ ...r, delay_ms: r.delay_ms === null ? null : Number(r.delay_ms), sla_ms: Number(r.sla_ms) }))
+}
+
+export interface ReconKpiRow {
+  /** Closed work orders (TECO/CLSD seen up to now) with confirmations in the window, and the largest gap among them (%). */
+  closed_orders: number
+  closed_with_gap: number
+  closed_max_gap_pct: number | null
+  /** Orders not closed yet: the gap over their settled confirmations (in-flight ones left out on both sides). */
+  running_orders: number
+  running_with_gap: number
+  running_max_gap_pct: number | null
+  /** Inventory posting delay: posted movements (goods movements, transfers) and p95 / max of posted − moved (ms). */
+  movements: number
+  delay_p95_ms: number | null
+  delay_max_ms: number | null
+}
+
+/**
+ * The two reconciliation KPIs of a plant over [from, to) by origin time. Quantity gap per work
+ * order: abs(Σ MES good − Σ ERP confirmed) / Σ MES good over its production confirmations that are
+ * settled (posted, or a difference "never posted"; in-flight ones would make every running order
+ * look short). An order is closed when a TECO/CLSD status change for it is seen in the window or
+ * the 30 days before it.
+ */
+export async function reconKpis(ch: ClickHouse, w: Omit<ReconWindow, 'flows' | 'timeZone'>): Promise<ReconKpiRow> {
+  const closedFrom = new Date(w.from.getTime() - 30 * 86_400_000)
+  const { rows } = await chQuery<ReconKpiRow>(ch, {
+    name: 'reconciliation.kpis',
+    sql: `WITH
+            txns AS (${txnSql(ch)}),
+            orders AS (
+              SELECT work_order, sum(ifNull(source_qty, 0)) AS src, sum(ifNull(erp_qty, 0)) AS erp,
+                if(src > 0, 100 * abs(src - erp) / src, NULL) AS gap_pct,
+                work_order IN (
+                  SELECT work_order FROM ${ch.database}.recon_txn
+                  WHERE plant = {plant:String} AND flow = 'work_order_release' AND closes_order = 1
+                    AND origin_time >= {closedFrom:DateTime64(3, 'UTC')} AND origin_time < {stNow:DateTime64(3, 'UTC')}
+                ) AS closed
+              FROM txns
+              WHERE flow = 'production_confirmation' AND work_order != '' AND (first_posted_at IS NOT NULL OR has(kinds, 'never_posted'))
+              GROUP BY work_order
+            )
+          SELECT
+            (SELECT countIf(closed) FROM orders) AS closed_orders,
+            (SELECT countIf(closed AND gap_pct > 0) FROM orders) AS closed_with_gap,
+            (SELECT maxIfOrNull(gap_pct, closed AND gap_pct IS NOT NULL) FROM orders) AS closed_max_gap_pct,
+            (SELECT countIf(NOT closed) FROM orders) AS running_orders,
+            (SELECT countIf(NOT closed AND gap_pct > 0) FROM orders) AS running_with_gap,
+            (SELECT maxIfOrNull(gap_pct, NOT closed AND gap_pct IS NOT NULL) FROM orders) AS running_max_gap_pct,
+            movements, delay_p95_ms, delay_max_ms
+          FROM (
+            SELECT count() AS movements, quantileExact(0.95)(d) AS delay_p95_ms, max(d) AS delay_max_ms
+            FROM (
+              SELECT dateDiff('millisecond', moved, posted) AS d
+              FROM (
+                SELECT min(movement_at) AS moved, min(first_posted_at) AS posted
+                FROM ${ch.database}.recon_txn
+                WHERE plant = {plant:String} AND flow IN ('goods_movement', 'inventory_transfer')
+                  AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
+                GROUP BY flow, origin_time, correlation_id
+              )
+              WHERE moved IS NOT NULL AND posted IS NOT NULL
+            )
+          )`,
+    params: { ...baseParams({ ...w, timeZone: 'UTC' }), closedFrom },
+    actor: w.actor,
+  })
+  const r = rows[0]!
+  const num = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
+  return {
+    closed_orders: Number(r.closed_orders),
+    closed_with_gap: Number(r.closed_with_gap),
+    closed_max_gap_pct: num(r.closed_max_gap_pct),
+    running_orders: Number(r.running_orders),
+    running_with_gap: Number(r.running_with_gap),
+    running_max_gap_pct: num(r.running_max_gap_pct),
+    movements: Number(r.movements),
+    delay_p95_ms: Number(r.movements) > 0 ? num(r.delay_p95_ms) : null,
+    delay_max_ms: Number(r.movements) > 0 ? num(r.delay_max_ms) : null,
+  }
+}
