@@ -3,9 +3,14 @@
 -- differences are in queries/reconciliation.ts.
 --
 -- One logical row per transaction, lean on purpose: a 30-day summary merges every transaction of a
--- plant (GROUP BY its sort key, read in order), so each column costs on every read. Like every
--- rollup here, only duplicate-safe aggregates: a re-sent event (same event_id) gives the same array
--- element (groupUniqArray absorbs it) and the same min/max.
+-- plant (GROUP BY its sort key), so each column costs on every read: scalars only, no arrays (an
+-- array-of-tuples version read 30x slower). Like every rollup here, only duplicate-safe aggregates:
+-- a re-sent event (same event_id) gives the same min and max.
+--
+-- A transaction is one source event (EVENT-MODEL.md: one production confirmation, one movement),
+-- so its source quantity is that event's; MES is preferred over other shop-floor systems. ERP
+-- documents are kept as the smallest and largest: two distinct documents <=> they differ, which is
+-- "posted twice" without storing a set.
 CREATE TABLE IF NOT EXISTS {{database}}.recon_txn
 (
     plant            LowCardinality(String),
@@ -13,11 +18,14 @@ CREATE TABLE IF NOT EXISTS {{database}}.recon_txn
     origin_time      DateTime64(3, 'UTC') CODEC(Delta, ZSTD),
     correlation_id   String,
     work_order       SimpleAggregateFunction(max, String),
-    -- quantities reported on the shop-floor side: (is MES, event_id, good quantity); the event id
-    -- keeps two distinct events with equal quantities apart and makes a re-sent copy identical
-    source_qty       SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(UInt8, String, Float64))),
-    -- successful ERP postings: (ERP document, confirmed quantity or NULL when the posting has none)
-    erp_docs         SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(String, Nullable(Float64)))),
+    -- good quantity of the source event: reported by the MES, else by another shop-floor system (WMS)
+    mes_qty          SimpleAggregateFunction(max, Nullable(Float64)),
+    floor_qty        SimpleAggregateFunction(max, Nullable(Float64)),
+    -- successful ERP postings: smallest / largest document, smallest / largest confirmed quantity
+    doc_min          SimpleAggregateFunction(min, Nullable(String)),
+    doc_max          SimpleAggregateFunction(max, Nullable(String)),
+    erp_qty_min      SimpleAggregateFunction(min, Nullable(Float64)),
+    erp_qty_max      SimpleAggregateFunction(max, Nullable(Float64)),
     first_posted_at  SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
     -- the material movement itself (consumed / produced / transferred), for the inventory posting delay
     movement_at      SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
@@ -39,18 +47,18 @@ SETTINGS ttl_only_drop_parts = 1,
 -- confirmation posted, a backflush failed); a re-posted backflush (attributes scope = backflush)
 -- is a component movement of a posting that already has its document, not a second posting.
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.recon_txn_mv TO {{database}}.recon_txn AS
-SELECT
-    e.plant AS plant,
-    e.flow AS flow,
-    e.origin_time AS origin_time,
-    e.correlation_id AS correlation_id,
-    max(e.work_order) AS work_order,
-    groupUniqArrayArray(if(e.hop NOT IN ('hub', 'erp', 'machine', 'edge', 'console') AND NOT startsWith(e.event_type, 'erp.')
-            AND (e.qty_good != 0 OR e.uom != ''),
-        [(toUInt8(e.hop = 'mes'), e.event_id, e.qty_good)], [])) AS source_qty,
-    groupUniqArrayArray(if(e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.erp_document != ''
-            AND e.attributes['scope'] != 'backflush',
-        [(e.erp_document, if(e.qty_good != 0 OR e.uom != '', toNullable(e.qty_good), NULL))], [])) AS erp_docs,
+SELECT e.plant AS plant, e.flow AS flow, e.origin_time AS origin_time, e.correlation_id AS correlation_id, max(e.work_order) AS work_order,
+    maxIfOrNull(e.qty_good, e.hop = 'mes' AND NOT startsWith(e.event_type, 'erp.') AND (e.qty_good != 0 OR e.uom != '')) AS mes_qty,
+    maxIfOrNull(e.qty_good, e.hop NOT IN ('mes', 'hub', 'erp', 'machine', 'edge', 'console') AND NOT startsWith(e.event_type, 'erp.')
+        AND (e.qty_good != 0 OR e.uom != '')) AS floor_qty,
+    minIfOrNull(e.erp_document, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.erp_document != ''
+        AND e.attributes['scope'] != 'backflush') AS doc_min,
+    maxIfOrNull(e.erp_document, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.erp_document != ''
+        AND e.attributes['scope'] != 'backflush') AS doc_max,
+    minIfOrNull(e.qty_good, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.attributes['scope'] != 'backflush'
+        AND (e.qty_good != 0 OR e.uom != '')) AS erp_qty_min,
+    maxIfOrNull(e.qty_good, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.attributes['scope'] != 'backflush'
+        AND (e.qty_good != 0 OR e.uom != '')) AS erp_qty_max,
     minIfOrNull(e.occurred_at, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded')) AS first_posted_at,
     minIfOrNull(e.occurred_at, e.event_type IN ('inventory.material_consumed', 'inventory.material_produced', 'inventory.transfer_posted')
         AND e.hop != 'erp') AS movement_at,
@@ -62,21 +70,24 @@ GROUP BY e.plant, e.flow, e.origin_time, e.correlation_id;
 
 -- Events written before this migration, once (the table is empty only before the first run).
 INSERT INTO {{database}}.recon_txn
-SELECT
-    e.plant, e.flow, e.origin_time, e.correlation_id,
-    max(e.work_order),
-    groupUniqArrayArray(if(e.hop NOT IN ('hub', 'erp', 'machine', 'edge', 'console') AND NOT startsWith(e.event_type, 'erp.')
-            AND (e.qty_good != 0 OR e.uom != ''),
-        [(toUInt8(e.hop = 'mes'), e.event_id, e.qty_good)], [])),
-    groupUniqArrayArray(if(e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.erp_document != ''
-            AND e.attributes['scope'] != 'backflush',
-        [(e.erp_document, if(e.qty_good != 0 OR e.uom != '', toNullable(e.qty_good), NULL))], [])),
-    minIfOrNull(e.occurred_at, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded')),
+SELECT e.plant, e.flow, e.origin_time, e.correlation_id, max(e.work_order) AS work_order,
+    maxIfOrNull(e.qty_good, e.hop = 'mes' AND NOT startsWith(e.event_type, 'erp.') AND (e.qty_good != 0 OR e.uom != '')) AS mes_qty,
+    maxIfOrNull(e.qty_good, e.hop NOT IN ('mes', 'hub', 'erp', 'machine', 'edge', 'console') AND NOT startsWith(e.event_type, 'erp.')
+        AND (e.qty_good != 0 OR e.uom != '')) AS floor_qty,
+    minIfOrNull(e.erp_document, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.erp_document != ''
+        AND e.attributes['scope'] != 'backflush') AS doc_min,
+    maxIfOrNull(e.erp_document, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.erp_document != ''
+        AND e.attributes['scope'] != 'backflush') AS doc_max,
+    minIfOrNull(e.qty_good, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.attributes['scope'] != 'backflush'
+        AND (e.qty_good != 0 OR e.uom != '')) AS erp_qty_min,
+    maxIfOrNull(e.qty_good, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded') AND e.attributes['scope'] != 'backflush'
+        AND (e.qty_good != 0 OR e.uom != '')) AS erp_qty_max,
+    minIfOrNull(e.occurred_at, e.event_type IN ('erp.posting_succeeded', 'erp.posting_partially_succeeded')) AS first_posted_at,
     minIfOrNull(e.occurred_at, e.event_type IN ('inventory.material_consumed', 'inventory.material_produced', 'inventory.transfer_posted')
-        AND e.hop != 'erp'),
-    maxIfOrNull(e.occurred_at, e.status = 'dead_lettered'),
-    maxIfOrNull(e.occurred_at, e.replayed),
-    max(toUInt8(e.event_type = 'plan.work_order_status_changed' AND e.attributes['status'] IN ('TECO', 'CLSD')))
+        AND e.hop != 'erp') AS movement_at,
+    maxIfOrNull(e.occurred_at, e.status = 'dead_lettered') AS dead_lettered_at,
+    maxIfOrNull(e.occurred_at, e.replayed) AS replayed_at,
+    max(toUInt8(e.event_type = 'plan.work_order_status_changed' AND e.attributes['status'] IN ('TECO', 'CLSD'))) AS closes_order
 FROM {{database}}.hop_events AS e
 WHERE (SELECT count() FROM {{database}}.recon_txn) = 0
 GROUP BY e.plant, e.flow, e.origin_time, e.correlation_id;

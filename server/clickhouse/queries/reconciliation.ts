@@ -9,11 +9,12 @@ import { POSTING_FLOWS } from '../../domain/txn-state'
  * Reconciliation reads over recon_txn (0006_reconciliation.sql): what the shop floor sent against
  * what ERP posted, per transaction of the posting flows, by origin time (the source event, src(f)).
  *
- * Per transaction (merged over its rows):
- *   source quantity  Σ good quantity of its distinct MES events; without MES events, of its other
- *                    shop-floor-side events (WMS for transfers and shipments); NULL when none has one;
- *   ERP quantity     Σ over its distinct ERP documents of the confirmed quantity; NULL when no
- *                    posting carried a quantity (goods movements post without one: not compared);
+ * Per transaction (merged over its rows; a transaction is one source event, EVENT-MODEL.md):
+ *   source quantity  the good quantity of its MES event; without one, of its other shop-floor event
+ *                    (WMS for transfers and shipments); NULL when none reports a quantity;
+ *   ERP quantity     the quantity its ERP document confirmed; with two documents, both added (more
+ *                    than two are counted as two: the rollup keeps the smallest and largest); NULL
+ *                    when no posting carried a quantity (goods movements post without one: not compared);
  *   posted at        its first successful posting (succeeded or partially succeeded).
  * Differences (a transaction may have several):
  *   never_posted     no successful posting, and either older than its flow SLA or parked in a
@@ -67,38 +68,39 @@ export interface ReconTxnRow {
   parked: number
 }
 
-/** The merged transaction with its difference kinds, as a subquery over recon_txn. */
+/**
+ * The merged transaction with its difference flags, as a subquery over recon_txn. Flags, not an
+ * array of kinds: the summary counts them over every transaction of the window (the list builds
+ * the array only for the rows it returns). `extraWhere` narrows the scan (the list's keyset).
+ */
 function txnSql(ch: ClickHouse, extraWhere = ''): string {
   return `
-    SELECT flow, origin_time, correlation_id, work_order, source_qty, erp_qty, documents, first_posted_at, sla_ms, parked, delay_ms,
-      arrayFilter(k -> k != '', [
-        if(first_posted_at IS NULL AND (parked OR age_ms > sla_ms), 'never_posted', ''),
-        if(length(documents) > 1, 'posted_twice', ''),
-        if(first_posted_at IS NOT NULL AND source_qty IS NOT NULL AND erp_qty IS NOT NULL AND abs(source_qty - erp_qty) > 0.0005, 'quantity_differs', ''),
-        if(delay_ms > sla_ms, 'posted_late', '')]) AS kinds
+    SELECT flow, origin_time, correlation_id, work_order, source_qty, doc_min, doc_max, twice,
+      if(qty_hi IS NULL, NULL, if(twice, qty_lo + qty_hi, qty_hi)) AS erp_qty,
+      first_posted_at, parked, sla_ms, delay_ms,
+      first_posted_at IS NULL AND (parked OR age_ms > sla_ms) AS never_posted,
+      first_posted_at IS NOT NULL AND source_qty IS NOT NULL AND erp_qty IS NOT NULL AND abs(source_qty - erp_qty) > 0.0005 AS quantity_differs,
+      first_posted_at IS NOT NULL AND delay_ms > sla_ms AS posted_late
     FROM (
-      SELECT flow, origin_time, correlation_id, work_order, first_posted_at, parked, sla_ms, age_ms,
-        if(length(src) = 0, NULL, if(arrayExists(x -> x.1 = 1, src), arraySum(arrayMap(x -> x.3, arrayFilter(x -> x.1 = 1, src))), arraySum(arrayMap(x -> x.3, src)))) AS source_qty,
-        arrayDistinct(arrayMap(x -> x.1, docs)) AS documents,
-        if(arrayExists(x -> x.2 IS NOT NULL, docs),
-           arraySum(arrayMap(d -> arrayMax(arrayMap(x -> ifNull(x.2, 0), arrayFilter(x -> x.1 = d, docs))), documents)), NULL) AS erp_qty,
+      SELECT {plant:String} AS plant, flow, origin_time, correlation_id,
+        max(work_order) AS work_order,
+        coalesce(max(mes_qty), max(floor_qty)) AS source_qty,
+        min(doc_min) AS doc_min,
+        max(doc_max) AS doc_max,
+        doc_min IS NOT NULL AND doc_min != doc_max AS twice,
+        min(erp_qty_min) AS qty_lo,
+        max(erp_qty_max) AS qty_hi,
+        min(first_posted_at) AS first_posted_at,
+        max(dead_lettered_at) AS dl_at,
+        max(replayed_at) AS rp_at,
+        dl_at IS NOT NULL AND (rp_at IS NULL OR rp_at <= dl_at) AS parked,
+        ${TXN_SLA_MS_SQL} AS sla_ms,
+        dateDiff('millisecond', origin_time, {stNow:DateTime64(3, 'UTC')}) AS age_ms,
         if(first_posted_at IS NULL, NULL, dateDiff('millisecond', origin_time, first_posted_at)) AS delay_ms
-      FROM (
-        SELECT plant, flow, origin_time, correlation_id,
-          max(work_order) AS work_order,
-          groupUniqArrayArray(source_qty) AS src,
-          groupUniqArrayArray(erp_docs) AS docs,
-          min(first_posted_at) AS first_posted_at,
-          max(dead_lettered_at) AS dl_at,
-          max(replayed_at) AS rp_at,
-          dl_at IS NOT NULL AND (rp_at IS NULL OR rp_at <= dl_at) AS parked,
-          ${TXN_SLA_MS_SQL} AS sla_ms,
-          dateDiff('millisecond', origin_time, {stNow:DateTime64(3, 'UTC')}) AS age_ms
-        FROM ${ch.database}.recon_txn
-        WHERE plant = {plant:String} AND flow IN {flows:Array(String)}
-          AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')} ${extraWhere}
-        GROUP BY plant, flow, origin_time, correlation_id
-      )
+      FROM ${ch.database}.recon_txn
+      WHERE plant = {plant:String} AND flow IN {flows:Array(String)}
+        AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')} ${extraWhere}
+      GROUP BY flow, origin_time, correlation_id
     )`
 }
 
@@ -110,26 +112,37 @@ function baseParams(w: ReconWindow): Record<string, unknown> {
 
 /** Per plant-local day and flow: source transactions and quantities against ERP postings, and the differences. */
 export async function reconSummary(ch: ClickHouse, w: ReconWindow): Promise<ReconDayRow[]> {
-  const { rows } = await chQuery<ReconDayRow>(ch, {
+  // The counts are read as n_*: an alias equal to a column of the subquery would shadow it inside the aggregate.
+  type Raw = Omit<ReconDayRow, 'never_posted' | 'posted_twice' | 'quantity_differs' | 'posted_late'> &
+    Record<'n_never_posted' | 'n_posted_twice' | 'n_quantity_differs' | 'n_posted_late', number>
+  const { rows } = await chQuery<Raw>(ch, {
     name: 'reconciliation.summary',
     sql: `SELECT toString(toDate(origin_time, {tz:String})) AS day, flow,
             count() AS transactions,
             countIf(first_posted_at IS NOT NULL) AS posted,
-            countIf(first_posted_at IS NULL AND NOT has(kinds, 'never_posted')) AS in_flight,
-            sum(length(documents)) AS documents,
+            countIf(first_posted_at IS NULL AND NOT never_posted) AS in_flight,
+            sum(if(doc_min IS NULL, 0, if(twice, 2, 1))) AS documents,
             sum(ifNull(source_qty, 0)) AS source_qty,
             sum(ifNull(erp_qty, 0)) AS erp_qty,
-            countIf(has(kinds, 'never_posted')) AS never_posted,
-            countIf(has(kinds, 'posted_twice')) AS posted_twice,
-            countIf(has(kinds, 'quantity_differs')) AS quantity_differs,
-            countIf(has(kinds, 'posted_late')) AS posted_late
+            countIf(never_posted) AS n_never_posted,
+            countIf(twice) AS n_posted_twice,
+            countIf(quantity_differs) AS n_quantity_differs,
+            countIf(posted_late) AS n_posted_late
           FROM (${txnSql(ch)})
           GROUP BY day, flow
           ORDER BY day DESC, flow`,
     params: baseParams(w),
     actor: w.actor,
   })
-  return rows.map((r) => ({ ...r, source_qty: Number(r.source_qty), erp_qty: Number(r.erp_qty) }))
+  return rows.map(({ n_never_posted, n_posted_twice, n_quantity_differs, n_posted_late, ...r }) => ({
+    ...r,
+    source_qty: Number(r.source_qty),
+    erp_qty: Number(r.erp_qty),
+    never_posted: n_never_posted,
+    posted_twice: n_posted_twice,
+    quantity_differs: n_quantity_differs,
+    posted_late: n_posted_late,
+  }))
 }
 
 /**
@@ -144,10 +157,14 @@ export async function reconTransactions(
   const after = w.after ? `AND (origin_time, correlation_id) < ({afterTime:DateTime64(3, 'UTC')}, {afterId:String})` : ''
   const { rows } = await chQuery<ReconTxnRow>(ch, {
     name: 'reconciliation.transactions',
-    sql: `SELECT correlation_id, toString(origin_time) AS origin_time, flow, work_order, kinds, source_qty, erp_qty, documents,
+    sql: `SELECT correlation_id, toString(origin_time) AS origin_time, flow, work_order, source_qty, erp_qty,
+            arrayDistinct(arrayFilter(d -> d != '', [ifNull(doc_min, ''), ifNull(doc_max, '')])) AS documents,
+            arrayFilter(k -> k != '', [if(never_posted, 'never_posted', ''), if(twice, 'posted_twice', ''),
+              if(quantity_differs, 'quantity_differs', ''), if(posted_late, 'posted_late', '')]) AS kinds,
             if(first_posted_at IS NULL, NULL, toString(first_posted_at)) AS first_posted_at, delay_ms, sla_ms, toUInt8(parked) AS parked
           FROM (${txnSql(ch, after)})
-          WHERE hasAny(kinds, {kinds:Array(String)})
+          WHERE (never_posted AND has({kinds:Array(String)}, 'never_posted')) OR (twice AND has({kinds:Array(String)}, 'posted_twice'))
+            OR (quantity_differs AND has({kinds:Array(String)}, 'quantity_differs')) OR (posted_late AND has({kinds:Array(String)}, 'posted_late'))
           ORDER BY origin_time DESC, correlation_id DESC
           LIMIT {limit:UInt32}`,
     params: { ...baseParams(w), kinds, limit: w.limit + 1, ...(w.after ? { afterTime: w.after.originTime, afterId: w.after.correlationId } : {}) },
@@ -193,7 +210,7 @@ export async function reconKpis(ch: ClickHouse, w: Omit<ReconWindow, 'flows' | '
                     AND origin_time >= {closedFrom:DateTime64(3, 'UTC')} AND origin_time < {stNow:DateTime64(3, 'UTC')}
                 ) AS closed
               FROM txns
-              WHERE flow = 'production_confirmation' AND work_order != '' AND (first_posted_at IS NOT NULL OR has(kinds, 'never_posted'))
+              WHERE flow = 'production_confirmation' AND work_order != '' AND (first_posted_at IS NOT NULL OR never_posted)
               GROUP BY work_order
             )
           SELECT
@@ -218,7 +235,8 @@ export async function reconKpis(ch: ClickHouse, w: Omit<ReconWindow, 'flows' | '
               WHERE moved IS NOT NULL AND posted IS NOT NULL
             )
           )`,
-    params: { ...baseParams({ ...w, timeZone: 'UTC' }), closedFrom },
+    // Only confirmations carry the orders' yield: the per-transaction merge reads that flow alone.
+    params: { ...baseParams({ ...w, flows: ['production_confirmation'], timeZone: 'UTC' }), closedFrom },
     actor: w.actor,
   })
   const r = rows[0]!
