@@ -13,8 +13,10 @@ export const RECON_NOW = new Date('2026-11-30T12:00:00.000Z')
 export const RECON_STATE = { now: RECON_NOW, slas: [], defaultSlaMs: 5 * MIN }
 
 let seq = 0
+let at = { plant: RECON_PLANT, t0: RECON_T0 }
+
 function txn(cid: string, originMin: number, flow: string, workOrder = '') {
-  const origin = new Date(RECON_T0.getTime() + originMin * MIN)
+  const origin = new Date(at.t0.getTime() + originMin * MIN)
   const events: Ev[] = []
   const hop = (atMs: number, event_type: string, h: string, extra: Ev = {}) => {
     events.push({
@@ -26,7 +28,7 @@ function txn(cid: string, originMin: number, flow: string, workOrder = '') {
       flow,
       hop: h,
       status: 'ok',
-      plant: RECON_PLANT,
+      plant: at.plant,
       work_order: workOrder,
       ...extra,
     })
@@ -49,7 +51,12 @@ function confirmation(cid: string, originMin: number, workOrder: string, good: n
   return t
 }
 
-export function makeReconEvents(): { events: Ev[]; resent: Ev } {
+/**
+ * The crafted set; `plant` and `t0` (default RECON_PLANT, RECON_T0) move it, e.g. to a demo plant
+ * 4 h before the real now for tests through the REST handlers (the in-flight case is then 2 min old).
+ */
+export function makeReconEvents(where: { plant?: string; t0?: Date } = {}): { events: Ev[]; resent: Ev } {
+  at = { plant: where.plant ?? RECON_PLANT, t0: where.t0 ?? RECON_T0 }
   // ok: posted once with the quantity the MES sent, after 60 s. No difference.
   const ok = confirmation('rc-ok', 0, 'WO1', 40)
   ok.hop(60_000, 'erp.posting_succeeded', 'erp', { attempt: 1, erp_document: '4900000001', ...qty(40) })
