@@ -4,7 +4,9 @@ import { migrateClickHouse } from '../migrate'
 import { openTestClickHouse } from '../testing'
 import { insertHopEvents } from '../testing/hour-stats-events'
 import { makeReconEvents, RECON_NOW, RECON_PLANT, RECON_STATE, RECON_T0 } from '../testing/recon-events'
+import { insertHopEvents as insertMore } from '../testing/hour-stats-events'
 import { reconKpis, reconSummary, reconTransactions } from './reconciliation'
+import { reconSummaryByHours } from './reconciliation-hours'
 
 /**
  * Reconciliation on real ClickHouse (chDB) over crafted events: a missing posting, a double posting,
@@ -137,5 +139,34 @@ describe('reconciliation KPIs', () => {
     expect(k.running_max_gap_pct).toBeCloseTo((100 * 10) / 15, 6)
     // One posted goods movement, 4 min after the consumption.
     expect(k).toMatchObject({ movements: 1, delay_p95_ms: 240_000, delay_max_ms: 240_000 })
+  })
+})
+
+describe('reconciliation summary from stored hours', () => {
+  it('gives the numbers of the live summary, then follows late events into their hour', async () => {
+    const live = await reconSummary(ch, window)
+    expect(await reconSummaryByHours(ch, window)).toEqual(live)
+    // Stored now: a second read computes nothing and still agrees, also at another time zone and flow.
+    expect(await reconSummaryByHours(ch, { ...window, timeZone: 'Pacific/Honolulu' })).toEqual(await reconSummary(ch, { ...window, timeZone: 'Pacific/Honolulu' }))
+    expect(await reconSummaryByHours(ch, { ...window, flows: ['goods_movement'] })).toEqual(await reconSummary(ch, { ...window, flows: ['goods_movement'] }))
+    // The stale goods movement gets its posting late: its hour is stale and recomputed on the next read.
+    await insertMore(ch, [
+      {
+        event_id: 'rc-stale-posted',
+        event_type: 'erp.posting_succeeded',
+        occurred_at: new Date(RECON_T0.getTime() + 80 * 60_000).toISOString(),
+        origin_time: new Date(RECON_T0.getTime() + 50 * 60_000).toISOString(),
+        correlation_id: 'rc-stale',
+        flow: 'goods_movement',
+        hop: 'erp',
+        status: 'ok',
+        plant: RECON_PLANT,
+        erp_document: '4900000099',
+        attempt: 1,
+      },
+    ])
+    const after = await reconSummaryByHours(ch, window)
+    expect(after).toEqual(await reconSummary(ch, window))
+    expect(after.find((r) => r.flow === 'goods_movement')).toMatchObject({ posted: 2, never_posted: 0, posted_late: 1 })
   })
 })

@@ -69,18 +69,16 @@ export interface ReconTxnRow {
 }
 
 /**
- * The merged transaction with its difference flags, as a subquery over recon_txn. Flags, not an
- * array of kinds: the summary counts them over every transaction of the window (the list builds
- * the array only for the rows it returns). `extraWhere` narrows the scan (the list's keyset).
+ * One row per transaction of the window, merged over its recon_txn rows: quantities, documents,
+ * first posting, parked. Nothing here depends on the time of the read or the SLA (the hourly
+ * numbers of reconciliation-hours.ts are stored from it). `extraWhere` narrows the scan.
  */
-function txnSql(ch: ClickHouse, extraWhere = ''): string {
+export function mergedTxnSql(ch: ClickHouse, extraWhere = ''): string {
   return `
-    SELECT flow, origin_time, correlation_id, work_order, source_qty, doc_min, doc_max, twice,
+    SELECT plant, flow, origin_time, correlation_id, work_order, source_qty, doc_min, doc_max, twice,
       if(qty_hi IS NULL, NULL, if(twice, qty_lo + qty_hi, qty_hi)) AS erp_qty,
-      first_posted_at, parked, sla_ms, delay_ms,
-      first_posted_at IS NULL AND (parked OR age_ms > sla_ms) AS never_posted,
-      first_posted_at IS NOT NULL AND source_qty IS NOT NULL AND erp_qty IS NOT NULL AND abs(source_qty - erp_qty) > 0.0005 AS quantity_differs,
-      first_posted_at IS NOT NULL AND delay_ms > sla_ms AS posted_late
+      first_posted_at, parked, delay_ms,
+      first_posted_at IS NOT NULL AND source_qty IS NOT NULL AND erp_qty IS NOT NULL AND abs(source_qty - erp_qty) > 0.0005 AS quantity_differs
     FROM (
       SELECT {plant:String} AS plant, flow, origin_time, correlation_id,
         max(work_order) AS work_order,
@@ -94,8 +92,6 @@ function txnSql(ch: ClickHouse, extraWhere = ''): string {
         max(dead_lettered_at) AS dl_at,
         max(replayed_at) AS rp_at,
         dl_at IS NOT NULL AND (rp_at IS NULL OR rp_at <= dl_at) AS parked,
-        ${TXN_SLA_MS_SQL} AS sla_ms,
-        dateDiff('millisecond', origin_time, {stNow:DateTime64(3, 'UTC')}) AS age_ms,
         if(first_posted_at IS NULL, NULL, dateDiff('millisecond', origin_time, first_posted_at)) AS delay_ms
       FROM ${ch.database}.recon_txn
       WHERE plant = {plant:String} AND flow IN {flows:Array(String)}
@@ -104,7 +100,19 @@ function txnSql(ch: ClickHouse, extraWhere = ''): string {
     )`
 }
 
-function baseParams(w: ReconWindow): Record<string, unknown> {
+/** The merged transaction with its difference flags judged at `stNow` against the flow SLA. */
+function txnSql(ch: ClickHouse, extraWhere = ''): string {
+  return `
+    SELECT *,
+      first_posted_at IS NULL AND (parked OR age_ms > sla_ms) AS never_posted,
+      first_posted_at IS NOT NULL AND delay_ms > sla_ms AS posted_late
+    FROM (
+      SELECT *, ${TXN_SLA_MS_SQL} AS sla_ms, dateDiff('millisecond', origin_time, {stNow:DateTime64(3, 'UTC')}) AS age_ms
+      FROM (${mergedTxnSql(ch, extraWhere)})
+    )`
+}
+
+export function baseParams(w: ReconWindow): Record<string, unknown> {
   assertWindow(w.from, w.to)
   const flows = w.flows?.length ? w.flows.filter((f) => (POSTING_FLOWS as readonly string[]).includes(f)) : [...POSTING_FLOWS]
   return { plant: w.plant, flows, from: w.from, to: w.to, tz: w.timeZone, ...txnStateParams(w.state) }

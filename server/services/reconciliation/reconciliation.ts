@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Ctx } from '../../context/ctx'
-import { reconSummary, reconTransactions, type ReconDayRow, type ReconWindow } from '../../clickhouse/queries/reconciliation'
+import { reconTransactions, type ReconDayRow, type ReconWindow } from '../../clickhouse/queries/reconciliation'
+import { hourAligned, reconSummaryByHours } from '../../clickhouse/queries/reconciliation-hours'
 import { chTimeToIso } from '../../domain/ch-time'
 import { DomainError } from '../../domain/errors'
 import { RECON_MAX_DAYS, type ReconKind } from '../../domain/reconciliation'
@@ -70,12 +71,13 @@ async function windowOf(ctx: ReconCtx, input: ReconInput): Promise<ReconWindow> 
     txnStateParamsFor(ctx.db, [input.plant], now),
   ])
   if (!plant) throw new DomainError('NOT_FOUND', `Plant ${input.plant} is not one of your plants.`)
-  return { plant: input.plant, from: input.from, to: input.to, flows: input.flows, state, timeZone: plant.timeZone, actor: ctx.actor }
+  // Whole hours, for the list as for the summary (stored per hour): both count the same transactions.
+  return { plant: input.plant, ...hourAligned(input.from, input.to), flows: input.flows, state, timeZone: plant.timeZone, actor: ctx.actor }
 }
 
 export async function reconciliationSummary(ctx: ReconCtx, input: ReconInput): Promise<ReconSummary> {
   const w = await windowOf(ctx, input)
-  const days = await reconSummary(ctx.ch, w)
+  const days = await reconSummaryByHours(ctx.ch, w)
   const totals: ReconTotals = {
     transactions: 0,
     posted: 0,
