@@ -8,6 +8,7 @@ import { PlantDashboard } from '@/components/dashboards/plant-dashboard'
 import { SlaEditor } from '@/components/dashboards/sla-editor'
 import { EmptyState } from '@/components/ui/empty-state'
 import { formatPlantTime } from '@/components/ui/format'
+import { reconciliationHref } from '@/server/domain/links'
 
 export const metadata: Metadata = { title: 'Plant' }
 
@@ -41,6 +42,9 @@ export default async function PlantPage({ params }: { params: Promise<{ plant: s
           {info.erpCompanyCode ? ` · ERP company code ${info.erpCompanyCode}` : ''}
           {info.shiftCalendar.length ? ` · shifts ${info.shiftCalendar.map((s) => `${s.name} ${s.start}–${s.end}`).join(', ')}` : ''}
         </p>
+        <Link className="text-sm underline" href={reconciliationHref(info.code)} data-testid="reconciliation-link">
+          Reconciliation: what is out of sync with ERP
+        </Link>
       </div>
       <PlantDashboard plant={info.code} timeZone={info.timeZone} />
       <SlaEditor plant={info.code} canEdit={hasRole(principal, 'admin')} />
