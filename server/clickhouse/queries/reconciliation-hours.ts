@@ -76,11 +76,50 @@ async function refreshHours(ch: ClickHouse, w: ReconWindow, hours: ReadonlyArray
   })
 }
 
+/** Bring the stored hours of the (hour-aligned) window up to date. */
+export async function ensureHours(ch: ClickHouse, w: ReconWindow): Promise<void> {
+  const stale = await staleHours(ch, w)
+  for (let i = 0; i < stale.length; i += CHUNK_HOURS) await refreshHours(ch, w, stale.slice(i, i + CHUNK_HOURS))
+}
+
+/**
+ * Where the list of differences must start scanning so that it can fill a page: the newest hours
+ * (before `before`) that may hold differences, walked back until they hold more than `limit`
+ * candidates (an upper bound: a transaction without posting within its SLA counts as one). The
+ * list then merges the transactions of those hours only, not of the whole window.
+ */
+export async function listScanStart(ch: ClickHouse, w: ReconWindow, q: { limit: number; before?: Date }): Promise<{ from: Date; older: boolean }> {
+  const { rows } = await chQuery<{ bucket: string; n: number }>(ch, {
+    name: 'reconciliation.listScanStart',
+    sql: `SELECT bucket, n FROM (
+            SELECT bucket, sum(posted_twice + quantity_differs + parked_unposted + length(open_origin)
+              + arrayCount(d -> d > sla_ms, delays_ms)) AS n
+            FROM (
+              SELECT *, ${TXN_SLA_MS_SQL} AS sla_ms FROM ${ch.database}.recon_hour
+              WHERE plant = {plant:String} AND flow IN {flows:Array(String)}
+                AND bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {before:DateTime64(3, 'UTC')}
+              ORDER BY computed_at DESC
+              LIMIT 1 BY bucket, flow
+            )
+            GROUP BY bucket
+          )
+          WHERE n > 0
+          ORDER BY bucket DESC`,
+    params: { ...baseParams(w), before: q.before ?? w.to },
+    actor: w.actor,
+  })
+  let sum = 0
+  for (let i = 0; i < rows.length; i++) {
+    sum += Number(rows[i]!.n)
+    if (sum > q.limit) return { from: fromChDateTime(rows[i]!.bucket), older: i < rows.length - 1 }
+  }
+  return { from: w.from, older: false }
+}
+
 /** Per plant-local day and flow (the window widened to whole hours). */
 export async function reconSummaryByHours(ch: ClickHouse, window: ReconWindow): Promise<ReconDayRow[]> {
   const w = { ...window, ...hourAligned(window.from, window.to) }
-  const stale = await staleHours(ch, w)
-  for (let i = 0; i < stale.length; i += CHUNK_HOURS) await refreshHours(ch, w, stale.slice(i, i + CHUNK_HOURS))
+  await ensureHours(ch, w)
   // Sums are read as t_*: an alias equal to a stored column would shadow it inside the aggregate.
   type Raw = { day: string; flow: string } & Record<`t_${'transactions' | 'posted' | 'unposted' | 'documents' | 'source_qty' | 'erp_qty' | 'never_posted' | 'posted_twice' | 'quantity_differs' | 'posted_late'}`, number>
   const { rows } = await chQuery<Raw>(ch, {

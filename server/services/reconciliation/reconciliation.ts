@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import type { Ctx } from '../../context/ctx'
 import { reconTransactions, type ReconDayRow, type ReconWindow } from '../../clickhouse/queries/reconciliation'
-import { hourAligned, reconSummaryByHours } from '../../clickhouse/queries/reconciliation-hours'
-import { chTimeToIso } from '../../domain/ch-time'
+import { ensureHours, hourAligned, listScanStart, reconSummaryByHours } from '../../clickhouse/queries/reconciliation-hours'
+import { chTimeToIso, toChDateTime } from '../../domain/ch-time'
 import { DomainError } from '../../domain/errors'
 import { RECON_MAX_DAYS, type ReconKind } from '../../domain/reconciliation'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
@@ -55,6 +55,7 @@ export interface ReconSummary {
 }
 
 const DAY = 86_400_000
+const HOUR = 3_600_000
 export const RECON_PAGE_MAX = 500
 const cursorSchema = z.object({ t: z.string().max(40), c: z.string().max(256) })
 
@@ -101,9 +102,15 @@ export async function reconciliationTransactions(
   const w = await windowOf(ctx, input)
   const limit = Math.min(input.limit ?? 50, RECON_PAGE_MAX)
   const after = input.cursor ? decodeCursor(input.cursor, cursorSchema) : undefined
-  const rows = await reconTransactions(ctx.ch, { ...w, kinds: input.kinds, limit, after: after && { originTime: after.t, correlationId: after.c } })
+  // Only the newest hours that may fill the page are merged (stored hours say which), not the window.
+  await ensureHours(ctx.ch, w)
+  const before = after ? new Date(Math.min(w.to.getTime(), Math.floor(new Date(chTimeToIso(after.t)).getTime() / HOUR) * HOUR + HOUR)) : undefined
+  const scan = await listScanStart(ctx.ch, w, { limit, before })
+  const rows = await reconTransactions(ctx.ch, { ...w, from: scan.from, kinds: input.kinds, limit, after: after && { originTime: after.t, correlationId: after.c } })
   const page = rows.slice(0, limit)
   const last = page.at(-1)
+  // A short page with older candidate hours left: continue before the scanned hours.
+  const next = rows.length > limit && last ? encodeCursor({ t: last.origin_time, c: last.correlation_id }) : scan.older ? encodeCursor({ t: toChDateTime(scan.from), c: '' }) : null
   return {
     items: page.map((r) => ({
       correlationId: r.correlation_id,
@@ -119,6 +126,6 @@ export async function reconciliationTransactions(
       slaMs: r.sla_ms,
       parked: Number(r.parked) === 1,
     })),
-    nextCursor: rows.length > limit && last ? encodeCursor({ t: last.origin_time, c: last.correlation_id }) : null,
+    nextCursor: next,
   }
 }
