@@ -1,6 +1,7 @@
 import { alertsSuite } from './alerts/suite'
 import { dashboardsSuite } from './dashboards/suite'
 import { ingestSuite } from './ingest/suite'
+import { reconciliationSuite } from './reconciliation/suite'
 import { replaySuite } from './replay/suite'
 import { tracesSuite } from './traces/suite'
 
@@ -20,4 +21,5 @@ export const SUITES: Record<string, () => Promise<BenchResult>> = {
   replay: replaySuite,
   traces: tracesSuite,
   dashboards: dashboardsSuite,
+  reconciliation: reconciliationSuite,
 }

@@ -1,6 +1,6 @@
 import type { Health, KpiId, KpiValue } from '@/server/domain/kpis'
 import { OPEN_DEAD_LETTER_STATUSES } from '@/server/domain/dead-letters'
-import { exceptionsHref, tracesHref, type HeaderState } from '@/server/domain/links'
+import { exceptionsHref, reconciliationHref, tracesHref, type HeaderState } from '@/server/domain/links'
 import { formatCount, formatDuration, formatPercent } from '../ui/format'
 
 /** A KPI value with its unit, humanised ("4 min 12 s", "97.4 %", "1,204"). */
@@ -92,6 +92,10 @@ export function kpiHref(id: KpiId, h: HeaderState, flow?: string): string | null
     case 'scrap_ratio':
     case 'throughput':
       return tracesHref({ flow: ['equipment_state', 'production_confirmation'] }, h)
+    case 'quantity_reconciliation_gap':
+      return h.plant ? reconciliationHref(h.plant, { flow: 'production_confirmation', kind: ['never_posted', 'posted_twice', 'quantity_differs'] }, h) : null
+    case 'inventory_posting_delay_p95':
+      return h.plant ? reconciliationHref(h.plant, { flow: 'goods_movement', kind: ['posted_late'] }, h) : null
     default:
       return null
   }

@@ -32,7 +32,9 @@ export const SYNC_KPIS = [
 ] as const
 /** Flow-specific and production KPIs: shown with targets where KPIS.md has one, not part of health. */
 export const OTHER_KPIS = ['hold_propagation_p95', 'hold_leakage', 'oee', 'availability', 'performance', 'quality_rate', 'scrap_ratio', 'throughput'] as const
-export type KpiId = (typeof SYNC_KPIS)[number] | (typeof OTHER_KPIS)[number]
+/** Reconciliation KPIs (KPIS.md flow-specific; computed in services/reconciliation/kpis.ts): shown with targets, not part of health. */
+export const RECON_KPIS = ['quantity_reconciliation_gap', 'inventory_posting_delay_p95'] as const
+export type KpiId = (typeof SYNC_KPIS)[number] | (typeof OTHER_KPIS)[number] | (typeof RECON_KPIS)[number]
 
 export interface KpiTarget {
   value: number
@@ -89,6 +91,8 @@ export const KPI_INFO: Readonly<Record<KpiId, { label: string; unit: KpiUnit; sy
   quality_rate: { label: 'Quality', unit: '%', sync: false },
   scrap_ratio: { label: 'Scrap ratio', unit: '%', sync: false },
   throughput: { label: 'Throughput', unit: 'count', sync: false },
+  quantity_reconciliation_gap: { label: 'Quantity reconciliation gap', unit: '%', sync: false },
+  inventory_posting_delay_p95: { label: 'Inventory posting delay p95', unit: 's', sync: false },
 }
 
 /**

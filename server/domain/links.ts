@@ -144,3 +144,13 @@ export function alertLinkHref(link: AlertLink): string {
       return plantHref(link.plant)
   }
 }
+
+/** A plant's Reconciliation view (MES against ERP); `flow` and `kind` filter it. */
+export function reconciliationHref(plant: string, filter: { flow?: string | null; kind?: readonly string[] } = {}, h?: HeaderState): string {
+  return withQuery(`/plants/${encodeURIComponent(plant)}/reconciliation`, { range: h?.range, from: h?.from, to: h?.to, flow: filter.flow, kind: filter.kind })
+}
+
+/** CSV of the Reconciliation view's differences (REST, streamed; the session cookie authenticates). */
+export function reconciliationExportHref(filter: { plant: string; flow?: string | null; kind?: readonly string[] | null; from?: string | null; to?: string | null }): string {
+  return withQuery('/api/v1/reconciliation/export', { plant: filter.plant, flow: filter.flow, kind: filter.kind ?? undefined, from: filter.from, to: filter.to })
+}

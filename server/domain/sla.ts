@@ -26,6 +26,9 @@ export const SLA_DEFAULTS: readonly SlaDefault[] = [
   // Flow-specific (KPIS.md): quality holds must reach MES, WMS and ERP quickly and nothing may leak.
   { kpi: 'hold_propagation_p95', label: 'Quality hold propagation p95', target: 300, unit: 's', direction: 'max' },
   { kpi: 'hold_leakage', label: 'Hold leakage', target: 0, unit: 'count', direction: 'max' },
+  // Reconciliation (KPIS.md flow-specific): MES and ERP quantities agree at order close; stock moves post within 15 min.
+  { kpi: 'quantity_reconciliation_gap', label: 'Quantity reconciliation gap (closed orders)', target: 0, unit: '%', direction: 'max' },
+  { kpi: 'inventory_posting_delay_p95', label: 'Inventory posting delay p95', target: 900, unit: 's', direction: 'max' },
 ]
 
 /**

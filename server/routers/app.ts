@@ -6,6 +6,7 @@ import { kpisRouter } from './kpis'
 import { meRouter } from './me'
 import { overviewRouter } from './overview'
 import { plantsRouter } from './plants'
+import { reconciliationRouter } from './reconciliation'
 import { replaysRouter } from './replays'
 import { systemRouter } from './system'
 import { tracesRouter } from './traces'
@@ -21,6 +22,7 @@ export const appRouter = router({
   kpis: kpisRouter,
   system: systemRouter,
   traces: tracesRouter,
+  reconciliation: reconciliationRouter,
 })
 
 export type AppRouter = typeof appRouter

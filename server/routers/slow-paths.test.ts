@@ -7,6 +7,8 @@ describe('slowProcedurePaths', () => {
       'kpis.overview',
       'kpis.plant',
       'overview.hopCounts',
+      'reconciliation.summary',
+      'reconciliation.transactions',
       'replays.create',
       'replays.dryRun',
       'replays.editContext',

@@ -10,6 +10,7 @@ import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
 import { localIngestStatus } from '../../ingest-status'
 import { loadSlaBook, type SlaBook } from '../sla/book'
 import { deadLetterInputsOf, deadLetterKpiInputs, type DeadLetterKpiInputs } from './sources'
+import { reconciliationKpis, reconKpiValues } from '../reconciliation/kpis'
 
 /**
  * The KPI service: every sync-health KPI of KPIS.md per plant over [from, to) with its target
@@ -171,7 +172,7 @@ export async function computeKpis(
   // Equipment states over exactly the window whose counts readStats gives (OEE: one window for every input).
   const windows = countWindows({ from: q.from, to: q.to, stepSec, previousFrom: prevFrom })
   const states = (w: { from: Date; to: Date }) => lineStates(ch, { plants, ...w, now, actor: ctx.actor })
-  const [stats, dl, newest, prodNow, prodBefore] = await Promise.all([
+  const [stats, dl, newest, prodNow, prodBefore, recon] = await Promise.all([
     readStats(ch, {
       ...range(q.from, q.to),
       previousFrom: prevFrom,
@@ -183,6 +184,7 @@ export async function computeKpis(
     plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR), actor: ctx.actor }),
     states(windows.current),
     windows.previous ? states(windows.previous) : Promise.resolve([]),
+    reconciliationKpis(ctx, { plants, from: q.from, to: q.to, now, previousFrom: prevFrom, book }),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
   const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)
@@ -199,6 +201,7 @@ export async function computeKpis(
       const before = new Map(plantKpis(book, previous, plant, now, hours, null).kpis.map((k) => [k.id, k.value]))
       for (const k of cur.kpis) if (!NOW_ONLY.has(k.id)) k.previous = before.get(k.id) ?? null
     }
+    cur.kpis.push(...reconKpiValues(recon.get(plant)))
     return {
       plant,
       from: q.from,

@@ -11,6 +11,7 @@ import { formatPlantTime } from '@/components/ui/format'
 import { UrlParamNotice } from '@/components/ui/url-param-notice'
 import type { RawParams } from '@/server/domain/url-params'
 import { pageParamIssues } from '../../url-params'
+import { reconciliationHref } from '@/server/domain/links'
 
 export const metadata: Metadata = { title: 'Plant' }
 
@@ -57,6 +58,9 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
           {info.erpCompanyCode ? ` · ERP company code ${info.erpCompanyCode}` : ''}
           {info.shiftCalendar.length ? ` · shifts ${info.shiftCalendar.map((s) => `${s.name} ${s.start}–${s.end}`).join(', ')}` : ''}
         </p>
+        <Link className="text-sm underline" href={reconciliationHref(info.code)} data-testid="reconciliation-link">
+          Reconciliation: what is out of sync with ERP
+        </Link>
       </div>
       <PlantDashboard plant={info.code} timeZone={info.timeZone} />
       <SlaEditor plant={info.code} canEdit={hasRole(principal, 'admin')} />
