@@ -66,10 +66,11 @@ test('an operator filters a cross-plant group by plant and adds a runbook note',
   await plants.getByRole('link', { name: '2000', exact: true }).click()
   await expect(page).toHaveURL(/plants=2000/)
   const records = page.getByTestId('records-table')
+  // The URL changes before the list re-renders with the narrowed records: wait for the new rows.
+  await expect
+    .poll(async () => [...new Set((await records.locator('tbody tr td:nth-child(4)').allInnerTexts()).map((c) => c.trim()))], { message: 'only plant 2000 records', timeout: 30_000 })
+    .toEqual(['2000'])
   await expect(records.locator('tbody tr').first()).toContainText('M7/053')
-  const plantCells = await records.locator('tbody tr td:nth-child(4)').allInnerTexts()
-  expect(plantCells.length).toBeGreaterThan(0)
-  expect(new Set(plantCells.map((c) => c.trim()))).toEqual(new Set(['2000']))
   // The facet keeps every plant pickable while one is picked.
   await expect(plants).toContainText('1000')
 
