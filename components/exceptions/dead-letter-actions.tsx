@@ -2,23 +2,32 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query'
 import Link from 'next/link'
+import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import { REPLAYABLE_DEAD_LETTER_STATUSES } from '@/server/domain/dead-letters'
 import { canTransition } from '@/server/domain/dead-letter-states'
+import { primaryAction } from '@/server/domain/error-guidance'
 import { newReplayHref } from '@/server/domain/links'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
 import { AssigneeOptions } from './assignee-options'
 import type { DeadLetter } from './dead-letter-types'
 
-/** Replay, assign and discard one dead letter; viewers are told who can. */
+/**
+ * Replay, assign and discard one dead letter; viewers are told who can. The primary action follows
+ * the guidance (issue 19): "Replay…" when a replay can succeed now (a transient cause, or someone
+ * marked the cause fixed); otherwise the fix comes first, with "Mark fixed & replay…" beside it.
+ */
 export function DeadLetterActions({ d, canTriage, refresh }: { d: DeadLetter; canTriage: boolean; refresh: () => Promise<void> }) {
   const trpc = useTRPC()
   const people = useQuery({ ...trpc.deadLetters.assignees.queryOptions({ plant: d.plant ?? undefined }), enabled: canTriage })
   const assign = useMutation(trpc.deadLetters.assign.mutationOptions({ onSuccess: refresh }))
   const discard = useMutation(trpc.deadLetters.discard.mutationOptions({ onSuccess: () => (setReason(''), refresh()) }))
   const [reason, setReason] = useState('')
+  const router = useRouter()
+  const fixed = useMutation(trpc.deadLetters.markFixed.mutationOptions({ onSuccess: () => router.push(newReplayHref({ ids: [d.id] })) }))
   const replayable = (REPLAYABLE_DEAD_LETTER_STATUSES as readonly string[]).includes(d.status)
+  const fixFirst = primaryAction(d.guidance, d.markedFixed) === 'fix'
 
   return (
     <section className="card space-y-2" data-testid="dl-actions" aria-label="Actions">
@@ -29,9 +38,20 @@ export function DeadLetterActions({ d, canTriage, refresh }: { d: DeadLetter; ca
         <div className="flex flex-wrap items-end gap-4">
           {replayable ? (
             <>
-              <Link className="btn btn-primary" href={newReplayHref({ ids: [d.id] })}>
-                Replay…
-              </Link>
+              {fixFirst ? (
+                <div className="flex w-full flex-wrap items-center gap-2" data-testid="fix-first">
+                  <p className="text-sm">
+                    <strong>Fix first:</strong> {d.guidance.how}
+                  </p>
+                  <button className="btn btn-primary" type="button" disabled={fixed.isPending} onClick={() => fixed.mutate({ id: d.id })}>
+                    Mark fixed &amp; replay…
+                  </button>
+                </div>
+              ) : (
+                <Link className="btn btn-primary" href={newReplayHref({ ids: [d.id] })}>
+                  Replay…
+                </Link>
+              )}
               <Link className="btn" href={newReplayHref({ filter: { fingerprint: d.fingerprint, plant: d.plant } })}>
                 Replay the whole group…
               </Link>
@@ -71,7 +91,7 @@ export function DeadLetterActions({ d, canTriage, refresh }: { d: DeadLetter; ca
           )}
         </div>
       )}
-      {[assign.error, discard.error].map((e, i) => e && <ErrorNotice key={i} error={e} />)}
+      {[assign.error, discard.error, fixed.error].map((e, i) => e && <ErrorNotice key={i} error={e} />)}
     </section>
   )
 }

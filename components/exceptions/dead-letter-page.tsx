@@ -5,6 +5,7 @@ import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
 import { DeadLetterActions } from './dead-letter-actions'
 import { DeadLetterHeader } from './dead-letter-header'
+import { GuidanceCard } from './guidance-card'
 import { DeadLetterAudit, DeadLetterComments } from './dead-letter-history'
 import { DeadLetterHeaders, DeadLetterMetadata, DeadLetterPayload, DeadLetterReplays } from './dead-letter-record'
 
@@ -23,6 +24,7 @@ export function DeadLetterPage({ id }: { id: string }) {
   return (
     <article className="space-y-4" aria-labelledby="dl-title">
       <DeadLetterHeader d={d} />
+      <GuidanceCard g={d.guidance} />
       <DeadLetterActions d={d} canTriage={canTriage} refresh={refresh} />
       <DeadLetterMetadata d={d} />
       <DeadLetterPayload d={d} />

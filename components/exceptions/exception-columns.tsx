@@ -5,7 +5,7 @@ import Link from 'next/link'
 import type { DeadLetterStatus } from '@/server/domain/dead-letters'
 import { deadLetterHref } from '@/server/domain/links'
 import type { RouterOutputs } from '../trpc/client'
-import { formatCount } from '../ui/format'
+import { formatCount, formatRelative, formatUtc } from '../ui/format'
 import { RelativeTime } from '../ui/relative-time'
 import { DeadLetterStatusBadge } from '../ui/state-badge'
 
@@ -26,14 +26,17 @@ interface Row {
   convention: string
 }
 
-/** Exception groups: one row per root cause (fingerprint). */
-export const groupColumns: ColumnDef<Group>[] = [
+/**
+ * Exception groups: one row per root cause (fingerprint). The issue cell is a real link to the
+ * group (middle-click opens a tab; the table's Enter and j/k open and move as before).
+ */
+export const groupColumns = (hrefOf: (g: Group) => string): ColumnDef<Group>[] => [
   {
     id: 'issue',
     header: 'Issue',
     accessorFn: (g) => g.sampleMessage ?? g.errorClass ?? '',
     cell: ({ row: { original: g } }) => (
-      <div className="max-w-xl">
+      <Link href={hrefOf(g)} className="block max-w-xl hover:underline" data-testid="group-link">
         <div className="font-medium">
           {g.errorCode && <span className="mr-2 font-mono" data-testid="group-code">{g.errorCode}</span>}
           <span className="text-slate-500">{g.flow ?? 'unknown flow'}</span>
@@ -42,7 +45,7 @@ export const groupColumns: ColumnDef<Group>[] = [
         <div className="truncate text-sm" title={g.sampleMessage ?? undefined} data-testid="group-message">
           {g.sampleMessage ?? g.errorClass ?? 'no message'}
         </div>
-      </div>
+      </Link>
     ),
   },
   { id: 'category', header: 'Category', meta: { priority: 3 }, accessorFn: (g) => g.category ?? 'unknown' },
@@ -50,7 +53,8 @@ export const groupColumns: ColumnDef<Group>[] = [
   { id: 'count', header: 'Total', meta: { priority: 2 }, accessorKey: 'count', cell: ({ row }) => <span className="tabular-nums">{formatCount(row.original.count)}</span> },
   { id: 'plants', header: 'Plants', meta: { priority: 2 }, accessorFn: (g) => g.plants.join(', ') || 'unknown' },
   { id: 'first', header: 'First seen', meta: { priority: 3 }, accessorKey: 'firstSeen', cell: ({ row }) => <RelativeTime at={row.original.firstSeen} /> },
-  { id: 'last', header: 'Last seen', accessorKey: 'lastSeen', cell: ({ row }) => <RelativeTime at={row.original.lastSeen} /> },
+  // "Last seen" stays absolute (UTC, relative on hover): the list is for a range, the time is not.
+  { id: 'last', header: 'Last seen', accessorKey: 'lastSeen', cell: ({ row }) => <span title={formatRelative(row.original.lastSeen)}>{formatUtc(row.original.lastSeen)}</span> },
 ]
 
 /** The dead letters of one group. */

@@ -6,6 +6,7 @@ import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import { deadLetterExportHref, deadLetterHref, exceptionsHref, newReplayHref } from '@/server/domain/links'
+import { resolveRange } from '@/server/domain/time-range'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC } from '../trpc/client'
 import { DataTable } from '../ui/data-table'
@@ -13,6 +14,7 @@ import { RowCount } from '../ui/row-count'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { groupColumns, recordColumns } from './exception-columns'
 import { FilterBar } from './filter-bar'
+import { GroupPanel } from './group-panel'
 import { GroupTriage } from './group-triage'
 import { apiFilter, useExceptionFilter } from './filters'
 
@@ -20,18 +22,24 @@ export function ExceptionsPage() {
   const trpc = useTRPC()
   const router = useRouter()
   const [header] = useHeaderState()
-  const [f, setF] = useExceptionFilter()
+  const [f] = useExceptionFilter()
   const [selection, setSelection] = useState<RowSelectionState>({})
   const me = useQuery(trpc.me.get.queryOptions())
   const canReplay = me.data?.permissions.replay ?? false
   const canTriage = me.data?.permissions.triage ?? false
   const plant = header.plant ?? undefined
-  const filter = apiFilter(f)
+  // The header's time range, resolved on the server at every refresh (the lists count what was
+  // dead-lettered in it); the plant facet (`plants`) narrows within the header's plant.
+  const range = { range: header.range, from: header.from, to: header.to }
+  const { plants: facetPlants, ...filter } = apiFilter(f)
+  const scope = facetPlants?.length ? { plants: facetPlants } : { plant }
   const people = useQuery({ ...trpc.deadLetters.assignees.queryOptions({ plant }), enabled: canReplay || canTriage })
-  const groups = useQuery({ ...trpc.deadLetters.groups.queryOptions({ plant, filter }), enabled: !f.fingerprint, refetchInterval: 15_000 })
-  const records = useQuery({ ...trpc.deadLetters.records.queryOptions({ plant, filter, limit: 500 }), enabled: !!f.fingerprint, refetchInterval: 10_000 })
-  const replayFilter = { ...filter, plant: header.plant }
-  const exportHref = deadLetterExportHref({ ...filter, plant: header.plant })
+  const groups = useQuery({ ...trpc.deadLetters.groups.queryOptions({ ...scope, filter, range }), enabled: !f.fingerprint, refetchInterval: 15_000 })
+  const records = useQuery({ ...trpc.deadLetters.records.queryOptions({ ...scope, filter, range, limit: 500 }), enabled: !!f.fingerprint, refetchInterval: 10_000 })
+  const replayFilter = { ...filter, ...scope, plants: facetPlants, range: header.range, from: header.from, to: header.to }
+  const exportRange = resolveRange(range)
+  const exportHref = deadLetterExportHref({ ...filter, ...scope, plants: facetPlants, from: exportRange.from.toISOString(), to: exportRange.to.toISOString() })
+  const groupHref = (g: { fingerprint: string }) => exceptionsHref({ ...filter, fingerprint: g.fingerprint }, header)
   const selected = Object.keys(selection).filter((k) => selection[k])
   const group = f.fingerprint ? records.data?.items[0] : undefined
 
@@ -41,7 +49,7 @@ export function ExceptionsPage() {
         <h1 id="exceptions-title" className="text-xl font-semibold">
           {f.fingerprint ? (
             <>
-              <Link className="underline" href={exceptionsHref({ ...filter, fingerprint: null }, header)}>
+              <Link className="underline" href={exceptionsHref({ ...filter, fingerprint: null, material: null, consumerGroup: null }, header)}>
                 Exceptions
               </Link>{' '}
               › {group?.errorCode ?? 'group'} <span className="text-slate-500">{group?.flow}</span>
@@ -67,7 +75,8 @@ export function ExceptionsPage() {
         </div>
       </div>
       <FilterBar assignees={people.data ?? []} />
-      {canTriage && f.fingerprint && <GroupTriage filter={{ ...filter, plant, fingerprint: f.fingerprint }} assignees={people.data ?? []} />}
+      {f.fingerprint && <GroupPanel input={{ plant, filter: { ...filter, fingerprint: f.fingerprint }, range }} canWrite={canTriage} />}
+      {canTriage && f.fingerprint && <GroupTriage filter={{ ...filter, ...scope, fingerprint: f.fingerprint }} assignees={people.data ?? []} />}
       {!f.fingerprint ? (
         <>
           {groups.error && <ErrorNotice error={groups.error} />}
@@ -76,9 +85,9 @@ export function ExceptionsPage() {
             label="Exception groups"
             testId="groups-table"
             data={groups.data?.groups ?? []}
-            columns={groupColumns}
+            columns={groupColumns(groupHref)}
             getRowId={(g) => g.fingerprint}
-            onOpen={(g) => void setF({ fingerprint: g.fingerprint })}
+            onOpen={(g) => router.push(groupHref(g))}
             keyboard
             empty={
               groups.isLoading ? (

@@ -18,6 +18,10 @@ export const exceptionParams = {
   olderThan: parseAsStringLiteral(Object.keys(DEAD_LETTER_AGES) as DeadLetterAge[]),
   assignee: parseAsString,
   q: parseAsString,
+  /** Group facets: plants (within the header's plant scope), a material, a consumer group. */
+  plants: parseAsArrayOf(parseAsString),
+  material: parseAsString,
+  consumerGroup: parseAsString,
 }
 
 export function useExceptionFilter() {
@@ -39,5 +43,8 @@ export function apiFilter(f: ExceptionFilterState) {
     olderThan?: DeadLetterAge
     assignee?: string
     q?: string
+    plants?: string[]
+    material?: string
+    consumerGroup?: string
   }
 }

@@ -19,6 +19,9 @@ export const replayParams = {
   fingerprint: parseAsString,
   topic: parseAsString,
   q: parseAsString,
+  plants: parseAsString,
+  material: parseAsString,
+  consumerGroup: parseAsString,
   rate: parseAsInteger,
   target: parseAsString,
 }
@@ -41,6 +44,9 @@ export function selectionOf(p: Record<keyof typeof replayParams, string | number
     fingerprint: (p.fingerprint as string | null) ?? undefined,
     topic: (p.topic as string | null) ?? undefined,
     q: (p.q as string | null) ?? undefined,
+    plants: list(p.plants as string | null),
+    material: (p.material as string | null) ?? undefined,
+    consumerGroup: (p.consumerGroup as string | null) ?? undefined,
     from: range?.from.toISOString(),
     to: range?.to.toISOString(),
   }

@@ -18,6 +18,8 @@ const NESTED = /nested exception is ([\w.$]+): ([\s\S]*)$/
 const SAP_CODE = /\b([A-Z][A-Z0-9]{0,3}\/\d{3})\b/
 const HTTP_CLASS = /Http(Client|Server)ErrorException/
 const HTTP_STATUS = /^(\d{3})\s/
+/** A status line any middleware may put first (Connect sinks rethrow the HTTP client's text in their own class). */
+const HTTP_STATUS_LINE = /^(\d{3})\s+(?:Too Many Requests|Service Unavailable|Gateway Timeout|Bad Gateway|Forbidden|Unauthorized|Internal Server Error|Conflict|Bad Request|Not Found|Request Timeout|CSRF token)\b/i
 
 /** ERP codes whose category the exception alone does not tell (lock conflicts retry; stock deficits wait). */
 const CODE_CATEGORY: Readonly<Record<string, string>> = { 'M3/897': 'transient', 'CO/007': 'transient', 'M7/021': 'dependency' }
@@ -35,8 +37,8 @@ function sapCode(message: string | undefined): string | undefined {
 }
 
 function httpCode(cls: string, message: string | undefined): string | undefined {
-  if (!HTTP_CLASS.test(cls) || !message) return undefined
-  const status = HTTP_STATUS.exec(message)?.[1]
+  if (!message) return undefined
+  const status = (HTTP_CLASS.test(cls) ? HTTP_STATUS : HTTP_STATUS_LINE).exec(message)?.[1]
   return status ? `HTTP_${status}` : undefined
 }
 

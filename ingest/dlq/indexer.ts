@@ -5,6 +5,7 @@ import type { Ctx } from '../../server/context/ctx'
 import { setDeadLetterState } from '../../server/services/dead-letters/state'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
 import { deadLetterHopEvents } from './hop'
+import { refingerprintDeadLetters } from './refingerprint'
 import { deadLetterRow, type DeadLetterRow } from './row'
 
 /**
@@ -184,6 +185,8 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
     status: () => ({ ...state }),
     async start() {
       if (consumer) return
+      // Stored groups follow the current fingerprint scheme before new rows join them.
+      await refingerprintDeadLetters(prisma, log)
       const topics = dlqTopicPattern(config.env.DLQ_TOPICS)
       consumer = transport.consumer({ groupId: `${config.kafka.groupId}.dlq-indexer`, topics, fromBeginning: true })
       await consumer.run(async (batch) => {

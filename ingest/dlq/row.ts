@@ -3,7 +3,7 @@ import { toStoredHeaders } from '../../server/bus/stored-headers'
 import type { Prisma } from '../../server/db/client'
 import { classify } from './classify'
 import { decodeDlqHeaders, type DecodedDlq } from './decoders'
-import { fingerprintOf } from './fingerprint'
+import { FINGERPRINT_VERSION, fingerprintOf } from './fingerprint'
 import { linkOf } from './link'
 
 /**
@@ -46,6 +46,7 @@ export function deadLetterRow(record: BusRecord): DeadLetterRow {
     errorCategory: error.category ?? null,
     errorCode: clip(error.code, 64),
     fingerprint: fingerprintOf({ category: error.category, code: error.code, errorClass: decoded.errorClass, message: error.message, flow: link.flow, sourceTopic: decoded.sourceTopic }),
+    fingerprintVersion: FINGERPRINT_VERSION,
     businessKeys: link.businessKeys,
   }
 }

@@ -55,6 +55,9 @@ export const deadLetterFilterSchema = z.object({
   assignee: facet(64).optional(),
   fingerprint: facet(128).optional(),
   topic: facet(249).optional(),
+  /** Group facets (issue 19): the material business key, the failing consumer group. */
+  material: facet(64).optional(),
+  consumerGroup: facet(256).optional(),
   /** Dead-lettered (record timestamp) in [from, to). */
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),

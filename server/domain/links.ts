@@ -76,6 +76,12 @@ export function exceptionsHref(
     errorCode?: readonly string[]
     status?: readonly string[]
     q?: string | null
+    /** Group facets (issue 19): plants within the header's, a material, a consumer group. */
+    plants?: readonly string[] | null
+    material?: string | null
+    consumerGroup?: string | null
+    olderThan?: string | null
+    assignee?: string | null
   } = {},
   h?: HeaderState,
 ): string {
@@ -87,6 +93,11 @@ export function exceptionsHref(
     errorCode: filter.errorCode,
     status: filter.status,
     q: filter.q,
+    plants: filter.plants,
+    material: filter.material,
+    consumerGroup: filter.consumerGroup,
+    olderThan: filter.olderThan,
+    assignee: filter.assignee,
   })
 }
 

@@ -151,7 +151,8 @@ function javaException({ error, reason }: DeadLetterInput): JavaException {
   const httpFrames = ['org.springframework.web.client.DefaultResponseErrorHandler.handleError(DefaultResponseErrorHandler.java:186)', 'org.springframework.web.client.RestTemplate.doExecute(RestTemplate.java:915)', ...erpFrames]
   switch (reason) {
     case 'validation':
-      return { cause: `${PKG}.validation.InvalidMessageException`, message: error.text, frames: [`${PKG}.validation.MessageValidator.validate(MessageValidator.java:77)`, `${PKG}.erp.ErpPostingListener.onMessage(ErpPostingListener.java:44)`] }
+      // The hub's validator names its error code first, as its ERP errors do: one group with the hub's own records.
+      return { cause: `${PKG}.validation.InvalidMessageException`, message: sapText, frames: [`${PKG}.validation.MessageValidator.validate(MessageValidator.java:77)`, `${PKG}.erp.ErpPostingListener.onMessage(ErpPostingListener.java:44)`] }
     case 'dependency_timeout':
       return { cause: `${PKG}.erp.DependencyTimeoutException`, message: `No stock after waiting for ${error.dependency_key ?? 'the dependency'}: ${sapText}`, frames: [`${PKG}.erp.DependencyWaiter.expire(DependencyWaiter.java:93)`, ...erpFrames] }
     case 'partial':

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { BusRecord, Headers } from '../../../server/bus/port'
 import { classify } from '../classify'
-import { fingerprintOf, normaliseMessage } from '../fingerprint'
 import { dlqTopicPattern } from '../indexer'
 import { deadLetterRow } from '../row'
 import { decodeDlqHeaders } from '.'
@@ -180,23 +179,7 @@ describe('Kafka Streams, SmallRye, our hub and the telemetry DLQ', () => {
   })
 })
 
-describe('fingerprint', () => {
-  it('masks numbers, ids and quoted values so one root cause is one group', () => {
-    expect(normaliseMessage('Posting only possible in periods 2026/11 and 2026/10 in company code 1000')).toBe('Posting only possible in periods # and # in company code #')
-    expect(normaliseMessage("Order 155000072353 locked by 'MES_RFC' (id 3f2a9c1e-0b7d-4e11-9c1a-2b3c4d5e6f70)")).toBe('Order # locked by <v> (id <id>)')
-  })
-
-  it('is stable and separates what differs in code, flow or source topic', () => {
-    const base = { category: 'permanent', code: 'M7/053', errorClass: 'x', message: 'Posting only possible in periods 2026/11 and 2026/10', flow: 'production_confirmation', sourceTopic: 'lt.hub.1000.in' }
-    const fp = fingerprintOf(base)
-    // A stored fingerprint must not change between releases (it would split existing groups).
-    expect(fp).toBe('e0dcf59866308864c3d2354af93018d4')
-    expect(fingerprintOf({ ...base, message: 'Posting only possible in periods 2026/12 and 2026/11' })).toBe(fp)
-    expect(fingerprintOf({ ...base, code: 'M7/021' })).not.toBe(fp)
-    expect(fingerprintOf({ ...base, flow: 'goods_movement' })).not.toBe(fp)
-    expect(fingerprintOf({ ...base, sourceTopic: 'lt.hub.2000.in' })).not.toBe(fp)
-  })
-})
+// The fingerprint's own tests: ../fingerprint.test.ts (and simulator/fingerprint.test.ts over the simulator's errors).
 
 describe('deadLetterRow: the link to the transaction', () => {
   const record = (over: Partial<BusRecord>): BusRecord => ({ topic: 'lt.hub.1000.in-dlt', partition: 0, offset: '12', key: Buffer.from('key-cid'), value: null, headers: {}, timestamp: 1_764_590_400_000, ...over })

@@ -150,6 +150,8 @@ export interface DeadLetterDetail extends DeadLetterView {
   previous: { id: string; status: DeadLetterStatus; deadLetteredAt: Date } | null
   next: { id: string; status: DeadLetterStatus; deadLetteredAt: Date }[]
   replays: { itemId: string; jobId: string; status: string; producedAt: Date | null; error: string | null }[]
+  /** Someone marked its cause fixed (runbook.ts markFixed): the primary action becomes "Replay". */
+  markedFixed: boolean
 }
 
 const PAYLOAD_SHOWN = 256 * 1024
@@ -179,5 +181,6 @@ export async function getDeadLetter({ db, principal }: Pick<Ctx, 'db' | 'princip
     previous: previous ? { id: previous.id, status: previous.status, deadLetteredAt: previous.recordTimestamp } : null,
     next: next.map((n) => ({ id: n.id, status: n.status, deadLetteredAt: n.recordTimestamp })),
     replays: replays.map((r) => ({ itemId: r.id, jobId: r.jobId, status: r.status, producedAt: r.producedAt, error: r.error })),
+    markedFixed: audit.some((a) => a.action === 'dead_letter.mark_fixed'),
   }
 }

@@ -1,5 +1,6 @@
 import type { DeadLetter } from '../../db/client'
 import type { DeadLetterStatus } from '../../domain/dead-letters'
+import { guidanceFor, type ErrorGuidance } from '../../domain/error-guidance'
 
 /**
  * A dead letter as lists, the REST API and CSV show it: decoded fields and state, no payload
@@ -37,6 +38,8 @@ export interface DeadLetterView {
   resolvedAt: Date | null
   expiresAt: Date | null
   expiresSoon: boolean
+  /** What the error means, who fixes it, how, and whether a replay before the fix can succeed. */
+  guidance: ErrorGuidance
 }
 
 export const VIEW_SELECT = {
@@ -105,5 +108,6 @@ export function toView(dl: Selected, now = Date.now()): DeadLetterView {
     resolvedAt: dl.resolvedAt,
     expiresAt: dl.expiresAt,
     expiresSoon: expiresSoon(dl, now),
+    guidance: guidanceFor({ code: dl.errorCode, category: dl.errorCategory, text: dl.errorMessage, errorClass: dl.errorClass }),
   }
 }

@@ -24,6 +24,8 @@ export function deadLetterWhere(filter: DeadLetterFilter, plants: readonly strin
   if (filter.assignee) and.push({ assigneeId: filter.assignee === 'unassigned' ? null : filter.assignee })
   if (filter.fingerprint) and.push({ fingerprint: filter.fingerprint })
   if (filter.topic) and.push({ topic: filter.topic })
+  if (filter.material) and.push({ businessKeys: { path: ['material'], equals: filter.material } })
+  if (filter.consumerGroup) and.push({ consumerGroup: filter.consumerGroup })
   if (filter.from) and.push({ recordTimestamp: { gte: filter.from } })
   if (filter.to) and.push({ recordTimestamp: { lt: filter.to } })
   if (filter.q) {

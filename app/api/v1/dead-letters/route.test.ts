@@ -50,6 +50,8 @@ describe('GET /api/v1/dead-letters', () => {
     expect(ids).toContain(a.row.id)
     const item = [...body.items, ...next.items].find((i) => i.id === a.row.id)!
     expect(item).toMatchObject({ status: 'new', convention: 'spring', sourceTopic: a.row.sourceTopic, sourcePartition: 1, sourceOffset: String(a.row.sourceOffset), errorCode: 'M7/053', plant })
+    // Issue 19: each item carries what to do about its error.
+    expect(item.guidance).toMatchObject({ key: 'M7/053', title: 'Posting period closed', replayBeforeFixCanSucceed: false })
 
     const forbidden = await list(new Request(`${base}?plant=${otherPlant}`, { headers: auth(viewer) }))
     expect(forbidden.status).toBe(403)
