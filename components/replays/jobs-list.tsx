@@ -74,7 +74,7 @@ const columns: ColumnDef<Job>[] = [
     id: 'created',
     header: 'Created',
     accessorKey: 'createdAt',
-    cell: ({ row }) => <RelativeTime at={row.original.createdAt} />,
+    cell: ({ row }) => <RelativeTime at={row.original.createdAt} user />,
   },
 ]
 
