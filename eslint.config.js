@@ -43,6 +43,20 @@ const config = [
     // Type-only imports of the tRPC router are erased at build time and keep the client typed.
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ ...serverOnly, allowTypeImports: true }] }] },
   },
+  {
+    // UI.md's time convention: a bare toLocale*String renders in whatever zone and locale the browser
+    // has (US dates, a zone nobody names). Times go through components/ui/format.ts instead.
+    files: ['components/**/*.{ts,tsx}', 'app/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^toLocale(Date|Time)?String$/]:not(:has(Property[key.name="timeZone"]))',
+          message: 'No toLocale*String without an explicit timeZone: use formatPlantTime / formatUserTime / formatUtc / formatCount from components/ui/format.ts.',
+        },
+      ],
+    },
+  },
 ]
 
 export default config

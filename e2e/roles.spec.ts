@@ -78,3 +78,37 @@ test('an admin creates a scoped user who then signs in and sees only that plant'
   await expect(newPage.getByTestId('plant-tile-3000')).toBeVisible()
   await other.close()
 })
+
+test('an admin reviews a role and plant change in a dialog before it is saved, and the audit log shows it', async ({ page }) => {
+  await signIn(page, DEMO.admin)
+  await page.goto('/admin')
+  const form = page.getByRole('form', { name: 'Create user' })
+  const email = `shift-lead-${Date.now()}@example.com`
+  await form.getByLabel('Email').fill(email)
+  await form.getByLabel('Name').fill('Shift Lead')
+  await form.getByLabel('Initial password').fill('shift-lead-pw')
+  await form.getByLabel('1000').check()
+  await form.getByRole('button', { name: 'Create user' }).click()
+  const row = page.getByTestId(`user-row-${email}`)
+  const edit = async () => {
+    await row.getByLabel(`Role of ${email}`).selectOption('operator')
+    await row.getByLabel('2100').check()
+    await row.getByLabel('1000').uncheck()
+    await row.getByRole('button', { name: 'Review & save…' }).click()
+  }
+
+  await edit()
+  const dialog = page.getByRole('dialog', { name: `Change Shift Lead (${email})?` })
+  await expect(dialog.getByTestId('pending-changes')).toHaveText(/role: viewer → operator\s*plants: \+ 2100, − 1000/)
+  await page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+  await page.reload()
+  await expect(row.getByLabel(`Role of ${email}`)).toHaveValue('viewer')
+
+  await edit()
+  await dialog.getByRole('button', { name: 'Save changes' }).click()
+  await expect(page.getByRole('status').filter({ hasText: `Saved ${email}` })).toContainText('role: viewer → operator; plants: + 2100, − 1000')
+  await page.reload()
+  await expect(row.getByLabel(`Role of ${email}`)).toHaveValue('operator')
+  await expect(page.getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: email }).first()).toContainText('role: viewer → operator')
+})

@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react'
 import { DataTable } from '../ui/data-table'
 import { ErrorNotice } from '../ui/empty-state'
 import { useTRPC, type RouterOutputs } from '../trpc/client'
+import { formatUserTime, formatUtc } from '../ui/format'
 
 type Token = RouterOutputs['admin']['tokens']['list'][number]
 
@@ -15,7 +16,11 @@ function tokenColumns(revoke: (id: string) => void): ColumnDef<Token>[] {
     { id: 'token', header: 'Token', meta: { className: 'font-mono' }, cell: ({ row }) => `${row.original.prefix}…` },
     { id: 'user', header: 'User', cell: ({ row }) => row.original.user.email },
     { id: 'scopes', header: 'Scopes', cell: ({ row }) => row.original.scopes.join(', ') || '—' },
-    { id: 'lastUsed', header: 'Last used', cell: ({ row }) => (row.original.lastUsedAt ? row.original.lastUsedAt.toLocaleString() : 'never') },
+    {
+      id: 'lastUsed',
+      header: 'Last used',
+      cell: ({ row: { original: t } }) => (t.lastUsedAt ? <time dateTime={t.lastUsedAt.toISOString()} title={formatUtc(t.lastUsedAt)}>{formatUserTime(t.lastUsedAt)}</time> : 'never'),
+    },
     {
       id: 'state',
       header: 'State',

@@ -1,79 +1,36 @@
 'use client'
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import type { ColumnDef } from '@tanstack/react-table'
-import type { FormEvent } from 'react'
+import { useState } from 'react'
+import { ConfirmDialog } from '../ui/confirm-dialog'
 import { DataTable } from '../ui/data-table'
 import { ErrorNotice } from '../ui/empty-state'
-import { useTRPC, type RouterInputs, type RouterOutputs } from '../trpc/client'
+import { useTRPC } from '../trpc/client'
+import { CreateUserForm } from './create-user-form'
+import { userColumns } from './user-columns'
+import { draftChange, draftLines, type User, type UserDraft } from './user-edits'
 
-const ROLE_OPTIONS = ['viewer', 'operator', 'admin'] as const
-type RoleOption = (typeof ROLE_OPTIONS)[number]
-type User = RouterOutputs['admin']['users']['list'][number]
-type UserChange = RouterInputs['admin']['users']['update']['change']
-
-interface UserColumnsProps {
-  currentUser: string
-  plants: readonly { code: string }[]
-  pending: boolean
-  change: (id: string, change: UserChange) => void
+interface Pending {
+  user: User
+  draft: UserDraft
+  /** The row's collected edits (cleared once saved), not a one-off such as Disable. */
+  fromRow: boolean
 }
 
-/** Role, plants and status are edited in place; nobody demotes or disables themselves. */
-function userColumns({ currentUser, plants, pending, change }: UserColumnsProps): ColumnDef<User>[] {
-  return [
-    { id: 'email', header: 'Email', cell: ({ row }) => row.original.email },
-    { id: 'name', header: 'Name', cell: ({ row }) => row.original.name },
-    {
-      id: 'role',
-      header: 'Role',
-      cell: ({ row: { original: u } }) => (
-        <select
-          aria-label={`Role of ${u.email}`}
-          className="input"
-          value={u.role}
-          disabled={u.email === currentUser || pending}
-          onChange={(e) => change(u.id, { role: e.target.value as RoleOption })}
-        >
-          {ROLE_OPTIONS.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-      ),
-    },
-    {
-      id: 'plants',
-      header: 'Plants',
-      meta: { wrap: true },
-      cell: ({ row: { original: u } }) =>
-        u.role === 'admin' ? (
-          <span className="text-slate-500">all plants</span>
-        ) : (
-          <fieldset className="flex flex-wrap gap-2" aria-label={`Plants of ${u.email}`}>
-            {plants.map((p) => (
-              <label key={p.code} className="flex items-center gap-1">
-                <input
-                  type="checkbox"
-                  checked={u.plants.includes(p.code)}
-                  disabled={pending}
-                  onChange={(e) => change(u.id, { plants: e.target.checked ? [...u.plants, p.code] : u.plants.filter((c) => c !== p.code) })}
-                />
-                {p.code}
-              </label>
-            ))}
-          </fieldset>
-        ),
-    },
-    {
-      id: 'status',
-      header: 'Status',
-      cell: ({ row: { original: u } }) => (
-        <button type="button" className="btn" disabled={u.email === currentUser || pending} onClick={() => change(u.id, { disabled: !u.disabled })}>
-          {u.disabled ? 'Enable' : 'Disable'}
-        </button>
-      ),
-    },
-  ]
+/** What the dialog asks: the user named, each change on its own line. */
+export function ConfirmUserChange({ pending, saving, onConfirm, onCancel }: { pending: Pending; saving: boolean; onConfirm: () => void; onCancel: () => void }) {
+  const { user, draft } = pending
+  return (
+    <ConfirmDialog title={`Change ${user.name} (${user.email})?`} confirmLabel="Save changes" pending={saving} onConfirm={onConfirm} onCancel={onCancel}>
+      <p>This takes effect at the user&apos;s next request and is recorded in the audit log:</p>
+      <ul className="mt-2 list-disc pl-5 font-medium" data-testid="pending-changes">
+        {draftLines(user, draft).map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+      {draft.disabled && <p className="mt-2">A disabled user is signed out everywhere at once.</p>}
+    </ConfirmDialog>
+  )
 }
 
 export function UsersPanel({ currentUser }: { currentUser: string }) {
@@ -82,22 +39,36 @@ export function UsersPanel({ currentUser }: { currentUser: string }) {
   const users = useQuery(trpc.admin.users.list.queryOptions())
   const plants = useQuery(trpc.plants.list.queryOptions())
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.admin.pathKey() })
-  const create = useMutation(trpc.admin.users.create.mutationOptions({ onSuccess: invalidate }))
   const update = useMutation(trpc.admin.users.update.mutationOptions({ onSuccess: invalidate }))
+  const [drafts, setDrafts] = useState<ReadonlyMap<string, UserDraft>>(new Map())
+  const [pending, setPending] = useState<Pending | null>(null)
+  const [saved, setSaved] = useState<string | null>(null)
 
-  function onCreate(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault()
-    const formElement = event.currentTarget
-    const form = new FormData(formElement)
-    create.mutate(
+  const setDraft = (id: string, draft: UserDraft | null) =>
+    setDrafts((all) => {
+      const next = new Map(all)
+      if (draft) next.set(id, draft)
+      else next.delete(id)
+      return next
+    })
+
+  function confirm() {
+    if (!pending) return
+    const { user, draft, fromRow } = pending
+    const change = draftChange(user, draft)
+    if (!change) return setPending(null)
+    const lines = draftLines(user, draft)
+    update.mutate(
+      { id: user.id, change },
       {
-        email: String(form.get('email')),
-        name: String(form.get('name')),
-        password: String(form.get('password')),
-        role: String(form.get('role')) as RoleOption,
-        plants: form.getAll('plants').map(String),
+        onSuccess: () => {
+          if (fromRow) setDraft(user.id, null)
+          setSaved(`Saved ${user.email}: ${lines.join('; ')}.`)
+          setPending(null)
+        },
+        // The dialog closes on an error too; the draft stays for another try and the error shows above the table.
+        onError: () => setPending(null),
       },
-      { onSuccess: () => formElement.reset() },
     )
   }
 
@@ -106,53 +77,32 @@ export function UsersPanel({ currentUser }: { currentUser: string }) {
       <h2 id="users-title" className="text-lg font-semibold">
         Users
       </h2>
+      <p className="text-sm text-slate-600 dark:text-slate-400">Role and plant edits are collected per user; “Review & save…” shows what will change before anything is saved.</p>
       {users.error && <ErrorNotice error={users.error} />}
       {update.error && <ErrorNotice error={update.error} />}
+      {saved && !update.error && (
+        <p role="status" className="rounded border border-emerald-300 bg-emerald-50 p-3 text-sm dark:border-emerald-800 dark:bg-emerald-950" data-testid="user-saved">
+          {saved}
+        </p>
+      )}
       <DataTable
         label="Users"
         data={users.data ?? []}
-        columns={userColumns({ currentUser, plants: plants.data ?? [], pending: update.isPending, change: (id, change) => update.mutate({ id, change }) })}
+        columns={userColumns({
+          currentUser,
+          plants: plants.data ?? [],
+          pending: update.isPending,
+          drafts,
+          edit: (u, draft) => (setSaved(null), setDraft(u.id, draft)),
+          review: (u, draft) => (update.reset(), setPending({ user: u, draft, fromRow: draft === drafts.get(u.id) })),
+          undo: (u) => setDraft(u.id, null),
+        })}
         getRowId={(u) => u.id}
         rowTestId={(u) => `user-row-${u.email}`}
         keyboard={false}
       />
-      <form onSubmit={onCreate} className="card flex flex-wrap items-end gap-3" aria-label="Create user">
-        <label className="text-sm">
-          Email
-          <input name="email" type="email" required className="input mt-1 block" />
-        </label>
-        <label className="text-sm">
-          Name
-          <input name="name" required className="input mt-1 block" />
-        </label>
-        <label className="text-sm">
-          Initial password
-          <input name="password" type="password" minLength={10} required className="input mt-1 block" autoComplete="new-password" />
-        </label>
-        <label className="text-sm">
-          Role
-          <select name="role" className="input mt-1 block" defaultValue="viewer">
-            {ROLE_OPTIONS.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <fieldset className="text-sm">
-          <legend>Plants</legend>
-          <div className="mt-1 flex flex-wrap gap-2">
-            {plants.data?.map((p) => (
-              <label key={p.code} className="flex items-center gap-1">
-                <input type="checkbox" name="plants" value={p.code} />
-                {p.code}
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <button type="submit" className="btn-primary" disabled={create.isPending}>
-          Create user
-        </button>
-        {create.error && <ErrorNotice error={create.error} />}
-      </form>
+      {pending && <ConfirmUserChange pending={pending} saving={update.isPending} onConfirm={confirm} onCancel={() => setPending(null)} />}
+      <CreateUserForm plants={plants.data ?? []} onCreated={invalidate} />
     </section>
   )
 }

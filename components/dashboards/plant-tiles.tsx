@@ -125,11 +125,11 @@ export function PlantTiles() {
               <div className="grid grid-cols-2 gap-2 text-xs text-slate-500">
                 <div>
                   Started per {overview.data.grain === '1m' ? 'minute' : 'hour'}
-                  <Sparkline data={tile.spark} dataKey="started" label="transactions started" />
+                  <Sparkline data={tile.spark} dataKey="started" label="transactions started" timeZone={info?.timeZone} />
                 </div>
                 <div>
                   E2E p95 (s)
-                  <Sparkline data={tile.spark} dataKey="e2eP95" label="E2E p95 (s)" color="#b45309" />
+                  <Sparkline data={tile.spark} dataKey="e2eP95" label="E2E p95 (s)" color="#b45309" timeZone={info?.timeZone} />
                 </div>
               </div>
             </li>

@@ -6,7 +6,7 @@ import { useState } from 'react'
 import { useTRPC } from '../trpc/client'
 import { DataTable } from '../ui/data-table'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
-import { formatUtc } from '../ui/format'
+import { formatUserTime, formatUtc } from '../ui/format'
 import type { DeadLetter } from './dead-letter-types'
 
 /** The record's comments; operators of its plant add to them. */
@@ -22,7 +22,7 @@ export function DeadLetterComments({ d, canTriage, refresh }: { d: DeadLetter; c
         {d.comments.map((c) => (
           <li key={c.id} className="text-sm">
             <div className="text-slate-500">
-              {c.author} · {formatUtc(c.at)}
+              {c.author} · <span title={formatUtc(c.at)}>{formatUserTime(c.at)}</span>
             </div>
             <p className="whitespace-pre-wrap">{c.body}</p>
           </li>
@@ -50,7 +50,7 @@ export function DeadLetterComments({ d, canTriage, refresh }: { d: DeadLetter; c
 type Entry = DeadLetter['audit'][number]
 
 const auditColumns: ColumnDef<Entry>[] = [
-  { id: 'at', header: 'When', meta: { className: 'text-xs' }, cell: ({ row }) => formatUtc(row.original.at) },
+  { id: 'at', header: 'When', meta: { className: 'text-xs' }, cell: ({ row }) => <span title={formatUtc(row.original.at)}>{formatUserTime(row.original.at)}</span> },
   { id: 'actor', header: 'Who', meta: { className: 'text-xs' }, cell: ({ row }) => row.original.actor },
   { id: 'action', header: 'What', meta: { className: 'font-mono text-xs' }, cell: ({ row }) => row.original.action },
   { id: 'reason', header: 'Why', meta: { className: 'text-xs', wrap: true }, cell: ({ row }) => row.original.reason },

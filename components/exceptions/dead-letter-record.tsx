@@ -5,7 +5,7 @@ import Link from 'next/link'
 import { useState, type ReactNode } from 'react'
 import { replayJobHref } from '@/server/domain/links'
 import { DataTable } from '../ui/data-table'
-import { formatRelative, formatUtc, prettyJson } from '../ui/format'
+import { formatCount, formatRelative, formatUtc, prettyJson } from '../ui/format'
 import type { DeadLetter } from './dead-letter-types'
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -56,7 +56,7 @@ export function DeadLetterPayload({ d }: { d: DeadLetter }) {
   return (
     <section className="card space-y-2" aria-label="Payload">
       <h2 className="font-semibold">
-        Payload <span className="text-sm font-normal text-slate-500">({d.payloadBytes.toLocaleString('en-US')} bytes)</span>
+        Payload <span className="text-sm font-normal text-slate-500">({formatCount(d.payloadBytes)} bytes)</span>
       </h2>
       <pre data-testid="payload" className="max-h-[32rem] overflow-auto whitespace-pre-wrap break-all text-xs">
         {d.payload === null ? '(no value)' : prettyJson(d.payload)}

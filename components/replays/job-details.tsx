@@ -1,5 +1,5 @@
 import type { RouterOutputs } from '../trpc/client'
-import { formatRelative, formatUtc } from '../ui/format'
+import { formatRelative, formatUserTime, formatUtc } from '../ui/format'
 
 type Job = RouterOutputs['replays']['get']['job']
 
@@ -13,10 +13,10 @@ export function JobDetails({ job, resolved, shown }: { job: Job; resolved: numbe
       <dd>{job.plants.join(', ') || 'unknown'}</dd>
       <dt className="text-slate-500">Created</dt>
       <dd title={formatUtc(job.createdAt)}>
-        {formatRelative(job.createdAt)} by {job.createdBy}
+        {formatUserTime(job.createdAt)} ({formatRelative(job.createdAt)}) by {job.createdBy}
       </dd>
       <dt className="text-slate-500">Approval</dt>
-      <dd>{!job.approvalRequired ? 'not needed' : job.approvedBy ? `approved by ${job.approvedBy}` : job.status === 'awaiting_approval' ? 'waiting for a second person of the plant' : '—'}</dd>
+      <dd>{!job.approvalRequired ? 'not needed' : job.approvedBy ? `approved by ${job.approvedBy}${job.approvedAt ? ` at ${formatUserTime(job.approvedAt)}` : ''}` : job.status === 'awaiting_approval' ? 'waiting for a second person of the plant' : '—'}</dd>
       {job.forced && (
         <>
           <dt className="text-slate-500">Forced</dt>

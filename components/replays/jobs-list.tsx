@@ -78,7 +78,7 @@ const columns: ColumnDef<Job>[] = [
     header: 'Created',
     meta: { priority: 2 },
     accessorKey: 'createdAt',
-    cell: ({ row }) => <RelativeTime at={row.original.createdAt} />,
+    cell: ({ row }) => <RelativeTime at={row.original.createdAt} user />,
   },
 ]
 

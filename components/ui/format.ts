@@ -22,6 +22,19 @@ export function formatPlantTime(date: Date, timeZone: string, opts: { seconds?: 
   }).format(date)
 }
 
+/**
+ * The signed-in person's own zone (the browser's), for what people did: audit entries, replay jobs
+ * created or approved, notes. Named in the output, so a screenshot is never ambiguous.
+ */
+export function userTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+}
+
+/** A person's action in their own zone, in the same `5 Dec 2026, 04:05:09 CET` form as plant times. */
+export function formatUserTime(date: Date | string, timeZone: string = userTimeZone()): string {
+  return formatPlantTime(new Date(date), timeZone, { seconds: true })
+}
+
 /** Durations humanised with sensible precision: `850 ms`, `1.8 s`, `42 s`, `2 h 14 min`, `3 d 4 h`. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../db/client'
 import type { Principal } from '../../domain/permissions'
+import { diffChanges, type FieldChange } from '../../domain/changes'
 import { logger } from '../../logger'
 import { pageArgs, pageOf } from '../paging/cursor'
 
@@ -46,9 +47,52 @@ export async function audit(db: AuditWriter, entry: AuditEntry): Promise<void> {
   logger.info({ audit: { action: entry.action, actor: entry.actor.label, target: `${entry.targetType}:${entry.targetId ?? ''}` } }, 'audit')
 }
 
-/** The audit log, newest first, a page at a time. */
-export async function listAuditLog({ db }: Pick<AuditCtx, 'db'>, { limit, cursor }: { limit: number; cursor?: string }) {
+/**
+ * Who or what an entry is about, as people know it: a user's email and name, a token's name and
+ * owner. Looked up now, so a target deleted since keeps only its id (and what the entry stored).
+ */
+async function targetLabels(db: PrismaClient, rows: { targetType: string; targetId: string | null }[]): Promise<Map<string, string>> {
+  const ids = (type: string) => [...new Set(rows.filter((r) => r.targetType === type && r.targetId).map((r) => r.targetId!))]
+  const [users, tokens] = await Promise.all([
+    db.user.findMany({ where: { id: { in: ids('user') } }, select: { id: true, email: true, name: true } }),
+    db.apiToken.findMany({ where: { id: { in: ids('api_token') } }, select: { id: true, name: true, user: { select: { email: true } } } }),
+  ])
+  return new Map([
+    ...users.map((u) => [`user:${u.id}`, `${u.name} <${u.email}>`] as const),
+    ...tokens.map((t) => [`api_token:${t.id}`, `${t.name} (of ${t.user.email})`] as const),
+  ])
+}
+
+export interface AuditListEntry {
+  id: string
+  at: Date
+  actorId: string | null
+  actorLabel: string
+  action: string
+  targetType: string
+  targetId: string | null
+  /** The target as people know it (email and name for a user), null when only the id is known. */
+  targetLabel: string | null
+  reason: string | null
+  before: unknown
+  after: unknown
+  /** The fields that differ between before and after (see server/domain/changes.ts). */
+  changes: FieldChange[]
+  ip: string | null
+}
+
+/** The audit log, newest first, a page at a time, each entry with its change spelled out. */
+export async function listAuditLog({ db }: Pick<AuditCtx, 'db'>, { limit, cursor }: { limit: number; cursor?: string }): Promise<{ items: AuditListEntry[]; nextCursor?: string }> {
   const rows = await db.auditLog.findMany({ orderBy: { id: 'desc' }, ...pageArgs(limit, cursor ? BigInt(cursor) : undefined) })
   const { page, nextCursor } = pageOf(rows, limit)
-  return { items: page.map((r) => ({ ...r, id: r.id.toString() })), nextCursor: nextCursor ?? undefined }
+  const labels = await targetLabels(db, page)
+  return {
+    items: page.map((r) => ({
+      ...r,
+      id: r.id.toString(),
+      targetLabel: labels.get(`${r.targetType}:${r.targetId}`) ?? null,
+      changes: diffChanges(r.before, r.after),
+    })),
+    nextCursor: nextCursor ?? undefined,
+  }
 }

@@ -125,8 +125,16 @@ export async function resetPassword(ctx: AuditCtx, { id, password }: { id: strin
   await ctx.db.$transaction(async (tx) => {
     const updated = await tx.account.updateMany({ where: { userId: id, providerId: 'credential' }, data: { password: hash } })
     if (updated.count === 0) throw new DomainError('NOT_FOUND', 'That user has no password login.')
-    await tx.session.deleteMany({ where: { userId: id } })
-    await audit(tx, { actor, action: 'user.password_reset', targetType: 'user', targetId: id })
+    const ended = await tx.session.deleteMany({ where: { userId: id } })
+    // Never the password or its hash: the entry records that it changed and which sessions it ended.
+    await audit(tx, {
+      actor,
+      action: 'user.password_reset',
+      targetType: 'user',
+      targetId: id,
+      before: { password: 'old', sessions: ended.count },
+      after: { password: 'reset', sessions: 0 },
+    })
   })
 }
 
@@ -155,9 +163,16 @@ export async function listApiTokens({ db }: Pick<Ctx, 'db'>) {
 
 export async function revokeApiToken(ctx: AuditCtx, { id }: { id: string }): Promise<void> {
   await ctx.db.$transaction(async (tx) => {
-    const found = await tx.apiToken.findUnique({ where: { id }, select: { id: true } })
-    if (!found) throw new DomainError('NOT_FOUND', 'That token no longer exists; reload the list.')
+    const before = await tx.apiToken.findUnique({ where: { id }, select: { revokedAt: true } })
+    if (!before) throw new DomainError('NOT_FOUND', 'That token no longer exists; reload the list.')
     const row = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } })
-    await audit(tx, { actor: ctx.principal, action: 'api_token.revoke', targetType: 'api_token', targetId: id, after: { name: row.name, prefix: row.prefix } })
+    await audit(tx, {
+      actor: ctx.principal,
+      action: 'api_token.revoke',
+      targetType: 'api_token',
+      targetId: id,
+      before: { name: row.name, prefix: row.prefix, revokedAt: before.revokedAt },
+      after: { name: row.name, prefix: row.prefix, revokedAt: row.revokedAt },
+    })
   })
 }
