@@ -8,12 +8,12 @@ import { RECON_KIND_INFO } from '@/server/domain/reconciliation'
 import type { RouterOutputs } from '../trpc/client'
 import { DataTable } from '../ui/data-table'
 import { EmptyState } from '../ui/empty-state'
-import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
+import { formatDuration, formatPlantTime, formatQuantity, formatUtc } from '../ui/format'
 import { flowLabel } from '../ui/pickers'
 
 type Row = RouterOutputs['reconciliation']['transactions']['items'][number]
 
-const qty = (n: number | null) => (n === null ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: 3 }))
+const qty = (n: number | null) => (n === null ? '—' : formatQuantity(n))
 
 function columns(back: string, timeZone: string): ColumnDef<Row>[] {
   return [

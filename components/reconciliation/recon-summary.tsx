@@ -2,12 +2,12 @@
 
 import { RECON_KIND_INFO, type ReconKind } from '@/server/domain/reconciliation'
 import type { RouterOutputs } from '../trpc/client'
-import { formatCount } from '../ui/format'
+import { formatCount, formatQuantity } from '../ui/format'
 import { flowLabel } from '../ui/pickers'
 
 type Summary = RouterOutputs['reconciliation']['summary']
 
-const qty = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 3 })
+const qty = formatQuantity
 const DIFFS: ReconKind[] = ['never_posted', 'posted_twice', 'quantity_differs', 'posted_late']
 /**
  * Per plant-local day and flow: source transactions and quantities against ERP postings and

@@ -1,14 +1,21 @@
-import { ERROR_CATEGORY_ADVICE } from '@/server/domain/trace-search'
+import { guidanceFor } from '@/server/domain/error-guidance'
 
 /**
- * "What to do" for a hop's error. The one place the trace view reads guidance from, so the error-code
- * catalogue (guidance per code, issue 19 item 2) replaces the per-category advice here alone.
+ * "What to do" for a hop's error, from the same catalogue the dead-letter page and the exception
+ * group use (server/domain/error-guidance.ts), so the trace and the dead letter never disagree.
  */
-export function HopGuidance({ category }: { category: string; /** The catalogue's key; the category advice does not use it. */ code: string | null }) {
+export function HopGuidance({ category, code, text }: { category: string; code: string | null; text: string | null }) {
+  const g = guidanceFor({ code, category, text })
   return (
-    <p className="mt-1 text-xs" data-testid="hop-guidance">
-      <strong>What to do: </strong>
-      {ERROR_CATEGORY_ADVICE[category] ?? 'Check the error text and the target system.'}
-    </p>
+    <div className="mt-1 space-y-0.5 text-xs" data-testid="hop-guidance" data-guidance-key={g.key}>
+      <p>
+        <strong>What to do: </strong>
+        {g.title}. {g.how}
+      </p>
+      <p className="text-slate-600 dark:text-slate-400">
+        Who fixes it: {g.whoFixes}.{' '}
+        {g.replayBeforeFixCanSucceed ? 'A replay can succeed as is.' : 'Replaying before the fix fails again.'}
+      </p>
+    </div>
   )
 }

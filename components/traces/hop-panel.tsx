@@ -56,7 +56,7 @@ export function HopPanel({ hop, correlationId, originTime, timeZone }: { hop: Tr
           </p>
           {hop.error_text && <p className="whitespace-pre-wrap">{hop.error_text}</p>}
           {hop.dependency_key && <p className="font-mono text-xs">waits for {hop.dependency_key}</p>}
-          <HopGuidance category={hop.error_category} code={hop.error_code} />
+          <HopGuidance category={hop.error_category} code={hop.error_code} text={hop.error_text} />
         </div>
       )}
 

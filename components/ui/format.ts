@@ -1,7 +1,13 @@
 const integer = new Intl.NumberFormat('en-US')
+const quantity = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 })
 
 export function formatCount(n: number): string {
   return integer.format(n)
+}
+
+/** A business quantity (pieces, kg, m): up to three decimals, as SAP quantities have. */
+export function formatQuantity(n: number): string {
+  return quantity.format(n)
 }
 
 /**

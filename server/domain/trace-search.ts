@@ -83,15 +83,3 @@ export function detectKeyTypes(value: string): SearchKeyType[] {
 export function describeSearch(key: SearchKey): string {
   return `${key.types.map((t) => SEARCH_KEY_LABELS[t]).join(' or ')} ${key.value}`
 }
-
-/** What a person should do about an error of this category (EVENT-MODEL.md categories). */
-export const ERROR_CATEGORY_ADVICE: Readonly<Record<string, string>> = {
-  transient:
-    'A lock, timeout or throttling on the target system. The hub retries with back-off; if retries run out the message is dead-lettered and can be replayed as is.',
-  dependency:
-    'Waits for an upstream posting (e.g. a stock transfer). It posts by itself once that lands; if it was dead-lettered, check the upstream posting, then replay.',
-  permanent:
-    'A data problem (period closed, master data missing, order completed, authorization). Fix the data in the target system, then replay the dead letter (edited if the message itself is wrong).',
-  partial:
-    'The confirmation posted but a goods movement failed (SAP COGI). Replay only the failed movement, never the whole confirmation.',
-}
