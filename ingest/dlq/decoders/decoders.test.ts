@@ -44,7 +44,8 @@ describe('Spring Kafka (kafka_dlt-*, big-endian binary numbers)', () => {
       attempts: 2,
       details: { exception: 'org.springframework.kafka.listener.ListenerExecutionFailedException', timestampType: 'CreateTime' },
     })
-    expect(d.errorMessage).toMatch(/nested exception is .*M7\/053/)
+    // Spring 5's "nested exception is" wrapper is followed to the innermost cause.
+    expect(d.errorMessage).toBe('(126) ERROR: M7/053 Posting only possible in periods 2026/11 and 2026/10 in company code 1000')
     expect(d.stackTrace).toContain('\tat a.B(B.java:1)')
   })
 
