@@ -32,6 +32,12 @@ export function DeadLetterMetadata({ d }: { d: DeadLetter }) {
         <Field label="Original partition">{d.sourcePartition}</Field>
         <Field label="Original offset">{d.sourceOffset}</Field>
         <Field label="Consumer group">{d.consumerGroup}</Field>
+        {d.source.originalTimestamp && <Field label="Original record time">{at(d.source.originalTimestamp)}</Field>}
+        {d.source.connector && <Field label="Connector">{d.source.connector}</Field>}
+        {d.source.task && <Field label="Task">{d.source.task}</Field>}
+        {d.source.stage && <Field label="Stage">{d.source.stage}</Field>}
+        {d.source.class && <Field label="Executing class">{d.source.class}</Field>}
+        {d.source.processorNode && <Field label="Processor node">{d.source.processorNode}</Field>}
         <Field label="Exception">{d.errorClass}</Field>
         <Field label="Error code">{d.errorCode}</Field>
         <Field label="Attempts">{d.attempts}</Field>

@@ -47,5 +47,19 @@ export function deadLetterRow(record: BusRecord): DeadLetterRow {
     errorCode: clip(error.code, 64),
     fingerprint: fingerprintOf({ category: error.category, code: error.code, errorClass: decoded.errorClass, message: error.message, flow: link.flow, sourceTopic: decoded.sourceTopic }),
     businessKeys: link.businessKeys,
+    ...sourceContext(decoded),
+  }
+}
+
+/** The convention-specific context stored as fields (Connect's connector/task/stage/class, Streams' node). */
+function sourceContext(d: DecodedDlq) {
+  const ts = d.sourceTimestamp
+  return {
+    sourceTimestamp: ts !== undefined && Number.isFinite(ts) && ts >= 0 ? new Date(ts) : null,
+    connector: clip(d.details.connector, 256),
+    taskId: clip(d.details.task, 64),
+    stage: clip(d.details.stage, 64),
+    executingClass: clip(d.details.executingClass, 512),
+    processorNode: clip(d.details.processorNode, 256),
   }
 }

@@ -83,3 +83,27 @@ export function isDlqHeader(name: string): boolean {
 export const storedHeaderSchema = z.object({ key: z.string(), value: z.string(), text: z.string().optional() })
 export const storedHeadersSchema = z.array(storedHeaderSchema)
 export type StoredHeader = z.infer<typeof storedHeaderSchema>
+
+/**
+ * Where a dead letter failed, beyond topic/partition/offset (#19 item 6): Kafka Connect's connector,
+ * task, stage and executing class; Spring's (or the hub's) consumer group and original record time;
+ * Kafka Streams' processor node. Fields a convention does not carry are null.
+ */
+export interface DeadLetterSource {
+  connector: string | null
+  task: string | null
+  stage: string | null
+  class: string | null
+  consumerGroup: string | null
+  originalTimestamp: Date | null
+  processorNode: string | null
+}
+
+/** One compact line for lists: "connector erp-sink · task 1 · VALUE_CONVERTER", "group erp-posting", "node KSTREAM-MAP-0000000002". */
+export function sourceSummary(s: Pick<DeadLetterSource, 'connector' | 'task' | 'stage' | 'consumerGroup' | 'processorNode'>): string | null {
+  const parts = s.connector
+    ? [`connector ${s.connector}`, s.task !== null ? `task ${s.task}` : null, s.stage]
+    : [s.processorNode ? `node ${s.processorNode}` : null, s.consumerGroup ? `group ${s.consumerGroup}` : null]
+  const shown = parts.filter((p): p is string => !!p)
+  return shown.length ? shown.join(' · ') : null
+}

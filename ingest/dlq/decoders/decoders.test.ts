@@ -91,6 +91,11 @@ describe('Kafka Connect (__connect.errors.*, text)', () => {
     })
   })
 
+  it('stores the connector, task, stage and executing class as fields of the row', () => {
+    const row = deadLetterRow({ topic: 'dlq-erp-sink', partition: 0, offset: '5', key: null, value: null, headers, timestamp: 1_764_590_400_000 })
+    expect(row).toMatchObject({ connector: 'erp-sink-2000', taskId: '1', stage: 'TASK_PUT', executingClass: 'com.acme.connect.sap.SapErpSinkTask', processorNode: null, sourceTimestamp: null })
+  })
+
   it('classifies a retriable exception as transient', () => {
     expect(classify(decodeDlqHeaders(headers)).category).toBe('transient')
   })
@@ -103,11 +108,20 @@ describe('Kafka Streams, SmallRye, our hub and the telemetry DLQ', () => {
         '__streams.errors.topic': t('orders'),
         '__streams.errors.partition': t('2'),
         '__streams.errors.offset': t('41'),
-        '__streams.errors.exception': t('org.apache.kafka.common.errors.SerializationException'),
+        // Throwable.toString(), as ExceptionHandlerUtils writes it.
+        '__streams.errors.exception': t('org.apache.kafka.common.errors.SerializationException: Size of data received by IntegerDeserializer is not 4'),
         '__streams.errors.message': t('Size of data received by IntegerDeserializer is not 4'),
         '__streams.errors.stacktrace': t('trace'),
       }),
     ).toMatchObject({ convention: 'streams', sourceTopic: 'orders', sourcePartition: 2, sourceOffset: 41n, errorClass: 'org.apache.kafka.common.errors.SerializationException', errorMessage: 'Size of data received by IntegerDeserializer is not 4', stackTrace: 'trace' })
+  })
+
+  it('Kafka Streams: a describing handler\'s processor node and task are stored as fields', () => {
+    const row = deadLetterRow({
+      topic: 'app-dlq', partition: 0, offset: '1', key: null, value: null, timestamp: 1_764_590_400_000,
+      headers: { '__streams.errors.exception': t('java.lang.IllegalStateException: boom'), '__streams.errors.processor.node.id': t('KSTREAM-MAPVALUES-0000000002'), '__streams.errors.task.id': t('0_3') },
+    })
+    expect(row).toMatchObject({ errorClass: 'java.lang.IllegalStateException', processorNode: 'KSTREAM-MAPVALUES-0000000002', taskId: '0_3', connector: null })
   })
 
   it('SmallRye: dead-letter-*', () => {

@@ -63,6 +63,7 @@ describe('Spring wrapper messages reduced to the root cause', () => {
     const row = deadLetterRow({ topic: 'lt.hub.1000.in-dlt', partition: 0, offset: '1', key: null, value: null, headers: springHeaders(), timestamp: 1_764_590_460_000 })
     expect(row.errorMessage).toBe(CAUSE_MSG)
     expect(row.errorClass).toBe(CAUSE)
+    expect(row).toMatchObject({ consumerGroup: 'mes-posting', sourceTimestamp: new Date(1_764_590_400_000), connector: null })
   })
 
   it('a multi-line root cause message is read whole from the last Caused by of the trace', () => {

@@ -37,6 +37,12 @@ const COLUMNS: [string, (v: DeadLetterView) => unknown][] = [
   ['assignee_id', (v) => v.assigneeId],
   ['fingerprint', (v) => v.fingerprint],
   ['expires_at', (v) => v.expiresAt?.toISOString()],
+  ['source_timestamp', (v) => v.source.originalTimestamp?.toISOString()],
+  ['connector', (v) => v.source.connector],
+  ['task', (v) => v.source.task],
+  ['stage', (v) => v.source.stage],
+  ['executing_class', (v) => v.source.class],
+  ['processor_node', (v) => v.source.processorNode],
 ]
 
 export function csvCell(value: unknown): string {

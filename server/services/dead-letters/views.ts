@@ -1,5 +1,5 @@
 import type { DeadLetter } from '../../db/client'
-import type { DeadLetterStatus } from '../../domain/dead-letters'
+import type { DeadLetterSource, DeadLetterStatus } from '../../domain/dead-letters'
 
 /**
  * A dead letter as lists, the REST API and CSV show it: decoded fields and state, no payload
@@ -37,7 +37,10 @@ export interface DeadLetterView {
   resolvedAt: Date | null
   expiresAt: Date | null
   expiresSoon: boolean
+  /** Where it failed, beyond topic/partition/offset: fields a convention does not carry are null. */
+  source: DeadLetterSource
 }
+
 
 export const VIEW_SELECT = {
   id: true,
@@ -66,6 +69,12 @@ export const VIEW_SELECT = {
   previousId: true,
   resolvedAt: true,
   expiresAt: true,
+  sourceTimestamp: true,
+  connector: true,
+  taskId: true,
+  stage: true,
+  executingClass: true,
+  processorNode: true,
 } as const
 
 type Selected = Pick<DeadLetter, keyof typeof VIEW_SELECT>
@@ -105,5 +114,14 @@ export function toView(dl: Selected, now = Date.now()): DeadLetterView {
     resolvedAt: dl.resolvedAt,
     expiresAt: dl.expiresAt,
     expiresSoon: expiresSoon(dl, now),
+    source: {
+      connector: dl.connector,
+      task: dl.taskId,
+      stage: dl.stage,
+      class: dl.executingClass,
+      consumerGroup: dl.consumerGroup,
+      originalTimestamp: dl.sourceTimestamp,
+      processorNode: dl.processorNode,
+    },
   }
 }

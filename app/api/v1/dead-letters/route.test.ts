@@ -71,6 +71,45 @@ describe('GET /api/v1/dead-letters', () => {
     expect(hidden.status).toBe(404)
   })
 
+  it('items carry where they failed as `source`: Connect connector/task/stage/class; Spring group and original time; nulls otherwise', async () => {
+    const prisma = runtime.db.prisma
+    const code = `CN/${Math.floor(Math.random() * 900) + 100}`
+    const connect = await insertDeadLetter(prisma, { plant, errorCode: code, convention: 'connect', consumerGroup: 'connect-erp-sink' })
+    await prisma.deadLetter.update({
+      where: { id: connect.row.id },
+      data: { connector: 'erp-sink', taskId: '1', stage: 'VALUE_CONVERTER', executingClass: 'io.confluent.connect.avro.AvroConverter' },
+    })
+    const original = new Date('2026-12-01T08:00:00.000Z')
+    const spring = await insertDeadLetter(prisma, { plant, errorCode: code, convention: 'spring', consumerGroup: 'mes-posting' })
+    await prisma.deadLetter.update({ where: { id: spring.row.id }, data: { sourceTimestamp: original } })
+
+    const res = await list(new Request(`${base}?plant=${plant}&errorCode=${code}`, { headers: auth(viewer) }))
+    const items = ((await res.json()) as { items: { id: string; source: unknown }[] }).items
+    expect(items.find((i) => i.id === connect.row.id)?.source).toEqual({
+      connector: 'erp-sink',
+      task: '1',
+      stage: 'VALUE_CONVERTER',
+      class: 'io.confluent.connect.avro.AvroConverter',
+      consumerGroup: 'connect-erp-sink',
+      originalTimestamp: null,
+      processorNode: null,
+    })
+    expect(items.find((i) => i.id === spring.row.id)?.source).toEqual({
+      connector: null,
+      task: null,
+      stage: null,
+      class: null,
+      consumerGroup: 'mes-posting',
+      originalTimestamp: original.toISOString(),
+      processorNode: null,
+    })
+
+    const csv = (await (await exportCsv(new Request(`${base}/export?plant=${plant}&errorCode=${code}`, { headers: auth(viewer) }))).text()).trim().split('\r\n')
+    expect(csv[0]!.endsWith(',source_timestamp,connector,task,stage,executing_class,processor_node')).toBe(true)
+    expect(csv.some((l) => l.endsWith(',,erp-sink,1,VALUE_CONVERTER,io.confluent.connect.avro.AvroConverter,'))).toBe(true)
+    expect(csv.some((l) => l.endsWith(`,${original.toISOString()},,,,,`))).toBe(true)
+  })
+
   it('GET /export: CSV of the filter', async () => {
     const res = await exportCsv(new Request(`${base}/export?plant=${plant}&errorCode=M3/305`, { headers: auth(viewer) }))
     expect(res.status).toBe(200)
