@@ -2,7 +2,7 @@ import type { BusRecord } from '../../server/bus/port'
 import { toStoredHeaders } from '../../server/bus/stored-headers'
 import type { Prisma } from '../../server/db/client'
 import { classify } from './classify'
-import { decodeDlqHeaders, type DecodedDlq } from './decoders'
+import { decodeDlqRecord, type DecodedDlq } from './decoders'
 import { fingerprintOf } from './fingerprint'
 import { linkOf } from './link'
 
@@ -16,8 +16,9 @@ export type DeadLetterRow = Prisma.DeadLetterCreateManyInput & { decoded: Decode
 
 const clip = (s: string | undefined, max: number) => (s === undefined ? null : s.length > max ? s.slice(0, max) : s)
 
-export function deadLetterRow(record: BusRecord): DeadLetterRow {
-  const decoded = decodeDlqHeaders(record.headers)
+/** `shareGroupPrefix`: KIP-1191 share-group DLQ topics' prefix (DLQ_SHARE_GROUP_PREFIX); '' = none. */
+export function deadLetterRow(record: BusRecord, shareGroupPrefix = ''): DeadLetterRow {
+  const decoded = decodeDlqRecord(record.topic, record.headers, shareGroupPrefix)
   const error = classify(decoded)
   const link = linkOf(record, decoded.flow)
   const sourceOffset = decoded.sourceOffset

@@ -235,6 +235,27 @@ describe('deadLetterRow: the link to the transaction', () => {
   })
 })
 
+describe('KIP-1191 share-group DLQ topics (broker-prefixed names)', () => {
+  const rec = (topic: string, headers: Headers = {}): BusRecord => ({ topic, partition: 0, offset: '3', key: null, value: null, headers, timestamp: 1_764_590_400_000 })
+
+  it('a record on a prefixed topic without known headers is a share-group dead letter; other topics stay unknown', () => {
+    expect(deadLetterRow(rec('dlq.lt.hub.1000.in'), 'dlq.')).toMatchObject({ convention: 'share_group', sourceTopic: null })
+    expect(deadLetterRow(rec('lt.hub.1000.in.dlq'), 'dlq.').convention).toBe('unknown')
+    expect(deadLetterRow(rec('dlq.lt.hub.1000.in'), '').convention).toBe('unknown')
+  })
+
+  it('headers a client wrote keep their decoding on a share-group topic', () => {
+    expect(deadLetterRow(rec('dlq.orders', { 'kafka_dlt-original-topic': t('orders') }), 'dlq.')).toMatchObject({ convention: 'spring', sourceTopic: 'orders' })
+  })
+
+  it('the indexer reads the prefix besides the configured topics (a custom prefix too)', () => {
+    const p = dlqTopicPattern(undefined, 'dlq.')
+    expect(['dlq.orders', 'a.dlq', 'orders-dlt', 'dlqXorders', 'x.dlq.orders'].map((n) => p.test(n))).toEqual([true, true, true, false, false])
+    const listed = dlqTopicPattern(['a.dlq'], 'kafka-dlq.')
+    expect(['a.dlq', 'kafka-dlq.orders', 'dlq.orders'].map((n) => listed.test(n))).toEqual([true, true, false])
+  })
+})
+
 describe('dlqTopicPattern', () => {
   it('turns a list into exact names (dots are literal) and keeps a pattern', () => {
     const p = dlqTopicPattern(['a.dlq', 'b-dlt'])
