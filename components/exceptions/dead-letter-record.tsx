@@ -80,13 +80,25 @@ function headerColumns(showBinary: boolean): ColumnDef<Header>[] {
       id: 'value',
       header: 'Value',
       meta: { className: 'break-all font-mono text-xs', wrap: true },
-      cell: ({ row: { original: h } }) => (showBinary || h.text === null ? <span title="binary, base64">{h.value}</span> : h.text),
+      cell: ({ row: { original: h } }) => (showBinary || h.shown === null ? <span title="binary, base64">{h.value}</span> : <HeaderValue h={h} />),
     },
     { id: 'kind', header: 'Kind', meta: { className: 'text-xs text-slate-500' }, cell: ({ row }) => (row.original.dlq ? 'DLQ context (stripped on replay)' : 'business') },
   ]
 }
 
-/** The record's headers as text (base64 on request, and for binary values). */
+/** A decoded value with its raw bytes one click away (hex and base64). */
+function HeaderValue({ h }: { h: Header }) {
+  if (h.shownAs === 'text') return <>{h.shown}</>
+  const hex = Array.from(atob(h.value), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(' ')
+  return (
+    <details>
+      <summary className="cursor-pointer" title={`${h.shownAs}, big-endian`}>{h.shown}</summary>
+      <span data-testid="header-raw">bytes {hex} · base64 {h.value}</span>
+    </details>
+  )
+}
+
+/** The record's headers decoded (numbers, text), base64 on request and for other binary values. */
 export function DeadLetterHeaders({ d }: { d: DeadLetter }) {
   const [showBinary, setShowBinary] = useState(false)
   return (
