@@ -3,7 +3,7 @@
 import type { ColumnDef } from '@tanstack/react-table'
 import Link from 'next/link'
 import { useState, type ReactNode } from 'react'
-import { replayJobHref } from '@/server/domain/links'
+import { deadLetterValueHref, replayJobHref } from '@/server/domain/links'
 import { DataTable } from '../ui/data-table'
 import { formatRelative, formatUtc, prettyJson } from '../ui/format'
 import type { DeadLetter } from './dead-letter-types'
@@ -64,6 +64,14 @@ export function DeadLetterPayload({ d }: { d: DeadLetter }) {
       <h2 className="font-semibold">
         Payload <span className="text-sm font-normal text-slate-500">({d.payloadBytes.toLocaleString('en-US')} bytes)</span>
       </h2>
+      {d.payload !== null && (
+        <p className="text-sm" data-testid="payload-download">
+          {d.payloadTruncated && <span className="text-amber-700">Showing the first 1 MiB. </span>}
+          <a className="underline" href={deadLetterValueHref(d.id)} download>
+            Download the whole value
+          </a>
+        </p>
+      )}
       <pre data-testid="payload" className="max-h-[32rem] overflow-auto whitespace-pre-wrap break-all text-xs">
         {d.payload === null ? '(no value)' : prettyJson(d.payload)}
       </pre>

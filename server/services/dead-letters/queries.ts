@@ -143,6 +143,8 @@ export interface DeadLetterDetail extends DeadLetterView {
   keyBase64: string | null
   payload: string | null
   payloadBytes: number
+  /** The payload shown is the first PAYLOAD_SHOWN bytes of a larger value. */
+  payloadTruncated: boolean
   /** `value`: base64 of the bytes; `shown`: the value decoded for people (null: binary, show the bytes). */
   headers: { key: string; value: string; text: string | null; dlq: boolean; shown: string | null; shownAs: string | null }[]
   stackTrace: string | null
@@ -153,7 +155,14 @@ export interface DeadLetterDetail extends DeadLetterView {
   replays: { itemId: string; jobId: string; status: string; producedAt: Date | null; error: string | null }[]
 }
 
-const PAYLOAD_SHOWN = 256 * 1024
+/** The payload a page shows: the first 1 MiB; the whole value is a download (deadLetterValue). */
+export const PAYLOAD_SHOWN = 1024 * 1024
+
+/** One dead letter's value bytes, whole, in the caller's plants (null: the record has no value). */
+export async function deadLetterValue({ db, principal }: Pick<Ctx, 'db' | 'principal'>, { id }: { id: string }): Promise<Uint8Array | null> {
+  const dl = await requireDeadLetter(db, principal, id)
+  return dl.value
+}
 
 export async function getDeadLetter({ db, principal }: Pick<Ctx, 'db' | 'principal'>, { id }: { id: string }): Promise<DeadLetterDetail> {
   const dl = await requireDeadLetter(db, principal, id)
@@ -173,6 +182,7 @@ export async function getDeadLetter({ db, principal }: Pick<Ctx, 'db' | 'princip
     // Text for people (rendered as text, never HTML); a huge payload is cut for the page.
     payload: value ? value.subarray(0, PAYLOAD_SHOWN).toString('utf8') : null,
     payloadBytes: value?.length ?? 0,
+    payloadTruncated: (value?.length ?? 0) > PAYLOAD_SHOWN,
     headers: (headers.success ? headers.data : []).map((h) => {
       const shown = headerDisplay(h.key, Buffer.from(h.value, 'base64'), h.text ?? null)
       return { key: h.key, value: h.value, text: h.text ?? null, dlq: isDlqHeader(h.key), shown: shown?.shown ?? null, shownAs: shown?.as ?? null }

@@ -6,6 +6,7 @@ import { insertDeadLetter, rid, insertUniquePlant } from '@/server/services/test
 import { GET as list } from './route'
 import { GET as getOne } from './[id]/route'
 import { GET as exportCsv } from './export/route'
+import { GET as getValue } from './[id]/value/route'
 
 let runtime: Runtime
 let stop: () => Promise<void>
@@ -108,6 +109,22 @@ describe('GET /api/v1/dead-letters', () => {
     expect(csv[0]!.endsWith(',source_timestamp,connector,task,stage,executing_class,processor_node')).toBe(true)
     expect(csv.some((l) => l.endsWith(',,erp-sink,1,VALUE_CONVERTER,io.confluent.connect.avro.AvroConverter,'))).toBe(true)
     expect(csv.some((l) => l.endsWith(`,${original.toISOString()},,,,,`))).toBe(true)
+  })
+
+  it('a value over 1 MiB: the detail shows the first MiB, GET /{id}/value downloads it whole (in scope only)', async () => {
+    const prisma = runtime.db.prisma
+    const big = Buffer.alloc(1024 * 1024 + 512 * 1024, 'x')
+    const mine = await insertDeadLetter(prisma, { plant, value: big })
+    const theirs = await insertDeadLetter(prisma, { plant: otherPlant })
+    const params = (id: string) => ({ params: Promise.resolve({ id }) })
+    const detail = (await (await getOne(new Request(`${base}/${mine.row.id}`, { headers: auth(viewer) }), params(mine.row.id))).json()) as { payload: string; payloadBytes: number; payloadTruncated: boolean }
+    expect(detail).toMatchObject({ payloadBytes: big.length, payloadTruncated: true })
+    expect(detail.payload).toHaveLength(1024 * 1024)
+    const whole = await getValue(new Request(`${base}/${mine.row.id}/value`, { headers: auth(viewer) }), params(mine.row.id))
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('content-disposition')).toMatch(/^attachment; filename="dead-letter-/)
+    expect(Buffer.from(await whole.arrayBuffer()).equals(big)).toBe(true)
+    expect((await getValue(new Request(`${base}/${theirs.row.id}/value`, { headers: auth(viewer) }), params(theirs.row.id))).status).toBe(404)
   })
 
   it('GET /export: CSV of the filter', async () => {
