@@ -171,6 +171,12 @@ export const envSchema = z.object({
   REPLAY_REDRIVE_TOPICS: redriveTopics.optional(),
   /** Which topics the DLQ indexer reads (see dlqTopics); default DEFAULT_DLQ_TOPICS. */
   DLQ_TOPICS: dlqTopics.optional(),
+  /**
+   * Kafka 4.2+ share-group dead-letter topics (KIP-1191): the broker only writes to topics named with
+   * its `errors.deadletterqueue.topic.name.prefix`, default `dlq.`. The indexer reads topics with
+   * this prefix besides DLQ_TOPICS; empty turns it off.
+   */
+  DLQ_SHARE_GROUP_PREFIX: z.string().trim().max(200).regex(/^[A-Za-z0-9._-]*$/, 'must be a topic-name prefix (letters, digits, . _ -)').default('dlq.'),
   /** Records per second of a replay job that does not choose its own rate. */
   REPLAY_DEFAULT_RATE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(500, 'must be at most 500').default(50),
 

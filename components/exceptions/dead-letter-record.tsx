@@ -3,7 +3,7 @@
 import type { ColumnDef } from '@tanstack/react-table'
 import Link from 'next/link'
 import { useState, type ReactNode } from 'react'
-import { replayJobHref } from '@/server/domain/links'
+import { deadLetterValueHref, replayJobHref } from '@/server/domain/links'
 import { DataTable } from '../ui/data-table'
 import { formatCount, formatRelative, formatUtc, prettyJson } from '../ui/format'
 import type { DeadLetter } from './dead-letter-types'
@@ -32,6 +32,12 @@ export function DeadLetterMetadata({ d }: { d: DeadLetter }) {
         <Field label="Original partition">{d.sourcePartition}</Field>
         <Field label="Original offset">{d.sourceOffset}</Field>
         <Field label="Consumer group">{d.consumerGroup}</Field>
+        {d.source.originalTimestamp && <Field label="Original record time">{at(d.source.originalTimestamp)}</Field>}
+        {d.source.connector && <Field label="Connector">{d.source.connector}</Field>}
+        {d.source.task && <Field label="Task">{d.source.task}</Field>}
+        {d.source.stage && <Field label="Stage">{d.source.stage}</Field>}
+        {d.source.class && <Field label="Executing class">{d.source.class}</Field>}
+        {d.source.processorNode && <Field label="Processor node">{d.source.processorNode}</Field>}
         <Field label="Exception">{d.errorClass}</Field>
         <Field label="Error code">{d.errorCode}</Field>
         <Field label="Attempts">{d.attempts}</Field>
@@ -58,6 +64,14 @@ export function DeadLetterPayload({ d }: { d: DeadLetter }) {
       <h2 className="font-semibold">
         Payload <span className="text-sm font-normal text-slate-500">({formatCount(d.payloadBytes)} bytes)</span>
       </h2>
+      {d.payload !== null && (
+        <p className="text-sm" data-testid="payload-download">
+          {d.payloadTruncated && <span className="text-amber-700">Showing the first 1 MiB. </span>}
+          <a className="underline" href={deadLetterValueHref(d.id)} download>
+            Download the whole value
+          </a>
+        </p>
+      )}
       <pre data-testid="payload" className="max-h-[32rem] overflow-auto whitespace-pre-wrap break-all text-xs">
         {d.payload === null ? '(no value)' : prettyJson(d.payload)}
       </pre>
@@ -74,13 +88,25 @@ function headerColumns(showBinary: boolean): ColumnDef<Header>[] {
       id: 'value',
       header: 'Value',
       meta: { className: 'break-all font-mono text-xs', wrap: true },
-      cell: ({ row: { original: h } }) => (showBinary || h.text === null ? <span title="binary, base64">{h.value}</span> : h.text),
+      cell: ({ row: { original: h } }) => (showBinary || h.shown === null ? <span title="binary, base64">{h.value}</span> : <HeaderValue h={h} />),
     },
     { id: 'kind', header: 'Kind', meta: { className: 'text-xs text-slate-500' }, cell: ({ row }) => (row.original.dlq ? 'DLQ context (stripped on replay)' : 'business') },
   ]
 }
 
-/** The record's headers as text (base64 on request, and for binary values). */
+/** A decoded value with its raw bytes one click away (hex and base64). */
+function HeaderValue({ h }: { h: Header }) {
+  if (h.shownAs === 'text') return <>{h.shown}</>
+  const hex = Array.from(atob(h.value), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(' ')
+  return (
+    <details>
+      <summary className="cursor-pointer" title={`${h.shownAs}, big-endian`}>{h.shown}</summary>
+      <span data-testid="header-raw">bytes {hex} · base64 {h.value}</span>
+    </details>
+  )
+}
+
+/** The record's headers decoded (numbers, text), base64 on request and for other binary values. */
 export function DeadLetterHeaders({ d }: { d: DeadLetter }) {
   const [showBinary, setShowBinary] = useState(false)
   return (

@@ -2,7 +2,7 @@
 
 import type { ColumnDef } from '@tanstack/react-table'
 import Link from 'next/link'
-import type { DeadLetterStatus } from '@/server/domain/dead-letters'
+import { sourceSummary, type DeadLetterSource, type DeadLetterStatus } from '@/server/domain/dead-letters'
 import { deadLetterHref } from '@/server/domain/links'
 import type { RouterOutputs } from '../trpc/client'
 import { formatCount, formatRelative, formatUtc } from '../ui/format'
@@ -24,6 +24,7 @@ interface Row {
   assigneeId: string | null
   expiresSoon: boolean
   convention: string
+  source: DeadLetterSource
 }
 
 /**
@@ -80,8 +81,15 @@ export const recordColumns: ColumnDef<Row>[] = [
       <span className="inline-block max-w-md truncate align-bottom" title={r.errorMessage ?? undefined}>
         {r.expiresSoon && <span className="text-amber-700" title="Expires from its DLQ topic soon">⚠ </span>}
         {r.errorMessage ?? '—'}
+        <SourceLine source={r.source} />
       </span>
     ),
   },
   { id: 'at', header: 'Dead-lettered', meta: { priority: 2 }, accessorKey: 'deadLetteredAt', cell: ({ row }) => <RelativeTime at={row.original.deadLetteredAt} /> },
 ]
+
+/** Connector / task / stage, processor node or consumer group under the message, compact and muted. */
+function SourceLine({ source }: { source: DeadLetterSource }) {
+  const line = sourceSummary(source)
+  return line ? <span className="block truncate text-xs text-slate-500" data-testid="record-source">{line}</span> : null
+}

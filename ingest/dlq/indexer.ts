@@ -52,11 +52,13 @@ const RETENTION_TTL_MS = 10 * 60_000
  * for new topics: the local bus at once, Kafka every 30 s). A configured list becomes an exact-name
  * pattern: a listed topic that does not exist yet is picked up once it does.
  */
-export function dlqTopicPattern(configured: string[] | RegExp | undefined): RegExp {
-  if (configured instanceof RegExp) return configured
-  if (!configured) return DEFAULT_DLQ_TOPICS
-  return new RegExp(`^(${configured.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`)
+export function dlqTopicPattern(configured: string[] | RegExp | undefined, shareGroupPrefix = ''): RegExp {
+  const base = configured instanceof RegExp ? configured : !configured ? DEFAULT_DLQ_TOPICS : new RegExp(`^(${configured.map(escapeRegExp).join('|')})$`)
+  // KIP-1191 share-group DLQ topics are read besides the configured ones, by their prefix.
+  return shareGroupPrefix ? new RegExp(`(?:${base.source})|^${escapeRegExp(shareGroupPrefix)}`, base.flags) : base
 }
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
   const { ctx, transport } = deps
@@ -88,7 +90,7 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
 
   async function index(batch: Pick<BusBatch, 'records'>): Promise<number> {
     if (!batch.records.length) return 0
-    const rows = batch.records.map(deadLetterRow)
+    const rows = batch.records.map((r) => deadLetterRow(r, config.env.DLQ_SHARE_GROUP_PREFIX))
     const known = await knownPlants([...new Set(rows.flatMap((r) => (r.plantCode ? [r.plantCode] : [])))])
     for (const r of rows) {
       // An unknown plant code (a typo upstream, a plant not set up yet) must not block the DLQ.
@@ -187,7 +189,7 @@ export function createDlqIndexer(deps: DlqIndexerDeps): DlqIndexer {
       if (consumer) return
       // Stored groups follow the current fingerprint scheme before new rows join them.
       await refingerprintDeadLetters(prisma, log)
-      const topics = dlqTopicPattern(config.env.DLQ_TOPICS)
+      const topics = dlqTopicPattern(config.env.DLQ_TOPICS, config.env.DLQ_SHARE_GROUP_PREFIX)
       consumer = transport.consumer({ groupId: `${config.kafka.groupId}.dlq-indexer`, topics, fromBeginning: true })
       await consumer.run(async (batch) => {
         try {

@@ -2,7 +2,7 @@ import type { BusRecord } from '../../server/bus/port'
 import { toStoredHeaders } from '../../server/bus/stored-headers'
 import type { Prisma } from '../../server/db/client'
 import { classify } from './classify'
-import { decodeDlqHeaders, type DecodedDlq } from './decoders'
+import { decodeDlqRecord, type DecodedDlq } from './decoders'
 import { FINGERPRINT_VERSION, fingerprintOf } from './fingerprint'
 import { linkOf } from './link'
 
@@ -16,8 +16,9 @@ export type DeadLetterRow = Prisma.DeadLetterCreateManyInput & { decoded: Decode
 
 const clip = (s: string | undefined, max: number) => (s === undefined ? null : s.length > max ? s.slice(0, max) : s)
 
-export function deadLetterRow(record: BusRecord): DeadLetterRow {
-  const decoded = decodeDlqHeaders(record.headers)
+/** `shareGroupPrefix`: KIP-1191 share-group DLQ topics' prefix (DLQ_SHARE_GROUP_PREFIX); '' = none. */
+export function deadLetterRow(record: BusRecord, shareGroupPrefix = ''): DeadLetterRow {
+  const decoded = decodeDlqRecord(record.topic, record.headers, shareGroupPrefix)
   const error = classify(decoded)
   const link = linkOf(record, decoded.flow)
   const sourceOffset = decoded.sourceOffset
@@ -48,5 +49,19 @@ export function deadLetterRow(record: BusRecord): DeadLetterRow {
     fingerprint: fingerprintOf({ category: error.category, code: error.code, errorClass: decoded.errorClass, message: error.message, flow: link.flow, sourceTopic: decoded.sourceTopic }),
     fingerprintVersion: FINGERPRINT_VERSION,
     businessKeys: link.businessKeys,
+    ...sourceContext(decoded),
+  }
+}
+
+/** The convention-specific context stored as fields (Connect's connector/task/stage/class, Streams' node). */
+function sourceContext(d: DecodedDlq) {
+  const ts = d.sourceTimestamp
+  return {
+    sourceTimestamp: ts !== undefined && Number.isFinite(ts) && ts >= 0 ? new Date(ts) : null,
+    connector: clip(d.details.connector, 256),
+    taskId: clip(d.details.task, 64),
+    stage: clip(d.details.stage, 64),
+    executingClass: clip(d.details.executingClass, 512),
+    processorNode: clip(d.details.processorNode, 256),
   }
 }

@@ -87,3 +87,56 @@ export function isDlqHeader(name: string): boolean {
 export const storedHeaderSchema = z.object({ key: z.string(), value: z.string(), text: z.string().optional() })
 export const storedHeadersSchema = z.array(storedHeaderSchema)
 export type StoredHeader = z.infer<typeof storedHeaderSchema>
+
+/**
+ * Where a dead letter failed, beyond topic/partition/offset (#19 item 6): Kafka Connect's connector,
+ * task, stage and executing class; Spring's (or the hub's) consumer group and original record time;
+ * Kafka Streams' processor node. Fields a convention does not carry are null.
+ */
+export interface DeadLetterSource {
+  connector: string | null
+  task: string | null
+  stage: string | null
+  class: string | null
+  consumerGroup: string | null
+  originalTimestamp: Date | null
+  processorNode: string | null
+}
+
+/** One compact line for lists: "connector erp-sink · task 1 · VALUE_CONVERTER", "group erp-posting", "node KSTREAM-MAP-0000000002". */
+export function sourceSummary(s: Pick<DeadLetterSource, 'connector' | 'task' | 'stage' | 'consumerGroup' | 'processorNode'>): string | null {
+  const parts = s.connector
+    ? [`connector ${s.connector}`, s.task !== null ? `task ${s.task}` : null, s.stage]
+    : [s.processorNode ? `node ${s.processorNode}` : null, s.consumerGroup ? `group ${s.consumerGroup}` : null]
+  const shown = parts.filter((p): p is string => !!p)
+  return shown.length ? shown.join(' · ') : null
+}
+
+/** Headers whose values are big-endian binary numbers (Spring's DeadLetterPublishingRecoverer). */
+const NUMERIC_HEADERS: Readonly<Record<string, 'int32' | 'int64' | 'time'>> = {
+  'kafka_dlt-original-partition': 'int32',
+  'kafka_dlt-original-offset': 'int64',
+  'kafka_dlt-original-timestamp': 'time',
+}
+
+/** Control characters other than tab and newlines: such "text" is binary that happens to be valid UTF-8. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
+
+/**
+ * A header value for people: known numeric headers of 4/8 bytes as their big-endian number (a time
+ * also as ISO 8601), other valid UTF-8 without control characters as text, else null (show the raw
+ * bytes). `text` is the stored UTF-8 rendering (absent when not valid UTF-8).
+ */
+export function headerDisplay(key: string, bytes: Uint8Array, text: string | null): { shown: string; as: 'int32' | 'int64' | 'time' | 'text' } | null {
+  const kind = NUMERIC_HEADERS[key]
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (kind === 'int32' && bytes.length === 4) return { shown: String(view.getInt32(0)), as: kind }
+  if ((kind === 'int64' || kind === 'time') && bytes.length === 8) {
+    const n = view.getBigInt64(0)
+    const ms = Number(n)
+    const iso = kind === 'time' && Number.isSafeInteger(ms) && Math.abs(ms) < 8.64e15 ? ` (${new Date(ms).toISOString()})` : ''
+    return { shown: `${n}${iso}`, as: kind }
+  }
+  if (text !== null && !CONTROL.test(text)) return { shown: text, as: 'text' }
+  return null
+}

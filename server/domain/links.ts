@@ -106,6 +106,11 @@ export function deadLetterHref(id: string): string {
   return `/exceptions/${encodeURIComponent(id)}`
 }
 
+/** One dead letter's whole value as a download (REST; the session cookie authenticates). */
+export function deadLetterValueHref(id: string): string {
+  return `/api/v1/dead-letters/${encodeURIComponent(id)}/value`
+}
+
 /** CSV of the dead letters matching the exceptions filter (REST, streamed; the session cookie authenticates). */
 export function deadLetterExportHref(filter: Params): string {
   return withQuery('/api/v1/dead-letters/export', filter)

@@ -43,7 +43,8 @@ describe('Spring Kafka (kafka_dlt-*, big-endian binary numbers)', () => {
       attempts: 2,
       details: { exception: 'org.springframework.kafka.listener.ListenerExecutionFailedException', timestampType: 'CreateTime' },
     })
-    expect(d.errorMessage).toMatch(/nested exception is .*M7\/053/)
+    // Spring 5's "nested exception is" wrapper is followed to the innermost cause.
+    expect(d.errorMessage).toBe('(126) ERROR: M7/053 Posting only possible in periods 2026/11 and 2026/10 in company code 1000')
     expect(d.stackTrace).toContain('\tat a.B(B.java:1)')
   })
 
@@ -89,6 +90,11 @@ describe('Kafka Connect (__connect.errors.*, text)', () => {
     })
   })
 
+  it('stores the connector, task, stage and executing class as fields of the row', () => {
+    const row = deadLetterRow({ topic: 'dlq-erp-sink', partition: 0, offset: '5', key: null, value: null, headers, timestamp: 1_764_590_400_000 })
+    expect(row).toMatchObject({ connector: 'erp-sink-2000', taskId: '1', stage: 'TASK_PUT', executingClass: 'com.acme.connect.sap.SapErpSinkTask', processorNode: null, sourceTimestamp: null })
+  })
+
   it('classifies a retriable exception as transient', () => {
     expect(classify(decodeDlqHeaders(headers)).category).toBe('transient')
   })
@@ -101,11 +107,20 @@ describe('Kafka Streams, SmallRye, our hub and the telemetry DLQ', () => {
         '__streams.errors.topic': t('orders'),
         '__streams.errors.partition': t('2'),
         '__streams.errors.offset': t('41'),
-        '__streams.errors.exception': t('org.apache.kafka.common.errors.SerializationException'),
+        // Throwable.toString(), as ExceptionHandlerUtils writes it.
+        '__streams.errors.exception': t('org.apache.kafka.common.errors.SerializationException: Size of data received by IntegerDeserializer is not 4'),
         '__streams.errors.message': t('Size of data received by IntegerDeserializer is not 4'),
         '__streams.errors.stacktrace': t('trace'),
       }),
     ).toMatchObject({ convention: 'streams', sourceTopic: 'orders', sourcePartition: 2, sourceOffset: 41n, errorClass: 'org.apache.kafka.common.errors.SerializationException', errorMessage: 'Size of data received by IntegerDeserializer is not 4', stackTrace: 'trace' })
+  })
+
+  it('Kafka Streams: a describing handler\'s processor node and task are stored as fields', () => {
+    const row = deadLetterRow({
+      topic: 'app-dlq', partition: 0, offset: '1', key: null, value: null, timestamp: 1_764_590_400_000,
+      headers: { '__streams.errors.exception': t('java.lang.IllegalStateException: boom'), '__streams.errors.processor.node.id': t('KSTREAM-MAPVALUES-0000000002'), '__streams.errors.task.id': t('0_3') },
+    })
+    expect(row).toMatchObject({ errorClass: 'java.lang.IllegalStateException', processorNode: 'KSTREAM-MAPVALUES-0000000002', taskId: '0_3', connector: null })
   })
 
   it('SmallRye: dead-letter-*', () => {
@@ -200,6 +215,27 @@ describe('deadLetterRow: the link to the transaction', () => {
   it('keeps binary headers byte for byte with no text rendering', () => {
     const row = deadLetterRow(record({ headers: { 'kafka_dlt-original-partition': hex('00000007') } }))
     expect(row.headers).toEqual([{ key: 'kafka_dlt-original-partition', value: 'AAAABw==' }])
+  })
+})
+
+describe('KIP-1191 share-group DLQ topics (broker-prefixed names)', () => {
+  const rec = (topic: string, headers: Headers = {}): BusRecord => ({ topic, partition: 0, offset: '3', key: null, value: null, headers, timestamp: 1_764_590_400_000 })
+
+  it('a record on a prefixed topic without known headers is a share-group dead letter; other topics stay unknown', () => {
+    expect(deadLetterRow(rec('dlq.lt.hub.1000.in'), 'dlq.')).toMatchObject({ convention: 'share_group', sourceTopic: null })
+    expect(deadLetterRow(rec('lt.hub.1000.in.dlq'), 'dlq.').convention).toBe('unknown')
+    expect(deadLetterRow(rec('dlq.lt.hub.1000.in'), '').convention).toBe('unknown')
+  })
+
+  it('headers a client wrote keep their decoding on a share-group topic', () => {
+    expect(deadLetterRow(rec('dlq.orders', { 'kafka_dlt-original-topic': t('orders') }), 'dlq.')).toMatchObject({ convention: 'spring', sourceTopic: 'orders' })
+  })
+
+  it('the indexer reads the prefix besides the configured topics (a custom prefix too)', () => {
+    const p = dlqTopicPattern(undefined, 'dlq.')
+    expect(['dlq.orders', 'a.dlq', 'orders-dlt', 'dlqXorders', 'x.dlq.orders'].map((n) => p.test(n))).toEqual([true, true, true, false, false])
+    const listed = dlqTopicPattern(['a.dlq'], 'kafka-dlq.')
+    expect(['a.dlq', 'kafka-dlq.orders', 'dlq.orders'].map((n) => listed.test(n))).toEqual([true, true, false])
   })
 })
 

@@ -21,3 +21,16 @@ export function decodeDlqHeaders(headers: Headers): DecodedDlq {
   const decoder = DECODERS.find((d) => d.matches(headers))
   return decoder ? decoder.decode(headers) : { convention: 'unknown', details: {} }
 }
+
+/**
+ * A record on a Kafka share group's dead-letter topic (KIP-1191, Kafka 4.2+), told by its topic's
+ * broker-enforced prefix (`errors.deadletterqueue.topic.name.prefix`, default `dlq.`). Only the
+ * name is relied on: the broker's context header names were not verifiable when this was written,
+ * so a record with none of the known header families stays without a source and needs an explicit
+ * replay target; one whose client also wrote a known family (e.g. Spring) keeps that decoding.
+ */
+export function decodeDlqRecord(topic: string, headers: Headers, shareGroupPrefix: string): DecodedDlq {
+  const decoded = decodeDlqHeaders(headers)
+  if (decoded.convention !== 'unknown' || !shareGroupPrefix || !topic.startsWith(shareGroupPrefix)) return decoded
+  return { convention: 'share_group', details: { shareGroupTopic: topic } }
+}

@@ -24,11 +24,11 @@ export interface DecodedDlq {
   details: Record<string, string>
 }
 
-export const DLQ_CONVENTIONS = ['spring', 'connect', 'streams', 'smallrye', 'hub', 'linetrace', 'unknown'] as const
+export const DLQ_CONVENTIONS = ['spring', 'connect', 'streams', 'smallrye', 'hub', 'linetrace', 'share_group', 'unknown'] as const
 export type DlqConvention = (typeof DLQ_CONVENTIONS)[number]
 
 export interface DlqDecoder {
-  convention: Exclude<DlqConvention, 'unknown'>
+  convention: Exclude<DlqConvention, 'unknown' | 'share_group'>
   /** True when the record carries this convention's headers. */
   matches(headers: Headers): boolean
   decode(headers: Headers): DecodedDlq

@@ -13,6 +13,9 @@ export type Answer = { ok: true; text: string } | { ok: false; code: string; mes
 
 const STATUS_CODES: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' }
 
+/** How an HTTP status reads in a mismatch (and in a route's `passes`). */
+export const statusCode = (status: number): string => STATUS_CODES[status] ?? String(status)
+
 /** Does the answer match the outcome? `passes`: the codes an allowed caller may still get. */
 export function matches(outcome: Outcome, answer: Answer, passes: readonly string[] = []): boolean {
   switch (outcome) {
@@ -79,7 +82,7 @@ export async function callRoute(route: RouteMethod, caller: RestCaller, call: Re
   // Read it all: a streamed export that fails after its first byte must not count as allowed.
   const text = await response.text()
   if (response.status < 300) return { ok: true, text }
-  return { ok: false, code: STATUS_CODES[response.status] ?? String(response.status), message: text.slice(0, 300) }
+  return { ok: false, code: statusCode(response.status), message: text.slice(0, 300) }
 }
 
 /** The plants a cell is about: IN and OUT for plant-scoped entries, IN for the rest. */

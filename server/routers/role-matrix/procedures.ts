@@ -27,6 +27,8 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     return { plant, flow, kpi: 'e2e_latency_p95' }
   }),
 
+  'reconciliation.summary': query('viewer', 'argument', (_w, plant) => ({ plant, ...range })),
+  'reconciliation.transactions': query('viewer', 'argument', (_w, plant) => ({ plant, ...range })),
   'traces.search': query('viewer', 'argument', (_w, plant) => ({ plant, ...range })),
   'traces.get': query('viewer', 'record', async (w, plant) => {
     const { correlationId, t } = await w.make.trace(plant)
@@ -36,6 +38,9 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
 
   'deadLetters.groups': query('viewer', 'argument', (_w, plant) => ({ plant, filter: {} })),
   'deadLetters.records': query('viewer', 'argument', (_w, plant) => ({ plant })),
+  'deadLetters.group': query('viewer', 'argument', async (w, plant) => ({ plant, filter: { fingerprint: (await w.make.deadLetter(plant)).fingerprint } })),
+  'deadLetters.addRunbookNote': mutation('operator', 'record', async (w, plant) => ({ fingerprint: (await w.make.deadLetter(plant)).fingerprint, body: 'role matrix note' })),
+  'deadLetters.markFixed': mutation('operator', 'record', async (w, plant) => ({ id: (await w.make.deadLetter(plant)).id, note: 'role matrix' })),
   'deadLetters.get': query('viewer', 'record', async (w, plant) => ({ id: (await w.make.deadLetter(plant)).id })),
   'deadLetters.assignees': query('operator', 'argument', (_w, plant) => ({ plant })),
   'deadLetters.assign': mutation('operator', 'record', async (w, plant) => ({ id: (await w.make.deadLetter(plant)).id, assigneeId: w.users.admin.id })),

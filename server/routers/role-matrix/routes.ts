@@ -33,6 +33,9 @@ export const ROUTES: Record<string, RouteEntry> = {
     return { params: { correlationId }, query: { t } }
   }),
 
+  'GET /api/v1/reconciliation': route('viewer', 'argument', (_w, plant) => ({ query: { plant, range: '24h' } })),
+  'GET /api/v1/reconciliation/export': route('viewer', 'argument', (_w, plant) => ({ query: { plant, range: '24h' } })),
+
   'GET /api/v1/dead-letters': route('viewer', 'argument', (_w, plant) => ({ query: { plant } })),
   'GET /api/v1/dead-letters/export': route('viewer', 'argument', (_w, plant) => ({ query: { plant } })),
   'GET /api/v1/dead-letters/[id]': route('viewer', 'record', async (w, plant) => ({ params: { id: await dl(w, plant) } })),
@@ -49,5 +52,7 @@ export const ROUTES: Record<string, RouteEntry> = {
   'POST /api/v1/alert-rules': route('admin', 'payload', (w, plant) => ({ body: { plant, kind: 'ingest_freshness', severity: 'warning', name: w.make.unique('rule') } })),
   'PATCH /api/v1/alert-rules/[id]': route('admin', 'record', async (w, plant) => ({ params: { id: await w.make.rule(plant) }, body: { name: w.make.unique('rule') } })),
   'GET /api/v1/alert-channels': route('admin', 'none'),
+  // Unknown API paths: a JSON 404 for everyone, whoever asks; nothing is read or changed.
+  ...Object.fromEntries(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => [`${m} /api/v1/[...rest]`, route('public', 'none', () => ({ params: { rest: ['no-such-thing'] } }), [404])])),
   'POST /api/v1/alert-channels': route('admin', 'none', (w) => ({ body: { name: w.make.unique('channel'), kind: 'webhook', url: 'https://hooks.example.com/rm' } })),
 }

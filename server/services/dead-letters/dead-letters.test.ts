@@ -187,11 +187,11 @@ describe('dead-letter triage', () => {
     expect(await domainError(discardDeadLetter({ db: db.prisma, principal: makePrincipal('operator', [plantA]) }, { id: row.id, reason: 'no longer needed' }))).toMatchObject({ code: 'CONFLICT' })
   })
 
-  it('detail shows headers with binary values as base64 only, DLQ headers marked, payload as text', async () => {
+  it('detail shows headers with Spring’s binary numbers decoded (bytes kept as base64), DLQ headers marked, payload as text', async () => {
     const { row } = await insertDeadLetter(db.prisma, { plant: plantA, convention: 'spring' })
     const d = await getDeadLetter({ db: db.prisma, principal: makePrincipal('viewer', [plantA]) }, { id: row.id })
     const partition = d.headers.find((h) => h.key === 'kafka_dlt-original-partition')!
-    expect(partition).toEqual({ key: 'kafka_dlt-original-partition', value: 'AAAAAQ==', text: null, dlq: true })
+    expect(partition).toEqual({ key: 'kafka_dlt-original-partition', value: 'AAAAAQ==', text: null, dlq: true, shown: '1', shownAs: 'int32' })
     expect(d.headers.find((h) => h.key === 'correlation_id')).toMatchObject({ dlq: false, text: d.correlationId })
     expect(JSON.parse(d.payload!)).toMatchObject({ plant: plantA, correlation_id: d.correlationId })
   })

@@ -39,6 +39,12 @@ const COLUMNS: CsvColumn<DeadLetterView>[] = [
   { header: 'assignee_id', value: (v) => v.assigneeId },
   { header: 'fingerprint', value: (v) => v.fingerprint },
   { header: 'expires_at', value: (v) => v.expiresAt },
+  { header: 'source_timestamp', value: (v) => v.source.originalTimestamp },
+  { header: 'connector', value: (v) => v.source.connector },
+  { header: 'task', value: (v) => v.source.task },
+  { header: 'stage', value: (v) => v.source.stage },
+  { header: 'executing_class', value: (v) => v.source.class },
+  { header: 'processor_node', value: (v) => v.source.processorNode },
 ]
 
 export async function exportDeadLettersCsv({ db, principal }: Pick<Ctx, 'db' | 'principal'>, input: unknown): Promise<ReadableStream<Uint8Array>> {

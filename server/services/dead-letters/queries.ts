@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context/ctx'
 import { namedPlants, recordScope } from '../../context/scope'
 import type { PrismaClient } from '../../db/client'
-import { isDlqHeader, storedHeadersSchema, type DeadLetterStatus } from '../../domain/dead-letters'
+import { headerDisplay, isDlqHeader, storedHeadersSchema, type DeadLetterStatus } from '../../domain/dead-letters'
 import { canAccessPlant, type Principal } from '../../domain/permissions'
 import { pageArgs, pageOf } from '../paging/cursor'
 import { replayFilterSchema, type ReplayFilter } from '../../domain/replays'
@@ -143,7 +143,10 @@ export interface DeadLetterDetail extends DeadLetterView {
   keyBase64: string | null
   payload: string | null
   payloadBytes: number
-  headers: { key: string; value: string; text: string | null; dlq: boolean }[]
+  /** The payload shown is the first PAYLOAD_SHOWN bytes of a larger value. */
+  payloadTruncated: boolean
+  /** `value`: base64 of the bytes; `shown`: the value decoded for people (null: binary, show the bytes). */
+  headers: { key: string; value: string; text: string | null; dlq: boolean; shown: string | null; shownAs: string | null }[]
   stackTrace: string | null
   comments: { id: string; author: string; body: string; at: Date }[]
   audit: { id: string; at: Date; actor: string; action: string; reason: string | null; before: unknown; after: unknown }[]
@@ -154,7 +157,14 @@ export interface DeadLetterDetail extends DeadLetterView {
   markedFixed: boolean
 }
 
-const PAYLOAD_SHOWN = 256 * 1024
+/** The payload a page shows: the first 1 MiB; the whole value is a download (deadLetterValue). */
+export const PAYLOAD_SHOWN = 1024 * 1024
+
+/** One dead letter's value bytes, whole, in the caller's plants (null: the record has no value). */
+export async function deadLetterValue({ db, principal }: Pick<Ctx, 'db' | 'principal'>, { id }: { id: string }): Promise<Uint8Array | null> {
+  const dl = await requireDeadLetter(db, principal, id)
+  return dl.value
+}
 
 export async function getDeadLetter({ db, principal }: Pick<Ctx, 'db' | 'principal'>, { id }: { id: string }): Promise<DeadLetterDetail> {
   const dl = await requireDeadLetter(db, principal, id)
@@ -174,7 +184,11 @@ export async function getDeadLetter({ db, principal }: Pick<Ctx, 'db' | 'princip
     // Text for people (rendered as text, never HTML); a huge payload is cut for the page.
     payload: value ? value.subarray(0, PAYLOAD_SHOWN).toString('utf8') : null,
     payloadBytes: value?.length ?? 0,
-    headers: (headers.success ? headers.data : []).map((h) => ({ key: h.key, value: h.value, text: h.text ?? null, dlq: isDlqHeader(h.key) })),
+    payloadTruncated: (value?.length ?? 0) > PAYLOAD_SHOWN,
+    headers: (headers.success ? headers.data : []).map((h) => {
+      const shown = headerDisplay(h.key, Buffer.from(h.value, 'base64'), h.text ?? null)
+      return { key: h.key, value: h.value, text: h.text ?? null, dlq: isDlqHeader(h.key), shown: shown?.shown ?? null, shownAs: shown?.as ?? null }
+    }),
     stackTrace: dl.stackTrace,
     comments: comments.map((c) => ({ id: c.id, author: c.authorLabel, body: c.body, at: c.createdAt })),
     audit: audit.map((a) => ({ id: String(a.id), at: a.at, actor: a.actorLabel, action: a.action, reason: a.reason, before: a.before, after: a.after })),

@@ -1,5 +1,5 @@
 import type { DeadLetter } from '../../db/client'
-import type { DeadLetterStatus } from '../../domain/dead-letters'
+import type { DeadLetterSource, DeadLetterStatus } from '../../domain/dead-letters'
 import { guidanceFor, type ErrorGuidance } from '../../domain/error-guidance'
 
 /**
@@ -40,6 +40,8 @@ export interface DeadLetterView {
   expiresSoon: boolean
   /** What the error means, who fixes it, how, and whether a replay before the fix can succeed. */
   guidance: ErrorGuidance
+  /** Where it failed, beyond topic/partition/offset: fields a convention does not carry are null. */
+  source: DeadLetterSource
 }
 
 export const VIEW_SELECT = {
@@ -69,6 +71,12 @@ export const VIEW_SELECT = {
   previousId: true,
   resolvedAt: true,
   expiresAt: true,
+  sourceTimestamp: true,
+  connector: true,
+  taskId: true,
+  stage: true,
+  executingClass: true,
+  processorNode: true,
 } as const
 
 type Selected = Pick<DeadLetter, keyof typeof VIEW_SELECT>
@@ -109,5 +117,14 @@ export function toView(dl: Selected, now = Date.now()): DeadLetterView {
     expiresAt: dl.expiresAt,
     expiresSoon: expiresSoon(dl, now),
     guidance: guidanceFor({ code: dl.errorCode, category: dl.errorCategory, text: dl.errorMessage, errorClass: dl.errorClass }),
+    source: {
+      connector: dl.connector,
+      task: dl.taskId,
+      stage: dl.stage,
+      class: dl.executingClass,
+      consumerGroup: dl.consumerGroup,
+      originalTimestamp: dl.sourceTimestamp,
+      processorNode: dl.processorNode,
+    },
   }
 }

@@ -6,6 +6,7 @@ import { insertDeadLetter, rid, insertUniquePlant } from '@/server/services/test
 import { GET as list } from './route'
 import { GET as getOne } from './[id]/route'
 import { GET as exportCsv } from './export/route'
+import { GET as getValue } from './[id]/value/route'
 
 let runtime: Runtime
 let stop: () => Promise<void>
@@ -71,6 +72,61 @@ describe('GET /api/v1/dead-letters', () => {
     expect(JSON.parse(detail.payload)).toMatchObject({ plant })
     const hidden = await getOne(new Request(`${base}/${theirs.row.id}`, { headers: auth(viewer) }), { params: Promise.resolve({ id: theirs.row.id }) })
     expect(hidden.status).toBe(404)
+  })
+
+  it('items carry where they failed as `source`: Connect connector/task/stage/class; Spring group and original time; nulls otherwise', async () => {
+    const prisma = runtime.db.prisma
+    const code = `CN/${Math.floor(Math.random() * 900) + 100}`
+    const connect = await insertDeadLetter(prisma, { plant, errorCode: code, convention: 'connect', consumerGroup: 'connect-erp-sink' })
+    await prisma.deadLetter.update({
+      where: { id: connect.row.id },
+      data: { connector: 'erp-sink', taskId: '1', stage: 'VALUE_CONVERTER', executingClass: 'io.confluent.connect.avro.AvroConverter' },
+    })
+    const original = new Date('2026-12-01T08:00:00.000Z')
+    const spring = await insertDeadLetter(prisma, { plant, errorCode: code, convention: 'spring', consumerGroup: 'mes-posting' })
+    await prisma.deadLetter.update({ where: { id: spring.row.id }, data: { sourceTimestamp: original } })
+
+    const res = await list(new Request(`${base}?plant=${plant}&errorCode=${code}`, { headers: auth(viewer) }))
+    const items = ((await res.json()) as { items: { id: string; source: unknown }[] }).items
+    expect(items.find((i) => i.id === connect.row.id)?.source).toEqual({
+      connector: 'erp-sink',
+      task: '1',
+      stage: 'VALUE_CONVERTER',
+      class: 'io.confluent.connect.avro.AvroConverter',
+      consumerGroup: 'connect-erp-sink',
+      originalTimestamp: null,
+      processorNode: null,
+    })
+    expect(items.find((i) => i.id === spring.row.id)?.source).toEqual({
+      connector: null,
+      task: null,
+      stage: null,
+      class: null,
+      consumerGroup: 'mes-posting',
+      originalTimestamp: original.toISOString(),
+      processorNode: null,
+    })
+
+    const csv = (await (await exportCsv(new Request(`${base}/export?plant=${plant}&errorCode=${code}`, { headers: auth(viewer) }))).text()).trim().split('\r\n')
+    expect(csv[0]!.endsWith(',source_timestamp,connector,task,stage,executing_class,processor_node')).toBe(true)
+    expect(csv.some((l) => l.endsWith(',,erp-sink,1,VALUE_CONVERTER,io.confluent.connect.avro.AvroConverter,'))).toBe(true)
+    expect(csv.some((l) => l.endsWith(`,${original.toISOString()},,,,,`))).toBe(true)
+  })
+
+  it('a value over 1 MiB: the detail shows the first MiB, GET /{id}/value downloads it whole (in scope only)', async () => {
+    const prisma = runtime.db.prisma
+    const big = Buffer.alloc(1024 * 1024 + 512 * 1024, 'x')
+    const mine = await insertDeadLetter(prisma, { plant, value: big })
+    const theirs = await insertDeadLetter(prisma, { plant: otherPlant })
+    const params = (id: string) => ({ params: Promise.resolve({ id }) })
+    const detail = (await (await getOne(new Request(`${base}/${mine.row.id}`, { headers: auth(viewer) }), params(mine.row.id))).json()) as { payload: string; payloadBytes: number; payloadTruncated: boolean }
+    expect(detail).toMatchObject({ payloadBytes: big.length, payloadTruncated: true })
+    expect(detail.payload).toHaveLength(1024 * 1024)
+    const whole = await getValue(new Request(`${base}/${mine.row.id}/value`, { headers: auth(viewer) }), params(mine.row.id))
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('content-disposition')).toMatch(/^attachment; filename="dead-letter-/)
+    expect(Buffer.from(await whole.arrayBuffer()).equals(big)).toBe(true)
+    expect((await getValue(new Request(`${base}/${theirs.row.id}/value`, { headers: auth(viewer) }), params(theirs.row.id))).status).toBe(404)
   })
 
   it('GET /export: CSV of the filter', async () => {
