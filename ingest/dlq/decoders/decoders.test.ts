@@ -227,6 +227,14 @@ describe('KIP-1191 share-group DLQ topics (broker-prefixed names)', () => {
     expect(deadLetterRow(rec('dlq.lt.hub.1000.in'), '').convention).toBe('unknown')
   })
 
+  it('decodes the context headers the broker writes (decimal text, as Kafka 4.4 ShareConsumerDLQTest reads them)', () => {
+    const row = deadLetterRow(
+      rec('dlq.orders', { '__dlq.errors.topic': t('lt.hub.1000.in'), '__dlq.errors.partition': t('2'), '__dlq.errors.offset': t('41'), '__dlq.errors.group': t('erp-posting') }),
+      'dlq.',
+    )
+    expect(row).toMatchObject({ convention: 'share_group', sourceTopic: 'lt.hub.1000.in', sourcePartition: 2, sourceOffset: 41n, consumerGroup: 'erp-posting' })
+  })
+
   it('headers a client wrote keep their decoding on a share-group topic', () => {
     expect(deadLetterRow(rec('dlq.orders', { 'kafka_dlt-original-topic': t('orders') }), 'dlq.')).toMatchObject({ convention: 'spring', sourceTopic: 'orders' })
   })

@@ -1,5 +1,6 @@
 import type { Headers } from '../../../server/bus/port'
 import { connectDecoder } from './connect'
+import { compact, int, integer, text, textUnder } from './header-values'
 import { hubDecoder, linetraceDecoder } from './hub'
 import { smallryeDecoder } from './smallrye'
 import { springDecoder } from './spring'
@@ -23,14 +24,27 @@ export function decodeDlqHeaders(headers: Headers): DecodedDlq {
 }
 
 /**
- * A record on a Kafka share group's dead-letter topic (KIP-1191, Kafka 4.2+), told by its topic's
- * broker-enforced prefix (`errors.deadletterqueue.topic.name.prefix`, default `dlq.`). Only the
- * name is relied on: the broker's context header names were not verifiable when this was written,
- * so a record with none of the known header families stays without a source and needs an explicit
- * replay target; one whose client also wrote a known family (e.g. Spring) keeps that decoding.
+ * A record on a Kafka share group's dead-letter topic (KIP-1191, Kafka 4.4+), told by its topic's
+ * broker-enforced prefix (`errors.deadletterqueue.topic.name.prefix`, default `dlq.`). The broker
+ * writes context headers as decimal text: `__dlq.errors.topic`, `.partition`, `.offset` and `.group`
+ * (the share group that gave up on it), the names Kafka's own ShareConsumerDLQTest reads. The value
+ * is copied only with `errors.deadletterqueue.copy.record.enable`; without it the record is headers
+ * only. A record whose client also wrote a known family (e.g. Spring) keeps that decoding.
  */
+const SHARE = '__dlq.errors.'
+
 export function decodeDlqRecord(topic: string, headers: Headers, shareGroupPrefix: string): DecodedDlq {
   const decoded = decodeDlqHeaders(headers)
   if (decoded.convention !== 'unknown' || !shareGroupPrefix || !topic.startsWith(shareGroupPrefix)) return decoded
-  return { convention: 'share_group', details: { shareGroupTopic: topic } }
+  const deliveryCount = int(headers, `${SHARE}delivery.count`)
+  return compact({
+    convention: 'share_group' as const,
+    sourceTopic: text(headers, `${SHARE}topic`),
+    sourcePartition: int(headers, `${SHARE}partition`),
+    sourceOffset: integer(headers, `${SHARE}offset`),
+    consumerGroup: text(headers, `${SHARE}group`),
+    errorMessage: text(headers, `${SHARE}message`),
+    attempts: deliveryCount,
+    details: compact({ shareGroupTopic: topic, ...textUnder(headers, SHARE) }) as Record<string, string>,
+  })
 }
