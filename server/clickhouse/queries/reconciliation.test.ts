@@ -28,6 +28,9 @@ beforeAll(async () => {
   await insertHopEvents(ch, events)
   // The re-send arrives in a later insert (a new Kafka offset), as a producer retry would.
   await insertHopEvents(ch, [resent])
+  // The same differences in another plant: none of them may show in RECON_PLANT's reconciliation.
+  const other = makeReconEvents({ plant: 'R999' }).events
+  await insertHopEvents(ch, other.map((e) => ({ ...e, event_id: `other-${e.event_id}`, correlation_id: `other-${e.correlation_id}` })))
 }, 120_000)
 afterAll(() => engine.dispose())
 

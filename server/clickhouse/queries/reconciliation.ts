@@ -80,7 +80,9 @@ export function mergedTxnSql(ch: ClickHouse, extraWhere = ''): string {
       first_posted_at, parked, delay_ms,
       first_posted_at IS NOT NULL AND source_qty IS NOT NULL AND erp_qty IS NOT NULL AND abs(source_qty - erp_qty) > 0.0005 AS quantity_differs
     FROM (
-      SELECT {plant:String} AS plant, flow, origin_time, correlation_id,
+      -- The plant column itself, never a constant aliased \`plant\`: ClickHouse resolves WHERE names to
+      -- SELECT aliases first, and \`{plant} AS plant\` turned the plant filter below into {plant} = {plant}.
+      SELECT plant, flow, origin_time, correlation_id,
         max(work_order) AS work_order,
         coalesce(max(mes_qty), max(floor_qty)) AS source_qty,
         min(doc_min) AS doc_min,
@@ -96,7 +98,7 @@ export function mergedTxnSql(ch: ClickHouse, extraWhere = ''): string {
       FROM ${ch.database}.recon_txn
       WHERE plant = {plant:String} AND flow IN {flows:Array(String)}
         AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')} ${extraWhere}
-      GROUP BY flow, origin_time, correlation_id
+      GROUP BY plant, flow, origin_time, correlation_id
     )`
 }
 
