@@ -9,9 +9,8 @@ import { POSTING_FLOWS } from '@/server/domain/txn-state'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC } from '../trpc/client'
 import { ErrorNotice } from '../ui/empty-state'
-import { formatCount } from '../ui/format'
 import { flowLabel } from '../ui/pickers'
-import { RowCount } from '../ui/row-count'
+import { PagerBar } from '../ui/row-count'
 import { ReconList } from './recon-list'
 import { ReconSummaryTable } from './recon-summary'
 import { useReconState } from './url-state'
@@ -79,24 +78,14 @@ export function ReconciliationView({ plant, timeZone }: { plant: string; timeZon
       {summary.data ? <ReconSummaryTable summary={summary.data} onKind={setKind} /> : !summary.error && <p className="text-sm text-slate-500">Reconciling…</p>}
       <h2 className="text-lg font-semibold">Transactions that differ</h2>
       {list.error && <ErrorNotice error={list.error} />}
-      <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
-        {list.data ? <RowCount first={first} shown={rows.length} total={list.data.nextCursor ? null : first + rows.length - 1} /> : <span />}
-        <span className="flex items-center gap-2">
-          {s.cursor && (
-            <button type="button" className="btn" onClick={() => void setS({ cursor: null, first: null })}>
-              First page
-            </button>
-          )}
-          {list.data?.nextCursor && (
-            <button type="button" className="btn" onClick={() => void setS({ cursor: list.data!.nextCursor, first: String(first + rows.length) })}>
-              Next page
-            </button>
-          )}
-          <a className="btn" href={exportHref} download title={`At most ${formatCount(EXPORT_LIMIT)} rows`}>
-            Export CSV (up to {formatCount(EXPORT_LIMIT)} rows)
-          </a>
-        </span>
-      </div>
+      <PagerBar
+        first={first}
+        shown={rows.length}
+        page={list.data ? { cursor: s.cursor ?? null, nextCursor: list.data.nextCursor } : undefined}
+        onPage={(to) => void setS(to ? { cursor: to.cursor, first: String(to.first) } : { cursor: null, first: null })}
+        exportHref={exportHref}
+        exportLimit={EXPORT_LIMIT}
+      />
       <ReconList rows={rows} loading={list.isLoading} back={here} timeZone={timeZone} />
     </section>
   )

@@ -11,10 +11,10 @@ import { traceHref, traceExportHref } from '@/server/domain/links'
 import { useHeaderState } from '../shell/url-state'
 import { useTRPC, type RouterOutputs } from '../trpc/client'
 import { DataTable } from '../ui/data-table'
-import { RowCount } from '../ui/row-count'
+import { PagerBar } from '../ui/row-count'
 import { EmptyState, ErrorNotice } from '../ui/empty-state'
 import { FlowPicker } from '../ui/pickers'
-import { formatCount, formatDuration, formatRelative, formatUtc } from '../ui/format'
+import { formatDuration, formatRelative, formatUtc } from '../ui/format'
 import { TxnStateBadge } from '../ui/state-badge'
 import { useTraceSearchState } from './search-state'
 import { txnTiming } from './txn-timing'
@@ -151,24 +151,14 @@ export function TraceSearch() {
           This key matches more than 1,000 transactions; the latest are listed. Narrow the time range to see older ones.
         </p>
       )}
-      <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
-        {result.data ? <RowCount first={first} shown={rows.length} total={result.data.nextCursor ? null : first + rows.length - 1} /> : <span />}
-        <span className="flex items-center gap-2">
-          {s.cursor && (
-            <button type="button" className="btn" onClick={() => void setS({ cursor: null, first: null })}>
-              First page
-            </button>
-          )}
-          {result.data?.nextCursor && (
-            <button type="button" className="btn" onClick={() => void setS({ cursor: result.data!.nextCursor, first: String(first + rows.length) })}>
-              Next page
-            </button>
-          )}
-          <a className="btn" href={exportHref} download title={`At most ${formatCount(EXPORT_LIMIT)} rows`}>
-            Export CSV (up to {formatCount(EXPORT_LIMIT)} rows)
-          </a>
-        </span>
-      </div>
+      <PagerBar
+        first={first}
+        shown={rows.length}
+        page={result.data ? { cursor: s.cursor ?? null, nextCursor: result.data.nextCursor } : undefined}
+        onPage={(to) => void setS(to ? { cursor: to.cursor, first: String(to.first) } : { cursor: null, first: null })}
+        exportHref={exportHref}
+        exportLimit={EXPORT_LIMIT}
+      />
       <DataTable
         label="Transactions"
         testId="trace-results"

@@ -13,3 +13,45 @@ export function RowCount({ first, shown, total }: { first: number; shown: number
     </p>
   )
 }
+
+/**
+ * The bar over a cursor-paged list: where the page is, First/Next page, and the CSV export of the
+ * whole filter (at most `exportLimit` rows). `page` is undefined until the first page has loaded.
+ */
+export function PagerBar({
+  first,
+  shown,
+  page,
+  onPage,
+  exportHref,
+  exportLimit,
+}: {
+  first: number
+  shown: number
+  page: { cursor: string | null; nextCursor: string | null } | undefined
+  onPage: (to: { cursor: string; first: number } | null) => void
+  exportHref: string
+  exportLimit: number
+}) {
+  const limit = new Intl.NumberFormat('en-US').format(exportLimit)
+  return (
+    <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
+      {page ? <RowCount first={first} shown={shown} total={page.nextCursor ? null : first + shown - 1} /> : <span />}
+      <span className="flex items-center gap-2">
+        {page?.cursor && (
+          <button type="button" className="btn" onClick={() => onPage(null)}>
+            First page
+          </button>
+        )}
+        {page?.nextCursor && (
+          <button type="button" className="btn" onClick={() => onPage({ cursor: page.nextCursor!, first: first + shown })}>
+            Next page
+          </button>
+        )}
+        <a className="btn" href={exportHref} download title={`At most ${limit} rows`}>
+          Export CSV (up to {limit} rows)
+        </a>
+      </span>
+    </div>
+  )
+}

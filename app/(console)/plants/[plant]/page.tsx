@@ -6,7 +6,7 @@ import { getRuntime } from '@/server/runtime'
 import { getPlant } from '@/server/services/plants/plants'
 import { PlantDashboard } from '@/components/dashboards/plant-dashboard'
 import { SlaEditor } from '@/components/dashboards/sla-editor'
-import { EmptyState } from '@/components/ui/empty-state'
+import { PlantUnavailable } from '@/components/plants/plant-unavailable'
 import { formatPlantTime } from '@/components/ui/format'
 import { UrlParamNotice } from '@/components/ui/url-param-notice'
 import type { RawParams } from '@/server/domain/url-params'
@@ -20,29 +20,8 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
   const plant = decodeURIComponent(code)
   const principal = await requirePrincipal()
   const prisma = (await getRuntime()).db.prisma
-  // Out-of-scope and unknown plants look alike, so the page does not reveal which plants exist; only
-  // those who may see every plant learn that it does not exist.
   const known = canAccessPlant(principal, plant) ? await prisma.plant.findUnique({ where: { code: plant }, select: { code: true } }) : null
-  if (!known && principal.plants === 'all')
-    return (
-      <EmptyState title="No such plant">
-        There is no plant <code>{plant}</code>. Pick one of the{' '}
-        <Link className="underline" href="/plants">
-          plants
-        </Link>
-        , or add it under Admin.
-      </EmptyState>
-    )
-  if (!known)
-    return (
-      <EmptyState title="Not in your plants">
-        Plant <code>{plant}</code> is not one of the plants you may see. Ask an admin to add it to your account, or go back to{' '}
-        <Link className="underline" href="/">
-          your plants
-        </Link>
-        .
-      </EmptyState>
-    )
+  if (!known) return <PlantUnavailable plant={plant} seesAllPlants={principal.plants === 'all'} />
   const info = await getPlant({ db: prisma, principal }, { plant })
   const issues = await pageParamIssues('header', searchParams)
   const now = new Date()
