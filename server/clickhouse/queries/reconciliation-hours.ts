@@ -88,7 +88,11 @@ export async function ensureHours(ch: ClickHouse, w: ReconWindow): Promise<void>
  * candidates (an upper bound: a transaction without posting within its SLA counts as one). The
  * list then merges the transactions of those hours only, not of the whole window.
  */
-export async function listScanStart(ch: ClickHouse, w: ReconWindow, q: { limit: number; before?: Date }): Promise<{ from: Date; older: boolean }> {
+export async function listScanStart(
+  ch: ClickHouse,
+  w: ReconWindow,
+  q: { limit: number; before?: Date; /** The cursor's hour: its candidates may all be on earlier pages, so they never count towards filling this one. */ cursorHour?: Date },
+): Promise<{ from: Date; older: boolean }> {
   const { rows } = await chQuery<{ bucket: string; n: number }>(ch, {
     name: 'reconciliation.listScanStart',
     sql: `SELECT bucket, n FROM (
@@ -110,6 +114,7 @@ export async function listScanStart(ch: ClickHouse, w: ReconWindow, q: { limit: 
   })
   let sum = 0
   for (let i = 0; i < rows.length; i++) {
+    if (q.cursorHour && fromChDateTime(rows[i]!.bucket).getTime() === q.cursorHour.getTime()) continue
     sum += Number(rows[i]!.n)
     if (sum > q.limit) return { from: fromChDateTime(rows[i]!.bucket), older: i < rows.length - 1 }
   }

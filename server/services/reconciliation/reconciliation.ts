@@ -104,8 +104,9 @@ export async function reconciliationTransactions(
   const after = input.cursor ? decodeCursor(input.cursor, cursorSchema) : undefined
   // Only the newest hours that may fill the page are merged (stored hours say which), not the window.
   await ensureHours(ctx.ch, w)
-  const before = after ? new Date(Math.min(w.to.getTime(), Math.floor(new Date(chTimeToIso(after.t)).getTime() / HOUR) * HOUR + HOUR)) : undefined
-  const scan = await listScanStart(ctx.ch, w, { limit, before })
+  const cursorHour = after ? new Date(Math.floor(new Date(chTimeToIso(after.t)).getTime() / HOUR) * HOUR) : undefined
+  const before = cursorHour ? new Date(Math.min(w.to.getTime(), cursorHour.getTime() + HOUR)) : undefined
+  const scan = await listScanStart(ctx.ch, w, { limit, before, cursorHour })
   const rows = await reconTransactions(ctx.ch, { ...w, from: scan.from, kinds: input.kinds, limit, after: after && { originTime: after.t, correlationId: after.c } })
   const page = rows.slice(0, limit)
   const last = page.at(-1)
