@@ -22,8 +22,10 @@ async function deadLetteredTrace(request: APIRequestContext): Promise<{ id: stri
       async () => {
         const list = await request.get('/api/v1/traces?plant=1000&status=dead_lettered&limit=20', { headers: auth })
         for (const item of ((await list.json()) as { items: { correlation_id: string; origin_time: string }[] }).items) {
-          // Its dead letter indexed from the DLQ topic too, so the header can link it.
-          const dl = await request.get(`/api/v1/dead-letters?plant=1000&q=${encodeURIComponent(item.correlation_id)}&limit=1`, { headers: auth })
+          // Its dead letter indexed from the DLQ topic too, so the header can link it; an M7/053 one (the
+          // month-start wave), as the header's reason is checked below — the start-up showcase also
+          // dead-letters an M3/305 confirmation in plant 1000.
+          const dl = await request.get(`/api/v1/dead-letters?plant=1000&errorCode=M7/053&q=${encodeURIComponent(item.correlation_id)}&limit=1`, { headers: auth })
           if (((await dl.json()) as { items: unknown[] }).items.length === 0) continue
           const trace = await request.get(`/api/v1/traces/${encodeURIComponent(item.correlation_id)}?t=${encodeURIComponent(item.origin_time)}`, { headers: auth })
           const hops = ((await trace.json()) as { hops: Hop[] }).hops
