@@ -51,7 +51,8 @@ afterAll(async () => {
 const plantCode = () => `T${randomBytes(4).toString('hex')}`
 
 function setup(env: Record<string, string> = {}) {
-  const bus = new LocalTransport({ retryBackoff: { initialMs: 20, maxMs: 100 } })
+  // Offsets from 0, so the assertions can name them (a new local bus's default follows the clock).
+  const bus = new LocalTransport({ retryBackoff: { initialMs: 20, maxMs: 100 }, firstOffset: 0 })
   buses.push(bus)
   const base = {
     TELEMETRY_TOPIC: uniqueTopic('tel'),

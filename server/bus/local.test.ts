@@ -12,7 +12,7 @@ afterEach(async () => {
 })
 
 async function setup(options: ConstructorParameters<typeof LocalTransport>[0] = {}, partitions = 1) {
-  const bus = new LocalTransport(options)
+  const bus = new LocalTransport({ firstOffset: 0, ...options })
   const topic = uniqueTopic('local')
   await bus.ensureTopics([{ name: topic, partitions }])
   const producer = await bus.producer()
@@ -28,6 +28,24 @@ async function setup(options: ConstructorParameters<typeof LocalTransport>[0] = 
 const values = (n: number, from = 0, size = 10) => Array.from({ length: n }, (_, i) => ({ value: String(from + i).padStart(size, '0') }))
 
 describe('local bus', () => {
+  it("begins a new process's offsets after the previous process's, so a restart never reuses one", async () => {
+    const lastOffset = async (bus: LocalTransport, topic: string, n: number) => {
+      await bus.ensureTopics([{ name: topic, partitions: 1 }])
+      await (await bus.producer()).send(topic, values(n))
+      const range = await bus.readPartition(topic, 0, '0', String(Number.MAX_SAFE_INTEGER))
+      await bus.close()
+      return range.map((r) => Number(r.offset))
+    }
+    const topic = uniqueTopic('restart')
+    const before = await lastOffset(new LocalTransport(), topic, 1000)
+    await new Promise((resolve) => setTimeout(resolve, 2)) // a restart takes longer than the 1 ms a thousand offsets need
+    const after = await lastOffset(new LocalTransport(), topic, 3)
+    expect(before).toHaveLength(1000)
+    expect(after).toHaveLength(3)
+    expect(Math.min(...after)).toBeGreaterThan(Math.max(...before))
+    expect(after.every(Number.isSafeInteger)).toBe(true)
+  })
+
   it('rejects unknown topics and bad partitions without writing anything', async () => {
     const { producer, topic, bus } = await setup({}, 2)
     await expect(producer.send('no-such-topic', [{ value: 'x' }])).rejects.toThrow(/does not exist/)

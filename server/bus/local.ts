@@ -23,6 +23,15 @@ import { toHeaders } from './record-headers'
  * the consumer contract of port.ts and Kafka's placement, so code written against it behaves the
  * same on Kafka. Nothing survives a restart: records live in memory only.
  *
+ * Offsets never repeat across restarts. Kafka never reuses an offset of a topic-partition, and what
+ * we store is keyed by it: ClickHouse's insert deduplication tokens and the ingest checkpoints
+ * (`{topic}:{partition}:{first}-{last}`), dead letters (unique topic, partition, offset), replay
+ * sources. A bus that began every process at offset 0 would make the first records after a
+ * restart look like ones already stored: ClickHouse drops them as duplicate inserts, the DLQ
+ * indexer as known dead letters. So a new topic's offsets begin at the wall clock in ms × 1,000,
+ * after every offset an earlier process could have used unless it appended more than a million
+ * records a second to one partition (offsets stay below 2^53 until the year 2255).
+ *
  * Retention (memory is bounded two ways, per partition):
  * - records every group has committed are kept up to `retainConsumedRecords` behind the slowest
  *   group (so a new group reading from the beginning still finds recent history), older ones are
@@ -47,6 +56,8 @@ export interface LocalTransportOptions {
   maxPartitionBytes?: number
   /** Delays before a rejected batch is delivered again. Default: REDELIVERY_BACKOFF. */
   retryBackoff?: Backoff
+  /** Where new topics' offsets begin. Default: after any earlier process's (see above); tests that compare with Kafka use 0. */
+  firstOffset?: number
 }
 
 const log = logger.child({ component: 'bus', transport: 'local' })
@@ -78,6 +89,7 @@ export class LocalTransport implements Transport {
   private readonly retainConsumed: number
   private readonly idleGroupMs: number
   private readonly maxPartitionBytes: number
+  private readonly firstOffset: number
   private readonly bus: BusProducer = { send: async (topic, records) => this.append(topic, records) }
 
   constructor(options: LocalTransportOptions = {}) {
@@ -87,6 +99,7 @@ export class LocalTransport implements Transport {
     this.idleGroupMs = options.idleGroupMs ?? 10 * 60_000
     this.maxPartitionBytes = options.maxPartitionBytes ?? 64 * 1024 * 1024
     this.retryBackoff = options.retryBackoff ?? REDELIVERY_BACKOFF
+    this.firstOffset = options.firstOffset ?? Date.now() * 1_000
   }
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
@@ -95,7 +108,7 @@ export class LocalTransport implements Transport {
       if (this.topics.has(name)) continue
       if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`Topic ${name}: partitions must be a whole number ≥ 1, got ${partitions}`)
       const topic: Topic = { name, partitions: [], listeners: new Set(), roundRobin: 0 }
-      for (let index = 0; index < partitions; index++) topic.partitions.push({ topic: name, index, base: 0, records: [], sizes: [], bytes: 0 })
+      for (let index = 0; index < partitions; index++) topic.partitions.push({ topic: name, index, base: this.firstOffset, records: [], sizes: [], bytes: 0 })
       this.topics.set(name, topic)
       for (const c of this.consumers) c.topicCreated(topic)
     }
