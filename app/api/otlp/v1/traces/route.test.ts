@@ -43,7 +43,10 @@ function post(token?: string, body = SPANS) {
 async function recordsInTopic(): Promise<number> {
   const transport = getTransport(runtime.config)
   if (!(await transport.listTopics()).includes(runtime.config.env.OTLP_TOPIC)) return 0
-  return (await transport.endOffsets(runtime.config.env.OTLP_TOPIC)).reduce((n, p) => n + Number(p.end), 0)
+  const topic = runtime.config.env.OTLP_TOPIC
+  // Read rather than summed end offsets: a new local bus's offsets do not begin at 0 (server/bus/local.ts).
+  const held = await Promise.all((await transport.endOffsets(topic)).map((p) => transport.readPartition(topic, p.partition, '0', p.end)))
+  return held.reduce((n, records) => n + records.length, 0)
 }
 
 describe('POST /api/otlp/v1/traces', () => {
