@@ -1,11 +1,14 @@
+import { context as otelContext, SpanKind, trace } from '@opentelemetry/api'
 import { expect, test, type APIRequestContext } from '@playwright/test'
+import { exportSpans, startTestTracer } from '../ingest/otlp/testing'
 import { DEMO, DEMO_ADMIN_TOKEN, signIn } from './helpers'
 
 /**
  * Issue 5 journeys on the embedded demo (month-start scenario: plant 1000's postings succeed once
  * its period opens a minute after the start): a support engineer searches a work order, opens its
  * trace and sees the ERP posting with its document; a viewer of plant 1000 gets a clear "not in
- * your plants" page for a plant 2000 trace, and 403 from the REST API.
+ * your plants" page for a plant 2000 trace, and 403 from the REST API; spans exported by the
+ * OpenTelemetry SDK to the console are found by their trace id and shown as OpenTelemetry hops.
  */
 
 const auth = { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` }
@@ -107,4 +110,57 @@ test('a viewer of plant 1000 gets "not in your plants" for a plant 2000 trace, a
   expect(rest.status()).toBe(403)
   expect(((await rest.json()) as { error: { message: string } }).error.message).toContain('not in your plants')
   expect((await page.request.get('/api/v1/traces?plant=2000')).status()).toBe(403)
+})
+
+test('spans exported by the OpenTelemetry SDK: found by trace id, marked as OpenTelemetry hops with span ids and attributes', async ({ page, request, baseURL }) => {
+  test.setTimeout(120_000)
+  // A producer and its eachMessage consumer, as kafkajs instrumentation reports them: one trace.
+  const key = `otel-e2e-${Date.now()}`
+  const otel = startTestTracer({ 'service.name': 'orders-hub', 'service.instance.id': 'orders-hub-1', 'linetrace.plant': '1000' })
+  const messaging = { 'messaging.system': 'kafka', 'messaging.destination.name': 'confirmations', 'messaging.kafka.message.key': key, 'linetrace.work_order': '155000000999' }
+  const send = otel.tracer.startSpan('confirmations send', { kind: SpanKind.PRODUCER, attributes: { ...messaging, 'messaging.operation.type': 'send' } })
+  const consume = otel.tracer.startSpan(
+    'confirmations process',
+    { kind: SpanKind.CONSUMER, attributes: { ...messaging, 'messaging.operation.type': 'process', 'app.note': '<b>shown as text</b>' } },
+    trace.setSpan(otelContext.active(), send),
+  )
+  consume.end()
+  send.end()
+  const traceId = send.spanContext().traceId
+  const sendId = send.spanContext().spanId
+  const processId = consume.spanContext().spanId
+  await exportSpans(otel.finished(), 'protobuf', `${baseURL}/api/otlp`, auth)
+  await otel.provider.shutdown()
+
+  let found: Item | undefined
+  await expect
+    .poll(async () => (found = (await latest(request, `key=trace_id:${traceId}`))[0]) !== undefined, { message: 'the exported trace, by trace id', timeout: 60_000, intervals: [1_000] })
+    .toBe(true)
+  expect(found).toMatchObject({ correlation_id: key, plant: '1000', work_order: '155000000999' })
+
+  await signIn(page, DEMO.operator)
+  await page.goto('/traces')
+  // A bare 32-hex value is read as a trace id, in capitals too.
+  await page.getByLabel('Search transactions').fill(traceId.toUpperCase())
+  await expect(page.getByTestId('search-reading')).toContainText(`trace id ${traceId}`)
+  await page.getByRole('button', { name: 'Search' }).click()
+  await page.getByTestId('trace-results').locator(`[data-row-id="${key}"]`).getByRole('link').click()
+  await expect(page.getByRole('heading', { name: key })).toBeVisible()
+
+  const row = page.locator('[data-testid="hop-row"][data-event-type="integration.transformed"]')
+  await expect(row.getByTestId('otel-mark')).toHaveText('OTel (from OpenTelemetry)')
+  await expect(row).toContainText(`span ${processId}`)
+  await expect(row).toContainText(/took \d+ ms/)
+  await expect(page.locator('[data-testid="hop-row"][data-event-type="integration.message_published"]').getByTestId('otel-mark')).toBeVisible()
+  await row.click()
+  const panel = page.getByTestId('hop-panel')
+  await expect(panel.getByRole('heading', { name: 'From OpenTelemetry' })).toBeVisible()
+  await expect(panel.getByTestId('otel-span-id')).toHaveText(processId)
+  await expect(panel.getByTestId('otel-parent-span-id')).toHaveText(sendId)
+  await expect(panel.getByTestId('otel-trace-id')).toHaveText(traceId)
+  await expect(panel.getByTestId('otel-duration')).toHaveText(/^\d+ ms$/)
+  const attributes = panel.getByTestId('span-attributes')
+  await expect(attributes.getByRole('row', { name: /^messaging\.kafka\.message\.key/ })).toContainText(key)
+  await expect(attributes.getByRole('row', { name: /^service\.name/ })).toContainText('orders-hub')
+  await expect(attributes.getByRole('row', { name: /^app\.note/ }).getByRole('cell')).toHaveText('<b>shown as text</b>')
 })

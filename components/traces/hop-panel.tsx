@@ -10,9 +10,11 @@ import { ErrorNotice } from '../ui/empty-state'
 import { CopyButton } from '../ui/copy-button'
 import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
 import { HopGuidance } from './hop-guidance'
+import { SpanAttributes, SpanSummary } from './otel-span'
 import type { TraceHop } from './trace-types'
 
-const HIDDEN = new Set(['attributes', 'serials'])
+// `otlp` is shown as the span section, not as a field.
+const HIDDEN = new Set(['attributes', 'serials', 'otlp'])
 
 function Field({ name, value }: { name: string; value: unknown }) {
   const text = value === null || value === undefined || value === '' ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value)
@@ -60,6 +62,8 @@ export function HopPanel({ hop, correlationId, originTime, timeZone }: { hop: Tr
         </div>
       )}
 
+      {hop.otlp && <SpanSummary hop={hop} />}
+
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
         {Object.entries(hop)
           .filter(([k]) => !HIDDEN.has(k))
@@ -69,18 +73,22 @@ export function HopPanel({ hop, correlationId, originTime, timeZone }: { hop: Tr
         <Field name="serials" value={hop.serials?.join(', ')} />
       </dl>
 
-      <div>
-        <h3 className="font-medium">Attributes</h3>
-        {attributes.length === 0 ? (
-          <p className="text-xs text-slate-500">None on this hop.</p>
-        ) : (
-          <dl className="grid grid-cols-[auto_1fr] gap-x-3 text-xs">
-            {attributes.map(([k, v]) => (
-              <Field key={k} name={k} value={v} />
-            ))}
-          </dl>
-        )}
-      </div>
+      {hop.otlp ? (
+        <SpanAttributes attributes={hop.attributes} />
+      ) : (
+        <div>
+          <h3 className="font-medium">Attributes</h3>
+          {attributes.length === 0 ? (
+            <p className="text-xs text-slate-500">None on this hop.</p>
+          ) : (
+            <dl className="grid grid-cols-[auto_1fr] gap-x-3 text-xs">
+              {attributes.map(([k, v]) => (
+                <Field key={k} name={k} value={v} />
+              ))}
+            </dl>
+          )}
+        </div>
+      )}
 
       <div className="space-y-1">
         <div className="flex items-center justify-between">

@@ -1,6 +1,7 @@
 import Link from 'next/link'
 import { formatDuration, formatUtc } from '../ui/format'
 import { LANES, STATUS_STYLE, UNKNOWN_STATUS_STYLE } from './lanes'
+import { OtelMark } from './otel-span'
 import type { TraceHop } from './trace-types'
 import { barExtent, type HopSpan, type TimeWindow } from './waterfall-scale'
 
@@ -45,10 +46,12 @@ export function HopRow({ index, hop, span, lane, view, top, selected, pause, lin
       <div className="truncate px-2" title={`${hop.event_type} at ${local(hop.occurred_at)} (${formatUtc(hop.occurred_at)})`}>
         <span className="mr-1 rounded bg-slate-100 px-1 text-[10px] uppercase text-slate-600 dark:bg-slate-800 dark:text-slate-300">{LANES[lane]!.label}</span>
         <span aria-hidden="true">{style.icon} </span>
+        {hop.otlp && <OtelMark />}
         {hop.event_type}
         <span className="block text-[10px] text-slate-500">
           +{formatDuration(hop.since_origin_ms)}
           {hop.latency_ms !== null ? ` · took ${formatDuration(hop.latency_ms)}` : ''}
+          {hop.otlp ? ` · span ${hop.span_id}` : ''}
           {pause}
           {hop.attempt > 1 ? ` · attempt ${hop.attempt}` : ''}
           {hop.erp_document ? ` · doc ${hop.erp_document}` : ''}

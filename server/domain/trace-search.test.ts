@@ -19,6 +19,12 @@ describe('parseSearch', () => {
     expect(parseSearch('doc:4900001234')?.types).toEqual(['erp_document'])
   })
 
+  it('reads a trace id in capitals as the lowercase id W3C trace context stores', () => {
+    expect(parseSearch('4BF92F3577B34DA6A3CE929D0E0E4736')).toEqual({ types: ['trace_id'], value: '4bf92f3577b34da6a3ce929d0e0e4736', explicit: false })
+    expect(parseSearch('trace:4BF92F3577B34DA6A3CE929D0E0E4736')).toEqual({ types: ['trace_id'], value: '4bf92f3577b34da6a3ce929d0e0e4736', explicit: true })
+    expect(parseSearch('wo:AB12')?.value).toBe('AB12')
+  })
+
   it('reads an unknown prefix as part of the value', () => {
     expect(parseSearch('http://x')).toMatchObject({ types: ['correlation_id'], value: 'http://x' })
   })

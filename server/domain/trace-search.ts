@@ -62,9 +62,11 @@ export function parseSearch(input: string | null | undefined): SearchKey | null 
   if (colon > 0) {
     const type = keyType(q.slice(0, colon).trim())
     const value = q.slice(colon + 1).trim()
-    if (type && value) return { types: [type], value, explicit: true }
+    if (type && value) return { types: [type], value: type === 'trace_id' ? value.toLowerCase() : value, explicit: true }
   }
-  return { types: detectKeyTypes(q), value: q, explicit: false }
+  const types = detectKeyTypes(q)
+  // Trace ids are stored as W3C writes them, lowercase; tools (and people) often show them in capitals.
+  return { types, value: types[0] === 'trace_id' ? q.toLowerCase() : q, explicit: false }
 }
 
 export function detectKeyTypes(value: string): SearchKeyType[] {

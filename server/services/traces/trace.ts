@@ -5,6 +5,7 @@ import { canAccessPlant } from '../../domain/permissions'
 import { DomainError } from '../../domain/errors'
 import { txnStateParamsFor } from '../sla/book'
 import { chTimeToIso } from '../../domain/ch-time'
+import type { Ctx } from '../../context/ctx'
 import { toTxnItem, type TraceCtx, type TxnItem } from './search'
 
 /**
@@ -25,6 +26,11 @@ export interface HopView extends Omit<HopEventRow, 'occurred_at' | 'recorded_at'
   recorded_at: string
   origin_time: string
   ingested_at: string
+  /**
+   * Mapped from an OpenTelemetry span (ingest/otlp): the row came from the OTLP topic. The topic is
+   * written by the ingest pipeline, not by a producer, so a native hop event cannot claim it.
+   */
+  otlp: boolean
 }
 
 export interface TraceDeadLetter {
@@ -53,13 +59,14 @@ export function traceWindow(t: string | null | undefined, now = new Date()): { f
   return { from: new Date(now.getTime() - RETENTION_MS), to: new Date(now.getTime() + 24 * 3_600_000) }
 }
 
-function hopView(h: HopEventRow): HopView {
+function hopView(h: HopEventRow, otlpTopic: string): HopView {
   return {
     ...h,
     occurred_at: chTimeToIso(h.occurred_at),
     recorded_at: chTimeToIso(h.recorded_at),
     origin_time: chTimeToIso(h.origin_time),
     ingested_at: chTimeToIso(h.ingested_at),
+    otlp: h.src_topic === otlpTopic,
   }
 }
 
@@ -72,7 +79,7 @@ function forbidden(correlationId: string): DomainError {
 }
 
 export async function getTrace(
-  ctx: TraceCtx,
+  ctx: TraceCtx & Pick<Ctx, 'config'>,
   q: { correlationId: string; t?: string | null },
 ): Promise<TraceView> {
   const { from, to } = traceWindow(q.t)
@@ -86,7 +93,7 @@ export async function getTrace(
     )
   const first = rows[0]!
   if (!canAccessPlant(ctx.principal, first.plant)) throw forbidden(q.correlationId)
-  const hops = rows.slice(0, MAX_HOPS).map(hopView)
+  const hops = rows.slice(0, MAX_HOPS).map((h) => hopView(h, ctx.config.env.OTLP_TOPIC))
   const origin = new Date(hops[0]!.origin_time)
 
   const state = await txnStateParamsFor(ctx.db, [first.plant])

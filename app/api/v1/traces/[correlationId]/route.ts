@@ -9,8 +9,10 @@ const query = z.object({ t: z.string().optional() })
 /**
  * GET /api/v1/traces/{correlationId}[?t=<origin_time>]: the transaction's hops in occurred_at
  * order, re-sent duplicates collapsed, with its state and business keys. `t` (from a search result)
- * lets the read prune to one partition; without it the last 90 days are searched. 403 when the
- * transaction belongs to a plant outside the token's plants.
+ * lets the read prune to one partition; without it the last 90 days are searched. Each hop has
+ * `otlp` = true when it was mapped from an OpenTelemetry span (then `span_id`, `parent_span_id`,
+ * `latency_ms` = the span's duration and `attributes` = the span's). 403 when the transaction
+ * belongs to a plant outside the token's plants.
  */
 export const GET = restHandler({ role: 'viewer', query }, async (ctx, { query: { t }, params }) =>
   getTrace(ctx, { correlationId: params.correlationId ?? '', t }),
