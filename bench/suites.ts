@@ -1,6 +1,7 @@
 import { alertsSuite } from './alerts/suite'
 import { dashboardsSuite } from './dashboards/suite'
 import { ingestSuite } from './ingest/suite'
+import { otlpSuite } from './otlp/suite'
 import { reconciliationSuite } from './reconciliation/suite'
 import { replaySuite } from './replay/suite'
 import { tracesSuite } from './traces/suite'
@@ -22,4 +23,5 @@ export const SUITES: Record<string, () => Promise<BenchResult>> = {
   traces: tracesSuite,
   dashboards: dashboardsSuite,
   reconciliation: reconciliationSuite,
+  otlp: otlpSuite,
 }

@@ -5,7 +5,7 @@
  *   insert   <n>                              the same rows inserted into a fresh chDB
  *   pipeline <brokers> <topic> <n>            the full pipeline: Kafka → decode/validate → chDB
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KafkaTransport } from '../../server/bus/kafka'
@@ -13,7 +13,6 @@ import { createClickHouse } from '../../server/clickhouse/client'
 import { chInsert } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { loadConfig } from '../../server/config'
-import { createDb } from '../../server/db/client'
 import { logger } from '../../server/logger'
 import { sleep } from '../../server/retry'
 import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
@@ -22,11 +21,7 @@ import { decodeRecord } from '../../ingest/telemetry/decode'
 import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { benchEvent } from './events'
-
-function peakRssMiB(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))
-  return line ? Math.round(Number(line.replace(/\D+/g, '')) / 1024) : Math.round(process.memoryUsage().rss / 2 ** 20)
-}
+import { openStores, peakRssMiB } from './phase'
 
 /** `startupSeconds` (group join, first fetch) is reported apart: the rate is the steady state. */
 function report(events: number, seconds: number, startupSeconds = 0) {
@@ -83,12 +78,9 @@ try {
   } else if (mode === 'pipeline') {
     const [brokers, topic, n] = [args[0]!, args[1]!, Number(args[2])]
     const config = loadConfig({ KAFKA_BROKERS: brokers, DATA_DIR: dataDir, TELEMETRY_TOPIC: topic, TELEMETRY_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `bench-pipeline-${Date.now()}`, LOG_LEVEL: 'warn' })
-    const ch = createClickHouse({ database: 'linetrace', dataDir })
-    await migrateClickHouse(ch)
-    const db = await createDb({ dataDir, inMemory: true })
-    await db.migrate()
+    const stores = await openStores(dataDir)
     const transport = new KafkaTransport(config.kafka)
-    const pipeline = createTelemetryPipeline({ transport, clickhouse: ch, prisma: db.prisma, config, logger })
+    const pipeline = createTelemetryPipeline({ transport, clickhouse: stores.ch, prisma: stores.db.prisma, config, logger })
     const t0 = performance.now()
     await pipeline.start()
     while (pipeline.status().written === 0) await sleep(5)
@@ -97,8 +89,7 @@ try {
     report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000)
     await pipeline.stop()
     await transport.close()
-    await db.close()
-    await ch.close()
+    await stores.close()
   } else throw new Error(`unknown mode ${mode}`)
 } finally {
   rmSync(dataDir, { recursive: true, force: true })

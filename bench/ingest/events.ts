@@ -50,3 +50,9 @@ export function benchEvent(i: number, base = Date.UTC(2026, 10, 21, 12)): HopEve
     payload: { order: String(155000000000 + txn), yield: 40, scrap: txn % 3, uom: 'PC' },
   }
 }
+
+/** Event `i` as an emitter puts it on the telemetry topic: JSON, keyed by its transaction. */
+export function benchRecord(i: number): { key: string; value: string } {
+  const event = benchEvent(i)
+  return { key: event.correlation_id, value: JSON.stringify(event) }
+}

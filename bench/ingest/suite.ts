@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import type { BenchResult } from '../suites'
-import { benchEvent } from './events'
+import { benchRecord } from './events'
 
 interface Phase {
   events: number
@@ -56,10 +56,7 @@ async function preProduce(brokers: string, topic: string, n: number): Promise<nu
   const chunk = 5000
   for (let i = 0; i < n; i += chunk) {
     const messages = []
-    for (let j = i; j < Math.min(n, i + chunk); j++) {
-      const event = benchEvent(j)
-      messages.push({ key: event.correlation_id, value: JSON.stringify(event) })
-    }
+    for (let j = i; j < Math.min(n, i + chunk); j++) messages.push(benchRecord(j))
     await producer.send({ topic, messages, acks: 1 })
   }
   await producer.disconnect()

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequest, OtlpDecodeError } from './decode'
+import { checkTraceRequest, decodeTraceRequest, OtlpDecodeError } from './decode'
 
 /**
  * What the receiver must refuse, and the OTLP/JSON spellings the SDK exporters do not use but other
@@ -86,6 +86,16 @@ describe('decodeTraceRequest', () => {
     expect(decoded.rejectionMessage).toBe(
       'span "bad trace": traceId must be 16 bytes (32 hex digits), not all zero; span "zero span": spanId must be 8 bytes (16 hex digits), not all zero',
     )
+    expect(decoded.acceptedSpans).toBe(1)
+  })
+
+  it("the receiver's check counts, rejects and re-encodes as decoding does, without the spans", () => {
+    const body = gzipSync(otlpJson([span, { ...span, spanId: SPAN.replace('ee', 'aa') }, { ...span, name: 'bad trace', traceId: 'xyz' }]))
+    const options = { contentType: 'application/json', contentEncoding: 'gzip' }
+    const { spans, ...decoded } = decodeTraceRequest(body, options)
+    expect(spans).toHaveLength(2)
+    expect(checkTraceRequest(body, options)).toEqual({ ...decoded, acceptedSpans: 2, rejectedSpans: 1 })
+    expect(() => checkTraceRequest(Buffer.from('no protobuf'), { contentType: 'application/x-protobuf' })).toThrow(OtlpDecodeError)
   })
 
   it('refuses what it cannot read with the HTTP status and a message', () => {

@@ -50,9 +50,11 @@ export interface DecodeOptions {
   maxBytes?: number
 }
 
-export interface DecodedTraceRequest {
+/** What the receiver needs to answer and store a request, without reading its spans. */
+export interface CheckedTraceRequest {
   encoding: OtlpEncoding
-  spans: OtlpSpan[]
+  /** Spans with valid ids: those the request's answer accepts. */
+  acceptedSpans: number
   /** OTLP partial success: spans dropped, and why (the first few reasons). */
   rejectedSpans: number
   rejectionMessage?: string
@@ -61,6 +63,10 @@ export interface DecodedTraceRequest {
    * encoding-independent form to write to the bus before acknowledging.
    */
   protobuf: Uint8Array
+}
+
+export interface DecodedTraceRequest extends CheckedTraceRequest {
+  spans: OtlpSpan[]
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -120,6 +126,22 @@ const KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client
 const STATUS_CODES: readonly StatusCode[] = ['unset', 'ok', 'error']
 
 export function decodeTraceRequest(body: Uint8Array, options: DecodeOptions): DecodedTraceRequest {
+  const { request, ...parsed } = parse(body, options)
+  return { ...parsed, ...readSpans(request, true) }
+}
+
+/**
+ * The receiver's read of a request: the same checks, counts and rejections as decodeTraceRequest,
+ * without turning the spans into OtlpSpans (hex ids, attribute maps), which only the worker needs:
+ * per span that is most of decoding, and the worker does it anyway.
+ */
+export function checkTraceRequest(body: Uint8Array, options: DecodeOptions): CheckedTraceRequest {
+  const { request, ...parsed } = parse(body, options)
+  const { spans: _none, ...checked } = readSpans(request, false)
+  return { ...parsed, ...checked }
+}
+
+function parse(body: Uint8Array, options: DecodeOptions): { encoding: OtlpEncoding; request: ProtoRequest; protobuf: Uint8Array } {
   const encoding = mediaType(options.contentType)
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES
   const bytes = decompress(body, options.contentEncoding, maxBytes)
@@ -138,7 +160,7 @@ export function decodeTraceRequest(body: Uint8Array, options: DecodeOptions): De
     request = fromJson(bytes)
     protobuf = ExportTraceServiceRequest.encode(request).finish()
   }
-  return { encoding, protobuf, ...readSpans(request) }
+  return { encoding, request, protobuf }
 }
 
 function mediaType(contentType: string | null | undefined): OtlpEncoding {
@@ -210,12 +232,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function readSpans(request: ProtoRequest): Pick<DecodedTraceRequest, 'spans' | 'rejectedSpans' | 'rejectionMessage'> {
+/** Checks every span's ids; reads the valid ones into OtlpSpans only when `read` (the worker). */
+function readSpans(request: ProtoRequest, read: boolean): Omit<DecodedTraceRequest, 'encoding' | 'protobuf'> {
   const spans: OtlpSpan[] = []
   const reasons: string[] = []
+  let acceptedSpans = 0
   let rejectedSpans = 0
   for (const resourceSpans of request.resourceSpans) {
-    const resource = attributes(resourceSpans.resource?.attributes)
+    let resource: Attributes | undefined
     for (const scopeSpans of resourceSpans.scopeSpans) {
       const version = scopeSpans.scope?.version
       const scope = { name: scopeSpans.scope?.name ?? '', ...(version && { version }) }
@@ -226,11 +250,12 @@ function readSpans(request: ProtoRequest): Pick<DecodedTraceRequest, 'spans' | '
           if (reasons.length < MAX_REJECTION_REASONS) reasons.push(`span "${span.name ?? ''}": ${problem}`)
           continue
         }
-        spans.push(readSpan(span, resource, scope))
+        acceptedSpans++
+        if (read) spans.push(readSpan(span, (resource ??= attributes(resourceSpans.resource?.attributes)), scope))
       }
     }
   }
-  return { spans, rejectedSpans, ...(rejectedSpans > 0 && { rejectionMessage: reasons.join('; ') }) }
+  return { spans, acceptedSpans, rejectedSpans, ...(rejectedSpans > 0 && { rejectionMessage: reasons.join('; ') }) }
 }
 
 function invalidIds(span: ProtoSpan): string | undefined {

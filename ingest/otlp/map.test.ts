@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { HopEvent } from '../../server/domain/hop-event'
+import { hopEventSchema, type HopEvent } from '../../server/domain/hop-event'
 import { createSpanMapper, type SpanMapping } from './map'
 import { parseOtlpMappingConfig } from './mapping-config'
 import { makeSpan } from './testing/spans'
@@ -79,6 +79,20 @@ describe('createSpanMapper', () => {
     const hop = onlyHop(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', ...many } })))
     expect(Object.keys(hop.attributes!)).toHaveLength(64)
     expect(Buffer.byteLength(hop.attributes!.k0!)).toBe(1024)
+  })
+
+  it('makes attributes the hop contract accepts whatever the span holds (the mapper validates every other field)', () => {
+    const odd = {
+      ['k'.repeat(129)]: 'key too long for the contract',
+      long: 'x'.repeat(5000),
+      wide: '😀'.repeat(1500),
+      nested: { list: [1, true, null, 'é'.repeat(3000)] },
+      number: 12.5,
+      none: null,
+    }
+    const hop = onlyHop(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', ...odd }, resource: { 'service.name': 'camel-x', 'linetrace.plant': '2000', ['r'.repeat(200)]: 'y' } })))
+    expect(Object.keys(hop.attributes!)).toEqual(expect.arrayContaining(['long', 'wide', 'nested', 'number']))
+    expect(hopEventSchema.safeParse(hop).error?.issues).toBeUndefined()
   })
 
   it('classifies errors without an HTTP status by their type', () => {

@@ -4,7 +4,7 @@ import type { Config } from '../../server/config'
 import type { ApiTokenScope } from '../../server/domain/token-scopes'
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
-import { decodeTraceRequest, OtlpDecodeError } from './decode'
+import { checkTraceRequest, OtlpDecodeError } from './decode'
 import { otlpMetrics } from './metrics'
 import { errorResponse, exportResponse, responseEncoding, type OtlpResponse } from './response'
 import { otlpTopicSpec } from './source'
@@ -76,12 +76,12 @@ export function createOtlpReceiver(deps: OtlpReceiverDeps): OtlpReceiver {
     if (body === undefined) return fail(413, `the body is larger than ${maxBytes} bytes (OTLP_MAX_BODY_BYTES); send smaller batches`)
     let decoded
     try {
-      decoded = decodeTraceRequest(body, { contentType, contentEncoding: request.headers.get('content-encoding'), maxBytes })
+      decoded = checkTraceRequest(body, { contentType, contentEncoding: request.headers.get('content-encoding'), maxBytes })
     } catch (error) {
       if (error instanceof OtlpDecodeError) return fail(error.status, error.message)
       throw error
     }
-    if (decoded.spans.length > 0) {
+    if (decoded.acceptedSpans > 0) {
       try {
         await withTimeout(
           producer().then((p) => p.send(topic.name, [{ value: Buffer.from(decoded.protobuf), headers: { 'content-type': 'application/x-protobuf' } }])),
@@ -91,7 +91,7 @@ export function createOtlpReceiver(deps: OtlpReceiverDeps): OtlpReceiver {
         log.warn({ err: error, topic: topic.name }, 'OTLP request not written to the bus: answered 503')
         return fail(503, 'the message bus did not accept the spans; retry later', RETRY_AFTER_UNAVAILABLE)
       }
-      metrics.acceptedSpans.inc(decoded.spans.length)
+      metrics.acceptedSpans.inc(decoded.acceptedSpans)
     }
     return answer(exportResponse(encoding, decoded))
   }

@@ -56,13 +56,21 @@ export interface TestTracer {
   tracer: ReturnType<BasicTracerProvider['getTracer']>
   /** Ended spans, kept in memory until exported by `exportSpans`. */
   finished(): ReadableSpan[]
+  /** Removes and returns the first `count` ended spans, as a batch processor takes its next batch. */
+  take(count: number): ReadableSpan[]
 }
 
 /** A real SDK tracer for one service (resource attributes), keeping ended spans in memory. */
 export function startTestTracer(resource: Record<string, string>): TestTracer {
   const memory = new InMemorySpanExporter()
   const provider = new BasicTracerProvider({ resource: resourceFromAttributes(resource), spanProcessors: [new SimpleSpanProcessor(memory)] })
-  return { provider, tracer: provider.getTracer('linetrace-otlp-test', '1.0.0'), finished: () => memory.getFinishedSpans() }
+  return {
+    provider,
+    tracer: provider.getTracer('linetrace-otlp-test', '1.0.0'),
+    finished: () => memory.getFinishedSpans(),
+    // The exporter hands out its own list: taking from it leaves the spans not yet sent in place.
+    take: (count) => memory.getFinishedSpans().splice(0, count),
+  }
 }
 
 export type ExportEncoding = 'protobuf' | 'protobuf-gzip' | 'json'
