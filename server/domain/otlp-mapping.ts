@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { plantCodeSchema } from '../../server/domain/plants'
-import { BUSINESS_KEY_TYPES } from '../../server/domain/trace-search'
+import { plantCodeSchema } from './plants'
+import { BUSINESS_KEY_TYPES } from './trace-search'
 
 /**
- * How spans become hop events, per service (SOURCES.md "OTLP → hop events"). Admin-editable later;
+ * How spans become hop events, per service (SOURCES.md "OTLP → hop events"). Edited by admins in /admin (server/services/otlp/mapping.ts);
  * every field has a default, so `parseOtlpMappingConfig({})` is a working mapping (except the plant:
  * without `defaultPlant` a span must name its plant, or it is unmapped with reason `no_plant`).
  *
