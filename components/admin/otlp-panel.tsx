@@ -22,7 +22,12 @@ const serviceColumns: ColumnDef<ServiceRow>[] = [
     accessorFn: (s) => s.service,
     header: 'Service',
     meta: { className: 'font-mono' },
-    cell: ({ row }) => row.original.service || <span title="Export requests that could not be decoded carry no service.name">(undecodable requests)</span>,
+    cell: ({ row }) =>
+      row.original.service || (
+        <span title="Export requests that could not be decoded, and spans whose JSON Postgres cannot read (a NUL in an attribute): their service.name is unknown">
+          (service not readable)
+        </span>
+      ),
   },
   { id: 'rate', accessorFn: (s) => s.hops1h, header: 'Hops /min (1 h)', meta: { className: 'tabular-nums' }, cell: ({ row }) => perMinute(row.original.hops1h) },
   { id: 'hops24h', accessorFn: (s) => s.hops24h, header: 'Hops (24 h)', meta: { className: 'tabular-nums' }, cell: ({ row }) => formatCount(row.original.hops24h) },
@@ -111,7 +116,7 @@ export function OtlpServicesTable({ view }: { view: ServicesView }) {
         label="OpenTelemetry services"
         data={view.services}
         columns={serviceColumns}
-        getRowId={(s) => s.service || '(undecodable)'}
+        getRowId={(s) => s.service || '(unreadable)'}
         rowTestId={(s) => `otlp-service-${s.service}`}
         keyboard={false}
         empty={<ExporterHowTo endpoint={view.endpoint} />}

@@ -139,6 +139,14 @@ describe('the per-service view', () => {
     const garbage = toDlqRecord({ ...record, offset: '8', value: Buffer.from([0x0a, 0xff, 0xff]) }, 'otlp_not_protobuf', [{ path: '', message: 'not protobuf' }])
     const { decoded: _d, ...garbageRow } = deadLetterRow({ topic: config.env.TELEMETRY_DLQ_TOPIC, partition: 0, offset: String(offset++), key: null, value: garbage.value as Buffer, headers: garbage.headers as BusRecord['headers'], timestamp: Date.now() })
     await db.prisma.deadLetter.create({ data: garbageRow })
+    // A span with a NUL in an attribute: jsonb cannot hold it, so its service is not read, and the view still answers.
+    const odd = [source.read(otlpRecord(topic, service, [{ spanId: randomBytes(8).toString('hex'), attributes: { note: 'a\u0000b' } }], 9))].flat()
+    for (const item of odd) {
+      if (item.ok) throw new Error('the plantless span mapped')
+      const dlq = toDlqRecord(record, item.reason, item.errors, item.dlqValue)
+      const { decoded: _o, ...data } = deadLetterRow({ topic: config.env.TELEMETRY_DLQ_TOPIC, partition: 0, offset: String(offset++), key: null, value: dlq.value as Buffer | null, headers: dlq.headers as BusRecord['headers'], timestamp: Date.now() })
+      await db.prisma.deadLetter.create({ data })
+    }
 
     const view = await otlpServices(admin())
     const row = view.services.find((s) => s.service === service)
@@ -146,7 +154,9 @@ describe('the per-service view', () => {
     expect(row!.lastError).toMatchObject({ reason: 'no_plant' })
     expect(row!.lastError!.message).toBe(`span "send orders" of service ${service} names no plant (linetrace.plant) and the service has no default plant; plant: no plant attribute and no default plant`)
     expect(row!.lastHopAt).toBeInstanceOf(Date)
-    expect(view.services.at(-1)).toMatchObject({ service: '', unmappedByReason: [{ reason: 'not_protobuf', count24h: 1 }], hops24h: 0 })
+    const unreadable = view.services.at(-1)!
+    expect(unreadable).toMatchObject({ service: '', unmapped24h: 2, hops24h: 0 })
+    expect(unreadable.unmappedByReason).toEqual(expect.arrayContaining([{ reason: 'not_protobuf', count24h: 1 }, { reason: 'no_plant', count24h: 1 }]))
     expect(view.endpoint).toMatchObject({ consolePath: '/api/otlp/v1/traces', port: 4318 })
   })
 })

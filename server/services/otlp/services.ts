@@ -27,7 +27,7 @@ export interface UnmappedReasonCount {
 }
 
 export interface OtlpServiceStats {
-  /** `service.name`; '' for dead-lettered requests that did not decode (no span, so no service). */
+  /** `service.name`; '' where none could be read (requests that did not decode; spans Postgres cannot read as JSON). */
   service: string
   hops1h: number
   hops24h: number
@@ -83,15 +83,19 @@ export function unmappedMessage(stored: string): string {
 
 /**
  * Unmapped spans of OTLP_TOPIC since `dayFrom`, per service and reason, and each service's newest.
- * The service is read from the span JSON only where the value is one (it starts with `{` and was
- * not cut to fit the DLQ record): a request that did not decode is dead-lettered whole as protobuf,
- * so it has no service (''). CASE keeps the JSON cast off every other value.
+ * The service is read from the span JSON only where Postgres can read it as jsonb: it starts with
+ * `{`, was not cut to fit the DLQ record, and holds no `\u0000` or `\ud…` escape (a NUL or a lone
+ * surrogate in some attribute, which jsonb refuses). Anything else (a request that did not decode is
+ * dead-lettered whole, as protobuf) counts under service ''. CASE keeps the cast off those values:
+ * one odd span must not fail the whole view.
  */
 async function unmappedByService(db: Ctx['db'], topic: string, hourFrom: Date, dayFrom: Date): Promise<{ counts: UnmappedRow[]; last: LastErrorRow[] }> {
   const recent = Prisma.sql`
     SELECT id, record_timestamp, error_class, error_message,
            coalesce(CASE WHEN substring(value from 1 for 1) = decode('7b', 'hex')
                           AND NOT (headers @> '[{"key": "x-lt-dlq-value-truncated"}]'::jsonb)
+                          AND position(decode('5c7530303030', 'hex') in value) = 0
+                          AND position(decode('5c7564', 'hex') in value) = 0
                          THEN convert_from(value, 'UTF8')::jsonb #>> '{resource,service.name}' END, '') AS service
     FROM dead_letters
     WHERE source_topic = ${topic} AND record_timestamp >= ${dayFrom} AND error_class LIKE 'linetrace:otlp\\_%'`
