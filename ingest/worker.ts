@@ -11,6 +11,7 @@ import { createReplayExecutor } from './replay/executor'
 import { startHourStatsRefresher } from './rollups/hour-stats'
 import { startResolver } from './replay/resolver'
 import { otlpRecordSource } from './otlp/source'
+import { startStoredOtlpMapping } from './otlp/stored-mapping'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
 
 export interface WorkerDeps {
@@ -58,7 +59,9 @@ function toIngestStatus(telemetry: TelemetryPipelineStatus, otlp: TelemetryPipel
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
-  const otlp = createTelemetryPipeline({ ...deps, source: otlpRecordSource(deps.config), logger: deps.logger.child({ component: 'ingest' }) })
+  // The admin-edited span mapping, re-read when it changes (no restart needed).
+  const otlpMapping = await startStoredOtlpMapping({ prisma: deps.prisma, config: deps.config, logger: deps.logger })
+  const otlp = createTelemetryPipeline({ ...deps, source: otlpRecordSource(deps.config, otlpMapping.map), logger: deps.logger.child({ component: 'ingest' }) })
   const status = () => toIngestStatus(pipeline.status(), otlp.status())
   setIngestStatusProvider(status)
   await pipeline.start()
@@ -90,6 +93,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
       await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop(), hourStats.stop()])
       await Promise.all([pipeline.stop(), otlp.stop()])
+      otlpMapping.stop()
       setIngestStatusProvider(status)
     },
   }

@@ -154,7 +154,10 @@ export const envSchema = z.object({
   OTLP_MAX_BODY_BYTES: z.coerce.number({ error: 'must be a number' }).int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   /** OTLP requests being written to the bus at once per receiver; beyond it 429 with Retry-After. */
   OTLP_MAX_IN_FLIGHT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(10_000).default(64),
-  /** Plant of spans that name none (attribute or baggage `linetrace.plant`); unset: such spans are dead-lettered. */
+  /**
+   * Plant of spans that name none (attribute or baggage `linetrace.plant`) when the admin-edited mapping
+   * (/admin → OpenTelemetry) sets no default plant; unset there and here: such spans are dead-lettered.
+   */
   OTLP_DEFAULT_PLANT: plantCodeSchema.optional(),
 
   CLICKHOUSE_URL: url(['http:', 'https:']).optional(),

@@ -4,6 +4,7 @@ import { UsersPanel } from './users-panel'
 import { TokensPanel } from './tokens-panel'
 import { PlantsPanel } from './plants-panel'
 import { AuditPanel } from './audit-panel'
+import { OtlpPanel } from './otlp-panel'
 
 export function AdminConsole({ currentUser }: { currentUser: string }) {
   return (
@@ -12,6 +13,7 @@ export function AdminConsole({ currentUser }: { currentUser: string }) {
       <UsersPanel currentUser={currentUser} />
       <PlantsPanel />
       <TokensPanel />
+      <OtlpPanel />
       <AuditPanel />
     </div>
   )

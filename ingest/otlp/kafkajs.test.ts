@@ -9,7 +9,7 @@ import { uniqueTopic, waitFor } from '../../server/bus/testing'
 import type { HopEvent } from '../../server/domain/hop-event'
 import { decodeTraceRequest } from './decode'
 import { createSpanMapper } from './map'
-import { parseOtlpMappingConfig } from './mapping-config'
+import { parseOtlpMappingConfig } from '../../server/domain/otlp-mapping'
 import { exportSpans, startOtlpCollector, type OtlpCollector } from './testing'
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { hopEventSchema, type HopEvent } from '../../server/domain/hop-event'
 import { createSpanMapper, type SpanMapping } from './map'
-import { parseOtlpMappingConfig } from './mapping-config'
+import { parseOtlpMappingConfig } from '../../server/domain/otlp-mapping'
 import { makeSpan } from './testing/spans'
 
 /** Mapping rules beyond the SDK scenarios of sdk.test.ts, on decoded spans built in memory. */

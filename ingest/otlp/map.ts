@@ -1,7 +1,7 @@
 import { hopEventSchema, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
 import { attributeText, boundedAttributes, currentMessagingNames, firstText } from './attributes'
 import { httpStatusOf, spanError } from './errors'
-import { globToRegExp, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type OtlpServiceRule } from './mapping-config'
+import { globToRegExp, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type OtlpServiceRule } from '../../server/domain/otlp-mapping'
 import type { Attributes, OtlpLink, OtlpSpan } from './span'
 
 /**

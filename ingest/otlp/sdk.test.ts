@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HopEvent } from '../../server/domain/hop-event'
 import { decodeTraceRequest } from './decode'
 import { createSpanMapper, type SpanMapping } from './map'
-import { parseOtlpMappingConfig } from './mapping-config'
+import { parseOtlpMappingConfig } from '../../server/domain/otlp-mapping'
 import { exportSpans, startOtlpCollector, startTestTracer, type CapturedRequest, type ExportEncoding, type OtlpCollector } from './testing'
 
 /**

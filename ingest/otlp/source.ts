@@ -4,7 +4,7 @@ import type { RecordItem, RecordSource } from '../telemetry/source'
 import { attributeText } from './attributes'
 import { decodeTraceRequest, OtlpDecodeError } from './decode'
 import { createSpanMapper, type SpanMapper } from './map'
-import { parseOtlpMappingConfig } from './mapping-config'
+import { parseOtlpMappingConfig } from '../../server/domain/otlp-mapping'
 import { otlpMetrics } from './metrics'
 import type { OtlpSpan } from './span'
 
@@ -45,7 +45,8 @@ export function otlpRecordSource(config: Config, mapper: SpanMapper = defaultMap
         } else if (mapping.kind === 'ignored') {
           metrics.ignoredSpans.inc({ service: attributeText(span.resource['service.name']) ?? 'unknown' })
         } else {
-          items.push({ ok: false, reason: `otlp_${mapping.reason}`, errors: mapping.errors, dlqValue: Buffer.from(spanJson(span)) })
+          // The mapper's sentence first: what the dead letter and the admin's "last error" say.
+          items.push({ ok: false, reason: `otlp_${mapping.reason}`, errors: [{ path: '', message: mapping.message }, ...mapping.errors], dlqValue: Buffer.from(spanJson(span)) })
         }
       }
       return items
@@ -53,7 +54,10 @@ export function otlpRecordSource(config: Config, mapper: SpanMapper = defaultMap
   }
 }
 
-/** Until the admin mapping editor exists: the defaults, with OTLP_DEFAULT_PLANT. */
+/**
+ * The defaults with OTLP_DEFAULT_PLANT, for a source without the database's mapping; the worker
+ * passes the admin-edited one (stored-mapping.ts), which it re-reads when an admin saves it.
+ */
 function defaultMapper(config: Config): SpanMapper {
   return createSpanMapper(parseOtlpMappingConfig({ defaultPlant: config.env.OTLP_DEFAULT_PLANT }))
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { plantCodeSchema } from '../domain/plants'
 import { listAuditLog } from '../services/audit/audit'
+import { getOtlpMapping, saveOtlpMapping } from '../services/otlp/mapping'
+import { otlpServices } from '../services/otlp/services'
 import { plantUpdateSchema, updatePlant } from '../services/plants/plants'
 import {
   createApiToken,
@@ -45,6 +47,14 @@ export const adminRouter = router({
   }),
   plants: router({
     update: adminProcedure.input(z.object({ code: plantCodeSchema, change: plantUpdateSchema })).mutation(({ ctx, input }) => updatePlant(ctx, input)),
+  }),
+  otlp: router({
+    mapping: adminProcedure.query(({ ctx }) => getOtlpMapping(ctx)),
+    /** `config` is checked by the service with the worker's own schema, so its message names each wrong field. */
+    saveMapping: adminProcedure
+      .input(z.object({ config: z.record(z.string(), z.unknown()), baseUpdatedAt: z.date().nullable() }))
+      .mutation(({ ctx, input }) => saveOtlpMapping(ctx, input)),
+    services: adminProcedure.meta({ access: 'admin', slow: true }).query(({ ctx }) => otlpServices(ctx)),
   }),
   audit: router({
     list: adminProcedure

@@ -4,6 +4,7 @@ import { slowProcedurePaths } from './slow-paths'
 describe('slowProcedurePaths', () => {
   it('lists exactly the procedures whose meta says slow', () => {
     expect(slowProcedurePaths()).toEqual([
+      'admin.otlp.services',
       'kpis.overview',
       'kpis.plant',
       'overview.hopCounts',

@@ -88,4 +88,10 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
   /** The plant is `code`, not `plant`: admins only, and admins have every plant. */
   'admin.plants.update': mutation('admin', 'payload', (_w, plant) => ({ code: plant, change: { replayApprovalRequired: false } })),
   'admin.audit.list': query('admin', 'none', () => ({})),
+  'admin.otlp.mapping': query('admin', 'none'),
+  'admin.otlp.saveMapping': mutation('admin', 'none', async (w) => ({
+    config: { defaultHop: 'hub' },
+    baseUpdatedAt: (await w.runtime.db.prisma.otlpMapping.findUnique({ where: { id: 1 } }))?.updatedAt ?? null,
+  })),
+  'admin.otlp.services': query('admin', 'none'),
 }

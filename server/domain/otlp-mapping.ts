@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { plantCodeSchema } from '../../server/domain/plants'
-import { BUSINESS_KEY_TYPES } from '../../server/domain/trace-search'
+import { plantCodeSchema } from './plants'
+import { BUSINESS_KEY_TYPES } from './trace-search'
 
 /**
- * How spans become hop events, per service (SOURCES.md "OTLP → hop events"). Admin-editable later;
+ * How spans become hop events, per service (SOURCES.md "OTLP → hop events"). Edited by admins in /admin (server/services/otlp/mapping.ts);
  * every field has a default, so `parseOtlpMappingConfig({})` is a working mapping (except the plant:
  * without `defaultPlant` a span must name its plant, or it is unmapped with reason `no_plant`).
  *
@@ -19,11 +19,16 @@ export const SPAN_BUSINESS_KEYS = [
 ] as const
 export type SpanBusinessKey = (typeof SPAN_BUSINESS_KEYS)[number]
 
-const pattern = z.string().min(1).max(256)
+// Messages say what is wrong in the admin's words: the editor and the service show them per field.
+const pattern = z.string().min(1, 'a pattern is needed, e.g. camel-*').max(256, 'a pattern is at most 256 characters')
 /** Attribute names tried in order; the first present wins. */
-const names = (defaults: string[]) => z.array(z.string().min(1).max(256)).max(16).default(defaults)
-const hop = z.string().min(1).max(32)
-const flow = z.string().min(1).max(64)
+const names = (defaults: string[]) =>
+  z
+    .array(z.string().min(1, 'an attribute name cannot be empty').max(256, 'an attribute name is at most 256 characters'))
+    .max(16, 'at most 16 attribute names')
+    .default(defaults)
+const hop = z.string().min(1, 'a hop is needed, e.g. hub').max(32, 'a hop is at most 32 characters')
+const flow = z.string().min(1, 'a flow is needed, e.g. production_confirmation').max(64, 'a flow is at most 64 characters')
 
 export const otlpServiceRuleSchema = z.object({
   /** Glob on `service.name`; the first matching rule applies. */
@@ -32,7 +37,7 @@ export const otlpServiceRuleSchema = z.object({
   flow: flow.optional(),
   plant: plantCodeSchema.optional(),
   /** Event type of this service's `process` spans (default `integration.transformed`). */
-  processEventType: z.string().min(1).max(128).optional(),
+  processEventType: z.string().min(1).max(128, 'an event type is at most 128 characters').optional(),
 })
 export type OtlpServiceRule = z.infer<typeof otlpServiceRuleSchema>
 
