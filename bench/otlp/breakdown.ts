@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib'
 import { checkTraceRequest, decodeTraceRequest } from '../../ingest/otlp/decode'
 import { createSpanMapper, hopEventWithoutAttributes } from '../../ingest/otlp/map'
-import { parseOtlpMappingConfig } from '../../ingest/otlp/mapping-config'
+import { parseOtlpMappingConfig } from '../../server/domain/otlp-mapping'
 import type { OtlpSpan } from '../../ingest/otlp/span'
 import { decodeRecord } from '../../ingest/telemetry/decode'
 import { normalise } from '../../ingest/telemetry/normalise'

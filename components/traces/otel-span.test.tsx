@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from 'react-dom/server'
 import { describe, expect, it } from 'vitest'
 import { createSpanMapper } from '@/ingest/otlp/map'
-import { parseOtlpMappingConfig } from '@/ingest/otlp/mapping-config'
+import { parseOtlpMappingConfig } from '@/server/domain/otlp-mapping'
 import { makeSpan } from '@/ingest/otlp/testing/spans'
 import type { HopEvent } from '@/server/domain/hop-event'
 import { HopRow } from './hop-row'

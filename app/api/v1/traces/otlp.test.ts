@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSpanMapper } from '@/ingest/otlp/map'
-import { parseOtlpMappingConfig } from '@/ingest/otlp/mapping-config'
+import { parseOtlpMappingConfig } from '@/server/domain/otlp-mapping'
 import type { OtlpSpan } from '@/ingest/otlp/span'
 import { makeSpan } from '@/ingest/otlp/testing/spans'
 import { makeHopEvent } from '@/ingest/testing/telemetry-records'
