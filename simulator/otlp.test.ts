@@ -151,6 +151,16 @@ describe('an OTLP plant in the simulator', () => {
       const hops = byTxn.get(t.correlation_id) ?? []
       const posted = hops.some((e) => e.event_type === 'erp.posting_succeeded')
       const parked = hops.some((e) => e.status === 'dead_lettered')
+      // What the KPIs read per transaction (first-pass success, technical failures per posting request, dead letters).
+      expect(
+        { requested: t.posting_requested, firstAttemptOk: t.first_attempt_ok, transient: t.had_transient, deadLettered: t.dead_lettered },
+        t.correlation_id,
+      ).toEqual({
+        requested: Number(hops.some((e) => e.event_type === 'erp.posting_requested')),
+        firstAttemptOk: Number(hops.some((e) => e.event_type === 'erp.posting_succeeded' && e.attempt === 1 && !e.replay)),
+        transient: Number(hops.some((e) => e.error?.category === 'transient')),
+        deadLettered: Number(parked),
+      })
       if (posted) expect(t.state, t.correlation_id).toBe('posted')
       else if (parked) expect(t.state, t.correlation_id).toBe('dead_lettered')
       if (t.state === 'stuck') expect(posted || parked, `${t.correlation_id} is stuck only while open`).toBe(false)
