@@ -41,7 +41,8 @@ import { Simulation } from '../simulator/simulator'
 
 const MIN = 60_000
 const SLA = DEFAULT_FLOW_SLA_MS
-const OPTIONS: SimulatorOptionsInput = { clock: 'virtual', seed: 7, plants: 5, lines: 2, rate: 2, maxEventsPerSecond: 1e9 }
+// Plant 2100 reports through OTLP as in `npm start`: its resumed hub and ERP work reaches the store as spans on lt.otlp.
+const OPTIONS: SimulatorOptionsInput = { clock: 'virtual', seed: 7, plants: 5, lines: 2, rate: 2, maxEventsPerSecond: 1e9, otlpPlants: ['2100'] }
 
 /** A timeline on the wall clock's recent past (every rollup and partition as in a live demo), `hoursAgo` apart per test. */
 function timeline(hoursAgo: number) {

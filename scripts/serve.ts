@@ -110,7 +110,13 @@ function urlHost(host: string): string {
 /** The ingest worker's unstored telemetry (its group's lag), for the simulator's backfill back-pressure. */
 function ingestBacklog(transport: Transport): () => Promise<number> {
   const group = transport.consumer({ groupId: config.kafka.groupId, topics: [config.env.TELEMETRY_TOPIC] })
-  return async () => (await group.lag()).reduce((n, l) => n + l.lag, 0)
+  // The simulator's OTLP plants (SIMULATOR_OTLP_PLANTS) write export requests of up to 512 spans to
+  // OTLP_TOPIC, read by the worker's OTLP pipeline: counted as the hops they hold.
+  const otlp = transport.consumer({ groupId: `${config.kafka.groupId}-otlp`, topics: [config.env.OTLP_TOPIC] })
+  return async () => {
+    const [hops, requests] = await Promise.all([group.lag(), otlp.lag()])
+    return hops.reduce((n, l) => n + l.lag, 0) + 512 * requests.reduce((n, l) => n + l.lag, 0)
+  }
 }
 
 let stopping = false

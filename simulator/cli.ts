@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { createTransport } from '../server/bus'
 import { ConfigError, loadConfig } from '../server/config'
 import { logger } from '../server/logger'
-import { parseSimulatorOptions, type SimulatorOptionsInput } from './options'
+import { parsePlantList, parseSimulatorOptions, type SimulatorOptionsInput } from './options'
 import { startSimulator } from './start'
 import type { SimulatorStats } from './stats'
 
@@ -19,7 +19,8 @@ Usage: npm run simulate -- [options]
 Simulates plants (lines, work orders, equipment states and counts, three shifts with end-of-shift
 peaks), their MES/WMS/QMS traffic, a middleware hub that posts to a simulated ERP (retries,
 dependency waits, dead letters in Spring Kafka, Kafka Connect and the hub's own conventions), and
-reports every hop as a hop event on the telemetry topic. Same seed and start, same traffic.
+reports every hop as a hop event on the telemetry topic (or, for --otlp-plants, the hub's and ERP
+adapter's hops as OpenTelemetry spans on the OTLP topic). Same seed and start, same traffic.
 
 Options:
   --plants <n>            plants to simulate (default 5: the demo plants 1000, 1100, 2000, 2100,
@@ -53,6 +54,11 @@ Options:
   --peak-factor <x>       confirmation rate in the last 30 min of a shift, times the usual (default 3)
   --period-opens-after <min>  month-start: the first company code opens its period after this
                           (default 15; the next ones 5 min apart)
+  --otlp-plants <codes>   plants whose hub and ERP adapter report through OpenTelemetry instead of
+                          hop events, e.g. 2100 or 2100,3000 (default none; npm start: 2100, set
+                          SIMULATOR_OTLP_PLANTS=none to turn it off): real OTel SDK spans
+                          (services plant-<code>-hub, erp-adapter-<code>) as OTLP/protobuf export
+                          requests on OTLP_TOPIC (lt.otlp), mapped by the ingest worker
   --topic-prefix <p>      prefix of the hub's source and dead-letter topics (default lt)
   --telemetry-topic <t>   hop-event topic (default TELEMETRY_TOPIC, lt.telemetry)
   --partitions <n>        partitions of the source and dead-letter topics it creates (default 3)
@@ -67,7 +73,7 @@ lt.hub.<plant>.in and a dead-letter topic by the plant's convention:
 Replays produced to a source topic (x-replay-* headers) are processed like live traffic.
 
 Environment: KAFKA_BROKERS (default 127.0.0.1:9092, the broker of npm run kafka), KAFKA_CLIENT_ID, KAFKA_SSL, KAFKA_SASL_*, TELEMETRY_TOPIC,
-TELEMETRY_PARTITIONS, LOG_LEVEL. See simulator/README.md.
+TELEMETRY_PARTITIONS, OTLP_TOPIC, LOG_LEVEL. See simulator/README.md.
 `
 
 function fail(message: string): never {
@@ -114,6 +120,7 @@ function parseCli(argv: string[]): { options: SimulatorOptionsInput; statsEvery:
     topicPrefix: v['topic-prefix'],
     telemetryTopic: v['telemetry-topic'],
     partitions: number('partitions', v.partitions),
+    otlpPlants: v['otlp-plants'] === undefined ? undefined : parsePlantList(v['otlp-plants']),
   }
   // The schema reads a bare number as seconds, like this flag.
   if (v.duration !== undefined) options.duration = v.duration
@@ -147,6 +154,7 @@ const FLAGS = {
   'topic-prefix': { type: 'string' },
   'telemetry-topic': { type: 'string' },
   partitions: { type: 'string' },
+  'otlp-plants': { type: 'string' },
   'stats-every': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const

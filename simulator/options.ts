@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { plantCodeSchema } from '../server/domain/plants'
 import { SCENARIOS } from './scenario'
 
 /**
@@ -66,6 +67,12 @@ export const simulatorOptionsSchema = z.object({
   tickMs: z.number().int().min(5).max(1_000).default(50),
   /** Faster-than-real-time mode: simulated time per step (each step waits until the hub received what was sent). */
   stepMs: z.number().int().min(100).optional(),
+  /**
+   * Plants whose hub and ERP adapter report through OpenTelemetry (spans to OTLP_TOPIC, otlp.ts)
+   * instead of hop events; each must be one of the run's plants. Default none; the embedded demo
+   * defaults to EMBEDDED_OTLP_PLANT.
+   */
+  otlpPlants: z.array(plantCodeSchema).max(500).default([]),
 })
 
 export type SimulatorOptionsInput = z.input<typeof simulatorOptionsSchema>
@@ -78,7 +85,7 @@ export function parseSimulatorOptions(input: SimulatorOptionsInput = {}): Simula
   return result.data
 }
 
-const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number' | 'string' | 'boolean'][] = [
+const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number' | 'string' | 'boolean' | 'plants'][] = [
   ['SIMULATOR_RATE', 'rate', 'number'],
   ['SIMULATOR_SCENARIO', 'scenario', 'string'],
   ['SIMULATOR_SEED', 'seed', 'string'],
@@ -89,7 +96,14 @@ const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number
   ['SIMULATOR_SHOWCASE', 'showcase', 'boolean'],
   ['SIMULATOR_OPERATORS', 'operators', 'boolean'],
   ['SIMULATOR_PERIOD_OPENS_AFTER', 'periodOpensAfterMinutes', 'number'],
+  ['SIMULATOR_OTLP_PLANTS', 'otlpPlants', 'plants'],
 ]
+
+/** `2100`, `2100,3000` or `none` → plant codes (CLI flag and environment variable alike). */
+export function parsePlantList(value: string): string[] {
+  const v = value.trim()
+  return v.toLowerCase() === 'none' ? [] : v.split(',').map((code) => code.trim()).filter(Boolean)
+}
 
 /**
  * The embedded demo's first start writes a week of history (later starts remember it, state.ts),
@@ -99,6 +113,12 @@ const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number
  */
 const EMBEDDED_BACKFILL = '7d'
 const EMBEDDED_BACKFILL_SHARE = 1 / 6
+/**
+ * The embedded demo's plant that reports through OpenTelemetry (SIMULATOR_OTLP_PLANTS, `none` to
+ * turn it off): Monterrey, the fourth demo plant — a Spring Kafka plant whose hub posts to company
+ * code 2000, so OTel-sourced traces sit beside the native ones of Detroit on the same ERP.
+ */
+export const EMBEDDED_OTLP_PLANT = '2100'
 
 /**
  * Options from SIMULATOR_* variables (unset or empty = default; SIMULATOR_BACKFILL: a week, `0` to
@@ -119,7 +139,8 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
       if (['1', 'true', 'yes', 'on'].includes(v)) input[option] = true
       else if (['0', 'false', 'no', 'off'].includes(v)) input[option] = false
       else problems.push(`${variable} must be on/off, true/false, yes/no or 1/0, got "${raw}"`)
-    } else input[option] = raw
+    } else if (kind === 'plants') input[option] = parsePlantList(raw)
+    else input[option] = raw
   }
   const result = simulatorOptionsSchema.safeParse(input)
   if (!result.success) {
@@ -128,6 +149,8 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
       problems.push(`${variable} ${issue.message}`)
     }
   }
+  // The default OTLP plant only when the run has it (SIMULATOR_PLANTS of 4 or more).
+  if (input.otlpPlants === undefined && result.data && result.data.plants >= 4) input.otlpPlants = [EMBEDDED_OTLP_PLANT]
   if (problems.length) throw new Error(`Invalid simulator settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   // The input, checked, not the parsed options: startSimulator parses it (once — parsing a parsed
   // duration again would read its milliseconds as seconds).

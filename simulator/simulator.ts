@@ -10,6 +10,7 @@ import type { HubMessage } from '../server/domain/flow-messages'
 import { buildPlants, type PlantModel, type SystemKey } from './model'
 import { Operators } from './operators'
 import { parseSimulatorOptions, type SimulatorOptions, type SimulatorOptionsInput } from './options'
+import { OtlpReporter } from './otlp'
 import { Outbox } from './outbox'
 import { profile } from './scenario'
 import { Scheduler } from './scheduler'
@@ -17,6 +18,7 @@ import { StateFile, type InFlight } from './state'
 import type { Phase, SimulatorStats } from './stats'
 import { plantTopics, topicSpecs, type PlantTopics } from './topics'
 import { encodeHopEvent, sourceRecord } from './wire'
+import { otlpTopicSpec } from '../ingest/otlp/source'
 import { World } from './world'
 
 /**
@@ -78,6 +80,10 @@ export class Simulation {
   readonly engineSched: Scheduler
   readonly hubSched: Scheduler
   readonly ctx: EngineContext
+  /** The OTLP plants' hub and ERP adapter instrumentation; absent without `otlpPlants`. */
+  readonly otlp: OtlpReporter | undefined
+  /** Where their spans go: OTLP_TOPIC, read by the worker's OTLP pipeline. */
+  private readonly otlpTopic: string
   phase: Phase = 'starting'
   private readonly log: Logger
   private readonly outbox: Outbox
@@ -104,6 +110,11 @@ export class Simulation {
     this.telemetryTopic = options.telemetryTopic ?? config.env.TELEMETRY_TOPIC
     this.plants = buildPlants(options.seed, options.plants, options.lines)
     this.topics = this.plants.map((p) => plantTopics(options.topicPrefix, p))
+    const unknown = options.otlpPlants.filter((code) => !this.plants.some((p) => p.code === code))
+    if (unknown.length)
+      throw new Error(`OTLP plants ${unknown.join(', ')} are not among the simulated plants (${this.plants.map((p) => p.code).join(', ')}): name one of them, or none`)
+    this.otlp = options.otlpPlants.length ? new OtlpReporter(this.plants, options.otlpPlants, `${options.topicPrefix}.sim.hub`) : undefined
+    this.otlpTopic = config.env.OTLP_TOPIC
     const prof = profile(options.scenario)
     this.world = new World(
       options.scenario === 'month-start'
@@ -150,7 +161,7 @@ export class Simulation {
       out: outbox,
       erp: this.erp,
       world: this.world,
-      emit: (event, plant, system) => this.emit(event, plant, system),
+      emit: (event, plant, system) => this.emitFromHub(event, plant, system),
       startTime: origin,
       onDeadLetter: options.operators ? (n) => this.operators.onDeadLetter(n) : undefined,
     })
@@ -178,6 +189,7 @@ export class Simulation {
     const outbox = new Outbox(await deps.transport.producer(), partitions)
     const sim = new Simulation(deps, options, outbox, origin, liveStart, stateFile)
     const specs = topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions, options.backfill)
+    if (sim.otlp) specs.push(otlpTopicSpec(deps.config))
     // Topics that already exist keep their partition count; the specs are a lower bound good enough for chunking.
     for (const t of specs) partitions.set(t.name, t.partitions)
     await deps.transport.ensureTopics(specs)
@@ -192,6 +204,13 @@ export class Simulation {
     this.deps.onHopEvent?.(event)
     const source = `/plants/${plant.code}/${system}/${event.source?.instance ?? plant.instances[system]}`
     this.outbox.add(this.telemetryTopic, encodeHopEvent(event, plant.encodings[system], source))
+  }
+
+  /** The hub's hops: an OTLP plant's hub and ERP adapter report them as spans instead. */
+  private emitFromHub(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
+    if (!this.otlp?.reports(plant, system)) return this.emit(event, plant, system)
+    this.deps.onHopEvent?.(event)
+    this.otlp.record(event, plant, system)
   }
 
   private send(plant: PlantModel, message: HubMessage, traceparent: string): void {
@@ -255,6 +274,7 @@ export class Simulation {
   }
 
   private async flush(): Promise<void> {
+    this.takeSpans()
     for (let failures = 0; ; failures++) {
       try {
         await this.outbox.flush()
@@ -266,6 +286,11 @@ export class Simulation {
         await this.pause(Math.min(10_000, 500 * 2 ** failures))
       }
     }
+  }
+
+  /** The spans ended so far, as export requests in the outbox: produced (and acknowledged) with the step's hop events. */
+  private takeSpans(): void {
+    if (this.otlp) for (const record of this.otlp.take()) this.outbox.add(this.otlpTopic, record)
   }
 
   private pause(ms: number): Promise<void> {
@@ -300,6 +325,7 @@ export class Simulation {
   /** After the loop ended: produces what is pending, stops the hub's consumer and keeps what is in flight for the next start. */
   async close(): Promise<void> {
     this.requestStop()
+    this.takeSpans()
     await this.outbox.flush().catch((error: unknown) => this.log.warn({ err: error }, 'could not produce the last simulator records'))
     if (this.deps.stateDir !== undefined) {
       // What the plants sent last must be in the hub's hands (or it would be lost with the in-process bus).
@@ -338,6 +364,7 @@ export class Simulation {
       plannedFailures: { ...this.ctx.stats.plannedFailures },
       equipmentChanges: this.ctx.stats.equipmentChanges,
       hopEvents: this.outbox.sentTo(this.telemetryTopic),
+      otlp: { plants: this.options.otlpPlants, spans: this.otlp?.spans ?? 0, requests: this.otlp ? this.outbox.sentTo(this.otlpTopic) : 0 },
       sourceMessages: this.topics.reduce((n, t) => n + this.outbox.sentTo(t.source), 0),
       deadLetters: { total: Object.values(byTopic).reduce((a, b) => a + b, 0), byTopic },
       erpDocuments: this.erp.documentCount,

@@ -20,6 +20,8 @@ export interface SimulatorStats {
   plannedFailures: Record<string, number>
   equipmentChanges: number
   hopEvents: number
+  /** The OTLP plants (`otlpPlants`): spans their hub and ERP adapter reported, export requests produced to OTLP_TOPIC. */
+  otlp: { plants: string[]; spans: number; requests: number }
   sourceMessages: number
   deadLetters: { total: number; byTopic: Record<string, number> }
   erpDocuments: number

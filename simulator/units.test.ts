@@ -86,4 +86,15 @@ describe('options', () => {
     expect(() => simulatorOptionsFromEnv({ SIMULATOR_RATE: 'fast' })).toThrow(/SIMULATOR_RATE must be a number/)
     expect(() => simulatorOptionsFromEnv({ SIMULATOR_SCENARIO: 'doomsday' })).toThrow(/SIMULATOR_SCENARIO/)
   })
+
+  it('reports plant 2100 through OTLP in the embedded demo unless SIMULATOR_OTLP_PLANTS says otherwise', () => {
+    const otlpPlants = (env: Record<string, string>) => parseSimulatorOptions(simulatorOptionsFromEnv(env)).otlpPlants
+    expect(otlpPlants({})).toEqual(['2100'])
+    expect(otlpPlants({ SIMULATOR_OTLP_PLANTS: 'none' })).toEqual([])
+    expect(otlpPlants({ SIMULATOR_OTLP_PLANTS: ' 1000, 3000 ' })).toEqual(['1000', '3000'])
+    // A run without plant 2100 has no default OTLP plant; the CLI and tests default to none.
+    expect(otlpPlants({ SIMULATOR_PLANTS: '3' })).toEqual([])
+    expect(parseSimulatorOptions({}).otlpPlants).toEqual([])
+    expect(() => simulatorOptionsFromEnv({ SIMULATOR_OTLP_PLANTS: '2100,plant 9!' })).toThrow(/SIMULATOR_OTLP_PLANTS/)
+  })
 })

@@ -112,4 +112,42 @@ describe('createSpanMapper', () => {
       errors: [{ path: 'plant', message: expect.stringContaining('ERP plant code') }],
     })
   })
+  it('takes the hop fields a Linetrace-aware span names (hop-fields.ts): origin, status, error category, quantity, replay', () => {
+    const partial = onlyHop(
+      defaults(
+        makeSpan({
+          kind: 'client',
+          attributes: {
+            ...erp,
+            'http.response.status_code': 201,
+            'linetrace.event_type': 'erp.posting_partially_succeeded',
+            'linetrace.plant': '2100',
+            'linetrace.status': 'partial',
+            'linetrace.origin_time': '2026-11-24T08:00:00.000Z',
+            'linetrace.idempotency_key': 'conf-1',
+            'linetrace.replay_id': 'rp-1',
+            'linetrace.error.category': 'partial',
+            'linetrace.error.dependency_key': 'mat:RM1|plant:2100',
+            'linetrace.quantity.good': 12,
+            'linetrace.quantity.uom': 'PC',
+            'error.type': 'M7/021',
+          },
+        }),
+      ),
+    )
+    expect(partial).toMatchObject({
+      event_type: 'erp.posting_partially_succeeded',
+      status: 'partial',
+      origin_time: '2026-11-24T08:00:00.000Z',
+      idempotency_key: 'conf-1',
+      replay: { replay_id: 'rp-1' },
+      business: { quantity: { good: 12, uom: 'PC' } },
+      error: { category: 'partial', code: 'M7/021', retryable: false, dependency_key: 'mat:RM1|plant:2100' },
+    })
+    const plain = onlyHop(defaults(makeSpan({ kind: 'client', attributes: { 'http.request.method': 'POST', 'server.address': 'erp.corp.example', 'http.response.status_code': 201 } })))
+    expect(plain.status).toBe('ok')
+    expect(plain.origin_time).toBeUndefined()
+    expect(plain.error).toBeUndefined()
+    expect(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', 'linetrace.status': 'lost' } }))).toMatchObject({ kind: 'unmapped', reason: 'schema', errors: [{ path: 'status' }] })
+  })
 })

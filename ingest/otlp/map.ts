@@ -1,7 +1,8 @@
-import { hopEventSchema, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
+import { hopEventSchema, type HopError, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
 import { attributeText, boundedAttributes, currentMessagingNames, firstText } from './attributes'
 import { httpStatusOf, spanError } from './errors'
 import { globToRegExp, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type OtlpServiceRule } from '../../server/domain/otlp-mapping'
+import { hopFields, type HopFields } from './hop-fields'
 import type { Attributes, OtlpLink, OtlpSpan } from './span'
 
 /**
@@ -177,6 +178,8 @@ function hopEvent(span: OtlpSpan, role: Role, at: Placement): HopEventInput {
   const durationNs = span.endTimeUnixNano - span.startTimeUnixNano
   const instance = attributeText(span.resource['service.instance.id'])
   const resend = span.attributes['http.request.resend_count']
+  const fields = hopFields(span.attributes)
+  const business = fields.quantity ? { ...at.business, quantity: fields.quantity } : at.business
   const otel: Attributes = {
     'otel.span_name': span.name,
     'otel.span_kind': span.kind,
@@ -189,21 +192,36 @@ function hopEvent(span: OtlpSpan, role: Role, at: Placement): HopEventInput {
     event_type: role.eventType,
     schema_version: 1,
     occurred_at: new Date(Number(end / 1_000_000n)).toISOString(),
+    ...(fields.originTime && { origin_time: fields.originTime }),
     correlation_id: at.correlationId,
+    ...(fields.idempotencyKey && { idempotency_key: fields.idempotencyKey }),
     ...(at.causation && { causation_id: `${at.causation.traceId}:${at.causation.spanId}` }),
     trace_id: span.traceId,
     span_id: span.spanId,
     ...(span.parentSpanId && { parent_span_id: span.parentSpanId }),
     flow: at.flow,
     hop: at.hop,
-    status: role.failed ? 'error' : 'ok',
+    status: fields.status ?? (role.failed ? 'error' : 'ok'),
     plant: at.plant,
     source: { system: at.service.slice(0, 64), ...(instance && { instance: instance.slice(0, 128) }) },
-    ...(at.business && { business: at.business }),
+    ...(business && { business }),
     ...(durationNs >= 0n && span.endTimeUnixNano > 0n && { latency_ms: Math.round(Number(durationNs) / 1e6) }),
     ...(typeof resend === 'number' && resend >= 0 && resend < 1000 && { attempt: resend + 1 }),
-    ...(role.failed && { error: spanError(span, role.httpStatus) }),
+    ...((role.failed || fields.errorCategory) && { error: withHopFields(spanError(span, role.httpStatus), fields) }),
+    ...(fields.replayId && { replay: { replay_id: fields.replayId } }),
     attributes: boundedAttributes([otel, at.link?.attributes ?? {}, span.attributes, span.resource]),
+  }
+}
+
+/** The category and dependency key a span names itself override what its status says. */
+function withHopFields(error: HopError, fields: HopFields): HopError {
+  if (!fields.errorCategory && !fields.errorDependencyKey) return error
+  const category = fields.errorCategory ?? error.category
+  return {
+    ...error,
+    category,
+    retryable: category === 'transient' || category === 'dependency',
+    ...(fields.errorDependencyKey && { dependency_key: fields.errorDependencyKey }),
   }
 }
 
