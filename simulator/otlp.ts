@@ -61,6 +61,8 @@ export class OtlpReporter {
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     }
+    const unknown = codes.filter((code) => !plants.some((p) => p.code === code))
+    if (unknown.length) throw new Error(`OTLP plants ${unknown.join(', ')} are not among the simulated plants (${plants.map((p) => p.code).join(', ')}): name one of them, or none`)
     for (const plant of plants) {
       if (!codes.includes(plant.code)) continue
       const tracer = (service: string, instance: string) =>

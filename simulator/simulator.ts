@@ -1,7 +1,5 @@
-import type { Transport } from '../server/bus/port'
-import type { Config } from '../server/config'
 import type { HopEventInput } from '../server/domain/hop-event'
-import { logger as rootLogger, type Logger } from '../server/logger'
+import type { Logger } from '../server/logger'
 import type { EngineContext, EngineStats } from './engine/context'
 import { Engine } from './engine/engine'
 import { SimErp } from './hub/erp'
@@ -9,11 +7,12 @@ import { Hub } from './hub/hub'
 import type { HubMessage } from '../server/domain/flow-messages'
 import { buildPlants, type PlantModel, type SystemKey } from './model'
 import { Operators } from './operators'
-import { parseSimulatorOptions, type SimulatorOptions, type SimulatorOptionsInput } from './options'
+import { parseSimulatorOptions, type SimulatorOptions } from './options'
 import { OtlpReporter } from './otlp'
 import { Outbox } from './outbox'
 import { profile } from './scenario'
 import { Scheduler } from './scheduler'
+import { simulatorLogger, type SimulatorDeps } from './deps'
 import { StateFile, type InFlight } from './state'
 import type { Phase, SimulatorStats } from './stats'
 import { plantTopics, topicSpecs, type PlantTopics } from './topics'
@@ -33,27 +32,6 @@ import { World } from './world'
  *   the bus interleaves records, and a seed reproduces it exactly — paced at maxEventsPerSecond.
  */
 
-export interface SimulatorDeps {
-  transport: Transport
-  config: Config
-  options?: SimulatorOptionsInput
-  /** Used as given (the caller names the component, e.g. `logger.child({ component: 'simulator' })`); default: the root logger's simulator child. */
-  logger?: Logger
-  /** Every hop event as built, before encoding (tests check them against the contract). */
-  onHopEvent?: (event: HopEventInput) => void
-  /**
-   * Where the simulator remembers its backfill and the work in flight at a stop (state.ts), so the
-   * next start neither writes the history again nor leaves transactions half-way. `npm start`:
-   * DATA_DIR/simulator. Absent: every start is a first start.
-   */
-  stateDir?: string
-  /**
-   * Records the ingest worker has yet to store (its consumer group's lag on the telemetry topic).
-   * Faster than real time, the simulator waits while it is above BACKLOG_HIGH: the in-process bus
-   * drops the oldest records of a partition past its size cap, so an unpaced backfill would lose data.
-   */
-  backlog?: () => Promise<number>
-}
 
 const MIN = 60_000
 /** Backfill back-pressure: wait above this many unstored records, go on below BACKLOG_LOW. */
@@ -62,10 +40,6 @@ const BACKLOG_LOW = 50_000
 /** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
 const KAFKA_FUTURE_LIMIT_MS = 55 * MIN
 
-/** The caller's logger already carries its component: adding ours again would log the key twice. */
-export function simulatorLogger(deps: SimulatorDeps): Logger {
-  return deps.logger ?? rootLogger.child({ component: 'simulator' })
-}
 
 export class Simulation {
   readonly options: SimulatorOptions
@@ -80,10 +54,8 @@ export class Simulation {
   readonly engineSched: Scheduler
   readonly hubSched: Scheduler
   readonly ctx: EngineContext
-  /** The OTLP plants' hub and ERP adapter instrumentation; absent without `otlpPlants`. */
+  /** The OTLP plants' hub and ERP adapter instrumentation (absent without `otlpPlants`); their spans go to OTLP_TOPIC. */
   readonly otlp: OtlpReporter | undefined
-  /** Where their spans go: OTLP_TOPIC, read by the worker's OTLP pipeline. */
-  private readonly otlpTopic: string
   phase: Phase = 'starting'
   private readonly log: Logger
   private readonly outbox: Outbox
@@ -110,11 +82,7 @@ export class Simulation {
     this.telemetryTopic = options.telemetryTopic ?? config.env.TELEMETRY_TOPIC
     this.plants = buildPlants(options.seed, options.plants, options.lines)
     this.topics = this.plants.map((p) => plantTopics(options.topicPrefix, p))
-    const unknown = options.otlpPlants.filter((code) => !this.plants.some((p) => p.code === code))
-    if (unknown.length)
-      throw new Error(`OTLP plants ${unknown.join(', ')} are not among the simulated plants (${this.plants.map((p) => p.code).join(', ')}): name one of them, or none`)
     this.otlp = options.otlpPlants.length ? new OtlpReporter(this.plants, options.otlpPlants, `${options.topicPrefix}.sim.hub`) : undefined
-    this.otlpTopic = config.env.OTLP_TOPIC
     const prof = profile(options.scenario)
     this.world = new World(
       options.scenario === 'month-start'
@@ -290,7 +258,7 @@ export class Simulation {
 
   /** The spans ended so far, as export requests in the outbox: produced (and acknowledged) with the step's hop events. */
   private takeSpans(): void {
-    if (this.otlp) for (const record of this.otlp.take()) this.outbox.add(this.otlpTopic, record)
+    if (this.otlp) for (const record of this.otlp.take()) this.outbox.add(this.deps.config.env.OTLP_TOPIC, record)
   }
 
   private pause(ms: number): Promise<void> {
@@ -364,7 +332,7 @@ export class Simulation {
       plannedFailures: { ...this.ctx.stats.plannedFailures },
       equipmentChanges: this.ctx.stats.equipmentChanges,
       hopEvents: this.outbox.sentTo(this.telemetryTopic),
-      otlp: { plants: this.options.otlpPlants, spans: this.otlp?.spans ?? 0, requests: this.otlp ? this.outbox.sentTo(this.otlpTopic) : 0 },
+      otlp: { plants: this.options.otlpPlants, spans: this.otlp?.spans ?? 0, requests: this.otlp ? this.outbox.sentTo(this.deps.config.env.OTLP_TOPIC) : 0 },
       sourceMessages: this.topics.reduce((n, t) => n + this.outbox.sentTo(t.source), 0),
       deadLetters: { total: Object.values(byTopic).reduce((a, b) => a + b, 0), byTopic },
       erpDocuments: this.erp.documentCount,

@@ -1,4 +1,5 @@
-import { Simulation, simulatorLogger, type SimulatorDeps } from './simulator'
+import { simulatorLogger, type SimulatorDeps } from './deps'
+import { Simulation } from './simulator'
 import type { SimulatorStats } from './stats'
 
 export interface SimulatorHandle {
