@@ -1,4 +1,4 @@
-import { otlpMappingConfigSchema, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type SpanBusinessKey } from '@/server/domain/otlp-mapping'
+import { otlpMappingConfigSchema, repeatedServicePatterns, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type SpanBusinessKey } from '@/server/domain/otlp-mapping'
 
 /**
  * The OpenTelemetry mapping as the editor holds it: every field as the text in its input (lists of
@@ -88,13 +88,7 @@ export function draftIssues(d: MappingDraft): Map<string, string> {
       const field = path[0] === 'attributes' || path[0] === 'erpHosts' ? path.filter((p) => !/^\d+$/.test(p)).join('.') : path.join('.')
       add(field || 'mapping', issue.message)
     }
-  const seen = new Map<string, number>()
-  d.services.forEach((r, i) => {
-    const key = r.service.trim().toLowerCase()
-    if (!key) return
-    const first = seen.get(key)
-    if (first === undefined) seen.set(key, i)
-    else add(`services.${i}.service`, `repeats rule ${first + 1}'s pattern and would never apply; remove one`)
-  })
+  for (const { index, first } of repeatedServicePatterns(d.services.map((r) => ({ service: r.service.trim() }))))
+    add(`services.${index}.service`, `repeats rule ${first + 1}'s pattern and would never apply; remove one`)
   return issues
 }

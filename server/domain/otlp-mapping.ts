@@ -87,6 +87,24 @@ export function parseOtlpMappingConfig(input: unknown): OtlpMappingConfig {
   return otlpMappingConfigSchema.parse(input)
 }
 
+/**
+ * Rules no span can reach: the first matching rule applies, so a rule whose pattern (case ignored,
+ * like the glob) repeats an earlier one's never does. The schema allows them; the service refuses
+ * them and the editor shows them. `index` repeats `first`; empty patterns are the schema's to name.
+ */
+export function repeatedServicePatterns(rules: readonly { service: string }[]): { index: number; first: number }[] {
+  const repeats: { index: number; first: number }[] = []
+  const seen = new Map<string, number>()
+  rules.forEach((rule, index) => {
+    const key = rule.service.toLowerCase()
+    if (!key) return
+    const first = seen.get(key)
+    if (first === undefined) seen.set(key, index)
+    else repeats.push({ index, first })
+  })
+  return repeats
+}
+
 /** A glob (`*` = any run of characters, case ignored) as an anchored regular expression. */
 export function globToRegExp(glob: string): RegExp {
   const body = glob

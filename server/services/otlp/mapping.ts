@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { otlpMappingConfigSchema, type OtlpMappingConfig } from '../../domain/otlp-mapping'
+import { otlpMappingConfigSchema, repeatedServicePatterns, type OtlpMappingConfig } from '../../domain/otlp-mapping'
 import type { Config } from '../../config'
 import type { Ctx } from '../../context/ctx'
 import type { PrismaClient } from '../../db/client'
@@ -84,15 +84,9 @@ function issuesText(error: z.ZodError): string {
 
 /** What the schema allows but cannot be meant: a rule no span can reach (its exact pattern came earlier). */
 function mappingProblems(config: OtlpMappingConfig): string[] {
-  const problems: string[] = []
-  const seen = new Map<string, number>()
-  config.services.forEach((rule, i) => {
-    const key = rule.service.toLowerCase()
-    const first = seen.get(key)
-    if (first !== undefined) problems.push(`services.${i}.service: rule ${i + 1} repeats rule ${first + 1}'s pattern "${rule.service}" and would never apply; remove one`)
-    else seen.set(key, i)
-  })
-  return problems
+  return repeatedServicePatterns(config.services).map(
+    ({ index, first }) => `services.${index}.service: rule ${index + 1} repeats rule ${first + 1}'s pattern "${config.services[index]!.service}" and would never apply; remove one`,
+  )
 }
 
 export async function saveOtlpMapping(ctx: OtlpMappingCtx, input: SaveOtlpMappingInput): Promise<OtlpMappingView> {
