@@ -5,6 +5,7 @@ import { AlwaysOnSampler, BasicTracerProvider, type IdGenerator, type ReadableSp
 import type { OutgoingRecord } from '../server/bus/port'
 import type { HopEventInput } from '../server/domain/hop-event'
 import { HOP_FIELD_ATTRIBUTES as F } from '../ingest/otlp/hop-fields'
+import { SPAN_BUSINESS_KEYS } from '../server/domain/otlp-mapping'
 import type { PlantModel, SystemKey } from './model'
 
 /**
@@ -130,7 +131,7 @@ function common(event: HopEventInput): Attributes {
   if (event.replay) a[F.replayId] = event.replay.replay_id
   if (event.status !== 'ok' && event.status !== 'error') a[F.status] = event.status
   const b = event.business
-  for (const key of ['work_order', 'operation', 'material', 'lot', 'shipment', 'handling_unit', 'erp_document'] as const) if (b?.[key]) a[`linetrace.${key}`] = b[key]
+  for (const key of SPAN_BUSINESS_KEYS) if (b?.[key]) a[`linetrace.${key}`] = b[key]
   if (b?.quantity?.good !== undefined) a[F.quantityGood] = b.quantity.good
   if (b?.quantity?.scrap !== undefined) a[F.quantityScrap] = b.quantity.scrap
   if (b?.quantity?.uom !== undefined) a[F.quantityUom] = b.quantity.uom
