@@ -58,7 +58,11 @@ export const tapDefinitionSchema = z
     name: tapNameSchema,
     /** A topic name, or `/regex/` for every topic it matches. */
     topic: z.string().min(1).max(249),
-    start: tapStartSchema.default('latest'),
+    /**
+     * Where the tap's group starts the first time. Default `earliest`: what the topic still holds shows
+     * at once (Kafka retention bounds it); `latest` for only what comes after the tap was enabled.
+     */
+    start: tapStartSchema.default('earliest'),
     format: z.enum(TAP_FORMATS).default('json'),
     /** For `text`: a regular expression whose named groups are the input's fields. */
     textPattern: z.string().max(2000).optional(),
