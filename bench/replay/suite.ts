@@ -27,8 +27,8 @@ import type { BenchResult } from '../suites'
  * and job creation (the conditional claim and N items), on PGlite and on the local PostgreSQL.
  */
 
-const N = Number(process.env.BENCH_REPLAY_RECORDS ?? 2000)
-const RATE = 500
+const N = Number(process.env.BENCH_REPLAY_RECORDS ?? 10_000)
+const RATE = 2_000
 
 interface Row {
   engine: TestEngine

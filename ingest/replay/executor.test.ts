@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../server/bus/kafka'
 import { partitionForKey } from '../../server/bus/placement'
-import type { BusRecord } from '../../server/bus/port'
+import type { BusProducer, BusRecord, Transport } from '../../server/bus/port'
 import { kafkaTestConfig, uniqueTopic, waitFor } from '../../server/bus/testing'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
@@ -54,8 +54,8 @@ afterAll(async () => {
   await chHandle?.dispose()
 })
 
-function startExecutor(prisma = db.prisma, leaseMs = 15_000): ReplayExecutor {
-  const executor = createReplayExecutor({ ctx: makeCtx({ db: prisma, config, logger }, systemPrincipal('replay-executor')), transport: kafka }, { pollMs: 100, leaseMs })
+function startExecutor(prisma = db.prisma, leaseMs = 15_000, transport: Transport = kafka): ReplayExecutor {
+  const executor = createReplayExecutor({ ctx: makeCtx({ db: prisma, config, logger }, systemPrincipal('replay-executor')), transport }, { pollMs: 100, leaseMs })
   executors.push(executor)
   executor.start()
   return executor
@@ -287,6 +287,39 @@ describe('replay executor on a real broker', () => {
     const statuses = await db.prisma.deadLetter.groupBy({ by: ['status'], where: { plantCode: plant }, _count: { _all: true } })
     expect(Object.fromEntries(statuses.map((s) => [s.status, s._count._all]))).toEqual({ replayed: done.succeeded, triaged: done.skipped })
   })
+
+  it('sends that fail after reaching the log, while the next batch is already attempted, still produce every record once', async () => {
+    const plant = await insertUniquePlant(db.prisma)
+    const source = uniqueTopic('lt.hub.flaky')
+    await kafka.ensureTopics([{ name: source, partitions: 3 }])
+    for (let i = 0; i < 300; i++) await insertDeadLetter(db.prisma, { plant, sourceTopic: source })
+    const { job } = await createReplayJob(as(makePrincipal('operator', [plant])), { filter: { plant }, reason: 'Flaky broker', ratePerSecond: 100 })
+    // The 2nd and 4th sends to the target write their records, then report a lost connection.
+    let sends = 0
+    const flaky = Object.assign(Object.create(kafka) as KafkaTransport, {
+      async producer(): Promise<BusProducer> {
+        const real = await kafka.producer()
+        return {
+          async send(topic, records) {
+            const placed = await real.send(topic, records)
+            if (topic === source && [2, 4].includes(++sends)) throw new Error('connection lost after the write')
+            return placed
+          },
+        }
+      },
+    })
+    const executor = startExecutor(db.prisma, 15_000, flaky)
+    try {
+      await waitForJob(job.id, 'completed', db.prisma, 90_000)
+    } finally {
+      await stopExecutor(executor)
+    }
+    expect(sends).toBeGreaterThanOrEqual(4)
+    expect(await jobStatus(job.id)).toMatchObject({ succeeded: 300, failed: 0 })
+    expect(await topicSize(source)).toBe(300)
+    const ids = (await consumeAll(source, 300)).map((r) => header(r, 'x-replay-id')[0])
+    expect(new Set(ids).size).toBe(300)
+  }, 120_000)
 
   it('a missing target topic fails the item with what to do, and the dead letter goes back to triage', async () => {
     const plant = await insertUniquePlant(db.prisma)

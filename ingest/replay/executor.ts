@@ -7,7 +7,7 @@ import { claimJob, keepLease, releaseLease } from './lease'
 import { markProduced } from './outcome'
 import { recoverInFlight } from './recovery'
 import { TX, type Job, type ReplayExecutorStatus, type Runner } from './runner'
-import { produceBatch } from './send'
+import { attemptBatch, deliverBatch, type BatchOutcome } from './send'
 import { TokenBucket } from './token-bucket'
 
 /**
@@ -26,6 +26,8 @@ import { TokenBucket } from './token-bucket'
  * `x-replay-id` (recovery.ts). Found → marked produced with the offset found; not found → the send
  * never reached the log and the item is produced normally. A failed send is treated the same way
  * (it may have reached the log before failing), so a retry can never duplicate either.
+ * The next batch is read and marked as attempted while the previous one is sent and recorded (the
+ * database round trips overlap the broker's); sends stay one at a time, in order.
  * Pause and abort take effect before the next batch (within a second at any rate ≥ 1/s).
  */
 
@@ -54,8 +56,11 @@ export interface ReplayExecutor {
 /**
  * A batch is at most this many records. The bucket saves up at most one second of the job's rate:
  * when a round trip (Postgres marks, the send) is slow, the next batch is bigger and the rate holds.
+ * Each batch costs a fixed ~5 round trips (item read, attempt mark, send, outcome, hops), so the
+ * highest rate (2,000/s) needs batches of several hundred; pause and abort still act between
+ * batches, within half a second at that rate.
  */
-const MAX_BATCH = 200
+const MAX_BATCH = 1_000
 
 export function createReplayExecutor(deps: ReplayExecutorDeps, options: ReplayExecutorOptions = {}): ReplayExecutor {
   const { ctx, transport } = deps
@@ -93,33 +98,51 @@ export function createReplayExecutor(deps: ReplayExecutorDeps, options: ReplayEx
       if (job.status !== 'running') return
       log.info({ jobId, total: job.total, done: job.succeeded + job.failed + job.skipped, rate: job.ratePerSecond }, 'replay job running')
       const bucket = new TokenBucket(job.ratePerSecond, Math.max(1, Math.min(MAX_BATCH, job.ratePerSecond)))
-      for (;;) {
-        if (abort.signal.aborted || lease.lost()) return
-        const n = await bucket.take(MAX_BATCH, abort.signal)
-        if (n === 0) return
-        const items = await db.replayItem.findMany({
-          where: { jobId, status: 'pending', attemptedAt: null },
-          include: { deadLetter: true },
-          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-          take: n,
-        })
-        if (items.length < n) bucket.refund(n - items.length)
-        if (!items.length) {
-          // Items still in flight (a send whose outcome is unknown) are settled before the job ends.
-          if (await db.replayItem.count({ where: { jobId, status: 'pending' } })) {
-            await sleep(500, abort.signal)
-            await recover(job)
-            continue
-          }
-          await finish(job)
-          return
-        }
-        const outcome = await produceBatch(r, job, items)
-        if (outcome === 'stop') return
+      // The batch being delivered (sent, its outcome recorded) while the next one is read and attempted.
+      let delivering: Promise<BatchOutcome> = Promise.resolve('ok')
+      const settle = async (): Promise<BatchOutcome> => {
+        const outcome = await delivering
+        delivering = Promise.resolve('ok')
         if (outcome === 'retry') {
           await sleep(1_000, abort.signal)
           await recover(job)
         }
+        return outcome
+      }
+      try {
+        for (;;) {
+          if (abort.signal.aborted || lease.lost()) return
+          const n = await bucket.take(MAX_BATCH, abort.signal)
+          if (n === 0) return
+          const items = await db.replayItem.findMany({
+            where: { jobId, status: 'pending', attemptedAt: null },
+            include: { deadLetter: true },
+            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+            take: n,
+          })
+          if (items.length < n) bucket.refund(n - items.length)
+          if (!items.length) {
+            if ((await settle()) === 'stop') return
+            // Items still in flight (a send whose outcome is unknown) are settled before the job ends.
+            if (await db.replayItem.count({ where: { jobId, status: 'pending' } })) {
+              await sleep(500, abort.signal)
+              await recover(job)
+              continue
+            }
+            await finish(job)
+            return
+          }
+          const attempted = await attemptBatch(r, job, items)
+          // One send at a time, in order. A batch attempted while the previous delivery failed stays
+          // attempted but unsent: the recovery probe finds it absent and it is produced again.
+          const previous = await settle()
+          if (attempted === 'stop' || previous === 'stop') return
+          if (previous === 'retry' || !attempted) continue
+          delivering = deliverBatch(r, job, attempted)
+        }
+      } finally {
+        // Stopping mid-job: the delivery in flight finishes and is recorded before the lease goes.
+        await delivering.catch((error: unknown) => log.warn({ err: error, jobId }, 'replay delivery failed while stopping'))
       }
     } finally {
       lease.stop()

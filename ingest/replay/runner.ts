@@ -17,7 +17,7 @@ export interface Runner {
   state: ReplayExecutorStatus
   /** The one producer of this executor, opened on first use (and again after a failed open). */
   producer(): Promise<BusProducer>
-  /** The topic list, cached: it changes rarely, and one metadata call per batch at 500 records/s would not do. */
+  /** The topic list, cached: it changes rarely, and one metadata call per batch at 2,000 records/s would not do. */
   topics: { at: number; names: Set<string> }
 }
 

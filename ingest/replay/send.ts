@@ -2,7 +2,11 @@ import { markFailed, markProduced } from './outcome'
 import { buildReplayRecord, type ReplayRecord } from './record'
 import { TX, type Item, type Job, type Produced, type Runner } from './runner'
 
-/** One batch of a job: checked, marked as attempted, sent, and its outcome recorded (executor.ts has the why). */
+/**
+ * One batch of a job in two stages (executor.ts has the why): `attemptBatch` checks it, marks it as
+ * attempted and builds its records; `deliverBatch` sends them and records the outcome. The executor
+ * runs the next batch's attempt while the previous one is delivered.
+ */
 
 async function topicsExist(r: Runner, wanted: Iterable<string>): Promise<Set<string>> {
   const stale = Date.now() - r.topics.at > 5_000
@@ -16,7 +20,17 @@ async function replayCounts(r: Runner, deadLetterIds: string[]): Promise<Map<str
   return new Map(rows.map((row) => [row.deadLetterId, row._count._all]))
 }
 
-export async function produceBatch(r: Runner, job: Job, items: Item[]): Promise<'ok' | 'stop' | 'retry'> {
+export type BatchOutcome = 'ok' | 'stop' | 'retry'
+
+/** A batch marked as attempted, its records built: what `deliverBatch` sends. */
+export interface AttemptedBatch {
+  byTopic: Map<string, Item[]>
+  built: Map<string, ReplayRecord>
+  at: Date
+}
+
+/** Stage 1: what cannot be sent fails now; the rest is marked as attempted (durable) and built. Null: nothing to send; 'stop': the job is no longer ours to run. */
+export async function attemptBatch(r: Runner, job: Job, items: Item[]): Promise<AttemptedBatch | null | 'stop'> {
   const existing = await topicsExist(r, items.map((i) => i.targetTopic))
   const failures = new Map<string, string>()
   for (const item of items) {
@@ -26,7 +40,7 @@ export async function produceBatch(r: Runner, job: Job, items: Item[]): Promise<
   }
   if (failures.size) await markFailed(r, job, failures)
   const sendable = items.filter((i) => !failures.has(i.id))
-  if (!sendable.length) return 'ok'
+  if (!sendable.length) return null
 
   const byTopic = new Map<string, Item[]>()
   for (const i of sendable) byTopic.set(i.targetTopic, [...(byTopic.get(i.targetTopic) ?? []), i])
@@ -50,7 +64,6 @@ export async function produceBatch(r: Runner, job: Job, items: Item[]): Promise<
   }, TX)
   if (!go) return 'stop'
 
-  // 2. The send.
   const counts = await replayCounts(r, sendable.map((i) => i.deadLetterId))
   const built = new Map<string, ReplayRecord>()
   for (const i of sendable)
@@ -67,7 +80,14 @@ export async function produceBatch(r: Runner, job: Job, items: Item[]): Promise<
         source: i.deadLetter,
       }),
     )
+  return { byTopic, built, at: now }
+}
+
+/** Stage 2: the send, and the outcome recorded. */
+export async function deliverBatch(r: Runner, job: Job, batch: AttemptedBatch): Promise<BatchOutcome> {
+  const { byTopic, built, at: now } = batch
   const produced: Produced[] = []
+  // 2. The send.
   try {
     const p = await r.producer()
     for (const [topic, list] of byTopic) {

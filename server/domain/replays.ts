@@ -36,7 +36,7 @@ export const REPLAY_ITEM_STATUS_INFO: Readonly<Record<ReplayItemStatus, { label:
   failed: { label: 'failed', tone: 'bad', icon: '✕', description: 'Could not be produced (see the error); the dead letter went back to triage.' },
 }
 
-export const REPLAY_RATE = { min: 1, max: 500, default: 50 } as const
+export const REPLAY_RATE = { min: 1, max: 2000, default: 50 } as const
 /** The most records one job may hold: a bigger selection must be narrowed (or split). */
 export const MAX_REPLAY_RECORDS = 10_000
 /** The most payload edits one job may carry (edits are per record, by hand). */
