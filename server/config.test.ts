@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ REPLAY_REDRIVE_TOPICS: 'erp-sink=lt.redrive.erp, wms-sink=lt.redrive.wms', REPLAY_DEFAULT_RATE: '20' })
     expect(config.replay).toEqual({ redriveTopics: { 'erp-sink': 'lt.redrive.erp', 'wms-sink': 'lt.redrive.wms' }, defaultRate: 20 })
     expect(problems({ REPLAY_REDRIVE_TOPICS: 'erp-sink' })[0]).toMatch(/^REPLAY_REDRIVE_TOPICS must be a comma-separated list of consumer-group=topic/)
-    expect(problems({ REPLAY_DEFAULT_RATE: '900' })).toEqual(['REPLAY_DEFAULT_RATE must be at most 500'])
+    expect(problems({ REPLAY_DEFAULT_RATE: '2001' })).toEqual(['REPLAY_DEFAULT_RATE must be at most 2000'])
   })
 
   it('reads the DLQ topics: a list or a /regex/; the default matches every DLQ naming the simulator and common frameworks use', () => {

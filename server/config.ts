@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { plantCodeSchema } from './domain/plants'
+import { REPLAY_RATE } from './domain/replays'
 import { invalidRanges } from './http/cidr'
 import { invalidWebhookAllowEntries } from './http/webhook-allow'
 
@@ -181,7 +182,7 @@ export const envSchema = z.object({
    */
   DLQ_SHARE_GROUP_PREFIX: z.string().trim().max(200).regex(/^[A-Za-z0-9._-]*$/, 'must be a topic-name prefix (letters, digits, . _ -)').default('dlq.'),
   /** Records per second of a replay job that does not choose its own rate. */
-  REPLAY_DEFAULT_RATE: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(500, 'must be at most 500').default(50),
+  REPLAY_DEFAULT_RATE: z.coerce.number({ error: 'must be a number' }).int().min(REPLAY_RATE.min, `must be at least ${REPLAY_RATE.min}`).max(REPLAY_RATE.max, `must be at most ${REPLAY_RATE.max}`).default(REPLAY_RATE.default),
 
   SIMULATOR: boolish.optional(),
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
