@@ -1,5 +1,6 @@
 import { alertsSuite } from './alerts/suite'
 import { dashboardsSuite } from './dashboards/suite'
+import { idleSuite } from './idle/suite'
 import { ingestSuite } from './ingest/suite'
 import { otlpSuite } from './otlp/suite'
 import { reconciliationSuite } from './reconciliation/suite'
@@ -24,4 +25,5 @@ export const SUITES: Record<string, () => Promise<BenchResult>> = {
   dashboards: dashboardsSuite,
   reconciliation: reconciliationSuite,
   otlp: otlpSuite,
+  idle: idleSuite,
 }

@@ -35,6 +35,13 @@ function build() {
       help: 'Replayed dead letters that telemetry confirmed as posted (resolved)',
       registers: [registry],
     }),
+    periodicJob: new Histogram({
+      name: 'linetrace_periodic_job_seconds',
+      help: 'Duration of the worker\'s periodic jobs (ingest/every.ts), by job: what the process does when nobody is looking',
+      labelNames: ['job'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    }),
     httpRequests: new Counter({
       name: 'linetrace_http_requests_total',
       help: 'API requests by route and status',

@@ -68,7 +68,7 @@ export function startAlerting(deps: AlertingDeps): Alerting {
     return held
   }
 
-  const stopEvaluating = every(deps.evalIntervalMs, Math.min(deps.evalIntervalMs, 5_000), async () => {
+  const stopEvaluating = every('alert-evaluation', deps.evalIntervalMs, Math.min(deps.evalIntervalMs, 5_000), async () => {
     try {
       if (!(await lease())) return
       await onboardPlants(ctx.db)
@@ -82,7 +82,7 @@ export function startAlerting(deps: AlertingDeps): Alerting {
     }
   })
 
-  const stopSending = every(sendIntervalMs, sendIntervalMs, async () => {
+  const stopSending = every('alert-delivery', sendIntervalMs, sendIntervalMs, async () => {
     try {
       if (!(await lease())) return
       const s = await sendDueDeliveries({ prisma: ctx.db, publicUrl: deps.publicUrl, logger: log, webhookAllow: ctx.config.alertWebhookAllow, ...deps.sender })

@@ -7,6 +7,7 @@ import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/ho
 import { openTestClickHouse } from '../../server/clickhouse/testing'
 import { H0, insertHopEvents, makeHourStatsEvents, makeTxn, NOW, PLANT, STATE } from '../../server/clickhouse/testing/hour-stats-events'
 import { logger } from '../../server/logger'
+import { metrics } from '../../server/metrics'
 import { startHourStatsRefresher } from './hour-stats'
 
 /**
@@ -49,5 +50,27 @@ describe('hour statistics refresher', () => {
     const now = await read(3600)
     expect(now.current.plan.refreshedHours).toBe(0)
     expect(flow(now.current, 'goods_movement').transactions).toBe(6)
+  })
+  it('an idle worker does not look for stale hours again until its ingest wrote rows', async () => {
+    const runs = async () => (await metrics().periodicJob.get()).values.find((v) => v.metricName === 'linetrace_periodic_job_seconds_count' && v.labels.job === 'hour-stats')?.value ?? 0
+    const stale = () => staleHours(ch, { plants: [PLANT], since: H0, until: NOW, limit: 10 })
+    let written = 0
+    const before = await runs()
+    const refresher = startHourStatsRefresher({ clickhouse: ch, logger, intervalMs: 50, written: () => written })
+    try {
+      // The first run looks (and finds nothing stale); from then on runs are skipped.
+      await expect.poll(runs, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 2)
+      const more = makeTxn('hs-a7', 3 * HOUR + 10 * MIN, 'L2')
+      more.hop(0, 'inventory.material_consumed', 'machine')
+      await insertHopEvents(ch, more.events)
+      const inserted = await runs()
+      await expect.poll(runs, { timeout: 20_000 }).toBeGreaterThanOrEqual(inserted + 3)
+      expect(await stale()).toHaveLength(1)
+      // This process's ingest wrote rows: the next run looks and brings the hour current.
+      written += more.events.length
+      await expect.poll(stale, { timeout: 20_000 }).toEqual([])
+    } finally {
+      await refresher.stop()
+    }
   })
 })

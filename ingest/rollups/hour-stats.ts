@@ -9,6 +9,8 @@ import { every } from '../every'
  * in chunks, and goes on at once while there are more (catching up after a restart, a migration or
  * a backfill). Nothing here is state: what is stale is read from ClickHouse each time, so a crash
  * or a second worker loses or breaks nothing; a dashboard computes what is still stale itself.
+ * An idle worker does not ask: while this process wrote no rows (`written`), the look for stale
+ * hours runs once a minute only — for what other writers (another worker, a migration) changed.
  */
 
 export interface HourStatsRefresher {
@@ -18,22 +20,43 @@ export interface HourStatsRefresher {
 /** TTL of the tables: older hours are not worth computing. */
 const LOOKBACK_MS = 400 * 86_400_000
 const CHUNK = 48
+/** How often stale hours are looked for when this process wrote nothing new. */
+const QUIET_CHECK_MS = 60_000
 
-export function startHourStatsRefresher(deps: { clickhouse: ClickHouse; logger: Logger; intervalMs?: number }): HourStatsRefresher {
+export interface HourStatsDeps {
+  clickhouse: ClickHouse
+  logger: Logger
+  intervalMs?: number
+  /** Rows this process's ingest wrote so far (a counter that only grows; null: unknown); without it every run looks. */
+  written?: () => number | null
+}
+
+export function startHourStatsRefresher(deps: HourStatsDeps): HourStatsRefresher {
   const intervalMs = deps.intervalMs ?? 5_000
   let failing = false
-  const stop = every(intervalMs, Math.min(intervalMs, 2_000), async () => {
+  // What the last look saw; none while catching up (a full chunk), after a failure, or before the first.
+  let seen: { written: number | null; at: number } | undefined
+  const stop = every('hour-stats', intervalMs, Math.min(intervalMs, 2_000), async () => {
     try {
       const now = Date.now()
+      const written = deps.written?.() ?? null
+      if (seen && written !== null && written === seen.written && now - seen.at < QUIET_CHECK_MS) return
+      // Taken before the look: rows written during it make the next run look again.
+      seen = undefined
+      const look = { written, at: now }
       const hours = await staleHours(deps.clickhouse, { since: new Date(now - LOOKBACK_MS), until: new Date(now + 3_600_000), limit: CHUNK })
-      if (hours.length === 0) return
+      if (hours.length === 0) {
+        seen = look
+        return
+      }
       const started = performance.now()
       await refreshHourStats(deps.clickhouse, hours)
       deps.logger.debug({ hours: hours.length, ms: Math.round(performance.now() - started) }, 'hour stats refreshed')
       if (failing) deps.logger.info('hour stats refresh works again')
       failing = false
       // A full chunk means more may be waiting: go on without the pause.
-      return hours.length === CHUNK ? 0 : undefined
+      if (hours.length === CHUNK) return 0
+      seen = look
     } catch (error) {
       if (!failing) deps.logger.warn({ err: error }, 'hour stats refresh failed; dashboards compute stale hours themselves until it works again')
       failing = true
