@@ -313,7 +313,7 @@ export interface ChInsert {
  * which `input_format_null_as_default` turns into the column DEFAULT, expressions included — the
  * same row JSONEachRow stored. (Nullable columns keep null, as their DEFAULT is NULL too.)
  */
-function compactRows(rows: readonly object[]): { columns: string[]; body: Buffer } {
+export function compactRows(rows: readonly object[]): { columns: string[]; body: Buffer } {
   const seen = new Set<string>()
   const columns: string[] = []
   for (const row of rows)
