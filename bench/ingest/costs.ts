@@ -86,6 +86,8 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
       return best
     }
     await insertEvents('hop_events', rowsOf()) // warm up: first parts, caches
+    // Background merges of earlier inserts would land in later figures: they are measured apart, last.
+    await chCommand(ch, { name: 'bench.stopMerges', sql: 'SYSTEM STOP MERGES' })
     const views = (
       await chQuery<{ name: string }>(ch, {
         name: 'bench.views',
@@ -97,9 +99,11 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
     await chCommand(ch, { name: 'bench.nullCopy', sql: `CREATE TABLE ${db}.hop_events_parse AS ${db}.hop_events ENGINE = Null` })
     costs['insert: input parsing only (Null engine)'] = await insertEvents('hop_events_parse', rowsOf())
     for (const v of views) await chCommand(ch, { name: 'bench.detach', sql: `DETACH TABLE ${db}.${v}` })
-    const bare = await insertEvents('hop_events', rowsOf())
-    costs['insert: hop_events, no views'] = bare
+    costs['insert: hop_events, no views'] = await insertEvents('hop_events', rowsOf())
+    // Each view against the table alone measured right before it: the cost of an insert drifts
+    // during the run (warm-up, the machine's load) by more than one view costs.
     for (const v of views) {
+      const bare = await insertEvents('hop_events', rowsOf())
       await chCommand(ch, { name: 'bench.attach', sql: `ATTACH TABLE ${db}.${v}` })
       const with1 = await insertEvents('hop_events', rowsOf())
       costs[`insert: view ${v}`] = { cpuUs: Math.round((with1.cpuUs - bare.cpuUs) * 100) / 100, wallUs: Math.round((with1.wallUs - bare.wallUs) * 100) / 100 }
@@ -108,7 +112,8 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
     for (const v of views) await chCommand(ch, { name: 'bench.attach', sql: `ATTACH TABLE ${db}.${v}` })
     const payloads = rowsOf().map((r) => r.payload)
     costs['insert: hop_payloads'] = await measure(n, () => chInsert(ch, { table: 'hop_payloads', rows: payloads satisfies HopPayloadInsert[], dedupToken: 'costs:payloads' }))
-    const inserted = n * (views.length + 5)
+    await chCommand(ch, { name: 'bench.startMerges', sql: 'SYSTEM START MERGES' })
+    const inserted = n * 3 * (2 * views.length + 3) + n // hop_events rows (warm-up, all views, none, each view and its baseline) and payloads
     const tables = (
       await chQuery<{ name: string }>(ch, {
         name: 'bench.mergeTrees',
