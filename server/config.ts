@@ -144,6 +144,11 @@ export const envSchema = z.object({
   /** A batch is flushed at this many records or after INGEST_FLUSH_MS, whichever comes first. */
   INGEST_BATCH_MAX_ROWS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000_000).default(50_000),
   INGEST_FLUSH_MS: z.coerce.number({ error: 'must be a number' }).int().min(10).max(60_000).default(1000),
+  /**
+   * Telemetry deliveries of different partitions handled at once (Kafka): with 2, the next
+   * partition's records are decoded while the previous insert runs in the engine's threads.
+   */
+  INGEST_PARTITIONS_IN_FLIGHT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(64).default(2),
 
   /** The OTLP/HTTP trace receiver of the ingest worker (POST /v1/traces); 0 or `off` disables it. */
   OTLP_HTTP_PORT: z

@@ -4,6 +4,7 @@
  *   consume  <brokers> <topic> <n>            kafkajs consumer (our adapter, same settings) counting records
  *   insert   <n>                              the same rows inserted into a fresh chDB
  *   pipeline <brokers> <topic> <n>            the full pipeline: Kafka → decode/validate → chDB
+ *   costs    <n>                              µs per record of each stage (costs.ts); prints { costs, peakRssMiB }
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -20,6 +21,7 @@ import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
 import { decodeRecord } from '../../ingest/telemetry/decode'
 import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
+import { measureCosts } from './costs'
 import { benchEvent } from './events'
 import { openStores, peakRssMiB } from './phase'
 
@@ -90,6 +92,9 @@ try {
     await pipeline.stop()
     await transport.close()
     await stores.close()
+  } else if (mode === 'costs') {
+    const costs = await measureCosts(Number(args[0]), dataDir)
+    process.stdout.write(`${JSON.stringify({ costs, peakRssMiB: peakRssMiB() })}\n`)
   } else throw new Error(`unknown mode ${mode}`)
 } finally {
   rmSync(dataDir, { recursive: true, force: true })

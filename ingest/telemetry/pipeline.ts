@@ -57,12 +57,13 @@ import { telemetrySource, type RecordSource } from './source'
  *   - when the partition is caught up: at once if its previous batch was sealed INGEST_FLUSH_MS
  *     ago or more, else when that much time has passed. So a caught-up partition inserts at most
  *     once per INGEST_FLUSH_MS and no row waits longer than that.
- * Both adapters (local.ts, kafka.ts) deliver one batch at a time per consumer, all partitions
- * included, so a batch never outgrows one delivery (5,000 records / 1 MiB on the local bus), and
- * a lingering handler holds every partition: hence "at most once per interval" rather than "wait
- * a full interval every time". A transport that delivered a partition's next batch before the
- * previous handler resolved would get batches spanning deliveries: an open batch then keeps
- * growing while an earlier one of its partition is being written (group commit).
+ * The local bus delivers one batch at a time per consumer; Kafka up to INGEST_PARTITIONS_IN_FLIGHT
+ * of different partitions at once (one is decoded while another's insert runs in the engine's
+ * threads), never two of one partition. So a batch never outgrows one delivery, and a lingering
+ * handler holds its partition (on the local bus, every one): hence "at most once per interval"
+ * rather than "wait a full interval every time". A transport that delivered a partition's next
+ * batch before the previous handler resolved would get batches spanning deliveries: an open batch
+ * then keeps growing while an earlier one of its partition is being written (group commit).
  */
 
 export interface TelemetryPipelineOptions {
@@ -89,6 +90,8 @@ export interface TelemetryPipelineStatus {
   written: number
   /** Records sent to the dead-letter topic since start. */
   invalid: number
+  /** Deliveries decoded whose rows are not all written yet (two: one decoded while another inserts). */
+  pending: number
   /** occurred_at of the newest hop event written (RFC 3339), null before the first write. */
   newestEventTime: string | null
   lastError?: string
@@ -139,6 +142,7 @@ class Pipeline implements TelemetryPipeline {
   private lag = 0
   private written = 0
   private invalid = 0
+  private pending = 0
   private newestMs = -Infinity
   private lastError: string | undefined
 
@@ -170,7 +174,7 @@ class Pipeline implements TelemetryPipeline {
     }
     if (this.state !== 'starting') return // stopped while starting
 
-    const consumer = transport.consumer({ groupId: this.groupId, topics: [this.topic], fromBeginning: true })
+    const consumer = transport.consumer({ groupId: this.groupId, topics: [this.topic], fromBeginning: true, partitionsInFlight: config.env.INGEST_PARTITIONS_IN_FLIGHT })
     this.consumer = consumer
     const handler: BatchHandler = (batch, ctx) => this.handle(batch, ctx)
     consumer.run(handler).catch((error: unknown) => {
@@ -213,6 +217,7 @@ class Pipeline implements TelemetryPipeline {
       lag: this.lag,
       written: this.written,
       invalid: this.invalid,
+      pending: this.pending,
       newestEventTime: this.newestMs === -Infinity ? null : new Date(this.newestMs).toISOString(),
     }
     if (this.lastError !== undefined) s.lastError = this.lastError
@@ -268,7 +273,8 @@ class Pipeline implements TelemetryPipeline {
       waits.push(this.withRetry('dlq', () => this.producer!.send(this.dlqTopic, dlq), signal).then(() => undefined))
     }
     if (newPlants) waits.push(this.registerPlants([...newPlants], signal))
-    await settle(waits, ctx, signal)
+    this.pending++
+    await settle(waits, ctx, signal).finally(() => this.pending--)
   }
 
   /** A new batcher for the partition, its recorded ranges loaded (see PartitionBatchers). */

@@ -12,7 +12,7 @@ import { logger } from '../../server/logger'
 import { createTelemetryPipeline } from '../telemetry/pipeline'
 
 const [dataDir, brokers, topic, group] = process.argv.slice(2) as [string, string, string, string]
-const config = loadConfig({ DATA_DIR: dataDir, KAFKA_BROKERS: brokers, TELEMETRY_TOPIC: topic, TELEMETRY_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: group, INGEST_BATCH_MAX_ROWS: '5000', INGEST_FLUSH_MS: '200' })
+const config = loadConfig({ DATA_DIR: dataDir, KAFKA_BROKERS: brokers, TELEMETRY_TOPIC: topic, TELEMETRY_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: group, INGEST_BATCH_MAX_ROWS: '5000', INGEST_FLUSH_MS: '200', INGEST_PARTITIONS_IN_FLIGHT: '2' })
 const clickhouse = createClickHouse({ database: 'linetrace', dataDir })
 await migrateClickHouse(clickhouse)
 const db = await createDb({ dataDir })

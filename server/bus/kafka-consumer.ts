@@ -83,7 +83,12 @@ export class KafkaConsumer implements BusConsumer {
     const fresh = topics.filter((t) => !this.existing.has(t))
     if (old.length) await consumer.subscribe({ topics: old, fromBeginning: this.options.fromBeginning ?? true })
     if (fresh.length) await consumer.subscribe({ topics: fresh, fromBeginning: true })
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) })
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsInFlight ?? 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    })
     this.applyPause()
   }
 

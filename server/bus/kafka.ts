@@ -25,9 +25,11 @@ import {
  * Consumers run eachBatch with autoCommit and auto-resolve off: a batch's offsets (last + 1) are
  * committed only after the handler resolved. A rejected batch is not committed; the consumer seeks
  * back to its first offset and backs off (exponential, capped; heartbeats continue) before it is
- * fetched again. Batches are handled one at a time per consumer (kafkajs' default concurrency), so
- * a back-off holds the consumer's other partitions too: handlers are expected to dead-letter bad
- * input and reject only on failures that would hit every partition (a store being down).
+ * fetched again. Batches are handled one at a time per consumer unless it asks for more partitions in
+ * flight (ConsumerOptions.partitionsInFlight: kafkajs' partitionsConsumedConcurrently, never two
+ * batches of one partition), so a back-off holds the consumer's other partitions too (or most of
+ * them): handlers are expected to dead-letter bad input and reject only on failures that would hit
+ * every partition (a store being down).
  *
  * Pattern subscriptions: kafkajs resolves a RegExp only when subscribing, so the consumer lists the
  * topics every `topicRefreshMs` and, when new ones match, restarts itself (the in-flight batch

@@ -67,6 +67,12 @@ export interface ConsumerOptions {
   topics: string[] | RegExp
   /** Where a group without committed offsets starts. Default: the beginning. */
   fromBeginning?: boolean
+  /**
+   * Deliveries of different partitions the handler may be given at once (never two of one
+   * partition). Default 1. Honoured by the Kafka adapter; the local bus delivers one at a time.
+   * With 2, one partition's records are decoded while another's insert is in flight.
+   */
+  partitionsInFlight?: number
 }
 
 export interface PartitionLag {
