@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { BusRecord } from '../../server/bus/port'
 import { hopEventSchema, MAX_PAYLOAD_BYTES } from '../../server/domain/hop-event'
 import { tapDefinitionSchema, type TapDefinitionInput } from '../../server/domain/taps'
+import jsonata from 'jsonata'
+import { simplePath } from './fields'
 import { compileTap, TapCompileError, tapCompileErrors, type TapMapResult } from './map'
 
 /** Crafted records of a plant's business topics, mapped as SOURCES.md "Topic taps" describes. */
@@ -242,3 +244,39 @@ describe('compile errors', () => {
     expect(tapCompileErrors(tap({}))).toEqual([])
   })
 })
+
+describe('plain paths read without JSONata', () => {
+  it('give exactly what JSONata gives, arrays, primitives and inherited names included', async () => {
+    const inputs: unknown[] = [
+      { a: { b: { c: 'x' } }, n: 0, t: true, z: null, o: { k: 1 } },
+      { a: [{ b: { c: 'x' } }, { b: { c: 'y' } }], n: [1] },
+      { a: { b: [{ c: 1 }, { c: 2 }] } },
+      { a: { b: 'text' } },
+      [{ a: { b: { c: 'in an array' } } }],
+      'plain text',
+      null,
+      { a: {} },
+    ]
+    const paths = ['a', 'a.b', 'a.b.c', '$.a.b.c', 'n', 't', 'z', 'o', 'missing.deep', 'a.constructor', 'constructor', 'a.b.length']
+    for (const path of paths) {
+      const viaJsonata = simplePathOf(path, false)
+      const direct = simplePathOf(path, true)
+      for (const input of inputs) expect(await direct(input), `${path} on ${JSON.stringify(input)}`).toEqual(await viaJsonata(input))
+    }
+  })
+
+  it('leave everything else to JSONata', () => {
+    const noop = () => undefined
+    for (const expression of ['$key', 'a[0]', 'a.b + 1', 'true', 'a.null', '`a b`', '$.a[b="x"]', 'a.*', '$']) expect(simplePath(expression, noop), expression).toBeUndefined()
+  })
+})
+
+function simplePathOf(path: string, direct: boolean) {
+  const expression = jsonata(path)
+  const slow = (input: unknown, bindings: Record<string, unknown>) => expression.evaluate(input, bindings)
+  const evaluate = direct ? simplePath(path, slow)! : slow
+  return async (input: unknown) => {
+    const value = await evaluate(input, {})
+    return typeof value === 'function' ? 'a function' : value
+  }
+}
