@@ -4,6 +4,7 @@ import { ingestSuite } from './ingest/suite'
 import { otlpSuite } from './otlp/suite'
 import { reconciliationSuite } from './reconciliation/suite'
 import { replaySuite } from './replay/suite'
+import { tapsSuite } from './taps/suite'
 import { tracesSuite } from './traces/suite'
 
 export interface BenchResult {
@@ -24,4 +25,5 @@ export const SUITES: Record<string, () => Promise<BenchResult>> = {
   dashboards: dashboardsSuite,
   reconciliation: reconciliationSuite,
   otlp: otlpSuite,
+  taps: tapsSuite,
 }
