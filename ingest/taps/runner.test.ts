@@ -11,6 +11,7 @@ import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { tapDefinitionSchema, type TapDefinitionInput } from '../../server/domain/taps'
 import { logger } from '../../server/logger'
+import { metrics } from '../../server/metrics'
 import { DLQ_HEADERS } from '../telemetry/dlq'
 import { startTapRunner, type TapRunner } from './runner'
 import { confirmation, plantTaps, plantTopics } from './testing'
@@ -44,12 +45,12 @@ afterAll(async () => {
   await engine?.dispose()
 })
 
-async function setup() {
-  const prefix = `t${randomBytes(3).toString('hex')}`
+/** A runner on a fresh bus holding the plant's MES topic; `fileTaps` stand for TAPS_FILE's. */
+async function setup(prefix = `t${randomBytes(3).toString('hex')}`, fileTaps: TapDefinitionInput[] = []) {
   const plant = `P${randomBytes(3).toString('hex')}`
   const bus = new LocalTransport({ retryBackoff: { initialMs: 20, maxMs: 100 }, firstOffset: 0 })
   buses.push(bus)
-  const config = loadConfig({ TELEMETRY_DLQ_TOPIC: uniqueTopic('tap-dlq'), INGEST_FLUSH_MS: '20' })
+  const config = { ...loadConfig({ TELEMETRY_DLQ_TOPIC: uniqueTopic('tap-dlq'), INGEST_FLUSH_MS: '20' }), taps: fileTaps.map((t) => tapDefinitionSchema.parse(t)) }
   const topics = plantTopics(prefix)
   // The plant's own topics, created by the plant (a tap never creates them).
   await bus.ensureTopics([{ name: topics.mes, partitions: 2 }])
@@ -107,6 +108,10 @@ describe('the tap runner', () => {
       return (await statusOf(mes.name))?.lag === 0n ? true : undefined
     })
     expect(await statusOf(mes.name)).toMatchObject({ state: 'running', origin: 'database', mapped: 4n, failed: 0n })
+    const exposition = await metrics().registry.metrics()
+    expect(exposition).toContain(`linetrace_tap_records_total{tap="${mes.name}",result="mapped"} 4`)
+    expect(exposition).toContain(`linetrace_tap_state{tap="${mes.name}",state="running"} 1`)
+    expect(exposition).toContain(`linetrace_tap_lag{tap="${mes.name}"} 0`)
 
     await saveTap(mes, false)
     await runner.refresh()
@@ -119,6 +124,19 @@ describe('the tap runner', () => {
     await runner.refresh()
     expect(await statusOf(mes.name)).toBeNull()
     expect(await bus.listTopics(), 'only the DLQ was created').not.toContain(topics.hub)
+  })
+
+  it('runs TAPS_FILE taps; a database tap of the same name does not replace one', async () => {
+    const prefix = `f${randomBytes(3).toString('hex')}`
+    const plant = `F${randomBytes(3).toString('hex')}`
+    const [fileTap] = plantTaps(prefix, plant, plantTopics(prefix))
+    await saveTap({ ...fileTap!, mapping: { ...fileTap!.mapping, plant: { value: 'OTHER' } } })
+    const { runner, producer } = await setup(prefix, [fileTap!])
+    await runner.refresh()
+    expect(runner.status()).toMatchObject([{ name: fileTap!.name, origin: 'file', state: 'running' }])
+    await producer.send(plantTopics(prefix).mes, [confirmation(prefix, 1, Date.now())])
+    await waitFor('the hop of the file tap', async () => ((await hops(plant)).length === 1 ? true : undefined))
+    expect(await statusOf(fileTap!.name)).toMatchObject({ origin: 'file' })
   })
 
   it('waits for a tapped topic that does not exist, without creating it', async () => {
