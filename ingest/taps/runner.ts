@@ -87,6 +87,8 @@ export async function startTapRunner(deps: TapRunnerDeps): Promise<TapRunner> {
 class Runner implements TapRunner {
   private readonly log: Logger
   private readonly entries = new Map<string, Entry>()
+  /** Database taps hidden by a TAPS_FILE tap of the same name (warned about once). */
+  private readonly shadowed = new Set<string>()
   /** One cache for every tap: hops of one transaction often come from different taps. */
   private readonly origins = new OriginCache()
   private readonly m = tapMetrics()
@@ -150,8 +152,11 @@ class Runner implements TapRunner {
     const wanted = new Map<string, { origin: Origin; definition: unknown }>(config.taps.map((t) => [t.name, { origin: 'file', definition: t }]))
     for (const tap of taps) {
       if (!tap.enabled) continue
-      if (wanted.has(tap.name)) this.log.warn({ tap: tap.name }, 'a database tap has the name of a TAPS_FILE tap: the file one runs')
-      else wanted.set(tap.name, { origin: 'database', definition: tap.definition })
+      if (!wanted.has(tap.name)) wanted.set(tap.name, { origin: 'database', definition: tap.definition })
+      else if (!this.shadowed.has(tap.name)) {
+        this.shadowed.add(tap.name)
+        this.log.warn({ tap: tap.name }, 'a database tap has the name of a TAPS_FILE tap: the file one runs')
+      }
     }
 
     for (const entry of [...this.entries.values()]) {
