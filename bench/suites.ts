@@ -5,6 +5,7 @@ import { ingestSuite } from './ingest/suite'
 import { otlpSuite } from './otlp/suite'
 import { reconciliationSuite } from './reconciliation/suite'
 import { replaySuite } from './replay/suite'
+import { tapsSuite } from './taps/suite'
 import { tracesSuite } from './traces/suite'
 
 export interface BenchResult {
@@ -26,4 +27,5 @@ export const SUITES: Record<string, () => Promise<BenchResult>> = {
   reconciliation: reconciliationSuite,
   otlp: otlpSuite,
   idle: idleSuite,
+  taps: tapsSuite,
 }
