@@ -267,6 +267,34 @@ describe.each(adapters)('transport contract: $kind', ({ kind, create }) => {
     await waitFor('lag 4', async () => ((await sum(c)) === 4 ? true : undefined), { seen: async () => c.lag() })
   })
 
+  it('startGroupAtTime() commits the first offset at or after a time for a group without commits, and leaves committed partitions and other groups alone', async () => {
+    const topic = await topicWith(2)
+    const t0 = Date.now() - 60_000
+    // Partition 0: records at t0, t0+10, t0+20; partition 1: one record at t0, none at or after t0+15.
+    await send(topic, [0, 10, 20].map((d) => ({ value: `p0@${d}`, partition: 0, timestamp: t0 + d })))
+    await send(topic, [{ value: 'p1@0', partition: 1, timestamp: t0 }])
+    const other = consumer({ topics: [topic] })
+    const otherGot = collect()
+    await other.run(otherGot.handler)
+    await waitFor('the other group read everything', async () => ((await sum(other)) === 0 ? true : undefined))
+    const otherBefore = await other.lag()
+
+    const groupId = uniqueTopic('group-at-time')
+    expect(await bus.startGroupAtTime(groupId, topic, t0 + 15)).toEqual([
+      { partition: 0, offset: '2' },
+      { partition: 1, offset: '1' },
+    ])
+    expect(await bus.startGroupAtTime(groupId, topic, t0), 'committed partitions are left alone').toEqual([])
+    const got = collect()
+    const c = consumer({ groupId, topics: [topic] })
+    expect((await c.lag()).map((p) => [p.partition, p.committed]).sort()).toEqual([[0, '2'], [1, '1']])
+    await c.run(got.handler)
+    await waitFor('the record after the time', () => (got.records().length >= 1 ? true : undefined))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(got.records().map((r) => text(r.value))).toEqual(['p0@20'])
+    expect(await other.lag(), "another group's offsets are untouched").toEqual(otherBefore)
+  })
+
   it('ensureTopics() is idempotent and leaves existing topics as they are', async () => {
     const name = uniqueTopic(`ensure-${kind}`)
     await Promise.all([bus.ensureTopics([{ name, partitions: 3 }]), bus.ensureTopics([{ name, partitions: 3 }])])

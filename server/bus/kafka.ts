@@ -13,6 +13,7 @@ import {
   type BusRecord,
   type ConsumerOptions,
   type PartitionEnd,
+  type PartitionOffset,
   type ProducedRecord,
   type TopicSpec,
   type Transport,
@@ -156,6 +157,18 @@ export class KafkaTransport implements Transport {
     const admin = await this.admin()
     const offsets = await retried('fetchTopicOffsets', () => admin.fetchTopicOffsets(topic))
     return offsets.map((o) => ({ partition: o.partition, end: o.high })).sort((a, b) => a.partition - b.partition)
+  }
+
+  async startGroupAtTime(groupId: string, topic: string, timestamp: number): Promise<PartitionOffset[]> {
+    const admin = await this.admin()
+    const [committed] = await retried('fetchOffsets', () => admin.fetchOffsets({ groupId, topics: [topic] }))
+    // kafkajs answers -1 for a partition the group never committed.
+    const fresh = new Set((committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition))
+    if (fresh.size === 0) return []
+    const atTime = await retried('fetchTopicOffsetsByTimestamp', () => admin.fetchTopicOffsetsByTimestamp(topic, timestamp))
+    const partitions = atTime.filter((p) => fresh.has(p.partition)).sort((a, b) => a.partition - b.partition)
+    await admin.setOffsets({ groupId, topic, partitions })
+    return partitions.map((p) => ({ partition: p.partition, offset: p.offset }))
   }
 
   /**

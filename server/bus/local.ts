@@ -11,6 +11,7 @@ import {
   type ConsumerOptions,
   type OutgoingRecord,
   type PartitionEnd,
+  type PartitionOffset,
   type ProducedRecord,
   type TopicSpec,
   type Transport,
@@ -135,6 +136,23 @@ export class LocalTransport implements Transport {
   /** Records here are bounded by count and size (see above), never by age. */
   async topicRetentionMs(): Promise<number | null> {
     return null
+  }
+
+  async startGroupAtTime(groupId: string, name: string, timestamp: number): Promise<PartitionOffset[]> {
+    const topic = this.topics.get(name)
+    if (!topic) throw new Error(`Topic ${name} does not exist`)
+    let group = this.groups.get(groupId)
+    if (!group) this.groups.set(groupId, (group = new Group(groupId)))
+    const out: PartitionOffset[] = []
+    for (const p of topic.partitions) {
+      if (group.committed.has(p)) continue
+      // Kafka's answer too: the first record at or after the time, in offset order.
+      const i = p.records.findIndex((r) => r.timestamp >= timestamp)
+      const offset = i < 0 ? end(p) : p.base + i
+      this.commit(group, p, offset)
+      out.push({ partition: p.index, offset: String(offset) })
+    }
+    return out
   }
 
   consumer(options: ConsumerOptions): BusConsumer {

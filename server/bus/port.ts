@@ -122,6 +122,11 @@ export interface PartitionEnd {
   end: string
 }
 
+export interface PartitionOffset {
+  partition: number
+  offset: string
+}
+
 export interface TopicSpec {
   name: string
   partitions: number
@@ -155,6 +160,14 @@ export interface Transport {
    * before dead letters expire with it.
    */
   topicRetentionMs(topic: string): Promise<number | null>
+  /**
+   * Where a consumer group that has committed nothing on `topic` starts when that should be a time
+   * (a topic tap's `start: { timestamp }`): commits, per partition without a commit of the group,
+   * the first offset whose record is at or after `timestamp` (ms; the log end where none is).
+   * Partitions the group committed are left alone. Only for the caller's OWN group, while no
+   * consumer of it runs. Returns what it committed.
+   */
+  startGroupAtTime(groupId: string, topic: string, timestamp: number): Promise<PartitionOffset[]>
   consumer(options: ConsumerOptions): BusConsumer
   producer(): Promise<BusProducer>
   /** Stops the consumers still running and releases the connections. */
