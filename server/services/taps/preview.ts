@@ -2,9 +2,9 @@ import { getTransport } from '../../bus'
 import type { BusRecord, Headers, Transport } from '../../bus/port'
 import { DomainError } from '../../domain/errors'
 import type { TapDefinition } from '../../domain/taps'
-import { tapEngine, type TapPreviewMapping } from './engine'
+import { compileTap, type TapMapResult } from '../../../ingest/taps/map'
 import { getTap, requireAdmin, type TapsCtx } from './taps'
-import { checkTapDefinition, type TapProblem } from './validate'
+import { checkTapDefinition, definitionPath, type TapProblem } from './validate'
 
 /**
  * The tap editor's preview (issue #21 item 3): the newest records of the tap's topic (of each topic a
@@ -20,6 +20,12 @@ const MAX_TOPICS = 20
 const PARALLEL_READS = 4
 /** A value longer than this is shown cut (the event is still made from the whole record). */
 const MAX_VALUE_CHARS = 64 * 1024
+
+export type TapPreviewMapping =
+  /** The hop event without its payload (the record itself, shown beside it). */
+  | { ok: true; event: Record<string, unknown> }
+  /** `kind`: the mapper's reason (`missing`: a required field gave nothing; `expression`, `schema`, a value it could not decode). */
+  | { ok: false; kind: string; field: string | null; expression: string | null; reason: string }
 
 export interface PreviewRecord {
   topic: string
@@ -73,6 +79,12 @@ function recordView(r: BusRecord): PreviewRecord {
     value: truncated ? value.slice(0, MAX_VALUE_CHARS) : value,
     valueTruncated: truncated,
   }
+}
+
+function previewOf(result: TapMapResult): TapPreviewMapping {
+  if (!result.ok) return { ok: false, kind: result.reason, field: result.field ? definitionPath(result.field) : null, expression: result.expression ?? null, reason: result.message }
+  const { payload: _payload, ...event } = result.event
+  return { ok: true, event }
 }
 
 /** A mapped event has every required field (the mapper checks); a record the mapper refused as `missing` names the one that gave nothing. */
@@ -145,10 +157,10 @@ export async function previewTap(ctx: TapsCtx, input: PreviewInput): Promise<Tap
   if ('problems' in found) return { topics: [], rows: [], problems: found.problems }
   const topics = await previewTopics(transport, found.definition.topic)
   const records = await newestRecords(transport, topics, limit)
-  const tap = tapEngine().compile(found.definition)
+  const tap = compileTap(found.definition)
   const rows: PreviewRow[] = []
   for (const record of records) {
-    const mapping = await tap.map(record)
+    const mapping = previewOf(await tap.map(record))
     rows.push({ record: recordView(record), mapping, missing: missingFields(mapping) })
   }
   return { topics, rows, problems: [] }

@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import { DomainError } from '../../domain/errors'
 import { tapDefinitionSchema, type TapDefinition } from '../../domain/taps'
-import { tapEngine, type TapFieldProblem } from './engine'
+import { tapCompileErrors } from '../../../ingest/taps/map'
 
 /**
  * A tap definition checked as the worker will run it: the shared zod schema, then the mapper's own
@@ -42,13 +42,24 @@ export function tapFieldLabel(field: string): string {
   return known ? LABELS[known]! : field
 }
 
-export interface TapProblem extends TapFieldProblem {
+export interface TapProblem {
+  /** The definition's path, as the editor names its inputs: `mapping.correlation_id`, `textPattern`. */
+  field: string
   label: string
+  message: string
 }
 
-const withLabel = (p: TapFieldProblem): TapProblem => ({ ...p, label: tapFieldLabel(p.field) })
+type FieldProblem = Omit<TapProblem, 'label'>
 
-function zodProblems(error: z.ZodError): TapFieldProblem[] {
+const withLabel = (p: FieldProblem): TapProblem => ({ ...p, label: tapFieldLabel(p.field) })
+
+/** The definition's own keys; every other field the mapper names is a mapping field (`business.work_order`). */
+const TOP_LEVEL = new Set(['name', 'topic', 'start', 'format', 'textPattern', 'mapping', 'maxErrorRate'])
+
+/** The mapper's field name as a path of the definition: `business.work_order` → `mapping.business.work_order`. */
+export const definitionPath = (field: string) => (TOP_LEVEL.has(field.split('.')[0]!) ? field : `mapping.${field}`)
+
+function zodProblems(error: z.ZodError): FieldProblem[] {
   return error.issues.map((i) => ({ field: i.path.length ? i.path.join('.') : 'definition', message: i.message }))
 }
 
@@ -58,7 +69,7 @@ export type CheckedTap = { ok: true; definition: TapDefinition } | { ok: false; 
 export function checkTapDefinition(input: unknown): CheckedTap {
   const parsed = tapDefinitionSchema.safeParse(input)
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error).map(withLabel) }
-  const problems = tapEngine().compileErrors(parsed.data)
+  const problems = tapCompileErrors(parsed.data).map((p) => ({ field: definitionPath(p.field), message: p.message }))
   return problems.length ? { ok: false, problems: problems.map(withLabel) } : { ok: true, definition: parsed.data }
 }
 

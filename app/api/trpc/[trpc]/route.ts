@@ -4,7 +4,6 @@ import { BodyTooLargeError, bodyTooLargeResponse, REPLAY_MAX_BODY_BYTES, withCap
 import { appRouter } from '@/server/routers/app'
 import { getRuntime } from '@/server/runtime'
 import { createContext } from '@/server/trpc'
-import '../../taps-engine'
 
 export const dynamic = 'force-dynamic'
 

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { RestResult, restHandler } from '@/server/rest/handler'
 import { createTap, listTaps } from '@/server/services/taps/taps'
-import '../../taps-engine'
 
 export const dynamic = 'force-dynamic'
 

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { restHandler } from '@/server/rest/handler'
 import { resumeTap, setTapEnabled } from '@/server/services/taps/taps'
-import '../../../../taps-engine'
 
 export const dynamic = 'force-dynamic'
 

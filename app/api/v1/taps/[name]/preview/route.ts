@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { restHandler } from '@/server/rest/handler'
 import { PREVIEW_MAX, previewTap } from '@/server/services/taps/preview'
-import '../../../../taps-engine'
 
 export const dynamic = 'force-dynamic'
 

@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig, type Config } from '@/server/config'
-import type { Db } from '@/server/db/client'
-import { freshPgliteDb } from '@/server/db/testing'
-import { DomainError } from '@/server/domain/errors'
-import { tapDefinitionSchema, type TapDefinitionInput } from '@/server/domain/taps'
-import { makeCtx } from '@/server/services/testing/ctx'
-import { makePrincipal } from '@/server/services/testing/principal'
-import { createTap, deleteTap, getTap, listTaps, resumeTap, setTapEnabled, updateTap } from '@/server/services/taps/taps'
-import '../../taps-engine'
+import { loadConfig, type Config } from '../../config'
+import type { Db } from '../../db/client'
+import { freshPgliteDb } from '../../db/testing'
+import { DomainError } from '../../domain/errors'
+import { tapDefinitionSchema, type TapDefinitionInput } from '../../domain/taps'
+import { makeCtx } from '../testing/ctx'
+import { makePrincipal } from '../testing/principal'
+import { createTap, deleteTap, getTap, listTaps, resumeTap, setTapEnabled, updateTap } from './taps'
 
 /**
- * The taps services on PGlite, with the worker's own mapper installed (as the console's modules do):
- * who may call them, what is audited, what a bad definition is told (by field), file taps read-only.
- * They live beside the REST routes because server/ may not import the mapper (ingest/taps/).
+ * The taps services on PGlite, checking definitions with the worker's own mapper: who may call
+ * them, what is audited, what a bad definition is told (by field), file taps read-only.
  */
 
 let db: Db
