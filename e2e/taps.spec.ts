@@ -28,7 +28,7 @@ test('an admin creates, previews and enables a tap, then finds a tapped transact
   await editor.getByLabel(/^Topic/).fill(TOPIC)
   await editor.getByLabel('Correlation id', { exact: true }).fill('"e2e-" & correlation_id')
   await editor.getByLabel('Plant', { exact: true }).fill('plant')
-  await editor.getByLabel('Business keys 1 (work_order)').fill('work_order')
+  await editor.getByLabel('Business keys 1 (work_order)', { exact: true }).fill('work_order')
 
   // A mistake first: the preview names the field and reads nothing.
   await editor.getByLabel('Hop', { exact: true }).fill('')
