@@ -12,6 +12,7 @@ import { startHourStatsRefresher } from './rollups/hour-stats'
 import { startResolver } from './replay/resolver'
 import { otlpRecordSource } from './otlp/source'
 import { startStoredOtlpMapping } from './otlp/stored-mapping'
+import { startTapRunner } from './taps/runner'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
 
 export interface WorkerDeps {
@@ -54,8 +55,8 @@ function toIngestStatus(telemetry: TelemetryPipelineStatus, otlp: TelemetryPipel
  * The worker's parts, the same inside `npm start` and in `npm run ingest`: the telemetry pipeline
  * and the same pipeline reading the OTLP topic (spans accepted by the OTLP receiver, ingest/otlp/;
  * their joint status is what /api/health and the header indicator show), the replay executor and the
- * replay resolver (ingest/replay/), the DLQ indexer (ingest/dlq/), the alerting loop (ingest/alerts/)
- * and the hour statistics of the dashboards (ingest/rollups/).
+ * replay resolver (ingest/replay/), the topic taps (ingest/taps/), the DLQ indexer (ingest/dlq/),
+ * the alerting loop (ingest/alerts/) and the hour statistics of the dashboards (ingest/rollups/).
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
@@ -66,6 +67,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   setIngestStatusProvider(status)
   await pipeline.start()
   await otlp.start()
+  // Topic taps (ingest/taps/): a pipeline per enabled tap, started and stopped as admins change them.
+  const taps = await startTapRunner(deps)
   // One context per job kind: its tag names the job in ClickHouse's log, its principal in the audit log.
   const ctxOf = (job: WorkerJob, logger: Logger = deps.logger) => workerCtx({ db: deps.prisma, ch: deps.clickhouse, config: deps.config, logger }, job)
   const dlq = createDlqIndexer({ ctx: await ctxOf('dlq-indexer'), transport: deps.transport })
@@ -86,13 +89,14 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       const deadline = Date.now() + timeoutMs
       const left = () => Math.max(deadline - Date.now(), 0)
       const spans = await otlp.drain(timeoutMs)
+      const tapped = await taps.drain(left())
       const deadLetters = await dlq.drain(left())
-      return spans + deadLetters + (await pipeline.drain(left()))
+      return spans + tapped + deadLetters + (await pipeline.drain(left()))
     },
     async stop() {
       // Replays first: a batch in flight finishes and is recorded before the transport closes.
       await Promise.all([replays.stop(), resolver.stop(), alerting.stop(), dlq.stop(), hourStats.stop()])
-      await Promise.all([pipeline.stop(), otlp.stop()])
+      await Promise.all([pipeline.stop(), otlp.stop(), taps.stop()])
       otlpMapping.stop()
       setIngestStatusProvider(status)
     },

@@ -9,8 +9,24 @@ export interface Health {
   clickhouse: { ok: boolean; version?: string; error?: string }
   postgres: { ok: boolean; error?: string }
   ingest: IngestStatus
+  /**
+   * Topic taps as the worker last reported them (tap_status, every ~5 s, from whichever process
+   * runs it). Public, so without error texts: those quote the tapped records (see /admin/taps).
+   */
+  taps: TapHealth[]
   failing: string[]
   uptime_s: number
+}
+
+export interface TapHealth {
+  name: string
+  state: string
+  paused: boolean
+  mapped: number
+  failed: number
+  records_per_second: number
+  lag: number
+  updated_at: string
 }
 
 function message(error: unknown): string {
@@ -19,9 +35,10 @@ function message(error: unknown): string {
 
 /** Probes each store with a trivial query; a failing part is named so an operator knows where to look. */
 export async function checkHealth(runtime: Runtime): Promise<Health> {
-  const [ch, pg] = await Promise.allSettled([
+  const [ch, pg, taps] = await Promise.allSettled([
     chQuery<{ version: string }>(runtime.clickhouse, { name: 'health.version', sql: 'SELECT version() AS version', maxExecutionTimeSec: 5 }),
     runtime.db.prisma.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`,
+    runtime.db.prisma.tapStatus.findMany({ orderBy: { name: 'asc' } }),
   ])
   const clickhouse = ch.status === 'fulfilled' ? { ok: true, version: ch.value.rows[0]?.version } : { ok: false, error: message(ch.reason) }
   const postgres = pg.status === 'fulfilled' ? { ok: true } : { ok: false, error: message(pg.reason) }
@@ -37,6 +54,19 @@ export async function checkHealth(runtime: Runtime): Promise<Health> {
     clickhouse,
     postgres,
     ingest,
+    taps:
+      taps.status === 'fulfilled'
+        ? taps.value.map((t) => ({
+            name: t.name,
+            state: t.state,
+            paused: t.pausedReason !== null,
+            mapped: Number(t.mapped),
+            failed: Number(t.failed),
+            records_per_second: t.recordsPerSecond,
+            lag: Number(t.lag),
+            updated_at: t.updatedAt.toISOString(),
+          }))
+        : [],
     failing,
     uptime_s: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000),
   }

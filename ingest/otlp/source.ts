@@ -22,7 +22,7 @@ export function otlpTopicSpec(config: Config): TopicSpec {
   return { name: config.env.OTLP_TOPIC, partitions: config.env.TELEMETRY_PARTITIONS, maxMessageBytes: config.env.OTLP_MAX_BODY_BYTES + 64 * 1024 }
 }
 
-export function otlpRecordSource(config: Config, mapper: SpanMapper = defaultMapper(config)): RecordSource {
+export function otlpRecordSource(config: Config, mapper: SpanMapper = defaultMapper(config)): RecordSource<RecordItem[]> {
   const metrics = otlpMetrics()
   const maxBytes = config.env.OTLP_MAX_BODY_BYTES
   return {

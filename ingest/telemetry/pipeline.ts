@@ -1,4 +1,4 @@
-import type { BatchHandler, BusBatch, BusConsumer, BusProducer, HandlerContext, OutgoingRecord, Transport } from '../../server/bus/port'
+import type { BatchHandler, BusBatch, BusConsumer, BusProducer, HandlerContext, OutgoingRecord, TopicSpec, Transport } from '../../server/bus/port'
 import { drainConsumer } from '../../server/bus/drain'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { chInsert } from '../../server/clickhouse/exec'
@@ -15,7 +15,7 @@ import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
 import { toHopEventRow, toHopPayloadRow } from './rows'
 import { settle } from './settle'
-import { telemetrySource, type RecordSource } from './source'
+import { telemetrySource, type RecordSource, type TappedTopics } from './source'
 
 /**
  * Telemetry ingest: TELEMETRY_TOPIC → decode, validate, normalise → hop_events + hop_payloads;
@@ -79,6 +79,8 @@ export interface TelemetryPipelineOptions {
   backoff?: Backoff
   /** Transactions remembered for filling a missing origin_time. Default 200k. */
   originCacheSize?: number
+  /** Shared by pipelines whose hops join the same transactions (taps of one plant's topics). */
+  origins?: OriginCache
 }
 
 export interface TelemetryPipelineStatus {
@@ -118,6 +120,7 @@ class Pipeline implements TelemetryPipeline {
   private readonly log: Logger
   private readonly source: RecordSource
   private readonly topic: string
+  private readonly tapped: TappedTopics | undefined
   private readonly dlqTopic: string
   private readonly groupId: string
   private readonly checkpoints: CheckpointStore
@@ -147,10 +150,14 @@ class Pipeline implements TelemetryPipeline {
     this.source = opts.source ?? telemetrySource(opts.config)
     this.log = opts.logger.child({ module: `ingest.${this.source.name}` })
     this.topic = this.source.topic.name
+    this.tapped = 'subscribe' in this.source.topic ? this.source.topic : undefined
     this.dlqTopic = env.TELEMETRY_DLQ_TOPIC
+    const subscribe = this.tapped?.subscribe
+    if (subscribe && (Array.isArray(subscribe) ? subscribe.includes(this.dlqTopic) : subscribe.test(this.dlqTopic)))
+      throw new Error(`${this.source.name}: a tap cannot read ${this.dlqTopic}, the topic its failures go to`)
     this.groupId = this.source.groupId
     this.checkpoints = new CheckpointStore(opts.prisma, this.groupId)
-    this.origins = new OriginCache(opts.originCacheSize)
+    this.origins = opts.origins ?? new OriginCache(opts.originCacheSize)
     this.batchers = new PartitionBatchers(this.log, (batch, first, signal) => this.openBatcher(batch, first, signal))
   }
 
@@ -159,8 +166,10 @@ class Pipeline implements TelemetryPipeline {
     this.state = 'starting'
     const { transport, prisma, config } = this.opts
     const partitions = config.env.TELEMETRY_PARTITIONS
+    const tapped = this.tapped
     try {
-      await transport.ensureTopics([this.source.topic, { name: this.dlqTopic, partitions }])
+      // A tapped topic is someone else's: only the DLQ is ours to create.
+      await transport.ensureTopics([...(tapped ? [] : [this.source.topic as TopicSpec]), { name: this.dlqTopic, partitions }])
       this.producer = await transport.producer()
       for (const p of await prisma.plant.findMany({ select: { code: true } })) this.knownPlants.add(p.code)
     } catch (error) {
@@ -169,8 +178,7 @@ class Pipeline implements TelemetryPipeline {
       throw error
     }
     if (this.state !== 'starting') return // stopped while starting
-
-    const consumer = transport.consumer({ groupId: this.groupId, topics: [this.topic], fromBeginning: true })
+    const consumer = transport.consumer({ groupId: this.groupId, topics: tapped?.subscribe ?? [this.topic], fromBeginning: tapped?.fromBeginning ?? true })
     this.consumer = consumer
     const handler: BatchHandler = (batch, ctx) => this.handle(batch, ctx)
     consumer.run(handler).catch((error: unknown) => {
@@ -238,7 +246,8 @@ class Pipeline implements TelemetryPipeline {
     let newPlants: Set<string> | undefined
     let lastBatch: Batch | undefined
     for (const record of records) {
-      const read = this.source.read(record)
+      let read = this.source.read(record)
+      if (read instanceof Promise) read = await read
       const rows: BatchRow[] = []
       for (const item of Array.isArray(read) ? read : [read]) {
         if (!item.ok) {
@@ -255,10 +264,7 @@ class Pipeline implements TelemetryPipeline {
       }
       if (rows.length === 0) continue
       const b = batcher.add(record.offset, rows)
-      if (b !== undefined && b !== lastBatch) {
-        waits.push(b.done)
-        lastBatch = b
-      }
+      if (b !== undefined && b !== lastBatch) waits.push((lastBatch = b).done)
     }
     const last = records[records.length - 1]!
     batcher.endOfDelivery(last.offset, BigInt(last.offset) + 1n >= BigInt(batch.highWatermark))

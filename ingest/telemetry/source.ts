@@ -10,13 +10,26 @@ export type RecordItem = Extract<Decoded, { ok: true }> | { ok: false; reason: s
  * (ingest/otlp/source.ts): its records become hop events through `read` (one record may hold
  * many, e.g. an OTLP request), in its own consumer group, into the same tables and DLQ.
  */
-export interface RecordSource {
-  /** The topic as created when missing. */
-  topic: TopicSpec
+export interface RecordSource<Read extends RecordItem | RecordItem[] | Promise<RecordItem | RecordItem[]> = RecordItem | RecordItem[] | Promise<RecordItem | RecordItem[]>> {
+  /** Our own topic, created when missing and read from its beginning; or someone else's (a tap's). */
+  topic: TopicSpec | TappedTopics
   groupId: string
   /** Names the pipeline in logs. */
   name: string
-  read(record: BusRecord): RecordItem | RecordItem[]
+  /** A Promise only where the mapping is asynchronous (a tap's JSONata): the others stay off the microtask queue. */
+  read(record: BusRecord): Read
+}
+
+/**
+ * Topics a plant already has (ingest/taps/): subscribed as they are, never created, never produced
+ * to (the pipeline produces only to the DLQ, which a tap's subscription never includes).
+ */
+export interface TappedTopics {
+  /** For logs: the tap's topic as declared (a name, or `/regex/`). */
+  name: string
+  subscribe: string[] | RegExp
+  /** Where the group starts when it has no commits (a start time is committed before, see startGroupAtTime). */
+  fromBeginning: boolean
 }
 
 /** TELEMETRY_TOPIC in the ingest group: hop events as EVENT-MODEL.md puts them on the wire. */
