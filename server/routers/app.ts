@@ -9,6 +9,7 @@ import { plantsRouter } from './plants'
 import { reconciliationRouter } from './reconciliation'
 import { replaysRouter } from './replays'
 import { systemRouter } from './system'
+import { tapsRouter } from './taps'
 import { tracesRouter } from './traces'
 
 export const appRouter = router({
@@ -23,6 +24,7 @@ export const appRouter = router({
   system: systemRouter,
   traces: tracesRouter,
   reconciliation: reconciliationRouter,
+  taps: tapsRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -13,6 +13,7 @@ describe('slowProcedurePaths', () => {
       'replays.create',
       'replays.dryRun',
       'replays.editContext',
+      'taps.preview',
       'traces.get',
       'traces.payload',
       'traces.search',

@@ -1,4 +1,5 @@
 import { mutation, query, type ProcedureEntry } from './expectations'
+import { matrixTap, matrixTapDefinition, matrixTapTopic, pausedMatrixTap } from './taps'
 
 /**
  * Every tRPC procedure of appRouter: query or mutation, the least role that may call it, where its
@@ -94,4 +95,17 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     baseUpdatedAt: (await w.runtime.db.prisma.otlpMapping.findUnique({ where: { id: 1 } }))?.updatedAt ?? null,
   })),
   'admin.otlp.services': query('admin', 'none'),
+
+  'taps.list': query('admin', 'none'),
+  'taps.get': query('admin', 'none', async (w) => ({ name: await matrixTap(w) })),
+  'taps.create': mutation('admin', 'none', (w) => ({ definition: matrixTapDefinition(w.make.unique('tap')) })),
+  'taps.update': mutation('admin', 'none', async (w) => {
+    const name = await matrixTap(w)
+    return { name, definition: { ...matrixTapDefinition(name), start: 'latest' } }
+  }),
+  'taps.enable': mutation('admin', 'none', async (w) => ({ name: await matrixTap(w) })),
+  'taps.disable': mutation('admin', 'none', async (w) => ({ name: await matrixTap(w) })),
+  'taps.delete': mutation('admin', 'none', async (w) => ({ name: await matrixTap(w) })),
+  'taps.resume': mutation('admin', 'none', async (w) => ({ name: await pausedMatrixTap(w) })),
+  'taps.preview': mutation('admin', 'none', async (w) => ({ definition: matrixTapDefinition(w.make.unique('tap'), await matrixTapTopic(w)) })),
 }

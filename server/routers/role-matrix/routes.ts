@@ -1,4 +1,5 @@
 import { route, type RouteEntry } from './expectations'
+import { matrixTap, matrixTapDefinition, matrixTapTopic, pausedMatrixTap } from './taps'
 
 /**
  * Every exported method of every `app/api/**\/route.ts`, keyed `METHOD /path/[param]` as the folder
@@ -55,5 +56,18 @@ export const ROUTES: Record<string, RouteEntry> = {
   'GET /api/v1/alert-channels': route('admin', 'none'),
   // Unknown API paths: a JSON 404 for everyone, whoever asks; nothing is read or changed.
   ...Object.fromEntries(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => [`${m} /api/v1/[...rest]`, route('public', 'none', () => ({ params: { rest: ['no-such-thing'] } }), [404])])),
+  'GET /api/v1/taps': route('admin', 'none'),
+  'POST /api/v1/taps': route('admin', 'none', (w) => ({ body: { ...matrixTapDefinition(w.make.unique('tap')), enabled: false } })),
+  'GET /api/v1/taps/[name]': route('admin', 'none', async (w) => ({ params: { name: await matrixTap(w) } })),
+  'PUT /api/v1/taps/[name]': route('admin', 'none', async (w) => {
+    const name = await matrixTap(w)
+    return { params: { name }, body: { ...matrixTapDefinition(name), start: 'latest' } }
+  }),
+  'DELETE /api/v1/taps/[name]': route('admin', 'none', async (w) => ({ params: { name: await matrixTap(w) } })),
+  'POST /api/v1/taps/[name]/[action]': route('admin', 'none', async (w) => ({ params: { name: await pausedMatrixTap(w), action: 'resume' } })),
+  'POST /api/v1/taps/[name]/preview': route('admin', 'none', async (w) => {
+    const name = await matrixTap(w, await matrixTapTopic(w))
+    return { params: { name }, body: { limit: 5 } }
+  }),
   'POST /api/v1/alert-channels': route('admin', 'none', (w) => ({ body: { name: w.make.unique('channel'), kind: 'webhook', url: 'https://hooks.example.com/rm' } })),
 }
