@@ -22,6 +22,9 @@ import { hashBytes } from './prng'
  * of the hub link to the same transaction — and carries no Linetrace header.
  */
 
+/** The default tap set for the tapped plant of the embedded demo (TAPS_FILE format), relative to the repository root. */
+export const DEMO_TAPS_FILE = 'simulator/taps/demo-taps.yaml'
+
 export interface TappedTopics {
   confirmations: string
   postings: string
