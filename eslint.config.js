@@ -32,7 +32,20 @@ const config = [
   },
   {
     files: ['server/**/*.{ts,tsx}'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [outside(['app', 'components', 'ingest', 'simulator'], 'server/ never imports app, components, ingest or simulator.')] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            outside(['app', 'components', 'simulator'], 'server/ never imports app, components, ingest or simulator.'),
+            // The one exception: the tap mapping engine (pure: a record in, a hop event or the reason out),
+            // which the tap editor's preview and TAPS_FILE's start-up check run exactly as the worker does,
+            // so a preview can never disagree with what the worker stores.
+            { regex: '^(@/|(\\.\\./)+)ingest(/(?!taps/map$).*)?$', message: 'server/ never imports ingest (except the tap mapping engine, ingest/taps/map).' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['ingest/**/*.{ts,tsx}'],

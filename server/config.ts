@@ -1,8 +1,10 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { plantCodeSchema } from './domain/plants'
+import type { TapDefinition } from './domain/taps'
 import { invalidRanges } from './http/cidr'
 import { invalidWebhookAllowEntries } from './http/webhook-allow'
+import { loadTapsFile, TapsFileError } from './taps-file'
 
 /**
  * Every setting Linetrace reads from the environment, validated once at start-up.
@@ -159,6 +161,8 @@ export const envSchema = z.object({
    * (/admin → OpenTelemetry) sets no default plant; unset there and here: such spans are dead-lettered.
    */
   OTLP_DEFAULT_PLANT: plantCodeSchema.optional(),
+  /** Topic taps declared as code (server/taps-file.ts): a YAML or JSON file, checked at start-up. */
+  TAPS_FILE: z.string().trim().min(1).optional(),
 
   CLICKHOUSE_URL: url(['http:', 'https:']).optional(),
   CLICKHOUSE_USER: z.string().default('default'),
@@ -224,6 +228,8 @@ export interface Config {
   publicUrl: string
   /** ALERT_WEBHOOK_ALLOW: hosts and ranges alert channels may point to; empty: any. */
   alertWebhookAllow: readonly string[]
+  /** The taps of TAPS_FILE (none without one), already checked; the database's taps are beside them. */
+  taps: readonly TapDefinition[]
   replay: {
     /** consumer group → redrive topic */
     redriveTopics: Readonly<Record<string, string>>
@@ -284,6 +290,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const saslFields = [env.KAFKA_SASL_MECHANISM, env.KAFKA_SASL_USERNAME, env.KAFKA_SASL_PASSWORD]
   if (saslFields.some(Boolean) && !saslFields.every(Boolean))
     problems.push('KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together.')
+  let taps: TapDefinition[] = []
+  try {
+    if (env.TAPS_FILE) taps = loadTapsFile(env.TAPS_FILE)
+  } catch (error) {
+    if (!(error instanceof TapsFileError)) throw error
+    problems.push(...error.problems.map((problem) => `TAPS_FILE (${error.path}): ${problem}`))
+  }
   if (problems.length) throw new ConfigError(problems)
 
   const allEmbedded = Object.values(modes).every((m) => m === 'embedded' || m === 'local')
@@ -296,6 +309,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     simulator: env.SIMULATOR ?? allEmbedded,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     alertWebhookAllow: env.ALERT_WEBHOOK_ALLOW,
+    taps,
     replay: { redriveTopics: env.REPLAY_REDRIVE_TOPICS ?? {}, defaultRate: env.REPLAY_DEFAULT_RATE },
     kafka: {
       brokers: env.KAFKA_BROKERS ?? [],

@@ -12,7 +12,7 @@ import type { OtlpSpan } from './span'
  */
 
 const TRANSIENT_HTTP = new Set([408, 409, 425, 429, 502, 503, 504])
-const TRANSIENT_TYPE = /timeout|timed ?out|ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|EPIPE|unavailable|connection|throttl/i
+export const TRANSIENT_TYPE = /timeout|timed ?out|ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|EPIPE|unavailable|connection|throttl/i
 
 export function httpStatusOf(span: OtlpSpan): number | undefined {
   const value = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code']
