@@ -1,13 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { compileTap } from '../ingest/taps/map'
 import { LocalTransport } from '../server/bus/local'
 import type { BusRecord } from '../server/bus/port'
 import { loadConfig } from '../server/config'
 import type { HopEventInput } from '../server/domain/hop-event'
-import { parseSimulatorOptions, simulatorOptionsFromEnv } from './options'
+import { loadTapsFile } from '../server/taps-file'
+import { EMBEDDED_TAPPED_PLANT, parseSimulatorOptions, simulatorOptionsFromEnv, type SimulatorOptionsInput } from './options'
 import { Simulation } from './simulator'
-import { idocNumber, tappedTopics } from './tapped'
+import { DEMO_TAPS_FILE, idocNumber, tappedTopics } from './tapped'
 import { decodeHop, readTopics } from './testing/records'
-import { startVirtualRun, stopVirtualRun, type VirtualRun } from './testing/virtual-run'
+import { MIN, startVirtualRun, stopVirtualRun, TUESDAY, type VirtualRun } from './testing/virtual-run'
 
 /**
  * A tapped plant (option `tappedPlants`) on the in-process bus: a seeded virtual run of the five
@@ -116,6 +121,56 @@ describe('a tapped plant', () => {
       expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '52', STATYP: 'W', BELNR: e.business!.erp_document, STATXT: e.error!.text })
   })
 
+  it('is mapped by the default tap set into the hops its MES, hub and ERP would have reported, failed acknowledgements with their category', async () => {
+    // loadTapsFile checks the file as start-up does: the zod schema and every expression compiled.
+    const taps = loadTapsFile(join(process.cwd(), DEMO_TAPS_FILE))
+    expect(taps.map((t) => t.topic).sort()).toEqual(Object.values(tappedTopics(EMBEDDED_TAPPED_PLANT)).sort())
+    // What npm start does with it (scripts/serve.ts): the file as TAPS_FILE.
+    expect(loadConfig({ TAPS_FILE: join(process.cwd(), DEMO_TAPS_FILE) }).taps).toEqual(taps)
+    const byTopic = new Map(taps.map((t) => [t.topic, compileTap(t)]))
+    // The hop each record stands for: same transaction, type and time (what the tap reads from the record).
+    const hopOf = new Map(built.map((e) => [`${e.correlation_id} ${e.event_type} ${Date.parse(e.occurred_at)}`, e]))
+    const HOP: Record<string, string> = { 'production.operation_confirmed': 'mes', 'erp.posting_requested': 'hub' }
+    const seen = new Map<string, number>()
+    for (const record of business) {
+      const result = await byTopic.get(record.topic)!.map(record)
+      if (!result.ok) throw new Error(`${record.topic}@${record.offset}: ${result.message}`)
+      const { event } = result
+      const hop = hopOf.get(`${event.correlation_id} ${event.event_type} ${Date.parse(event.occurred_at)}`)
+      expect(hop, `${record.topic}@${record.offset} maps to a hop the plant had (${event.event_type} of ${event.correlation_id})`).toBeDefined()
+      const b = hop!.business ?? {}
+      const expected = {
+        event_type: hop!.event_type,
+        hop: HOP[hop!.event_type] ?? 'erp',
+        status: hop!.status,
+        flow: 'production_confirmation',
+        plant: TAPPED,
+        origin_time: hop!.event_type === 'production.operation_confirmed' ? new Date(hop!.origin_time!).toISOString() : undefined,
+        work_order: b.work_order,
+        erp_document: hop!.event_type === 'erp.posting_requested' ? undefined : b.erp_document,
+        error: hop!.error ? { category: hop!.error.category, code: hop!.error.code, text: hop!.error.text } : undefined,
+      }
+      expect({
+        event_type: event.event_type,
+        hop: event.hop,
+        status: event.status,
+        flow: event.flow,
+        plant: event.plant,
+        origin_time: event.origin_time === undefined ? undefined : new Date(event.origin_time).toISOString(),
+        work_order: event.business?.work_order,
+        erp_document: event.business?.erp_document,
+        error: event.error ? { category: event.error.category, code: event.error.code, text: event.error.text } : undefined,
+      }).toEqual(expected)
+      if (hop!.event_type !== 'erp.posting_succeeded' && hop!.event_type !== 'erp.posting_failed' && hop!.event_type !== 'erp.posting_partially_succeeded')
+        expect(event.business, `${hop!.event_type} keys`).toMatchObject({ operation: b.operation, material: b.material, lot: b.lot, quantity: b.quantity })
+      const kind = `${event.event_type} ${event.error?.category ?? ''}`.trim()
+      seen.set(kind, (seen.get(kind) ?? 0) + 1)
+    }
+    // The run's failure mix, as the taps read it: rejected postings (permanent), a deficit (dependency), an HTTP error (transient), COGI (partial).
+    for (const kind of ['production.operation_confirmed', 'erp.posting_requested', 'erp.posting_succeeded', 'erp.posting_failed permanent', 'erp.posting_failed dependency', 'erp.posting_failed transient', 'erp.posting_partially_succeeded partial'])
+      expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(0)
+  })
+
   it('publishes each topic in time order per confirmation', () => {
     for (const topic of Object.values(topics)) {
       const last = new Map<string, number>()
@@ -126,6 +181,47 @@ describe('a tapped plant', () => {
       }
     }
   })
+})
+
+describe('a restart with a tapped plant', () => {
+  it('resumes its postings: every confirmation posted before the stop is acknowledged, after it if need be, and none twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lt-sim-tapped-'))
+    try {
+      const start = Date.parse(TUESDAY)
+      const stop = start + 9 * MIN
+      const acks: Json[][] = []
+      const confirmed: string[] = []
+      const events: HopEventInput[] = []
+      // Like npm start: the in-process bus starts empty each time, the simulator's state directory is kept.
+      for (const [from, until] of [
+        [start, stop],
+        [stop + 2 * MIN, stop + 17 * MIN],
+      ] as const) {
+        const transport = new LocalTransport()
+        const options: SimulatorOptionsInput = { clock: 'virtual', seed: 5, plants: 5, lines: 2, rate: 6, maxEventsPerSecond: 1e9, operators: false, start: from, tappedPlants: [TAPPED] }
+        const sim = await Simulation.create({ transport, config: loadConfig({}), options, onHopEvent: (e) => events.push(e), stateDir: dir })
+        if (from === start) sim.engine.showcase(sim.liveStart)
+        await sim.runVirtual(until)
+        await sim.close()
+        const records = await readTopics(transport, [topics.confirmations, topics.acks])
+        if (from === start) confirmed.push(...records.filter((r) => r.topic === topics.confirmations).map((r) => json(r).MES_CONF_ID as string))
+        acks.push(records.filter((r) => r.topic === topics.acks).map(json))
+        await transport.close()
+      }
+      const parked = new Set(events.filter((e) => e.plant === TAPPED && e.status === 'dead_lettered').map((e) => e.correlation_id))
+      const final = acks.flat().filter((a) => a.STATUS === '53' || a.STATUS === '52')
+      const finalIds = new Set(final.map((a) => a.MES_CONF_ID as string))
+      expect(confirmed.length).toBeGreaterThan(500)
+      expect(confirmed.filter((id) => !finalIds.has(id) && !parked.has(id)), 'confirmations neither posted nor dead-lettered').toEqual([])
+      const afterRestart = new Set(acks[1]!.filter((a) => a.STATUS === '53' || a.STATUS === '52').map((a) => a.MES_CONF_ID as string))
+      expect(confirmed.filter((id) => afterRestart.has(id)).length, 'postings in flight at the stop, acknowledged after the restart').toBeGreaterThan(3)
+      // A document booked once per confirmation; a resumed attempt that finds it booked says so ("Already posted").
+      const booked = final.filter((a) => a.STATUS === '53' && !String(a.STATXT).startsWith('Already posted')).map((a) => a.MES_CONF_ID)
+      expect(booked.length, 'no confirmation booked twice').toBe(new Set(booked).size)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
 
 describe('the tapped plants option', () => {
