@@ -166,6 +166,8 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
   // The default tapped plant likewise (SIMULATOR_PLANTS of 5 or more), unless it was made the OTLP plant.
   if (input.tappedPlants === undefined && result.data && result.data.plants >= 5 && !((input.otlpPlants as string[] | undefined) ?? []).includes(EMBEDDED_TAPPED_PLANT))
     input.tappedPlants = [EMBEDDED_TAPPED_PLANT]
+  const both = ((input.tappedPlants as string[] | undefined) ?? []).filter((code) => ((input.otlpPlants as string[] | undefined) ?? []).includes(code))
+  if (both.length) problems.push(`SIMULATOR_TAPPED_PLANTS and SIMULATOR_OTLP_PLANTS both name ${both.join(', ')}: a plant reports one way`)
   if (problems.length) throw new Error(`Invalid simulator settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   // The input, checked, not the parsed options: startSimulator parses it (once — parsing a parsed
   // duration again would read its milliseconds as seconds).

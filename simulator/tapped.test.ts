@@ -243,5 +243,7 @@ describe('the tapped plants option', () => {
     expect(tapped({ SIMULATOR_OTLP_PLANTS: '3000' })).toEqual([])
     expect(parseSimulatorOptions({}).tappedPlants).toEqual([])
     expect(() => simulatorOptionsFromEnv({ SIMULATOR_TAPPED_PLANTS: '3000,plant 9!' })).toThrow(/SIMULATOR_TAPPED_PLANTS/)
+    // Checked with the other settings, before npm start builds anything.
+    expect(() => simulatorOptionsFromEnv({ SIMULATOR_TAPPED_PLANTS: '3000', SIMULATOR_OTLP_PLANTS: '2100,3000' })).toThrow(/both name 3000: a plant reports one way/)
   })
 })
