@@ -62,7 +62,7 @@ Options:
   --tapped-plants <codes> plants that report no hop events at all, e.g. 3000 (default none; npm
                           start: 3000, SIMULATOR_TAPPED_PLANTS=none to turn it off): their MES, hub
                           and ERP publish business records on plant<code>.mes.confirmations,
-                          plant<code>.hub.postings and plant<code>.erp.acks, for topic taps
+                          .mes.goodsissues, .hub.postings and .erp.acks, for topic taps
                           (simulator/taps/demo-taps.yaml maps them)
   --topic-prefix <p>      prefix of the hub's source and dead-letter topics (default lt)
   --telemetry-topic <t>   hop-event topic (default TELEMETRY_TOPIC, lt.telemetry)

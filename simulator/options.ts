@@ -74,7 +74,7 @@ export const simulatorOptionsSchema = z.object({
    */
   otlpPlants: z.array(plantCodeSchema).max(500).default([]),
   /**
-   * Plants that report no hop events: their MES, hub and ERP publish business messages on three
+   * Plants that report no hop events: their MES, hub and ERP publish business messages on four
    * topics per plant (tapped.ts), mapped by topic taps. Each must be one of the run's plants and not
    * an OTLP plant. Default none; the embedded demo defaults to EMBEDDED_TAPPED_PLANT.
    */

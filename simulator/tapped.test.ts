@@ -17,22 +17,27 @@ import { MIN, startVirtualRun, stopVirtualRun, TUESDAY, type VirtualRun } from '
 /**
  * A tapped plant (option `tappedPlants`) on the in-process bus: a seeded virtual run of the five
  * demo plants, 3000 tapped, read back from the bus. Its systems must put no hop event on the
- * telemetry topic and publish, per hop of a production confirmation its MES, hub or ERP would have
- * reported, one plain business record — in time order, keyed by the confirmation id, with the
- * failure mix showing as error acknowledgements.
+ * telemetry topic and publish, per hop of a production confirmation or goods issue its MES, hub or
+ * ERP would have reported, one plain business record — in time order, keyed by the MES's id of the
+ * transaction, with the failure mix showing as error acknowledgements.
  */
 
 const TAPPED = '3000'
 const topics = tappedTopics(TAPPED)
 type Json = Record<string, unknown>
 const json = (r: BusRecord) => JSON.parse(r.value!.toString('utf8')) as Json
+const FLOWS = ['production_confirmation', 'goods_movement']
+/** The MES's id of the transaction a record belongs to. */
+const idOf = (v: Json) => (v.MES_CONF_ID ?? v.MES_GI_ID) as string
+/** Operation, material, lot and quantities, those that have a value (JSON drops the rest). */
+const orderKeys = (b: NonNullable<HopEventInput['business']>) => JSON.parse(JSON.stringify({ operation: b.operation, material: b.material, lot: b.lot, quantity: b.quantity })) as unknown
 
 describe('a tapped plant', () => {
   let run: VirtualRun
   let built: HopEventInput[]
   let business: BusRecord[]
   const on = (topic: string) => business.filter((r) => r.topic === topic)
-  const builtOf = (type: string) => built.filter((e) => e.flow === 'production_confirmation' && e.event_type === type)
+  const builtOf = (type: string) => built.filter((e) => FLOWS.includes(e.flow) && e.event_type === type)
 
   beforeAll(async () => {
     run = await startVirtualRun({ seed: 11, plants: 5, lines: 2, rate: 2, duration: '20m', operators: false, tappedPlants: [TAPPED] })
@@ -49,19 +54,21 @@ describe('a tapped plant', () => {
     expect(telemetry.length).toBe(run.events.length - built.length)
   })
 
-  it('publishes one record per confirmation, posting attempt and acknowledgement, keyed by the confirmation id, with no Linetrace header', () => {
+  it('publishes one record per confirmation, goods issue, posting attempt and acknowledgement, keyed by the MES id, with no Linetrace header', () => {
     expect(on(topics.confirmations).length).toBe(builtOf('production.operation_confirmed').length)
+    expect(on(topics.goodsIssues).length).toBe(builtOf('inventory.material_consumed').length)
+    expect(on(topics.goodsIssues).length).toBeGreaterThan(5)
     expect(on(topics.postings).length).toBe(builtOf('erp.posting_requested').length)
     const outcomes = ['erp.posting_succeeded', 'erp.posting_failed', 'erp.posting_partially_succeeded'].flatMap(builtOf)
     expect(on(topics.acks).length).toBe(outcomes.length)
     expect(business.length).toBeGreaterThan(100)
     for (const r of business) {
-      expect(r.key?.toString('utf8')).toBe(json(r).MES_CONF_ID)
+      expect(r.key?.toString('utf8')).toBe(idOf(json(r)))
       expect(Object.keys(r.headers)).toEqual(['content-type'])
     }
     expect(run.sim.stats().tapped).toEqual({
       plants: [TAPPED],
-      records: { [topics.confirmations]: on(topics.confirmations).length, [topics.postings]: on(topics.postings).length, [topics.acks]: on(topics.acks).length },
+      records: { [topics.confirmations]: on(topics.confirmations).length, [topics.goodsIssues]: on(topics.goodsIssues).length, [topics.postings]: on(topics.postings).length, [topics.acks]: on(topics.acks).length },
     })
   })
 
@@ -112,10 +119,11 @@ describe('a tapped plant', () => {
     const failed = builtOf('erp.posting_failed')
     expect(posted.length).toBeGreaterThan(20)
     expect(failed.length, 'the failure mix reaches the tapped plant').toBeGreaterThan(0)
-    for (const e of posted) expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '53', STATYP: 'S', BELNR: e.business!.erp_document, MES_CONF_ID: e.correlation_id })
+    const mesId = (e: HopEventInput) => (e.flow === 'goods_movement' ? { MES_GI_ID: e.correlation_id } : { MES_CONF_ID: e.correlation_id })
+    for (const e of posted) expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '53', STATYP: 'S', BELNR: e.business!.erp_document, ...mesId(e) })
     for (const e of failed) {
       const [id, no] = e.error!.code.split(/[/_]/)
-      expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '51', STATYP: 'E', STAMID: id, STAMNO: no, STATXT: e.error!.text, MES_CONF_ID: e.correlation_id })
+      expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '51', STATYP: 'E', STAMID: id, STAMNO: no, STATXT: e.error!.text, ...mesId(e) })
     }
     for (const e of builtOf('erp.posting_partially_succeeded'))
       expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '52', STATYP: 'W', BELNR: e.business!.erp_document, STATXT: e.error!.text })
@@ -130,7 +138,7 @@ describe('a tapped plant', () => {
     const byTopic = new Map(taps.map((t) => [t.topic, compileTap(t)]))
     // The hop each record stands for: same transaction, type and time (what the tap reads from the record).
     const hopOf = new Map(built.map((e) => [`${e.correlation_id} ${e.event_type} ${Date.parse(e.occurred_at)}`, e]))
-    const HOP: Record<string, string> = { 'production.operation_confirmed': 'mes', 'erp.posting_requested': 'hub' }
+    const HOP: Record<string, string> = { 'production.operation_confirmed': 'mes', 'inventory.material_consumed': 'mes', 'erp.posting_requested': 'hub' }
     const seen = new Map<string, number>()
     for (const record of business) {
       const result = await byTopic.get(record.topic)!.map(record)
@@ -143,9 +151,9 @@ describe('a tapped plant', () => {
         event_type: hop!.event_type,
         hop: HOP[hop!.event_type] ?? 'erp',
         status: hop!.status,
-        flow: 'production_confirmation',
+        flow: hop!.flow,
         plant: TAPPED,
-        origin_time: hop!.event_type === 'production.operation_confirmed' ? new Date(hop!.origin_time!).toISOString() : undefined,
+        origin_time: HOP[hop!.event_type] === 'mes' ? new Date(hop!.origin_time!).toISOString() : undefined,
         work_order: b.work_order,
         erp_document: hop!.event_type === 'erp.posting_requested' ? undefined : b.erp_document,
         error: hop!.error ? { category: hop!.error.category, code: hop!.error.code, text: hop!.error.text } : undefined,
@@ -162,16 +170,16 @@ describe('a tapped plant', () => {
         error: event.error ? { category: event.error.category, code: event.error.code, text: event.error.text } : undefined,
       }).toEqual(expected)
       if (hop!.event_type !== 'erp.posting_succeeded' && hop!.event_type !== 'erp.posting_failed' && hop!.event_type !== 'erp.posting_partially_succeeded')
-        expect(event.business, `${hop!.event_type} keys`).toMatchObject({ operation: b.operation, material: b.material, lot: b.lot, quantity: b.quantity })
+        expect(orderKeys(event.business ?? {}), `${hop!.event_type} keys`).toEqual(orderKeys(b))
       const kind = `${event.event_type} ${event.error?.category ?? ''}`.trim()
       seen.set(kind, (seen.get(kind) ?? 0) + 1)
     }
     // The run's failure mix, as the taps read it: rejected postings (permanent), a deficit (dependency), an HTTP error (transient), COGI (partial).
-    for (const kind of ['production.operation_confirmed', 'erp.posting_requested', 'erp.posting_succeeded', 'erp.posting_failed permanent', 'erp.posting_failed dependency', 'erp.posting_failed transient', 'erp.posting_partially_succeeded partial'])
+    for (const kind of ['production.operation_confirmed', 'inventory.material_consumed', 'erp.posting_requested', 'erp.posting_succeeded', 'erp.posting_failed permanent', 'erp.posting_failed dependency', 'erp.posting_failed transient', 'erp.posting_partially_succeeded partial'])
       expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(0)
   })
 
-  it('publishes each topic in time order per confirmation', () => {
+  it('publishes each topic in time order per transaction', () => {
     for (const topic of Object.values(topics)) {
       const last = new Map<string, number>()
       for (const r of on(topic)) {
@@ -210,14 +218,14 @@ describe('a restart with a tapped plant', () => {
       }
       const parked = new Set(events.filter((e) => e.plant === TAPPED && e.status === 'dead_lettered').map((e) => e.correlation_id))
       const final = acks.flat().filter((a) => a.STATUS === '53' || a.STATUS === '52')
-      const finalIds = new Set(final.map((a) => a.MES_CONF_ID as string))
+      const finalIds = new Set(final.map(idOf))
       expect(confirmed.length).toBeGreaterThan(500)
       expect(confirmed.filter((id) => !finalIds.has(id) && !parked.has(id)), 'confirmations neither posted nor dead-lettered').toEqual([])
-      const afterRestart = new Set(acks[1]!.filter((a) => a.STATUS === '53' || a.STATUS === '52').map((a) => a.MES_CONF_ID as string))
+      const afterRestart = new Set(acks[1]!.filter((a) => a.STATUS === '53' || a.STATUS === '52').map(idOf))
       expect(confirmed.filter((id) => afterRestart.has(id)).length, 'postings in flight at the stop, acknowledged after the restart').toBeGreaterThan(3)
       // A document booked once per confirmation; a resumed attempt that finds it booked says so ("Already posted").
-      const booked = final.filter((a) => a.STATUS === '53' && !String(a.STATXT).startsWith('Already posted')).map((a) => a.MES_CONF_ID)
-      expect(booked.length, 'no confirmation booked twice').toBe(new Set(booked).size)
+      const booked = final.filter((a) => a.STATUS === '53' && !String(a.STATXT).startsWith('Already posted')).map(idOf)
+      expect(booked.length, 'no transaction booked twice').toBe(new Set(booked).size)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -6,20 +6,21 @@ import { hashBytes } from './prng'
 /**
  * The tapped plants (option `tappedPlants`, issue #21 item 6): plants that report no hop events at
  * all. Their MES, hub and ERP publish only the business messages such a landscape already has, on
- * three topics per plant, and Linetrace sees them through topic taps (simulator/taps/demo-taps.yaml):
+ * four topics per plant, and Linetrace sees them through topic taps (simulator/taps/demo-taps.yaml):
  *
  *   plant<code>.mes.confirmations  the MES's ProductionConfirmation (MES_CONF_ID, order, quantities)
- *   plant<code>.hub.postings       the hub's IDoc-like posting per attempt (DOCNUM, the MES_CONF_ID it carries)
+ *   plant<code>.mes.goodsissues    the MES's GoodsIssue to an order, movement type 261 (MES_GI_ID, material, batch)
+ *   plant<code>.hub.postings       the hub's IDoc-like posting per attempt (DOCNUM, the MES id it carries)
  *   plant<code>.erp.acks           ERP's status per IDoc: 53 posted (with the document), 51 error, 52 partly posted
  *
  * The records are what the plant's hops would have said, written when the hop would have been: the
  * engine and the hub run unchanged (failure mix, retries, dead letters, restarts, replays), and each
- * hop of a production confirmation that one of those systems would publish becomes its record. The
- * other hops (machine counts, the hub's receive/validate/transform steps, other flows) stay inside
- * the plant, as in a landscape nobody instrumented. The plant's hub keeps writing its dead letters
- * to its DLQ topic, which the DLQ indexer reads as for any plant. Every record is keyed by the
- * MES_CONF_ID, the plant's own confirmation id — the simulator's correlation id, so the dead letters
- * of the hub link to the same transaction — and carries no Linetrace header.
+ * hop of a production confirmation or goods issue that one of those systems would publish becomes its
+ * record. The other hops (machine counts, the hub's receive/validate/transform steps, other flows)
+ * stay inside the plant, as in a landscape nobody instrumented. The plant's hub keeps writing its
+ * dead letters to its DLQ topic, which the DLQ indexer reads as for any plant. Every record is keyed
+ * by the MES's own id of the transaction (MES_CONF_ID or MES_GI_ID) — the simulator's correlation
+ * id, so the dead letters of the hub link to the same transaction — and carries no Linetrace header.
  */
 
 /** The default tap set for the tapped plant of the embedded demo (TAPS_FILE format), relative to the repository root. */
@@ -27,12 +28,14 @@ export const DEMO_TAPS_FILE = 'simulator/taps/demo-taps.yaml'
 
 export interface TappedTopics {
   confirmations: string
+  goodsIssues: string
   postings: string
   acks: string
 }
 
 export const tappedTopics = (code: string): TappedTopics => ({
   confirmations: `plant${code}.mes.confirmations`,
+  goodsIssues: `plant${code}.mes.goodsissues`,
   postings: `plant${code}.hub.postings`,
   acks: `plant${code}.erp.acks`,
 })
@@ -41,8 +44,12 @@ export const tappedTopics = (code: string): TappedTopics => ({
 const CONFIRMATION_MESTYP = 'ZPRODCONF'
 const GOODS_MOVEMENT_MESTYP = 'MBGMCR'
 
-/** The hops a tapped plant's systems publish a record for: the production confirmation's MES, posting and acknowledgement. */
-const PUBLISHED = new Set(['production.operation_confirmed', 'erp.posting_requested', 'erp.posting_succeeded', 'erp.posting_failed', 'erp.posting_partially_succeeded'])
+/** The flows a tapped plant's systems publish, and the hops they publish a record for: the MES's, the posting and its acknowledgement. */
+const FLOWS = new Set(['production_confirmation', 'goods_movement'])
+const PUBLISHED = new Set(['production.operation_confirmed', 'inventory.material_consumed', 'erp.posting_requested', 'erp.posting_succeeded', 'erp.posting_failed', 'erp.posting_partially_succeeded'])
+
+/** The MES's id of the transaction, under the name its kind of message gives it. */
+const mesId = (event: HopEventInput) => (event.flow === 'goods_movement' ? { MES_GI_ID: event.correlation_id } : { MES_CONF_ID: event.correlation_id })
 
 export class TappedReporter {
   private readonly codes: ReadonlySet<string>
@@ -68,14 +75,16 @@ export class TappedReporter {
 
   /** The business record the plant publishes for this hop, and its topic; none for the hops it keeps to itself. */
   record(event: HopEventInput, plant: PlantModel): { topic: string; record: OutgoingRecord } | undefined {
-    if (event.flow !== 'production_confirmation' || !PUBLISHED.has(event.event_type)) return undefined
+    if (!FLOWS.has(event.flow) || !PUBLISHED.has(event.event_type)) return undefined
     const topics = tappedTopics(plant.code)
     const [topic, value] =
       event.event_type === 'production.operation_confirmed'
         ? [topics.confirmations, confirmation(event, plant)]
-        : event.event_type === 'erp.posting_requested'
-          ? [topics.postings, posting(event, plant)]
-          : [topics.acks, acknowledgement(event, plant)]
+        : event.event_type === 'inventory.material_consumed'
+          ? [topics.goodsIssues, goodsIssue(event, plant)]
+          : event.event_type === 'erp.posting_requested'
+            ? [topics.postings, posting(event, plant)]
+            : [topics.acks, acknowledgement(event, plant)]
     this.records.set(topic, (this.records.get(topic) ?? 0) + 1)
     return {
       topic,
@@ -107,6 +116,26 @@ function confirmation(event: HopEventInput, plant: PlantModel) {
   }
 }
 
+/** The MES's GoodsIssue of a component to an order (MIGO 261 at the line): one time, the issue. */
+function goodsIssue(event: HopEventInput, plant: PlantModel) {
+  const b = event.business ?? {}
+  return {
+    MESSAGE_TYPE: 'GoodsIssue',
+    MES_GI_ID: event.correlation_id,
+    PLANT: plant.code,
+    WORK_ORDER: b.work_order,
+    MATERIAL: b.material,
+    BATCH: b.lot,
+    QUANTITY: b.quantity?.good,
+    UOM: b.quantity?.uom,
+    STORAGE_LOCATION: event.storage_location,
+    MOVEMENT_TYPE: event.attributes?.movement_type,
+    WORK_CENTER: event.work_center,
+    LINE: event.line,
+    ISSUED_AT: event.occurred_at,
+  }
+}
+
 /**
  * An IDoc number per posting attempt, the same for the attempt's request and its acknowledgement:
  * derived from what both hops carry (idempotency key, replay, attempt), so a seed still reproduces it.
@@ -124,14 +153,14 @@ function sapDateTime(occurredAt: string): [date: string, time: string] {
 
 const mestypOf = (event: HopEventInput) => (event.attributes?.interface === 'BAPI_GOODSMVT_CREATE' ? GOODS_MOVEMENT_MESTYP : CONFIRMATION_MESTYP)
 
-/** The hub's posting: the IDoc it sends ERP for one attempt (a replay of a partial confirmation's backflush is an MBGMCR). */
+/** The hub's posting: the IDoc it sends ERP for one attempt (MBGMCR for a goods issue, and for the re-posted backflush of a partial confirmation). */
 function posting(event: HopEventInput, plant: PlantModel) {
   const b = event.business ?? {}
   const mestyp = mestypOf(event)
   const [CREDAT, CRETIM] = sapDateTime(event.occurred_at)
   return {
     EDI_DC40: { DOCNUM: idocNumber(event), MESTYP: mestyp, IDOCTYP: mestyp === GOODS_MOVEMENT_MESTYP ? 'MBGMCR03' : 'ZPRODCONF01', SNDPRN: `HUB${plant.code}`, RCVPRN: `S4H${plant.companyCode}`, CREDAT, CRETIM },
-    MES_CONF_ID: event.correlation_id,
+    ...mesId(event),
     PLANT: plant.code,
     ITEM: {
       AUFNR: b.work_order,
@@ -158,7 +187,7 @@ function acknowledgement(event: HopEventInput, plant: PlantModel) {
   const mestyp = mestypOf(event)
   const document = event.business?.erp_document
   const [LOGDAT, LOGTIM] = sapDateTime(event.occurred_at)
-  const base = { DOCNUM: idocNumber(event), MESTYP: mestyp, MES_CONF_ID: event.correlation_id, PLANT: plant.code, AUFNR: event.business?.work_order, LOGDAT, LOGTIM, ATTEMPT: event.attempt ?? 1 }
+  const base = { DOCNUM: idocNumber(event), MESTYP: mestyp, ...mesId(event), PLANT: plant.code, AUFNR: event.business?.work_order, LOGDAT, LOGTIM, ATTEMPT: event.attempt ?? 1 }
   if (event.event_type === 'erp.posting_succeeded') {
     const reconciled = event.attributes?.reconciled === 'true'
     const text = reconciled ? `Already posted with document ${document}: duplicate of an earlier IDoc` : mestyp === GOODS_MOVEMENT_MESTYP ? `Document ${document} posted` : `Confirmation of order ${event.business?.work_order} saved`
