@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import next from 'next'
 import { simulatorOptionsFromEnv } from '../simulator/options'
 import { startSimulator, type SimulatorHandle } from '../simulator/start'
+import { DEMO_TAPS_FILE } from '../simulator/tapped'
 import { serveOtlp } from '../ingest/otlp/http-server'
 import { startWorker, type Worker } from '../ingest/worker'
 import { stampClientAddress } from '../server/auth/client-address'
@@ -27,7 +28,7 @@ import { buildIsCurrent, writeBuildStamp } from './build-stamp'
 
 const role: ProcessRole = process.argv.includes('--role=web') ? 'web' : 'all'
 process.env.LINETRACE_ROLE = role
-const config = loadConfigOrExit(role)
+let config = loadConfigOrExit(role)
 const root = process.cwd()
 // SIMULATOR_* settings are checked before the build, so a typo fails in a second, not a minute.
 const simulatorOptions = (() => {
@@ -39,6 +40,14 @@ const simulatorOptions = (() => {
     process.exit(1)
   }
 })()
+// The simulator's tapped plants publish no hop events: without a TAPS_FILE of the operator's, the
+// default tap set maps their topics. Set as if given, so every part of this process reading the
+// configuration (the worker's taps, the console's read-only file taps) sees the same file.
+if (simulatorOptions?.tappedPlants?.length && !config.env.TAPS_FILE) {
+  process.env.TAPS_FILE = join(root, DEMO_TAPS_FILE)
+  config = loadConfigOrExit(role)
+  logger.info({ tapsFile: process.env.TAPS_FILE, tappedPlants: simulatorOptions.tappedPlants }, 'TAPS_FILE: the default tap set of the simulator\'s tapped plants')
+}
 
 function run(command: string, args: string[], what: string) {
   logger.info(`${what}…`)

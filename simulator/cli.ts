@@ -59,6 +59,11 @@ Options:
                           SIMULATOR_OTLP_PLANTS=none to turn it off): real OTel SDK spans
                           (services plant-<code>-hub, erp-adapter-<code>) as OTLP/protobuf export
                           requests on OTLP_TOPIC (lt.otlp), mapped by the ingest worker
+  --tapped-plants <codes> plants that report no hop events at all, e.g. 3000 (default none; npm
+                          start: 3000, SIMULATOR_TAPPED_PLANTS=none to turn it off): their MES, hub
+                          and ERP publish business records on plant<code>.mes.confirmations,
+                          .mes.goodsissues, .hub.postings and .erp.acks, for topic taps
+                          (simulator/taps/demo-taps.yaml maps them)
   --topic-prefix <p>      prefix of the hub's source and dead-letter topics (default lt)
   --telemetry-topic <t>   hop-event topic (default TELEMETRY_TOPIC, lt.telemetry)
   --partitions <n>        partitions of the source and dead-letter topics it creates (default 3)
@@ -121,6 +126,7 @@ function parseCli(argv: string[]): { options: SimulatorOptionsInput; statsEvery:
     telemetryTopic: v['telemetry-topic'],
     partitions: number('partitions', v.partitions),
     otlpPlants: v['otlp-plants'] === undefined ? undefined : parsePlantList(v['otlp-plants']),
+    tappedPlants: v['tapped-plants'] === undefined ? undefined : parsePlantList(v['tapped-plants']),
   }
   // The schema reads a bare number as seconds, like this flag.
   if (v.duration !== undefined) options.duration = v.duration
@@ -155,6 +161,7 @@ const FLAGS = {
   'telemetry-topic': { type: 'string' },
   partitions: { type: 'string' },
   'otlp-plants': { type: 'string' },
+  'tapped-plants': { type: 'string' },
   'stats-every': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const

@@ -73,6 +73,12 @@ export const simulatorOptionsSchema = z.object({
    * defaults to EMBEDDED_OTLP_PLANT.
    */
   otlpPlants: z.array(plantCodeSchema).max(500).default([]),
+  /**
+   * Plants that report no hop events: their MES, hub and ERP publish business messages on four
+   * topics per plant (tapped.ts), mapped by topic taps. Each must be one of the run's plants and not
+   * an OTLP plant. Default none; the embedded demo defaults to EMBEDDED_TAPPED_PLANT.
+   */
+  tappedPlants: z.array(plantCodeSchema).max(500).default([]),
 })
 
 export type SimulatorOptionsInput = z.input<typeof simulatorOptionsSchema>
@@ -97,6 +103,7 @@ const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number
   ['SIMULATOR_OPERATORS', 'operators', 'boolean'],
   ['SIMULATOR_PERIOD_OPENS_AFTER', 'periodOpensAfterMinutes', 'number'],
   ['SIMULATOR_OTLP_PLANTS', 'otlpPlants', 'plants'],
+  ['SIMULATOR_TAPPED_PLANTS', 'tappedPlants', 'plants'],
 ]
 
 /** `2100`, `2100,3000` or `none` → plant codes (CLI flag and environment variable alike). */
@@ -119,6 +126,11 @@ const EMBEDDED_BACKFILL_SHARE = 1 / 6
  * code 2000, so OTel-sourced traces sit beside the native ones of Detroit on the same ERP.
  */
 export const EMBEDDED_OTLP_PLANT = '2100'
+/**
+ * The embedded demo's tapped plant (SIMULATOR_TAPPED_PLANTS, `none` to turn it off): Pune, the fifth
+ * demo plant, seen only through topic taps on its business topics (the default tap set, TAPS_FILE).
+ */
+export const EMBEDDED_TAPPED_PLANT = '3000'
 
 /**
  * Options from SIMULATOR_* variables (unset or empty = default; SIMULATOR_BACKFILL: a week, `0` to
@@ -151,6 +163,11 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
   }
   // The default OTLP plant only when the run has it (SIMULATOR_PLANTS of 4 or more).
   if (input.otlpPlants === undefined && result.data && result.data.plants >= 4) input.otlpPlants = [EMBEDDED_OTLP_PLANT]
+  // The default tapped plant likewise (SIMULATOR_PLANTS of 5 or more), unless it was made the OTLP plant.
+  if (input.tappedPlants === undefined && result.data && result.data.plants >= 5 && !((input.otlpPlants as string[] | undefined) ?? []).includes(EMBEDDED_TAPPED_PLANT))
+    input.tappedPlants = [EMBEDDED_TAPPED_PLANT]
+  const both = ((input.tappedPlants as string[] | undefined) ?? []).filter((code) => ((input.otlpPlants as string[] | undefined) ?? []).includes(code))
+  if (both.length) problems.push(`SIMULATOR_TAPPED_PLANTS and SIMULATOR_OTLP_PLANTS both name ${both.join(', ')}: a plant reports one way`)
   if (problems.length) throw new Error(`Invalid simulator settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   // The input, checked, not the parsed options: startSimulator parses it (once — parsing a parsed
   // duration again would read its milliseconds as seconds).

@@ -9,6 +9,7 @@ import { buildPlants, type PlantModel, type SystemKey } from './model'
 import { Operators } from './operators'
 import { parseSimulatorOptions, type SimulatorOptions } from './options'
 import { OtlpReporter } from './otlp'
+import { TappedReporter } from './tapped'
 import { Outbox } from './outbox'
 import { profile } from './scenario'
 import { Scheduler } from './scheduler'
@@ -56,6 +57,8 @@ export class Simulation {
   readonly ctx: EngineContext
   /** The OTLP plants' hub and ERP adapter instrumentation (absent without `otlpPlants`); their spans go to OTLP_TOPIC. */
   readonly otlp: OtlpReporter | undefined
+  /** The tapped plants' business topics (absent without `tappedPlants`): their hops become the records their systems publish. */
+  readonly tapped: TappedReporter | undefined
   phase: Phase = 'starting'
   private readonly log: Logger
   private readonly outbox: Outbox
@@ -83,6 +86,7 @@ export class Simulation {
     this.plants = buildPlants(options.seed, options.plants, options.lines)
     this.topics = this.plants.map((p) => plantTopics(options.topicPrefix, p))
     this.otlp = options.otlpPlants.length ? new OtlpReporter(this.plants, options.otlpPlants, `${options.topicPrefix}.sim.hub`) : undefined
+    this.tapped = options.tappedPlants.length ? new TappedReporter(this.plants, options.tappedPlants, options.otlpPlants) : undefined
     const prof = profile(options.scenario)
     this.world = new World(
       options.scenario === 'month-start'
@@ -156,7 +160,7 @@ export class Simulation {
     const partitions = new Map<string, number>()
     const outbox = new Outbox(await deps.transport.producer(), partitions)
     const sim = new Simulation(deps, options, outbox, origin, liveStart, stateFile)
-    const specs = topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions, options.backfill)
+    const specs = topicSpecs({ name: sim.telemetryTopic, partitions: deps.config.env.TELEMETRY_PARTITIONS }, sim.topics, options.partitions, options.backfill, sim.tapped?.topics())
     if (sim.otlp) specs.push(otlpTopicSpec(deps.config))
     // Topics that already exist keep their partition count; the specs are a lower bound good enough for chunking.
     for (const t of specs) partitions.set(t.name, t.partitions)
@@ -170,6 +174,11 @@ export class Simulation {
 
   private emit(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
     this.deps.onHopEvent?.(event)
+    if (this.tapped?.reports(plant)) {
+      const business = this.tapped.record(event, plant)
+      if (business) this.outbox.add(business.topic, business.record)
+      return
+    }
     const source = `/plants/${plant.code}/${system}/${event.source?.instance ?? plant.instances[system]}`
     this.outbox.add(this.telemetryTopic, encodeHopEvent(event, plant.encodings[system], source))
   }
@@ -333,6 +342,7 @@ export class Simulation {
       equipmentChanges: this.ctx.stats.equipmentChanges,
       hopEvents: this.outbox.sentTo(this.telemetryTopic),
       otlp: { plants: this.options.otlpPlants, spans: this.otlp?.spans ?? 0, requests: this.otlp ? this.outbox.sentTo(this.deps.config.env.OTLP_TOPIC) : 0 },
+      tapped: { plants: this.options.tappedPlants, records: Object.fromEntries(this.tapped?.records ?? []) },
       sourceMessages: this.topics.reduce((n, t) => n + this.outbox.sentTo(t.source), 0),
       deadLetters: { total: Object.values(byTopic).reduce((a, b) => a + b, 0), byTopic },
       erpDocuments: this.erp.documentCount,

@@ -22,6 +22,8 @@ export interface SimulatorStats {
   hopEvents: number
   /** The OTLP plants (`otlpPlants`): spans their hub and ERP adapter reported, export requests produced to OTLP_TOPIC. */
   otlp: { plants: string[]; spans: number; requests: number }
+  /** The tapped plants (`tappedPlants`): business records their MES, hub and ERP published, per topic. */
+  tapped: { plants: string[]; records: Record<string, number> }
   sourceMessages: number
   deadLetters: { total: number; byTopic: Record<string, number> }
   erpDocuments: number

@@ -40,11 +40,12 @@ export function plantTopics(prefix: string, plant: PlantModel): PlantTopics {
 const BACKFILL_RETENTION_SLACK_MS = 24 * 3_600_000
 
 /**
- * The topics a run writes to. With a backfill, topics it creates keep at least that much history:
+ * The topics a run writes to (`businessTopics`: the tapped plants', tapped.ts). With a backfill, topics it creates keep at least that much history:
  * Kafka deletes by record timestamp, and a week of backfilled records would otherwise be gone
  * under a broker's one-day retention before the hub or the console read them.
  */
-export function topicSpecs(telemetry: { name: string; partitions: number }, plants: PlantTopics[], partitions: number, backfillMs = 0): TopicSpec[] {
+export function topicSpecs(telemetry: { name: string; partitions: number }, plants: PlantTopics[], partitions: number, backfillMs = 0, businessTopics: string[] = []): TopicSpec[] {
   const retention = backfillMs > 0 ? { retentionMs: backfillMs + BACKFILL_RETENTION_SLACK_MS } : {}
-  return [telemetry, ...plants.flatMap((p) => [{ name: p.source, partitions }, { name: p.dlq, partitions }])].map((t) => ({ ...t, ...retention }))
+  const perPlant = plants.flatMap((p) => [p.source, p.dlq])
+  return [telemetry, ...[...perPlant, ...businessTopics].map((name) => ({ name, partitions }))].map((t) => ({ ...t, ...retention }))
 }
