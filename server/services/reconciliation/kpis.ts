@@ -1,5 +1,5 @@
 import type { Ctx } from '../../context/ctx'
-import { reconKpis, type ReconKpiRow } from '../../clickhouse/queries/reconciliation'
+import { reconKpis, type ReconKpiRow } from '../../clickhouse/queries/reconciliation-kpis'
 import { kpiValue, type KpiTarget, type KpiValue } from '../../domain/kpis'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
 import type { SlaBook } from '../sla/book'

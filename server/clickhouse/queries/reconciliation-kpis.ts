@@ -1,0 +1,152 @@
+import type { ClickHouse } from '../client'
+import { chCommand, chQuery } from '../exec'
+import { toChDateTime } from '../../domain/ch-time'
+import { baseParams, mergedTxnSql, type ReconWindow } from './reconciliation'
+import { ensureStoredHours, type StaleHour } from './reconciliation-hours'
+import { TXN_SLA_MS_SQL } from './txn-state'
+
+/**
+ * The two reconciliation KPIs of a plant over [from, to) by origin time, from per-hour sets
+ * (recon_kpi_hour, 0008_recon_kpi_hours.sql) kept current against hour_marks like the summary's
+ * (reconciliation-hours.ts). Whole hours inside the window are read stored (stale ones computed
+ * first); the partial hours at its edges are computed live by the same SQL, so the numbers are
+ * those of a scan of every transaction of the window (server/clickhouse/testing/recon-kpis-raw.ts,
+ * which the tests compare against).
+ *
+ * Quantity gap per work order: abs(Σ MES good − Σ ERP confirmed) / Σ MES good over its production
+ * confirmations that are settled (posted, or a difference "never posted"; in-flight ones would make
+ * every running order look short). An order is closed when a TECO/CLSD status change for it is seen
+ * in the window or the 30 days before it. Inventory posting delay: p95 / max of first posting −
+ * material movement over posted goods movements and transfers (exact: every delay is kept).
+ */
+
+export interface ReconKpiRow {
+  /** Closed work orders (TECO/CLSD seen up to now) with confirmations in the window, and the largest gap among them (%). */
+  closed_orders: number
+  closed_with_gap: number
+  closed_max_gap_pct: number | null
+  /** Orders not closed yet: the gap over their settled confirmations (in-flight ones left out on both sides). */
+  running_orders: number
+  running_with_gap: number
+  running_max_gap_pct: number | null
+  /** Inventory posting delay: posted movements (goods movements, transfers) and p95 / max of posted − moved (ms). */
+  movements: number
+  delay_p95_ms: number | null
+  delay_max_ms: number | null
+}
+
+const HOUR = 3_600_000
+const ORDER_FLOW = 'production_confirmation'
+const KPI_FLOWS = [ORDER_FLOW, 'goods_movement', 'inventory_transfer']
+
+/**
+ * Per origin hour and work order (movements under work order ''): the columns of recon_kpi_hour but
+ * the key's, from the merged transactions of the window narrowed by `extraWhere`. An alias never
+ * equals a column of the merged rows (it would shadow that column inside the aggregates).
+ */
+function hourSetsSql(ch: ClickHouse, extraWhere: string): string {
+  return `
+    SELECT plant, hour, wo, countIf(settled) AS n_settled, sumIf(src, settled) AS s_src, sumIf(erp, settled) AS s_erp,
+      groupArrayIf((origin_time, src), open) AS open_list, groupArrayIf(delay, moved) AS delays
+    FROM (
+      SELECT plant, toStartOfHour(toDateTime(origin_time)) AS hour, origin_time,
+        if(flow = '${ORDER_FLOW}', work_order, '') AS wo,
+        flow = '${ORDER_FLOW}' AND work_order != '' AS is_order,
+        is_order AND (first_posted_at IS NOT NULL OR parked) AS settled,
+        is_order AND first_posted_at IS NULL AND NOT parked AS open,
+        ifNull(source_qty, 0) AS src, ifNull(erp_qty, 0) AS erp,
+        flow IN ('goods_movement', 'inventory_transfer') AND movement_at IS NOT NULL AND first_posted_at IS NOT NULL AS moved,
+        ifNull(dateDiff('millisecond', movement_at, first_posted_at), 0) AS delay
+      FROM (${mergedTxnSql(ch, extraWhere)})
+    )
+    GROUP BY plant, hour, wo`
+}
+
+/** Compute and store the sets of these hours (their marks read before, by the staleness check: late events re-stale them). */
+async function refreshKpiHours(ch: ClickHouse, w: ReconWindow, hours: readonly StaleHour[]): Promise<void> {
+  const keys = hours.map((h) => toChDateTime(h.bucket).slice(0, 19))
+  const from = hours[0]!.bucket
+  const to = new Date(hours.at(-1)!.bucket.getTime() + HOUR)
+  await chCommand(ch, {
+    name: 'reconciliation.refreshKpiHours',
+    // The marker rows make the '' row of every hour, with or without transactions of these flows.
+    sql: `INSERT INTO ${ch.database}.recon_kpi_hour (plant, bucket, work_order, computed_at, marks, settled_txns, settled_src, settled_erp, open_txns, delays_ms)
+          SELECT {plant:String}, hour, wo, {computedAt:DateTime64(3, 'UTC')},
+            transform(toString(hour), {keys:Array(String)}, {events:Array(UInt64)}, toUInt64(0)),
+            sum(n_settled), sum(s_src), sum(s_erp), groupArrayArray(open_list), groupArrayArray(delays)
+          FROM (
+            SELECT hour, wo, n_settled, s_src, s_erp, open_list, delays FROM (${hourSetsSql(ch, '')}) WHERE toString(hour) IN {keys:Array(String)}
+            UNION ALL
+            SELECT toDateTime(arrayJoin({keys:Array(String)}), 'UTC') AS hour, '' AS wo, toUInt64(0) AS n_settled, toFloat64(0) AS s_src,
+              toFloat64(0) AS s_erp, CAST([], 'Array(Tuple(DateTime64(3, \\'UTC\\'), Float64))') AS open_list, CAST([], 'Array(Int64)') AS delays
+          )
+          GROUP BY hour, wo`,
+    params: { ...baseParams({ ...w, from, to, flows: KPI_FLOWS }), computedAt: new Date(), keys, events: hours.map((h) => h.events) },
+  })
+}
+
+export async function reconKpis(ch: ClickHouse, w: Omit<ReconWindow, 'flows' | 'timeZone'>): Promise<ReconKpiRow> {
+  // Whole hours inside the window are stored; a window within one or two hours is all edges.
+  let inner = { from: new Date(Math.ceil(w.from.getTime() / HOUR) * HOUR), to: new Date(Math.floor(w.to.getTime() / HOUR) * HOUR) }
+  if (inner.from >= inner.to) inner = { from: w.to, to: w.to }
+  else await ensureStoredHours(ch, { ...w, ...inner, timeZone: 'UTC' }, 'recon_kpi_hour', refreshKpiHours)
+  const closedFrom = new Date(w.from.getTime() - 30 * 86_400_000)
+  const inStored = `plant = {plant:String} AND bucket >= {innerFrom:DateTime64(3, 'UTC')} AND bucket < {innerTo:DateTime64(3, 'UTC')}`
+  const { rows } = await chQuery<ReconKpiRow>(ch, {
+    name: 'reconciliation.kpis',
+    sql: `WITH
+            sets AS (
+              SELECT plant, work_order AS wo, settled_txns AS n_settled, settled_src AS s_src, settled_erp AS s_erp, open_txns AS open_list, delays_ms AS delays
+              FROM ${ch.database}.recon_kpi_hour
+              WHERE ${inStored}
+                AND (bucket, computed_at) IN (SELECT bucket, max(computed_at) FROM ${ch.database}.recon_kpi_hour WHERE ${inStored} GROUP BY bucket)
+              UNION ALL
+              SELECT plant, wo, n_settled, s_src, s_erp, open_list, delays
+              FROM (${hourSetsSql(ch, `AND (origin_time < {innerFrom:DateTime64(3, 'UTC')} OR origin_time >= {innerTo:DateTime64(3, 'UTC')})`)})
+            ),
+            orders AS (
+              SELECT wo, sum(n) AS n_txns, sum(o_src) AS src, sum(o_erp) AS erp,
+                if(src > 0, 100 * abs(src - erp) / src, NULL) AS gap_pct,
+                wo IN (
+                  SELECT work_order FROM ${ch.database}.recon_txn
+                  WHERE plant = {plant:String} AND flow = 'work_order_release' AND closes_order = 1
+                    AND origin_time >= {closedFrom:DateTime64(3, 'UTC')} AND origin_time < {stNow:DateTime64(3, 'UTC')}
+                ) AS closed
+              FROM (
+                -- an open confirmation is settled ("never posted") once older than its flow SLA
+                SELECT wo, n_settled + arrayCount(t -> dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > sla_ms, open_list) AS n,
+                  s_src + arraySum(t -> if(dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > sla_ms, t.2, 0), open_list) AS o_src,
+                  s_erp AS o_erp
+                FROM (SELECT *, ${TXN_SLA_MS_SQL} AS sla_ms FROM (SELECT *, '${ORDER_FLOW}' AS flow FROM sets WHERE wo != ''))
+              )
+              GROUP BY wo
+              HAVING n_txns > 0
+            )
+          -- One pass over the orders (a CTE is evaluated where it is named: once per scalar subquery).
+          SELECT * FROM (
+            SELECT countIf(closed) AS closed_orders, countIf(closed AND gap_pct > 0) AS closed_with_gap,
+              maxIfOrNull(gap_pct, closed AND gap_pct IS NOT NULL) AS closed_max_gap_pct,
+              countIf(NOT closed) AS running_orders, countIf(NOT closed AND gap_pct > 0) AS running_with_gap,
+              maxIfOrNull(gap_pct, NOT closed AND gap_pct IS NOT NULL) AS running_max_gap_pct
+            FROM orders
+          ) AS o CROSS JOIN (
+            SELECT count() AS movements, quantileExact(0.95)(d) AS delay_p95_ms, max(d) AS delay_max_ms
+            FROM (SELECT arrayJoin(delays) AS d FROM sets WHERE wo = '')
+          ) AS m`,
+    params: { ...baseParams({ ...w, flows: KPI_FLOWS, timeZone: 'UTC' }), closedFrom, innerFrom: inner.from, innerTo: inner.to },
+    actor: w.actor,
+  })
+  const r = rows[0]!
+  const num = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
+  return {
+    closed_orders: Number(r.closed_orders),
+    closed_with_gap: Number(r.closed_with_gap),
+    closed_max_gap_pct: num(r.closed_max_gap_pct),
+    running_orders: Number(r.running_orders),
+    running_with_gap: Number(r.running_with_gap),
+    running_max_gap_pct: num(r.running_max_gap_pct),
+    movements: Number(r.movements),
+    delay_p95_ms: Number(r.movements) > 0 ? num(r.delay_p95_ms) : null,
+    delay_max_ms: Number(r.movements) > 0 ? num(r.delay_max_ms) : null,
+  }
+}
