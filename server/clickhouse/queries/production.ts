@@ -68,28 +68,47 @@ export async function lineStates(
   const params = { plants: [...q.plants], from: q.from, end, since: new Date(q.from.getTime() - STATE_LOOKBACK_MS), notPlanned: [...NOT_PLANNED_STATES] }
   const { rows } = await chQuery<LineStateRow>(ch, {
     name: 'production.lineStates',
+    // States: those inside the window and, per line, the last one before it (by the same order the
+    // window function uses) — the earlier ones end before the window and count nowhere, so they are
+    // aggregated away instead of going through the window function. Counts without an ideal cycle
+    // time need no interval at all: a sum over distinct events. A re-sent event is the same event at
+    // the same time: one row (GROUP BY the full key).
     sql: `SELECT plant, line,
-            countIf(kind = 'state' AND at >= {from:DateTime64(3, 'UTC')}) AS state_events,
-            sumIf(ms, kind = 'state') AS known_ms,
-            sumIf(ms, kind = 'state' AND NOT has({notPlanned:Array(String)}, st)) AS planned_ms,
-            sumIf(ms, kind = 'state' AND st = 'RUNNING') AS run_ms,
-            sumIf(p, kind = 'unrated') AS unrated
+            countIf(is_state AND at >= {from:DateTime64(3, 'UTC')}) AS state_events,
+            sumIf(ms, is_state) AS known_ms,
+            sumIf(ms, is_state AND NOT has({notPlanned:Array(String)}, st)) AS planned_ms,
+            sumIf(ms, is_state AND st = 'RUNNING') AS run_ms,
+            sumIf(p, NOT is_state) AS unrated
           FROM (
-            SELECT kind, plant, line, at, st, p,
+            SELECT true AS is_state, plant, line, at, st, toFloat64(0) AS p,
               greatest(0, dateDiff('millisecond', greatest(at, {from:DateTime64(3, 'UTC')}), least(next_at, {end:DateTime64(3, 'UTC')}))) AS ms
             FROM (
-              SELECT kind, plant, line, at, st, p,
-                leadInFrame(at, 1, {end:DateTime64(3, 'UTC')}) OVER (PARTITION BY kind, plant, line ORDER BY at, event_id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_at
+              SELECT plant, line, at, st,
+                leadInFrame(at, 1, {end:DateTime64(3, 'UTC')}) OVER (PARTITION BY plant, line ORDER BY at, event_id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_at
               FROM (
-                -- a re-sent event is the same event at the same time: one row
-                SELECT kind, plant, line, at, event_id, any(state) AS st, any(parts) AS p
+                SELECT plant, line, at, event_id, any(state) AS st
                 FROM ${ch.database}.line_events
-                WHERE plant IN {plants:Array(String)} AND at < {end:DateTime64(3, 'UTC')}
-                  AND ((kind = 'state' AND at >= {since:DateTime64(3, 'UTC')}) OR (kind = 'unrated' AND at >= {from:DateTime64(3, 'UTC')}))
-                GROUP BY kind, plant, line, at, event_id
+                WHERE kind = 'state' AND plant IN {plants:Array(String)} AND at >= {from:DateTime64(3, 'UTC')} AND at < {end:DateTime64(3, 'UTC')}
+                GROUP BY plant, line, at, event_id
+                UNION ALL
+                SELECT plant, line, last.1, last.2, st
+                FROM (
+                  SELECT plant, line, max((at, event_id)) AS last, argMax(state, (at, event_id)) AS st
+                  FROM ${ch.database}.line_events
+                  WHERE kind = 'state' AND plant IN {plants:Array(String)} AND at >= {since:DateTime64(3, 'UTC')} AND at < {from:DateTime64(3, 'UTC')}
+                  GROUP BY plant, line
+                )
               )
             )
-            WHERE next_at > {from:DateTime64(3, 'UTC')} OR kind = 'unrated'
+            WHERE next_at > {from:DateTime64(3, 'UTC')}
+            UNION ALL
+            SELECT false, plant, line, at, '', p, 0
+            FROM (
+              SELECT plant, line, at, any(parts) AS p
+              FROM ${ch.database}.line_events
+              WHERE kind = 'unrated' AND plant IN {plants:Array(String)} AND at >= {from:DateTime64(3, 'UTC')} AND at < {end:DateTime64(3, 'UTC')}
+              GROUP BY plant, line, at, event_id
+            )
           )
           GROUP BY plant, line
           ORDER BY plant, line`,
