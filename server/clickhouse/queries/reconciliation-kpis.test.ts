@@ -6,7 +6,7 @@ import { openTestClickHouse } from '../testing'
 import { insertHopEvents, makeTxn, type Ev } from '../testing/hour-stats-events'
 import { reconKpisRawScan } from '../testing/recon-kpis-raw'
 import { makeReconEvents, RECON_NOW, RECON_PLANT, RECON_STATE, RECON_T0 } from '../testing/recon-events'
-import { reconKpis } from './reconciliation-kpis'
+import { reconKpiPeriods, reconKpis } from './reconciliation-kpis'
 import type { TxnStateParams } from './txn-state'
 
 /**
@@ -53,10 +53,25 @@ const windows: Array<[string, Date, Date]> = [
   ['edges only inside stored hours', at(61), at(179)],
 ]
 
+/** Each window alone, and with the previous period it ends (read together, in one query). */
+const periods: Array<[string, Date, Date, Date]> = [
+  ['two periods of whole hours', RECON_T0, at(120), RECON_NOW],
+  ['split inside an hour', at(13), at(127), at(241)],
+  ['short periods, all live', at(45), at(55), at(65)],
+]
+
 async function expectSameEverywhere(state: TxnStateParams = RECON_STATE) {
   for (const [name, from, to] of windows) {
     const w = { plant: RECON_PLANT, from, to, state }
     expect({ name, kpis: await reconKpis(ch, w) }).toEqual({ name, kpis: await reconKpisRawScan(ch, w) })
+  }
+  for (const [name, previousFrom, from, to] of periods) {
+    const both = await reconKpiPeriods(ch, { plant: RECON_PLANT, previousFrom, from, to, state })
+    const raw = {
+      current: await reconKpisRawScan(ch, { plant: RECON_PLANT, from, to, state }),
+      previous: await reconKpisRawScan(ch, { plant: RECON_PLANT, from: previousFrom, to: from, state }),
+    }
+    expect({ name, kpis: both }).toEqual({ name, kpis: raw })
   }
 }
 

@@ -41,15 +41,16 @@ const KPI_FLOWS = [ORDER_FLOW, 'goods_movement', 'inventory_transfer']
 
 /**
  * Per origin hour and work order (movements under work order ''): the columns of recon_kpi_hour but
- * the key's, from the merged transactions of the window narrowed by `extraWhere`. An alias never
- * equals a column of the merged rows (it would shadow that column inside the aggregates).
+ * the key's, from the merged transactions of the window narrowed by `extraWhere`, split by
+ * `periodSql` (a read's previous period; a refresh has one). An alias never equals a column of the
+ * merged rows (it would shadow that column inside the aggregates).
  */
-function hourSetsSql(ch: ClickHouse, extraWhere: string): string {
+function hourSetsSql(ch: ClickHouse, extraWhere: string, periodSql = '0'): string {
   return `
-    SELECT plant, hour, wo, countIf(settled) AS n_settled, sumIf(src, settled) AS s_src, sumIf(erp, settled) AS s_erp,
+    SELECT plant, period, hour, wo, countIf(settled) AS n_settled, sumIf(src, settled) AS s_src, sumIf(erp, settled) AS s_erp,
       groupArrayIf((origin_time, src), open) AS open_list, groupArrayIf(delay, moved) AS delays
     FROM (
-      SELECT plant, toStartOfHour(toDateTime(origin_time)) AS hour, origin_time,
+      SELECT plant, toUInt8(${periodSql}) AS period, toStartOfHour(toDateTime(origin_time)) AS hour, origin_time,
         if(flow = '${ORDER_FLOW}', work_order, '') AS wo,
         flow = '${ORDER_FLOW}' AND work_order != '' AS is_order,
         is_order AND (first_posted_at IS NOT NULL OR parked) AS settled,
@@ -59,7 +60,7 @@ function hourSetsSql(ch: ClickHouse, extraWhere: string): string {
         ifNull(dateDiff('millisecond', movement_at, first_posted_at), 0) AS delay
       FROM (${mergedTxnSql(ch, extraWhere)})
     )
-    GROUP BY plant, hour, wo`
+    GROUP BY plant, period, hour, wo`
 }
 
 /** Compute and store the sets of these hours (their marks read before, by the staleness check: late events re-stale them). */
@@ -85,68 +86,119 @@ async function refreshKpiHours(ch: ClickHouse, w: ReconWindow, hours: readonly S
   })
 }
 
+const ZERO: ReconKpiRow = {
+  closed_orders: 0,
+  closed_with_gap: 0,
+  closed_max_gap_pct: null,
+  running_orders: 0,
+  running_with_gap: 0,
+  running_max_gap_pct: null,
+  movements: 0,
+  delay_p95_ms: null,
+  delay_max_ms: null,
+}
+
+const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR) * HOUR)
+const ceilHour = (d: Date) => new Date(Math.ceil(d.getTime() / HOUR) * HOUR)
+
+/** The KPIs over [from, to). */
 export async function reconKpis(ch: ClickHouse, w: Omit<ReconWindow, 'flows' | 'timeZone'>): Promise<ReconKpiRow> {
-  // Whole hours inside the window are stored; a window within one or two hours is all edges.
-  let inner = { from: new Date(Math.ceil(w.from.getTime() / HOUR) * HOUR), to: new Date(Math.floor(w.to.getTime() / HOUR) * HOUR) }
-  if (inner.from >= inner.to) inner = { from: w.to, to: w.to }
-  else await ensureStoredHours(ch, { ...w, ...inner, timeZone: 'UTC' }, 'recon_kpi_hour', refreshKpiHours)
-  const closedFrom = new Date(w.from.getTime() - 30 * 86_400_000)
-  const inStored = `plant = {plant:String} AND bucket >= {innerFrom:DateTime64(3, 'UTC')} AND bucket < {innerTo:DateTime64(3, 'UTC')}`
-  const { rows } = await chQuery<ReconKpiRow>(ch, {
+  return (await reconKpiPeriods(ch, w)).current
+}
+
+/**
+ * The KPIs over [from, to) and, with `previousFrom`, over [previousFrom, from), in one query (on
+ * chDB queries run one at a time: each one saved is its whole cost). Stored: the whole hours of
+ * [previousFrom, to) but the one `from` splits; live: the partial hours at both ends and that one.
+ */
+export async function reconKpiPeriods(
+  ch: ClickHouse,
+  w: Omit<ReconWindow, 'flows' | 'timeZone'> & { previousFrom?: Date },
+): Promise<{ current: ReconKpiRow; previous: ReconKpiRow | null }> {
+  const start = w.previousFrom ?? w.from
+  let stored = { from: ceilHour(start), to: floorHour(w.to) }
+  if (stored.from >= stored.to) stored = { from: w.to, to: w.to }
+  else await ensureStoredHours(ch, { ...w, ...stored, timeZone: 'UTC' }, 'recon_kpi_hour', refreshKpiHours)
+  const split = { from: floorHour(w.from), to: ceilHour(w.from) }
+  const inStored = `plant = {plant:String} AND bucket >= {sFrom:DateTime64(3, 'UTC')} AND bucket < {sTo:DateTime64(3, 'UTC')}
+    AND (bucket < {splitFrom:DateTime64(3, 'UTC')} OR bucket >= {splitTo:DateTime64(3, 'UTC')})`
+  const live = `AND (origin_time < {sFrom:DateTime64(3, 'UTC')} OR origin_time >= {sTo:DateTime64(3, 'UTC')}
+    OR (origin_time >= {splitFrom:DateTime64(3, 'UTC')} AND origin_time < {splitTo:DateTime64(3, 'UTC')}))`
+  const closedSince = (param: string) => `wo IN (
+      SELECT work_order FROM ${ch.database}.recon_txn
+      WHERE plant = {plant:String} AND flow = 'work_order_release' AND closes_order = 1
+        AND origin_time >= {${param}:DateTime64(3, 'UTC')} AND origin_time < {stNow:DateTime64(3, 'UTC')})`
+  const { rows } = await chQuery<ReconKpiRow & { period: number }>(ch, {
     name: 'reconciliation.kpis',
-    sql: `WITH
-            sets AS (
-              SELECT plant, work_order AS wo, settled_txns AS n_settled, settled_src AS s_src, settled_erp AS s_erp, open_txns AS open_list, delays_ms AS delays
-              FROM ${ch.database}.recon_kpi_hour
-              WHERE ${inStored}
-                AND (bucket, computed_at) IN (SELECT bucket, max(computed_at) FROM ${ch.database}.recon_kpi_hour WHERE ${inStored} GROUP BY bucket)
-              UNION ALL
-              SELECT plant, wo, n_settled, s_src, s_erp, open_list, delays
-              FROM (${hourSetsSql(ch, `AND (origin_time < {innerFrom:DateTime64(3, 'UTC')} OR origin_time >= {innerTo:DateTime64(3, 'UTC')})`)})
-            ),
-            orders AS (
-              SELECT wo, sum(n) AS n_txns, sum(o_src) AS src, sum(o_erp) AS erp,
-                if(src > 0, 100 * abs(src - erp) / src, NULL) AS gap_pct,
-                wo IN (
-                  SELECT work_order FROM ${ch.database}.recon_txn
-                  WHERE plant = {plant:String} AND flow = 'work_order_release' AND closes_order = 1
-                    AND origin_time >= {closedFrom:DateTime64(3, 'UTC')} AND origin_time < {stNow:DateTime64(3, 'UTC')}
-                ) AS closed
+    // One pass: per period and work order (movements under ''), then per period. Every movement
+    // delay goes into the quantile (-Array over the kept delays): exact, as over the transactions.
+    sql: `SELECT period,
+            countIf(is_order AND closed) AS closed_orders, countIf(is_order AND closed AND gap_pct > 0) AS closed_with_gap,
+            maxIfOrNull(gap_pct, is_order AND closed AND gap_pct IS NOT NULL) AS closed_max_gap_pct,
+            countIf(is_order AND NOT closed) AS running_orders, countIf(is_order AND NOT closed AND gap_pct > 0) AS running_with_gap,
+            maxIfOrNull(gap_pct, is_order AND NOT closed AND gap_pct IS NOT NULL) AS running_max_gap_pct,
+            sumIf(length(d), NOT is_order) AS movements, quantileExactArrayIf(0.95)(d, NOT is_order) AS delay_p95_ms,
+            maxArrayIf(d, NOT is_order) AS delay_max_ms
+          FROM (
+            SELECT period, wo, wo != '' AS is_order, sum(n) AS n_txns, sum(o_src) AS src, sum(o_erp) AS erp, groupArrayArray(delays) AS d,
+              if(src > 0, 100 * abs(src - erp) / src, NULL) AS gap_pct,
+              -- closed: a TECO/CLSD seen from 30 days before the period's start up to now
+              if(period = 1, ${closedSince('closedFromPrev')}, ${closedSince('closedFrom')}) AS closed
+            FROM (
+              -- an open confirmation is settled ("never posted") once older than its flow SLA
+              SELECT period, wo, delays, n_settled + arrayCount(t -> dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > sla_ms, open_list) AS n,
+                s_src + arraySum(t -> if(dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > sla_ms, t.2, 0), open_list) AS o_src,
+                s_erp AS o_erp
               FROM (
-                -- an open confirmation is settled ("never posted") once older than its flow SLA
-                SELECT wo, n_settled + arrayCount(t -> dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > sla_ms, open_list) AS n,
-                  s_src + arraySum(t -> if(dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > sla_ms, t.2, 0), open_list) AS o_src,
-                  s_erp AS o_erp
-                FROM (SELECT *, ${TXN_SLA_MS_SQL} AS sla_ms FROM (SELECT *, '${ORDER_FLOW}' AS flow FROM sets WHERE wo != ''))
+                SELECT *, ${TXN_SLA_MS_SQL} AS sla_ms
+                FROM (
+                  SELECT *, '${ORDER_FLOW}' AS flow
+                  FROM (
+                    SELECT toUInt8(bucket < {periodFrom:DateTime64(3, 'UTC')}) AS period, plant, work_order AS wo, settled_txns AS n_settled,
+                      settled_src AS s_src, settled_erp AS s_erp, open_txns AS open_list, delays_ms AS delays
+                    FROM ${ch.database}.recon_kpi_hour
+                    WHERE ${inStored}
+                      AND (bucket, computed_at) IN (SELECT bucket, max(computed_at) FROM ${ch.database}.recon_kpi_hour WHERE ${inStored} GROUP BY bucket)
+                    UNION ALL
+                    SELECT period, plant, wo, n_settled, s_src, s_erp, open_list, delays
+                    FROM (${hourSetsSql(ch, live, `origin_time < {periodFrom:DateTime64(3, 'UTC')}`)})
+                  )
+                )
               )
-              GROUP BY wo
-              HAVING n_txns > 0
             )
-          -- One pass over the orders (a CTE is evaluated where it is named: once per scalar subquery).
-          SELECT * FROM (
-            SELECT countIf(closed) AS closed_orders, countIf(closed AND gap_pct > 0) AS closed_with_gap,
-              maxIfOrNull(gap_pct, closed AND gap_pct IS NOT NULL) AS closed_max_gap_pct,
-              countIf(NOT closed) AS running_orders, countIf(NOT closed AND gap_pct > 0) AS running_with_gap,
-              maxIfOrNull(gap_pct, NOT closed AND gap_pct IS NOT NULL) AS running_max_gap_pct
-            FROM orders
-          ) AS o CROSS JOIN (
-            SELECT count() AS movements, quantileExact(0.95)(d) AS delay_p95_ms, max(d) AS delay_max_ms
-            FROM (SELECT arrayJoin(delays) AS d FROM sets WHERE wo = '')
-          ) AS m`,
-    params: { ...baseParams({ ...w, flows: KPI_FLOWS, timeZone: 'UTC' }), closedFrom, innerFrom: inner.from, innerTo: inner.to },
+            GROUP BY period, wo
+            HAVING NOT is_order OR n_txns > 0
+          )
+          GROUP BY period`,
+    params: {
+      // the window of the live part is the whole read; the periods split at {periodFrom}
+      ...baseParams({ ...w, from: start, flows: KPI_FLOWS, timeZone: 'UTC' }),
+      periodFrom: w.from,
+      closedFrom: new Date(w.from.getTime() - 30 * 86_400_000),
+      closedFromPrev: new Date(start.getTime() - 30 * 86_400_000),
+      sFrom: stored.from,
+      sTo: stored.to,
+      splitFrom: split.from,
+      splitTo: split.to,
+    },
     actor: w.actor,
   })
-  const r = rows[0]!
   const num = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
-  return {
-    closed_orders: Number(r.closed_orders),
-    closed_with_gap: Number(r.closed_with_gap),
-    closed_max_gap_pct: num(r.closed_max_gap_pct),
-    running_orders: Number(r.running_orders),
-    running_with_gap: Number(r.running_with_gap),
-    running_max_gap_pct: num(r.running_max_gap_pct),
-    movements: Number(r.movements),
-    delay_p95_ms: Number(r.movements) > 0 ? num(r.delay_p95_ms) : null,
-    delay_max_ms: Number(r.movements) > 0 ? num(r.delay_max_ms) : null,
+  const of = (period: number): ReconKpiRow => {
+    const r = rows.find((x) => Number(x.period) === period)
+    if (!r) return ZERO
+    const moved = Number(r.movements) > 0
+    return {
+      closed_orders: Number(r.closed_orders),
+      closed_with_gap: Number(r.closed_with_gap),
+      closed_max_gap_pct: num(r.closed_max_gap_pct),
+      running_orders: Number(r.running_orders),
+      running_with_gap: Number(r.running_with_gap),
+      running_max_gap_pct: num(r.running_max_gap_pct),
+      movements: Number(r.movements),
+      delay_p95_ms: moved ? num(r.delay_p95_ms) : null,
+      delay_max_ms: moved ? num(r.delay_max_ms) : null,
+    }
   }
+  return { current: of(0), previous: w.previousFrom ? of(1) : null }
 }
