@@ -7,7 +7,7 @@ import { TXN_SLA_MS_SQL } from './txn-state'
 
 /**
  * The two reconciliation KPIs of a plant over [from, to) by origin time, from per-hour sets
- * (recon_kpi_hour, 0008_recon_kpi_hours.sql) kept current against hour_marks like the summary's
+ * (recon_kpi_hour, 0009_recon_kpi_hours.sql) kept current against hour_marks like the summary's
  * (reconciliation-hours.ts). Whole hours inside the window are read stored (stale ones computed
  * first); the partial hours at its edges are computed live by the same SQL, so the numbers are
  * those of a scan of every transaction of the window (server/clickhouse/testing/recon-kpis-raw.ts,
