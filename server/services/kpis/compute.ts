@@ -3,7 +3,7 @@ import { plantNewestEvents } from '../../clickhouse/queries/alerts'
 import { holdStats, type HoldStats } from '../../clickhouse/queries/holds'
 import { readStats } from '../../clickhouse/queries/hour-stats/read'
 import type { Stats, StatsBucket, StatsCounts, StatsHop, StatsLine } from '../../clickhouse/queries/hour-stats/stats'
-import { countWindows, lineStates, oeeInputs, type LineStateRow } from '../../clickhouse/queries/production'
+import { countWindows, lineStatesOf, oeeInputs, type LineStateRow } from '../../clickhouse/queries/production'
 import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
 import { oeeOf, type Oee } from '../../domain/oee'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
@@ -172,8 +172,7 @@ export async function computeKpis(
   const range = (from: Date, to: Date) => ({ plants, from, to, actor: ctx.actor })
   // Equipment states over exactly the window whose counts readStats gives (OEE: one window for every input).
   const windows = countWindows({ from: q.from, to: q.to, stepSec, previousFrom: prevFrom })
-  const states = (w: { from: Date; to: Date }) => lineStates(ch, { plants, ...w, now, actor: ctx.actor })
-  const [stats, dl, newest, prodNow, prodBefore, recon] = await Promise.all([
+  const [stats, dl, newest, [prodNow = [], prodBefore = []], recon] = await Promise.all([
     readStats(ch, {
       ...range(q.from, q.to),
       previousFrom: prevFrom,
@@ -183,8 +182,7 @@ export async function computeKpis(
     }),
     deadLetterKpiInputs(ctx.db, { plants, from: q.from, to: q.to, previousFrom: prevFrom }),
     plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR), actor: ctx.actor }),
-    states(windows.current),
-    windows.previous ? states(windows.previous) : Promise.resolve([]),
+    lineStatesOf(ch, { plants, windows: windows.previous ? [windows.current, windows.previous] : [windows.current], now, actor: ctx.actor }),
     q.recon === false ? null : reconciliationKpis(ctx, { plants, from: q.from, to: q.to, now, previousFrom: prevFrom, book }),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
