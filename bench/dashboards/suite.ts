@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClickHouse } from '../../server/clickhouse/client'
 import { chCommand, chInsert, chQuery } from '../../server/clickhouse/exec'
@@ -114,7 +114,10 @@ export async function dashboardsSuite(): Promise<BenchResult> {
     const failures: string[] = []
     const time = async (runs: number, fn: () => Promise<unknown>, before?: () => Promise<unknown>) => {
       try {
-        await fn() // warm-up: caches of marks and primary keys
+        // warm-up: caches of marks and primary keys; the first read also stores the hours it needs
+        const w0 = performance.now()
+        await fn()
+        const firstMs = performance.now() - w0
         const ms: number[] = []
         for (let i = 0; i < runs; i++) {
           await before?.()
@@ -123,10 +126,10 @@ export async function dashboardsSuite(): Promise<BenchResult> {
           ms.push(performance.now() - s)
         }
         ms.sort((a, b) => a - b)
-        return { p50: percentile(ms, 0.5), p95: percentile(ms, 0.95), max: ms[ms.length - 1]! }
+        return { p50: percentile(ms, 0.5), p95: percentile(ms, 0.95), max: ms[ms.length - 1]!, firstMs }
       } catch (error) {
         failures.push((error as Error).message)
-        return { p50: Number.NaN, p95: Number.NaN, max: Number.NaN }
+        return { p50: Number.NaN, p95: Number.NaN, max: Number.NaN, firstMs: Number.NaN }
       }
     }
     const dashboard = await time(RUNS, () => plantDashboard(deps, { plant, from, to: now, now }))
@@ -163,7 +166,7 @@ export async function dashboardsSuite(): Promise<BenchResult> {
         hopEvents: events,
         generateSeconds: r(generateMs / 1000),
         hourStatsBuild: { hours: built, seconds: r(buildMs / 1000) },
-        dashboard30d: { p50Ms: r(dashboard.p50), p95Ms: r(dashboard.p95), maxMs: r(dashboard.max) },
+        dashboard30d: { p50Ms: r(dashboard.p50), p95Ms: r(dashboard.p95), maxMs: r(dashboard.max), firstReadMs: r(dashboard.firstMs) },
         dashboard30dWhileIngesting: { p50Ms: r(live.p50), p95Ms: r(live.p95), maxMs: r(live.max) },
         kpiReport30d: { p50Ms: r(kpisOnly.p50), p95Ms: r(kpisOnly.p95), maxMs: r(kpisOnly.max) },
         dashboard24h: { p50Ms: r(day.p50), p95Ms: r(day.p95), maxMs: r(day.max) },
@@ -182,6 +185,8 @@ export async function dashboardsSuite(): Promise<BenchResult> {
       ],
       notes: [
         `${events.toLocaleString('en-US')} hop events (${PLANTS} plant(s)) generated in ${r(generateMs / 1000)} s; hour statistics of ${built} hours built in ${r(buildMs / 1000)} s; budget: 30-day dashboard p95 < ${BUDGET_P95_MS} ms → ${meets ? 'met' : 'MISSED'}.`,
+        // The reconciliation KPIs' hour sets are built by the first read that covers them (not timed above).
+        `first 30-day dashboard read after the import (stores the reconciliation KPI hours of both periods): ${r(dashboard.firstMs)} ms; load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
         ...failures.map((f) => `failed read: ${f}`),
       ],
     }

@@ -6,7 +6,7 @@ import { migrateClickHouse } from '../migrate'
 import { openTestClickHouse } from '../testing'
 import { insertHopEvents, type Ev } from '../testing/hour-stats-events'
 import { readStats } from './hour-stats/read'
-import { countWindows, lineStates, NOT_PLANNED_STATES, oeeInputs, STATE_LOOKBACK_MS } from './production'
+import { countWindows, lineStates, lineStatesOf, NOT_PLANNED_STATES, oeeInputs, STATE_LOOKBACK_MS } from './production'
 
 /**
  * ISO 22400 OEE on real ClickHouse through the real queries (states from line_events, counts from
@@ -105,6 +105,29 @@ describe('OEE on crafted event sets', () => {
     expect(oee.performance.value).toBeCloseTo((30 * 800) / (7 * 3600), 12) // 95.238…%
     expect(oee.quality.value).toBe(0.975)
     expect(oee.oee.value).toBeCloseTo(0.8125, 12)
+  })
+
+  it('reads a period and the previous one in one query with the numbers of one read each', async () => {
+    const P = 'OEE9'
+    await insertHopEvents(ch, [
+      stateEvent(P, 'L01', W - 20 * HOUR, 'RUNNING'),
+      stateEvent(P, 'L01', W - 3 * HOUR, 'DOWN'),
+      stateEvent(P, 'L01', W + 2 * HOUR, 'RUNNING'),
+      stateEvent(P, 'L02', W - 30 * MIN, 'PLANNED_STOP'),
+      countEvent(P, 'L01', W - 2 * HOUR, 40, 1, null),
+      countEvent(P, 'L02', W + HOUR, 10, 0, null),
+    ])
+    const previous = { from: new Date(W - 6 * HOUR), to: new Date(W) }
+    const current = { from: new Date(W), to: new Date(W + 6 * HOUR) }
+    const now = new Date(W + 5 * HOUR)
+    const [cur, prev] = await lineStatesOf(ch, { plants: [P], windows: [current, previous], now })
+    expect(cur).toEqual(await lineStates(ch, { plants: [P], ...current, now }))
+    expect(prev).toEqual(await lineStates(ch, { plants: [P], ...previous, now }))
+    // L01 before the window: 3 h running, then down; L02 only planned stop, 30 min of it.
+    expect(prev).toEqual([
+      { plant: P, line: 'L01', state_events: 1, known_ms: 6 * HOUR, planned_ms: 6 * HOUR, run_ms: 3 * HOUR, unrated: 41 },
+      { plant: P, line: 'L02', state_events: 1, known_ms: 30 * MIN, planned_ms: 0, run_ms: 0, unrated: 0 },
+    ])
   })
 
   it('the open state runs to now, not to the end of a window in the future', async () => {

@@ -61,43 +61,88 @@ export async function lineStates(
   ch: ClickHouse,
   q: { plants: readonly string[]; from: Date; to: Date; now: Date; actor?: Actor },
 ): Promise<LineStateRow[]> {
-  if (q.to.getTime() <= q.from.getTime()) return []
-  assertWindow(q.from, q.to)
-  const end = new Date(Math.min(q.to.getTime(), q.now.getTime()))
-  if (q.plants.length === 0 || end.getTime() <= q.from.getTime()) return []
-  const params = { plants: [...q.plants], from: q.from, end, since: new Date(q.from.getTime() - STATE_LOOKBACK_MS), notPlanned: [...NOT_PLANNED_STATES] }
-  const { rows } = await chQuery<LineStateRow>(ch, {
+  return (await lineStatesOf(ch, { plants: q.plants, windows: [{ from: q.from, to: q.to }], now: q.now, actor: q.actor }))[0]!
+}
+
+/**
+ * lineStates of several windows (a period and the previous one) in one query: on chDB queries run
+ * one at a time, so each one saved is its whole cost. One list of rows per window, in order.
+ */
+export async function lineStatesOf(
+  ch: ClickHouse,
+  q: { plants: readonly string[]; windows: readonly Window[]; now: Date; actor?: Actor },
+): Promise<LineStateRow[][]> {
+  const params: Record<string, unknown> = { plants: [...q.plants], notPlanned: [...NOT_PLANNED_STATES] }
+  const parts: string[] = []
+  q.windows.forEach((win, i) => {
+    if (win.to.getTime() <= win.from.getTime()) return
+    assertWindow(win.from, win.to)
+    const end = new Date(Math.min(win.to.getTime(), q.now.getTime()))
+    if (end.getTime() <= win.from.getTime()) return
+    Object.assign(params, { [`from${i}`]: win.from, [`end${i}`]: end, [`since${i}`]: new Date(win.from.getTime() - STATE_LOOKBACK_MS) })
+    parts.push(windowStatesSql(ch, i))
+  })
+  const out: LineStateRow[][] = q.windows.map(() => [])
+  if (q.plants.length === 0 || parts.length === 0) return out
+  const { rows } = await chQuery<LineStateRow & { w: number }>(ch, {
     name: 'production.lineStates',
-    sql: `SELECT plant, line,
-            countIf(kind = 'state' AND at >= {from:DateTime64(3, 'UTC')}) AS state_events,
-            sumIf(ms, kind = 'state') AS known_ms,
-            sumIf(ms, kind = 'state' AND NOT has({notPlanned:Array(String)}, st)) AS planned_ms,
-            sumIf(ms, kind = 'state' AND st = 'RUNNING') AS run_ms,
-            sumIf(p, kind = 'unrated') AS unrated
-          FROM (
-            SELECT kind, plant, line, at, st, p,
-              greatest(0, dateDiff('millisecond', greatest(at, {from:DateTime64(3, 'UTC')}), least(next_at, {end:DateTime64(3, 'UTC')}))) AS ms
-            FROM (
-              SELECT kind, plant, line, at, st, p,
-                leadInFrame(at, 1, {end:DateTime64(3, 'UTC')}) OVER (PARTITION BY kind, plant, line ORDER BY at, event_id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_at
-              FROM (
-                -- a re-sent event is the same event at the same time: one row
-                SELECT kind, plant, line, at, event_id, any(state) AS st, any(parts) AS p
-                FROM ${ch.database}.line_events
-                WHERE plant IN {plants:Array(String)} AND at < {end:DateTime64(3, 'UTC')}
-                  AND ((kind = 'state' AND at >= {since:DateTime64(3, 'UTC')}) OR (kind = 'unrated' AND at >= {from:DateTime64(3, 'UTC')}))
-                GROUP BY kind, plant, line, at, event_id
-              )
-            )
-            WHERE next_at > {from:DateTime64(3, 'UTC')} OR kind = 'unrated'
-          )
-          GROUP BY plant, line
-          ORDER BY plant, line`,
+    sql: `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY w, plant, line`,
     params,
     actor: q.actor,
   })
   // JSON output may carry 64-bit integers as strings.
-  return rows.map((r) => ({ ...r, state_events: +r.state_events, known_ms: +r.known_ms, planned_ms: +r.planned_ms, run_ms: +r.run_ms, unrated: +r.unrated }))
+  for (const { w, ...r } of rows)
+    out[Number(w)]!.push({ ...r, state_events: +r.state_events, known_ms: +r.known_ms, planned_ms: +r.planned_ms, run_ms: +r.run_ms, unrated: +r.unrated })
+  return out
+}
+
+/**
+ * Window i's rows (parameters suffixed i). States: those inside the window and, per line, the last
+ * one before it (by the same order the window function uses) — the earlier ones end before the
+ * window and count nowhere, so they are aggregated away instead of going through the window
+ * function. Counts without an ideal cycle time need no interval at all: a sum over distinct events.
+ * A re-sent event is the same event at the same time: one row (GROUP BY the full key).
+ */
+function windowStatesSql(ch: ClickHouse, i: number): string {
+  return `
+          SELECT ${i} AS w, plant, line,
+            countIf(is_state AND at >= {from${i}:DateTime64(3, 'UTC')}) AS state_events,
+            sumIf(ms, is_state) AS known_ms,
+            sumIf(ms, is_state AND NOT has({notPlanned:Array(String)}, st)) AS planned_ms,
+            sumIf(ms, is_state AND st = 'RUNNING') AS run_ms,
+            sumIf(p, NOT is_state) AS unrated
+          FROM (
+            SELECT true AS is_state, plant, line, at, st, toFloat64(0) AS p,
+              greatest(0, dateDiff('millisecond', greatest(at, {from${i}:DateTime64(3, 'UTC')}), least(next_at, {end${i}:DateTime64(3, 'UTC')}))) AS ms
+            FROM (
+              SELECT plant, line, at, st,
+                leadInFrame(at, 1, {end${i}:DateTime64(3, 'UTC')}) OVER (PARTITION BY plant, line ORDER BY at, event_id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_at
+              FROM (
+                SELECT plant, line, at, event_id, any(state) AS st
+                FROM ${ch.database}.line_events
+                WHERE kind = 'state' AND plant IN {plants:Array(String)} AND at >= {from${i}:DateTime64(3, 'UTC')} AND at < {end${i}:DateTime64(3, 'UTC')}
+                GROUP BY plant, line, at, event_id
+                UNION ALL
+                SELECT plant, line, last.1, last.2, st
+                FROM (
+                  SELECT plant, line, max((at, event_id)) AS last, argMax(state, (at, event_id)) AS st
+                  FROM ${ch.database}.line_events
+                  WHERE kind = 'state' AND plant IN {plants:Array(String)} AND at >= {since${i}:DateTime64(3, 'UTC')} AND at < {from${i}:DateTime64(3, 'UTC')}
+                  GROUP BY plant, line
+                )
+              )
+            )
+            WHERE next_at > {from${i}:DateTime64(3, 'UTC')}
+            UNION ALL
+            SELECT false, plant, line, at, '', p, 0
+            FROM (
+              SELECT plant, line, at, any(parts) AS p
+              FROM ${ch.database}.line_events
+              WHERE kind = 'unrated' AND plant IN {plants:Array(String)} AND at >= {from${i}:DateTime64(3, 'UTC')} AND at < {end${i}:DateTime64(3, 'UTC')}
+              GROUP BY plant, line, at, event_id
+            )
+          )
+          GROUP BY plant, line`
 }
 
 /** One plant's OEE inputs per line: its states and its counts (StatsProduction of the same window). */

@@ -24,17 +24,22 @@ export const hourAligned = (from: Date, to: Date) => ({
   to: new Date(Math.ceil(to.getTime() / HOUR) * HOUR),
 })
 
-/** Hours of the window whose stored set is missing or behind the live marks, with the live marks. */
-async function staleHours(ch: ClickHouse, w: ReconWindow): Promise<Array<{ bucket: Date; events: number }>> {
+/** The per-hour sets kept current this way: the summary's (here) and the KPIs' (reconciliation-kpis.ts). */
+export type ReconHourTable = 'recon_hour' | 'recon_kpi_hour'
+
+export type StaleHour = { bucket: Date; events: number }
+
+/** Hours of the window whose stored set in `table` is missing or behind the live marks, with the live marks. */
+async function staleHours(ch: ClickHouse, w: ReconWindow, table: ReconHourTable): Promise<StaleHour[]> {
   const { rows } = await chQuery<{ bucket: string; events: number }>(ch, {
-    name: 'reconciliation.staleHours',
+    name: `reconciliation.staleHours.${table}`,
     sql: `SELECT bucket, events FROM (
             SELECT bucket, sum(events) AS events, argMax(marks, computed_at) AS stored
             FROM (
               SELECT bucket, events, toUInt64(0) AS marks, toDateTime64(0, 3, 'UTC') AS computed_at FROM ${ch.database}.hour_marks
               WHERE plant = {plant:String} AND bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {to:DateTime64(3, 'UTC')}
               UNION ALL
-              SELECT bucket, toUInt64(0) AS events, marks, computed_at FROM ${ch.database}.recon_hour
+              SELECT bucket, toUInt64(0) AS events, marks, computed_at FROM ${ch.database}.${table}
               WHERE plant = {plant:String} AND bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {to:DateTime64(3, 'UTC')}
             )
             GROUP BY bucket
@@ -48,7 +53,7 @@ async function staleHours(ch: ClickHouse, w: ReconWindow): Promise<Array<{ bucke
 }
 
 /** Compute and store the sets of these hours (marks read before, by staleHours: late events re-stale them). */
-async function refreshHours(ch: ClickHouse, w: ReconWindow, hours: ReadonlyArray<{ bucket: Date; events: number }>): Promise<void> {
+async function refreshHours(ch: ClickHouse, w: ReconWindow, hours: readonly StaleHour[]): Promise<void> {
   const computedAt = new Date()
   const from = hours[0]!.bucket
   const to = new Date(hours.at(-1)!.bucket.getTime() + HOUR)
@@ -76,10 +81,20 @@ async function refreshHours(ch: ClickHouse, w: ReconWindow, hours: ReadonlyArray
   })
 }
 
-/** Bring the stored hours of the (hour-aligned) window up to date. */
-export async function ensureHours(ch: ClickHouse, w: ReconWindow): Promise<void> {
-  const stale = await staleHours(ch, w)
-  for (let i = 0; i < stale.length; i += CHUNK_HOURS) await refreshHours(ch, w, stale.slice(i, i + CHUNK_HOURS))
+/** Bring the stored summary hours of the (hour-aligned) window up to date. */
+export function ensureHours(ch: ClickHouse, w: ReconWindow): Promise<void> {
+  return ensureStoredHours(ch, w, 'recon_hour', refreshHours)
+}
+
+/** Bring the stored sets of `table` over the (hour-aligned) window up to date with `refresh`, in chunks of hours. */
+export async function ensureStoredHours(
+  ch: ClickHouse,
+  w: ReconWindow,
+  table: ReconHourTable,
+  refresh: (ch: ClickHouse, w: ReconWindow, hours: readonly StaleHour[]) => Promise<void>,
+): Promise<void> {
+  const stale = await staleHours(ch, w, table)
+  for (let i = 0; i < stale.length; i += CHUNK_HOURS) await refresh(ch, w, stale.slice(i, i + CHUNK_HOURS))
 }
 
 /**

@@ -5,7 +5,8 @@ import { openTestClickHouse } from '../testing'
 import { insertHopEvents } from '../testing/hour-stats-events'
 import { makeReconEvents, RECON_NOW, RECON_PLANT, RECON_STATE, RECON_T0 } from '../testing/recon-events'
 import { insertHopEvents as insertMore } from '../testing/hour-stats-events'
-import { reconKpis, reconSummary, reconTransactions } from './reconciliation'
+import { reconSummary, reconTransactions } from './reconciliation'
+import { reconKpis } from './reconciliation-kpis'
 import { reconSummaryByHours } from './reconciliation-hours'
 
 /**

@@ -70,14 +70,14 @@ export interface ReconTxnRow {
 
 /**
  * One row per transaction of the window, merged over its recon_txn rows: quantities, documents,
- * first posting, parked. Nothing here depends on the time of the read or the SLA (the hourly
+ * first posting, the material movement, parked. Nothing here depends on the time of the read or the SLA (the hourly
  * numbers of reconciliation-hours.ts are stored from it). `extraWhere` narrows the scan.
  */
 export function mergedTxnSql(ch: ClickHouse, extraWhere = ''): string {
   return `
     SELECT plant, flow, origin_time, correlation_id, work_order, source_qty, doc_min, doc_max, twice,
       if(qty_hi IS NULL, NULL, if(twice, qty_lo + qty_hi, qty_hi)) AS erp_qty,
-      first_posted_at, parked, delay_ms,
+      first_posted_at, movement_at, parked, delay_ms,
       first_posted_at IS NOT NULL AND source_qty IS NOT NULL AND erp_qty IS NOT NULL AND abs(source_qty - erp_qty) > 0.0005 AS quantity_differs
     FROM (
       -- The plant column itself, never a constant aliased \`plant\`: ClickHouse resolves WHERE names to
@@ -91,6 +91,7 @@ export function mergedTxnSql(ch: ClickHouse, extraWhere = ''): string {
         min(erp_qty_min) AS qty_lo,
         max(erp_qty_max) AS qty_hi,
         min(first_posted_at) AS first_posted_at,
+        min(movement_at) AS movement_at,
         max(dead_lettered_at) AS dl_at,
         max(replayed_at) AS rp_at,
         dl_at IS NOT NULL AND (rp_at IS NULL OR rp_at <= dl_at) AS parked,
@@ -103,7 +104,7 @@ export function mergedTxnSql(ch: ClickHouse, extraWhere = ''): string {
 }
 
 /** The merged transaction with its difference flags judged at `stNow` against the flow SLA. */
-function txnSql(ch: ClickHouse, extraWhere = ''): string {
+export function txnSql(ch: ClickHouse, extraWhere = ''): string {
   return `
     SELECT *,
       first_posted_at IS NULL AND (parked OR age_ms > sla_ms) AS never_posted,
@@ -181,85 +182,4 @@ export async function reconTransactions(
     actor: w.actor,
   })
   return rows.map((r) => ({ ...r, delay_ms: r.delay_ms === null ? null : Number(r.delay_ms), sla_ms: Number(r.sla_ms) }))
-}
-
-export interface ReconKpiRow {
-  /** Closed work orders (TECO/CLSD seen up to now) with confirmations in the window, and the largest gap among them (%). */
-  closed_orders: number
-  closed_with_gap: number
-  closed_max_gap_pct: number | null
-  /** Orders not closed yet: the gap over their settled confirmations (in-flight ones left out on both sides). */
-  running_orders: number
-  running_with_gap: number
-  running_max_gap_pct: number | null
-  /** Inventory posting delay: posted movements (goods movements, transfers) and p95 / max of posted − moved (ms). */
-  movements: number
-  delay_p95_ms: number | null
-  delay_max_ms: number | null
-}
-
-/**
- * The two reconciliation KPIs of a plant over [from, to) by origin time. Quantity gap per work
- * order: abs(Σ MES good − Σ ERP confirmed) / Σ MES good over its production confirmations that are
- * settled (posted, or a difference "never posted"; in-flight ones would make every running order
- * look short). An order is closed when a TECO/CLSD status change for it is seen in the window or
- * the 30 days before it.
- */
-export async function reconKpis(ch: ClickHouse, w: Omit<ReconWindow, 'flows' | 'timeZone'>): Promise<ReconKpiRow> {
-  const closedFrom = new Date(w.from.getTime() - 30 * 86_400_000)
-  const { rows } = await chQuery<ReconKpiRow>(ch, {
-    name: 'reconciliation.kpis',
-    sql: `WITH
-            txns AS (${txnSql(ch)}),
-            orders AS (
-              SELECT work_order, sum(ifNull(source_qty, 0)) AS src, sum(ifNull(erp_qty, 0)) AS erp,
-                if(src > 0, 100 * abs(src - erp) / src, NULL) AS gap_pct,
-                work_order IN (
-                  SELECT work_order FROM ${ch.database}.recon_txn
-                  WHERE plant = {plant:String} AND flow = 'work_order_release' AND closes_order = 1
-                    AND origin_time >= {closedFrom:DateTime64(3, 'UTC')} AND origin_time < {stNow:DateTime64(3, 'UTC')}
-                ) AS closed
-              FROM txns
-              WHERE flow = 'production_confirmation' AND work_order != '' AND (first_posted_at IS NOT NULL OR never_posted)
-              GROUP BY work_order
-            )
-          SELECT
-            (SELECT countIf(closed) FROM orders) AS closed_orders,
-            (SELECT countIf(closed AND gap_pct > 0) FROM orders) AS closed_with_gap,
-            (SELECT maxIfOrNull(gap_pct, closed AND gap_pct IS NOT NULL) FROM orders) AS closed_max_gap_pct,
-            (SELECT countIf(NOT closed) FROM orders) AS running_orders,
-            (SELECT countIf(NOT closed AND gap_pct > 0) FROM orders) AS running_with_gap,
-            (SELECT maxIfOrNull(gap_pct, NOT closed AND gap_pct IS NOT NULL) FROM orders) AS running_max_gap_pct,
-            movements, delay_p95_ms, delay_max_ms
-          FROM (
-            SELECT count() AS movements, quantileExact(0.95)(d) AS delay_p95_ms, max(d) AS delay_max_ms
-            FROM (
-              SELECT dateDiff('millisecond', moved, posted) AS d
-              FROM (
-                SELECT min(movement_at) AS moved, min(first_posted_at) AS posted
-                FROM ${ch.database}.recon_txn
-                WHERE plant = {plant:String} AND flow IN ('goods_movement', 'inventory_transfer')
-                  AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {to:DateTime64(3, 'UTC')}
-                GROUP BY flow, origin_time, correlation_id
-              )
-              WHERE moved IS NOT NULL AND posted IS NOT NULL
-            )
-          )`,
-    // Only confirmations carry the orders' yield: the per-transaction merge reads that flow alone.
-    params: { ...baseParams({ ...w, flows: ['production_confirmation'], timeZone: 'UTC' }), closedFrom },
-    actor: w.actor,
-  })
-  const r = rows[0]!
-  const num = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
-  return {
-    closed_orders: Number(r.closed_orders),
-    closed_with_gap: Number(r.closed_with_gap),
-    closed_max_gap_pct: num(r.closed_max_gap_pct),
-    running_orders: Number(r.running_orders),
-    running_with_gap: Number(r.running_with_gap),
-    running_max_gap_pct: num(r.running_max_gap_pct),
-    movements: Number(r.movements),
-    delay_p95_ms: Number(r.movements) > 0 ? num(r.delay_p95_ms) : null,
-    delay_max_ms: Number(r.movements) > 0 ? num(r.delay_max_ms) : null,
-  }
 }

@@ -11,7 +11,7 @@ export function kpiServiceSource(ctx: KpiCtx, plants: readonly string[]): KpiSou
   const reports = (from: Date, to: Date) => {
     const key = `${from.getTime()}|${to.getTime()}`
     let hit = cache.get(key)
-    if (!hit) cache.set(key, (hit = computeKpis(ctx, { plants, from, to, now: to, ingestLag: null })))
+    if (!hit) cache.set(key, (hit = computeKpis(ctx, { plants, from, to, now: to, ingestLag: null, recon: false })))
     return hit
   }
   return {

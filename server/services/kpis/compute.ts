@@ -3,7 +3,7 @@ import { plantNewestEvents } from '../../clickhouse/queries/alerts'
 import { holdStats, type HoldStats } from '../../clickhouse/queries/holds'
 import { readStats } from '../../clickhouse/queries/hour-stats/read'
 import type { Stats, StatsBucket, StatsCounts, StatsHop, StatsLine } from '../../clickhouse/queries/hour-stats/stats'
-import { countWindows, lineStates, oeeInputs, type LineStateRow } from '../../clickhouse/queries/production'
+import { countWindows, lineStatesOf, oeeInputs, type LineStateRow } from '../../clickhouse/queries/production'
 import { kpiValue, plantHealth, type KpiId, type KpiTarget, type KpiValue, type PlantHealth } from '../../domain/kpis'
 import { oeeOf, type Oee } from '../../domain/oee'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
@@ -154,11 +154,12 @@ const ms = (v: number | null) => (v === null ? null : v / 1000)
 /**
  * KPIs of each plant over [from, to). `previous` adds each KPI's value over the previous period of
  * the same length (freshness, lag and open dead letters are "now" values and have none); `series`
- * adds the buckets and lines of the plant page.
+ * adds the buckets and lines of the plant page. `recon: false` leaves out the reconciliation KPIs
+ * for readers that show none of them (overview tiles, alert rules): they count in no plant health.
  */
 export async function computeKpis(
   ctx: KpiCtx,
-  q: { plants: readonly string[]; from: Date; to: Date; now?: Date; previous?: boolean; series?: boolean; ingestLag?: number | null },
+  q: { plants: readonly string[]; from: Date; to: Date; now?: Date; previous?: boolean; series?: boolean; ingestLag?: number | null; recon?: boolean },
 ): Promise<PlantKpis[]> {
   if (q.plants.length === 0) return []
   const now = q.now ?? new Date()
@@ -171,8 +172,7 @@ export async function computeKpis(
   const range = (from: Date, to: Date) => ({ plants, from, to, actor: ctx.actor })
   // Equipment states over exactly the window whose counts readStats gives (OEE: one window for every input).
   const windows = countWindows({ from: q.from, to: q.to, stepSec, previousFrom: prevFrom })
-  const states = (w: { from: Date; to: Date }) => lineStates(ch, { plants, ...w, now, actor: ctx.actor })
-  const [stats, dl, newest, prodNow, prodBefore, recon] = await Promise.all([
+  const [stats, dl, newest, [prodNow = [], prodBefore = []], recon] = await Promise.all([
     readStats(ch, {
       ...range(q.from, q.to),
       previousFrom: prevFrom,
@@ -182,9 +182,8 @@ export async function computeKpis(
     }),
     deadLetterKpiInputs(ctx.db, { plants, from: q.from, to: q.to, previousFrom: prevFrom }),
     plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR), actor: ctx.actor }),
-    states(windows.current),
-    windows.previous ? states(windows.previous) : Promise.resolve([]),
-    reconciliationKpis(ctx, { plants, from: q.from, to: q.to, now, previousFrom: prevFrom, book }),
+    lineStatesOf(ch, { plants, windows: windows.previous ? [windows.current, windows.previous] : [windows.current], now, actor: ctx.actor }),
+    q.recon === false ? null : reconciliationKpis(ctx, { plants, from: q.from, to: q.to, now, previousFrom: prevFrom, book }),
   ])
   // Hold events are read only for plants that have hold transactions in either period.
   const holding = [stats.current, stats.previous].flatMap((s) => s?.totals ?? []).filter((t) => t.flow === 'quality_hold' && t.transactions > 0)
@@ -201,7 +200,7 @@ export async function computeKpis(
       const before = new Map(plantKpis(book, previous, plant, now, hours, null).kpis.map((k) => [k.id, k.value]))
       for (const k of cur.kpis) if (!NOW_ONLY.has(k.id)) k.previous = before.get(k.id) ?? null
     }
-    cur.kpis.push(...reconKpiValues(recon.get(plant)))
+    cur.kpis.push(...reconKpiValues(recon?.get(plant)))
     return {
       plant,
       from: q.from,

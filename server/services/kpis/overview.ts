@@ -6,7 +6,7 @@ const TILE_KPIS = new Set(['first_pass_success', 'e2e_latency_p95', 'open_backlo
 
 /** One tile per plant in scope, worst health first. */
 export async function kpiOverview(ctx: KpiCtx & { scope: readonly string[] }, { from, to }: { from: Date; to: Date }) {
-  const reports = await computeKpis(ctx, { plants: ctx.scope, from, to, series: true })
+  const reports = await computeKpis(ctx, { plants: ctx.scope, from, to, series: true, recon: false })
   // Sparklines over every bucket of the range (empty ones as zero) so a trend reads as time.
   const step = grainOf(from, to).stepSec * 1000
   const starts: number[] = []

@@ -1,5 +1,5 @@
 import type { Ctx } from '../../context/ctx'
-import { reconKpis, type ReconKpiRow } from '../../clickhouse/queries/reconciliation'
+import { reconKpiPeriods, type ReconKpiRow } from '../../clickhouse/queries/reconciliation-kpis'
 import { kpiValue, type KpiTarget, type KpiValue } from '../../domain/kpis'
 import { DEFAULT_FLOW_SLA_MS } from '../../domain/sla'
 import type { SlaBook } from '../sla/book'
@@ -41,19 +41,18 @@ function values(book: SlaBook, plant: string, k: ReconKpiRow): KpiValue[] {
 
 /**
  * Per plant: the KPIs over [from, to) and, with `previousFrom`, their values over [previousFrom, from).
- * One query per plant and period (each merges the plant's transactions of the window).
+ * One query per plant for both periods (from stored hours: queries/reconciliation-kpis.ts).
  */
 export async function reconciliationKpis(
   ctx: ReconKpiCtx,
   q: { plants: readonly string[]; from: Date; to: Date; now: Date; previousFrom?: Date; book: SlaBook },
 ): Promise<Map<string, { current: KpiValue[]; previous: KpiValue[] | null }>> {
   const state = { now: q.now, slas: q.book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS }
-  const read = (plant: string, from: Date, to: Date) => reconKpis(ctx.ch, { plant, from, to, state, actor: ctx.actor })
   const out = new Map<string, { current: KpiValue[]; previous: KpiValue[] | null }>()
   await Promise.all(
     q.plants.map(async (plant) => {
-      const [cur, prev] = await Promise.all([read(plant, q.from, q.to), q.previousFrom ? read(plant, q.previousFrom, q.from) : null])
-      out.set(plant, { current: values(q.book, plant, cur), previous: prev ? values(q.book, plant, prev) : null })
+      const k = await reconKpiPeriods(ctx.ch, { plant, from: q.from, to: q.to, previousFrom: q.previousFrom, state, actor: ctx.actor })
+      out.set(plant, { current: values(q.book, plant, k.current), previous: k.previous ? values(q.book, plant, k.previous) : null })
     }),
   )
   return out
