@@ -47,23 +47,7 @@ import { telemetrySource, type RecordSource, type TappedTopics } from './source'
  *    any re-send: ReplacingMergeTree, uniq rollups). Invalid records of a redelivered range are
  *    dead-lettered again (the DLQ is at-least-once; its records name their original offset).
  *
- * When a batch is sealed (queued for its insert):
- *   - at INGEST_BATCH_MAX_ROWS rows (or 64 MiB of payload text, or 90 distinct weeks: ClickHouse
- *     refuses an insert into more than 100 partitions, and an insert that can never succeed
- *     would stall the partition forever);
- *   - at the end of a delivery that did NOT reach the partition's end: the rest is already in the
- *     log, but the transport fetches it only after this handler resolves, and that waits for
- *     this batch, so lingering would only add latency;
- *   - when the partition is caught up: at once if its previous batch was sealed INGEST_FLUSH_MS
- *     ago or more, else when that much time has passed. So a caught-up partition inserts at most
- *     once per INGEST_FLUSH_MS and no row waits longer than that.
- * The local bus delivers one batch at a time per consumer; Kafka up to INGEST_PARTITIONS_IN_FLIGHT
- * of different partitions at once (one is decoded while another's insert runs in the engine's
- * threads), never two of one partition. So a batch never outgrows one delivery, and a lingering
- * handler holds its partition (on the local bus, every one): hence "at most once per interval"
- * rather than "wait a full interval every time". A transport that delivered a partition's next
- * batch before the previous handler resolved would get batches spanning deliveries: an open batch
- * then keeps growing while an earlier one of its partition is being written (group commit).
+ * When batches are sealed, and how deliveries overlap: README.md "Batches".
  */
 
 export interface TelemetryPipelineOptions {
