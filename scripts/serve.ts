@@ -14,6 +14,8 @@ import { startSimulator, type SimulatorHandle } from '../simulator/start'
 import { DEMO_TAPS_FILE } from '../simulator/tapped'
 import { serveOtlp } from '../ingest/otlp/http-server'
 import { startWorker, type Worker } from '../ingest/worker'
+import { isTopicPattern } from '../ingest/taps/fields'
+import { tapGroupId } from '../ingest/taps/source'
 import { stampClientAddress } from '../server/auth/client-address'
 import { closeTransport, getTransport } from '../server/bus'
 import type { Transport } from '../server/bus/port'
@@ -116,15 +118,18 @@ function urlHost(host: string): string {
   return isIPv6(host) ? `[${host}]` : host
 }
 
-/** The ingest worker's unstored telemetry (its group's lag), for the simulator's backfill back-pressure. */
+/** The ingest worker's unstored telemetry (its groups' lag), for the simulator's backfill back-pressure. */
 function ingestBacklog(transport: Transport): () => Promise<number> {
   const group = transport.consumer({ groupId: config.kafka.groupId, topics: [config.env.TELEMETRY_TOPIC] })
   // The simulator's OTLP plants (SIMULATOR_OTLP_PLANTS) write export requests of up to 512 spans to
   // OTLP_TOPIC, read by the worker's OTLP pipeline: counted as the hops they hold.
   const otlp = transport.consumer({ groupId: `${config.kafka.groupId}-otlp`, topics: [config.env.OTLP_TOPIC] })
+  // The tapped plants' business records, read by the file-declared taps (one record, one hop).
+  const taps = config.taps.filter((t) => !isTopicPattern(t.topic)).map((t) => transport.consumer({ groupId: tapGroupId(t.name), topics: [t.topic] }))
+  const records = (lags: { lag: number }[]) => lags.reduce((n, l) => n + l.lag, 0)
   return async () => {
-    const [hops, requests] = await Promise.all([group.lag(), otlp.lag()])
-    return hops.reduce((n, l) => n + l.lag, 0) + 512 * requests.reduce((n, l) => n + l.lag, 0)
+    const [hops, requests, ...tapped] = await Promise.all([group.lag(), otlp.lag(), ...taps.map((c) => c.lag().catch(() => []))])
+    return records(hops) + 512 * records(requests) + tapped.reduce((n, lags) => n + records(lags), 0)
   }
 }
 
