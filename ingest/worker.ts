@@ -76,7 +76,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const replays = createReplayExecutor({ ctx: await ctxOf('replay-executor'), transport: deps.transport })
   replays.start()
   const resolver = startResolver(await ctxOf('replay-resolver'))
-  const hourStats = startHourStatsRefresher({ clickhouse: deps.clickhouse, logger: deps.logger.child({ component: 'hour-stats' }), written: () => status().written })
+  const hourStats = startHourStatsRefresher({ clickhouse: deps.clickhouse, logger: deps.logger.child({ component: 'hour-stats' }), written: () => (status().written ?? 0) + taps.status().reduce((n, t) => n + t.written, 0) })
   const alerting = startAlerting({
     ctx: await ctxOf('alerts', deps.logger.child({ component: 'alerts' })),
     publicUrl: deps.config.publicUrl,

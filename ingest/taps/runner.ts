@@ -46,6 +46,8 @@ export interface TapRunStatus {
   pausedReason?: string
   mapped: number
   failed: number
+  /** hop_events rows its current pipeline wrote (since the tap last started). */
+  written: number
   lag: number
   lastError?: string
 }
@@ -123,6 +125,7 @@ class Runner implements TapRunner {
       ...(e.pausedReason !== undefined && { pausedReason: e.pausedReason }),
       mapped: e.source?.counts.mapped ?? 0,
       failed: e.source?.counts.failed ?? 0,
+      written: e.pipeline?.status().written ?? 0,
       lag: e.lag,
       ...(this.problemOf(e) !== undefined && { lastError: this.problemOf(e) }),
     }))
