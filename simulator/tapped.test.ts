@@ -156,6 +156,8 @@ describe('a tapped plant', () => {
         origin_time: HOP[hop!.event_type] === 'mes' ? new Date(hop!.origin_time!).toISOString() : undefined,
         work_order: b.work_order,
         erp_document: hop!.event_type === 'erp.posting_requested' ? undefined : b.erp_document,
+        // First-pass success counts attempts: the postings' attempt travels in the records.
+        attempt: HOP[hop!.event_type] === 'mes' ? undefined : (hop!.attempt ?? 1),
         error: hop!.error ? { category: hop!.error.category, code: hop!.error.code, text: hop!.error.text } : undefined,
       }
       expect({
@@ -167,6 +169,7 @@ describe('a tapped plant', () => {
         origin_time: event.origin_time === undefined ? undefined : new Date(event.origin_time).toISOString(),
         work_order: event.business?.work_order,
         erp_document: event.business?.erp_document,
+        attempt: event.attempt,
         error: event.error ? { category: event.error.category, code: event.error.code, text: event.error.text } : undefined,
       }).toEqual(expected)
       if (hop!.event_type !== 'erp.posting_succeeded' && hop!.event_type !== 'erp.posting_failed' && hop!.event_type !== 'erp.posting_partially_succeeded')

@@ -19,6 +19,7 @@ export const MAPPING_FIELDS = [
   { key: 'occurred_at', label: 'Occurred at', required: false, hint: 'default: the record timestamp' },
   { key: 'origin_time', label: 'Origin time', required: false, hint: '' },
   { key: 'status', label: 'Status', required: false, hint: 'default ok, e.g. $.STATUS = "51" ? "error" : "ok"' },
+  { key: 'attempt', label: 'Attempt', required: false, hint: 'of a retried posting, 1 the first time, e.g. $.ATTEMPT' },
   { key: 'source_system', label: 'Source system', required: false, hint: 'e.g. MES' },
   { key: 'source_instance', label: 'Source instance', required: false, hint: '' },
   { key: 'error_code', label: 'Error code', required: false, hint: '' },

@@ -31,6 +31,7 @@ export type CompiledFields = { fields: CompiledField[]; pattern: RegExp | undefi
 const KIND: Readonly<Record<string, FieldKind>> = {
   occurred_at: 'time',
   origin_time: 'time',
+  attempt: 'number',
   'business.quantity_good': 'number',
   'business.quantity_scrap': 'number',
 }

@@ -192,6 +192,15 @@ describe('an ERP acknowledgement tap', () => {
     expect(locked.event.error).toMatchObject({ category: 'transient', retryable: true })
   })
 
+  it('reads the attempt of a retried posting as a whole number, and refuses one that is not an attempt', async () => {
+    const withAttempt = compileTap({ ...ack, mapping: { ...ack.mapping, attempt: '$.ATTEMPT' } })
+    const row = { REF: 'CONF-5', plant: '3000', STATUS: '53', DOCNUM: 4900002 }
+    expect(ok(await withAttempt.map(record(JSON.stringify({ ...row, ATTEMPT: '2' })))).event.attempt).toBe(2)
+    expect(ok(await withAttempt.map(record(JSON.stringify(row)))).event.attempt).toBeUndefined()
+    expect(await withAttempt.map(record(JSON.stringify({ ...row, ATTEMPT: 0 })))).toMatchObject({ ok: false, reason: 'schema', field: 'attempt', expression: '$.ATTEMPT' })
+    expect(await withAttempt.map(record(JSON.stringify({ ...row, ATTEMPT: 'second' })))).toMatchObject({ ok: false, field: 'attempt', expression: '$.ATTEMPT' })
+  })
+
   it('takes the category from error_category when mapped, and refuses one that is not a category', async () => {
     const withCategory = compileTap({ ...ack, mapping: { ...ack.mapping, error_category: '$.CAT' } })
     const row = { REF: 'CONF-4', plant: '3000', STATUS: '51', MSGID: 'M7', MSGNO: '021', MESSAGE: 'Deficit' }

@@ -198,6 +198,7 @@ function eventInput(definition: TapDefinition, record: BusRecord, values: Map<st
     plant: text('plant')!,
     ...((system ?? instance) !== undefined && { source: { system: system ?? text('hop')!, instance } }),
     ...(Object.keys(business).length > 0 && { business }),
+    attempt: number('attempt'),
     error: hopError(status, text('error_code'), text('error_text'), text('error_category')),
     // The tap that made the hop, for whoever wonders where a hop without telemetry came from.
     attributes: boundedAttributes([attributes, { 'linetrace.tap': definition.name }]),

@@ -41,6 +41,8 @@ export const tapMappingSchema = z
     origin_time: tapFieldSchema.optional(),
     /** Must evaluate to one of HOP_STATUSES; default `ok`. */
     status: tapFieldSchema.optional(),
+    /** The attempt of a step that is retried (1 the first time), e.g. an ERP posting: what first-pass success counts. */
+    attempt: tapFieldSchema.optional(),
     source_system: tapFieldSchema.optional(),
     source_instance: tapFieldSchema.optional(),
     /** Used when status evaluates to `error` (or an error code/text is present). */

@@ -24,6 +24,7 @@ const LABELS: Record<string, string> = {
   'mapping.occurred_at': 'Occurred at',
   'mapping.origin_time': 'Origin time',
   'mapping.status': 'Status',
+  'mapping.attempt': 'Attempt',
   'mapping.source_system': 'Source system',
   'mapping.source_instance': 'Source instance',
   'mapping.error_code': 'Error code',
