@@ -183,22 +183,26 @@ export async function reconKpiPeriods(
     },
     actor: w.actor,
   })
-  const num = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
   const of = (period: number): ReconKpiRow => {
     const r = rows.find((x) => Number(x.period) === period)
-    if (!r) return ZERO
-    const moved = Number(r.movements) > 0
-    return {
-      closed_orders: Number(r.closed_orders),
-      closed_with_gap: Number(r.closed_with_gap),
-      closed_max_gap_pct: num(r.closed_max_gap_pct),
-      running_orders: Number(r.running_orders),
-      running_with_gap: Number(r.running_with_gap),
-      running_max_gap_pct: num(r.running_max_gap_pct),
-      movements: Number(r.movements),
-      delay_p95_ms: moved ? num(r.delay_p95_ms) : null,
-      delay_max_ms: moved ? num(r.delay_max_ms) : null,
-    }
+    return r ? reconKpiRow(r) : ZERO
   }
   return { current: of(0), previous: w.previousFrom ? of(1) : null }
+}
+
+/** A row of the KPI queries as numbers (ClickHouse answers 64-bit values as text); no movement, no delay. */
+export function reconKpiRow(r: Record<keyof ReconKpiRow, unknown>): ReconKpiRow {
+  const num = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
+  const moved = Number(r.movements) > 0
+  return {
+    closed_orders: Number(r.closed_orders),
+    closed_with_gap: Number(r.closed_with_gap),
+    closed_max_gap_pct: num(r.closed_max_gap_pct),
+    running_orders: Number(r.running_orders),
+    running_with_gap: Number(r.running_with_gap),
+    running_max_gap_pct: num(r.running_max_gap_pct),
+    movements: Number(r.movements),
+    delay_p95_ms: moved ? num(r.delay_p95_ms) : null,
+    delay_max_ms: moved ? num(r.delay_max_ms) : null,
+  }
 }

@@ -1,7 +1,7 @@
 import type { ClickHouse } from '../client'
 import { chQuery } from '../exec'
 import { baseParams, txnSql, type ReconWindow } from '../queries/reconciliation'
-import type { ReconKpiRow } from '../queries/reconciliation-kpis'
+import { reconKpiRow, type ReconKpiRow } from '../queries/reconciliation-kpis'
 
 /**
  * The reconciliation KPIs by a scan of every transaction of the window (recon_txn merged per
@@ -52,17 +52,5 @@ export async function reconKpisRawScan(ch: ClickHouse, w: Omit<ReconWindow, 'flo
     params: { ...baseParams({ ...w, flows: ['production_confirmation'], timeZone: 'UTC' }), closedFrom },
     actor: w.actor,
   })
-  const r = rows[0]!
-  const num = (v: unknown) => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v))
-  return {
-    closed_orders: Number(r.closed_orders),
-    closed_with_gap: Number(r.closed_with_gap),
-    closed_max_gap_pct: num(r.closed_max_gap_pct),
-    running_orders: Number(r.running_orders),
-    running_with_gap: Number(r.running_with_gap),
-    running_max_gap_pct: num(r.running_max_gap_pct),
-    movements: Number(r.movements),
-    delay_p95_ms: Number(r.movements) > 0 ? num(r.delay_p95_ms) : null,
-    delay_max_ms: Number(r.movements) > 0 ? num(r.delay_max_ms) : null,
-  }
+  return reconKpiRow(rows[0]!)
 }
