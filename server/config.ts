@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { plantCodeSchema } from './domain/plants'
 import { REPLAY_RATE } from './domain/replays'
 import type { TapDefinition } from './domain/taps'
+import { isTopicPattern, TOPIC_NAME, topicPattern } from './domain/topics'
 import { invalidRanges } from './http/cidr'
 import { invalidWebhookAllowEntries } from './http/webhook-allow'
 import { loadTapsFile, TapsFileError } from './taps-file'
@@ -91,16 +92,16 @@ const dlqTopics = z
   .string()
   .trim()
   .transform((v, ctx): string[] | RegExp => {
-    if (v.length > 2 && v.startsWith('/') && v.endsWith('/')) {
+    if (isTopicPattern(v)) {
       try {
-        return new RegExp(v.slice(1, -1))
+        return topicPattern(v)
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(error as Error).message}` })
+        ctx.addIssue({ code: 'custom', message: (error as Error).message })
         return z.NEVER
       }
     }
     const names = v.split(',').map((t) => t.trim()).filter(Boolean)
-    if (!names.length || !names.every((t) => /^[A-Za-z0-9._-]{1,249}$/.test(t))) {
+    if (!names.length || !names.every((t) => TOPIC_NAME.test(t))) {
       ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of topic names or a /regex/, e.g. /\\.dlq$/' })
       return z.NEVER
     }

@@ -1,6 +1,7 @@
 import jsonata from 'jsonata'
 import { ERROR_CATEGORIES, HOP_STATUSES } from '../../server/domain/hop-event'
 import type { TapDefinition, TapField } from '../../server/domain/taps'
+import { isTopicPattern, TOPIC_NAME, topicPattern } from '../../server/domain/topics'
 
 /**
  * A tap definition's fields, compiled: each JSONata expression is parsed once (not per record), and
@@ -72,11 +73,11 @@ export function compileFields(definition: TapDefinition): CompiledFields {
   const topic = definition.topic
   if (isTopicPattern(topic)) {
     try {
-      new RegExp(topic.slice(1, -1))
+      topicPattern(topic)
     } catch (error) {
-      errors.push({ field: 'topic', expression: topic, message: `is not a valid regular expression: ${(error as Error).message}` })
+      errors.push({ field: 'topic', expression: topic, message: (error as Error).message })
     }
-  } else if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
+  } else if (!TOPIC_NAME.test(topic)) {
     errors.push({ field: 'topic', expression: topic, message: 'must be a Kafka topic name (letters, digits, . _ -) or a /regex/' })
   }
   return errors.length > 0 ? { errors } : { fields, pattern }
@@ -110,11 +111,6 @@ export function simplePath(expression: string, jsonataEvaluate: Evaluate): Evalu
     }
     return Array.isArray(value) ? jsonataEvaluate(input, bindings) : value
   }
-}
-
-/** `/…/`: every topic the regular expression matches. */
-export function isTopicPattern(topic: string): boolean {
-  return topic.length > 2 && topic.startsWith('/') && topic.endsWith('/')
 }
 
 function compilePattern(definition: TapDefinition, errors: FieldProblem[]): RegExp | undefined {

@@ -6,7 +6,7 @@ import { tapDefinitionSchema, type TapDefinition } from '../../server/domain/tap
 import type { Logger } from '../../server/logger'
 import { OriginCache } from '../telemetry/origin-cache'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../telemetry/pipeline'
-import { isTopicPattern } from './fields'
+import { isTopicPattern } from '../../server/domain/topics'
 import { compileTap } from './map'
 import { tapMetrics } from './metrics'
 import { TapSource } from './source'

@@ -1,6 +1,6 @@
 import type { BusRecord } from '../../server/bus/port'
 import type { RecordItem, RecordSource } from '../telemetry/source'
-import { isTopicPattern } from './fields'
+import { isTopicPattern, topicPattern } from '../../server/domain/topics'
 import type { CompiledTap, TapMapResult } from './map'
 import { tapMetrics } from './metrics'
 
@@ -54,7 +54,7 @@ export class TapSource implements RecordSource<Promise<RecordItem>> {
     this.groupId = tapGroupId(name)
     this.topic = {
       name: topic,
-      subscribe: isTopicPattern(topic) ? excluding(new RegExp(topic.slice(1, -1)), options.dlqTopic) : [topic],
+      subscribe: isTopicPattern(topic) ? excluding(topicPattern(topic), options.dlqTopic) : [topic],
       fromBeginning: options.fromBeginning,
     }
   }
