@@ -6,8 +6,8 @@ import { loadConfig, type Config } from '../../config'
 import type { Db } from '../../db/client'
 import { freshPgliteDb } from '../../db/testing'
 import { DomainError } from '../../domain/errors'
-import type { TapDefinitionInput } from '../../domain/taps'
 import { makeCtx } from '../testing/ctx'
+import { confirmationTap } from '../testing/taps'
 import { makePrincipal } from '../testing/principal'
 import { previewTap } from './preview'
 import { createTap } from './taps'
@@ -34,18 +34,7 @@ afterAll(async () => {
 
 const admin = () => makeCtx({ db: db.prisma, config }, makePrincipal('admin'))
 
-const definition = (name: string, topic: string): TapDefinitionInput => ({
-  name,
-  topic,
-  mapping: {
-    correlation_id: '$.MES_CONF_ID',
-    event_type: { value: 'production.operation_confirmed' },
-    flow: { value: 'production_confirmation' },
-    hop: { value: 'mes' },
-    plant: '$.PLANT',
-    business: { work_order: '$.AUFNR' },
-  },
-})
+const definition = (name: string, topic: string) => confirmationTap(name, { topic })
 
 const confirmation = (i: number) => ({ MES_CONF_ID: `CONF-${i}`, AUFNR: `WO-${4000 + i}`, PLANT: '3000', QTY: i })
 

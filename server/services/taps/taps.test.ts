@@ -3,8 +3,9 @@ import { loadConfig, type Config } from '../../config'
 import type { Db } from '../../db/client'
 import { freshPgliteDb } from '../../db/testing'
 import { DomainError } from '../../domain/errors'
-import { tapDefinitionSchema, type TapDefinitionInput } from '../../domain/taps'
+import { tapDefinitionSchema } from '../../domain/taps'
 import { makeCtx } from '../testing/ctx'
+import { confirmationTap } from '../testing/taps'
 import { makePrincipal } from '../testing/principal'
 import { createTap, deleteTap, getTap, listTaps, resumeTap, setTapEnabled, updateTap } from './taps'
 
@@ -16,19 +17,7 @@ import { createTap, deleteTap, getTap, listTaps, resumeTap, setTapEnabled, updat
 let db: Db
 let config: Config
 
-const definition = (name: string, change: Partial<TapDefinitionInput> = {}): TapDefinitionInput => ({
-  name,
-  topic: 'mes.confirmations',
-  mapping: {
-    correlation_id: '$.MES_CONF_ID',
-    event_type: { value: 'production.operation_confirmed' },
-    flow: { value: 'production_confirmation' },
-    hop: { value: 'mes' },
-    plant: '$.PLANT',
-    business: { work_order: '$.AUFNR' },
-  },
-  ...change,
-})
+const definition = confirmationTap
 
 beforeAll(async () => {
   db = await freshPgliteDb()
