@@ -13,6 +13,7 @@ import { startResolver } from './replay/resolver'
 import { otlpRecordSource } from './otlp/source'
 import { startStoredOtlpMapping } from './otlp/stored-mapping'
 import { startTapRunner } from './taps/runner'
+import { InsertCoalescer } from './telemetry/coalescer'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
 
 export interface WorkerDeps {
@@ -59,16 +60,18 @@ function toIngestStatus(telemetry: TelemetryPipelineStatus, otlp: TelemetryPipel
  * the alerting loop (ingest/alerts/) and the hour statistics of the dashboards (ingest/rollups/).
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
-  const pipeline = createTelemetryPipeline({ ...deps, logger: deps.logger.child({ component: 'ingest' }) })
+  // One writer of trickle batches for every pipeline below: theirs become one insert per interval.
+  const coalescer = new InsertCoalescer(deps.clickhouse, { intervalMs: deps.config.env.INGEST_FLUSH_MS, maxRows: deps.config.env.INGEST_BATCH_MAX_ROWS })
+  const pipeline = createTelemetryPipeline({ ...deps, coalescer, logger: deps.logger.child({ component: 'ingest' }) })
   // The admin-edited span mapping, re-read when it changes (no restart needed).
   const otlpMapping = await startStoredOtlpMapping({ prisma: deps.prisma, config: deps.config, logger: deps.logger })
-  const otlp = createTelemetryPipeline({ ...deps, source: otlpRecordSource(deps.config, otlpMapping.map), logger: deps.logger.child({ component: 'ingest' }) })
+  const otlp = createTelemetryPipeline({ ...deps, coalescer, source: otlpRecordSource(deps.config, otlpMapping.map), logger: deps.logger.child({ component: 'ingest' }) })
   const status = () => toIngestStatus(pipeline.status(), otlp.status())
   setIngestStatusProvider(status)
   await pipeline.start()
   await otlp.start()
   // Topic taps (ingest/taps/): a pipeline per enabled tap, started and stopped as admins change them.
-  const taps = await startTapRunner(deps)
+  const taps = await startTapRunner({ ...deps, coalescer })
   // One context per job kind: its tag names the job in ClickHouse's log, its principal in the audit log.
   const ctxOf = (job: WorkerJob, logger: Logger = deps.logger) => workerCtx({ db: deps.prisma, ch: deps.clickhouse, config: deps.config, logger }, job)
   const dlq = createDlqIndexer({ ctx: await ctxOf('dlq-indexer'), transport: deps.transport })

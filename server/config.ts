@@ -148,10 +148,12 @@ export const envSchema = z.object({
   INGEST_BATCH_MAX_ROWS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000_000).default(50_000),
   INGEST_FLUSH_MS: z.coerce.number({ error: 'must be a number' }).int().min(10).max(60_000).default(1000),
   /**
-   * Telemetry deliveries of different partitions handled at once (Kafka): with 2, the next
-   * partition's records are decoded while the previous insert runs in the engine's threads.
+   * Telemetry deliveries of different partitions handled at once. Kafka: 2 unless set — the next
+   * partition's records are decoded while the previous insert runs in the engine's threads, and
+   * each delivery holds a fetch decoded. In-process bus: every partition unless set — its records
+   * are in memory already, and each partition's trickle then shares one insert (coalescer.ts).
    */
-  INGEST_PARTITIONS_IN_FLIGHT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(64).default(2),
+  INGEST_PARTITIONS_IN_FLIGHT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(64).optional(),
 
   /** The OTLP/HTTP trace receiver of the ingest worker (POST /v1/traces); 0 or `off` disables it. */
   OTLP_HTTP_PORT: z
@@ -237,6 +239,8 @@ export interface Config {
   alertWebhookAllow: readonly string[]
   /** The taps of TAPS_FILE (none without one), already checked; the database's taps are beside them. */
   taps: readonly TapDefinition[]
+  /** INGEST_PARTITIONS_IN_FLIGHT, or its default for the transport (see the variable). */
+  ingestPartitionsInFlight: number
   replay: {
     /** consumer group → redrive topic */
     redriveTopics: Readonly<Record<string, string>>
@@ -317,6 +321,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     alertWebhookAllow: env.ALERT_WEBHOOK_ALLOW,
     taps,
+    ingestPartitionsInFlight: env.INGEST_PARTITIONS_IN_FLIGHT ?? (modes.transport === 'local' ? 64 : 2),
     replay: { redriveTopics: env.REPLAY_REDRIVE_TOPICS ?? {}, defaultRate: env.REPLAY_DEFAULT_RATE },
     kafka: {
       brokers: env.KAFKA_BROKERS ?? [],

@@ -4,7 +4,7 @@ import type { Logger } from '../../server/logger'
 import { every } from '../every'
 
 /**
- * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats/): every few seconds
+ * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats/): every 30 seconds
  * it recomputes the origin hours whose hop events changed since they were stored, oldest first,
  * in chunks, and goes on at once while there are more (catching up after a restart, a migration or
  * a backfill). Nothing here is state: what is stale is read from ClickHouse each time, so a crash
@@ -32,7 +32,9 @@ export interface HourStatsDeps {
 }
 
 export function startHourStatsRefresher(deps: HourStatsDeps): HourStatsRefresher {
-  const intervalMs = deps.intervalMs ?? 5_000
+  // Every 30 s, not every few: the open hour is stale again with each insert, and a dashboard
+  // computes stale hours itself, so refreshing it more often only costs (bench suite \`idle\`).
+  const intervalMs = deps.intervalMs ?? 30_000
   let failing = false
   // What the last look saw; none while catching up (a full chunk), after a failure, or before the first.
   let seen: { written: number | null; at: number } | undefined

@@ -5,6 +5,7 @@ import type { PrismaClient } from '../../server/db/client'
 import { tapDefinitionSchema, type TapDefinition } from '../../server/domain/taps'
 import type { Logger } from '../../server/logger'
 import { OriginCache } from '../telemetry/origin-cache'
+import type { InsertCoalescer } from '../telemetry/coalescer'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../telemetry/pipeline'
 import { isTopicPattern } from '../../server/domain/topics'
 import { compileTap } from './map'
@@ -37,6 +38,8 @@ export interface TapRunnerDeps {
   pollMs?: number
   /** The pipelines' lag refresh (tests). */
   lagRefreshMs?: number
+  /** The process's writer of trickle batches, shared with its other pipelines. */
+  coalescer?: InsertCoalescer
 }
 
 export interface TapRunStatus {

@@ -30,6 +30,8 @@ export class Batch {
   lastSeen: string
   /** Seal as soon as no earlier batch of the partition is being written. */
   sealWhenIdle = false
+  /** Sealed while its partition was caught up: a trickle, which may share an insert (coalescer.ts). */
+  trickle = false
   timer: NodeJS.Timeout | undefined
   readonly done: Promise<void>
   resolve!: () => void
@@ -165,6 +167,7 @@ export class PartitionBatcher {
     const b = this.open
     if (!b) return
     if (!caughtUp) {
+      b.trickle = false
       // Behind: the rest is already in the log, fetched once this delivery's handler resolves,
       // which waits for this batch: lingering would gain nothing.
       if (this.writing) b.sealWhenIdle = true
@@ -173,6 +176,7 @@ export class PartitionBatcher {
     }
     // Caught up: more rows only come as producers write them. Insert at most once per flushMs
     // (no row waits longer than that), so a trickle of tiny deliveries becomes one insert.
+    b.trickle = true
     const wait = this.lastSealAt + this.opts.flushMs - Date.now()
     if (wait <= 0) this.seal(b)
     else

@@ -42,6 +42,12 @@ function build() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    coalescedBatches: new Histogram({
+      name: 'linetrace_ingest_coalesced_batches',
+      help: 'Trickle batches (of any pipeline of the process) written by one combined insert (coalescer.ts)',
+      buckets: [1, 2, 3, 5, 10, 20, 50],
+      registers,
+    }),
     lag: new Gauge({
       name: 'linetrace_ingest_consumer_lag',
       help: 'Records in the telemetry topic not yet committed by the ingest group, per partition',

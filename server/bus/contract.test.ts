@@ -232,6 +232,36 @@ describe.each(adapters)('transport contract: $kind', ({ kind, create }) => {
     expect(lost).toEqual([])
   })
 
+  it('partitionsInFlight: deliveries of different partitions overlap, never two of one partition; 1 gives one at a time', async () => {
+    const topic = await topicWith(3)
+    const watch = (inFlight: number) => {
+      const busy = new Set<number>()
+      let most = 0
+      let sameTwice = false
+      let seen = 0
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      const handler: BatchHandler = async (batch) => {
+        if (busy.has(batch.partition)) sameTwice = true
+        busy.add(batch.partition)
+        most = Math.max(most, busy.size)
+        seen += batch.records.length
+        // Held until a second partition's delivery arrived (or the check gave up waiting for one).
+        await Promise.race([gate, new Promise((r) => setTimeout(r, QUIET_MS))])
+        busy.delete(batch.partition)
+      }
+      return { handler, release, stats: () => ({ most, sameTwice, seen }), inFlight }
+    }
+    await send(topic, [0, 1, 2].flatMap((partition) => Array.from({ length: 4 }, (_, i) => ({ value: `${partition}-${i}`, partition }))))
+    for (const w of [watch(2), watch(1)]) {
+      await consumer({ topics: [topic], partitionsInFlight: w.inFlight }).run(w.handler)
+      if (w.inFlight > 1) await waitFor('two partitions in flight', () => (w.stats().most >= 2 ? true : undefined), { seen: w.stats })
+      w.release()
+      await waitFor('12 records', () => (w.stats().seen >= 12 ? true : undefined), { seen: w.stats })
+      expect(w.stats()).toEqual({ most: w.inFlight, sameTwice: false, seen: 12 })
+    }
+  })
+
   it('pause() stops delivery until resume()', async () => {
     const topic = await topicWith(2)
     await send(topic, [{ key: 'a', value: '1' }, { key: 'b', value: '2' }])

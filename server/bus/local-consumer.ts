@@ -6,8 +6,8 @@ import type { BatchHandler, BusConsumer, ConsumerOptions, HandlerContext, Partit
 import { topicMatcher } from './subscription'
 
 /**
- * One member of a consumer group on the in-process bus: delivers one batch at a time, round robin
- * over the partitions its group gives it, commits what the handler resolved and backs off after a
+ * One member of a consumer group on the in-process bus: delivers one batch at a time (or one per
+ * partition, up to partitionsInFlight), round robin over the partitions its group gives it, commits what the handler resolved and backs off after a
  * rejection (port.ts has the contract).
  */
 
@@ -18,6 +18,7 @@ type State = 'idle' | 'running' | 'stopping' | 'stopped'
 export class LocalConsumer implements BusConsumer {
   readonly matches: (topic: string) => boolean
   private readonly fromBeginning: boolean
+  private readonly maxInFlight: number
   private readonly partitions: Partition[] = []
   private readonly starts = new Map<Partition, number>()
   /** Topics that existed at run(): only these honour fromBeginning=false; later ones are read from their start. */
@@ -39,6 +40,7 @@ export class LocalConsumer implements BusConsumer {
   ) {
     this.matches = topicMatcher(options.topics)
     this.fromBeginning = options.fromBeginning ?? true
+    this.maxInFlight = options.partitionsInFlight ?? 1
     this.ctx = { signal: this.abort.signal, heartbeat: async () => {} }
   }
 
@@ -112,12 +114,23 @@ export class LocalConsumer implements BusConsumer {
     return start
   }
 
+  /**
+   * Up to `partitionsInFlight` deliveries at once, never two of one partition (`group.busy`, set
+   * before deliver's first await). A delivery that ends wakes the loop for the next.
+   */
   private async consume(handler: BatchHandler): Promise<void> {
+    const inFlight = new Set<Promise<void>>()
     while (this.state === 'running') {
-      const next = this.paused ? undefined : this.next()
-      if (next) await this.deliver(next, handler)
-      else await new Promise<void>((resolve) => (this.waiting = resolve))
+      const next = this.paused || inFlight.size >= this.maxInFlight ? undefined : this.next()
+      if (next) {
+        const delivery: Promise<void> = this.deliver(next, handler).finally(() => {
+          inFlight.delete(delivery)
+          this.wake()
+        })
+        inFlight.add(delivery)
+      } else await new Promise<void>((resolve) => (this.waiting = resolve))
     }
+    await Promise.all(inFlight)
   }
 
   /** The next partition with records for this member, round robin so that no partition starves. */

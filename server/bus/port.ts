@@ -69,7 +69,7 @@ export interface ConsumerOptions {
   fromBeginning?: boolean
   /**
    * Deliveries of different partitions the handler may be given at once (never two of one
-   * partition). Default 1. Honoured by the Kafka adapter; the local bus delivers one at a time.
+   * partition). Default 1.
    * With 2, one partition's records are decoded while another's insert is in flight.
    */
   partitionsInFlight?: number

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClickHouse } from '../../server/clickhouse/client'
+import { chQuery } from '../../server/clickhouse/exec'
+import { migrateClickHouse } from '../../server/clickhouse/migrate'
+import { openTestClickHouse } from '../../server/clickhouse/testing'
+import { hopEventSchema } from '../../server/domain/hop-event'
+import { makeHopEvent } from '../testing/telemetry-records'
+import { weekOf } from './batcher'
+import { InsertCoalescer, type CoalescedBatch } from './coalescer'
+import { ingestMetrics } from './metrics'
+import { normalise } from './normalise'
+import { OriginCache } from './origin-cache'
+import { toHopEventRow, toHopPayloadRow } from './rows'
+
+let engine: ReturnType<typeof openTestClickHouse>
+let ch: ClickHouse
+
+beforeAll(async () => {
+  engine = openTestClickHouse('ingest-coalescer')
+  ch = engine.ch
+  await migrateClickHouse(ch)
+})
+afterAll(async () => {
+  await engine?.dispose()
+})
+
+let offset = 0
+/** A trickle batch of `n` hop events with payloads, as a pipeline's batcher holds it. */
+function batch(n: number, tag: string): CoalescedBatch {
+  const origins = new OriginCache()
+  const events = []
+  const payloads = []
+  for (let i = 0; i < n; i++) {
+    const e = normalise(hopEventSchema.parse(makeHopEvent({ event_id: `${tag}-${i}`, correlation_id: `${tag}-c${i}` })), {}, origins, new Date())
+    events.push(toHopEventRow(e, { topic: 'lt.telemetry', partition: 0, offset: String(offset++) }, false))
+    payloads.push(toHopPayloadRow(e, '{"n":1}'))
+  }
+  return { events, payloads, weeks: new Set(events.map((r) => weekOf(Date.parse(r.origin_time)))), payloadChars: 7 * n }
+}
+
+const inserts = async () => (await ingestMetrics().insertSeconds.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.table === 'hop_events')?.value ?? 0
+
+async function stored(tag: string): Promise<{ events: number; payloads: number }> {
+  const count = async (table: string) =>
+    (await chQuery<{ n: number }>(ch, { name: 'test.count', sql: `SELECT count() AS n FROM ${ch.database}.${table} WHERE startsWith(event_id, {tag:String})`, params: { tag: `${tag}-` } })).rows[0]!.n
+  return { events: Number(await count('hop_events')), payloads: Number(await count('hop_payloads')) }
+}
+
+describe('InsertCoalescer', () => {
+  it('writes the trickle batches that wait together as one insert into both tables', async () => {
+    const coalescer = new InsertCoalescer(ch, { intervalMs: 300, maxRows: 1000 })
+    await coalescer.write(batch(1, 'warm'))
+    const before = await inserts()
+    // The interval since the first insert has not passed: all three wait for the same insert.
+    await Promise.all([coalescer.write(batch(2, 'a')), coalescer.write(batch(3, 'b')), coalescer.write(batch(1, 'c'))])
+    expect((await inserts()) - before).toBe(1)
+    expect([await stored('a'), await stored('b'), await stored('c')]).toEqual([
+      { events: 2, payloads: 2 },
+      { events: 3, payloads: 3 },
+      { events: 1, payloads: 1 },
+    ])
+  })
+
+  it('starts inserts at most once per interval', async () => {
+    const coalescer = new InsertCoalescer(ch, { intervalMs: 400, maxRows: 1000 })
+    const t0 = performance.now()
+    await coalescer.write(batch(1, 'p1'))
+    await coalescer.write(batch(1, 'p2'))
+    await coalescer.write(batch(1, 'p3'))
+    // Three inserts, each starting 400 ms or more after the previous one began.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(800)
+    expect(await stored('p3')).toEqual({ events: 1, payloads: 1 })
+  })
+
+  it('splits what does not fit one insert (maxRows) and writes the rest right after', async () => {
+    const coalescer = new InsertCoalescer(ch, { intervalMs: 60_000, maxRows: 4 })
+    const before = await inserts()
+    await Promise.all([coalescer.write(batch(3, 's1')), coalescer.write(batch(3, 's2')), coalescer.write(batch(1, 's3'))])
+    // [s1] then [s2, s3]: the second insert did not wait the 60 s interval.
+    expect((await inserts()) - before).toBe(2)
+    expect([await stored('s1'), await stored('s2'), await stored('s3')].map((s) => s.events)).toEqual([3, 3, 1])
+  })
+
+  it('fails every batch of a combined insert the engine refuses, and goes on with the next', async () => {
+    const coalescer = new InsertCoalescer(ch, { intervalMs: 10, maxRows: 1000 })
+    const good = batch(2, 'ok')
+    const bad = batch(1, 'bad')
+    const poisoned: CoalescedBatch = { ...bad, events: bad.events.map((e) => ({ ...e, occurred_at: 'not a time' })) }
+    const results = await Promise.allSettled([coalescer.write(good), coalescer.write(poisoned)])
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+    expect((await stored('ok')).events).toBe(0)
+    // The pipeline retries each batch alone; the coalescer itself keeps working.
+    await coalescer.write(batch(1, 'after'))
+    expect(await stored('after')).toEqual({ events: 1, payloads: 1 })
+  })
+})
