@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { MAX_PAYLOAD_BYTES } from '../../server/domain/hop-event'
+import { hopEventSchema, MAX_PAYLOAD_BYTES } from '../../server/domain/hop-event'
 import { cutUtf8, decodeRecord, MAX_RECORD_BYTES, type Decoded } from './decode'
 import { makeBinaryRecord, COORDS, makeHopEvent, makePlainRecord, makeRawRecord, makeStructuredRecord } from '../testing/telemetry-records'
 import { normalise } from './normalise'
@@ -45,6 +45,12 @@ describe('the three encodings', () => {
     expect(plain.encoding).toBe('json')
     expect(plain.event).toMatchObject({ ...input, schema_version: 1 })
     expect(JSON.parse(plain.payloadJson!)).toEqual(input.payload)
+  })
+
+  test('unknown fields are dropped at every level and schema_version defaulted, as zod reads the record', () => {
+    const { schema_version: _, ...input } = makeHopEvent()
+    const sent = { ...input, extra: 1, source: { system: 'ERP', x: 2 }, replay: { replay_id: 'r', y: [] } }
+    expect(ok(decodeRecord(makePlainRecord(sent))).event).toEqual(hopEventSchema.parse(sent))
   })
 
   test('fields present in the hop data win over CloudEvent attributes', () => {
@@ -106,6 +112,14 @@ describe('invalid records', () => {
     const d = failure(decodeRecord(makePlainRecord({ ...makeHopEvent(), latency_ms: 'fast', status: 'done', business: { quantity: { good: '10' } } })))
     expect(d.reason).toBe('schema')
     expect(d.errors.map((e) => e.path).sort()).toEqual(['business.quantity.good', 'latency_ms', 'status'])
+  })
+
+  test('the errors of a rejected record are every issue zod finds, unknown fields and defaults notwithstanding', () => {
+    const { schema_version: _, ...e } = makeHopEvent()
+    const sent = { ...e, extra: 1, plant: 'not a plant', error: { category: 'fatal', x: 1 }, attributes: { k: 5 } }
+    const issues = hopEventSchema.safeParse(structuredClone(sent)).error!.issues
+    expect(failure(decodeRecord(makePlainRecord(sent))).errors).toEqual(issues.map((i) => ({ path: i.path.join('.'), message: i.message })))
+    expect(issues.length).toBeGreaterThanOrEqual(5)
   })
 
   test('a missing correlation_id is a schema error on correlation_id', () => {

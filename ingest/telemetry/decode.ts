@@ -1,5 +1,6 @@
 import type { BusRecord, Headers } from '../../server/bus/port'
 import { hopEventSchema, MAX_PAYLOAD_BYTES, type HopEvent } from '../../server/domain/hop-event'
+import { hopEventInPlace } from './hop-event-validator'
 import { lastHeaderText } from '../../server/bus/headers'
 import { headersSize } from './headers'
 import { storageErrors, type FieldError } from './storable'
@@ -7,7 +8,7 @@ import { storageErrors, type FieldError } from './storable'
 /**
  * One telemetry record → a validated hop event, or the reason it cannot be one (EVENT-MODEL.md
  * "On the wire"). The three accepted encodings are folded into ONE plain object of hop fields
- * before the zod contract sees it, so they cannot disagree:
+ * before the hop-event contract checks it, so they cannot disagree:
  *   1. plain JSON hop fields;
  *   2. CloudEvents structured mode (`content-type: application/cloudevents+json`, or a JSON value
  *      with `specversion` and `data`): `data` holds the hop fields, the CloudEvent attributes fill
@@ -87,15 +88,20 @@ export function decodeRecord(record: BusRecord): Decoded {
     encoding = 'cloudevents-binary'
   }
 
-  const result = hopEventSchema.safeParse(fields)
-  if (!result.success) {
-    return {
-      ok: false,
-      reason: 'schema',
-      errors: result.error.issues.slice(0, MAX_ERRORS).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  // The compiled contract on the hot path; zod only for what it rejects: zod's issues are the DLQ
+  // reasons, and were the two ever to disagree that way, zod (the contract) would keep the record.
+  let event = hopEventInPlace(fields)
+  if (event === undefined) {
+    const result = hopEventSchema.safeParse(fields)
+    if (!result.success) {
+      return {
+        ok: false,
+        reason: 'schema',
+        errors: result.error.issues.slice(0, MAX_ERRORS).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      }
     }
+    event = result.data
   }
-  const event = result.data
   const unstorable = storageErrors(event, text)
   if (unstorable.length > 0) return { ok: false, reason: 'schema', errors: unstorable }
 

@@ -4,6 +4,9 @@ import { z } from 'zod'
  * The hop-event contract (EVENT-MODEL.md): one schema shared by every producer (the simulator,
  * adapters) and the ingest worker. Evolve only by adding optional fields; unknown fields are
  * dropped, not rejected, so a newer producer never breaks an older worker.
+ * Only rules JSON Schema can state: the worker validates with a function compiled from
+ * hopEventJsonSchema() (ingest/telemetry/hop-event-validator.ts), and z.toJSONSchema silently
+ * leaves out .refine() and .transform().
  */
 
 export const HOP_STATUSES = ['ok', 'error', 'retrying', 'dead_lettered', 'partial', 'skipped'] as const
