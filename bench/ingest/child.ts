@@ -5,6 +5,8 @@
  *   insert   <n>                              the same rows inserted into a fresh chDB
  *   pipeline <brokers> <topic> <n>            the full pipeline: Kafka → decode/validate → chDB
  *   costs    <n>                              µs per record of each stage (costs.ts); prints { costs, peakRssMiB }
+ *   freshness <brokers> <topic>                the full pipeline on a topic being produced to: produce → visible
+ *                                              in hop_events of each row (visibility.ts, driven by freshness.ts)
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,16 +16,15 @@ import { createClickHouse } from '../../server/clickhouse/client'
 import { chInsert } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { loadConfig } from '../../server/config'
-import { logger } from '../../server/logger'
 import { sleep } from '../../server/retry'
-import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
 import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
 import { decodeRecord } from '../../ingest/telemetry/decode'
 import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
 import { benchEvent } from './events'
-import { openStores, peakRssMiB } from './phase'
+import { benchPipeline, peakRssMiB } from './phase'
+import { measureVisibility } from './visibility'
 
 /** `startupSeconds` (group join, first fetch) is reported apart: the rate is the steady state. */
 function report(events: number, seconds: number, startupSeconds = 0) {
@@ -79,19 +80,16 @@ try {
     await ch.close()
   } else if (mode === 'pipeline') {
     const [brokers, topic, n] = [args[0]!, args[1]!, Number(args[2])]
-    const config = loadConfig({ KAFKA_BROKERS: brokers, DATA_DIR: dataDir, TELEMETRY_TOPIC: topic, TELEMETRY_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `bench-pipeline-${Date.now()}`, LOG_LEVEL: 'warn' })
-    const stores = await openStores(dataDir)
-    const transport = new KafkaTransport(config.kafka)
-    const pipeline = createTelemetryPipeline({ transport, clickhouse: stores.ch, prisma: stores.db.prisma, config, logger })
+    const { pipeline, close } = await benchPipeline(brokers, topic, dataDir)
     const t0 = performance.now()
     await pipeline.start()
     while (pipeline.status().written === 0) await sleep(5)
     const [firstAt, first] = [performance.now(), pipeline.status().written]
     while (pipeline.status().written < n) await sleep(20)
     report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000)
-    await pipeline.stop()
-    await transport.close()
-    await stores.close()
+    await close()
+  } else if (mode === 'freshness') {
+    process.stdout.write(`${JSON.stringify(await measureVisibility(args[0]!, args[1]!, dataDir))}\n`)
   } else if (mode === 'costs') {
     const costs = await measureCosts(Number(args[0]), dataDir)
     process.stdout.write(`${JSON.stringify({ costs, peakRssMiB: peakRssMiB() })}\n`)

@@ -56,3 +56,16 @@ export function benchRecord(i: number): { key: string; value: string } {
   const event = benchEvent(i)
   return { key: event.correlation_id, value: JSON.stringify(event) }
 }
+
+/** The attribute that carries a freshness record's produce time (producer's clock, epoch ms). */
+export const PRODUCED_MS_ATTRIBUTE = 'bench_produced_ms'
+
+/**
+ * Event `i` stamped with the time its producer hands it to Kafka: the row keeps it in `attributes`,
+ * so the freshness phase reads each row's produce time back from hop_events itself.
+ */
+export function freshnessRecord(i: number, producedMs: number): { key: string; value: string } {
+  const event = benchEvent(i)
+  event.attributes = { ...event.attributes, [PRODUCED_MS_ATTRIBUTE]: String(producedMs) }
+  return { key: event.correlation_id, value: JSON.stringify(event) }
+}

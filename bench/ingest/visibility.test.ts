@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import type { ClickHouse } from '../../server/clickhouse/client'
+import { freshnessSettings } from './freshness'
+import { InsertAcks } from './visibility'
+
+type RawInsert = NonNullable<ClickHouse['chdb']>['rawInsert']
+
+/** A ClickHouse handle whose chDB insert is `rawInsert` (nothing else is touched by InsertAcks). */
+function fakeClickHouse(rawInsert: RawInsert): ClickHouse {
+  return { database: 'lt', mode: 'embedded', chdb: { rawInsert } } as unknown as ClickHouse
+}
+const summary = { rowsWritten: 1, bytesWritten: 1 } as unknown as Awaited<ReturnType<RawInsert>>
+const insertOf = (table: string, token?: string) =>
+  ({ table, values: '', format: 'JSONCompactEachRow', settings: token === undefined ? {} : { insert_deduplication_token: token } }) as Parameters<RawInsert>[0]
+
+describe('InsertAcks', () => {
+  it('finds the acknowledgement of the range holding an offset, whatever order ranges were acknowledged in', () => {
+    const acks = new InsertAcks('bench.t')
+    acks.note('bench.t:2:100-199', 3_000)
+    acks.note('bench.t:2:0-99', 1_000)
+    acks.note('bench.t:2:200-200', 4_000)
+    acks.note('bench.t:5:0-9', 9_000)
+    expect([0, 99, 100, 199, 200].map((o) => acks.ackedAt(2, o))).toEqual([1_000, 1_000, 3_000, 3_000, 4_000])
+    expect(acks.ackedAt(5, 3)).toBe(9_000)
+  })
+
+  it('knows nothing of offsets outside every range, other partitions, other topics and foreign tokens', () => {
+    const acks = new InsertAcks('bench.t')
+    acks.note('bench.t:2:10-19', 1_000)
+    acks.note('other.t:2:20-29', 2_000)
+    acks.note('not a token', 3_000)
+    expect(acks.ackedAt(2, 9)).toBeUndefined()
+    expect(acks.ackedAt(2, 20)).toBeUndefined()
+    expect(acks.ackedAt(2, 25)).toBeUndefined()
+    expect(acks.ackedAt(3, 15)).toBeUndefined()
+    expect(acks.count).toBe(1)
+  })
+
+  it('keeps the first acknowledgement of a range inserted again (a retry deduplicated by its token)', () => {
+    const acks = new InsertAcks('bench.t')
+    acks.note('bench.t:0:0-9', 1_000)
+    expect(acks.ackedAt(0, 5)).toBe(1_000)
+    acks.note('bench.t:0:0-9', 5_000)
+    expect(acks.ackedAt(0, 5)).toBe(1_000)
+  })
+
+  it('notes hop_events inserts once the engine resolved them, not other tables nor failed inserts', async () => {
+    const acks = new InsertAcks('bench.t')
+    let resolveInsert!: () => void
+    const ch = acks.observe(
+      fakeClickHouse((params) =>
+        params.table === 'lt.hop_events' && params.settings?.insert_deduplication_token === 'bench.t:1:50-59'
+          ? Promise.reject(new Error('engine down'))
+          : new Promise((resolve) => (resolveInsert = () => resolve(summary))),
+      ),
+    )
+    const pending = ch.chdb!.rawInsert(insertOf('lt.hop_events', 'bench.t:1:0-9'))
+    expect(acks.ackedAt(1, 5)).toBeUndefined()
+    const before = Date.now()
+    resolveInsert()
+    await pending
+    expect(acks.ackedAt(1, 5)).toBeGreaterThanOrEqual(before)
+
+    const payloads = ch.chdb!.rawInsert(insertOf('lt.hop_payloads', 'bench.t:1:10-19'))
+    resolveInsert()
+    await payloads
+    await expect(ch.chdb!.rawInsert(insertOf('lt.hop_events', 'bench.t:1:50-59'))).rejects.toThrow('engine down')
+    expect(acks.ackedAt(1, 15)).toBeUndefined()
+    expect(acks.ackedAt(1, 55)).toBeUndefined()
+    expect(acks.count).toBe(1)
+  })
+
+  it('refuses a ClickHouse server handle: only chDB inserts are observed', () => {
+    expect(() => new InsertAcks('bench.t').observe({ database: 'lt', mode: 'server' } as unknown as ClickHouse)).toThrow(/ClickHouse server/)
+  })
+})
+
+describe('freshnessSettings', () => {
+  it('defaults to 5,000/s and 80 % of the pipeline, 30 s measured after 10 s of warm-up', () => {
+    expect(freshnessSettings({})).toEqual({ rate: 5_000, share: 0.8, seconds: 30, warmupSeconds: 10, drainSeconds: 120 })
+  })
+
+  it('reads every BENCH_FRESHNESS_* variable and names the one that is not a positive number', () => {
+    const env = { BENCH_FRESHNESS_RATE: '2000', BENCH_FRESHNESS_SHARE: '0.5', BENCH_FRESHNESS_SECONDS: '8', BENCH_FRESHNESS_WARMUP_S: '3', BENCH_FRESHNESS_DRAIN_S: '20' }
+    expect(freshnessSettings(env)).toEqual({ rate: 2_000, share: 0.5, seconds: 8, warmupSeconds: 3, drainSeconds: 20 })
+    expect(() => freshnessSettings({ BENCH_FRESHNESS_SECONDS: '0' })).toThrow(/BENCH_FRESHNESS_SECONDS must be a positive number, got "0"/)
+    expect(() => freshnessSettings({ BENCH_FRESHNESS_RATE: 'fast' })).toThrow(/BENCH_FRESHNESS_RATE/)
+  })
+})
