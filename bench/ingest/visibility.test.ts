@@ -20,28 +20,41 @@ describe('InsertAcks', () => {
     acks.note('bench.t:2:0-99', 1_000)
     acks.note('bench.t:2:200-200', 4_000)
     acks.note('bench.t:5:0-9', 9_000)
-    expect([0, 99, 100, 199, 200].map((o) => acks.ackedAt(2, o))).toEqual([1_000, 1_000, 3_000, 3_000, 4_000])
-    expect(acks.ackedAt(5, 3)).toBe(9_000)
+    expect([0, 99, 100, 199, 200].map((o) => acks.ackedAt(2, o, Infinity))).toEqual([1_000, 1_000, 3_000, 3_000, 4_000])
+    expect(acks.ackedAt(5, 3, Infinity)).toBe(9_000)
   })
 
-  it('knows nothing of offsets outside every range, other partitions, other topics and foreign tokens', () => {
+  it('knows nothing of offsets outside every range, other partitions and other topics', () => {
     const acks = new InsertAcks('bench.t')
     acks.note('bench.t:2:10-19', 1_000)
     acks.note('other.t:2:20-29', 2_000)
-    acks.note('not a token', 3_000)
-    expect(acks.ackedAt(2, 9)).toBeUndefined()
-    expect(acks.ackedAt(2, 20)).toBeUndefined()
-    expect(acks.ackedAt(2, 25)).toBeUndefined()
-    expect(acks.ackedAt(3, 15)).toBeUndefined()
+    expect(acks.ackedAt(2, 9, Infinity)).toBeUndefined()
+    expect(acks.ackedAt(2, 20, Infinity)).toBeUndefined()
+    expect(acks.ackedAt(2, 25, Infinity)).toBeUndefined()
+    expect(acks.ackedAt(3, 15, Infinity)).toBeUndefined()
     expect(acks.count).toBe(1)
+  })
+
+  it('gives a row no range insert holds the first combined insert acknowledged at or after the engine stamped it', () => {
+    const acks = new InsertAcks('bench.t')
+    acks.note('coalesced:abc:0', 1_000)
+    acks.note('coalesced:abc:1', 2_000)
+    acks.note('bench.t:2:10-19', 1_500)
+    expect(acks.ackedAt(2, 5, 900)).toBe(1_000)
+    expect(acks.ackedAt(2, 5, 1_000)).toBe(1_000)
+    expect(acks.ackedAt(2, 5, 1_001)).toBe(2_000)
+    expect(acks.ackedAt(2, 5, 2_001)).toBeUndefined()
+    // A range insert's acknowledgement wins over a combined one.
+    expect(acks.ackedAt(2, 12, 900)).toBe(1_500)
+    expect(acks.count).toBe(3)
   })
 
   it('keeps the first acknowledgement of a range inserted again (a retry deduplicated by its token)', () => {
     const acks = new InsertAcks('bench.t')
     acks.note('bench.t:0:0-9', 1_000)
-    expect(acks.ackedAt(0, 5)).toBe(1_000)
+    expect(acks.ackedAt(0, 5, Infinity)).toBe(1_000)
     acks.note('bench.t:0:0-9', 5_000)
-    expect(acks.ackedAt(0, 5)).toBe(1_000)
+    expect(acks.ackedAt(0, 5, Infinity)).toBe(1_000)
   })
 
   it('notes hop_events inserts once the engine resolved them, not other tables nor failed inserts', async () => {
@@ -55,18 +68,18 @@ describe('InsertAcks', () => {
       ),
     )
     const pending = ch.chdb!.rawInsert(insertOf('lt.hop_events', 'bench.t:1:0-9'))
-    expect(acks.ackedAt(1, 5)).toBeUndefined()
+    expect(acks.ackedAt(1, 5, Infinity)).toBeUndefined()
     const before = Date.now()
     resolveInsert()
     await pending
-    expect(acks.ackedAt(1, 5)).toBeGreaterThanOrEqual(before)
+    expect(acks.ackedAt(1, 5, Infinity)).toBeGreaterThanOrEqual(before)
 
     const payloads = ch.chdb!.rawInsert(insertOf('lt.hop_payloads', 'bench.t:1:10-19'))
     resolveInsert()
     await payloads
     await expect(ch.chdb!.rawInsert(insertOf('lt.hop_events', 'bench.t:1:50-59'))).rejects.toThrow('engine down')
-    expect(acks.ackedAt(1, 15)).toBeUndefined()
-    expect(acks.ackedAt(1, 55)).toBeUndefined()
+    expect(acks.ackedAt(1, 15, Infinity)).toBeUndefined()
+    expect(acks.ackedAt(1, 55, Infinity)).toBeUndefined()
     expect(acks.count).toBe(1)
   })
 

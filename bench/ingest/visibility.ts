@@ -17,7 +17,10 @@ import { benchPipeline, peakRssMiB } from './phase'
  * upper bound (it also counts how long the resolved promise waited for the event loop). Which rows
  * an insert held is read from its insert_deduplication_token (`{topic}:{partition}:{first}-{last}`,
  * the Kafka offsets of the batch): the bench does not parse the insert body, so it does not depend
- * on the input format. Afterwards a query on hop_events (LIMIT 1 BY event_id: each row once)
+ * on the input format. Caught-up batches share combined inserts (ingest/telemetry/coalescer.ts),
+ * whose tokens name no range: those run one after another, so a row no range insert acknowledged
+ * was made visible by the first combined insert acknowledged at or after the engine stamped it
+ * (ingested_at, DEFAULT now64(3), taken when its insert began). Afterwards a query on hop_events (LIMIT 1 BY event_id: each row once)
  * returns every measured row with its Kafka coordinates and its produce time, which the producer
  * put in the event's attributes (events.ts, freshnessRecord): a row the query does not return was
  * not visible and counts as missing.
@@ -62,8 +65,11 @@ export class InsertAcks {
 
   constructor(private readonly topic: string) {}
 
+  /** Acknowledgements of combined inserts (tokens that name no range), in time order. */
+  private readonly combined: number[] = []
+
   get count(): number {
-    return this.acks.size
+    return this.acks.size + this.combined.length
   }
 
   /** `ch` whose chDB inserts into hop_events note when they resolved. */
@@ -81,15 +87,34 @@ export class InsertAcks {
 
   note(token: string, atMs: number): void {
     const m = TOKEN.exec(token)
-    if (!m || m[1] !== this.topic) return
+    if (!m) {
+      this.combined.push(atMs)
+      return
+    }
+    if (m[1] !== this.topic) return
     const key = `${m[2]}:${m[3]}`
     if (this.acks.has(key)) return
     this.acks.set(key, { partition: Number(m[2]), first: Number(m[3]), last: Number(m[4]), atMs })
     this.byPartition = undefined
   }
 
-  /** When the insert holding `offset` of `partition` was first acknowledged; undefined if none was seen. */
-  ackedAt(partition: number, offset: number): number | undefined {
+  /**
+   * When the insert holding `offset` of `partition` was first acknowledged: its range's insert, else
+   * the first combined insert acknowledged at or after `ingestedMs`; undefined if none was seen.
+   */
+  ackedAt(partition: number, offset: number, ingestedMs: number): number | undefined {
+    const ranged = this.rangeAck(partition, offset)
+    if (ranged !== undefined) return ranged
+    let [lo, hi] = [0, this.combined.length]
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.combined[mid]! < ingestedMs) lo = mid + 1
+      else hi = mid
+    }
+    return this.combined[lo]
+  }
+
+  private rangeAck(partition: number, offset: number): number | undefined {
     if (!this.byPartition) {
       this.byPartition = new Map()
       for (const a of this.acks.values()) {
@@ -154,7 +179,7 @@ export async function measureVisibility(brokers: string, topic: string, dataDir:
   const latencies: number[] = []
   let ackedBeforeIngest = 0
   for (const row of rows) {
-    const at = acks.ackedAt(row.partition, row.offset)
+    const at = acks.ackedAt(row.partition, row.offset, row.ingested)
     if (at === undefined) continue
     latencies.push(at - row.produced)
     if (at < row.ingested) ackedBeforeIngest++
