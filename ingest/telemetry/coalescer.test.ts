@@ -6,7 +6,7 @@ import { openTestClickHouse } from '../../server/clickhouse/testing'
 import { hopEventSchema } from '../../server/domain/hop-event'
 import { makeHopEvent } from '../testing/telemetry-records'
 import { weekOf } from './batcher'
-import { InsertCoalescer, type CoalescedBatch } from './coalescer'
+import { InsertCoalescer, QUIET_FACTOR, QUIET_ROWS, type CoalescedBatch } from './coalescer'
 import { ingestMetrics } from './metrics'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
@@ -71,6 +71,23 @@ describe('InsertCoalescer', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(800)
     expect(await stored('p3')).toEqual({ events: 1, payloads: 1 })
   })
+
+  it(`waits ${QUIET_FACTOR} intervals while under ${QUIET_ROWS} rows wait, one interval from then on`, async () => {
+    const coalescer = new InsertCoalescer(ch, { intervalMs: 1_500, maxRows: 100_000 })
+    const since = async (write: () => Promise<void>) => {
+      const t0 = performance.now()
+      await write()
+      return performance.now() - t0
+    }
+    await coalescer.write(batch(1, 'q0'))
+    // Right after an insert: a trickle of one row waits three intervals (less the last insert's own time)...
+    expect(await since(() => coalescer.write(batch(1, 'q1')))).toBeGreaterThanOrEqual(3 * 1_500 - 1_000)
+    // ...a thousand rows one (the insert itself takes well under the two intervals of margin).
+    const busy = await since(() => coalescer.write(batch(QUIET_ROWS, 'q2')))
+    expect(busy).toBeGreaterThanOrEqual(1_500 - 1_000)
+    expect(busy).toBeLessThan(3 * 1_500)
+    expect((await stored('q2')).events).toBe(QUIET_ROWS)
+  }, 30_000)
 
   it('splits what does not fit one insert (maxRows) and writes the rest right after', async () => {
     const coalescer = new InsertCoalescer(ch, { intervalMs: 60_000, maxRows: 4 })
