@@ -122,14 +122,18 @@ function urlHost(host: string): string {
 function ingestBacklog(transport: Transport): () => Promise<number> {
   const group = transport.consumer({ groupId: config.kafka.groupId, topics: [config.env.TELEMETRY_TOPIC] })
   // The simulator's OTLP plants (SIMULATOR_OTLP_PLANTS) write export requests of up to 512 spans to
-  // OTLP_TOPIC, read by the worker's OTLP pipeline: counted as the hops they hold.
+  // OTLP_TOPIC, read by the worker's OTLP pipeline: counted as the hops they hold, by the mean the
+  // simulator reports. Counting each as 512 (a request is taken per step, with a few dozen spans)
+  // held the backfill back by a few hundred requests the worker was about to write.
   const otlp = transport.consumer({ groupId: `${config.kafka.groupId}-otlp`, topics: [config.env.OTLP_TOPIC] })
   // The tapped plants' business records, read by the file-declared taps (one record, one hop).
   const taps = config.taps.filter((t) => !isTopicPattern(t.topic)).map((t) => transport.consumer({ groupId: tapGroupId(t.name), topics: [t.topic] }))
   const records = (lags: { lag: number }[]) => lags.reduce((n, l) => n + l.lag, 0)
   return async () => {
     const [hops, requests, ...tapped] = await Promise.all([group.lag(), otlp.lag(), ...taps.map((c) => c.lag().catch(() => []))])
-    return records(hops) + 512 * records(requests) + tapped.reduce((n, lags) => n + records(lags), 0)
+    const reported = simulator?.stats().otlp
+    const spansPerRequest = reported?.requests ? reported.spans / reported.requests : 512
+    return records(hops) + spansPerRequest * records(requests) + tapped.reduce((n, lags) => n + records(lags), 0)
   }
 }
 
