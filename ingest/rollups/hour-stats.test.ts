@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../../server/clickhouse/client'
+import { chQuery } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { readStats } from '../../server/clickhouse/queries/hour-stats/read'
 import type { Stats } from '../../server/clickhouse/queries/hour-stats/stats'
 import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats/store'
 import { openTestClickHouse } from '../../server/clickhouse/testing'
 import { H0, insertHopEvents, makeHourStatsEvents, makeTxn, NOW, PLANT, STATE } from '../../server/clickhouse/testing/hour-stats-events'
+import { makeReconEvents } from '../../server/clickhouse/testing/recon-events'
 import { logger } from '../../server/logger'
 import { metrics } from '../../server/metrics'
 import { startHourStatsRefresher } from './hour-stats'
@@ -50,6 +52,40 @@ describe('hour statistics refresher', () => {
     const now = await read(3600)
     expect(now.current.plan.refreshedHours).toBe(0)
     expect(flow(now.current, 'goods_movement').transactions).toBe(6)
+  })
+  it('stores the reconciliation hours of both tables up to the current hour, and again after late events', async () => {
+    // Relative to the real now: the worker looks back 90 days from it.
+    const t0 = new Date(Math.floor(Date.now() / HOUR) * HOUR - 5 * HOUR)
+    const plant = 'RW1'
+    const { events, resent } = makeReconEvents({ plant, t0 })
+    await insertHopEvents(ch, events)
+    // Per hour: the live marks, and each table's latest stored marks (an hour stored and current has both equal).
+    const marks = async () => {
+      const { rows } = await chQuery<{ bucket: string; live: string; summary: string | null; kpis: string | null }>(ch, {
+        name: 'test.reconMarks',
+        sql: `SELECT toString(bucket) AS bucket, toString(sum(events)) AS live,
+                toString((SELECT argMax(marks, computed_at) FROM ${ch.database}.recon_hour WHERE plant = {plant:String} AND bucket = m.bucket)) AS summary,
+                toString((SELECT argMax(marks, computed_at) FROM ${ch.database}.recon_kpi_hour WHERE plant = {plant:String} AND bucket = m.bucket)) AS kpis
+              FROM ${ch.database}.hour_marks AS m WHERE plant = {plant:String} GROUP BY bucket ORDER BY bucket`,
+        params: { plant },
+      })
+      return rows
+    }
+    const current = (rows: Awaited<ReturnType<typeof marks>>) => rows.map((r) => ({ bucket: r.bucket, summary: r.live, kpis: r.live }))
+    const before = await marks()
+    expect(before.length).toBeGreaterThan(1)
+    expect(before.every((r) => r.kpis === null && r.summary === null)).toBe(true)
+    const refresher = startHourStatsRefresher({ clickhouse: ch, logger, intervalMs: 50 })
+    try {
+      await expect.poll(async () => (await marks()).map(({ bucket, summary, kpis }) => ({ bucket, summary, kpis })), { timeout: 20_000 }).toEqual(current(before))
+      // A re-sent event lands in a stored hour: that hour is stored again, with its new marks.
+      await insertHopEvents(ch, [resent])
+      const after = await marks()
+      expect(after).not.toEqual(before)
+      await expect.poll(async () => (await marks()).map(({ bucket, summary, kpis }) => ({ bucket, summary, kpis })), { timeout: 20_000 }).toEqual(current(after))
+    } finally {
+      await refresher.stop()
+    }
   })
   it('an idle worker does not look for stale hours again until its ingest wrote rows', async () => {
     const runs = async () => (await metrics().periodicJob.get()).values.find((v) => v.metricName === 'linetrace_periodic_job_seconds_count' && v.labels.job === 'hour-stats')?.value ?? 0

@@ -1,5 +1,7 @@
 import type { ClickHouse } from '../../server/clickhouse/client'
 import { refreshHourStats, staleHours } from '../../server/clickhouse/queries/hour-stats/store'
+import { refreshStaleSummaryHours } from '../../server/clickhouse/queries/reconciliation-hours'
+import { refreshStaleKpiHours } from '../../server/clickhouse/queries/reconciliation-kpis'
 import type { Logger } from '../../server/logger'
 import { every } from '../every'
 
@@ -7,8 +9,11 @@ import { every } from '../every'
  * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats/): every 30 seconds
  * it recomputes the origin hours whose hop events changed since they were stored, oldest first,
  * in chunks, and goes on at once while there are more (catching up after a restart, a migration or
- * a backfill). Nothing here is state: what is stale is read from ClickHouse each time, so a crash
- * or a second worker loses or breaks nothing; a dashboard computes what is still stale itself.
+ * a backfill). The reconciliation's hours (recon_hour, recon_kpi_hour) likewise, up to the hour
+ * before the current one, so that no dashboard or Reconciliation read has to build them (the KPI
+ * read computes the current hour live anyway). Nothing here is state: what is stale is read from
+ * ClickHouse each time, so a crash or a second worker loses or breaks nothing; a dashboard
+ * computes what is still stale itself.
  * An idle worker does not ask: while this process wrote no rows (`written`), the look for stale
  * hours runs once a minute only — for what other writers (another worker, a migration) changed.
  */
@@ -19,6 +24,8 @@ export interface HourStatsRefresher {
 
 /** TTL of the tables: older hours are not worth computing. */
 const LOOKBACK_MS = 400 * 86_400_000
+const RECON_LOOKBACK_MS = 90 * 86_400_000
+const HOUR = 3_600_000
 const CHUNK = 48
 /** How often stale hours are looked for when this process wrote nothing new. */
 const QUIET_CHECK_MS = 60_000
@@ -46,18 +53,21 @@ export function startHourStatsRefresher(deps: HourStatsDeps): HourStatsRefresher
       // Taken before the look: rows written during it make the next run look again.
       seen = undefined
       const look = { written, at: now }
-      const hours = await staleHours(deps.clickhouse, { since: new Date(now - LOOKBACK_MS), until: new Date(now + 3_600_000), limit: CHUNK })
-      if (hours.length === 0) {
+      const started = performance.now()
+      const hours = await staleHours(deps.clickhouse, { since: new Date(now - LOOKBACK_MS), until: new Date(now + HOUR), limit: CHUNK })
+      await refreshHourStats(deps.clickhouse, hours)
+      const recon = { since: new Date(now - RECON_LOOKBACK_MS), until: new Date(Math.floor(now / HOUR) * HOUR), limit: CHUNK }
+      const summaryHours = await refreshStaleSummaryHours(deps.clickhouse, recon)
+      const kpiHours = await refreshStaleKpiHours(deps.clickhouse, recon)
+      if (failing) deps.logger.info('hour stats refresh works again')
+      failing = false
+      if (hours.length + summaryHours + kpiHours === 0) {
         seen = look
         return
       }
-      const started = performance.now()
-      await refreshHourStats(deps.clickhouse, hours)
-      deps.logger.debug({ hours: hours.length, ms: Math.round(performance.now() - started) }, 'hour stats refreshed')
-      if (failing) deps.logger.info('hour stats refresh works again')
-      failing = false
+      deps.logger.debug({ hours: hours.length, summaryHours, kpiHours, ms: Math.round(performance.now() - started) }, 'hour stats refreshed')
       // A full chunk means more may be waiting: go on without the pause.
-      if (hours.length === CHUNK) return 0
+      if (Math.max(hours.length, summaryHours, kpiHours) === CHUNK) return 0
       seen = look
     } catch (error) {
       if (!failing) deps.logger.warn({ err: error }, 'hour stats refresh failed; dashboards compute stale hours themselves until it works again')

@@ -125,9 +125,14 @@ describe('OEE on crafted event sets', () => {
     expect(prev).toEqual(await lineStates(ch, { plants: [P], ...previous, now }))
     // L01 before the window: 3 h running, then down; L02 only planned stop, 30 min of it.
     expect(prev).toEqual([
-      { plant: P, line: 'L01', state_events: 1, known_ms: 6 * HOUR, planned_ms: 6 * HOUR, run_ms: 3 * HOUR, unrated: 41 },
-      { plant: P, line: 'L02', state_events: 1, known_ms: 30 * MIN, planned_ms: 0, run_ms: 0, unrated: 0 },
+      { plant: P, line: 'L01', state_events: 1, known_ms: 6 * HOUR, planned_ms: 6 * HOUR, run_ms: 3 * HOUR },
+      { plant: P, line: 'L02', state_events: 1, known_ms: 30 * MIN, planned_ms: 0, run_ms: 0 },
     ])
+    // Parts without an ideal cycle time come with the other counts, per line and period (stored hours).
+    const stats = await readStats(ch, { plants: [P], ...current, previousFrom: previous.from, stepSec: 3600, state: { now, slas: [], defaultSlaMs: 5 * MIN }, maxLagMs: 0 })
+    const count = (line: string, good: number, scrap: number) => ({ plant: P, line, busy_ms: 0, running_ms: 0, good, scrap, ideal_ms: 0, unrated: good + scrap })
+    expect(stats.previous?.production).toEqual([count('L01', 40, 1)])
+    expect(stats.current.production).toEqual([count('L02', 10, 0)])
   })
 
   it('the open state runs to now, not to the end of a window in the future', async () => {

@@ -6,7 +6,8 @@ import { assertWindow, ceilTo, floorTo } from './window'
 
 /**
  * The ISO 22400 inputs of each line over ONE window. Counts (good, scrap, Σ ideal cycle time ×
- * parts) come from the dashboards' statistics (hour-stats/, one per event id, by origin time);
+ * parts, parts without an ideal cycle time) come from the dashboards' statistics (hour-stats/, one
+ * per event id, by origin time, stored per hour: a 30-day read never visits the counts themselves);
  * the time in each state from line_events (migration 0006_line_events.sql), clipped to the window
  * those counts cover (`countWindow`), so availability and performance describe the same time.
  *
@@ -52,11 +53,9 @@ export interface LineStateRow {
   known_ms: number
   planned_ms: number
   run_ms: number
-  /** Parts of counts in the window without an ideal cycle time. */
-  unrated: number
 }
 
-/** Per plant and line over [from, min(to, now)); lines without states or unrated counts are absent. */
+/** Per plant and line over [from, min(to, now)); lines without states are absent. */
 export async function lineStates(
   ch: ClickHouse,
   q: { plants: readonly string[]; from: Date; to: Date; now: Date; actor?: Actor },
@@ -92,7 +91,7 @@ export async function lineStatesOf(
   })
   // JSON output may carry 64-bit integers as strings.
   for (const { w, ...r } of rows)
-    out[Number(w)]!.push({ ...r, state_events: +r.state_events, known_ms: +r.known_ms, planned_ms: +r.planned_ms, run_ms: +r.run_ms, unrated: +r.unrated })
+    out[Number(w)]!.push({ ...r, state_events: +r.state_events, known_ms: +r.known_ms, planned_ms: +r.planned_ms, run_ms: +r.run_ms })
   return out
 }
 
@@ -100,19 +99,17 @@ export async function lineStatesOf(
  * Window i's rows (parameters suffixed i). States: those inside the window and, per line, the last
  * one before it (by the same order the window function uses) — the earlier ones end before the
  * window and count nowhere, so they are aggregated away instead of going through the window
- * function. Counts without an ideal cycle time need no interval at all: a sum over distinct events.
- * A re-sent event is the same event at the same time: one row (GROUP BY the full key).
+ * function. A re-sent event is the same event at the same time: one row (GROUP BY the full key).
  */
 function windowStatesSql(ch: ClickHouse, i: number): string {
   return `
           SELECT ${i} AS w, plant, line,
-            countIf(is_state AND at >= {from${i}:DateTime64(3, 'UTC')}) AS state_events,
-            sumIf(ms, is_state) AS known_ms,
-            sumIf(ms, is_state AND NOT has({notPlanned:Array(String)}, st)) AS planned_ms,
-            sumIf(ms, is_state AND st = 'RUNNING') AS run_ms,
-            sumIf(p, NOT is_state) AS unrated
+            countIf(at >= {from${i}:DateTime64(3, 'UTC')}) AS state_events,
+            sum(ms) AS known_ms,
+            sumIf(ms, NOT has({notPlanned:Array(String)}, st)) AS planned_ms,
+            sumIf(ms, st = 'RUNNING') AS run_ms
           FROM (
-            SELECT true AS is_state, plant, line, at, st, toFloat64(0) AS p,
+            SELECT plant, line, at, st,
               greatest(0, dateDiff('millisecond', greatest(at, {from${i}:DateTime64(3, 'UTC')}), least(next_at, {end${i}:DateTime64(3, 'UTC')}))) AS ms
             FROM (
               SELECT plant, line, at, st,
@@ -133,14 +130,6 @@ function windowStatesSql(ch: ClickHouse, i: number): string {
               )
             )
             WHERE next_at > {from${i}:DateTime64(3, 'UTC')}
-            UNION ALL
-            SELECT false, plant, line, at, '', p, 0
-            FROM (
-              SELECT plant, line, at, any(parts) AS p
-              FROM ${ch.database}.line_events
-              WHERE kind = 'unrated' AND plant IN {plants:Array(String)} AND at >= {from${i}:DateTime64(3, 'UTC')} AND at < {end${i}:DateTime64(3, 'UTC')}
-              GROUP BY plant, line, at, event_id
-            )
           )
           GROUP BY plant, line`
 }
@@ -153,13 +142,14 @@ export function oeeInputs(plant: string, states: readonly LineStateRow[], counts
     if (!r) lines.set(line, (r = { line, state_events: 0, known_ms: 0, planned_ms: 0, run_ms: 0, good: 0, scrap: 0, ideal_ms: 0, unrated: 0 }))
     return r
   }
-  for (const s of states) if (s.plant === plant) Object.assign(of(s.line), { state_events: s.state_events, known_ms: s.known_ms, planned_ms: s.planned_ms, run_ms: s.run_ms, unrated: s.unrated })
+  for (const s of states) if (s.plant === plant) Object.assign(of(s.line), { state_events: s.state_events, known_ms: s.known_ms, planned_ms: s.planned_ms, run_ms: s.run_ms })
   for (const c of counts) {
     if (c.plant !== plant) continue
     const r = of(c.line)
     r.good += c.good
     r.scrap += c.scrap
     r.ideal_ms += c.ideal_ms
+    r.unrated += c.unrated
   }
   return [...lines.values()].sort((a, b) => a.line.localeCompare(b.line))
 }

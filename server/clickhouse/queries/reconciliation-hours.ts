@@ -29,28 +29,40 @@ export type ReconHourTable = 'recon_hour' | 'recon_kpi_hour'
 
 export type StaleHour = { bucket: Date; events: number }
 
-/** Hours of the window whose stored set in `table` is missing or behind the live marks, with the live marks. */
-async function staleHours(ch: ClickHouse, w: ReconWindow, table: ReconHourTable): Promise<StaleHour[]> {
-  const { rows } = await chQuery<{ bucket: string; events: number }>(ch, {
+/**
+ * Hours of [from, to) whose stored set in `table` is missing or behind the live marks, with the live
+ * marks, oldest first: of one plant (a read) or of every plant (the worker).
+ */
+async function staleHours(
+  ch: ClickHouse,
+  q: { plant?: string; from: Date; to: Date; limit?: number; actor?: ReconWindow['actor'] },
+  table: ReconHourTable,
+): Promise<Array<StaleHour & { plant: string }>> {
+  const where = `${q.plant === undefined ? '' : 'plant = {plant:String} AND '}bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {to:DateTime64(3, 'UTC')}`
+  const { rows } = await chQuery<{ plant: string; bucket: string; events: number }>(ch, {
     name: `reconciliation.staleHours.${table}`,
-    sql: `SELECT bucket, events FROM (
-            SELECT bucket, sum(events) AS events, argMax(marks, computed_at) AS stored
+    sql: `SELECT plant, bucket, events FROM (
+            SELECT plant, bucket, sum(events) AS events, argMax(marks, computed_at) AS stored
             FROM (
-              SELECT bucket, events, toUInt64(0) AS marks, toDateTime64(0, 3, 'UTC') AS computed_at FROM ${ch.database}.hour_marks
-              WHERE plant = {plant:String} AND bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {to:DateTime64(3, 'UTC')}
+              SELECT plant, bucket, events, toUInt64(0) AS marks, toDateTime64(0, 3, 'UTC') AS computed_at FROM ${ch.database}.hour_marks
+              WHERE ${where}
               UNION ALL
-              SELECT bucket, toUInt64(0) AS events, marks, computed_at FROM ${ch.database}.${table}
-              WHERE plant = {plant:String} AND bucket >= {from:DateTime64(3, 'UTC')} AND bucket < {to:DateTime64(3, 'UTC')}
+              SELECT plant, bucket, toUInt64(0) AS events, marks, computed_at FROM ${ch.database}.${table}
+              WHERE ${where}
             )
-            GROUP BY bucket
+            GROUP BY plant, bucket
           )
           WHERE events > 0 AND stored != events
-          ORDER BY bucket`,
-    params: { plant: w.plant, from: w.from, to: w.to },
-    actor: w.actor,
+          ORDER BY bucket, plant
+          ${q.limit === undefined ? '' : 'LIMIT {limit:UInt32}'}`,
+    params: { from: q.from, to: q.to, ...(q.plant === undefined ? {} : { plant: q.plant }), ...(q.limit === undefined ? {} : { limit: q.limit }) },
+    actor: q.actor,
   })
-  return rows.map((r) => ({ bucket: fromChDateTime(r.bucket), events: Number(r.events) }))
+  return rows.map((r) => ({ plant: r.plant, bucket: fromChDateTime(r.bucket), events: Number(r.events) }))
 }
+
+/** Computes and stores the sets of `hours` of `w.plant` (their marks read before, by staleHours: late events re-stale them). */
+type RefreshHours = (ch: ClickHouse, w: ReconWindow, hours: readonly StaleHour[]) => Promise<void>
 
 /** Compute and store the sets of these hours (marks read before, by staleHours: late events re-stale them). */
 async function refreshHours(ch: ClickHouse, w: ReconWindow, hours: readonly StaleHour[]): Promise<void> {
@@ -87,14 +99,35 @@ export function ensureHours(ch: ClickHouse, w: ReconWindow): Promise<void> {
 }
 
 /** Bring the stored sets of `table` over the (hour-aligned) window up to date with `refresh`, in chunks of hours. */
-export async function ensureStoredHours(
-  ch: ClickHouse,
-  w: ReconWindow,
-  table: ReconHourTable,
-  refresh: (ch: ClickHouse, w: ReconWindow, hours: readonly StaleHour[]) => Promise<void>,
-): Promise<void> {
-  const stale = await staleHours(ch, w, table)
+export async function ensureStoredHours(ch: ClickHouse, w: ReconWindow, table: ReconHourTable, refresh: RefreshHours): Promise<void> {
+  const stale = await staleHours(ch, { plant: w.plant, from: w.from, to: w.to, actor: w.actor }, table)
   for (let i = 0; i < stale.length; i += CHUNK_HOURS) await refresh(ch, w, stale.slice(i, i + CHUNK_HOURS))
+}
+
+/**
+ * The worker's share (ingest/rollups/hour-stats.ts): the oldest `limit` stale hours of `table` in
+ * [since, until), of every plant, computed and stored, so that reads find them current. Resolves
+ * to how many hours it stored.
+ */
+export async function refreshStaleHours(
+  ch: ClickHouse,
+  table: ReconHourTable,
+  refresh: RefreshHours,
+  q: { since: Date; until: Date; limit: number },
+): Promise<number> {
+  const stale = await staleHours(ch, { from: q.since, to: q.until, limit: q.limit }, table)
+  const byPlant = new Map<string, StaleHour[]>()
+  for (const { plant, ...h } of stale) byPlant.set(plant, [...(byPlant.get(plant) ?? []), h])
+  // Stored sets hold nothing judged at the time of the read or against an SLA: any state will do.
+  const state = { now: new Date(), slas: [], defaultSlaMs: 0 }
+  for (const [plant, hours] of byPlant)
+    await refresh(ch, { plant, from: hours[0]!.bucket, to: new Date(hours.at(-1)!.bucket.getTime() + HOUR), state, timeZone: 'UTC' }, hours)
+  return stale.length
+}
+
+/** The worker's share of the summary's hours (refreshStaleHours). */
+export function refreshStaleSummaryHours(ch: ClickHouse, q: { since: Date; until: Date; limit: number }): Promise<number> {
+  return refreshStaleHours(ch, 'recon_hour', refreshHours, q)
 }
 
 /**

@@ -2,8 +2,8 @@ import type { ClickHouse } from '../client'
 import { chCommand, chQuery } from '../exec'
 import { toChDateTime } from '../../domain/ch-time'
 import { baseParams, mergedTxnSql, type ReconWindow } from './reconciliation'
-import { ensureStoredHours, type StaleHour } from './reconciliation-hours'
-import { TXN_SLA_MS_SQL } from './txn-state'
+import { ensureStoredHours, refreshStaleHours, type StaleHour } from './reconciliation-hours'
+import { txnSlaMs } from './txn-state'
 
 /**
  * The two reconciliation KPIs of a plant over [from, to) by origin time, from per-hour sets
@@ -86,6 +86,11 @@ async function refreshKpiHours(ch: ClickHouse, w: ReconWindow, hours: readonly S
   })
 }
 
+/** The worker's share of the KPIs' hours (reconciliation-hours.ts, refreshStaleHours). */
+export function refreshStaleKpiHours(ch: ClickHouse, q: { since: Date; until: Date; limit: number }): Promise<number> {
+  return refreshStaleHours(ch, 'recon_kpi_hour', refreshKpiHours, q)
+}
+
 const ZERO: ReconKpiRow = {
   closed_orders: 0,
   closed_with_gap: 0,
@@ -132,6 +137,7 @@ export async function reconKpiPeriods(
     name: 'reconciliation.kpis',
     // One pass: per period and work order (movements under ''), then per period. Every movement
     // delay goes into the quantile (-Array over the kept delays): exact, as over the transactions.
+    // Few layers and the SLA as a constant: on chDB, analysing this query costs more than running it.
     sql: `SELECT period,
             countIf(is_order AND closed) AS closed_orders, countIf(is_order AND closed AND gap_pct > 0) AS closed_with_gap,
             maxIfOrNull(gap_pct, is_order AND closed AND gap_pct IS NOT NULL) AS closed_max_gap_pct,
@@ -140,31 +146,23 @@ export async function reconKpiPeriods(
             sumIf(length(d), NOT is_order) AS movements, quantileExactArrayIf(0.95)(d, NOT is_order) AS delay_p95_ms,
             maxArrayIf(d, NOT is_order) AS delay_max_ms
           FROM (
-            SELECT period, wo, wo != '' AS is_order, sum(n) AS n_txns, sum(o_src) AS src, sum(o_erp) AS erp, groupArrayArray(delays) AS d,
+            SELECT period, wo, wo != '' AS is_order,
+              -- an open confirmation is settled ("never posted") once older than the flow SLA
+              sum(n_settled + arrayCount(t -> dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > {slaMs:Int64}, open_list)) AS n_txns,
+              sum(s_src + arraySum(t -> if(dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > {slaMs:Int64}, t.2, 0), open_list)) AS src,
+              sum(s_erp) AS erp, groupArrayArray(delays) AS d,
               if(src > 0, 100 * abs(src - erp) / src, NULL) AS gap_pct,
               -- closed: a TECO/CLSD seen from 30 days before the period's start up to now
               if(period = 1, ${closedSince('closedFromPrev')}, ${closedSince('closedFrom')}) AS closed
             FROM (
-              -- an open confirmation is settled ("never posted") once older than its flow SLA
-              SELECT period, wo, delays, n_settled + arrayCount(t -> dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > sla_ms, open_list) AS n,
-                s_src + arraySum(t -> if(dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > sla_ms, t.2, 0), open_list) AS o_src,
-                s_erp AS o_erp
-              FROM (
-                SELECT *, ${TXN_SLA_MS_SQL} AS sla_ms
-                FROM (
-                  SELECT *, '${ORDER_FLOW}' AS flow
-                  FROM (
-                    SELECT toUInt8(bucket < {periodFrom:DateTime64(3, 'UTC')}) AS period, plant, work_order AS wo, settled_txns AS n_settled,
-                      settled_src AS s_src, settled_erp AS s_erp, open_txns AS open_list, delays_ms AS delays
-                    FROM ${ch.database}.recon_kpi_hour
-                    WHERE ${inStored}
-                      AND (bucket, computed_at) IN (SELECT bucket, max(computed_at) FROM ${ch.database}.recon_kpi_hour WHERE ${inStored} GROUP BY bucket)
-                    UNION ALL
-                    SELECT period, plant, wo, n_settled, s_src, s_erp, open_list, delays
-                    FROM (${hourSetsSql(ch, live, `origin_time < {periodFrom:DateTime64(3, 'UTC')}`)})
-                  )
-                )
-              )
+              SELECT toUInt8(bucket < {periodFrom:DateTime64(3, 'UTC')}) AS period, work_order AS wo, settled_txns AS n_settled,
+                settled_src AS s_src, settled_erp AS s_erp, open_txns AS open_list, delays_ms AS delays
+              FROM ${ch.database}.recon_kpi_hour
+              WHERE ${inStored}
+                AND (bucket, computed_at) IN (SELECT bucket, max(computed_at) FROM ${ch.database}.recon_kpi_hour WHERE ${inStored} GROUP BY bucket)
+              UNION ALL
+              SELECT period, wo, n_settled, s_src, s_erp, open_list, delays
+              FROM (${hourSetsSql(ch, live, `origin_time < {periodFrom:DateTime64(3, 'UTC')}`)})
             )
             GROUP BY period, wo
             HAVING NOT is_order OR n_txns > 0
@@ -174,6 +172,7 @@ export async function reconKpiPeriods(
       // the window of the live part is the whole read; the periods split at {periodFrom}
       ...baseParams({ ...w, from: start, flows: KPI_FLOWS, timeZone: 'UTC' }),
       periodFrom: w.from,
+      slaMs: txnSlaMs(w.state, w.plant, ORDER_FLOW),
       closedFrom: new Date(w.from.getTime() - 30 * 86_400_000),
       closedFromPrev: new Date(start.getTime() - 30 * 86_400_000),
       sFrom: stored.from,

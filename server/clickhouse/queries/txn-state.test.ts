@@ -4,6 +4,7 @@ import { chInsert } from '../exec'
 import { migrateClickHouse } from '../migrate'
 import { openTestClickHouse } from '../testing'
 import { txnSummaries } from './txn'
+import { txnSlaMs } from './txn-state'
 
 /**
  * The state vocabulary on real ClickHouse: one crafted transaction per state, judged against
@@ -133,5 +134,23 @@ describe('transaction state', () => {
     })
     expect(list.find((r) => r.correlation_id === 'OLD')!.state).toBe('in_progress')
     expect(list.find((r) => r.correlation_id === 'DLQ')!.state).toBe('dead_lettered')
+  })
+
+  it('txnSlaMs gives the SLA the SQL gives each transaction: flow entry, then plant-wide, then the default', async () => {
+    const slas = [
+      { plant: PLANT, flow: 'shipment', ms: 30 * MIN },
+      { plant: PLANT, flow: '*', ms: 25 * MIN },
+      { plant: 'OTHER', flow: 'goods_movement', ms: 7 * MIN },
+    ]
+    for (const state of [
+      { now: NOW, defaultSlaMs: 5 * MIN, slas },
+      { now: NOW, defaultSlaMs: 5 * MIN, slas: slas.filter((s) => s.flow !== '*') },
+    ]) {
+      const list = await txnSummaries(ch, { plants: [PLANT], from: new Date(NOW.getTime() - 2 * 3_600_000), to: NOW, state })
+      expect(new Set(list.map((r) => r.flow)).size).toBeGreaterThan(1)
+      for (const r of list) expect({ flow: r.flow, ms: txnSlaMs(state, PLANT, r.flow) }).toEqual({ flow: r.flow, ms: Number(r.sla_ms) })
+    }
+    expect(txnSlaMs({ now: NOW, defaultSlaMs: 5 * MIN, slas }, 'OTHER', 'goods_movement')).toBe(7 * MIN)
+    expect(txnSlaMs({ now: NOW, defaultSlaMs: 5 * MIN, slas }, 'OTHER', 'shipment')).toBe(5 * MIN)
   })
 })

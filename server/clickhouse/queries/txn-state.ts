@@ -48,6 +48,12 @@ export function txnStateParams(p: TxnStateParams): Record<string, unknown> {
 export const TXN_SLA_MS_SQL = `transform(concat(plant, '|', flow), {stSlaKeys:Array(String)}, {stSlaMs:Array(Int64)},
   transform(concat(plant, '|*'), {stSlaKeys:Array(String)}, {stSlaMs:Array(Int64)}, {stSlaDefault:Int64}))`
 
+/** TXN_SLA_MS_SQL of one plant and flow, for a query that needs only that one (a constant costs its analysis nothing). */
+export function txnSlaMs(p: TxnStateParams, plant: string, flow: string): number {
+  const of = (f: string) => p.slas.find((s) => s.plant === plant && s.flow === f)
+  return Math.round((of(flow) ?? of('*'))?.ms ?? p.defaultSlaMs)
+}
+
 /** Age of the transaction at `now` (ms since its source event). */
 export const TXN_AGE_MS_SQL = `dateDiff('millisecond', origin_time, {stNow:DateTime64(3, 'UTC')})`
 

@@ -165,7 +165,7 @@ export function assemble(
           dead_lettered: N(r.dead_lettered),
         })
       if (N(r.busy_ms) + N(r.good) + N(r.scrap) > 0)
-        production.push({ plant: r.plant, line: r.line, busy_ms: N(r.busy_ms), running_ms: N(r.running_ms), good: N(r.good), scrap: N(r.scrap), ideal_ms: N(r.ideal_ms) })
+        production.push({ plant: r.plant, line: r.line, busy_ms: N(r.busy_ms), running_ms: N(r.running_ms), good: N(r.good), scrap: N(r.scrap), ideal_ms: N(r.ideal_ms), unrated: N(r.unrated) })
     }
     if (set === SET.bucket)
       Object.assign(bucketOf(r.plant, iso(r.bucket)), {

@@ -36,7 +36,7 @@ export interface StatsRange {
 export const NUMBERS = [
   'transactions', 'posting_txns', 'settled', 'first_ok', 'posted', 'posted_24h', 'transient', 'auto_recovered', 'duplicates',
   'erp_events', 'erp_errors', 'errors_transient', 'errors_dependency', 'errors_permanent', 'errors_partial', 'dead_lettered',
-  'posting_requests', 'posting_successes', 'posting_failures', 'hop_events', 'hop_errors', 'busy_ms', 'running_ms', 'good', 'scrap', 'ideal_ms',
+  'posting_requests', 'posting_successes', 'posting_failures', 'hop_events', 'hop_errors', 'busy_ms', 'running_ms', 'good', 'scrap', 'ideal_ms', 'unrated',
 ] as const
 const ARRAYS = { open_origin: "Array(DateTime64(3, 'UTC'))", open_state: 'Array(LowCardinality(String))' } as const
 const QUANTILES = ['e2e_p50_ms', 'e2e_p95_ms'] as const
@@ -211,6 +211,9 @@ export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 
         good: 'sum(e_good)',
         scrap: 'sum(e_scrap)',
         ideal_ms: 'sum(e_ideal * (e_good + e_scrap))',
+        // Parts of production confirmations' counts without an ideal cycle time: performance
+        // cannot be computed for their line (domain/oee.ts names it).
+        unrated: "sumIf(e_good + e_scrap, flow = 'production_confirmation' AND e_ideal <= 0)",
       })}
       FROM (
         -- Each state change reports how long the previous state lasted; each count reports good,

@@ -91,6 +91,8 @@ export interface StatsProduction {
   good: number
   scrap: number
   ideal_ms: number
+  /** Parts of counts without an ideal cycle time (production confirmations). */
+  unrated: number
 }
 
 export interface Stats {
