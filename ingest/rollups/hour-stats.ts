@@ -40,7 +40,7 @@ export interface HourStatsDeps {
 
 export function startHourStatsRefresher(deps: HourStatsDeps): HourStatsRefresher {
   // Every 30 s, not every few: the open hour is stale again with each insert, and a dashboard
-  // computes stale hours itself, so refreshing it more often only costs (bench suite \`idle\`).
+  // computes stale hours itself, so refreshing it more often only costs (bench suite `idle`).
   const intervalMs = deps.intervalMs ?? 30_000
   let failing = false
   // What the last look saw; none while catching up (a full chunk), after a failure, or before the first.
