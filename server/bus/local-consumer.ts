@@ -7,8 +7,8 @@ import { topicMatcher } from './subscription'
 
 /**
  * One member of a consumer group on the in-process bus: delivers one batch at a time (or one per
- * partition, up to partitionsInFlight), round robin over the partitions its group gives it, commits what the handler resolved and backs off after a
- * rejection (port.ts has the contract).
+ * partition, up to partitionsInFlight), round robin over the partitions its group gives it,
+ * commits what the handler resolved and backs off after a rejection (port.ts has the contract).
  */
 
 const log = logger.child({ component: 'bus', transport: 'local' })
