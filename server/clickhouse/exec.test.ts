@@ -221,6 +221,39 @@ describe('chInsert', () => {
     expect(rows.map((r) => r.id)).toEqual(['c', 'd'])
   })
 
+  it('leaves out a column null in every row: it gets its DEFAULT, as a null sent would', async () => {
+    await chCommand(ch, {
+      name: 'test.createDefaults',
+      sql: `CREATE TABLE lt_exec.defs (id String, n UInt32 DEFAULT 7, twice UInt32 DEFAULT n * 2, maybe Nullable(UInt32), note String DEFAULT 'none')
+            ENGINE = MergeTree ORDER BY id`,
+    })
+    await chInsert(ch, {
+      table: 'defs',
+      rows: [
+        { id: 'a', n: null, twice: undefined, maybe: null, note: null },
+        { id: 'b', n: 3, twice: null, maybe: null, note: undefined },
+        { id: 'c', note: 'kept' },
+      ],
+    })
+    // A batch where every row leaves every other column empty still inserts (one column is sent).
+    await chInsert(ch, { table: 'defs', rows: [{ id: 'd', n: null }] })
+    await chInsert(ch, { table: 'defs', rows: [{ n: null }] })
+    const { rows } = await chQuery<{ id: string; n: number; twice: number; maybe: number | null; note: string }>(ch, {
+      name: 'test.defs',
+      sql: 'SELECT id, n, twice, maybe, note FROM lt_exec.defs ORDER BY id',
+    })
+    expect(rows).toEqual([
+      { id: '', n: 7, twice: 14, maybe: null, note: 'none' },
+      { id: 'a', n: 7, twice: 14, maybe: null, note: 'none' },
+      { id: 'b', n: 3, twice: 6, maybe: null, note: 'none' },
+      { id: 'c', n: 7, twice: 14, maybe: null, note: 'kept' },
+      { id: 'd', n: 7, twice: 14, maybe: null, note: 'none' },
+    ])
+    // A misspelt column is still refused when it holds a value; checked by name even when empty.
+    await expect(chInsert(ch, { table: 'defs', rows: [{ id: 'e', nn: 1 }] })).rejects.toBeInstanceOf(ClickHouseQueryError)
+    await expect(chInsert(ch, { table: 'defs', rows: [{ id: 'e', 'n; DROP': null }] })).rejects.toThrow(/Invalid column name/)
+  })
+
   it('rejects unsafe tokens and table names before reaching the engine, and unknown columns', async () => {
     await expect(chInsert(ch, { table: 'ev', rows: [{ id: 'x' }], dedupToken: "x' , max_threads=1" })).rejects.toThrow(
       /Invalid dedup token/,

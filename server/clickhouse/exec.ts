@@ -312,17 +312,25 @@ export interface ChInsert {
  * costs about half that of an object. A key missing from a row (or `undefined`) is sent as null,
  * which `input_format_null_as_default` turns into the column DEFAULT, expressions included — the
  * same row JSONEachRow stored. (Nullable columns keep null, as their DEFAULT is NULL too.)
+ * A column that is null in every row is left out of the insert: the engine gives it the same
+ * DEFAULT, and it neither serialises nor parses a field per row (a hop event leaves about a third
+ * of its columns empty). Every key is still checked, and one column is always sent.
  */
 export function compactRows(rows: readonly object[]): { columns: string[]; body: Buffer } {
-  const seen = new Set<string>()
-  const columns: string[] = []
-  for (const row of rows)
-    for (const k in row)
-      if (!seen.has(k)) {
+  const checked = new Set<string>()
+  const used = new Set<string>()
+  for (const row of rows) {
+    const r = row as Record<string, unknown>
+    for (const k in r) {
+      if (used.has(k)) continue
+      if (!checked.has(k)) {
         if (!TABLE_NAME.test(k)) throw new Error(`Invalid column name ${JSON.stringify(k)}`)
-        seen.add(k)
-        columns.push(k)
+        checked.add(k)
       }
+      if (r[k] !== null && r[k] !== undefined) used.add(k)
+    }
+  }
+  const columns = used.size > 0 ? [...used] : [...checked].slice(0, 1)
   const values: unknown[] = new Array(columns.length)
   let text = ''
   for (const row of rows) {
@@ -335,8 +343,8 @@ export function compactRows(rows: readonly object[]): { columns: string[]; body:
 
 /**
  * Insert rows (objects keyed by column name; see compactRows for the wire format). Times may be
- * RFC 3339 strings or Dates (`best_effort` parsing). An unknown column is an error, not silently
- * dropped: a misspelt column would otherwise lose data. On chDB the body is handed to the engine
+ * RFC 3339 strings or Dates (`best_effort` parsing). An unknown column holding a value is an error,
+ * not silently dropped: a misspelt column would otherwise lose data. On chDB the body is handed to the engine
  * as bytes (rawInsert: no copy into a JS string of the whole statement).
  */
 export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: number; elapsedMs: number }> {
@@ -349,6 +357,12 @@ export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: n
     deduplicate_blocks_in_dependent_materialized_views: 1,
     date_time_input_format: 'best_effort',
     input_format_null_as_default: 1,
+    // Our batches are the buffering. ClickHouse 26 (chDB 26.7 included) has async_insert on by
+    // default, and an async insert is queued with other clients' rows and deduplicated by other
+    // rules (async_insert_deduplicate, 0 by default) than the insert_deduplication_token a
+    // retried batch relies on. chDB's byte inserts are never async (the data is not inline); a
+    // server's HTTP body is.
+    async_insert: 0,
   }
   if (ins.dedupToken !== undefined) {
     if (!DEDUP_TOKEN.test(ins.dedupToken)) throw new Error(`Invalid dedup token ${JSON.stringify(ins.dedupToken)}`)
