@@ -94,8 +94,8 @@ export async function measureFreshness(brokers: string, topic: string, askedRate
   let exited = false
   const visibility = runChild<Visibility>(['freshness', brokers, topic], (c) => {
     child = c
-    c.stdin.on('error', () => undefined) // a child that died is reported by its exit
-    c.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    c.on('error', () => undefined) // a child that died is reported by its exit
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   })
   visibility.then(
     () => (exited = true),
@@ -136,7 +136,7 @@ export async function measureFreshness(brokers: string, topic: string, askedRate
     }
     const loadAverage = loadavg().map((l) => Math.round(l * 10) / 10)
     const plan: VisibilityPlan = { produced: seq, fromMs, toMs, drainSeconds: s.drainSeconds }
-    child?.stdin.end(`${JSON.stringify(plan)}\n`)
+    child?.send(plan, () => child?.disconnect())
     const v = await visibility
     const heldRate = produced >= HELD_SHARE * askedRate * s.seconds
     const missing = produced - v.visible - v.unobserved
@@ -160,7 +160,7 @@ export async function measureFreshness(brokers: string, topic: string, askedRate
     }
   } finally {
     // Only when this side failed: without its plan the child stops, cleans up and exits.
-    if (!exited) child?.stdin.end()
+    if (!exited && child?.connected) child.disconnect()
     await producer.disconnect()
   }
 }

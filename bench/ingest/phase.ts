@@ -45,7 +45,10 @@ export async function benchPipeline(
   dataDir: string,
   observe: (ch: ClickHouse) => ClickHouse = (ch) => ch,
 ): Promise<{ pipeline: TelemetryPipeline; ch: ClickHouse; close(): Promise<void> }> {
-  const config = loadConfig({ KAFKA_BROKERS: brokers, DATA_DIR: dataDir, TELEMETRY_TOPIC: topic, TELEMETRY_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `bench-pipeline-${Date.now()}`, LOG_LEVEL: 'warn' })
+  // The pipeline's tuning (INGEST_BATCH_MAX_ROWS, INGEST_FLUSH_MS, INGEST_PARTITIONS_IN_FLIGHT, …) from
+  // the bench's environment, so a setting can be tried without editing the bench.
+  const tuning = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_')))
+  const config = loadConfig({ ...tuning, KAFKA_BROKERS: brokers, DATA_DIR: dataDir, TELEMETRY_TOPIC: topic, TELEMETRY_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `bench-pipeline-${Date.now()}`, LOG_LEVEL: 'warn' })
   const stores = await openStores(dataDir)
   const transport = new KafkaTransport(config.kafka)
   const pipeline = createTelemetryPipeline({ transport, clickhouse: observe(stores.ch), prisma: stores.db.prisma, config, logger })

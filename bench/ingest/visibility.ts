@@ -26,7 +26,7 @@ import { benchPipeline, peakRssMiB } from './phase'
  * not visible and counts as missing.
  */
 
-/** What the parent tells the child once it stopped producing (one JSON line on stdin). */
+/** What the parent tells the child once it stopped producing (one IPC message). */
 export interface VisibilityPlan {
   /** Records produced in all (primer, warm-up and measured ones): the pipeline must write them all. */
   produced: number
@@ -137,15 +137,12 @@ export class InsertAcks {
   }
 }
 
-async function readPlan(): Promise<VisibilityPlan> {
-  let text = ''
-  for await (const chunk of process.stdin) {
-    text += String(chunk)
-    if (text.includes('\n')) break
-  }
-  const line = text.split('\n')[0]!.trim()
-  if (!line) throw new Error('freshness: stdin closed before the plan arrived')
-  return JSON.parse(line) as VisibilityPlan
+/** The plan, sent by the parent over the IPC channel (run-child.ts says why not stdin). */
+function readPlan(): Promise<VisibilityPlan> {
+  return new Promise((resolve, reject) => {
+    process.once('message', (plan) => resolve(plan as VisibilityPlan))
+    process.once('disconnect', () => reject(new Error('freshness: the parent went away before the plan arrived')))
+  })
 }
 
 /** Prints `{"ready": true}` once the pipeline wrote its first row, then measures as the plan says. */

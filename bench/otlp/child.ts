@@ -5,7 +5,8 @@
  *                       topic, the telemetry pipeline into hop_events. Times itself: from the first
  *                       send to the last row visible, after a warm-up of <warmup> events.
  *   otlp <token>        the OTLP path: the receiver on a port of its own and the worker's OTLP
- *                       pipeline. Prints {"port"}; the parent (the exporters) drives it on stdin:
+ *                       pipeline. Prints {"port"}; the parent (the exporters) drives it by IPC messages
+ *                       (never stdin: see bench/ingest/run-child.ts):
  *                       `wait <rows>` answers {"visible"} once hop_events holds that many rows,
  *                       `stop` answers with the phase's figures and exits.
  * Both report the process CPU time and the pipeline's ClickHouse insert figures of their window.
@@ -14,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
+import { on } from 'node:events'
 import { startOtlpHttpServer } from '../../ingest/otlp/http-server'
 import { createOtlpReceiver } from '../../ingest/otlp/receiver'
 import { otlpRecordSource } from '../../ingest/otlp/source'
@@ -110,8 +111,8 @@ try {
     print({ port: (server.address() as AddressInfo).port })
     // `start` opens the measured window (after the parent's warm-up), `stop` closes it.
     let window: { c0: number; i0: Inserts; rows0: number } | undefined
-    for await (const line of createInterface({ input: process.stdin })) {
-      const [command, value] = line.trim().split(' ')
+    for await (const [line] of on(process, 'message', { close: ['disconnect'] })) {
+      const [command, value] = String(line).trim().split(' ')
       if (command === 'start') {
         window = { c0: cpuMicros(), i0: await inserts(), rows0: await visible(stores.ch) }
         print({ started: true })

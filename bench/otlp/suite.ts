@@ -54,10 +54,11 @@ function fastest<T extends { rate: number }>(phases: T[]): T {
 /** A bench child speaking JSON lines on stdout; `next()` is its next line. */
 function startChild(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/otlp/child.ts', ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+    // Commands by IPC, never on stdin: chDB may take waiting stdin bytes as insert data (bench/ingest/run-child.ts).
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   })
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const exited = new Promise<number | null>((done) => child.on('exit', done))
   return {
     async next<T>(): Promise<T> {
@@ -69,7 +70,7 @@ function startChild(args: string[]) {
       }
     },
     send(line: string) {
-      child.stdin.write(`${line}\n`)
+      child.send(line)
     },
     exited,
   }

@@ -109,6 +109,10 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
     return { client, mode: 'server', database, close: () => client.close() }
   }
 
+  // chDB 3.4 takes bytes already waiting on a non-terminal stdin as the data of the next insert
+  // (the insert fails to parse them, or would store them): a process running chDB is never sent
+  // anything on stdin. The bench children are driven over IPC for that reason; `npm start` reads
+  // nothing from it.
   const dir = path.resolve(opts.dataDir, 'clickhouse')
   mkdirSync(dir, { recursive: true })
   const chdb = loadChdb()
