@@ -80,12 +80,12 @@ describe('InsertCoalescer', () => {
       return performance.now() - t0
     }
     await coalescer.write(batch(1, 'q0'))
-    // Right after an insert: a trickle of one row waits three intervals (less the last insert's own time)...
-    expect(await since(() => coalescer.write(batch(1, 'q1')))).toBeGreaterThanOrEqual(3 * 1_500 - 1_000)
+    // Right after an insert: a trickle of one row waits QUIET_FACTOR intervals (less the last insert's own time)...
+    expect(await since(() => coalescer.write(batch(1, 'q1')))).toBeGreaterThanOrEqual(QUIET_FACTOR * 1_500 - 1_000)
     // ...a thousand rows one (the insert itself takes well under the two intervals of margin).
     const busy = await since(() => coalescer.write(batch(QUIET_ROWS, 'q2')))
     expect(busy).toBeGreaterThanOrEqual(1_500 - 1_000)
-    expect(busy).toBeLessThan(3 * 1_500)
+    expect(busy).toBeLessThan(QUIET_FACTOR * 1_500)
     expect((await stored('q2')).events).toBe(QUIET_ROWS)
   }, 30_000)
 

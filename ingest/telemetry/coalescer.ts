@@ -17,8 +17,8 @@ import { ingestMetrics } from './metrics'
  * began `intervalMs` ago or more, else when that much time has passed; while one runs, batches
  * wait for the next. So N pipelines' trickles cost one insert per interval instead of N. Under
  * QUIET_ROWS rows waiting (a few dozen events a second: the demo, a quiet shift), the interval is
- * QUIET_FACTOR times longer: such rows are seen a few seconds later, and the idle demo spends a
- * third of the inserts' CPU. From QUIET_ROWS on the interval is `intervalMs` again, so freshness
+ * QUIET_FACTOR times longer (3 s at the default 500 ms): such rows are seen a few seconds later,
+ * and the idle demo spends a sixth of the inserts' CPU. From QUIET_ROWS on the interval is `intervalMs` again, so freshness
  * under load (ingest bench, item 3) does not change.
  *
  * A combined insert has a token of its own, not the batches' range tokens, so a range rebuilt
@@ -47,7 +47,7 @@ export interface CoalescerOptions {
 }
 
 export const QUIET_ROWS = 1_000
-export const QUIET_FACTOR = 3
+export const QUIET_FACTOR = 6
 
 interface Waiting {
   batch: CoalescedBatch

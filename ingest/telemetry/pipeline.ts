@@ -175,7 +175,7 @@ class Pipeline implements TelemetryPipeline {
       groupId: this.groupId,
       topics: tapped?.subscribe ?? [this.topic],
       fromBeginning: tapped?.fromBeginning ?? true,
-      partitionsInFlight: config.ingestPartitionsInFlight,
+      partitionsInFlight: config.env.INGEST_PARTITIONS_IN_FLIGHT,
     })
     this.consumer = consumer
     const handler: BatchHandler = (batch, ctx) => this.handle(batch, ctx)
