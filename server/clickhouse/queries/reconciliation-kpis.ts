@@ -3,6 +3,7 @@ import { chCommand, chQuery } from '../exec'
 import { toChDateTime } from '../../domain/ch-time'
 import { baseParams, mergedTxnSql, type ReconWindow } from './reconciliation'
 import { ensureStoredHours, refreshStaleHours, type StaleHour } from './reconciliation-hours'
+import { SMALL_READ } from './small-read'
 import { txnSlaMs } from './txn-state'
 
 /**
@@ -181,6 +182,7 @@ export async function reconKpiPeriods(
       splitTo: split.to,
     },
     actor: w.actor,
+    settings: SMALL_READ,
   })
   const of = (period: number): ReconKpiRow => {
     const r = rows.find((x) => Number(x.period) === period)

@@ -3,6 +3,7 @@ import { chQuery, type Actor } from '../../exec'
 import { STUCK_PRECEDES, TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from '../txn-state'
 import { assertWindow, ceilTo, floorTo } from '../window'
 import { assemble, type LatencyRow, type NumberRow, type OpenRow } from './assemble'
+import { NO_JIT, SMALL_READ } from '../small-read'
 import { histQuantileSql, NUMBERS, statsSql } from './sql'
 import type { Stats } from './stats'
 import { HOUR, refreshHourStats, staleHours } from './store'
@@ -87,6 +88,8 @@ export async function readStats(
   // first; txn-state.ts).
   const stuck = (factor: string) => `posting_flow AND s IN ('${STUCK_PRECEDES.join("', '")}') AND ${age} > ${factor}sla`
   const grouping = q.series ? 'grouping(flow, line, hop, bucket)' : 'bitOr(1, grouping(flow, line, hop) * 2)'
+  // Stored hours are a few thousand rows; a minute window computes from the raw events (small-read.ts).
+  const settings = q.stepSec === 3600 ? SMALL_READ : NO_JIT
   const read = () => Promise.all([
     chQuery<NumberRow>(ch, {
       name: 'hourStats.numbers',
@@ -99,6 +102,7 @@ export async function readStats(
             SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
       params,
       actor: q.actor,
+      settings,
     }),
     chQuery<LatencyRow>(ch, {
       name: 'hourStats.latency',
@@ -112,6 +116,7 @@ export async function readStats(
             )`,
       params,
       actor: q.actor,
+      settings,
     }),
     chQuery<OpenRow>(ch, {
       name: 'hourStats.open',
@@ -136,6 +141,7 @@ export async function readStats(
             SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
       params,
       actor: q.actor,
+      settings,
     }),
   ])
   // With the worker running, nothing is stale (the current hour at most), so the stale check runs
