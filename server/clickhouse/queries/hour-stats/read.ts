@@ -96,7 +96,7 @@ export async function readStats(
       sql: `SELECT plant, ${period} AS period, flow, line, hop, ${q.series ? 'bucket, ' : ''}${grouping} AS set,
               ${NUMBERS.map((n) => `sum(h.${n}) AS ${n}`).join(', ')},
               sum(if(${older}, h.posting_txns, 0)) AS older_24h, sum(if(${older}, h.posted_24h, 0)) AS posted_24h_older,
-              sumMap(h.posted_at) AS posted_at, max(h.e2e_p50_ms) AS p50, max(h.e2e_p95_ms) AS p95
+              max(h.e2e_p50_ms) AS p50, max(h.e2e_p95_ms) AS p95
             FROM ${source} WHERE ${where}
             GROUP BY GROUPING SETS ((plant, period), (plant, period, flow), (plant, period, line), (plant, period, hop)${bucketSet})
             SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
@@ -107,10 +107,11 @@ export async function readStats(
     chQuery<LatencyRow>(ch, {
       name: 'hourStats.latency',
       // One pass for both: a flow's rows (hop '') carry its E2E histogram, a hop's rows (flow '')
-      // its latency histogram.
-      sql: `SELECT plant, period, flow, hop, [${histQuantileSql('hist', 0.5)}, ${histQuantileSql('hist', 0.95)}, if(empty(hist), NULL, mapKeys(hist)[-1])] AS q
+      // its latency histogram. The flows' first postings by hour ride along: summed here once per
+      // flow instead of once per grouping set of the numbers query (a fifth of its time).
+      sql: `SELECT plant, period, flow, hop, [${histQuantileSql('hist', 0.5)}, ${histQuantileSql('hist', 0.95)}, if(empty(hist), NULL, mapKeys(hist)[-1])] AS q, posted_at
             FROM (
-              SELECT plant, ${period} AS period, flow, hop, sumMap(if(hop = '', h.e2e_hist, h.latency_hist)) AS hist
+              SELECT plant, ${period} AS period, flow, hop, sumMap(if(hop = '', h.e2e_hist, h.latency_hist)) AS hist, sumMap(h.posted_at) AS posted_at
               FROM ${source} WHERE ${where} AND flow != '*'
               GROUP BY plant, period, flow, hop
             )`,
