@@ -144,6 +144,17 @@ describe('chQuery errors', () => {
     expect(await raw.json()).toEqual([{ c: '' }])
   })
 
+  it("applies a query's own settings to it alone; the seam's settings win a clash", async () => {
+    const { rows } = await chQuery<{ t: number; j: number; m: number }>(ch, {
+      name: 'test.own',
+      sql: `SELECT toFloat64(getSetting('max_threads')) AS t, toFloat64(getSetting('compile_expressions')) AS j, toFloat64(getSetting('max_execution_time')) AS m`,
+      settings: { max_threads: 1, compile_expressions: 0, max_execution_time: 1 },
+    })
+    expect(rows[0]).toEqual({ t: 1, j: 0, m: 10 })
+    const after = await chQuery<{ j: number }>(ch, { name: 'test.own2', sql: `SELECT toFloat64(getSetting('compile_expressions')) AS j` })
+    expect(after.rows[0]!.j).toBe(1)
+  })
+
   it('maps memory and rows-to-read limits to QueryTooHeavyError', async () => {
     await expect(
       chQuery(ch, {

@@ -53,6 +53,11 @@ export interface ChQuery {
   /** Server-side limit; default 10 s. */
   maxExecutionTimeSec?: number
   limits?: QueryLimits
+  /**
+   * Further settings of this query alone, added to the SETTINGS clause the seam appends (the
+   * seam's own win a clash). The only way to tune one query: never `clickhouse_settings` (above).
+   */
+  settings?: Readonly<Record<string, string | number>>
 }
 
 export interface QueryResult<T> {
@@ -209,6 +214,7 @@ export async function chQuery<T>(ch: ClickHouse, q: ChQuery): Promise<QueryResul
   if (!(maxSec > 0 && maxSec <= 600)) throw new Error(`maxExecutionTimeSec must be in (0, 600], got ${maxSec}`)
 
   const settings: Record<string, string | number> = {
+    ...q.settings,
     max_execution_time: maxSec,
     timeout_overflow_mode: 'throw',
     log_comment: logComment(q.name, q.actor),

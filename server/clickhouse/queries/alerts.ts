@@ -1,6 +1,7 @@
 import type { ClickHouse } from '../client'
 import { chQuery, type Actor } from '../exec'
 import { fromChDateTime } from '../../domain/ch-time'
+import { SMALL_READ } from './small-read'
 import { TXN_GROUP_BY } from './txn'
 import { TXN_AGE_MS_SQL, TXN_SLA_MS_SQL, TXN_STATE_SQL, txnStateParams, type TxnStateParams } from './txn-state'
 import { assertWindow, floorTo } from './window'
@@ -81,6 +82,7 @@ export async function plantNewestEvents(ch: ClickHouse, q: { plants: string[]; s
           GROUP BY plant`,
     params: { plants: q.plants, since: floorTo(q.since, 3_600_000) },
     actor: q.actor,
+    settings: SMALL_READ,
   })
   return new Map(rows.map((r) => [r.plant, fromChDateTime(r.newest)]))
 }

@@ -2,6 +2,7 @@ import type { ClickHouse } from '../client'
 import { chQuery, type Actor } from '../exec'
 import { fromChDateTime } from '../../domain/ch-time'
 import { quantileExact } from '../../domain/quantile'
+import { NO_JIT } from './small-read'
 import { assertWindow } from './window'
 
 /**
@@ -80,6 +81,7 @@ export async function holdStats(
     sql: HOLDS_SQL(db),
     params: { plants: q.plants, from: start, to: q.to },
     actor: q.actor,
+    settings: NO_JIT,
   })
   // A leak is a consuming or shipping transaction of a held lot after the hold was placed and
   // before it was released, counted once per transaction whatever the re-sends. The lot's
@@ -97,6 +99,7 @@ export async function holdStats(
                 AND origin_time >= {from:DateTime64(3, 'UTC')} AND origin_time < {leakTo:DateTime64(3, 'UTC')}`,
         params: { plants: q.plants, lots, from: start, leakTo: new Date(q.to.getTime() + DAY_MS) },
         actor: q.actor,
+        settings: NO_JIT,
       })
     : { rows: [] }
 

@@ -2,6 +2,7 @@ import type { OeeInputs } from '../../domain/oee'
 import type { ClickHouse } from '../client'
 import { chQuery, type Actor } from '../exec'
 import type { StatsProduction } from './hour-stats/stats'
+import { NO_JIT } from './small-read'
 import { assertWindow, ceilTo, floorTo } from './window'
 
 /**
@@ -88,6 +89,7 @@ export async function lineStatesOf(
     sql: `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY w, plant, line`,
     params,
     actor: q.actor,
+    settings: NO_JIT,
   })
   // JSON output may carry 64-bit integers as strings.
   for (const { w, ...r } of rows)

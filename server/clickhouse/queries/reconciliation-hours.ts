@@ -2,6 +2,7 @@ import type { ClickHouse } from '../client'
 import { chCommand, chInsert, chQuery } from '../exec'
 import { fromChDateTime, toChDateTime } from '../../domain/ch-time'
 import { baseParams, mergedTxnSql, type ReconDayRow, type ReconWindow } from './reconciliation'
+import { SMALL_READ } from './small-read'
 import { TXN_SLA_MS_SQL } from './txn-state'
 
 /**
@@ -57,6 +58,7 @@ async function staleHours(
           ${q.limit === undefined ? '' : 'LIMIT {limit:UInt32}'}`,
     params: { from: q.from, to: q.to, ...(q.plant === undefined ? {} : { plant: q.plant }), ...(q.limit === undefined ? {} : { limit: q.limit }) },
     actor: q.actor,
+    settings: SMALL_READ,
   })
   return rows.map((r) => ({ plant: r.plant, bucket: fromChDateTime(r.bucket), events: Number(r.events) }))
 }

@@ -3,6 +3,7 @@ import { chCommand, chQuery } from '../exec'
 import { toChDateTime } from '../../domain/ch-time'
 import { baseParams, mergedTxnSql, type ReconWindow } from './reconciliation'
 import { ensureStoredHours, refreshStaleHours, type StaleHour } from './reconciliation-hours'
+import { SMALL_READ } from './small-read'
 import { txnSlaMs } from './txn-state'
 
 /**
@@ -129,10 +130,6 @@ export async function reconKpiPeriods(
     AND (bucket < {splitFrom:DateTime64(3, 'UTC')} OR bucket >= {splitTo:DateTime64(3, 'UTC')})`
   const live = `AND (origin_time < {sFrom:DateTime64(3, 'UTC')} OR origin_time >= {sTo:DateTime64(3, 'UTC')}
     OR (origin_time >= {splitFrom:DateTime64(3, 'UTC')} AND origin_time < {splitTo:DateTime64(3, 'UTC')}))`
-  const closedSince = (param: string) => `wo IN (
-      SELECT work_order FROM ${ch.database}.recon_txn
-      WHERE plant = {plant:String} AND flow = 'work_order_release' AND closes_order = 1
-        AND origin_time >= {${param}:DateTime64(3, 'UTC')} AND origin_time < {stNow:DateTime64(3, 'UTC')})`
   const { rows } = await chQuery<ReconKpiRow & { period: number }>(ch, {
     name: 'reconciliation.kpis',
     // One pass: per period and work order (movements under ''), then per period. Every movement
@@ -152,8 +149,14 @@ export async function reconKpiPeriods(
               sum(s_src + arraySum(t -> if(dateDiff('millisecond', t.1, {stNow:DateTime64(3, 'UTC')}) > {slaMs:Int64}, t.2, 0), open_list)) AS src,
               sum(s_erp) AS erp, groupArrayArray(delays) AS d,
               if(src > 0, 100 * abs(src - erp) / src, NULL) AS gap_pct,
-              -- closed: a TECO/CLSD seen from 30 days before the period's start up to now
-              if(period = 1, ${closedSince('closedFromPrev')}, ${closedSince('closedFrom')}) AS closed
+              -- closed: a TECO/CLSD seen from 30 days before the period's start up to now. One set for
+              -- both periods (a set fewer to analyse and build): a TECO since closedFrom closes the
+              -- order in both, an earlier one (from closedFromPrev) in the previous period only.
+              (wo, period) IN (
+                SELECT work_order, p FROM ${ch.database}.recon_txn
+                ARRAY JOIN if(origin_time >= {closedFrom:DateTime64(3, 'UTC')}, [0, 1], [1]) AS p
+                WHERE plant = {plant:String} AND flow = 'work_order_release' AND closes_order = 1
+                  AND origin_time >= {closedFromPrev:DateTime64(3, 'UTC')} AND origin_time < {stNow:DateTime64(3, 'UTC')}) AS closed
             FROM (
               SELECT toUInt8(bucket < {periodFrom:DateTime64(3, 'UTC')}) AS period, work_order AS wo, settled_txns AS n_settled,
                 settled_src AS s_src, settled_erp AS s_erp, open_txns AS open_list, delays_ms AS delays
@@ -181,6 +184,7 @@ export async function reconKpiPeriods(
       splitTo: split.to,
     },
     actor: w.actor,
+    settings: SMALL_READ,
   })
   const of = (period: number): ReconKpiRow => {
     const r = rows.find((x) => Number(x.period) === period)

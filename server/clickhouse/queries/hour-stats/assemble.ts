@@ -18,7 +18,6 @@ export type NumberRow = Record<Num, number> & {
   set: number
   older_24h: number
   posted_24h_older: number
-  posted_at: Record<string, number>
   p50: number | null
   p95: number | null
 }
@@ -29,6 +28,8 @@ export interface LatencyRow {
   flow: string
   hop: string
   q: Array<number | null>
+  /** A flow's first successful postings by hour (empty on a hop's row). */
+  posted_at: Record<string, number>
 }
 export interface OpenRow {
   plant: string
@@ -143,7 +144,7 @@ export function assemble(
     const whole = nums.find((r) => N(r.set) === SET.plant)
     // The plant has no E2E quantiles of its own: KPIS.md's E2E latency is per flow.
     totals.push({ plant, flow: '*', ...countsOf(whole, opens.find((o) => N(o.set) === OPEN_SET.plant), undefined) })
-    for (const [t, n] of Object.entries(whole?.posted_at ?? {})) bucketOf(plant, iso(t)).posted_in_bucket += N(n)
+    for (const e of latency) if (e.plant === plant) for (const [t, n] of Object.entries(e.posted_at)) bucketOf(plant, iso(t)).posted_in_bucket += N(n)
   }
   for (const r of numbers) {
     const set = N(r.set)

@@ -3,6 +3,7 @@ import { chQuery, type Actor } from '../../exec'
 import { STUCK_PRECEDES, TXN_SLA_MS_SQL, txnStateParams, type TxnStateParams } from '../txn-state'
 import { assertWindow, ceilTo, floorTo } from '../window'
 import { assemble, type LatencyRow, type NumberRow, type OpenRow } from './assemble'
+import { NO_JIT, SMALL_READ } from '../small-read'
 import { histQuantileSql, NUMBERS, statsSql } from './sql'
 import type { Stats } from './stats'
 import { HOUR, refreshHourStats, staleHours } from './store'
@@ -87,31 +88,36 @@ export async function readStats(
   // first; txn-state.ts).
   const stuck = (factor: string) => `posting_flow AND s IN ('${STUCK_PRECEDES.join("', '")}') AND ${age} > ${factor}sla`
   const grouping = q.series ? 'grouping(flow, line, hop, bucket)' : 'bitOr(1, grouping(flow, line, hop) * 2)'
+  // Stored hours are a few thousand rows; a minute window computes from the raw events (small-read.ts).
+  const settings = q.stepSec === 3600 ? SMALL_READ : NO_JIT
   const read = () => Promise.all([
     chQuery<NumberRow>(ch, {
       name: 'hourStats.numbers',
       sql: `SELECT plant, ${period} AS period, flow, line, hop, ${q.series ? 'bucket, ' : ''}${grouping} AS set,
               ${NUMBERS.map((n) => `sum(h.${n}) AS ${n}`).join(', ')},
               sum(if(${older}, h.posting_txns, 0)) AS older_24h, sum(if(${older}, h.posted_24h, 0)) AS posted_24h_older,
-              sumMap(h.posted_at) AS posted_at, max(h.e2e_p50_ms) AS p50, max(h.e2e_p95_ms) AS p95
+              max(h.e2e_p50_ms) AS p50, max(h.e2e_p95_ms) AS p95
             FROM ${source} WHERE ${where}
             GROUP BY GROUPING SETS ((plant, period), (plant, period, flow), (plant, period, line), (plant, period, hop)${bucketSet})
             SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
       params,
       actor: q.actor,
+      settings,
     }),
     chQuery<LatencyRow>(ch, {
       name: 'hourStats.latency',
       // One pass for both: a flow's rows (hop '') carry its E2E histogram, a hop's rows (flow '')
-      // its latency histogram.
-      sql: `SELECT plant, period, flow, hop, [${histQuantileSql('hist', 0.5)}, ${histQuantileSql('hist', 0.95)}, if(empty(hist), NULL, mapKeys(hist)[-1])] AS q
+      // its latency histogram. The flows' first postings by hour ride along: summed here once per
+      // flow instead of once per grouping set of the numbers query (a fifth of its time).
+      sql: `SELECT plant, period, flow, hop, [${histQuantileSql('hist', 0.5)}, ${histQuantileSql('hist', 0.95)}, if(empty(hist), NULL, mapKeys(hist)[-1])] AS q, posted_at
             FROM (
-              SELECT plant, ${period} AS period, flow, hop, sumMap(if(hop = '', h.e2e_hist, h.latency_hist)) AS hist
+              SELECT plant, ${period} AS period, flow, hop, sumMap(if(hop = '', h.e2e_hist, h.latency_hist)) AS hist, sumMap(h.posted_at) AS posted_at
               FROM ${source} WHERE ${where} AND flow != '*'
               GROUP BY plant, period, flow, hop
             )`,
       params,
       actor: q.actor,
+      settings,
     }),
     chQuery<OpenRow>(ch, {
       name: 'hourStats.open',
@@ -136,6 +142,7 @@ export async function readStats(
             SETTINGS group_by_use_nulls = 0, force_grouping_standard_compatibility = 1`,
       params,
       actor: q.actor,
+      settings,
     }),
   ])
   // With the worker running, nothing is stale (the current hour at most), so the stale check runs

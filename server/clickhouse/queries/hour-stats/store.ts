@@ -1,6 +1,7 @@
 import type { ClickHouse } from '../../client'
 import { chCommand, chQuery, type Actor } from '../../exec'
 import { fromChDateTime } from '../../../domain/ch-time'
+import { SMALL_READ } from '../small-read'
 import { floorTo } from '../window'
 import { rangesWhere, STORED, statsSql, type StatsRange } from './sql'
 
@@ -39,6 +40,7 @@ export async function staleHours(
     params: { since: floorTo(q.since, HOUR), until: q.until, limit: q.limit, plants: q.plants ?? [], freshSince: q.freshSince ?? NEVER },
     actor: q.actor,
     maxExecutionTimeSec: 60,
+    settings: SMALL_READ,
   })
   return rows.map((r) => ({ plant: r.plant, bucket: fromChDateTime(r.bucket) }))
 }
