@@ -30,6 +30,12 @@ import type { PlantTopics } from './topics'
 
 /** Longer than anything a transaction waits for (the hub's 10-min bound, retries) plus an operator's replay (45 min + ~30 after the fix). */
 export const TAIL_MS = 2 * 3_600_000
+/**
+ * A part of the history is 'written' once the ingest worker stored all but this many of its records
+ * (SimulatorDeps.backlog): the log line then means the console has it. Live traffic beside the older
+ * part keeps a few hundred in flight.
+ */
+export const INGESTED = 1_000
 
 export class OlderHistory {
   private sim: Simulation | undefined
@@ -93,6 +99,7 @@ export class OlderHistory {
       if (!this.stopping) {
         sim.endAt(to)
         await sim.runVirtual(to + TAIL_MS)
+        await sim.waitForIngest(INGESTED, INGESTED)
       }
     } finally {
       progress.stop()

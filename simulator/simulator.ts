@@ -14,7 +14,7 @@ import { Outbox } from './outbox'
 import { profile } from './scenario'
 import { Scheduler } from './scheduler'
 import { simulatorLogger, type SimulatorDeps } from './deps'
-import { backfillProgress, HistoryEnd, OlderHistory } from './history'
+import { backfillProgress, HistoryEnd, INGESTED, OlderHistory } from './history'
 import { StateFile, type InFlight } from './state'
 import type { Phase, SimulatorStats } from './stats'
 import { plantTopics, topicSpecs, type PlantTopics } from './topics'
@@ -244,11 +244,11 @@ export class Simulation {
     }
   }
 
-  /** Back-pressure (SimulatorDeps.backlog): lets the ingest worker catch up before writing more history. */
-  private async waitForIngest(): Promise<void> {
+  /** Back-pressure (SimulatorDeps.backlog): lets the ingest worker catch up (to `low`) before writing more history. */
+  async waitForIngest(high = BACKLOG_HIGH, low = BACKLOG_LOW): Promise<void> {
     const backlog = this.deps.backlog
-    if (!backlog || (await backlog()) <= BACKLOG_HIGH) return
-    while (!this.stopping && (await backlog()) > BACKLOG_LOW) await this.pause(250)
+    if (!backlog || (await backlog()) <= high) return
+    while (!this.stopping && (await backlog()) > low) await this.pause(250)
   }
 
   /** Simulated time = wall clock (+ `offset`) until `untilWall` or stop(). */
@@ -370,12 +370,12 @@ export class Simulation {
     const historyFrom = this.liveStart - options.backfill
     const older = this.origin > historyFrom ? { from: historyFrom, to: this.origin } : undefined
     // Remembered before writing: a stop half-way leaves part of the history, and writing it twice would double it.
-    this.stateFile.markHistoryFrom(Math.min(historyFrom, this.origin), older)
+    this.stateFile.markHistoryFrom(historyFrom, older)
     if (options.backfill > 0) {
       this.phase = 'backfill'
       const log = older ? this.log.child({ part: 'recent' }) : this.log
       const progress = backfillProgress(log, { from: this.origin, to: this.liveStart, rate: this.ctx.rate }, () => this.hubSched.now, () => this.outbox.sentTo(this.telemetryTopic))
-      await this.runVirtual(this.liveStart).finally(() => progress.stop())
+      await this.runVirtual(this.liveStart).then(() => this.waitForIngest(INGESTED, INGESTED)).finally(() => progress.stop())
       progress.written(older ? 'recent history written; the older history follows while live' : 'backfill written')
       // The wall clock moved on while history was written: catch up before going live.
       while (!this.stopping && options.clock === 'realtime' && Date.now() - this.hubSched.now > 1_000) await this.runVirtual(Date.now())
