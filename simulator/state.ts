@@ -108,11 +108,6 @@ export class StateFile {
     return this.firstSeen && this.dir !== undefined
   }
 
-  /** The part of the history an earlier start planned and did not finish writing. */
-  get olderHistory(): OlderHistoryState | undefined {
-    return this.state.olderHistory
-  }
-
   /** Before the first start writes anything: where its history begins, and the older part it will write last. */
   markHistoryFrom(at: number, older?: { from: number; to: number }): void {
     if (this.state.historyFrom) return
