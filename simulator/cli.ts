@@ -39,6 +39,8 @@ Options:
   --backfill <time>       write this much history first (e.g. 7d, 12h) in accelerated time, with
                           past timestamps, then go live
   --backfill-rate <tx/s>  transaction rate of the history (default: --rate)
+  --backfill-recent <time>  write the newest part of the history first (e.g. 2d), the rest after,
+                          while live (default 0: oldest first)
   --max-eps <n>           records per second while faster than real time (default 20000), so the
                           ingest worker keeps up
   --start <time>          simulated start, RFC 3339 (default now; ignored with --backfill)
@@ -115,6 +117,7 @@ function parseCli(argv: string[]): { options: SimulatorOptionsInput; statsEvery:
     clock: v.clock as SimulatorOptionsInput['clock'],
     backfill: v.backfill,
     backfillRate: number('backfill-rate', v['backfill-rate']),
+    backfillRecent: v['backfill-recent'],
     maxEventsPerSecond: number('max-eps', v['max-eps']),
     showcase: v['no-showcase'] ? false : undefined,
     operators: v['no-operators'] ? false : undefined,
@@ -148,6 +151,7 @@ const FLAGS = {
   scenario: { type: 'string' },
   backfill: { type: 'string' },
   'backfill-rate': { type: 'string' },
+  'backfill-recent': { type: 'string' },
   'max-eps': { type: 'string' },
   start: { type: 'string' },
   clock: { type: 'string' },

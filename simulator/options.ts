@@ -41,6 +41,12 @@ export const simulatorOptionsSchema = z.object({
   clock: z.enum(['realtime', 'virtual']).default('realtime'),
   /** History written in accelerated time before the live phase, e.g. '7d'. */
   backfill: duration.default(0),
+  /**
+   * The newest part of the backfill, written first; the older part follows, written while the run
+   * is live (history.ts). So the recent hours a console opens on are there within a minute or two,
+   * not last. 0 (default): the backfill is written in order, oldest first.
+   */
+  backfillRecent: duration.default(0),
   /** Transactions per second during the backfill (default: rate). */
   backfillRate: z.number().min(0).max(100_000).optional(),
   /** Produced records per second while running faster than real time (backfill, virtual clock): ingest must keep up. */
@@ -99,6 +105,7 @@ const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number
   ['SIMULATOR_LINES', 'lines', 'number'],
   ['SIMULATOR_BACKFILL', 'backfill', 'string'],
   ['SIMULATOR_BACKFILL_RATE', 'backfillRate', 'number'],
+  ['SIMULATOR_BACKFILL_RECENT', 'backfillRecent', 'string'],
   ['SIMULATOR_SHOWCASE', 'showcase', 'boolean'],
   ['SIMULATOR_OPERATORS', 'operators', 'boolean'],
   ['SIMULATOR_PERIOD_OPENS_AFTER', 'periodOpensAfterMinutes', 'number'],
@@ -121,6 +128,12 @@ export function parsePlantList(value: string): string[] {
 const EMBEDDED_BACKFILL = '7d'
 const EMBEDDED_BACKFILL_SHARE = 1 / 6
 /**
+ * Written first (SIMULATOR_BACKFILL_RECENT): the default 24-hour views and their previous-period
+ * comparison read the last 48 hours, so those are there within two minutes of the first start; the
+ * older five days follow while the demo is live.
+ */
+const EMBEDDED_BACKFILL_RECENT = '2d'
+/**
  * The embedded demo's plant that reports through OpenTelemetry (SIMULATOR_OTLP_PLANTS, `none` to
  * turn it off): Monterrey, the fourth demo plant — a Spring Kafka plant whose hub posts to company
  * code 2000, so OTel-sourced traces sit beside the native ones of Detroit on the same ERP.
@@ -134,10 +147,11 @@ export const EMBEDDED_TAPPED_PLANT = '3000'
 
 /**
  * Options from SIMULATOR_* variables (unset or empty = default; SIMULATOR_BACKFILL: a week, `0` to
- * skip). Errors name the variable, so a bad value stops the start with a message a person can act on.
+ * skip; SIMULATOR_BACKFILL_RECENT: its last two days first, `0` for oldest first). Errors name the
+ * variable, so a bad value stops the start with a message a person can act on.
  */
 export function simulatorOptionsFromEnv(env: Record<string, string | undefined> = process.env): SimulatorOptionsInput {
-  const input: Record<string, unknown> = { backfill: EMBEDDED_BACKFILL }
+  const input: Record<string, unknown> = { backfill: EMBEDDED_BACKFILL, backfillRecent: EMBEDDED_BACKFILL_RECENT }
   const problems: string[] = []
   for (const [variable, option, kind] of ENV) {
     const raw = env[variable]?.trim()

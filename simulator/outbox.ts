@@ -28,6 +28,8 @@ export class Outbox {
   private pending = new Map<string, Pending>()
   private readonly sentByTopic = new Map<string, number>()
   sent = 0
+  /** Records it holds back instead (an older history's end, history.ts): never produced, never counted. */
+  drop: ((topic: string, record: OutgoingRecord) => boolean) | undefined
 
   constructor(
     private readonly producer: BusProducer,
@@ -56,6 +58,7 @@ export class Outbox {
   }
 
   add(topic: string, record: OutgoingRecord, onProduced?: OnProduced): void {
+    if (this.drop?.(topic, record)) return
     // Simulated time has sub-millisecond precision; a Kafka timestamp is a whole number of ms.
     if (record.timestamp !== undefined) record.timestamp = Math.floor(record.timestamp)
     let p = this.pending.get(topic)

@@ -72,8 +72,9 @@ describe('a restart of the embedded simulator', () => {
 })
 
 describe('the embedded backfill', () => {
-  it('is a week at a sixth of the rate by default, 0 skips it', () => {
-    expect(parseSimulatorOptions(simulatorOptionsFromEnv({}))).toMatchObject({ backfill: 7 * 24 * 60 * MIN, backfillRate: 0.5 })
+  it('is a week at a sixth of the rate by default, its last two days first; 0 skips it', () => {
+    expect(parseSimulatorOptions(simulatorOptionsFromEnv({}))).toMatchObject({ backfill: 7 * 24 * 60 * MIN, backfillRate: 0.5, backfillRecent: 2 * 24 * 60 * MIN })
+    expect(parseSimulatorOptions(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL_RECENT: '0' }))).toMatchObject({ backfill: 7 * 24 * 60 * MIN, backfillRecent: 0 })
     expect(parseSimulatorOptions(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL: '0', SIMULATOR_RATE: '6' }))).toMatchObject({ backfill: 0, backfillRate: 1 })
     expect(parseSimulatorOptions(simulatorOptionsFromEnv({ SIMULATOR_BACKFILL_RATE: '2' }))).toMatchObject({ backfillRate: 2 })
   })

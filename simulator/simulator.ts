@@ -14,6 +14,7 @@ import { Outbox } from './outbox'
 import { profile } from './scenario'
 import { Scheduler } from './scheduler'
 import { simulatorLogger, type SimulatorDeps } from './deps'
+import { backfillProgress, HistoryEnd, INGESTED, OlderHistory } from './history'
 import { StateFile, type InFlight } from './state'
 import type { Phase, SimulatorStats } from './stats'
 import { plantTopics, topicSpecs, type PlantTopics } from './topics'
@@ -33,14 +34,12 @@ import { World } from './world'
  *   the bus interleaves records, and a seed reproduces it exactly — paced at maxEventsPerSecond.
  */
 
-
 const MIN = 60_000
 /** Backfill back-pressure: wait above this many unstored records, go on below BACKLOG_LOW. */
 const BACKLOG_HIGH = 100_000
 const BACKLOG_LOW = 50_000
 /** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
 const KAFKA_FUTURE_LIMIT_MS = 55 * MIN
-
 
 export class Simulation {
   readonly options: SimulatorOptions
@@ -67,12 +66,16 @@ export class Simulation {
   private lostIntake = 0
   private wake: (() => void) | undefined
   private readonly samples: [simTime: number, transactions: number][] = []
+  /** The older part of the backfill, written after the recent one (history.ts). */
+  private older: OlderHistory | undefined
+  /** Set at the end of an older history (endAt): what is reported from then on. */
+  private end: HistoryEnd | undefined
 
   private constructor(
     private readonly deps: SimulatorDeps,
     options: SimulatorOptions,
     outbox: Outbox,
-    /** Where simulated time begins (the backfill's start, or the live start). */
+    /** Where simulated time begins: the backfill's start (its recent part's with backfillRecent: history.ts), or the live start. */
     readonly origin: number,
     /** Where the live (or virtual) phase begins: the showcase and a month start happen here. */
     readonly liveStart: number,
@@ -156,7 +159,7 @@ export class Simulation {
           '(log.message.timestamp.after.max.ms, 1 h by default). Give a --duration and a --start in the past, or leave --start out.',
       )
     const liveStart = options.clock === 'virtual' ? now : options.backfill > 0 ? wallNow : now
-    const origin = liveStart - options.backfill
+    const origin = liveStart - (options.backfillRecent > 0 ? Math.min(options.backfill, options.backfillRecent) : options.backfill)
     const partitions = new Map<string, number>()
     const outbox = new Outbox(await deps.transport.producer(), partitions)
     const sim = new Simulation(deps, options, outbox, origin, liveStart, stateFile)
@@ -173,6 +176,7 @@ export class Simulation {
   }
 
   private emit(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
+    if (this.end && !this.end.keeps(event)) return
     this.deps.onHopEvent?.(event)
     if (this.tapped?.reports(plant)) {
       const business = this.tapped.record(event, plant)
@@ -186,8 +190,15 @@ export class Simulation {
   /** The hub's hops: an OTLP plant's hub and ERP adapter report them as spans instead. */
   private emitFromHub(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
     if (!this.otlp?.reports(plant, system)) return this.emit(event, plant, system)
+    if (this.end && !this.end.keeps(event)) return
     this.deps.onHopEvent?.(event)
     this.otlp.record(event, plant, system)
+  }
+
+  /** From now on, reports only the transactions begun before `at` (the end of an older history: HistoryEnd). */
+  endAt(at: number): void {
+    const end = (this.end = new HistoryEnd(at, this.topics))
+    this.outbox.drop = (topic, record) => end.drops(topic, record)
   }
 
   private send(plant: PlantModel, message: HubMessage, traceparent: string): void {
@@ -233,11 +244,11 @@ export class Simulation {
     }
   }
 
-  /** Back-pressure (SimulatorDeps.backlog): lets the ingest worker catch up before writing more history. */
-  private async waitForIngest(): Promise<void> {
+  /** Back-pressure (SimulatorDeps.backlog): lets the ingest worker catch up (to `low`) before writing more history. */
+  async waitForIngest(high = BACKLOG_HIGH, low = BACKLOG_LOW): Promise<void> {
     const backlog = this.deps.backlog
-    if (!backlog || (await backlog()) <= BACKLOG_HIGH) return
-    while (!this.stopping && (await backlog()) > BACKLOG_LOW) await this.pause(250)
+    if (!backlog || (await backlog()) <= high) return
+    while (!this.stopping && (await backlog()) > low) await this.pause(250)
   }
 
   /** Simulated time = wall clock (+ `offset`) until `untilWall` or stop(). */
@@ -295,6 +306,7 @@ export class Simulation {
   /** Ends the run loop at its next step (a step in progress finishes). */
   requestStop(): void {
     this.stopping = true
+    this.older?.requestStop()
     this.wake?.()
     this.hub.cancelWait()
   }
@@ -355,20 +367,22 @@ export class Simulation {
   /** The whole run as the options describe it: backfill, then live or virtual, showcase at the live start. */
   async run(): Promise<void> {
     const { options } = this
+    const historyFrom = this.liveStart - options.backfill
+    const older = this.origin > historyFrom ? { from: historyFrom, to: this.origin } : undefined
     // Remembered before writing: a stop half-way leaves part of the history, and writing it twice would double it.
-    this.stateFile.markHistoryFrom(this.origin)
+    this.stateFile.markHistoryFrom(historyFrom, older)
     if (options.backfill > 0) {
       this.phase = 'backfill'
-      this.log.info({ from: new Date(this.origin).toISOString(), to: new Date(this.liveStart).toISOString(), rate: this.ctx.rate }, 'backfill started')
-      const wall0 = Date.now()
-      const progress = setInterval(() => this.log.info({ done: `${Math.floor((100 * (this.hubSched.now - this.origin)) / (this.liveStart - this.origin))} %`, simTime: new Date(this.hubSched.now).toISOString(), hopEvents: this.outbox.sentTo(this.telemetryTopic) }, 'backfill progress'), 10_000)
-      progress.unref()
-      await this.runVirtual(this.liveStart).finally(() => clearInterval(progress))
-      this.log.info({ seconds: Math.round((Date.now() - wall0) / 1000), hopEvents: this.outbox.sentTo(this.telemetryTopic) }, 'backfill written')
+      const log = older ? this.log.child({ part: 'recent' }) : this.log
+      const progress = backfillProgress(log, { from: this.origin, to: this.liveStart, rate: this.ctx.rate }, () => this.hubSched.now, () => this.outbox.sentTo(this.telemetryTopic))
+      await this.runVirtual(this.liveStart).then(() => this.waitForIngest(INGESTED, INGESTED)).finally(() => progress.stop())
+      progress.written(older ? 'recent history written; the older history follows while live' : 'backfill written')
       // The wall clock moved on while history was written: catch up before going live.
       while (!this.stopping && options.clock === 'realtime' && Date.now() - this.hubSched.now > 1_000) await this.runVirtual(Date.now())
       this.ctx.rate = options.rate
     }
+    if (older && !this.stopping) this.older = new OlderHistory(this.deps, options, older, this.topics, this.stateFile, (deps) => Simulation.create(deps))
+    const olderWritten = this.older?.run()
     const liveFrom = Math.max(this.hubSched.now, this.engineSched.now, this.liveStart)
     // A restart is not a demo's first minute: forcing a burst of failures again would manufacture incidents.
     if (options.showcase && this.stateFile.firstStart) this.engine.showcase(liveFrom)
@@ -380,6 +394,7 @@ export class Simulation {
       this.log.info({ rate: options.rate, scenario: options.scenario, plants: this.plants.map((p) => p.code) }, 'simulator live')
       await this.runLive(options.duration === undefined ? undefined : Date.now() + options.duration, liveFrom - Date.now())
     }
+    await olderWritten
     this.phase = this.stopping ? 'stopped' : 'done'
   }
 }

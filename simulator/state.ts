@@ -58,7 +58,19 @@ export interface SimulatorState {
    * without one). Later starts do not backfill: that would write a second history over the first.
    */
   historyFrom?: string
+  /**
+   * The older part of the first start's backfill (options.backfillRecent, history.ts) while it is not
+   * completely written: `writtenTo` is how far it got. Cleared when it is; a later start that finds
+   * it says which part of the history is missing (it does not write it: that start is live).
+   */
+  olderHistory?: OlderHistoryState
   inFlight?: InFlight
+}
+
+export interface OlderHistoryState {
+  from: string
+  to: string
+  writtenTo?: string
 }
 
 const FILE = 'simulator-state.json'
@@ -74,6 +86,12 @@ export class StateFile {
   ) {
     this.state = dir === undefined ? {} : loadState(dir)
     this.firstSeen = this.state.historyFrom === undefined
+    const missing = this.state.olderHistory
+    if (missing)
+      log.warn(
+        { from: missing.writtenTo ?? missing.from, to: missing.to },
+        'the first start stopped before it wrote all of its history: this part is missing, with the transactions in flight where it stops open (no start writes it again; delete DATA_DIR for a complete demo)',
+      )
   }
 
   get historyFrom(): string | undefined {
@@ -90,8 +108,17 @@ export class StateFile {
     return this.firstSeen && this.dir !== undefined
   }
 
-  markHistoryFrom(at: number): void {
-    if (!this.state.historyFrom) this.save({ ...this.state, historyFrom: new Date(at).toISOString() })
+  /** Before the first start writes anything: where its history begins, and the older part it will write last. */
+  markHistoryFrom(at: number, older?: { from: number; to: number }): void {
+    if (this.state.historyFrom) return
+    const olderHistory = older && { from: new Date(older.from).toISOString(), to: new Date(older.to).toISOString() }
+    this.save({ ...this.state, historyFrom: new Date(at).toISOString(), olderHistory })
+  }
+
+  /** The older history is written up to `at` (`done`: completely). */
+  olderHistoryWritten(at: number, done: boolean): void {
+    const older = this.state.olderHistory
+    if (older) this.save({ ...this.state, olderHistory: done ? undefined : { ...older, writtenTo: new Date(at).toISOString() } })
   }
 
   /** The previous run's work in flight, handed out once: a second start must not resume it again. */

@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { LocalTransport } from '../server/bus/local'
+import { loadConfig } from '../server/config'
+import type { HopEventInput } from '../server/domain/hop-event'
+import { POSTING_FLOWS } from '../server/domain/txn-state'
+import { TAIL_MS } from './history'
+import type { SimulatorOptionsInput } from './options'
+import { Simulation } from './simulator'
+import { loadState } from './state'
+import { byTransaction } from './testing/hops'
+import { readTopics } from './testing/records'
+import { MIN, TUESDAY } from './testing/virtual-run'
+
+/**
+ * A backfill in two parts (options.backfillRecent): the recent hours are written first, complete,
+ * then the older ones; the older part settles what it began at the seam and reports nothing after
+ * it; a stop half-way is remembered, and the next start neither writes the history again nor
+ * pretends it is complete. Real simulations on the in-process bus with the simulated clock.
+ */
+
+const HOUR = 60 * MIN
+const START = Date.parse(TUESDAY)
+/** The seam: the recent part is [SEAM, START), the older one [START − 5 h, SEAM). */
+const SEAM = START - 2 * HOUR
+const OPTIONS: SimulatorOptionsInput = {
+  clock: 'virtual',
+  start: START,
+  duration: '10m',
+  backfill: '5h',
+  backfillRecent: '2h',
+  seed: 3,
+  plants: 5,
+  lines: 2,
+  rate: 2,
+  maxEventsPerSecond: 1e9,
+  showcase: false,
+}
+
+const origin = (e: HopEventInput) => Date.parse(e.origin_time ?? e.occurred_at)
+const settled = (list: HopEventInput[]) =>
+  list.some((e) => e.event_type === 'erp.posting_succeeded' || e.event_type === 'erp.posting_partially_succeeded' || e.status === 'dead_lettered')
+
+describe('a backfill with its recent part first', () => {
+  const dirs: string[] = []
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+  const stateDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lt-sim-history-'))
+    dirs.push(dir)
+    return dir
+  }
+
+  it('writes every hour of the recent part before any older hop, and the older part settles at the seam without reporting past it', async () => {
+    const dir = stateDir()
+    const transport = new LocalTransport()
+    const events: HopEventInput[] = []
+    const sim = await Simulation.create({ transport, config: loadConfig({}), options: OPTIONS, onHopEvent: (e) => events.push(e), stateDir: dir })
+    expect(sim.origin).toBe(SEAM)
+    await sim.run()
+    await sim.close()
+
+    const firstOlder = events.findIndex((e) => origin(e) < SEAM)
+    expect(firstOlder).toBeGreaterThan(0)
+    const recent = events.slice(0, firstOlder)
+    // Every plant's every hour of the recent part is there before the first older hop.
+    for (const plant of sim.plants.map((p) => p.code))
+      for (let h = SEAM; h < START; h += HOUR) expect(recent.some((e) => e.plant === plant && origin(e) >= h && origin(e) < h + HOUR), `${plant} ${new Date(h).toISOString()}`).toBe(true)
+    // From then on, what happens before START is the older part's (the run itself is past START, and
+    // the older part ends with its tail, TAIL_MS after the seam): after the seam it reports only what
+    // it began before it — the recent part's plants, already written, are not reported twice.
+    expect(SEAM + TAIL_MS).toBeLessThanOrEqual(START)
+    const older = events.slice(firstOlder).filter((e) => Date.parse(e.occurred_at) < START)
+    expect(older.filter((e) => origin(e) >= SEAM)).toEqual([])
+    // Yet it ran on past the seam: its transactions in flight there were settled after it.
+    expect(older.some((e) => Date.parse(e.occurred_at) >= SEAM)).toBe(true)
+    const open = [...byTransaction(older)]
+      .filter(([, list]) => (POSTING_FLOWS as readonly string[]).includes(list[0]!.flow!) && !settled(list))
+      .map(([id, list]) => `${id} ${list[0]!.flow} ${list.at(-1)!.event_type}`)
+    expect(older.length).toBeGreaterThan(1000)
+    expect(open).toEqual([])
+    // Its dead letters are those of its transactions, none of a transaction it dropped.
+    const reported = new Set(events.map((e) => e.correlation_id))
+    const deadLetters = await readTopics(transport, sim.topics.map((t) => t.dlq))
+    expect(deadLetters.length).toBeGreaterThan(0)
+    expect(deadLetters.filter((r) => !reported.has(r.key!.toString()))).toEqual([])
+    // Its numbers are its own: no ERP document of the recent part is booked again.
+    const documents = (list: HopEventInput[]) => list.filter((e) => e.event_type === 'erp.posting_succeeded' && !e.attributes?.reconciled).map((e) => e.business?.erp_document)
+    const recentDocs = new Set(documents(recent))
+    expect(documents(older).filter((d) => recentDocs.has(d))).toEqual([])
+
+    const state = loadState(dir)
+    expect(state.historyFrom).toBe(new Date(START - 5 * HOUR).toISOString())
+    expect(state.olderHistory).toBeUndefined()
+    await transport.close()
+  }, 120_000)
+
+  it('stopped while writing the older part: the next start writes no history, and the state says what is missing', async () => {
+    const dir = stateDir()
+    const create = (options: SimulatorOptionsInput, onHopEvent?: (e: HopEventInput) => void) =>
+      Simulation.create({ transport: new LocalTransport(), config: loadConfig({}), options: { ...OPTIONS, ...options }, onHopEvent, stateDir: dir })
+    let older = 0
+    const first: Simulation = await create({ duration: undefined }, (e) => {
+      // A stop a little way into the older part, while the run itself is live (virtual) beside it.
+      if (origin(e) < SEAM && ++older === 2_000) first.requestStop()
+    })
+    await first.run()
+    await first.close()
+    const missing = loadState(dir).olderHistory!
+    expect(Date.parse(missing.from)).toBe(START - 5 * HOUR)
+    expect(missing.to).toBe(new Date(SEAM).toISOString())
+    expect(Date.parse(missing.writtenTo!)).toBeGreaterThan(START - 5 * HOUR)
+    expect(Date.parse(missing.writtenTo!)).toBeLessThan(SEAM)
+
+    const restart = START + HOUR
+    const events: HopEventInput[] = []
+    const second = await create({ start: restart, duration: '5m' }, (e) => events.push(e))
+    expect(second.origin).toBe(second.liveStart)
+    await second.run()
+    await second.close()
+    expect(events.length).toBeGreaterThan(0)
+    expect(events.filter((e) => origin(e) < SEAM)).toEqual([])
+    expect(loadState(dir)).toMatchObject({ historyFrom: new Date(START - 5 * HOUR).toISOString(), olderHistory: missing })
+  }, 120_000)
+})
