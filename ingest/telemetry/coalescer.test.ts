@@ -99,7 +99,7 @@ describe('InsertCoalescer', () => {
     expect((await inserts()) - before).toBe(1)
     expect([await stored('g1'), await stored('g2'), await stored('g3')].map((s) => s.events)).toEqual([1, 2, 3])
     // While an insert runs (a part per table and view takes far longer than 10 ms), backlog
-    // batches written together go as one second insert (group commit): two inserts, not three.
+    // batches wait for it and then go together (group commit): two inserts, not three.
     const running = coalescer.write(batch(1, 'g4'), true)
     await new Promise((r) => setTimeout(r, 10))
     await Promise.all([running, coalescer.write(batch(2, 'g5'), true), coalescer.write(batch(2, 'g6'), true)])

@@ -14,9 +14,9 @@ import { ingestMetrics } from './metrics'
  * insert. Every batch's first attempt comes here (README.md "Batches"); a recorded range being
  * rebuilt, and retries, are inserted by the pipeline itself.
  *
- * Two paces. A backlog batch (sealed before its partition was caught up) is urgent: an insert
- * starts as soon as fewer than BACKLOG_INSERTS run, with everything waiting by then (group
- * commit), so a backlog never waits for an interval. Trickles (sealed while caught up) follow the batcher's rule
+ * Two paces. A backlog batch (sealed before its partition was caught up) is urgent: the next
+ * insert starts as soon as none is running, with everything waiting by then (group commit), so a
+ * backlog never waits for an interval. Trickles (sealed while caught up) follow the batcher's rule
  * applied to the whole process: an insert at once if the previous one began `intervalMs` ago or
  * more, else when that much time has passed; while one runs, batches wait for the next. So N
  * pipelines' trickles cost one insert per interval instead of N. Under
@@ -51,12 +51,6 @@ export interface CoalescerOptions {
 }
 
 export const QUIET_ROWS = 1_000
-/**
- * Combined inserts at once while a backlog waits. Two: an insert's materialized views run on one
- * engine thread, so a second insert keeps the second core busy (ingest bench (c) on Kafka: one at
- * a time wrote ~20 % fewer events/s than a batch per partition inserted alone).
- */
-export const BACKLOG_INSERTS = 2
 export const QUIET_FACTOR = 6
 
 interface Waiting {
@@ -74,8 +68,7 @@ export class InsertCoalescer {
   private urgent = 0
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
-  /** Combined inserts in flight. */
-  private running = 0
+  private running = false
   private lastStart = -Infinity
   private seq = 0
   /** Tokens unique to this process's combined inserts: never equal to a range token or each other. */
@@ -102,7 +95,7 @@ export class InsertCoalescer {
 
   /** (Re)arms the timer for the next insert; more rows waiting may bring it forward. */
   private schedule(): void {
-    if (this.waiting.length === 0 || this.running >= (this.urgent > 0 ? BACKLOG_INSERTS : 1)) return
+    if (this.running || this.waiting.length === 0) return
     const at = this.urgent > 0 ? -Infinity : this.lastStart + this.opts.intervalMs * (this.rows >= QUIET_ROWS ? 1 : QUIET_FACTOR)
     if (this.timer && at >= this.timerAt) return
     clearTimeout(this.timer)
@@ -115,8 +108,7 @@ export class InsertCoalescer {
   private async flush(): Promise<void> {
     this.timer = undefined
     this.timerAt = Infinity
-    if (this.waiting.length === 0) return
-    this.running++
+    this.running = true
     this.lastStart = performance.now()
     const taken = this.take()
     // Batches that did not fit were ready in time: the next insert starts right after this one.
@@ -127,7 +119,7 @@ export class InsertCoalescer {
     } catch (error) {
       for (const w of taken) w.reject(error)
     } finally {
-      this.running--
+      this.running = false
     }
     if (full) this.lastStart = -Infinity
     this.schedule()
