@@ -89,24 +89,6 @@ describe('InsertCoalescer', () => {
     expect((await stored('q2')).events).toBe(QUIET_ROWS)
   }, 30_000)
 
-  it('writes backlog batches as soon as no insert runs, as one insert with the trickles waiting by then', async () => {
-    const coalescer = new InsertCoalescer(ch, { intervalMs: 60_000, maxRows: 100_000 })
-    await coalescer.write(batch(1, 'g0'))
-    const before = await inserts()
-    // A trickle alone would wait QUIET_FACTOR minutes here; the backlog batches take it along.
-    const trickle = coalescer.write(batch(1, 'g1'))
-    await Promise.all([coalescer.write(batch(2, 'g2'), true), coalescer.write(batch(3, 'g3'), true), trickle])
-    expect((await inserts()) - before).toBe(1)
-    expect([await stored('g1'), await stored('g2'), await stored('g3')].map((s) => s.events)).toEqual([1, 2, 3])
-    // While an insert runs (a part per table and view takes far longer than 10 ms), backlog
-    // batches wait for it and then go together (group commit): two inserts, not three.
-    const running = coalescer.write(batch(1, 'g4'), true)
-    await new Promise((r) => setTimeout(r, 10))
-    await Promise.all([running, coalescer.write(batch(2, 'g5'), true), coalescer.write(batch(2, 'g6'), true)])
-    expect((await inserts()) - before).toBe(3)
-    expect([await stored('g4'), await stored('g5'), await stored('g6')].map((s) => s.events)).toEqual([1, 2, 2])
-  }, 30_000)
-
   it('splits what does not fit one insert (maxRows) and writes the rest right after', async () => {
     const coalescer = new InsertCoalescer(ch, { intervalMs: 60_000, maxRows: 4 })
     const before = await inserts()

@@ -6,20 +6,16 @@ import { MAX_BATCH_PAYLOAD_CHARS, MAX_WEEKS_PER_BATCH } from './batcher'
 import { ingestMetrics } from './metrics'
 
 /**
- * The batches of every pipeline in the process written as ONE insert. A chDB insert costs about
+ * Trickle batches of every pipeline in the process written as ONE insert. A chDB insert costs about
  * 100 ms of CPU whatever its size (a part per table and per materialized view: ~140 files created),
  * so a demo nobody looks at, with its telemetry, OTLP and tap pipelines each inserting a few rows
- * per second, spent most of a core on part creation (issue #22, bench suite `idle`); and with every
- * partition in flight, a backlog came as one small batch per partition and delivery, each its own
- * insert. Every batch's first attempt comes here (README.md "Batches"); a recorded range being
- * rebuilt, and retries, are inserted by the pipeline itself.
+ * per second, spent most of a core on part creation (issue #22, bench suite `idle`). Batches sealed
+ * while their partition was caught up (README.md "Batches") come here; each pipeline's other
+ * batches — a backlog, a recorded range being rebuilt — are inserted by the pipeline itself.
  *
- * Two paces. A backlog batch (sealed before its partition was caught up) is urgent: the next
- * insert starts as soon as none is running, with everything waiting by then (group commit), so a
- * backlog never waits for an interval. Trickles (sealed while caught up) follow the batcher's rule
- * applied to the whole process: an insert at once if the previous one began `intervalMs` ago or
- * more, else when that much time has passed; while one runs, batches wait for the next. So N
- * pipelines' trickles cost one insert per interval instead of N. Under
+ * Pacing is the batcher's rule applied to the whole process: an insert at once if the previous one
+ * began `intervalMs` ago or more, else when that much time has passed; while one runs, batches
+ * wait for the next. So N pipelines' trickles cost one insert per interval instead of N. Under
  * QUIET_ROWS rows waiting (a few dozen events a second: the demo, a quiet shift), the interval is
  * QUIET_FACTOR times longer (3 s at the default 500 ms): such rows are seen a few seconds later,
  * and the idle demo spends a sixth of the inserts' CPU. From QUIET_ROWS on the interval is `intervalMs` again, so freshness
@@ -55,7 +51,6 @@ export const QUIET_FACTOR = 6
 
 interface Waiting {
   batch: CoalescedBatch
-  urgent: boolean
   resolve(): void
   reject(error: unknown): void
 }
@@ -64,8 +59,6 @@ export class InsertCoalescer {
   private waiting: Waiting[] = []
   /** Hop events in `waiting`. */
   private rows = 0
-  /** Urgent batches in `waiting`. */
-  private urgent = 0
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
   private running = false
@@ -80,15 +73,11 @@ export class InsertCoalescer {
     private readonly opts: CoalescerOptions,
   ) {}
 
-  /**
-   * Resolves once the batch's rows are in both tables; rejects if the combined insert failed.
-   * `urgent`: a backlog batch, written as soon as no insert runs (see above).
-   */
-  write(batch: CoalescedBatch, urgent = false): Promise<void> {
+  /** Resolves once the batch's rows are in both tables; rejects if the combined insert failed. */
+  write(batch: CoalescedBatch): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ batch, urgent, resolve, reject })
+      this.waiting.push({ batch, resolve, reject })
       this.rows += batch.events.length
-      if (urgent) this.urgent++
       this.schedule()
     })
   }
@@ -96,7 +85,7 @@ export class InsertCoalescer {
   /** (Re)arms the timer for the next insert; more rows waiting may bring it forward. */
   private schedule(): void {
     if (this.running || this.waiting.length === 0) return
-    const at = this.urgent > 0 ? -Infinity : this.lastStart + this.opts.intervalMs * (this.rows >= QUIET_ROWS ? 1 : QUIET_FACTOR)
+    const at = this.lastStart + this.opts.intervalMs * (this.rows >= QUIET_ROWS ? 1 : QUIET_FACTOR)
     if (this.timer && at >= this.timerAt) return
     clearTimeout(this.timer)
     this.timerAt = at
@@ -141,10 +130,7 @@ export class InsertCoalescer {
       n++
     }
     const taken = this.waiting.splice(0, n)
-    for (const w of taken) {
-      this.rows -= w.batch.events.length
-      if (w.urgent) this.urgent--
-    }
+    for (const w of taken) this.rows -= w.batch.events.length
     return taken
   }
 

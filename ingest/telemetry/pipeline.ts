@@ -66,7 +66,7 @@ export interface TelemetryPipelineOptions {
   originCacheSize?: number
   /** Shared by pipelines whose hops join the same transactions (taps of one plant's topics). */
   origins?: OriginCache
-  /** Writes batches' first attempts; shared by the process's pipelines so theirs become one insert. Default: the pipeline's own. */
+  /** Writes trickle batches; shared by the process's pipelines so theirs become one insert. Default: the pipeline's own. */
   coalescer?: InsertCoalescer
 }
 
@@ -294,15 +294,14 @@ class Pipeline implements TelemetryPipeline {
   }
 
   /**
-   * Record the range, then insert both tables; retried until done or stopped. A batch's first
-   * attempt shares an insert with the process's other batches (coalescer.ts: a backlog batch at
-   * once, a trickle at the interval); its retries, and a recorded range being rebuilt, go alone
-   * under the range's token.
+   * Record the range, then insert both tables under one token; retried until done or stopped. A
+   * trickle batch's first attempt shares an insert with other trickles (coalescer.ts); its
+   * retries, and a recorded range being rebuilt, go alone under the range's token.
    */
   private async writeBatch(b: Batch): Promise<void> {
     const range = b.range
     await this.withRetry('checkpoint', () => this.checkpoints.record(b.topic, b.partition, range), this.abort.signal)
-    let shared = !b.fixed
+    let shared = b.trickle && !b.fixed
     await this.withRetry(
       'clickhouse',
       async () => {
@@ -311,7 +310,7 @@ class Pipeline implements TelemetryPipeline {
         if (b.fixed && (await batchStored(this.opts.clickhouse, b))) return
         if (!shared) return insertBoth(this.opts.clickhouse, b, b.token)
         shared = false
-        return this.coalescer.write(b, !b.trickle)
+        return this.coalescer.write(b)
       },
       this.abort.signal,
     )
