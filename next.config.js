@@ -20,6 +20,13 @@ const nextConfig = {
   // PGlite ships WASM and data files, pino uses worker threads.
   serverExternalPackages: ['chdb', '@electric-sql/pglite', 'pglite-prisma-adapter', 'pino', 'prom-client'],
   poweredByHeader: false,
+  // \`npm start\` builds the console when its sources changed (scripts/serve.ts) and skips the type
+  // check there: it is \`npm run typecheck\`'s (the tests and CI run it), and it took 30 of the 74 s
+  // of a first build on a 2-core machine, time a first start would wait for. \`npm run build\` checks.
+  typescript: { ignoreBuildErrors: process.env.LINETRACE_BUILD_TYPECHECK === 'skip' },
+  // Turbopack's build cache only speeds up a later build, and writing it (164 MB) held the first
+  // build's end back by 10-18 s on this machine: \`npm start\` goes without it (scripts/serve.ts).
+  experimental: { turbopackFileSystemCacheForBuild: process.env.LINETRACE_BUILD_CACHE !== 'off' },
   typedRoutes: false,
   headers: async () => [{ source: '/:path*', headers: SECURITY_HEADERS }],
 }

@@ -23,7 +23,7 @@ export interface WorkerDeps {
   transport: Transport
   logger: Logger
   /** Alert evaluation overrides (tests); the settings come from config. */
-  alerts?: Pick<AlertingDeps, 'evaluate' | 'sender' | 'sendIntervalMs'>
+  alerts?: Pick<AlertingDeps, 'evaluate' | 'sender' | 'sendIntervalMs' | 'holdReason'>
 }
 
 export interface Worker {

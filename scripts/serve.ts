@@ -3,10 +3,11 @@
  * the sources changed) and `npm run web` (role web: the console alone, against server stores).
  * One process owns the embedded stores: chDB and PGlite allow a single owner per data directory.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { isIPv6 } from 'node:net'
+import { setPriority } from 'node:os'
 import { join, resolve } from 'node:path'
 import next from 'next'
 import { simulatorOptionsFromEnv } from '../simulator/options'
@@ -60,11 +61,85 @@ function run(command: string, args: string[], what: string) {
   }
 }
 
-if (!existsSync('server/db/generated/client.ts')) run('scripts/prisma-generate.mjs', [], 'Generating the Prisma client')
-if (!buildIsCurrent(root)) {
-  run('node_modules/next/dist/bin/next', ['build'], 'Building the console (first start or changed sources)')
-  writeBuildStamp(root)
+let building: ChildProcess | undefined
+/**
+ * The console's production build, in a child process while this one opens the stores and starts
+ * the worker and the simulator: a first start writes its backfill while the console compiles (the
+ * build leaves a core idle in its single-threaded phases). Without its type check (next.config.js).
+ */
+function buildConsole(): Promise<void> {
+  const what = 'Building the console (first start or changed sources)'
+  logger.info(`${what}; the worker and the simulator start meanwhile…`)
+  const env = { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', LINETRACE_BUILD_TYPECHECK: 'skip', LINETRACE_BUILD_CACHE: 'off' } as NodeJS.ProcessEnv
+  const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'build'], { stdio: ['ignore', 'inherit', 'inherit'], env })
+  building = child
+  // Below the backfill: the simulator and the worker run on this process's one JavaScript thread,
+  // while the build spreads over every core; lowered right after the spawn, before the build starts
+  // its threads (they inherit it).
+  if (child.pid !== undefined) setPriority(child.pid, 10)
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      building = undefined
+      if (code === 0) resolve()
+      else reject(new Error(`${what} failed (${signal ? `signal ${signal}` : `exit ${code}`}); see the output above`))
+    })
+  })
 }
+
+if (!existsSync('server/db/generated/client.ts')) run('scripts/prisma-generate.mjs', [], 'Generating the Prisma client')
+const build = buildIsCurrent(root) ? undefined : buildConsole()
+// Reported once awaited, below; until then a failure must not count as unhandled.
+build?.catch(() => undefined)
+
+// What is running, for shutdown (a signal may come while the console is still building).
+let worker: Worker | undefined
+let simulator: SimulatorHandle | undefined
+let otlpServer: Server | undefined
+/** The console, once built and listening. */
+const serving: { app?: ReturnType<typeof next>; server?: Server } = {}
+const consoleServing = (() => {
+  let resolve: () => void = () => undefined
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
+})()
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  logger.info({ signal }, 'shutting down')
+  // Never hang a deploy: whatever is still open after 8 s is abandoned.
+  setTimeout(() => process.exit(0), 8_000).unref()
+  building?.kill('SIGTERM')
+  // No new OTLP exports: what was acknowledged is on the bus and drained below.
+  otlpServer?.close()
+  otlpServer?.closeIdleConnections()
+  const { app, server } = serving
+  if (server) {
+    server.closeIdleConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+  await app?.close?.()
+  await stopServices()
+  logger.info('stopped')
+  process.exit(0)
+}
+
+/** Producers first, then the worker (it finishes or abandons its batch without committing), then the stores. */
+async function stopServices() {
+  await simulator?.stop()
+  // The in-process bus keeps records in memory only: let the worker store what was already produced
+  // (a simulator posting whose success hop is lost would look stuck after the restart).
+  if (worker && config.modes.transport === 'local') {
+    const left = await worker.drain(5_000)
+    if (left > 0) logger.warn({ records: left }, 'stopping with records not yet stored; the in-process bus loses them')
+  }
+  await worker?.stop()
+  await closeTransport()
+  await closeRuntime()
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))
 
 const runtime = await createRuntime(config).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not open the stores')
@@ -75,19 +150,45 @@ if (config.demo) await seedDemo(runtime.db.prisma)
 else await seedPlants(runtime.db.prisma)
 
 // All-in-one: the worker shares this process's stores (chDB and PGlite allow one owner).
-let worker: Worker | undefined
-let simulator: SimulatorHandle | undefined
-let otlpServer: Server | undefined
 if (role === 'all') {
   const transport = getTransport(config)
-  worker = await startWorker({ config, clickhouse: runtime.clickhouse, prisma: runtime.db.prisma, transport, logger })
+  worker = await startWorker({
+    config,
+    clickhouse: runtime.clickhouse,
+    prisma: runtime.db.prisma,
+    transport,
+    logger,
+    alerts: { holdReason: () => (simulatorOptions && historyPending() ? 'the simulator is writing the recent history' : null) },
+  })
   // runtime.config: in demo mode it holds the generated bootstrap token the receiver accepts.
   otlpServer = await serveOtlp({ config: runtime.config, transport, prisma: runtime.db.prisma, logger })
   if (simulatorOptions)
-    simulator = await startSimulator({ transport, config, options: simulatorOptions, logger: logger.child({ component: 'simulator' }), stateDir: `${config.env.DATA_DIR}/simulator`, backlog: ingestBacklog(transport) })
+    simulator = await startSimulator({
+      transport,
+      config,
+      options: simulatorOptions,
+      logger: logger.child({ component: 'simulator' }),
+      stateDir: `${config.env.DATA_DIR}/simulator`,
+      backlog: ingestBacklog(transport),
+      olderHistoryAfter: consoleServing.promise,
+    })
+}
+
+if (build) {
+  try {
+    await build
+    writeBuildStamp(root)
+  } catch (error) {
+    // A signal stopped the build: shutdown() is stopping everything already.
+    if (stopping) await new Promise<never>(() => undefined)
+    logger.fatal((error as Error).message)
+    await stopServices()
+    process.exit(1)
+  }
 }
 
 const app = next({ dev: false, dir: root, port: config.env.PORT })
+serving.app = app
 const handle = app.getRequestHandler()
 await app.prepare()
 const hsts = strictTransportSecurity(config.publicUrl)
@@ -98,10 +199,12 @@ const server = createServer((req, res) => {
   if (hsts) res.setHeader('Strict-Transport-Security', hsts)
   void handle(req, res)
 })
+serving.server = server
 // Loopback unless HOST opens it up: the embedded demo has known logins and must not face the LAN.
 server.listen(config.env.PORT, config.env.HOST, () => {
   const url = `http://${urlHost(config.env.HOST)}:${config.env.PORT}`
   logger.info({ url, host: config.env.HOST, publicUrl: config.publicUrl, role, modes: config.modes }, 'Linetrace is serving')
+  consoleServing.resolve()
   if (config.demo) {
     // Demo credentials only exist in embedded mode; printed so a first-time user can sign in.
     const lines = DEMO_USERS.map((u) => `  ${u.role.padEnd(9)} ${u.email.padEnd(26)} ${u.password}${u.plants.length ? `  (plants ${u.plants.join(', ')})` : ''}`)
@@ -111,6 +214,12 @@ server.listen(config.env.PORT, config.env.HOST, () => {
     )
   }
 })
+
+/** The simulator has not yet stored the history before its live start (its backfill, or the part of it written first). */
+function historyPending(): boolean {
+  const phase = simulator?.stats().phase ?? 'starting'
+  return phase === 'starting' || phase === 'backfill'
+}
 
 /** How a browser on this machine reaches the listening address (every-interface binds included). */
 function urlHost(host: string): string {
@@ -137,32 +246,3 @@ function ingestBacklog(transport: Transport): () => Promise<number> {
   }
 }
 
-let stopping = false
-async function shutdown(signal: string) {
-  if (stopping) return
-  stopping = true
-  logger.info({ signal }, 'shutting down')
-  // Never hang a deploy: whatever is still open after 8 s is abandoned.
-  setTimeout(() => process.exit(0), 8_000).unref()
-  // No new OTLP exports: what was acknowledged is on the bus and drained below.
-  otlpServer?.close()
-  otlpServer?.closeIdleConnections()
-  server.closeIdleConnections()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await app.close?.()
-  // Producers first, then the worker (it finishes or abandons its batch without committing), then the stores.
-  await simulator?.stop()
-  // The in-process bus keeps records in memory only: let the worker store what was already produced
-  // (a simulator posting whose success hop is lost would look stuck after the restart).
-  if (worker && config.modes.transport === 'local') {
-    const left = await worker.drain(5_000)
-    if (left > 0) logger.warn({ records: left }, 'stopping with records not yet stored; the in-process bus loses them')
-  }
-  await worker?.stop()
-  await closeTransport()
-  await closeRuntime()
-  logger.info('stopped')
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))

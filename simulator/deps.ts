@@ -25,6 +25,13 @@ export interface SimulatorDeps {
    * drops the oldest records of a partition past its size cap, so an unpaced backfill would lose data.
    */
   backlog?: () => Promise<number>
+  /**
+   * The older part of a backfill written in two parts (options.backfillRecent) begins once this
+   * settles. `npm start`: when the console serves. A first start builds the console while the
+   * recent part is written; the older part beside it would hold the build back, and the console's
+   * start shares the simulator's JavaScript thread.
+   */
+  olderHistoryAfter?: Promise<unknown>
 }
 
 /** The caller's logger already carries its component: adding ours again would log the key twice. */

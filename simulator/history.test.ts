@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LocalTransport } from '../server/bus/local'
+import { waitFor } from '../server/bus/testing'
 import { loadConfig } from '../server/config'
 import type { HopEventInput } from '../server/domain/hop-event'
 import { POSTING_FLOWS } from '../server/domain/txn-state'
@@ -122,5 +123,23 @@ describe('a backfill with its recent part first', () => {
     expect(events.length).toBeGreaterThan(0)
     expect(events.filter((e) => origin(e) < SEAM)).toEqual([])
     expect(loadState(dir)).toMatchObject({ historyFrom: new Date(START - 5 * HOUR).toISOString(), olderHistory: missing })
+  }, 120_000)
+
+  it('the older part waits for olderHistoryAfter (npm start: the console serving) while the run goes on live', async () => {
+    const transport = new LocalTransport()
+    const events: HopEventInput[] = []
+    let open: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const sim = await Simulation.create({ transport, config: loadConfig({}), options: OPTIONS, onHopEvent: (e) => events.push(e), stateDir: stateDir(), olderHistoryAfter: gate })
+    const run = sim.run()
+    // The run itself reaches its end (virtual clock) while the older part waits at the gate.
+    await waitFor('the run past its live start', () => (events.some((e) => origin(e) >= START + 5 * MIN) ? true : undefined), { timeoutMs: 60_000 })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(events.filter((e) => origin(e) < SEAM)).toEqual([])
+    open()
+    await run
+    await sim.close()
+    expect(events.filter((e) => origin(e) < SEAM).length).toBeGreaterThan(1000)
+    await transport.close()
   }, 120_000)
 })

@@ -40,6 +40,8 @@ export const INGESTED = 1_000
 export class OlderHistory {
   private sim: Simulation | undefined
   private stopping = false
+  private stopRequested: () => void = () => undefined
+  private readonly stopped = new Promise<void>((resolve) => (this.stopRequested = resolve))
   private readonly log: Logger
 
   constructor(
@@ -55,6 +57,7 @@ export class OlderHistory {
 
   requestStop(): void {
     this.stopping = true
+    this.stopRequested()
     this.sim?.requestStop()
   }
 
@@ -72,6 +75,7 @@ export class OlderHistory {
 
   private async write(own: LocalTransport): Promise<void> {
     const { from, to } = this.range
+    if (this.deps.olderHistoryAfter) await Promise.race([this.deps.olderHistoryAfter, this.stopped])
     const { options } = this
     // Not parsed options: create() parses its input, and durations given as numbers are seconds.
     const input = {

@@ -26,6 +26,12 @@ export interface AlertingDeps {
   /** Passed to the evaluator (tests, the dashboards' KPI service later). */
   evaluate?: Pick<EvaluateOptions, 'kpi' | 'ingestLag'>
   sender?: Pick<SenderOptions, 'fetch' | 'baseDelayMs' | 'maxDelayMs' | 'maxAttempts' | 'timeoutMs'>
+  /**
+   * Why rules must not be evaluated now, or null. The embedded demo's first start writes its
+   * history oldest hour first: until the last hours are stored, every "now" window is empty and
+   * no-posting and backlog-age rules would fire on data that is on its way (scripts/serve.ts).
+   */
+  holdReason?: () => string | null
 }
 
 export interface Alerting {
@@ -60,6 +66,7 @@ export function startAlerting(deps: AlertingDeps): Alerting {
   const sendIntervalMs = deps.sendIntervalMs ?? Math.min(2_000, deps.evalIntervalMs)
   const m = alertMetrics()
   let holding = false
+  let held: string | null = null
 
   const lease = async () => {
     const held = await holdLease(ctx.db, LEASE, owner, ttlMs)
@@ -70,6 +77,10 @@ export function startAlerting(deps: AlertingDeps): Alerting {
 
   const stopEvaluating = every('alert-evaluation', deps.evalIntervalMs, Math.min(deps.evalIntervalMs, 5_000), async () => {
     try {
+      const hold = deps.holdReason?.() ?? null
+      if (hold !== held) log.info(hold ? { reason: hold } : {}, hold ? 'alert evaluation waits' : 'alert evaluation starts')
+      held = hold
+      if (hold) return
       if (!(await lease())) return
       await onboardPlants(ctx.db)
       const summary = await evaluateAlerts(ctx, { ...deps.evaluate, intervalMs: deps.evalIntervalMs })

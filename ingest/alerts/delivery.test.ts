@@ -227,4 +227,21 @@ describe.each(TEST_ENGINES)('alert notifications on %s', (engine) => {
       await Promise.all(workers.map((w) => w.stop()))
     }
   })
+
+  it('the worker loop evaluates nothing while its hold gives a reason, and catches up when it ends', async () => {
+    const plant = code('WG')
+    await insertPlant(db.prisma, plant, 'UTC', [])
+    const rule = await createRule({ db: db.prisma, principal: admin }, alertRuleInputSchema.parse({ plant, kind: 'dead_letter_backlog', keepFiringMinutes: 0, severity: 'info', params: { maxOpen: 0 } }))
+    await insertOpenDeadLetter(db.prisma, plant, new Date())
+    let hold: string | null = 'history on its way'
+    const worker = startAlerting({ ctx: makeCtx({ db: db.prisma, ch, logger }), publicUrl: PUBLIC_URL, evalIntervalMs: 100, holdReason: () => hold })
+    try {
+      await new Promise((r) => setTimeout(r, 600))
+      expect(await db.prisma.alertEpisode.count({ where: { ruleId: rule.id } })).toBe(0)
+      hold = null
+      await waitFor('the rule evaluated once the hold ended', () => db.prisma.alertEpisode.count({ where: { ruleId: rule.id, state: 'firing' } }), (n) => n === 1)
+    } finally {
+      await worker.stop()
+    }
+  })
 })
