@@ -9,7 +9,7 @@ import { freshPgliteDb } from '../../server/db/testing'
 import { insertDeadLetter, insertHops, insertUniquePlant, type DeadLetterBuilt } from '../../server/services/testing/replays'
 import { resolveReplayed } from './resolver'
 
-/** The closed loop on PGlite and chDB: only a posting after the replay resolves a dead letter. */
+/** The closed loop on PGlite and chDB: only a posting after the replay (or, not replayed here, after the dead letter) resolves it. */
 
 let chHandle: ReturnType<typeof openTestClickHouse>
 let ch: ClickHouse
@@ -80,6 +80,54 @@ describe('replay resolver', () => {
     expect(audit).toMatchObject({ actorLabel: 'system:replay-resolver', reason: expect.stringContaining('erp.posting_succeeded') })
 
     // Idempotent: a second round changes nothing.
+    expect((await resolveReplayed(makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver')))).resolved).toBe(0)
+  })
+
+  it('resolves a dead letter not replayed here once its posting shows up after it was dead-lettered (another tool replayed it)', async () => {
+    const plant = await insertUniquePlant(db.prisma)
+    const failedAt = new Date(Date.now() - 120_000)
+    const postedAt = new Date(failedAt.getTime() + 45_000)
+    const dl = (status: 'new' | 'triaged' | 'failed_again' | 'replay_queued') => insertDeadLetter(db.prisma, { plant, status, failedAt })
+    const fresh = await dl('new')
+    const triaged = await dl('triaged')
+    const again = await dl('failed_again')
+    const queued = await dl('replay_queued')
+    const earlier = await dl('new')
+    const otherKey = await dl('new')
+    const silent = await dl('new')
+    const keyless = await dl('new')
+    const posted = (d: DeadLetterBuilt, extra: Partial<Parameters<typeof insertHops>[1][number]> = {}) => ({
+      correlation_id: d.row.correlationId!,
+      plant,
+      origin_time: d.row.originTime!,
+      occurred_at: postedAt,
+      event_type: 'erp.posting_succeeded',
+      idempotency_key: `idem-${d.row.correlationId}`,
+      replay_id: 'replayed-elsewhere',
+      ...extra,
+    })
+    await insertHops(ch, [
+      posted(fresh),
+      posted(triaged),
+      posted(again),
+      // In a replay from the console: its own outcome decides (the replayed path).
+      posted(queued),
+      // Posted before it was dead-lettered: this dead letter is another attempt, still to be worked.
+      posted(earlier, { occurred_at: new Date(failedAt.getTime() - 5_000) }),
+      posted(otherKey, { idempotency_key: 'the-confirmation' }),
+      // A source that reports no key (a tapped topic's acknowledgements): the transaction's posting counts.
+      posted(keyless, { idempotency_key: '' }),
+    ])
+    const result = await resolveReplayed(makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver')))
+    expect(result.resolved).toBe(4)
+    const rows = await db.prisma.deadLetter.findMany({ where: { plantCode: plant }, select: { id: true, status: true, resolvedAt: true } })
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]))
+    for (const d of [fresh, triaged, again, keyless]) expect(byId[d.row.id]).toMatchObject({ status: 'resolved', resolvedAt: postedAt })
+    expect(byId[queued.row.id]).toMatchObject({ status: 'replay_queued', resolvedAt: null })
+    for (const d of [earlier, otherKey, silent]) expect(byId[d.row.id]).toMatchObject({ status: 'new', resolvedAt: null })
+    const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'dead_letter.resolve', targetId: again.row.id } })
+    expect(audit).toMatchObject({ actorLabel: 'system:replay-resolver', reason: expect.stringContaining('no replay from Linetrace') })
+    expect(audit.before).toMatchObject({ status: 'failed_again' })
     expect((await resolveReplayed(makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver')))).resolved).toBe(0)
   })
 })

@@ -14,12 +14,18 @@ import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-fact
  *   that propagates x-replay-id, like the simulator's hub): exact, no clock involved;
  * - else, posting flows: `erp.posting_succeeded` with the dead letter's idempotency key (for a
  *   partial posting that is the re-posted movement's own key, `<key>:cogi:<material>`, so the
- *   confirmation's earlier posting never counts), or any posting of the transaction when it has no
- *   key, stamped at or after the produce time (another system's clock: hence the exact match first);
+ *   confirmation's earlier posting never counts), or any posting of the transaction when either
+ *   side has no key (a tapped topic's acknowledgements carry none), stamped at or after the produce
+ *   time (another system's clock: hence the exact match first);
  * - other flows (holds, releases): a hop of the replay itself (`replay_id` = the item) reported ok
  *   by a target system.
  * `resolvedAt` is the posting's time (never before the produce), so MTTR (resolvedAt −
- * recordTimestamp) measures the business outcome, not this loop's polling. One ClickHouse query per batch of dead letters, bounded by
+ * recordTimestamp) measures the business outcome, not this loop's polling.
+ * A dead letter of a posting flow that is not being replayed here (`new`, `triaged`,
+ * `failed_again`) is resolved the same way by a posting with its idempotency key (any posting of
+ * the transaction when it has none) stamped after it was dead-lettered: another tool replayed it
+ * (the simulator's operators do, as support teams with their middleware's own tools), or its
+ * source re-sent it. Nothing is left to do, and the replay guard would refuse it as posted. One ClickHouse query per batch of dead letters, bounded by
  * their origin times. ("Failed again" is the indexer's: a new dead letter of a replayed
  * transaction moves the old one to failed_again.)
  */
@@ -34,13 +40,21 @@ export interface ResolveResult {
 const DAY = 86_400_000
 const BATCH = 500
 
-/** One round over the `replayed` dead letters after `after`; `ctx` is the `worker:replay-resolver` context (its principal audits). */
+/** Not being replayed here: a posting after the dead letter closes it (see above). */
+const OPEN_NOT_REPLAYING = ['new', 'triaged', 'failed_again'] as const
+
+/** One round over the replayed and open dead letters after `after`; `ctx` is the `worker:replay-resolver` context (its principal audits). */
 export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' | 'actor'>, after: string | null = null): Promise<ResolveResult> {
   const { db: prisma, ch: clickhouse } = ctx
   const rows = await prisma.deadLetter.findMany({
-    where: { status: 'replayed', correlationId: { not: null }, ...(after ? { id: { gt: after } } : {}) },
+    where: {
+      correlationId: { not: null },
+      OR: [{ status: 'replayed' }, { status: { in: [...OPEN_NOT_REPLAYING] }, flow: { in: [...POSTING_FLOWS] } }],
+      ...(after ? { id: { gt: after } } : {}),
+    },
     select: {
       id: true,
+      status: true,
       correlationId: true,
       originTime: true,
       recordTimestamp: true,
@@ -53,14 +67,19 @@ export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' |
     take: BATCH,
   })
   const next = rows.length === BATCH ? rows.at(-1)!.id : null
-  const subjects = rows
-    .map((r) => ({ ...r, item: r.replayItems[0], key: idempotencyKeyOf(r) }))
-    .filter((r): r is typeof r & { item: { id: string; producedAt: Date } } => !!r.item?.producedAt)
+  // `since`: the replay's produce, or the dead-lettering of a record not replayed here.
+  const subjects = rows.flatMap((r) => {
+    const key = idempotencyKeyOf(r)
+    if (r.status !== 'replayed') return [{ ...r, key, since: r.recordTimestamp, replayId: undefined as string | undefined }]
+    const item = r.replayItems[0]
+    return item?.producedAt ? [{ ...r, key, since: item.producedAt, replayId: item.id }] : []
+  })
   if (!subjects.length) return { checked: 0, resolved: 0, next }
+  const replayIds = subjects.flatMap((s) => (s.replayId ? [s.replayId] : []))
 
   const lo = Math.min(...subjects.map((s) => (s.originTime ?? new Date(s.recordTimestamp.getTime() - 7 * DAY)).getTime()))
   const hi = Math.max(...subjects.map((s) => (s.originTime ?? s.recordTimestamp).getTime())) + 1
-  const since = Math.min(...subjects.map((s) => s.item.producedAt.getTime()))
+  const since = Math.min(...subjects.map((s) => s.since.getTime()))
   const { rows: hits } = await chQuery<{ correlation_id: string; idempotency_key: string; event_type: string; replay_id: string; first_at: string; last_at: string }>(clickhouse, {
     name: 'replays.resolve',
     sql: `SELECT correlation_id, idempotency_key, event_type, replay_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
@@ -72,7 +91,7 @@ export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' |
            GROUP BY correlation_id, idempotency_key, event_type, replay_id`,
     params: {
       cids: [...new Set(subjects.map((s) => s.correlationId!))],
-      replayIds: subjects.map((s) => s.item.id),
+      replayIds,
       lo: new Date(lo),
       hi: new Date(hi),
       since: new Date(since),
@@ -80,32 +99,37 @@ export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' |
     actor: ctx.actor,
   })
 
-  const resolved: { id: string; at: Date; evidence: string }[] = []
+  const resolved: { id: string; status: (typeof subjects)[number]['status']; at: Date; evidence: string }[] = []
   for (const s of subjects) {
-    const produced = s.item.producedAt.getTime()
+    const after = s.since.getTime()
     const posting = !s.flow || (POSTING_FLOWS as readonly string[]).includes(s.flow)
     const own = hits.filter((h) => h.correlation_id === s.correlationId)
+    const ours = (h: (typeof hits)[number]) => s.replayId !== undefined && h.replay_id === s.replayId
     const match = posting
-      ? (own.find((h) => h.event_type === 'erp.posting_succeeded' && h.replay_id === s.item.id) ??
-        own.find((h) => h.event_type === 'erp.posting_succeeded' && (s.key === undefined || h.idempotency_key === s.key) && fromChDateTime(h.last_at).getTime() >= produced))
-      : own.find((h) => h.replay_id === s.item.id)
+      ? (own.find((h) => h.event_type === 'erp.posting_succeeded' && ours(h)) ??
+        own.find((h) => h.event_type === 'erp.posting_succeeded' && (s.key === undefined || !h.idempotency_key || h.idempotency_key === s.key) && fromChDateTime(h.last_at).getTime() >= after))
+      : own.find(ours)
     if (!match) continue
     const first = fromChDateTime(match.first_at)
-    const at = new Date(Math.max(produced, first.getTime() >= produced || match.replay_id === s.item.id ? first.getTime() : fromChDateTime(match.last_at).getTime()))
-    resolved.push({ id: s.id, at, evidence: `${match.event_type} at ${at.toISOString()}${match.replay_id ? ` (replay ${match.replay_id})` : ''}` })
+    const at = new Date(Math.max(after, first.getTime() >= after || ours(match) ? first.getTime() : fromChDateTime(match.last_at).getTime()))
+    resolved.push({ id: s.id, status: s.status, at, evidence: `${match.event_type} at ${at.toISOString()}${match.replay_id ? ` (replay ${match.replay_id})` : ''}` })
   }
   for (const r of resolved) {
+    const replayedHere = r.status === 'replayed'
     await prisma.$transaction(async (tx) => {
       const { count } = await setDeadLetterState(
         { ...ctx, db: tx },
         {
           id: r.id,
-          event: 'resolve',
+          event: replayedHere ? 'resolve' : 'resolve_posted',
+          from: r.status,
           data: { resolvedAt: r.at },
           audit: {
             action: 'dead_letter.resolve',
-            reason: `Telemetry confirmed the posting after the replay: ${r.evidence}`,
-            before: { status: 'replayed' },
+            reason: replayedHere
+              ? `Telemetry confirmed the posting after the replay: ${r.evidence}`
+              : `Telemetry shows the posting after it was dead-lettered, with no replay from Linetrace (replayed by another tool, or re-sent by its source): ${r.evidence}`,
+            before: { status: r.status },
             after: { status: 'resolved', resolvedAt: r.at },
           },
         },

@@ -24,6 +24,12 @@ describe('dead-letter states (DLQ-REPLAY.md "States of a dead letter")', () => {
     expect(() => transition('discarded', 'queue_replay')).toThrow(/cannot be queued for a replay/)
   })
 
+  it('a posting seen after the dead letter resolves a record not being replayed here; one in a replay waits for its own outcome', () => {
+    for (const s of ['new', 'triaged', 'failed_again'] as const) expect(transition(s, 'resolve_posted')).toBe('resolved')
+    for (const s of ['replay_queued', 'replayed', 'resolved', 'discarded'] as const) expect(canTransition(s, 'resolve_posted')).toBe(false)
+    expect(() => transition('replayed', 'resolve_posted')).toThrow(/resolved as posted/)
+  })
+
   it('agrees with the replayable and open status lists', () => {
     expect([...fromStates('queue_replay')].sort()).toEqual([...REPLAYABLE_DEAD_LETTER_STATUSES].sort())
     expect([...fromStates('triage')].sort()).toEqual([...OPEN_DEAD_LETTER_STATUSES].sort())

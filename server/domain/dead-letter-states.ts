@@ -3,7 +3,9 @@ import type { DeadLetterStatus } from './dead-letters'
 /**
  * The one place that says how a dead letter's status moves (DLQ-REPLAY.md "States of a dead
  * letter"): `new` → `triaged` (assigned / commented) → `replay_queued` → `replayed` → `resolved`
- * (telemetry confirmed) or `failed_again`; any open state → `discarded` (reason required).
+ * (telemetry confirmed) or `failed_again`; any open state → `discarded` (reason required). A record
+ * not being replayed here becomes `resolved` too when telemetry shows its posting after it was
+ * dead-lettered: replayed by another tool, or re-sent by its source; nothing is left to do.
  * Services apply a transition with a conditional update (`WHERE status IN from(event)`), so two
  * people acting at once cannot both move the same record. Pure, so client components may use it.
  */
@@ -14,6 +16,8 @@ export type DeadLetterEvent =
   | 'queue_replay'
   | 'replay_produced'
   | 'resolve'
+  /** telemetry shows the posting after the dead letter, with no replay from Linetrace in flight */
+  | 'resolve_posted'
   /** the indexer saw the replayed transaction dead-letter again */
   | 'fail_again'
   | 'discard'
@@ -24,6 +28,7 @@ const RULES: Readonly<Record<DeadLetterEvent, { from: readonly DeadLetterStatus[
   queue_replay: { from: ['new', 'triaged', 'failed_again'], to: 'replay_queued' },
   replay_produced: { from: ['replay_queued'], to: 'replayed' },
   resolve: { from: ['replayed'], to: 'resolved' },
+  resolve_posted: { from: ['new', 'triaged', 'failed_again'], to: 'resolved' },
   fail_again: { from: ['replayed'], to: 'failed_again' },
   discard: { from: ['new', 'triaged', 'failed_again'], to: 'discarded' },
 }
@@ -43,6 +48,7 @@ const EVENT_VERB: Record<DeadLetterEvent, string> = {
   queue_replay: 'queued for a replay',
   replay_produced: 'marked replayed',
   resolve: 'resolved',
+  resolve_posted: 'resolved as posted (only records not being replayed here can be)',
   fail_again: 'marked failed again',
   discard: 'discarded (only open records that are not being replayed can be)',
 }
