@@ -36,6 +36,21 @@ async function replayed(plant: string, producedAt: Date, flow?: string): Promise
   return { dl, itemId: item.id }
 }
 
+type HopExtra = Partial<Parameters<typeof insertHops>[1][number]>
+
+/** The ERP posting of a dead letter's transaction (its idempotency key) at `postedAt`. */
+function postingOf(d: DeadLetterBuilt, postedAt: Date, extra: HopExtra) {
+  return {
+    correlation_id: d.row.correlationId!,
+    plant: d.row.plantCode!,
+    origin_time: d.row.originTime!,
+    occurred_at: postedAt,
+    event_type: 'erp.posting_succeeded',
+    idempotency_key: `idem-${d.row.correlationId}`,
+    ...extra,
+  }
+}
+
 describe('replay resolver', () => {
   it('resolves only dead letters whose transaction posted after the replay, with the posting time', async () => {
     const plant = await insertUniquePlant(db.prisma)
@@ -47,15 +62,7 @@ describe('replay resolver', () => {
     const silent = await replayed(plant, producedAt)
     const hold = await replayed(plant, producedAt, 'quality_hold')
     const skewed = await replayed(plant, producedAt)
-    const hop = (d: DeadLetterBuilt, extra: Partial<Parameters<typeof insertHops>[1][number]>) => ({
-      correlation_id: d.row.correlationId!,
-      plant,
-      origin_time: d.row.originTime!,
-      occurred_at: postedAt,
-      event_type: 'erp.posting_succeeded',
-      idempotency_key: `idem-${d.row.correlationId}`,
-      ...extra,
-    })
+    const hop = (d: DeadLetterBuilt, extra: HopExtra) => postingOf(d, postedAt, extra)
     await insertHops(ch, [
       hop(ok.dl, {}),
       // Posted before the replay was produced: that posting is not the replay's outcome.
@@ -96,16 +103,7 @@ describe('replay resolver', () => {
     const otherKey = await dl('new')
     const silent = await dl('new')
     const keyless = await dl('new')
-    const posted = (d: DeadLetterBuilt, extra: Partial<Parameters<typeof insertHops>[1][number]> = {}) => ({
-      correlation_id: d.row.correlationId!,
-      plant,
-      origin_time: d.row.originTime!,
-      occurred_at: postedAt,
-      event_type: 'erp.posting_succeeded',
-      idempotency_key: `idem-${d.row.correlationId}`,
-      replay_id: 'replayed-elsewhere',
-      ...extra,
-    })
+    const posted = (d: DeadLetterBuilt, extra: HopExtra = {}) => postingOf(d, postedAt, { replay_id: 'replayed-elsewhere', ...extra })
     await insertHops(ch, [
       posted(fresh),
       posted(triaged),
