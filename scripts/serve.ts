@@ -76,7 +76,11 @@ function buildConsole(): Promise<void> {
   // Below the backfill: the simulator and the worker run on this process's one JavaScript thread,
   // while the build spreads over every core; lowered right after the spawn, before the build starts
   // its threads (they inherit it).
-  if (child.pid !== undefined) setPriority(child.pid, 10)
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, 10)
+  } catch {
+    // Gone already (its exit is reported below), or not allowed here: it only builds slower.
+  }
   return new Promise((resolve, reject) => {
     child.on('error', reject)
     child.on('exit', (code, signal) => {
@@ -143,6 +147,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'))
 
 const runtime = await createRuntime(config).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not open the stores')
+  building?.kill('SIGTERM')
   process.exit(1)
 })
 installRuntime(runtime)
