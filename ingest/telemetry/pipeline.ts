@@ -15,7 +15,7 @@ import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
 import { toHopEventRow, toHopPayloadRow } from './rows'
 import { settle } from './settle'
-import { telemetrySource, type RecordSource, type TappedTopics } from './source'
+import { inOccurrenceOrder, telemetrySource, type RecordSource, type TappedTopics } from './source'
 
 /**
  * Telemetry ingest: TELEMETRY_TOPIC → decode, validate, normalise → hop_events + hop_payloads;
@@ -248,7 +248,7 @@ class Pipeline implements TelemetryPipeline {
       let read = this.source.read(record)
       if (read instanceof Promise) read = await read
       const rows: BatchRow[] = []
-      for (const item of Array.isArray(read) ? read : [read]) {
+      for (const item of Array.isArray(read) ? inOccurrenceOrder(read) : [read]) {
         if (!item.ok) {
           dlq.push(toDlqRecord(record, item.reason, item.errors, 'dlqValue' in item ? item.dlqValue : record.value))
           this.m.invalid.inc({ reason: item.reason })
@@ -395,3 +395,4 @@ class Pipeline implements TelemetryPipeline {
     return this.lagRefresh
   }
 }
+

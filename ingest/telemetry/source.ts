@@ -6,6 +6,17 @@ import { decodeRecord, type Decoded, type FieldError } from './decode'
 export type RecordItem = Extract<Decoded, { ok: true }> | { ok: false; reason: string; errors: FieldError[]; dlqValue?: Buffer }
 
 /**
+ * The hops of one record (an OTLP export request holds many) in the order they happened: without
+ * an explicit origin, a transaction's origin is its earliest hop seen so far (normalise.ts), and an
+ * exporter writes a consumer's span before the producer span it continues (spans end in that
+ * order). In export order, the two got origins a millisecond apart: one transaction, two rows.
+ */
+export function inOccurrenceOrder(items: readonly RecordItem[]): RecordItem[] {
+  const at = (item: RecordItem) => (item.ok ? Date.parse(item.event.occurred_at) : 0)
+  return [...items].sort((a, b) => at(a) - at(b))
+}
+
+/**
  * What a telemetry pipeline reads: the telemetry topic (below), or another topic read the same way
  * (ingest/otlp/source.ts): its records become hop events through `read` (one record may hold
  * many, e.g. an OTLP request), in its own consumer group, into the same tables and DLQ.
