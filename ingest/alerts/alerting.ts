@@ -66,7 +66,8 @@ export function startAlerting(deps: AlertingDeps): Alerting {
   const sendIntervalMs = deps.sendIntervalMs ?? Math.min(2_000, deps.evalIntervalMs)
   const m = alertMetrics()
   let holding = false
-  let held: string | null = null
+  /** The hold reason last logged (null: evaluating). */
+  let waitingFor: string | null = null
 
   const lease = async () => {
     const held = await holdLease(ctx.db, LEASE, owner, ttlMs)
@@ -78,8 +79,8 @@ export function startAlerting(deps: AlertingDeps): Alerting {
   const stopEvaluating = every('alert-evaluation', deps.evalIntervalMs, Math.min(deps.evalIntervalMs, 5_000), async () => {
     try {
       const hold = deps.holdReason?.() ?? null
-      if (hold !== held) log.info(hold ? { reason: hold } : {}, hold ? 'alert evaluation waits' : 'alert evaluation starts')
-      held = hold
+      if (hold !== waitingFor) log.info(hold ? { reason: hold } : {}, hold ? 'alert evaluation waits' : 'alert evaluation starts')
+      waitingFor = hold
       if (hold) return
       if (!(await lease())) return
       await onboardPlants(ctx.db)

@@ -4,6 +4,7 @@ import { fromChDateTime } from '../../server/domain/ch-time'
 import type { Ctx } from '../../server/context/ctx'
 import { POSTING_FLOWS } from '../../server/domain/txn-state'
 import { metrics } from '../../server/metrics'
+import { fromStates } from '../../server/domain/dead-letter-states'
 import { setDeadLetterState } from '../../server/services/dead-letters/state'
 import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-facts'
 
@@ -25,8 +26,8 @@ import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-fact
  * `failed_again`) is resolved the same way by a posting with its idempotency key (any posting of
  * the transaction when it has none) stamped after it was dead-lettered: another tool replayed it
  * (the simulator's operators do, as support teams with their middleware's own tools), or its
- * source re-sent it. Nothing is left to do, and the replay guard would refuse it as posted. One ClickHouse query per batch of dead letters, bounded by
- * their origin times. ("Failed again" is the indexer's: a new dead letter of a replayed
+ * source re-sent it. Nothing is left to do, and the replay guard would refuse it as posted.
+ * One ClickHouse query per batch of dead letters, bounded by their origin times. ("Failed again" is the indexer's: a new dead letter of a replayed
  * transaction moves the old one to failed_again.)
  */
 
@@ -40,8 +41,8 @@ export interface ResolveResult {
 const DAY = 86_400_000
 const BATCH = 500
 
-/** Not being replayed here: a posting after the dead letter closes it (see above). */
-const OPEN_NOT_REPLAYING = ['new', 'triaged', 'failed_again'] as const
+/** Not being replayed here: a posting after the dead letter closes it (see above); the state machine says which. */
+const OPEN_NOT_REPLAYING = fromStates('resolve_posted')
 
 /** One round over the replayed and open dead letters after `after`; `ctx` is the `worker:replay-resolver` context (its principal audits). */
 export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' | 'actor'>, after: string | null = null): Promise<ResolveResult> {
