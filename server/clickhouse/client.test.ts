@@ -30,6 +30,19 @@ describe('getClickHouse', () => {
     expect(() => getClickHouse({ database: 'linetrace', dataDir: path.join(dataDir, 'elsewhere') })).toThrow(/already open/)
   })
 
+  it('idle() settles only when the engine has finished what it was running, awaited or not', async () => {
+    const ch = getClickHouse({ database: 'linetrace', dataDir })
+    const started = performance.now()
+    // Nobody awaits it, as with a call abandoned at shutdown: the exit must still wait for the engine.
+    const abandoned = chQuery(ch, { name: 'test.sleep', sql: 'SELECT sleep(0.8) AS s' }).catch(() => undefined)
+    await ch.idle()
+    expect(performance.now() - started).toBeGreaterThan(700)
+    await abandoned
+    const quiet = performance.now()
+    await ch.idle()
+    expect(performance.now() - quiet).toBeLessThan(100)
+  })
+
   it('closeClickHouse forgets the handle', async () => {
     await closeClickHouse()
     expect((globalThis as Record<symbol, unknown>)[Symbol.for('linetrace.clickhouse')]).toBeUndefined()

@@ -19,6 +19,12 @@ export interface ClickHouse {
   database: string
   /** Embedded only: chDB's raw escape hatch (raw queries, raw inserts, session path). */
   chdb?: ChdbExtension
+  /**
+   * Settles when the engine runs no operation of this process (a server: at once). chDB keeps
+   * computing an operation whose call was abandoned, and a process exiting under a running one
+   * crashes in the engine (SIGSEGV): an exit that cannot wait for close() waits for this.
+   */
+  idle(): Promise<void>
   close(): Promise<void>
 }
 
@@ -106,7 +112,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
       max_open_connections: 10,
       compression: { response: true, request: false },
     })
-    return { client, mode: 'server', database, close: () => client.close() }
+    return { client, mode: 'server', database, idle: async () => undefined, close: () => client.close() }
   }
 
   // chDB 3.4 takes bytes already waiting on a non-terminal stdin as the data of the next insert
@@ -127,6 +133,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
     mode: 'embedded',
     database,
     chdb: connection.chdb,
+    idle: () => chdb.root.drainPending(),
     async close() {
       await client.close()
       // close() can return while chDB still finishes an aborted query; wait until the engine is
