@@ -14,7 +14,7 @@ import { logger } from '../../server/logger'
 import { metrics } from '../../server/metrics'
 import { DLQ_HEADERS } from '../telemetry/dlq'
 import { startTapRunner, type TapRunner } from './runner'
-import { confirmation, plantTaps, plantTopics } from './testing'
+import { ack, confirmation, plantTaps, plantTopics, posting } from './testing'
 
 /**
  * The tap runner on the in-process bus, chDB and PGlite: taps follow the `taps` table (enable,
@@ -151,6 +151,31 @@ describe('the tap runner', () => {
     expect(runner.status()).toMatchObject([{ state: 'running' }])
     await producer.send(topics.hub, [{ value: JSON.stringify({ DOCNUM: '1', refs: { confirmation: `${prefix}-C9` } }) }])
     await waitFor('the posting hop', async () => ((await hops(plant)).length === 1 ? true : undefined))
+  })
+
+  it('gives every hop of a transaction one origin when the tap that reads its first hop is far behind the others', async () => {
+    const { prefix, plant, topics, runner, producer, bus } = await setup()
+    await bus.ensureTopics([topics.hub, topics.erp].map((name) => ({ name, partitions: 1 })))
+    // The MES topic holds a backlog of other confirmations before those of the ten transactions,
+    // whose postings and acknowledgements sit alone on their topics: without the gate, the hub's and
+    // ERP's taps read them first and each transaction got two or three origins.
+    const T = Date.parse('2026-12-05T08:00:00Z')
+    const backlog = Array.from({ length: 2_000 }, (_, i) => ({ ...confirmation(`${prefix}-old`, i, T + i), partition: 0 }))
+    const ten = [...Array(10).keys()]
+    await producer.send(topics.mes, [...backlog, ...ten.map((i) => ({ ...confirmation(prefix, i, T + 10_000 + i * 10), partition: 0 }))])
+    await producer.send(topics.hub, ten.map((i) => posting(prefix, i, T + 10_003 + i * 10)))
+    await producer.send(topics.erp, ten.map((i) => ack(prefix, i, T + 10_006 + i * 10)))
+    for (const tap of plantTaps(prefix, plant, topics)) await saveTap(tap)
+    await runner.refresh()
+    expect(runner.status().map((s) => s.state)).toEqual(['running', 'running', 'running'])
+    await waitFor('every hop', async () => ((await hops(plant)).length === 2_030 ? true : undefined), { seen: () => runner.status() })
+
+    const { rows } = await chQuery<{ correlation_id: string; origins: number; hops: number }>(ch, {
+      name: 'test.tapOrigins',
+      sql: `SELECT correlation_id, uniqExact(origin_time) AS origins, count() AS hops FROM ${ch.database}.hop_events WHERE plant = {p:String} AND correlation_id LIKE {c:String} GROUP BY correlation_id ORDER BY correlation_id`,
+      params: { p: plant, c: `${prefix}-C%` },
+    })
+    expect(rows).toEqual(ten.map((i) => ({ correlation_id: `${prefix}-C${i}`, origins: 1, hops: 3 })).sort((a, b) => a.correlation_id.localeCompare(b.correlation_id)))
   })
 
   it('dead-letters what it cannot map, pauses past the failure bound, and resumes when an admin clears the pause', async () => {

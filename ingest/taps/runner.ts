@@ -5,6 +5,7 @@ import type { PrismaClient } from '../../server/db/client'
 import { tapDefinitionSchema, type TapDefinition } from '../../server/domain/taps'
 import type { Logger } from '../../server/logger'
 import { OriginCache } from '../telemetry/origin-cache'
+import { MAX_WAIT_MS, OriginGate, type TapClock } from './origin-gate'
 import type { InsertCoalescer } from '../telemetry/coalescer'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../telemetry/pipeline'
 import { isTopicPattern } from '../../server/domain/topics'
@@ -81,6 +82,7 @@ interface Entry {
   problem?: string
   lag: number
   reported: { mapped: number; failed: number; at: number }
+  clock?: TapClock
 }
 
 export async function startTapRunner(deps: TapRunnerDeps): Promise<TapRunner> {
@@ -96,6 +98,10 @@ class Runner implements TapRunner {
   private readonly shadowed = new Set<string>()
   /** One cache for every tap: hops of one transaction often come from different taps. */
   private readonly origins = new OriginCache()
+  /** Hops without an origin wait there for the taps that are behind (origin-gate.ts). */
+  private readonly gate = new OriginGate(this.origins, (tap) =>
+    this.log.warn({ tap, waitedMs: MAX_WAIT_MS }, 'a hop without an origin waited for the other taps in vain: hops go on without waiting for a minute'),
+  )
   private readonly m = tapMetrics()
   private readonly timer: NodeJS.Timeout
   private queue: Promise<void> = Promise.resolve()
@@ -168,6 +174,7 @@ class Runner implements TapRunner {
     for (const entry of [...this.entries.values()]) {
       if (wanted.has(entry.name)) continue
       await this.halt(entry, 'stopped')
+      if (entry.clock) this.gate.unregister(entry.clock)
       this.entries.delete(entry.name)
       if (taps.some((t) => t.name === entry.name)) await this.writeOne(entry, Date.now())
       this.log.info({ tap: entry.name }, 'tap stopped')
@@ -225,6 +232,8 @@ class Runner implements TapRunner {
       dlqTopic: this.deps.config.env.TELEMETRY_DLQ_TOPIC,
       fromBeginning: tap.start !== 'latest',
       onPause: (reason) => this.pauseTap(entry, reason),
+      // Idle for the others: not running, or nothing left to read as of its last lag reading.
+      origins: { gate: this.gate, clock: (entry.clock ??= this.gate.register(entry.name, () => entry.state !== 'running' || (entry.pipeline?.status().lag ?? 0) === 0)) },
     })
     if (entry.state !== 'paused') entry.state = 'starting'
   }
@@ -273,6 +282,7 @@ class Runner implements TapRunner {
     const pipeline = entry.pipeline
     entry.pipeline = undefined
     entry.state = state
+    if (entry.clock) this.gate.release(entry.clock)
     await Promise.all([pipeline?.stop(), entry.pause])
   }
 

@@ -3,6 +3,7 @@ import type { RecordItem, RecordSource } from '../telemetry/source'
 import { isTopicPattern, topicPattern } from '../../server/domain/topics'
 import type { CompiledTap, TapMapResult } from './map'
 import { tapMetrics } from './metrics'
+import type { OriginGate, TapClock } from './origin-gate'
 
 /**
  * One tap as a telemetry pipeline's source: the tapped topic(s) in the tap's own consumer group
@@ -31,6 +32,8 @@ export interface TapSourceOptions {
   /** Where a group without commits starts: a start time is committed before (startGroupAtTime). */
   fromBeginning: boolean
   onPause(reason: string): void
+  /** The taps' origin gate and this tap's clock on it (origin-gate.ts). */
+  origins?: { gate: OriginGate; clock: TapClock }
 }
 
 export class TapSource implements RecordSource<Promise<RecordItem>> {
@@ -79,6 +82,7 @@ export class TapSource implements RecordSource<Promise<RecordItem>> {
     const tap = this.compiled.definition.name
     const result = await this.compiled.map(record)
     if (result.ok) {
+      if (this.options.origins) await this.options.origins.gate.take(this.options.origins.clock, record.timestamp, result.event)
       this.note(false)
       this.counts.mapped++
       this.m.records.inc({ tap, result: 'mapped' })

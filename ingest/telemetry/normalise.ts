@@ -50,7 +50,8 @@ function isoOf(now: Date): string {
   return lastNowIso
 }
 
-function originOf(event: HopEvent, cache: OriginCache): string {
+/** The origin of the event's transaction (its own, the cached one, or its time), kept in the cache. */
+export function originOf(event: HopEvent, cache: OriginCache): string {
   const key = event.correlation_id
   if (event.origin_time !== undefined) {
     // The common case (producers send it on every hop): one lookup, no reordering.

@@ -184,6 +184,8 @@ class Pipeline implements TelemetryPipeline {
       this.runError = error
       this.noteError('consumer', error)
     })
+    // Read at once, not after the first interval: a tap's lag of 0 lets the other taps' hops go on (taps/origin-gate.ts).
+    void this.refreshLag()
     this.lagTimer = setInterval(() => void this.refreshLag(), this.opts.lagRefreshMs ?? 5_000)
     this.state = 'running'
     this.log.info(
