@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { BusRecord } from '../../server/bus/port'
 import type { HopEvent } from '../../server/domain/hop-event'
 import { OriginCache } from '../telemetry/origin-cache'
-import { MAX_WAIT_MS, OriginGate } from './origin-gate'
+import { MAX_WAIT_MS, OriginGate, type TapClock } from './origin-gate'
 
-/** The gate alone: which hop waits for which tap, and what origin its transaction ends up with. */
+/** The gate alone, on taps of one partition each: which hop waits for which tap, and what origin its transaction ends up with. */
 
 const T0 = Date.parse('2026-12-05T10:00:00Z')
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -24,6 +25,24 @@ function hop(correlationId: string, at: number, origin?: number): HopEvent {
   } as HopEvent
 }
 
+/** A tap reading one partition of its topic: `end` records in it, `next` the next one it reads. */
+class Tap {
+  end = 0
+  next = 0
+  running = true
+  clock!: TapClock
+  constructor(readonly topic: string) {}
+  /** Records published to its topic. */
+  publish(n = 1): void {
+    this.end += n
+  }
+  /** Reads its next record, whose hop is `event`. */
+  read(gate: OriginGate, at: number, event: HopEvent): Promise<void> {
+    const record = { topic: this.topic, partition: 0, offset: String(this.next++), key: null, value: null, headers: {}, timestamp: at } as BusRecord
+    return gate.take(this.clock, record, event)
+  }
+}
+
 /** Whether `p` is still pending after the microtasks and a tick. */
 async function pending(p: Promise<unknown>): Promise<boolean> {
   let settled = false
@@ -36,13 +55,13 @@ function setup() {
   const origins = new OriginCache()
   const gaveUp: string[] = []
   const gate = new OriginGate(origins, (tap) => gaveUp.push(tap))
-  const idle = { mes: false, hub: false, erp: false }
-  const clocks = {
-    mes: gate.register('mes', () => idle.mes),
-    hub: gate.register('hub', () => idle.hub),
-    erp: gate.register('erp', () => idle.erp),
-  }
-  return { origins, gate, idle, clocks, gaveUp }
+  const taps = { mes: new Tap('mes.confirmations'), hub: new Tap('hub.postings'), erp: new Tap('erp.acks') }
+  for (const [name, tap] of Object.entries(taps))
+    tap.clock = gate.register(name, {
+      running: () => tap.running,
+      lag: async () => [{ topic: tap.topic, partition: 0, committed: String(tap.next), end: String(tap.end), lag: tap.end - tap.next }],
+    })
+  return { origins, gate, taps, gaveUp }
 }
 
 afterEach(() => {
@@ -51,74 +70,108 @@ afterEach(() => {
 
 describe('the origin gate of the taps', () => {
   it('lets a hop with an origin, or of a known transaction, through at once and keeps its origin', async () => {
-    const { origins, gate, clocks } = setup()
-    await gate.take(clocks.mes, T0, hop('c1', T0 + 500, T0))
+    const { origins, gate, taps } = setup()
+    taps.hub.publish(5) // a backlog nobody needs to wait for here
+    taps.mes.publish()
+    await taps.mes.read(gate, T0 + 500, hop('c1', T0 + 500, T0))
     expect(origins.peek('c1')).toMatchObject({ iso: iso(T0), explicit: true })
-    await gate.take(clocks.erp, T0 + 900, hop('c1', T0 + 900))
-    expect(clocks.erp).toMatchObject({ done: T0 + 900, waiting: false })
+    taps.erp.publish()
+    await taps.erp.read(gate, T0 + 900, hop('c1', T0 + 900))
+    expect(taps.erp.clock).toMatchObject({ waiting: false })
   })
 
   it('holds a hop of an unknown transaction until the tap behind reads the hop that has its origin', async () => {
-    const { origins, gate, clocks, idle } = setup()
-    idle.hub = true
-    // The ERP tap is ahead: its acknowledgement comes before the MES tap reached the confirmation.
-    const ack = gate.take(clocks.erp, T0 + 900, hop('c2', T0 + 900))
+    const { origins, gate, taps } = setup()
+    // The ERP tap is ahead: the acknowledgement is read before the MES tap reached the confirmation.
+    taps.mes.publish(2)
+    taps.erp.publish()
+    const ack = taps.erp.read(gate, T0 + 900, hop('c2', T0 + 900))
     expect(await pending(ack)).toBe(true)
-    expect(clocks.erp.waiting).toBe(true)
-    await gate.take(clocks.mes, T0 + 100, hop('other', T0 + 100, T0 + 100))
-    expect(await pending(ack), 'the MES tap is not past the acknowledgement yet').toBe(true)
-    await gate.take(clocks.mes, T0 + 300, hop('c2', T0 + 300, T0 + 250))
+    expect(taps.erp.clock.waiting).toBe(true)
+    await taps.mes.read(gate, T0 + 100, hop('other', T0 + 100, T0 + 100))
+    expect(await pending(ack), 'the MES tap has not read the confirmation yet').toBe(true)
+    await taps.mes.read(gate, T0 + 300, hop('c2', T0 + 300, T0 + 250))
     await ack
     // Its transaction's origin, not its own time: one transaction, one row.
     expect(origins.peek('c2')).toMatchObject({ iso: iso(T0 + 250), explicit: true })
   })
 
-  it('lets it go when every other tap has read past its time, or has nothing left to read', async () => {
-    const { origins, gate, clocks, idle } = setup()
-    const ack = gate.take(clocks.erp, T0 + 900, hop('c3', T0 + 900))
-    await gate.take(clocks.mes, T0 + 1_000, hop('later', T0 + 1_000, T0 + 1_000))
-    expect(await pending(ack), 'the hub tap is still behind').toBe(true)
-    idle.hub = true
-    await ack // the gate looks again on its own (idle changes without a read)
-    expect(origins.peek('c3')).toMatchObject({ iso: iso(T0 + 900), explicit: false })
+  it('goes by what the other taps held, not by record times: a later record read first does not let it go', async () => {
+    const { origins, gate, taps } = setup()
+    // As in the demo's older history beside live traffic: the MES topic holds a live record, then the old confirmation.
+    taps.mes.publish(2)
+    taps.erp.publish()
+    const ack = taps.erp.read(gate, T0 + 900, hop('c3', T0 + 900))
+    await taps.mes.read(gate, T0 + 3_600_000, hop('live', T0 + 3_600_000, T0 + 3_600_000))
+    expect(await pending(ack)).toBe(true)
+    await taps.mes.read(gate, T0 + 300, hop('c3', T0 + 300, T0 + 300))
+    await ack
+    expect(origins.peek('c3')).toMatchObject({ iso: iso(T0 + 300) })
+  })
+
+  it("lets it go once the other taps read what they held, its transaction's first hop or not", async () => {
+    const { origins, gate, taps } = setup()
+    taps.mes.publish(2)
+    taps.erp.publish()
+    const ack = taps.erp.read(gate, T0 + 900, hop('c4', T0 + 900))
+    taps.mes.publish(10) // published after the acknowledgement was read: not waited for
+    await taps.mes.read(gate, T0 + 100, hop('x1', T0 + 100, T0 + 100))
+    expect(await pending(ack)).toBe(true)
+    await taps.mes.read(gate, T0 + 200, hop('x2', T0 + 200, T0 + 200))
+    await ack
+    expect(origins.peek('c4')).toMatchObject({ iso: iso(T0 + 900), explicit: false })
+  })
+
+  it('does not wait for a tap that is not running, and lets a stopping tap\'s waiters go', async () => {
+    const { gate, taps } = setup()
+    taps.mes.publish(3)
+    taps.mes.running = false
+    taps.erp.publish(2)
+    await taps.erp.read(gate, T0, hop('c5', T0))
+    taps.mes.running = true
+    const next = taps.erp.read(gate, T0 + 1, hop('c6', T0 + 1))
+    expect(await pending(next)).toBe(true)
+    gate.release(taps.erp.clock)
+    await next
   })
 
   it('never has two taps wait on each other: the earlier record goes first', async () => {
-    const { origins, gate, clocks, idle } = setup()
-    idle.mes = true
-    const ack = gate.take(clocks.erp, T0 + 900, hop('c4', T0 + 900))
-    const posting = gate.take(clocks.hub, T0 + 800, hop('c4', T0 + 800))
+    const { origins, gate, taps } = setup()
+    taps.hub.publish()
+    taps.erp.publish()
+    const ack = taps.erp.read(gate, T0 + 900, hop('c7', T0 + 900))
+    const posting = taps.hub.read(gate, T0 + 800, hop('c7', T0 + 800))
     await posting
     await ack
-    expect(origins.peek('c4')).toMatchObject({ iso: iso(T0 + 800) })
+    expect(origins.peek('c7')).toMatchObject({ iso: iso(T0 + 800) })
 
-    const a = gate.take(clocks.erp, T0 + 2_000, hop('c5', T0 + 2_000))
-    const b = gate.take(clocks.hub, T0 + 2_000, hop('c6', T0 + 2_000))
-    await Promise.all([a, b])
+    taps.hub.publish()
+    taps.erp.publish()
+    await Promise.all([taps.erp.read(gate, T0 + 2_000, hop('c8', T0 + 2_000)), taps.hub.read(gate, T0 + 2_000, hop('c9', T0 + 2_000))])
   })
 
   it('gives up after MAX_WAIT_MS on a tap that does not move, says so, and stops waiting for a while', async () => {
     vi.useFakeTimers()
-    const { gate, clocks, gaveUp } = setup()
-    const ack = gate.take(clocks.erp, T0, hop('c7', T0))
+    const { gate, taps, gaveUp } = setup()
+    taps.mes.publish()
+    taps.erp.publish(2)
+    const ack = taps.erp.read(gate, T0, hop('c10', T0))
     await vi.advanceTimersByTimeAsync(MAX_WAIT_MS - 200)
-    expect(clocks.erp.waiting).toBe(true)
+    expect(taps.erp.clock.waiting).toBe(true)
     await vi.advanceTimersByTimeAsync(300)
     await ack
     expect(gaveUp).toEqual(['erp'])
-    await gate.take(clocks.erp, T0 + 1, hop('c8', T0 + 1))
-    expect(clocks.erp.waiting).toBe(false)
+    await taps.erp.read(gate, T0 + 1, hop('c11', T0 + 1))
+    expect(taps.erp.clock.waiting).toBe(false)
   })
 
-  it('lets the waiters of a stopping tap go, and forgets a tap that is gone', async () => {
-    const { gate, clocks, idle } = setup()
-    const ack = gate.take(clocks.erp, T0, hop('c9', T0))
-    gate.release(clocks.erp)
+  it('forgets a tap that is gone', async () => {
+    const { gate, taps } = setup()
+    taps.mes.publish()
+    taps.erp.publish()
+    const ack = taps.erp.read(gate, T0, hop('c12', T0))
+    expect(await pending(ack)).toBe(true)
+    gate.unregister(taps.mes.clock)
     await ack
-    idle.hub = true
-    const next = gate.take(clocks.erp, T0 + 1, hop('c10', T0 + 1))
-    expect(await pending(next)).toBe(true)
-    gate.unregister(clocks.mes)
-    await next
   })
 })

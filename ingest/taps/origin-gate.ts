@@ -1,3 +1,4 @@
+import type { BusRecord, PartitionLag } from '../../server/bus/port'
 import type { HopEvent } from '../../server/domain/hop-event'
 import type { OriginCache } from '../telemetry/origin-cache'
 import { originOf } from '../telemetry/normalise'
@@ -11,34 +12,53 @@ import { originOf } from '../telemetry/normalise'
  * the posting "stuck" (seen: 7,920 stuck transactions in a week of the demo's tapped plant).
  *
  * So a hop without an origin whose transaction is unknown waits until every other running tap has
- * read past the hop's record time, is itself waiting on a later record, or has nothing left to read,
- * at most MAX_WAIT_MS. Record times order the taps: the systems publish in the order things happen.
- * A tap's origins reach the cache as it reads (`take`), before the pipeline normalises its hop, so
- * a waiter let go by a tap's progress finds what that tap read.
+ * read what its topics held when the hop was read (their consumer lag at that moment, per
+ * partition): the first hop was published before this one, so it is in there. Offsets, not record
+ * times: a topic's times need not grow (a late producer, the demo's older history beside live
+ * traffic). Two taps waiting on each other go by record time, the earlier first; and no hop waits
+ * longer than MAX_WAIT_MS. A tap's origins reach the cache as it reads (`take`), before its pipeline
+ * writes them, so a waiter let go by a tap's progress finds what that tap read.
  */
 
-/** Longest a hop waits for the other taps; past it, waits stop for GIVE_UP_MS (a tap that stopped moving). */
+/** Longest a hop waits for the other taps; past it, hops go on without waiting for GIVE_UP_MS (a tap that stopped moving). */
 export const MAX_WAIT_MS = 10_000
 const GIVE_UP_MS = 60_000
 
+export interface TapProbe {
+  /** Whether the tap is reading (a paused or stopped tap is not waited for). */
+  running(): boolean
+  /** Its consumer group's lag per partition, now. */
+  lag(): Promise<PartitionLag[]>
+}
+
 export interface TapClock {
   readonly name: string
-  /** The record time of the record being read. */
+  /** Next offset to read, per `topic:partition` it read from. */
+  readonly read: Map<string, bigint>
+  /** The record time of the record being read; while `waiting`, the one it waits on. */
   reading: number
-  /** The record time of the last record read to the end (its origin, if any, in the cache). */
-  done: number
   waiting: boolean
+}
+
+/** An offset a tap must reach: `end` of `topic:partition`. */
+interface Target {
+  clock: TapClock
+  key: string
+  end: bigint
 }
 
 interface Waiter {
   clock: TapClock
   at: number
   correlationId: string
+  targets: Target[]
   release(): void
 }
 
+const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`
+
 export class OriginGate {
-  private readonly clocks = new Map<TapClock, () => boolean>()
+  private readonly probes = new Map<TapClock, TapProbe>()
   private readonly waiters = new Set<Waiter>()
   private givenUpUntil = 0
 
@@ -47,16 +67,15 @@ export class OriginGate {
     private readonly onGiveUp: (tap: string) => void = () => undefined,
   ) {}
 
-  /** A tap's clock; `idle` says whether it has nothing left to read (or is not running). */
-  register(name: string, idle: () => boolean): TapClock {
-    const clock: TapClock = { name, reading: -Infinity, done: -Infinity, waiting: false }
-    this.clocks.set(clock, idle)
+  register(name: string, probe: TapProbe): TapClock {
+    const clock: TapClock = { name, read: new Map(), reading: -Infinity, waiting: false }
+    this.probes.set(clock, probe)
     return clock
   }
 
   /** A tap gone: nobody waits for it, and its own waiters go on. */
   unregister(clock: TapClock): void {
-    this.clocks.delete(clock)
+    this.probes.delete(clock)
     this.release(clock)
     this.wake()
   }
@@ -70,34 +89,49 @@ export class OriginGate {
    * One record's hop, read by the tap of `clock`: waits if it has no origin and its transaction is
    * unknown, then puts its origin in the cache (normalise takes the same one again) and moves the clock.
    */
-  async take(clock: TapClock, at: number, event: HopEvent): Promise<void> {
-    clock.reading = at
-    if (event.origin_time === undefined && this.origins.peek(event.correlation_id) === undefined && !this.mayPass(clock, at, event.correlation_id))
-      await this.wait(clock, at, event.correlation_id)
+  async take(clock: TapClock, record: BusRecord, event: HopEvent): Promise<void> {
+    clock.reading = record.timestamp
+    if (event.origin_time === undefined && this.origins.peek(event.correlation_id) === undefined && Date.now() >= this.givenUpUntil)
+      await this.hold(clock, record.timestamp, event.correlation_id)
     originOf(event, this.origins)
-    clock.done = Math.max(clock.done, at)
+    const key = partitionKey(record.topic, record.partition)
+    const next = BigInt(record.offset) + 1n
+    if (next > (clock.read.get(key) ?? -1n)) clock.read.set(key, next)
     if (this.waiters.size > 0) this.wake()
   }
 
-  private mayPass(clock: TapClock, at: number, correlationId: string): boolean {
-    if (Date.now() < this.givenUpUntil || this.origins.peek(correlationId) !== undefined) return true
-    for (const [other, idle] of this.clocks) {
-      if (other === clock || other.done >= at || idle()) continue
-      // Waiting on a later record: it has nothing before `at` left to put in the cache. Equal times
-      // go by name, so two taps never wait on each other.
-      if (other.waiting && (other.reading > at || (other.reading === at && other.name > clock.name))) continue
-      return false
-    }
-    return true
+  /** What the other running taps have yet to read, as of now. */
+  private async unread(clock: TapClock): Promise<Target[]> {
+    const targets: Target[] = []
+    await Promise.all(
+      [...this.probes].map(async ([other, probe]) => {
+        if (other === clock || !probe.running()) return
+        // A lag that cannot be read is not waited for: the bound would only slow the tap down.
+        for (const p of await probe.lag().catch(() => [])) if (p.lag > 0) targets.push({ clock: other, key: partitionKey(p.topic, p.partition), end: BigInt(p.end) })
+      }),
+    )
+    return targets
   }
 
-  private wait(clock: TapClock, at: number, correlationId: string): Promise<void> {
-    return new Promise((resolve) => {
+  private mayPass(w: Omit<Waiter, 'release'>): boolean {
+    if (Date.now() < this.givenUpUntil || this.origins.peek(w.correlationId) !== undefined) return true
+    return w.targets.every(({ clock: other, key, end }) => {
+      if (!this.probes.get(other)?.running()) return true
+      if ((other.read.get(key) ?? -1n) >= end) return true
+      // Waiting itself on a later record: nothing before this one is left for it to put in the
+      // cache. Equal times go by name, so two taps never wait on each other.
+      return other.waiting && (other.reading > w.at || (other.reading === w.at && other.name > w.clock.name))
+    })
+  }
+
+  private async hold(clock: TapClock, at: number, correlationId: string): Promise<void> {
+    const targets = await this.unread(clock)
+    const pending = { clock, at, correlationId, targets }
+    if (this.mayPass(pending)) return
+    await new Promise<void>((resolve) => {
       const started = Date.now()
       const waiter: Waiter = {
-        clock,
-        at,
-        correlationId,
+        ...pending,
         release: () => {
           clearInterval(timer)
           this.waiters.delete(waiter)
@@ -105,13 +139,13 @@ export class OriginGate {
           resolve()
         },
       }
-      // `idle` changes without a read (a lag refresh), and the bound needs a clock of its own.
+      // A tap stops running without reading, and the bound needs a clock of its own.
       const timer = setInterval(() => {
         if (Date.now() - started >= MAX_WAIT_MS) {
           this.givenUpUntil = Date.now() + GIVE_UP_MS
           this.onGiveUp(clock.name)
           waiter.release()
-        } else if (this.mayPass(clock, at, correlationId)) waiter.release()
+        } else if (this.mayPass(waiter)) waiter.release()
       }, 100)
       clock.waiting = true
       this.waiters.add(waiter)
@@ -121,6 +155,6 @@ export class OriginGate {
   }
 
   private wake(): void {
-    for (const w of [...this.waiters]) if (this.waiters.has(w) && this.mayPass(w.clock, w.at, w.correlationId)) w.release()
+    for (const w of [...this.waiters]) if (this.waiters.has(w) && this.mayPass(w)) w.release()
   }
 }

@@ -1,11 +1,11 @@
-import type { Transport } from '../../server/bus/port'
+import type { BusConsumer, Transport } from '../../server/bus/port'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import type { Config } from '../../server/config'
 import type { PrismaClient } from '../../server/db/client'
 import { tapDefinitionSchema, type TapDefinition } from '../../server/domain/taps'
 import type { Logger } from '../../server/logger'
 import { OriginCache } from '../telemetry/origin-cache'
-import { MAX_WAIT_MS, OriginGate, type TapClock } from './origin-gate'
+import { MAX_WAIT_MS, OriginGate, type TapClock, type TapProbe } from './origin-gate'
 import type { InsertCoalescer } from '../telemetry/coalescer'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../telemetry/pipeline'
 import { isTopicPattern } from '../../server/domain/topics'
@@ -83,6 +83,8 @@ interface Entry {
   lag: number
   reported: { mapped: number; failed: number; at: number }
   clock?: TapClock
+  /** The tap's group, read for its lag by the origin gate (never run). */
+  lagReader?: BusConsumer
 }
 
 export async function startTapRunner(deps: TapRunnerDeps): Promise<TapRunner> {
@@ -232,9 +234,9 @@ class Runner implements TapRunner {
       dlqTopic: this.deps.config.env.TELEMETRY_DLQ_TOPIC,
       fromBeginning: tap.start !== 'latest',
       onPause: (reason) => this.pauseTap(entry, reason),
-      // Idle for the others: not running, or nothing left to read as of its last lag reading.
-      origins: { gate: this.gate, clock: (entry.clock ??= this.gate.register(entry.name, () => entry.state !== 'running' || (entry.pipeline?.status().lag ?? 0) === 0)) },
+      origins: { gate: this.gate, clock: (entry.clock ??= this.gate.register(entry.name, this.probe(entry))) },
     })
+    entry.lagReader = undefined
     if (entry.state !== 'paused') entry.state = 'starting'
   }
 
@@ -261,6 +263,19 @@ class Runner implements TapRunner {
     } catch (error) {
       entry.problem = `cannot start: ${(error as Error).message}`
       this.log.warn({ tap: entry.name, err: error }, 'tap not started; trying again at the next poll')
+    }
+  }
+
+  /** What the origin gate asks of a tap: whether it reads, and its group's lag now (of its current source). */
+  private probe(entry: Entry): TapProbe {
+    return {
+      running: () => entry.state === 'running' && entry.pipeline !== undefined,
+      lag: () => {
+        const source = entry.source
+        if (!source) return Promise.resolve([])
+        entry.lagReader ??= this.deps.transport.consumer({ groupId: source.groupId, topics: source.topic.subscribe, fromBeginning: source.topic.fromBeginning })
+        return entry.lagReader.lag()
+      },
     }
   }
 

@@ -1,5 +1,5 @@
 import type { BusRecord } from '../../server/bus/port'
-import type { RecordItem, RecordSource } from '../telemetry/source'
+import type { RecordItem, RecordSource, TappedTopics } from '../telemetry/source'
 import { isTopicPattern, topicPattern } from '../../server/domain/topics'
 import type { CompiledTap, TapMapResult } from './map'
 import { tapMetrics } from './metrics'
@@ -37,7 +37,7 @@ export interface TapSourceOptions {
 }
 
 export class TapSource implements RecordSource<Promise<RecordItem>> {
-  readonly topic: RecordSource['topic']
+  readonly topic: TappedTopics
   readonly groupId: string
   readonly name: string
   readonly counts: TapCounts = { mapped: 0, failed: 0, lastError: undefined, lastErrorAt: undefined }
@@ -82,7 +82,7 @@ export class TapSource implements RecordSource<Promise<RecordItem>> {
     const tap = this.compiled.definition.name
     const result = await this.compiled.map(record)
     if (result.ok) {
-      if (this.options.origins) await this.options.origins.gate.take(this.options.origins.clock, record.timestamp, result.event)
+      if (this.options.origins) await this.options.origins.gate.take(this.options.origins.clock, record, result.event)
       this.note(false)
       this.counts.mapped++
       this.m.records.inc({ tap, result: 'mapped' })
