@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { BusRecord } from '../../server/bus/port'
 import type { HopEvent } from '../../server/domain/hop-event'
 import { OriginCache } from '../telemetry/origin-cache'
-import { MAX_WAIT_MS, OriginGate, type TapClock } from './origin-gate'
+import { OriginGate, STALL_MS, type TapClock } from './origin-gate'
 
 /** The gate alone, on taps of one partition each: which hop waits for which tap, and what origin its transaction ends up with. */
 
@@ -53,8 +53,8 @@ async function pending(p: Promise<unknown>): Promise<boolean> {
 
 function setup() {
   const origins = new OriginCache()
-  const gaveUp: string[] = []
-  const gate = new OriginGate(origins, (tap) => gaveUp.push(tap))
+  const gaveUp: [string, string[]][] = []
+  const gate = new OriginGate(origins, (tap, stalled) => gaveUp.push([tap, stalled]))
   const taps = { mes: new Tap('mes.confirmations'), hub: new Tap('hub.postings'), erp: new Tap('erp.acks') }
   for (const [name, tap] of Object.entries(taps))
     tap.clock = gate.register(name, {
@@ -150,17 +150,24 @@ describe('the origin gate of the taps', () => {
     await Promise.all([taps.erp.read(gate, T0 + 2_000, hop('c8', T0 + 2_000)), taps.hub.read(gate, T0 + 2_000, hop('c9', T0 + 2_000))])
   })
 
-  it('gives up after MAX_WAIT_MS on a tap that does not move, says so, and stops waiting for a while', async () => {
+  it('waits as long as the tap it waits for keeps reading, gives up on one that stopped, says so, and stops waiting for a while', async () => {
     vi.useFakeTimers()
     const { gate, taps, gaveUp } = setup()
-    taps.mes.publish()
+    taps.mes.publish(100)
     taps.erp.publish(2)
     const ack = taps.erp.read(gate, T0, hop('c10', T0))
-    await vi.advanceTimersByTimeAsync(MAX_WAIT_MS - 200)
+    // A backlog: the MES tap reads a record a second, for longer than STALL_MS.
+    for (let i = 0; i < 15; i++) {
+      await vi.advanceTimersByTimeAsync(1_000)
+      await taps.mes.read(gate, T0 + i, hop(`x${i}`, T0 + i, T0 + i))
+    }
     expect(taps.erp.clock.waiting).toBe(true)
-    await vi.advanceTimersByTimeAsync(300)
+    // Then it stops reading.
+    await vi.advanceTimersByTimeAsync(STALL_MS - 1_000)
+    expect(taps.erp.clock.waiting).toBe(true)
+    await vi.advanceTimersByTimeAsync(1_500)
     await ack
-    expect(gaveUp).toEqual(['erp'])
+    expect(gaveUp).toEqual([['erp', ['mes']]])
     await taps.erp.read(gate, T0 + 1, hop('c11', T0 + 1))
     expect(taps.erp.clock.waiting).toBe(false)
   })

@@ -16,12 +16,17 @@ import { originOf } from '../telemetry/normalise'
  * partition): the first hop was published before this one, so it is in there. Offsets, not record
  * times: a topic's times need not grow (a late producer, the demo's older history beside live
  * traffic). Two taps waiting on each other go by record time, the earlier first; and no hop waits
- * longer than MAX_WAIT_MS. A tap's origins reach the cache as it reads (`take`), before its pipeline
+ * longer than the taps it waits for keep reading (see STALL_MS). A tap's origins reach the cache as it reads (`take`), before its pipeline
  * writes them, so a waiter let go by a tap's progress finds what that tap read.
  */
 
-/** Longest a hop waits for the other taps; past it, hops go on without waiting for GIVE_UP_MS (a tap that stopped moving). */
-export const MAX_WAIT_MS = 10_000
+/**
+ * A hop waits while the taps it waits for keep reading: a backlog takes as long as it takes. One
+ * that read nothing for STALL_MS (and waits for nobody itself) has stopped moving: the hop goes on,
+ * and hops go on without waiting for GIVE_UP_MS. MAX_WAIT_MS bounds a wait in any case.
+ */
+export const STALL_MS = 10_000
+export const MAX_WAIT_MS = 5 * 60_000
 const GIVE_UP_MS = 60_000
 
 export interface TapProbe {
@@ -38,6 +43,8 @@ export interface TapClock {
   /** The record time of the record being read; while `waiting`, the one it waits on. */
   reading: number
   waiting: boolean
+  /** When it last read a record (Date.now()). */
+  movedAt: number
 }
 
 /** An offset a tap must reach: `end` of `topic:partition`. */
@@ -64,11 +71,11 @@ export class OriginGate {
 
   constructor(
     private readonly origins: OriginCache,
-    private readonly onGiveUp: (tap: string) => void = () => undefined,
+    private readonly onGiveUp: (tap: string, stalled: string[]) => void = () => undefined,
   ) {}
 
   register(name: string, probe: TapProbe): TapClock {
-    const clock: TapClock = { name, read: new Map(), reading: -Infinity, waiting: false }
+    const clock: TapClock = { name, read: new Map(), reading: -Infinity, waiting: false, movedAt: Date.now() }
     this.probes.set(clock, probe)
     return clock
   }
@@ -97,6 +104,7 @@ export class OriginGate {
     const key = partitionKey(record.topic, record.partition)
     const next = BigInt(record.offset) + 1n
     if (next > (clock.read.get(key) ?? -1n)) clock.read.set(key, next)
+    clock.movedAt = Date.now()
     if (this.waiters.size > 0) this.wake()
   }
 
@@ -115,13 +123,20 @@ export class OriginGate {
 
   private mayPass(w: Omit<Waiter, 'release'>): boolean {
     if (Date.now() < this.givenUpUntil || this.origins.peek(w.correlationId) !== undefined) return true
-    return w.targets.every(({ clock: other, key, end }) => {
-      if (!this.probes.get(other)?.running()) return true
-      if ((other.read.get(key) ?? -1n) >= end) return true
+    return this.behind(w).length === 0
+  }
+
+  /** The taps `w` still waits for. */
+  private behind(w: Omit<Waiter, 'release'>): TapClock[] {
+    const behind = new Set<TapClock>()
+    for (const { clock: other, key, end } of w.targets) {
+      if (behind.has(other) || !this.probes.get(other)?.running() || (other.read.get(key) ?? -1n) >= end) continue
       // Waiting itself on a later record: nothing before this one is left for it to put in the
       // cache. Equal times go by name, so two taps never wait on each other.
-      return other.waiting && (other.reading > w.at || (other.reading === w.at && other.name > w.clock.name))
-    })
+      if (other.waiting && (other.reading > w.at || (other.reading === w.at && other.name > w.clock.name))) continue
+      behind.add(other)
+    }
+    return [...behind]
   }
 
   private async hold(clock: TapClock, at: number, correlationId: string): Promise<void> {
@@ -141,11 +156,14 @@ export class OriginGate {
       }
       // A tap stops running without reading, and the bound needs a clock of its own.
       const timer = setInterval(() => {
-        if (Date.now() - started >= MAX_WAIT_MS) {
-          this.givenUpUntil = Date.now() + GIVE_UP_MS
-          this.onGiveUp(clock.name)
+        if (this.mayPass(waiter)) return waiter.release()
+        const now = Date.now()
+        const stalled = this.behind(waiter).filter((other) => !other.waiting && now - other.movedAt >= STALL_MS)
+        if (stalled.length > 0 || now - started >= MAX_WAIT_MS) {
+          this.givenUpUntil = now + GIVE_UP_MS
+          this.onGiveUp(clock.name, stalled.map((other) => other.name))
           waiter.release()
-        } else if (this.mayPass(waiter)) waiter.release()
+        }
       }, 100)
       clock.waiting = true
       this.waiters.add(waiter)

@@ -5,7 +5,7 @@ import type { PrismaClient } from '../../server/db/client'
 import { tapDefinitionSchema, type TapDefinition } from '../../server/domain/taps'
 import type { Logger } from '../../server/logger'
 import { OriginCache } from '../telemetry/origin-cache'
-import { MAX_WAIT_MS, OriginGate, type TapClock, type TapProbe } from './origin-gate'
+import { OriginGate, type TapClock, type TapProbe } from './origin-gate'
 import type { InsertCoalescer } from '../telemetry/coalescer'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../telemetry/pipeline'
 import { isTopicPattern } from '../../server/domain/topics'
@@ -101,8 +101,8 @@ class Runner implements TapRunner {
   /** One cache for every tap: hops of one transaction often come from different taps. */
   private readonly origins = new OriginCache()
   /** Hops without an origin wait there for the taps that are behind (origin-gate.ts). */
-  private readonly gate = new OriginGate(this.origins, (tap) =>
-    this.log.warn({ tap, waitedMs: MAX_WAIT_MS }, 'a hop without an origin waited for the other taps in vain: hops go on without waiting for a minute'),
+  private readonly gate = new OriginGate(this.origins, (tap, stalled) =>
+    this.log.warn({ tap, stalled }, 'a hop without an origin stopped waiting for its transaction: the taps it waited for read nothing (stalled), or too long; hops go on without waiting for a minute'),
   )
   private readonly m = tapMetrics()
   private readonly timer: NodeJS.Timeout
