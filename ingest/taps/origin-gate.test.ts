@@ -30,6 +30,7 @@ class Tap {
   end = 0
   next = 0
   running = true
+  written = 0
   clock!: TapClock
   constructor(readonly topic: string) {}
   /** Records published to its topic. */
@@ -60,6 +61,7 @@ function setup() {
     tap.clock = gate.register(name, {
       running: () => tap.running,
       lag: async () => [{ topic: tap.topic, partition: 0, committed: String(tap.next), end: String(tap.end), lag: tap.end - tap.next }],
+      progress: () => tap.written,
     })
   return { origins, gate, taps, gaveUp }
 }
@@ -150,7 +152,7 @@ describe('the origin gate of the taps', () => {
     await Promise.all([taps.erp.read(gate, T0 + 2_000, hop('c8', T0 + 2_000)), taps.hub.read(gate, T0 + 2_000, hop('c9', T0 + 2_000))])
   })
 
-  it('waits as long as the tap it waits for keeps reading, gives up on one that stopped, says so, and stops waiting for a while', async () => {
+  it('waits as long as the tap it waits for keeps reading or writing, gives up on one that stopped, says so, and stops waiting for a while', async () => {
     vi.useFakeTimers()
     const { gate, taps, gaveUp } = setup()
     taps.mes.publish(100)
@@ -162,7 +164,13 @@ describe('the origin gate of the taps', () => {
       await taps.mes.read(gate, T0 + i, hop(`x${i}`, T0 + i, T0 + i))
     }
     expect(taps.erp.clock.waiting).toBe(true)
-    // Then it stops reading.
+    // Then it reads nothing while it writes what it read, for longer than STALL_MS: still moving.
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(STALL_MS / 2)
+      taps.mes.written += 5
+    }
+    expect(taps.erp.clock.waiting).toBe(true)
+    // Then it stops altogether.
     await vi.advanceTimersByTimeAsync(STALL_MS - 1_000)
     expect(taps.erp.clock.waiting).toBe(true)
     await vi.advanceTimersByTimeAsync(1_500)

@@ -21,11 +21,13 @@ import { originOf } from '../telemetry/normalise'
  */
 
 /**
- * A hop waits while the taps it waits for keep reading: a backlog takes as long as it takes. One
- * that read nothing for STALL_MS (and waits for nobody itself) has stopped moving: the hop goes on,
- * and hops go on without waiting for GIVE_UP_MS. MAX_WAIT_MS bounds a wait in any case.
+ * A hop waits while the taps it waits for keep moving (reading or writing): a backlog takes as long
+ * as it takes. One that neither read nor wrote for STALL_MS (and waits for nobody itself) has stopped:
+ * the hop goes on, and hops go on without waiting for GIVE_UP_MS. MAX_WAIT_MS bounds a wait anyway.
+ * (Reads alone are not enough: a tap reads its next delivery only once the last one is written, and
+ * under a backlog a write waits its turn for seconds.)
  */
-export const STALL_MS = 10_000
+export const STALL_MS = 30_000
 export const MAX_WAIT_MS = 5 * 60_000
 const GIVE_UP_MS = 60_000
 
@@ -34,6 +36,8 @@ export interface TapProbe {
   running(): boolean
   /** Its consumer group's lag per partition, now. */
   lag(): Promise<PartitionLag[]>
+  /** A count that grows while it works (records written). */
+  progress(): number
 }
 
 export interface TapClock {
@@ -43,8 +47,9 @@ export interface TapClock {
   /** The record time of the record being read; while `waiting`, the one it waits on. */
   reading: number
   waiting: boolean
-  /** When it last read a record (Date.now()). */
+  /** When it last read a record or wrote (Date.now()), and its `progress()` then. */
   movedAt: number
+  progress: number
 }
 
 /** An offset a tap must reach: `end` of `topic:partition`. */
@@ -75,7 +80,7 @@ export class OriginGate {
   ) {}
 
   register(name: string, probe: TapProbe): TapClock {
-    const clock: TapClock = { name, read: new Map(), reading: -Infinity, waiting: false, movedAt: Date.now() }
+    const clock: TapClock = { name, read: new Map(), reading: -Infinity, waiting: false, movedAt: Date.now(), progress: probe.progress() }
     this.probes.set(clock, probe)
     return clock
   }
@@ -158,7 +163,7 @@ export class OriginGate {
       const timer = setInterval(() => {
         if (this.mayPass(waiter)) return waiter.release()
         const now = Date.now()
-        const stalled = this.behind(waiter).filter((other) => !other.waiting && now - other.movedAt >= STALL_MS)
+        const stalled = this.behind(waiter).filter((other) => !other.waiting && !this.moved(other, now) && now - other.movedAt >= STALL_MS)
         if (stalled.length > 0 || now - started >= MAX_WAIT_MS) {
           this.givenUpUntil = now + GIVE_UP_MS
           this.onGiveUp(clock.name, stalled.map((other) => other.name))
@@ -170,6 +175,15 @@ export class OriginGate {
       // A new waiter may be what another one waits for (it waits on a later record).
       this.wake()
     })
+  }
+
+  /** Whether the tap wrote since last looked at (then it counts as moving now). */
+  private moved(clock: TapClock, now: number): boolean {
+    const progress = this.probes.get(clock)?.progress() ?? clock.progress
+    if (progress === clock.progress) return false
+    clock.progress = progress
+    clock.movedAt = now
+    return true
   }
 
   private wake(): void {

@@ -102,7 +102,7 @@ class Runner implements TapRunner {
   private readonly origins = new OriginCache()
   /** Hops without an origin wait there for the taps that are behind (origin-gate.ts). */
   private readonly gate = new OriginGate(this.origins, (tap, stalled) =>
-    this.log.warn({ tap, stalled }, 'a hop without an origin stopped waiting for its transaction: the taps it waited for read nothing (stalled), or too long; hops go on without waiting for a minute'),
+    this.log.warn({ tap, stalled }, 'a hop without an origin stopped waiting for its transaction: the taps it waited for neither read nor wrote for 30 s (stalled), or it waited 5 min; hops go on without waiting for a minute'),
   )
   private readonly m = tapMetrics()
   private readonly timer: NodeJS.Timeout
@@ -270,6 +270,7 @@ class Runner implements TapRunner {
   private probe(entry: Entry): TapProbe {
     return {
       running: () => entry.state === 'running' && entry.pipeline !== undefined,
+      progress: () => entry.pipeline?.status().written ?? 0,
       lag: () => {
         const source = entry.source
         if (!source) return Promise.resolve([])
