@@ -15,9 +15,10 @@ import { originOf } from '../telemetry/normalise'
  * read what its topics held when the hop was read (their consumer lag at that moment, per
  * partition): the first hop was published before this one, so it is in there. Offsets, not record
  * times: a topic's times need not grow (a late producer, the demo's older history beside live
- * traffic). Two taps waiting on each other go by record time, the earlier first; and no hop waits
- * longer than the taps it waits for keep reading (see STALL_MS). A tap's origins reach the cache as it reads (`take`), before its pipeline
- * writes them, so a waiter let go by a tap's progress finds what that tap read.
+ * traffic). Two deliveries waiting on each other go by record time, the earlier first; and no hop
+ * waits longer than the taps it waits for keep moving (see STALL_MS). A tap's origins reach the
+ * cache as it reads (`take`), before its pipeline writes them, so a waiter let go by a tap's
+ * progress finds what that tap read.
  */
 
 /**
@@ -44,9 +45,8 @@ export interface TapClock {
   readonly name: string
   /** Next offset to read, per `topic:partition` it read from. */
   readonly read: Map<string, bigint>
-  /** The record time of the record being read; while `waiting`, the one it waits on. */
-  reading: number
-  waiting: boolean
+  /** Per `topic:partition` whose delivery waits here: the record time of the record it waits on. */
+  readonly waitingAt: Map<string, number>
   /** When it last read a record or wrote (Date.now()), and its `progress()` then. */
   movedAt: number
   progress: number
@@ -61,6 +61,8 @@ interface Target {
 
 interface Waiter {
   clock: TapClock
+  /** The partition whose delivery waits. */
+  key: string
   at: number
   correlationId: string
   targets: Target[]
@@ -80,7 +82,7 @@ export class OriginGate {
   ) {}
 
   register(name: string, probe: TapProbe): TapClock {
-    const clock: TapClock = { name, read: new Map(), reading: -Infinity, waiting: false, movedAt: Date.now(), progress: probe.progress() }
+    const clock: TapClock = { name, read: new Map(), waitingAt: new Map(), movedAt: Date.now(), progress: probe.progress() }
     this.probes.set(clock, probe)
     return clock
   }
@@ -102,11 +104,10 @@ export class OriginGate {
    * unknown, then puts its origin in the cache (normalise takes the same one again) and moves the clock.
    */
   async take(clock: TapClock, record: BusRecord, event: HopEvent): Promise<void> {
-    clock.reading = record.timestamp
-    if (event.origin_time === undefined && this.origins.peek(event.correlation_id) === undefined && Date.now() >= this.givenUpUntil)
-      await this.hold(clock, record.timestamp, event.correlation_id)
-    originOf(event, this.origins)
     const key = partitionKey(record.topic, record.partition)
+    if (event.origin_time === undefined && this.origins.peek(event.correlation_id) === undefined && Date.now() >= this.givenUpUntil)
+      await this.hold(clock, key, record.timestamp, event.correlation_id)
+    originOf(event, this.origins)
     const next = BigInt(record.offset) + 1n
     if (next > (clock.read.get(key) ?? -1n)) clock.read.set(key, next)
     clock.movedAt = Date.now()
@@ -136,17 +137,18 @@ export class OriginGate {
     const behind = new Set<TapClock>()
     for (const { clock: other, key, end } of w.targets) {
       if (behind.has(other) || !this.probes.get(other)?.running() || (other.read.get(key) ?? -1n) >= end) continue
-      // Waiting itself on a later record: nothing before this one is left for it to put in the
-      // cache. Equal times go by name, so two taps never wait on each other.
-      if (other.waiting && (other.reading > w.at || (other.reading === w.at && other.name > w.clock.name))) continue
+      // That partition waits here itself, on a later record: nothing before this one is left in it
+      // to put in the cache. Equal times go by tap and partition, so no two wait on each other.
+      const at = other.waitingAt.get(key)
+      if (at !== undefined && (at > w.at || (at === w.at && `${other.name}\u0000${key}` > `${w.clock.name}\u0000${w.key}`))) continue
       behind.add(other)
     }
     return [...behind]
   }
 
-  private async hold(clock: TapClock, at: number, correlationId: string): Promise<void> {
+  private async hold(clock: TapClock, key: string, at: number, correlationId: string): Promise<void> {
     const targets = await this.unread(clock)
-    const pending = { clock, at, correlationId, targets }
+    const pending = { clock, key, at, correlationId, targets }
     if (this.mayPass(pending)) return
     await new Promise<void>((resolve) => {
       const started = Date.now()
@@ -155,7 +157,7 @@ export class OriginGate {
         release: () => {
           clearInterval(timer)
           this.waiters.delete(waiter)
-          clock.waiting = false
+          clock.waitingAt.delete(key)
           resolve()
         },
       }
@@ -163,14 +165,14 @@ export class OriginGate {
       const timer = setInterval(() => {
         if (this.mayPass(waiter)) return waiter.release()
         const now = Date.now()
-        const stalled = this.behind(waiter).filter((other) => !other.waiting && !this.moved(other, now) && now - other.movedAt >= STALL_MS)
+        const stalled = this.behind(waiter).filter((other) => other.waitingAt.size === 0 && !this.moved(other, now) && now - other.movedAt >= STALL_MS)
         if (stalled.length > 0 || now - started >= MAX_WAIT_MS) {
           this.givenUpUntil = now + GIVE_UP_MS
           this.onGiveUp(clock.name, stalled.map((other) => other.name))
           waiter.release()
         }
       }, 100)
-      clock.waiting = true
+      clock.waitingAt.set(key, at)
       this.waiters.add(waiter)
       // A new waiter may be what another one waits for (it waits on a later record).
       this.wake()
