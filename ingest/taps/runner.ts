@@ -236,6 +236,8 @@ class Runner implements TapRunner {
       onPause: (reason) => this.pauseTap(entry, reason),
       origins: { gate: this.gate, clock: (entry.clock ??= this.gate.register(entry.name, this.probe(entry))) },
     })
+    // The group's lag is read for the new source's topic from now on.
+    void entry.lagReader?.stop().catch(() => undefined)
     entry.lagReader = undefined
     if (entry.state !== 'paused') entry.state = 'starting'
   }
@@ -288,6 +290,7 @@ class Runner implements TapRunner {
     this.log.warn({ tap: entry.name, reason }, 'tap paused: too many records failed to map')
     const pipeline = entry.pipeline
     entry.pipeline = undefined
+    if (entry.clock) this.gate.release(entry.clock)
     entry.pause = (async () => {
       await pipeline?.stop()
       await this.writeOne(entry, Date.now())
