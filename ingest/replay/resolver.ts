@@ -27,8 +27,8 @@ import { idempotencyKeyOf } from '../../server/services/replays/dead-letter-fact
  * the transaction when it has none) stamped after it was dead-lettered: another tool replayed it
  * (the simulator's operators do, as support teams with their middleware's own tools), or its
  * source re-sent it. Nothing is left to do, and the replay guard would refuse it as posted.
- * One ClickHouse query per batch of dead letters, bounded by their origin times. ("Failed again" is the indexer's: a new dead letter of a replayed
- * transaction moves the old one to failed_again.)
+ * One ClickHouse query per batch of dead letters, bounded by their origin times. ("Failed again" is
+ * the indexer's: a new dead letter of a replayed transaction moves the old one to failed_again.)
  */
 
 export interface ResolveResult {

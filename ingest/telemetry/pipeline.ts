@@ -397,4 +397,3 @@ class Pipeline implements TelemetryPipeline {
     return this.lagRefresh
   }
 }
-

@@ -123,6 +123,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
   mkdirSync(dir, { recursive: true })
   const chdb = loadChdb()
   const connection = chdb.connection.createChdbConnection({ path: dir })
+  const idle = () => chdb.root.drainPending()
   // chdb types its connection against @clickhouse/client-common 1.23.0, while @clickhouse/client
   // 1.23.1 carries its own copy of those types (they differ only in the settings list): same
   // runtime contract, so the cast is safe.
@@ -133,12 +134,12 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
     mode: 'embedded',
     database,
     chdb: connection.chdb,
-    idle: () => chdb.root.drainPending(),
+    idle,
     async close() {
       await client.close()
       // close() can return while chDB still finishes an aborted query; wait until the engine is
       // really free so a later open (tests, restarts in-process) does not abort it.
-      await chdb.root.drainPending()
+      await idle()
     },
   }
 }
