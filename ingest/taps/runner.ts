@@ -177,6 +177,7 @@ class Runner implements TapRunner {
       if (wanted.has(entry.name)) continue
       await this.halt(entry, 'stopped')
       if (entry.clock) this.gate.unregister(entry.clock)
+      void entry.lagReader?.stop().catch(() => undefined)
       this.entries.delete(entry.name)
       if (taps.some((t) => t.name === entry.name)) await this.writeOne(entry, Date.now())
       this.log.info({ tap: entry.name }, 'tap stopped')
