@@ -55,7 +55,7 @@ async function pending(p: Promise<unknown>): Promise<boolean> {
 function setup() {
   const origins = new OriginCache()
   const gaveUp: [string, string[]][] = []
-  const gate = new OriginGate(origins, (tap, stalled) => gaveUp.push([tap, stalled]))
+  const gate = new OriginGate(origins, { onGiveUp: (tap, stalled) => gaveUp.push([tap, stalled]) })
   const taps = { mes: new Tap('mes.confirmations'), hub: new Tap('hub.postings'), erp: new Tap('erp.acks') }
   for (const [name, tap] of Object.entries(taps))
     tap.clock = gate.register(name, {
@@ -188,5 +188,28 @@ describe('the origin gate of the taps', () => {
     expect(await pending(ack)).toBe(true)
     gate.unregister(taps.mes.clock)
     await ack
+  })
+
+  it('recalls the stored origins of the transactions it does not know, asking only for those, and lets a failed lookup wait instead', async () => {
+    const origins = new OriginCache()
+    const asked: string[][] = []
+    const gate = new OriginGate(origins, {
+      stored: async (ids) => {
+        asked.push(ids)
+        if (ids.includes('broken')) throw new Error('ClickHouse is down')
+        return new Map(ids.filter((id) => id !== 'new').map((id) => [id, iso(T0 - 60_000)]))
+      },
+    })
+    origins.set('cached', { iso: iso(T0 - 1), ms: T0 - 1, explicit: true })
+    await gate.recall([hop('stored', T0), hop('stored', T0 + 1), hop('cached', T0), hop('own', T0, T0), hop('new', T0)])
+    expect(asked).toEqual([['stored', 'new']])
+    expect(origins.peek('stored')).toEqual({ iso: iso(T0 - 60_000), ms: T0 - 60_000, explicit: true })
+    expect(origins.peek('new')).toBeUndefined()
+    expect(origins.peek('own')).toBeUndefined()
+    await gate.recall([hop('broken', T0)])
+    expect(origins.peek('broken')).toBeUndefined()
+    // Nothing unknown: no lookup.
+    await gate.recall([hop('stored', T0 + 2)])
+    expect(asked).toHaveLength(2)
   })
 })

@@ -19,6 +19,12 @@ import { originOf } from '../telemetry/normalise'
  * waits longer than the taps it waits for keep moving (see STALL_MS). A tap's origins reach the
  * cache as it reads (`take`), before its pipeline writes them, so a waiter let go by a tap's
  * progress finds what that tap read.
+ *
+ * The cache only knows what was read since the process started: an acknowledgement in flight at a
+ * restart, or the posting of a replayed dead letter days later, finds the first hop stored but not
+ * cached, and would split its transaction just the same (seen: 4 stuck 6 min after a demo restart).
+ * So before a delivery is taken, `recall` asks what is stored for the transactions the cache does
+ * not know (OriginGateOptions.stored: one query per delivery).
  */
 
 /**
@@ -71,6 +77,13 @@ interface Waiter {
 
 const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`
 
+export interface OriginGateOptions {
+  /** Told once per give-up: the waiting tap and the taps it found stalled. */
+  onGiveUp?: (tap: string, stalled: string[]) => void
+  /** The origins already stored for these transactions (server/clickhouse/queries/origins.ts). */
+  stored?: (correlationIds: string[]) => Promise<Map<string, string>>
+}
+
 export class OriginGate {
   private readonly probes = new Map<TapClock, TapProbe>()
   private readonly waiters = new Set<Waiter>()
@@ -78,7 +91,7 @@ export class OriginGate {
 
   constructor(
     private readonly origins: OriginCache,
-    private readonly onGiveUp: (tap: string, stalled: string[]) => void = () => undefined,
+    private readonly options: OriginGateOptions = {},
   ) {}
 
   register(name: string, probe: TapProbe): TapClock {
@@ -97,6 +110,19 @@ export class OriginGate {
   /** Lets the waiters of a tap that is stopping go on (its pipeline waits for them). */
   release(clock: TapClock): void {
     for (const w of [...this.waiters]) if (w.clock === clock) w.release()
+  }
+
+  /**
+   * A delivery's hops, before they are taken: the stored origins of the transactions that have none
+   * and that the cache does not know go into the cache. A lookup that fails leaves them to the wait.
+   */
+  async recall(events: readonly HopEvent[]): Promise<void> {
+    const { stored } = this.options
+    const unknown = new Set<string>()
+    for (const e of events) if (e.origin_time === undefined && this.origins.peek(e.correlation_id) === undefined) unknown.add(e.correlation_id)
+    if (!stored || unknown.size === 0) return
+    const found = await stored([...unknown]).catch(() => new Map<string, string>())
+    for (const [id, iso] of found) if (this.origins.peek(id) === undefined) this.origins.set(id, { iso, ms: Date.parse(iso), explicit: true })
   }
 
   /**
@@ -168,7 +194,7 @@ export class OriginGate {
         const stalled = this.behind(waiter).filter((other) => other.waitingAt.size === 0 && !this.moved(other, now) && now - other.movedAt >= STALL_MS)
         if (stalled.length > 0 || now - started >= MAX_WAIT_MS) {
           this.givenUpUntil = now + GIVE_UP_MS
-          this.onGiveUp(clock.name, stalled.map((other) => other.name))
+          this.options.onGiveUp?.(clock.name, stalled.map((other) => other.name))
           waiter.release()
         }
       }, 100)

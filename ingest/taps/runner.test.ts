@@ -178,6 +178,34 @@ describe('the tap runner', () => {
     expect(rows).toEqual(ten.map((i) => ({ correlation_id: `${prefix}-C${i}`, origins: 1, hops: 3 })).sort((a, b) => a.correlation_id.localeCompare(b.correlation_id)))
   })
 
+  it('joins a hop read after a restart to the origin its transaction was stored under before it', async () => {
+    const { prefix, plant, topics, runner, producer, bus, config } = await setup()
+    await bus.ensureTopics([topics.hub, topics.erp].map((name) => ({ name, partitions: 1 })))
+    for (const tap of plantTaps(prefix, plant, topics)) await saveTap(tap)
+    await runner.refresh()
+    const T = Date.parse('2026-12-05T08:00:00Z')
+    const ten = [...Array(10).keys()]
+    await producer.send(topics.mes, ten.map((i) => ({ ...confirmation(prefix, i, T + i * 10), partition: 0 })))
+    await producer.send(topics.hub, ten.map((i) => posting(prefix, i, T + 3 + i * 10)))
+    await waitFor('the hops before the stop', async () => ((await hops(plant)).length === 20 ? true : undefined), { seen: () => runner.status() })
+    // A stop with the acknowledgements still to come: the next process starts with an empty cache.
+    await runners.splice(runners.indexOf(runner), 1)[0]!.stop()
+    const again = await startTapRunner({ config, clickhouse: ch, prisma: db.prisma, transport: bus, logger, pollMs: 60_000, lagRefreshMs: 50 })
+    runners.push(again)
+    await producer.send(topics.erp, ten.map((i) => ack(prefix, i, T + 6 + i * 10)))
+    await waitFor('the acknowledgements', async () => ((await hops(plant)).length === 30 ? true : undefined), { seen: () => again.status() })
+
+    const { rows } = await chQuery<{ correlation_id: string; origins: string[] }>(ch, {
+      name: 'test.tapOriginsAfterRestart',
+      sql: `SELECT correlation_id, arraySort(groupUniqArray(toString(origin_time))) AS origins FROM ${ch.database}.hop_events WHERE plant = {p:String} GROUP BY correlation_id ORDER BY correlation_id`,
+      params: { p: plant },
+    })
+    // Each transaction keeps the origin of its confirmation (its time: these records carry none).
+    expect(rows).toEqual(
+      ten.map((i) => ({ correlation_id: `${prefix}-C${i}`, origins: [new Date(T + i * 10).toISOString().replace('T', ' ').replace('Z', '')] })).sort((a, b) => a.correlation_id.localeCompare(b.correlation_id)),
+    )
+  })
+
   it('dead-letters what it cannot map, pauses past the failure bound, and resumes when an admin clears the pause', async () => {
     const { prefix, plant, config, topics, runner, producer, mes, bus } = await setup()
     await saveTap({ ...mes, maxErrorRate: 0.2 })

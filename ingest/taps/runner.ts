@@ -5,6 +5,7 @@ import type { PrismaClient } from '../../server/db/client'
 import { tapDefinitionSchema, type TapDefinition } from '../../server/domain/taps'
 import type { Logger } from '../../server/logger'
 import { OriginCache } from '../telemetry/origin-cache'
+import { storedOrigins } from '../../server/clickhouse/queries/origins'
 import { OriginGate, type TapClock, type TapProbe } from './origin-gate'
 import type { InsertCoalescer } from '../telemetry/coalescer'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../telemetry/pipeline'
@@ -101,9 +102,11 @@ class Runner implements TapRunner {
   /** One cache for every tap: hops of one transaction often come from different taps. */
   private readonly origins = new OriginCache()
   /** Hops without an origin wait there for the taps that are behind (origin-gate.ts). */
-  private readonly gate = new OriginGate(this.origins, (tap, stalled) =>
-    this.log.warn({ tap, stalled }, 'a hop without an origin stopped waiting for its transaction: the taps it waited for neither read nor wrote for 30 s (stalled), or it waited 5 min; hops go on without waiting for a minute'),
-  )
+  private readonly gate = new OriginGate(this.origins, {
+    onGiveUp: (tap, stalled) =>
+      this.log.warn({ tap, stalled }, 'a hop without an origin stopped waiting for its transaction: the taps it waited for neither read nor wrote for 30 s (stalled), or it waited 5 min; hops go on without waiting for a minute'),
+    stored: (ids) => storedOrigins(this.deps.clickhouse, ids),
+  })
   private readonly m = tapMetrics()
   private readonly timer: NodeJS.Timeout
   private queue: Promise<void> = Promise.resolve()

@@ -1,6 +1,7 @@
 import type { BusRecord } from '../../server/bus/port'
 import type { RecordItem, RecordSource, TappedTopics } from '../telemetry/source'
 import { isTopicPattern, topicPattern } from '../../server/domain/topics'
+import type { HopEvent } from '../../server/domain/hop-event'
 import type { CompiledTap, TapMapResult } from './map'
 import { tapMetrics } from './metrics'
 import type { OriginGate, TapClock } from './origin-gate'
@@ -47,6 +48,8 @@ export class TapSource implements RecordSource<Promise<RecordItem>> {
   private failures = 0
   private paused = false
   private readonly m = tapMetrics()
+  /** Deliveries mapped by `prepare`, until read (weak: a delivery given up on takes its own along). */
+  private readonly mapped = new WeakMap<BusRecord, TapMapResult>()
 
   constructor(
     private compiled: CompiledTap,
@@ -78,9 +81,23 @@ export class TapSource implements RecordSource<Promise<RecordItem>> {
     this.paused = false
   }
 
+  /** A delivery mapped ahead of its reads, so the gate recalls its stored origins in one lookup. */
+  async prepare(records: readonly BusRecord[]): Promise<void> {
+    const gate = this.options.origins?.gate
+    if (!gate) return
+    const events: HopEvent[] = []
+    for (const record of records) {
+      const result = await this.compiled.map(record)
+      this.mapped.set(record, result)
+      if (result.ok) events.push(result.event)
+    }
+    await gate.recall(events)
+  }
+
   async read(record: BusRecord): Promise<RecordItem> {
     const tap = this.compiled.definition.name
-    const result = await this.compiled.map(record)
+    const result = this.mapped.get(record) ?? (await this.compiled.map(record))
+    this.mapped.delete(record)
     if (result.ok) {
       if (this.options.origins) await this.options.origins.gate.take(this.options.origins.clock, record, result.event)
       this.note(false)

@@ -241,6 +241,7 @@ class Pipeline implements TelemetryPipeline {
     this.m.consumed.inc(records.length)
 
     const batcher = await this.batchers.for(batch, signal)
+    await this.source.prepare?.(records)
     const now = new Date()
     const waits: Promise<void>[] = []
     const dlq: OutgoingRecord[] = []

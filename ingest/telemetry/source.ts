@@ -30,6 +30,8 @@ export interface RecordSource<Read extends RecordItem | RecordItem[] | Promise<R
   name: string
   /** A Promise only where the mapping is asynchronous (a tap's JSONata): the others stay off the microtask queue. */
   read(record: BusRecord): Read
+  /** Called with each delivery before its records are read (a tap recalls stored origins there). */
+  prepare?(records: readonly BusRecord[]): Promise<void>
 }
 
 /**
