@@ -17,18 +17,24 @@ import { MIN, startVirtualRun, stopVirtualRun, TUESDAY, type VirtualRun } from '
 /**
  * A tapped plant (option `tappedPlants`) on the in-process bus: a seeded virtual run of the five
  * demo plants, 3000 tapped, read back from the bus. Its systems must put no hop event on the
- * telemetry topic and publish, per hop of a production confirmation or goods issue its MES, hub or
- * ERP would have reported, one plain business record — in time order, keyed by the MES's id of the
- * transaction, with the failure mix showing as error acknowledgements.
+ * telemetry topic and publish, per first step, posting attempt and acknowledgement of each flow the
+ * hub posts, one plain business record of the system that would have reported it — in time order,
+ * keyed by the originating system's id of the transaction, with the failure mix showing as error
+ * acknowledgements.
  */
 
 const TAPPED = '3000'
 const topics = tappedTopics(TAPPED)
 type Json = Record<string, unknown>
 const json = (r: BusRecord) => JSON.parse(r.value!.toString('utf8')) as Json
-const FLOWS = ['production_confirmation', 'goods_movement']
-/** The MES's id of the transaction a record belongs to. */
-const idOf = (v: Json) => (v.MES_CONF_ID ?? v.MES_GI_ID) as string
+const FLOWS = ['production_confirmation', 'goods_movement', 'inventory_transfer', 'shipment']
+/** The originating system's id of the transaction a record belongs to. */
+const idOf = (v: Json) => (v.MES_CONF_ID ?? v.MES_GI_ID ?? v.WMS_TRANSFER_ID ?? v.WMS_SHIPMENT_ID) as string
+/** That id under the name a hop's flow gives it. */
+const idFieldOf = (e: HopEventInput) =>
+  ({ production_confirmation: { MES_CONF_ID: e.correlation_id }, goods_movement: { MES_GI_ID: e.correlation_id }, inventory_transfer: { WMS_TRANSFER_ID: e.correlation_id }, shipment: { WMS_SHIPMENT_ID: e.correlation_id } })[
+    e.flow as 'shipment'
+  ]
 /** Operation, material, lot and quantities, those that have a value (JSON drops the rest). */
 const orderKeys = (b: NonNullable<HopEventInput['business']>) => JSON.parse(JSON.stringify({ operation: b.operation, material: b.material, lot: b.lot, quantity: b.quantity })) as unknown
 
@@ -54,10 +60,15 @@ describe('a tapped plant', () => {
     expect(telemetry.length).toBe(run.events.length - built.length)
   })
 
-  it('publishes one record per confirmation, goods issue, posting attempt and acknowledgement, keyed by the MES id, with no Linetrace header', () => {
+  it('publishes one record per confirmation, goods issue, warehouse movement, posting attempt and acknowledgement, keyed by the originating id, with no Linetrace header', () => {
     expect(on(topics.confirmations).length).toBe(builtOf('production.operation_confirmed').length)
     expect(on(topics.goodsIssues).length).toBe(builtOf('inventory.material_consumed').length)
     expect(on(topics.goodsIssues).length).toBeGreaterThan(5)
+    // The warehouse's first steps only: its put-away after a confirmation stays inside the plant.
+    const transfers = builtOf('inventory.transfer_posted').filter((e) => e.flow === 'inventory_transfer')
+    expect(transfers.length).toBeGreaterThan(0)
+    expect(builtOf('shipment.loaded').length).toBeGreaterThan(0)
+    expect(on(topics.warehouse).length).toBe(transfers.length + builtOf('shipment.loaded').length)
     expect(on(topics.postings).length).toBe(builtOf('erp.posting_requested').length)
     const outcomes = ['erp.posting_succeeded', 'erp.posting_failed', 'erp.posting_partially_succeeded'].flatMap(builtOf)
     expect(on(topics.acks).length).toBe(outcomes.length)
@@ -68,7 +79,7 @@ describe('a tapped plant', () => {
     }
     expect(run.sim.stats().tapped).toEqual({
       plants: [TAPPED],
-      records: { [topics.confirmations]: on(topics.confirmations).length, [topics.goodsIssues]: on(topics.goodsIssues).length, [topics.postings]: on(topics.postings).length, [topics.acks]: on(topics.acks).length },
+      records: Object.fromEntries(Object.values(topics).map((t) => [t, on(t).length])),
     })
   })
 
@@ -95,6 +106,33 @@ describe('a tapped plant', () => {
     }
   })
 
+  it("writes the warehouse's transfer or delivery goods issue with the material, batch, quantity, locations and time its hop had", () => {
+    const byId = new Map(built.filter((e) => e.hop === 'wms' && (e.flow === 'inventory_transfer' || e.flow === 'shipment')).map((e) => [e.correlation_id, e]))
+    const kinds = new Set<unknown>()
+    for (const r of on(topics.warehouse)) {
+      const m = json(r)
+      const e = byId.get(idOf(m))!
+      expect(e, `${idOf(m)} moved`).toBeDefined()
+      kinds.add(m.MESSAGE_TYPE)
+      expect(m).toEqual({
+        MESSAGE_TYPE: e.flow === 'shipment' ? 'DeliveryGoodsIssue' : 'StockTransfer',
+        ...idFieldOf(e),
+        PLANT: TAPPED,
+        MATERIAL: e.business!.material,
+        BATCH: e.business!.lot,
+        QUANTITY: e.business!.quantity!.good,
+        UOM: e.business!.quantity!.uom,
+        MOVEMENT_TYPE: e.flow === 'shipment' ? '601' : '311',
+        FROM_STORAGE_LOCATION: e.attributes?.from_storage_location ?? e.storage_location,
+        ...(e.flow === 'shipment' ? { DELIVERY: e.business!.shipment } : { TO_STORAGE_LOCATION: e.attributes!.to_storage_location }),
+        HANDLING_UNIT: e.business!.handling_unit,
+        POSTED_AT: e.occurred_at,
+      })
+      expect(Number(r.timestamp)).toBe(Date.parse(e.occurred_at))
+    }
+    expect(kinds).toEqual(new Set(['DeliveryGoodsIssue', 'StockTransfer']))
+  })
+
   it('gives every posting attempt its own IDoc number, which its acknowledgement names', () => {
     const postings = on(topics.postings).map(json)
     const docnums = postings.map((p) => (p.EDI_DC40 as Json).DOCNUM as string)
@@ -106,7 +144,10 @@ describe('a tapped plant', () => {
     expect(answered.length).toBeGreaterThan(acks.length * 0.9)
     for (const p of postings) {
       expect(p).toMatchObject({ PLANT: TAPPED, EDI_DC40: { SNDPRN: `HUB${TAPPED}`, MESTYP: expect.stringMatching(/^(ZPRODCONF|MBGMCR)$/) } })
-      expect((p.ITEM as Json).AUFNR).toMatch(/^\d+$/)
+      // An order's posting names the order; a delivery's, the delivery; a transfer, neither.
+      const item = p.ITEM as Json
+      if (p.MES_CONF_ID ?? p.MES_GI_ID) expect(item.AUFNR).toMatch(/^\d+$/)
+      else expect([item.AUFNR, item.VBELN !== undefined]).toEqual([undefined, p.WMS_SHIPMENT_ID !== undefined])
     }
     const requested = builtOf('erp.posting_requested')
     expect(docnums.sort()).toEqual(requested.map(idocNumber).sort())
@@ -119,11 +160,10 @@ describe('a tapped plant', () => {
     const failed = builtOf('erp.posting_failed')
     expect(posted.length).toBeGreaterThan(20)
     expect(failed.length, 'the failure mix reaches the tapped plant').toBeGreaterThan(0)
-    const mesId = (e: HopEventInput) => (e.flow === 'goods_movement' ? { MES_GI_ID: e.correlation_id } : { MES_CONF_ID: e.correlation_id })
-    for (const e of posted) expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '53', STATYP: 'S', BELNR: e.business!.erp_document, ...mesId(e) })
+    for (const e of posted) expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '53', STATYP: 'S', BELNR: e.business!.erp_document, ...idFieldOf(e) })
     for (const e of failed) {
       const [id, no] = e.error!.code.split(/[/_]/)
-      expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '51', STATYP: 'E', STAMID: id, STAMNO: no, STATXT: e.error!.text, ...mesId(e) })
+      expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '51', STATYP: 'E', STAMID: id, STAMNO: no, STATXT: e.error!.text, ...idFieldOf(e) })
     }
     for (const e of builtOf('erp.posting_partially_succeeded'))
       expect(byDoc.get(idocNumber(e))).toMatchObject({ STATUS: '52', STATYP: 'W', BELNR: e.business!.erp_document, STATXT: e.error!.text })
@@ -138,7 +178,8 @@ describe('a tapped plant', () => {
     const byTopic = new Map(taps.map((t) => [t.topic, compileTap(t)]))
     // The hop each record stands for: same transaction, type and time (what the tap reads from the record).
     const hopOf = new Map(built.map((e) => [`${e.correlation_id} ${e.event_type} ${Date.parse(e.occurred_at)}`, e]))
-    const HOP: Record<string, string> = { 'production.operation_confirmed': 'mes', 'inventory.material_consumed': 'mes', 'erp.posting_requested': 'hub' }
+    const HOP: Record<string, string> = { 'production.operation_confirmed': 'mes', 'inventory.material_consumed': 'mes', 'inventory.transfer_posted': 'wms', 'shipment.loaded': 'wms', 'erp.posting_requested': 'hub' }
+    const first = (type: string) => HOP[type] === 'mes' || HOP[type] === 'wms'
     const seen = new Map<string, number>()
     for (const record of business) {
       const result = await byTopic.get(record.topic)!.map(record)
@@ -153,11 +194,11 @@ describe('a tapped plant', () => {
         status: hop!.status,
         flow: hop!.flow,
         plant: TAPPED,
-        origin_time: HOP[hop!.event_type] === 'mes' ? new Date(hop!.origin_time!).toISOString() : undefined,
+        origin_time: first(hop!.event_type) ? new Date(hop!.origin_time!).toISOString() : undefined,
         work_order: b.work_order,
         erp_document: hop!.event_type === 'erp.posting_requested' ? undefined : b.erp_document,
         // First-pass success counts attempts: the postings' attempt travels in the records.
-        attempt: HOP[hop!.event_type] === 'mes' ? undefined : (hop!.attempt ?? 1),
+        attempt: first(hop!.event_type) ? undefined : (hop!.attempt ?? 1),
         error: hop!.error ? { category: hop!.error.category, code: hop!.error.code, text: hop!.error.text } : undefined,
       }
       expect({
@@ -178,7 +219,7 @@ describe('a tapped plant', () => {
       seen.set(kind, (seen.get(kind) ?? 0) + 1)
     }
     // The run's failure mix, as the taps read it: rejected postings (permanent), a deficit (dependency), an HTTP error (transient), COGI (partial).
-    for (const kind of ['production.operation_confirmed', 'inventory.material_consumed', 'erp.posting_requested', 'erp.posting_succeeded', 'erp.posting_failed permanent', 'erp.posting_failed dependency', 'erp.posting_failed transient', 'erp.posting_partially_succeeded partial'])
+    for (const kind of ['production.operation_confirmed', 'inventory.material_consumed', 'inventory.transfer_posted', 'shipment.loaded', 'erp.posting_requested', 'erp.posting_succeeded', 'erp.posting_failed permanent', 'erp.posting_failed dependency', 'erp.posting_failed transient', 'erp.posting_partially_succeeded partial'])
       expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(0)
   })
 
