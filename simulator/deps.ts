@@ -32,6 +32,8 @@ export interface SimulatorDeps {
    * start shares the simulator's JavaScript thread.
    */
   olderHistoryAfter?: Promise<unknown>
+  /** A run that ends (an older history): the simulated operators put nothing off past this time (operators.ts). */
+  replayBy?: number
 }
 
 /** The caller's logger already carries its component: adding ours again would log the key twice. */

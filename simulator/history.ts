@@ -92,7 +92,8 @@ export class OlderHistory {
       scenario: options.scenario === 'month-start' ? ('normal' as const) : options.scenario,
     }
     const sources = new Set(this.topics.map((t) => t.source))
-    const sim = await this.create({ ...this.deps, options: input, transport: privateSources(this.deps.transport, own, sources), logger: this.log, stateDir: undefined })
+    // Its operators' replays put off to the next shift still land inside its tail.
+    const sim = await this.create({ ...this.deps, options: input, transport: privateSources(this.deps.transport, own, sources), logger: this.log, stateDir: undefined, replayBy: to + TAIL_MS - 10 * 60_000 })
     this.sim = sim
     if (this.stopping) sim.requestStop()
     sim.phase = 'backfill'

@@ -15,9 +15,11 @@ import type { World } from './world'
  * business headers kept, DLQ context stripped, x-replay-* provenance added, produced to the source
  * topic). Without them a week of history would end with every dead letter still open, and replay
  * and MTTR KPIs would have nothing to show. They react at least `minDelayMs` after the fix, so in
- * a live demo the fresh dead letters are left for the person at the console; about 1% are never
- * touched (someone has to discard them) — few enough that a week of history stays below the
- * dead-lettered backlog target (50 open per plant).
+ * a live demo the fresh dead letters are left for the person at the console; about 1% wait for the
+ * next shift (6–16 h more), so there are older ones too. None is left for good: a well-run support
+ * team clears its queue within a day, and one forgotten dead letter per plant turned every plant's
+ * week amber ("Backlog age (max)" over 24 h) and fired the dead-letter warning in all of them.
+ * Only what no replay can fix is left alone (an invalid message, a period that never reopens).
  */
 
 export interface OperatorDeps {
@@ -28,35 +30,45 @@ export interface OperatorDeps {
   engine: Engine
   /** Earliest reaction after a dead letter's cause is fixed. */
   minDelayMs: number
+  /** The run ends: nothing is put off past this (SimulatorDeps.replayBy). */
+  replayBy?: number
 }
 
 export interface OperatorStats {
   scheduled: number
   sent: number
+  /** Of those scheduled, put off to the next shift. */
+  nextShift: number
   leftAlone: number
 }
 
 const NAMES = ['anna.k', 'marc.d', 'lisa.w', 'raj.p', 'tomas.h', 'mei.l']
 const MIN = 60_000
+const HOUR = 60 * MIN
 
 export class Operators {
-  readonly stats: OperatorStats = { scheduled: 0, sent: 0, leftAlone: 0 }
+  readonly stats: OperatorStats = { scheduled: 0, sent: 0, nextShift: 0, leftAlone: 0 }
 
   constructor(private readonly deps: OperatorDeps) {}
 
   onDeadLetter(n: DeadLetterNotice): void {
     const rng = Rng.of(this.deps.seed, 'operator', n.dlq.topic, n.dlq.partition, n.dlq.offset)
     const plan = this.plan(n, rng)
-    if (!plan || rng.chance(0.01)) {
+    if (!plan) {
       this.stats.leftAlone++
       return
+    }
+    // A replay that must land inside a reopened period's window is never put off.
+    if (rng.chance(0.01) && plan.until === undefined) {
+      plan.at = Math.max(plan.at, Math.min(plan.at + rng.uniform(6, 16) * HOUR, this.deps.replayBy ?? Infinity))
+      this.stats.nextShift++
     }
     this.stats.scheduled++
     this.deps.sched.at(plan.at, (t) => this.replay(n, t, rng, plan))
   }
 
   /** When the cause is gone (the operators know: they fixed it) and how the replay is grouped. */
-  private plan(n: DeadLetterNotice, rng: Rng): { at: number; job: string; reason: string; edit: boolean } | undefined {
+  private plan(n: DeadLetterNotice, rng: Rng): { at: number; job: string; reason: string; edit: boolean; until?: number } | undefined {
     const { world } = this.deps
     const msg = n.message
     const plant = n.plant.code
@@ -106,7 +118,7 @@ export class Operators {
         if (!window) return undefined
         // Inside the reopening window, or the replay fails again.
         const at = Math.max(window.from, n.at) + Math.min(react(), (window.fixedAt - Math.max(window.from, n.at)) * 0.8)
-        return { at, job: job('period', window.from), reason: 'Period reopened for late postings', edit: false }
+        return { at, job: job('period', window.from), reason: 'Period reopened for late postings', edit: false, until: window.fixedAt }
       }
       default: {
         const at = n.at + react()

@@ -125,7 +125,7 @@ export class Simulation {
       stats: { transactions: {}, plannedFailures: {}, equipmentChanges: 0 } satisfies EngineStats,
     }
     this.engine = new Engine(this.ctx, this.plants)
-    this.operators = new Operators({ seed: options.seed, sched: this.hubSched, world: this.world, out: outbox, engine: this.engine, minDelayMs: options.operatorDelayMinutes * MIN })
+    this.operators = new Operators({ seed: options.seed, sched: this.hubSched, world: this.world, out: outbox, engine: this.engine, minDelayMs: options.operatorDelayMinutes * MIN, replayBy: deps.replayBy })
     this.hub = new Hub({
       seed: options.seed,
       plants: this.plants,
