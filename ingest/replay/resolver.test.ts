@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { systemPrincipal } from '../../server/context/ctx'
 import { makeCtx } from '../../server/services/testing/ctx'
 import type { ClickHouse } from '../../server/clickhouse/client'
@@ -7,7 +7,7 @@ import { openTestClickHouse } from '../../server/clickhouse/testing'
 import type { Db } from '../../server/db/client'
 import { freshPgliteDb } from '../../server/db/testing'
 import { insertDeadLetter, insertHops, insertUniquePlant, type DeadLetterBuilt } from '../../server/services/testing/replays'
-import { resolveReplayed } from './resolver'
+import { CheckBackoff, resolveReplayed } from './resolver'
 
 /** The closed loop on PGlite and chDB: only a posting after the replay (or, not replayed here, after the dead letter) resolves it. */
 
@@ -127,5 +127,50 @@ describe('replay resolver', () => {
     expect(audit).toMatchObject({ actorLabel: 'system:replay-resolver', reason: expect.stringContaining('no replay from Linetrace') })
     expect(audit.before).toMatchObject({ status: 'failed_again' })
     expect((await resolveReplayed(makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver')))).resolved).toBe(0)
+  })
+
+  it('looks for a dead letter not replayed here less and less often while nothing posts it, and for a replayed one every round', async () => {
+    const plant = await insertUniquePlant(db.prisma)
+    const failedAt = new Date(Date.now() - 120_000)
+    const open = await insertDeadLetter(db.prisma, { plant, status: 'new', failedAt })
+    const mine = await replayed(plant, failedAt)
+    const backoff = new CheckBackoff()
+    const ctx = makeCtx({ db: db.prisma, ch }, systemPrincipal('replay-resolver'))
+    const round = () => resolveReplayed(ctx, null, backoff)
+    // Other tests' records share the table: count this plant's checks through the backoff.
+    const due = () => backoff.due(open.row.id, Date.now())
+    await round()
+    expect(due(), 'not looked for again at once').toBe(false)
+    // The replayed one is looked for every round: its posting resolves it in the next.
+    await insertHops(ch, [postingOf(mine.dl, new Date(failedAt.getTime() + 1_000), { replay_id: mine.itemId })])
+    await round()
+    expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: mine.dl.row.id } })).toMatchObject({ status: 'resolved' })
+    // The open one's posting arrives: it waits for its turn, then resolves.
+    await insertHops(ch, [postingOf(open, new Date(failedAt.getTime() + 2_000), { replay_id: 'elsewhere' })])
+    await round()
+    expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: open.row.id } })).toMatchObject({ status: 'new' })
+    expect(backoff.due(open.row.id, Date.now() + 10_000)).toBe(true)
+    const later = Date.now() + 10_000
+    const spy = vi.spyOn(Date, 'now').mockReturnValue(later)
+    try {
+      await round()
+    } finally {
+      spy.mockRestore()
+    }
+    expect(await db.prisma.deadLetter.findUniqueOrThrow({ where: { id: open.row.id } })).toMatchObject({ status: 'resolved' })
+  })
+
+  it('waits twice as long after each miss, at most 5 min', () => {
+    const backoff = new CheckBackoff()
+    const waits: number[] = []
+    let now = 0
+    for (let i = 0; i < 8; i++) {
+      backoff.missed('d', now)
+      let next = now
+      while (!backoff.due('d', next)) next += 1_000
+      waits.push(next - now)
+      now = next
+    }
+    expect(waits).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000])
   })
 })

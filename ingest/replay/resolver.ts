@@ -40,12 +40,45 @@ export interface ResolveResult {
 
 const DAY = 86_400_000
 const BATCH = 500
+const FIRST_WAIT_MS = 10_000
+const MAX_WAIT_MS = 5 * 60_000
+
+/**
+ * How often a dead letter not replayed here is looked for in telemetry: at once, then 10 s, 20 s,
+ * 40 s… up to 5 min apart while nothing posts it (one replayed here: every round). Its posting may
+ * come hours later, if ever, and every id costs the hop_events read a granule per part: after a
+ * first start's week of history a round over every open dead letter took 3–30 s, and the open count
+ * ran hundreds ahead of the truth. resolvedAt is the posting's time, so waiting costs no accuracy.
+ */
+export class CheckBackoff {
+  private readonly next = new Map<string, { at: number; waitMs: number }>()
+
+  due(id: string, now: number): boolean {
+    return (this.next.get(id)?.at ?? 0) <= now
+  }
+
+  missed(id: string, now: number): void {
+    // Records closed elsewhere (discarded, replayed from the console) are never forgotten one by one.
+    if (this.next.size > 100_000) this.next.clear()
+    const waitMs = Math.min(MAX_WAIT_MS, (this.next.get(id)?.waitMs ?? FIRST_WAIT_MS / 2) * 2)
+    this.next.set(id, { at: now + waitMs, waitMs })
+  }
+
+  forget(id: string): void {
+    this.next.delete(id)
+  }
+}
+/** Resolutions per transaction. */
+const COMMIT = 50
 
 /** Not being replayed here: a posting after the dead letter closes it (see above); the state machine says which. */
 const OPEN_NOT_REPLAYING = fromStates('resolve_posted')
 
-/** One round over the replayed and open dead letters after `after`; `ctx` is the `worker:replay-resolver` context (its principal audits). */
-export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' | 'actor'>, after: string | null = null): Promise<ResolveResult> {
+/**
+ * One round over the replayed and open dead letters after `after` (with `backoff`, the open ones
+ * that are due); `ctx` is the `worker:replay-resolver` context (its principal audits).
+ */
+export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' | 'actor'>, after: string | null = null, backoff?: CheckBackoff): Promise<ResolveResult> {
   const { db: prisma, ch: clickhouse } = ctx
   const rows = await prisma.deadLetter.findMany({
     where: {
@@ -69,7 +102,9 @@ export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' |
   })
   const next = rows.length === BATCH ? rows.at(-1)!.id : null
   // `since`: the replay's produce, or the dead-lettering of a record not replayed here.
+  const now = Date.now()
   const subjects = rows.flatMap((r) => {
+    if (backoff && r.status !== 'replayed' && !backoff.due(r.id, now)) return []
     const key = idempotencyKeyOf(r)
     if (r.status !== 'replayed') return [{ ...r, key, since: r.recordTimestamp, replayId: undefined as string | undefined }]
     const item = r.replayItems[0]
@@ -110,33 +145,42 @@ export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' |
       ? (own.find((h) => h.event_type === 'erp.posting_succeeded' && ours(h)) ??
         own.find((h) => h.event_type === 'erp.posting_succeeded' && (s.key === undefined || !h.idempotency_key || h.idempotency_key === s.key) && fromChDateTime(h.last_at).getTime() >= after))
       : own.find(ours)
-    if (!match) continue
+    if (!match) {
+      if (s.status !== 'replayed') backoff?.missed(s.id, now)
+      continue
+    }
+    backoff?.forget(s.id)
     const first = fromChDateTime(match.first_at)
     const at = new Date(Math.max(after, first.getTime() >= after || ours(match) ? first.getTime() : fromChDateTime(match.last_at).getTime()))
     resolved.push({ id: s.id, status: s.status, at, evidence: `${match.event_type} at ${at.toISOString()}${match.replay_id ? ` (replay ${match.replay_id})` : ''}` })
   }
-  for (const r of resolved) {
-    const replayedHere = r.status === 'replayed'
+  // One commit per COMMIT resolutions, not per resolution: a first start resolves hundreds a round.
+  for (let i = 0; i < resolved.length; i += COMMIT) {
+    let moved = 0
     await prisma.$transaction(async (tx) => {
-      const { count } = await setDeadLetterState(
-        { ...ctx, db: tx },
-        {
-          id: r.id,
-          event: replayedHere ? 'resolve' : 'resolve_posted',
-          from: r.status,
-          data: { resolvedAt: r.at },
-          audit: {
-            action: 'dead_letter.resolve',
-            reason: replayedHere
-              ? `Telemetry confirmed the posting after the replay: ${r.evidence}`
-              : `Telemetry shows the posting after it was dead-lettered, with no replay from Linetrace (replayed by another tool, or re-sent by its source): ${r.evidence}`,
-            before: { status: r.status },
-            after: { status: 'resolved', resolvedAt: r.at },
+      for (const r of resolved.slice(i, i + COMMIT)) {
+        const replayedHere = r.status === 'replayed'
+        const { count } = await setDeadLetterState(
+          { ...ctx, db: tx },
+          {
+            id: r.id,
+            event: replayedHere ? 'resolve' : 'resolve_posted',
+            from: r.status,
+            data: { resolvedAt: r.at },
+            audit: {
+              action: 'dead_letter.resolve',
+              reason: replayedHere
+                ? `Telemetry confirmed the posting after the replay: ${r.evidence}`
+                : `Telemetry shows the posting after it was dead-lettered, with no replay from Linetrace (replayed by another tool, or re-sent by its source): ${r.evidence}`,
+              before: { status: r.status },
+              after: { status: 'resolved', resolvedAt: r.at },
+            },
           },
-        },
-      )
-      if (count) metrics().replayResolved.inc()
+        )
+        moved += count
+      }
     })
+    metrics().replayResolved.inc(moved)
   }
   return { checked: subjects.length, resolved: resolved.length, next }
 }
@@ -145,11 +189,12 @@ export async function resolveReplayed(ctx: Pick<Ctx, 'db' | 'ch' | 'principal' |
 export function startResolver(ctx: Ctx, intervalMs = 5_000): { stop(): Promise<void> } {
   const abort = new AbortController()
   const log = ctx.logger.child({ component: 'replay-resolver' })
+  const backoff = new CheckBackoff()
   const loop = (async () => {
     let cursor: string | null = null
     while (!abort.signal.aborted) {
       try {
-        const result = await resolveReplayed(ctx, cursor)
+        const result = await resolveReplayed(ctx, cursor, backoff)
         cursor = result.next
         if (result.resolved) log.info({ checked: result.checked, resolved: result.resolved }, 'replayed dead letters resolved by telemetry')
       } catch (error) {
