@@ -179,7 +179,7 @@ if (role === 'all') {
     prisma: runtime.db.prisma,
     transport,
     logger,
-    alerts: { holdReason: () => (simulatorOptions && historyPending() ? 'the simulator is writing the recent history' : null) },
+    alerts: { holdReason: () => (simulatorOptions && historyPending() ? 'the simulator is writing its history' : null) },
   })
   // runtime.config: in demo mode it holds the generated bootstrap token the receiver accepts.
   otlpServer = await serveOtlp({ config: runtime.config, transport, prisma: runtime.db.prisma, logger })
@@ -236,10 +236,15 @@ server.listen(config.env.PORT, config.env.HOST, () => {
   }
 })
 
-/** The simulator has not yet stored the history before its live start (its backfill, or the part of it written first). */
+/**
+ * The simulator is still writing history: its backfill, or the older part beside the live run. Its
+ * dead letters of days ago are open until their replays, written a little later, are ingested: the
+ * "oldest over 24 h" warning fired in every plant of a first start without this.
+ */
 function historyPending(): boolean {
-  const phase = simulator?.stats().phase ?? 'starting'
-  return phase === 'starting' || phase === 'backfill'
+  const stats = simulator?.stats()
+  const phase = stats?.phase ?? 'starting'
+  return phase === 'starting' || phase === 'backfill' || stats?.writingOlderHistory === true
 }
 
 /** How a browser on this machine reaches the listening address (every-interface binds included). */

@@ -32,7 +32,7 @@ export interface SimulatorDeps {
    * start shares the simulator's JavaScript thread.
    */
   olderHistoryAfter?: Promise<unknown>
-  /** A run that ends (an older history): the simulated operators put nothing off past this time (operators.ts). */
+  /** A run that ends (an older history): the simulated operators replay nothing after this time (operators.ts). */
   replayBy?: number
 }
 

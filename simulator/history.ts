@@ -92,7 +92,7 @@ export class OlderHistory {
       scenario: options.scenario === 'month-start' ? ('normal' as const) : options.scenario,
     }
     const sources = new Set(this.topics.map((t) => t.source))
-    // Its operators' replays put off to the next shift still land inside its tail.
+    // Its operators' replays land inside its tail, those put off to the next shift too.
     const sim = await this.create({ ...this.deps, options: input, transport: privateSources(this.deps.transport, own, sources), logger: this.log, stateDir: undefined, replayBy: to + TAIL_MS - 10 * 60_000 })
     this.sim = sim
     if (this.stopping) sim.requestStop()

@@ -30,7 +30,7 @@ export interface OperatorDeps {
   engine: Engine
   /** Earliest reaction after a dead letter's cause is fixed. */
   minDelayMs: number
-  /** The run ends: nothing is put off past this (SimulatorDeps.replayBy). */
+  /** The run ends: nothing is replayed after this (SimulatorDeps.replayBy). */
   replayBy?: number
 }
 
@@ -58,10 +58,20 @@ export class Operators {
       this.stats.leftAlone++
       return
     }
-    // A replay that must land inside a reopened period's window is never put off.
+    // A replay that must land inside a reopened period's window is never moved.
     if (rng.chance(0.01) && plan.until === undefined) {
-      plan.at = Math.max(plan.at, Math.min(plan.at + rng.uniform(6, 16) * HOUR, this.deps.replayBy ?? Infinity))
+      plan.at += rng.uniform(6, 16) * HOUR
       this.stats.nextShift++
+    }
+    // A run that ends replays what it would have replayed after its end just before it (its fixes are
+    // in by then); a dead letter after that, it leaves (replayed at once, it would fail again and again).
+    const { replayBy } = this.deps
+    if (replayBy !== undefined && plan.until === undefined && plan.at > replayBy) {
+      if (n.at >= replayBy) {
+        this.stats.leftAlone++
+        return
+      }
+      plan.at = replayBy
     }
     this.stats.scheduled++
     this.deps.sched.at(plan.at, (t) => this.replay(n, t, rng, plan))

@@ -68,6 +68,7 @@ export class Simulation {
   private readonly samples: [simTime: number, transactions: number][] = []
   /** The older part of the backfill, written after the recent one (history.ts). */
   private older: OlderHistory | undefined
+  private writingOlder = false
   /** Set at the end of an older history (endAt): what is reported from then on. */
   private end: HistoryEnd | undefined
 
@@ -344,6 +345,7 @@ export class Simulation {
     for (const t of this.topics) byTopic[t.dlq] = this.outbox.sentTo(t.dlq)
     return {
       phase: this.phase,
+      writingOlderHistory: this.writingOlder,
       simTime: new Date(simNow).toISOString(),
       lagMs: this.phase === 'live' ? Math.max(0, Date.now() - simNow) : 0,
       requestedRate: this.ctx.rate,
@@ -382,7 +384,8 @@ export class Simulation {
       this.ctx.rate = options.rate
     }
     if (older && !this.stopping) this.older = new OlderHistory(this.deps, options, older, this.topics, this.stateFile, (deps) => Simulation.create(deps))
-    const olderWritten = this.older?.run()
+    this.writingOlder = this.older !== undefined
+    const olderWritten = this.older?.run().finally(() => (this.writingOlder = false))
     const liveFrom = Math.max(this.hubSched.now, this.engineSched.now, this.liveStart)
     // A restart is not a demo's first minute: forcing a burst of failures again would manufacture incidents.
     if (options.showcase && this.stateFile.firstStart) this.engine.showcase(liveFrom)

@@ -8,6 +8,8 @@ export type Phase = 'starting' | 'backfill' | 'live' | 'virtual' | 'done' | 'sto
 
 export interface SimulatorStats {
   phase: Phase
+  /** The older part of the backfill is being written beside the live run (history.ts): "now" counts such as open dead letters are still moving. */
+  writingOlderHistory: boolean
   /** Simulated now. */
   simTime: string
   /** Live: how far simulated time is behind the wall clock. */
