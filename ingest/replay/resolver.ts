@@ -40,15 +40,17 @@ export interface ResolveResult {
 
 const DAY = 86_400_000
 const BATCH = 500
+/** Resolutions per transaction. */
+const COMMIT = 50
 const FIRST_WAIT_MS = 10_000
 const MAX_WAIT_MS = 5 * 60_000
 
 /**
  * How often a dead letter not replayed here is looked for in telemetry: at once, then 10 s, 20 s,
  * 40 s… up to 5 min apart while nothing posts it (one replayed here: every round). Its posting may
- * come hours later, if ever, and every id costs the hop_events read a granule per part: after a
- * first start's week of history a round over every open dead letter took 3–30 s, and the open count
- * ran hundreds ahead of the truth. resolvedAt is the posting's time, so waiting costs no accuracy.
+ * come hours later, if ever, and every id costs the hop_events read a granule per part (during a
+ * first start's older history a round's read took 3–31 s). resolvedAt is the posting's time, so
+ * waiting costs no accuracy, only how soon the status shows it.
  */
 export class CheckBackoff {
   private readonly next = new Map<string, { at: number; waitMs: number }>()
@@ -68,8 +70,6 @@ export class CheckBackoff {
     this.next.delete(id)
   }
 }
-/** Resolutions per transaction. */
-const COMMIT = 50
 
 /** Not being replayed here: a posting after the dead letter closes it (see above); the state machine says which. */
 const OPEN_NOT_REPLAYING = fromStates('resolve_posted')
