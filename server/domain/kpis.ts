@@ -106,7 +106,7 @@ export const KPI_MIN_SAMPLES: Readonly<Partial<Record<KpiId, number>>> = {
   e2e_latency_p50: 5,
   first_pass_success: 50,
   eventual_success_24h: 100,
-  auto_recovery_rate: 10,
+  auto_recovery_rate: 20,
   technical_failure_rate: 200,
   failure_rate_dependency: 200,
   failure_rate_permanent: 200,
