@@ -66,9 +66,8 @@ export class Simulation {
   private lostIntake = 0
   private wake: (() => void) | undefined
   private readonly samples: [simTime: number, transactions: number][] = []
-  /** The older part of the backfill, written after the recent one (history.ts). */
+  /** The older part of the backfill while it is written, after the recent one (history.ts). */
   private older: OlderHistory | undefined
-  private writingOlder = false
   /** Set at the end of an older history (endAt): what is reported from then on. */
   private end: HistoryEnd | undefined
 
@@ -345,7 +344,7 @@ export class Simulation {
     for (const t of this.topics) byTopic[t.dlq] = this.outbox.sentTo(t.dlq)
     return {
       phase: this.phase,
-      writingOlderHistory: this.writingOlder,
+      writingOlderHistory: this.older !== undefined,
       simTime: new Date(simNow).toISOString(),
       lagMs: this.phase === 'live' ? Math.max(0, Date.now() - simNow) : 0,
       requestedRate: this.ctx.rate,
@@ -384,8 +383,7 @@ export class Simulation {
       this.ctx.rate = options.rate
     }
     if (older && !this.stopping) this.older = new OlderHistory(this.deps, options, older, this.topics, this.stateFile, (deps) => Simulation.create(deps))
-    this.writingOlder = this.older !== undefined
-    const olderWritten = this.older?.run().finally(() => (this.writingOlder = false))
+    const olderWritten = this.older?.run().finally(() => (this.older = undefined))
     const liveFrom = Math.max(this.hubSched.now, this.engineSched.now, this.liveStart)
     // A restart is not a demo's first minute: forcing a burst of failures again would manufacture incidents.
     if (options.showcase && this.stateFile.firstStart) this.engine.showcase(liveFrom)
