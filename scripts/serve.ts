@@ -98,6 +98,11 @@ const build = buildIsCurrent(root) ? undefined : buildConsole()
 build?.catch(() => undefined)
 
 // What is running, for shutdown (a signal may come while the console is still building).
+/**
+ * The older part of a first start's history may take 60 % of the JavaScript thread the console,
+ * the worker and the replay resolver share with it (simulator/loop-share.ts; simulator README).
+ */
+const OLDER_HISTORY_SHARE = 0.6
 let worker: Worker | undefined
 let simulator: SimulatorHandle | undefined
 let otlpServer: Server | undefined
@@ -192,6 +197,7 @@ if (role === 'all') {
       stateDir: `${config.env.DATA_DIR}/simulator`,
       backlog: ingestBacklog(transport),
       olderHistoryAfter: consoleServing.promise,
+      olderHistoryShare: OLDER_HISTORY_SHARE,
     })
 }
 

@@ -2,6 +2,7 @@ import type { Transport } from '../server/bus/port'
 import type { Config } from '../server/config'
 import type { HopEventInput } from '../server/domain/hop-event'
 import { logger as rootLogger, type Logger } from '../server/logger'
+import type { LoopShare } from './loop-share'
 import type { SimulatorOptionsInput } from './options'
 
 /** What a simulation runs on and reports to (Simulation.create, startSimulator). */
@@ -34,6 +35,13 @@ export interface SimulatorDeps {
   olderHistoryAfter?: Promise<unknown>
   /** A run that ends (an older history): the simulated operators replay nothing after this time (operators.ts). */
   replayBy?: number
+  /**
+   * The share of the JavaScript thread the older part of a backfill may take (loop-share.ts). `npm
+   * start`: 0.6, the console shares the thread. Absent: as fast as the ingest takes it.
+   */
+  olderHistoryShare?: number
+  /** Pauses after each step of a run faster than real time (an older history's, from olderHistoryShare). */
+  loopShare?: LoopShare
 }
 
 /** The caller's logger already carries its component: adding ours again would log the key twice. */

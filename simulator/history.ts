@@ -3,6 +3,7 @@ import type { OutgoingRecord, Transport } from '../server/bus/port'
 import type { HopEventInput } from '../server/domain/hop-event'
 import type { Logger } from '../server/logger'
 import { simulatorLogger, type SimulatorDeps } from './deps'
+import { LoopShare } from './loop-share'
 import type { SimulatorOptions } from './options'
 import type { Simulation } from './simulator'
 import type { StateFile } from './state'
@@ -93,7 +94,7 @@ export class OlderHistory {
     }
     const sources = new Set(this.topics.map((t) => t.source))
     // Its operators' replays land inside its tail, those put off to the next shift too.
-    const sim = await this.create({ ...this.deps, options: input, transport: privateSources(this.deps.transport, own, sources), logger: this.log, stateDir: undefined, replayBy: to + TAIL_MS - 10 * 60_000 })
+    const sim = await this.create({ ...this.deps, options: input, transport: privateSources(this.deps.transport, own, sources), logger: this.log, stateDir: undefined, replayBy: to + TAIL_MS - 10 * 60_000, loopShare: this.deps.olderHistoryShare ? new LoopShare(this.deps.olderHistoryShare) : undefined })
     this.sim = sim
     if (this.stopping) sim.requestStop()
     sim.phase = 'backfill'

@@ -16,7 +16,7 @@ import { Scheduler } from './scheduler'
 import { simulatorLogger, type SimulatorDeps } from './deps'
 import { backfillProgress, HistoryEnd, INGESTED, OlderHistory } from './history'
 import { StateFile, type InFlight } from './state'
-import type { Phase, SimulatorStats } from './stats'
+import { achievedRate, type Phase, type SimulatorStats } from './stats'
 import { plantTopics, topicSpecs, type PlantTopics } from './topics'
 import { encodeHopEvent, sourceRecord } from './wire'
 import { otlpTopicSpec } from '../ingest/otlp/source'
@@ -241,6 +241,8 @@ export class Simulation {
       const ahead = ((this.outbox.sent - sent0) / this.options.maxEventsPerSecond) * 1000 - (Date.now() - wall0)
       if (ahead > 5) await this.pause(ahead)
       await this.waitForIngest()
+      const share = this.deps.loopShare?.pauseMs()
+      if (share) await this.pause(share)
     }
   }
 
@@ -336,9 +338,6 @@ export class Simulation {
   }
 
   stats(): SimulatorStats {
-    const first = this.samples[0]
-    const last = this.samples[this.samples.length - 1]
-    const span = first && last ? last[0] - first[0] : 0
     const simNow = Math.max(this.engineSched.now, this.hubSched.now)
     const byTopic: Record<string, number> = {}
     for (const t of this.topics) byTopic[t.dlq] = this.outbox.sentTo(t.dlq)
@@ -348,7 +347,7 @@ export class Simulation {
       simTime: new Date(simNow).toISOString(),
       lagMs: this.phase === 'live' ? Math.max(0, Date.now() - simNow) : 0,
       requestedRate: this.ctx.rate,
-      achievedRate: span > 0 ? Math.round(((last![1] - first![1]) / span) * 1000 * 100) / 100 : 0,
+      achievedRate: achievedRate(this.samples),
       transactions: this.transactionCount(),
       byFlow: { ...this.ctx.stats.transactions },
       plannedFailures: { ...this.ctx.stats.plannedFailures },

@@ -33,3 +33,11 @@ export interface SimulatorStats {
   operators: OperatorStats
   topics: { telemetry: string; plants: PlantTopics[] }
 }
+
+/** Transactions per simulated second over the samples ([simulated time, transactions so far], oldest first), to two decimals. */
+export function achievedRate(samples: readonly (readonly [number, number])[]): number {
+  const first = samples[0]
+  const last = samples[samples.length - 1]
+  const span = first && last ? last[0] - first[0] : 0
+  return span > 0 ? Math.round(((last![1] - first![1]) / span) * 1000 * 100) / 100 : 0
+}

@@ -5,6 +5,7 @@ import { createClient, type ClickHouseClient, type Logger as ClientLogger } from
 import type { ChdbExtension } from 'chdb/connection'
 import type { Config } from '../config'
 import { logger } from '../logger'
+import { EngineTurns } from './turns'
 
 /**
  * One ClickHouse handle per process: the same `@clickhouse/client` API either talks HTTP to a
@@ -19,6 +20,8 @@ export interface ClickHouse {
   database: string
   /** Embedded only: chDB's raw escape hatch (raw queries, raw inserts, session path). */
   chdb?: ChdbExtension
+  /** Embedded only: the engine runs one statement at a time, so the exec seam takes turns (turns.ts). */
+  turns?: EngineTurns
   /**
    * Settles when the engine runs no operation of this process (a server: at once). chDB keeps
    * computing an operation whose call was abandoned, and a process exiting under a running one
@@ -134,6 +137,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
     mode: 'embedded',
     database,
     chdb: connection.chdb,
+    turns: new EngineTurns(),
     idle,
     async close() {
       await client.close()

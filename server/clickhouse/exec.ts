@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { logger } from '../logger'
 import { metrics } from '../metrics'
 import type { ClickHouse } from './client'
+import type { TurnKind } from './turns'
 import { toChDateTime } from '../domain/ch-time'
 
 /**
@@ -12,6 +13,7 @@ import { toChDateTime } from '../domain/ch-time'
  * - every query carries `max_execution_time` and a `log_comment` naming query, route and user;
  * - rows/bytes read and duration go to metrics and a debug log line;
  * - timeout / memory / too-many-rows errors become QueryTooHeavyError ("narrow the time range").
+ * - on chDB each statement waits for its turn at the engine, reads before writes (turns.ts).
  *
  * Settings are appended as a `SETTINGS` clause in the SQL text instead of `clickhouse_settings`:
  * on chDB, `clickhouse_settings` become session-wide `SET`s that outlive the query (a tiny
@@ -180,6 +182,9 @@ function errorCode(err: unknown): number | undefined {
   return Number.isInteger(n) ? n : undefined
 }
 
+/** Embedded: the statement waits for its turn at the engine (turns.ts); a server takes it at once. */
+const inTurn = <T>(ch: ClickHouse, kind: TurnKind, send: () => Promise<T>): Promise<T> => (ch.turns ? ch.turns.run(kind, send) : send())
+
 function mapError(name: string, err: unknown): Error {
   const code = errorCode(err)
   const message = err instanceof Error ? err.message : String(err)
@@ -233,35 +238,24 @@ export async function chQuery<T>(ch: ClickHouse, q: ChQuery): Promise<QueryResul
   const m = metrics()
   const started = performance.now()
   try {
-    const rs = await ch.client.query({
+    const rs = await inTurn(ch, 'read', () => ch.client.query({
       query: sql,
       format: 'JSON',
       query_params: normalizeParams(q.params),
       // Server only (chDB drops HTTP settings): buffer the result server-side so an error late in
       // the query arrives as an HTTP error, not as garbage after a 200 with half a JSON body.
       ...(ch.mode === 'server' ? { clickhouse_settings: { wait_end_of_query: 1 } } : {}),
-    })
+    }))
     const body = await rs.json<T>()
     const elapsedMs = performance.now() - started
     const st = (body.statistics ?? {}) as JsonStatistics
     const stats: QueryStats = { rowsRead: num(st.rows_read), bytesRead: num(st.bytes_read), elapsedMs }
     m.clickhouseQueryDuration.observe({ query: q.name, outcome: 'ok' }, elapsedMs / 1000)
     if (stats.rowsRead >= 0) m.clickhouseRowsRead.inc({ query: q.name }, stats.rowsRead)
-    logger.debug(
-      {
-        clickhouse: {
-          query: q.name,
-          route: q.actor?.route,
-          user: q.actor?.user,
-          rows: body.data.length,
-          rowsRead: stats.rowsRead,
-          bytesRead: stats.bytesRead,
-          elapsedMs: Math.round(elapsedMs * 10) / 10,
-          engineMs: st.elapsed !== undefined ? Math.round(st.elapsed * 10000) / 10 : undefined,
-        },
-      },
-      'clickhouse query',
-    )
+    const { route, user } = q.actor ?? {}
+    const engineMs = st.elapsed !== undefined ? Math.round(st.elapsed * 10000) / 10 : undefined
+    const { rowsRead, bytesRead } = stats
+    logger.debug({ clickhouse: { query: q.name, route, user, rows: body.data.length, rowsRead, bytesRead, elapsedMs: Math.round(elapsedMs * 10) / 10, engineMs } }, 'clickhouse query')
     return { rows: body.data, stats }
   } catch (err) {
     const mapped = mapError(q.name, err)
@@ -288,7 +282,7 @@ export async function chCommand(ch: ClickHouse, c: ChCommand): Promise<{ elapsed
   const m = metrics()
   const started = performance.now()
   try {
-    await ch.client.command({ query: c.sql.trim().replace(/;\s*$/, ''), query_params: normalizeParams(c.params) })
+    await inTurn(ch, 'write', () => ch.client.command({ query: c.sql.trim().replace(/;\s*$/, ''), query_params: normalizeParams(c.params) }))
     const elapsedMs = performance.now() - started
     m.clickhouseQueryDuration.observe({ query: c.name, outcome: 'ok' }, elapsedMs / 1000)
     logger.debug({ clickhouse: { command: c.name, elapsedMs: Math.round(elapsedMs * 10) / 10 } }, 'clickhouse command')
@@ -379,7 +373,8 @@ export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: n
   const m = metrics()
   const started = performance.now()
   try {
-    if (ch.chdb) await ch.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings })
+    const { chdb } = ch
+    if (chdb) await inTurn(ch, 'write', () => chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings }))
     else {
       const query = `INSERT INTO ${table} (${columns.join(', ')}) SETTINGS ${settingsClause(settings)} FORMAT JSONCompactEachRow`
       const res = await ch.client.exec({ query, values: Readable.from([body]) })
