@@ -97,12 +97,13 @@ const build = buildIsCurrent(root) ? undefined : buildConsole()
 // Reported once awaited, below; until then a failure must not count as unhandled.
 build?.catch(() => undefined)
 
-// What is running, for shutdown (a signal may come while the console is still building).
 /**
  * The older part of a first start's history may take 60 % of the JavaScript thread the console,
  * the worker and the replay resolver share with it (simulator/loop-share.ts; simulator README).
  */
 const OLDER_HISTORY_SHARE = 0.6
+
+// What is running, for shutdown (a signal may come while the console is still building).
 let worker: Worker | undefined
 let simulator: SimulatorHandle | undefined
 let otlpServer: Server | undefined
