@@ -2,14 +2,10 @@ import type { EventLoopUtilization } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import { LoopShare } from './loop-share'
 
-/** A thread whose busy and idle milliseconds the test sets; utilization(since) is the difference, as perf_hooks gives it. */
+/** A thread whose busy and idle milliseconds so far the test sets. */
 function thread() {
   const now = { active: 0, idle: 0, utilization: 0 }
-  const utilization = (since?: EventLoopUtilization): EventLoopUtilization => {
-    const active = now.active - (since?.active ?? 0)
-    const idle = now.idle - (since?.idle ?? 0)
-    return { active, idle, utilization: active / Math.max(1, active + idle) }
-  }
+  const utilization = (): EventLoopUtilization => ({ ...now, utilization: now.active / Math.max(1, now.active + now.idle) })
   return { now, utilization }
 }
 

@@ -18,7 +18,8 @@ export class LoopShare {
 
   constructor(
     private readonly share: number,
-    private readonly utilization: (since?: EventLoopUtilization) => EventLoopUtilization = (since) => performance.eventLoopUtilization(since),
+    /** The thread's busy and idle time so far (perf_hooks by default; tests pass their own). */
+    private readonly utilization: () => EventLoopUtilization = () => performance.eventLoopUtilization(),
   ) {
     this.last = this.utilization()
   }
@@ -26,7 +27,8 @@ export class LoopShare {
   /** Milliseconds to pause now (0 when under the share; at most 1 s, so the history never stalls). */
   pauseMs(): number {
     const now = this.utilization()
-    const { active, idle } = this.utilization(this.last)
+    const active = now.active - this.last.active
+    const idle = now.idle - this.last.idle
     this.last = now
     // active / (active + idle + pause) = share
     const pause = active / this.share - (active + idle)

@@ -54,7 +54,7 @@ export class EngineTurns {
     }
   }
 
-  /** Statements waiting for a turn, by kind (for tests and metrics). */
+  /** Statements waiting for a turn, by kind (the tests read it). */
   get waiting(): { reads: number; writes: number } {
     return { reads: this.reads.length, writes: this.writes.length }
   }
