@@ -4,9 +4,9 @@ import type { HopEventInput } from '../server/domain/hop-event'
 import type { Logger } from '../server/logger'
 import { simulatorLogger, type SimulatorDeps } from './deps'
 import { LoopShare } from './loop-share'
-import type { SimulatorOptions } from './options'
+import type { SimulatorOptions, SimulatorOptionsInput } from './options'
 import type { Simulation } from './simulator'
-import type { StateFile } from './state'
+import type { OlderHistoryState, StateFile } from './state'
 import type { PlantTopics } from './topics'
 
 /**
@@ -27,6 +27,10 @@ import type { PlantTopics } from './topics'
  * two hubs would read each other's records. Its hop events, spans, business records and dead letters
  * go to the shared topics like the recent part's. A console replay of one of its dead letters goes to
  * the shared source topic, to the live hub, as any replay does.
+ *
+ * A stop before it is written does not cut it short: the state file keeps how far it got, and the
+ * next start runs it again from its start with the same options, reporting only what the stopped run
+ * had not (reported.ts). Its transactions in flight at the stop settle, its operators' replays come.
  */
 
 /** Longer than anything a transaction waits for (the hub's 10-min bound, retries) plus an operator's replay (45 min + ~30 after the fix). */
@@ -52,6 +56,8 @@ export class OlderHistory {
     private readonly topics: PlantTopics[],
     private readonly state: StateFile,
     private readonly create: (deps: SimulatorDeps) => Promise<Simulation>,
+    /** The part as a stopped start left it: this one takes over. */
+    private readonly cut?: OlderHistoryState,
   ) {
     this.log = simulatorLogger(deps).child({ part: 'older' })
   }
@@ -59,12 +65,13 @@ export class OlderHistory {
   requestStop(): void {
     this.stopping = true
     this.stopRequested()
-    this.sim?.requestStop()
+    this.sim?.requestStop(true)
   }
 
   /** Writes the part; logs (never throws) a failure, which leaves the part missing like a stop does. */
   async run(): Promise<void> {
-    const own = new LocalTransport()
+    // Offsets from 0: its records' coordinates (named by its hops and dead letters) are the same in a resumed run.
+    const own = new LocalTransport({ firstOffset: 0 })
     try {
       await this.write(own)
     } catch (error) {
@@ -77,29 +84,22 @@ export class OlderHistory {
   private async write(own: LocalTransport): Promise<void> {
     const { from, to } = this.range
     if (this.deps.olderHistoryAfter) await Promise.race([this.deps.olderHistoryAfter, this.stopped])
-    const { options } = this
-    // Not parsed options: create() parses its input, and durations given as numbers are seconds.
-    const input = {
-      ...options,
-      seed: `${options.seed}/older`,
-      start: from,
-      duration: `${to - from}ms`,
-      clock: 'virtual' as const,
-      backfill: 0,
-      backfillRecent: 0,
-      rate: options.backfillRate ?? options.rate,
-      showcase: false,
-      // A month start closes the period at the live start: not in the history of this part.
-      scenario: options.scenario === 'month-start' ? ('normal' as const) : options.scenario,
-    }
+    const input = this.cut?.options ?? this.optionsOfPart()
+    this.state.olderHistoryBegun(input)
     const sources = new Set(this.topics.map((t) => t.source))
     // Its operators' replays land inside its tail, those put off to the next shift too.
     const sim = await this.create({ ...this.deps, options: input, transport: privateSources(this.deps.transport, own, sources), logger: this.log, stateDir: undefined, replayBy: to + TAIL_MS - 10 * 60_000, loopShare: this.deps.olderHistoryShare ? new LoopShare(this.deps.olderHistoryShare) : undefined })
     this.sim = sim
-    if (this.stopping) sim.requestStop()
+    if (this.stopping) sim.requestStop(true)
     sim.phase = 'backfill'
+    const { writtenTo, storedBefore } = this.cut ?? {}
+    if (writtenTo !== undefined && storedBefore !== undefined) {
+      // Hop events and spans are the records whose second copy the ingest absorbs (same event id).
+      sim.reports.resume({ writtenTo: Date.parse(writtenTo), storedBefore: Date.parse(storedBefore) }, sources, new Set([sim.telemetryTopic, this.deps.config.env.OTLP_TOPIC]))
+      this.log.info({ storedBefore, writtenTo }, 'resuming the older history: simulated again from its start, reported from where the last start stopped')
+    }
     const written = () => Math.min(sim.hubSched.now, to)
-    const progress = backfillProgress(this.log, { from, to, rate: input.rate }, written, () => sim.stats().hopEvents, () => this.state.olderHistoryWritten(written(), false))
+    const progress = backfillProgress(this.log, { from, to, rate: sim.ctx.rate }, written, () => sim.stats().hopEvents, () => this.state.olderHistoryWritten(sim.reports.reportedTo(sim.hubSched.now), false))
     try {
       await sim.runVirtual(to)
       if (!this.stopping) {
@@ -112,9 +112,29 @@ export class OlderHistory {
       await sim.close()
     }
     sim.phase = this.stopping ? 'stopped' : 'done'
-    this.state.olderHistoryWritten(written(), !this.stopping)
-    if (this.stopping) this.log.warn({ from: new Date(written()).toISOString(), to: new Date(to).toISOString() }, 'stopped before the older history was written: this part stays missing')
+    this.state.olderHistoryWritten(sim.reports.reportedTo(sim.hubSched.now), !this.stopping)
+    if (this.stopping) this.log.warn({ from: new Date(written()).toISOString(), to: new Date(to).toISOString() }, 'stopped before the older history was written: the next start writes the rest')
     else progress.written('backfill written')
+  }
+
+  /** The older part's options, from the run's. */
+  private optionsOfPart(): SimulatorOptionsInput {
+    const { from, to } = this.range
+    const { options } = this
+    // Not parsed options: create() parses its input, and durations given as numbers are seconds.
+    return {
+      ...options,
+      seed: `${options.seed}/older`,
+      start: from,
+      duration: `${to - from}ms`,
+      clock: 'virtual' as const,
+      backfill: 0,
+      backfillRecent: 0,
+      rate: options.backfillRate ?? options.rate,
+      showcase: false,
+      // A month start closes the period at the live start: not in the history of this part.
+      scenario: options.scenario === 'month-start' ? ('normal' as const) : options.scenario,
+    }
   }
 }
 

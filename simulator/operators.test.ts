@@ -53,7 +53,9 @@ describe('the simulated operators', () => {
     expect(Math.max(...delays)).toBeLessThan(24 * HOUR)
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(45 * 60_000)
     const nextShift = delays.filter((d) => d >= 6 * HOUR).length
-    expect(nextShift).toBe(ops.stats.nextShift)
+    // Every one put off is 6 h late or more; a reaction from the exponential's tail rarely is too (e^-10.5 each).
+    expect(nextShift).toBeGreaterThanOrEqual(ops.stats.nextShift)
+    expect(nextShift - ops.stats.nextShift).toBeLessThanOrEqual(2)
     expect(nextShift).toBeGreaterThanOrEqual(10)
     expect(nextShift).toBeLessThanOrEqual(60)
   })

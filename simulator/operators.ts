@@ -52,7 +52,10 @@ export class Operators {
   constructor(private readonly deps: OperatorDeps) {}
 
   onDeadLetter(n: DeadLetterNotice): void {
-    const rng = Rng.of(this.deps.seed, 'operator', n.dlq.topic, n.dlq.partition, n.dlq.offset)
+    // Seeded by the dead letter itself, not by its DLQ offset: that depends on what else the shared
+    // topic holds (a live run beside an older history), and a resumed history must plan the same replays.
+    const text = (v: Buffer | string | null | undefined) => (v == null ? '' : v.toString())
+    const rng = Rng.of(this.deps.seed, 'operator', n.topics.dlq, n.at, text(n.record.key), text(n.record.value))
     const plan = this.plan(n, rng)
     if (!plan) {
       this.stats.leftAlone++

@@ -114,6 +114,25 @@ const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number
 ]
 
 /** `2100`, `2100,3000` or `none` → plant codes (CLI flag and environment variable alike). */
+/** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
+const KAFKA_FUTURE_LIMIT_MS = 55 * 60_000
+
+/**
+ * Where a run's simulated time begins (`origin`: its backfill's start, or its recent part's with
+ * backfillRecent) and where its live (or virtual) phase does, at wall clock `wallNow`.
+ */
+export function runStart(options: SimulatorOptions, transport: 'local' | 'kafka', wallNow: number): { liveStart: number; origin: number } {
+  // A virtual run without a start writes the period that ends now: history, like a backfill.
+  const now = options.start ?? (options.clock === 'virtual' && options.duration !== undefined ? wallNow - options.duration : wallNow)
+  if (transport === 'kafka' && options.clock === 'virtual' && now + (options.duration ?? Infinity) > wallNow + KAFKA_FUTURE_LIMIT_MS)
+    throw new Error(
+      'A virtual run on Kafka must end less than an hour from now: brokers reject record timestamps further in the future ' +
+        '(log.message.timestamp.after.max.ms, 1 h by default). Give a --duration and a --start in the past, or leave --start out.',
+    )
+  const liveStart = options.clock === 'virtual' ? now : options.backfill > 0 ? wallNow : now
+  return { liveStart, origin: liveStart - (options.backfillRecent > 0 ? Math.min(options.backfill, options.backfillRecent) : options.backfill) }
+}
+
 export function parsePlantList(value: string): string[] {
   const v = value.trim()
   return v.toLowerCase() === 'none' ? [] : v.split(',').map((code) => code.trim()).filter(Boolean)

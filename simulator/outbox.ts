@@ -30,6 +30,12 @@ export class Outbox {
   sent = 0
   /** Records it holds back instead (an older history's end, history.ts): never produced, never counted. */
   drop: ((topic: string, record: OutgoingRecord) => boolean) | undefined
+  /**
+   * Topics whose records an earlier run produced already (a resumed older history, history.ts): not
+   * produced again, yet handled as if they were — their callbacks learn the topic, with no partition
+   * or offset (-1) — so the run goes on exactly as the earlier one did.
+   */
+  quiet: ((topic: string) => boolean) | undefined
 
   constructor(
     private readonly producer: BusProducer,
@@ -59,6 +65,7 @@ export class Outbox {
 
   add(topic: string, record: OutgoingRecord, onProduced?: OnProduced): void {
     if (this.drop?.(topic, record)) return
+    if (this.quiet?.(topic)) return onProduced?.({ topic, partition: -1, offset: '-1' })
     // Simulated time has sub-millisecond precision; a Kafka timestamp is a whole number of ms.
     if (record.timestamp !== undefined) record.timestamp = Math.floor(record.timestamp)
     let p = this.pending.get(topic)

@@ -7,7 +7,7 @@ import { Hub } from './hub/hub'
 import type { HubMessage } from '../server/domain/flow-messages'
 import { buildPlants, type PlantModel, type SystemKey } from './model'
 import { Operators } from './operators'
-import { parseSimulatorOptions, type SimulatorOptions } from './options'
+import { parseSimulatorOptions, runStart, type SimulatorOptions } from './options'
 import { OtlpReporter } from './otlp'
 import { TappedReporter } from './tapped'
 import { Outbox } from './outbox'
@@ -15,12 +15,13 @@ import { profile } from './scenario'
 import { Scheduler } from './scheduler'
 import { simulatorLogger, type SimulatorDeps } from './deps'
 import { backfillProgress, HistoryEnd, INGESTED, OlderHistory } from './history'
+import { Reports } from './reported'
 import { StateFile, type InFlight } from './state'
-import { achievedRate, type Phase, type SimulatorStats } from './stats'
+import { RateWindow, type Phase, type SimulatorStats } from './stats'
 import { plantTopics, topicSpecs, type PlantTopics } from './topics'
 import { encodeHopEvent, sourceRecord } from './wire'
 import { otlpTopicSpec } from '../ingest/otlp/source'
-import { World } from './world'
+import { monthStartAt, World } from './world'
 
 /**
  * The simulator: plant side (engine) and reference hub on one simulated clock, talking only
@@ -38,8 +39,6 @@ const MIN = 60_000
 /** Backfill back-pressure: wait above this many unstored records, go on below BACKLOG_LOW. */
 const BACKLOG_HIGH = 100_000
 const BACKLOG_LOW = 50_000
-/** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
-const KAFKA_FUTURE_LIMIT_MS = 55 * MIN
 
 export class Simulation {
   readonly options: SimulatorOptions
@@ -65,11 +64,13 @@ export class Simulation {
   /** Records sent to source topics that the hub will never read (deleted by retention first). */
   private lostIntake = 0
   private wake: (() => void) | undefined
-  private readonly samples: [simTime: number, transactions: number][] = []
+  private readonly rate = new RateWindow()
   /** The older part of the backfill while it is written, after the recent one (history.ts). */
   private older: OlderHistory | undefined
   /** Set at the end of an older history (endAt): what is reported from then on. */
   private end: HistoryEnd | undefined
+  /** How far what it reported is stored; a resumed older history's quiet part (reported.ts). */
+  readonly reports: Reports
 
   private constructor(
     private readonly deps: SimulatorDeps,
@@ -91,16 +92,8 @@ export class Simulation {
     this.otlp = options.otlpPlants.length ? new OtlpReporter(this.plants, options.otlpPlants, `${options.topicPrefix}.sim.hub`) : undefined
     this.tapped = options.tappedPlants.length ? new TappedReporter(this.plants, options.tappedPlants, options.otlpPlants) : undefined
     const prof = profile(options.scenario)
-    this.world = new World(
-      options.scenario === 'month-start'
-        ? {
-            closedFrom: liveStart,
-            opensAt: new Map(
-              [...new Set(this.plants.map((p) => p.companyCode))].map((cc, i) => [cc, liveStart + (options.periodOpensAfterMinutes + 5 * i) * MIN]),
-            ),
-          }
-        : undefined,
-    )
+    const monthStart = options.scenario === 'month-start' ? monthStartAt(liveStart, this.plants.map((p) => p.companyCode), options.periodOpensAfterMinutes) : undefined
+    this.world = new World(monthStart)
     // Business numbers (work orders, lots, ERP documents) are offset per run so a later run into the
     // same stores never reuses an earlier run's idempotency keys. The first start of a kept demo has
     // no earlier run, so it numbers from the seed alone: the README's example ids exist in every
@@ -109,6 +102,7 @@ export class Simulation {
     this.erp = new SimErp(this.world, prof.erpLatency, 4_900_000_000 + ((runId * 1009) % 50_000_000))
     this.engineSched = new Scheduler(origin)
     this.hubSched = new Scheduler(origin)
+    this.reports = new Reports(origin)
     this.ctx = {
       seed: options.seed,
       sched: this.engineSched,
@@ -150,16 +144,7 @@ export class Simulation {
       simulatorLogger(deps).info({ historyFrom: stateFile.historyFrom }, 'an earlier start wrote the history: not backfilling again')
       options = { ...options, backfill: 0 }
     }
-    const wallNow = Date.now()
-    // A virtual run without a start writes the period that ends now: history, like a backfill.
-    const now = options.start ?? (options.clock === 'virtual' && options.duration !== undefined ? wallNow - options.duration : wallNow)
-    if (deps.transport.kind === 'kafka' && options.clock === 'virtual' && now + (options.duration ?? Infinity) > wallNow + KAFKA_FUTURE_LIMIT_MS)
-      throw new Error(
-        'A virtual run on Kafka must end less than an hour from now: brokers reject record timestamps further in the future ' +
-          '(log.message.timestamp.after.max.ms, 1 h by default). Give a --duration and a --start in the past, or leave --start out.',
-      )
-    const liveStart = options.clock === 'virtual' ? now : options.backfill > 0 ? wallNow : now
-    const origin = liveStart - (options.backfillRecent > 0 ? Math.min(options.backfill, options.backfillRecent) : options.backfill)
+    const { liveStart, origin } = runStart(options, deps.transport.kind, Date.now())
     const partitions = new Map<string, number>()
     const outbox = new Outbox(await deps.transport.producer(), partitions)
     const sim = new Simulation(deps, options, outbox, origin, liveStart, stateFile)
@@ -177,7 +162,7 @@ export class Simulation {
 
   private emit(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
     if (this.end && !this.end.keeps(event)) return
-    this.deps.onHopEvent?.(event)
+    if (!this.outbox.quiet?.(this.telemetryTopic)) this.deps.onHopEvent?.(event)
     if (this.tapped?.reports(plant)) {
       const business = this.tapped.record(event, plant)
       if (business) this.outbox.add(business.topic, business.record)
@@ -191,7 +176,7 @@ export class Simulation {
   private emitFromHub(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
     if (!this.otlp?.reports(plant, system)) return this.emit(event, plant, system)
     if (this.end && !this.end.keeps(event)) return
-    this.deps.onHopEvent?.(event)
+    if (!this.outbox.quiet?.(this.telemetryTopic)) this.deps.onHopEvent?.(event)
     this.otlp.record(event, plant, system)
   }
 
@@ -207,6 +192,7 @@ export class Simulation {
 
   /** Runs both sides up to `target` (simulated ms). `waitForHub`: first let the hub receive everything sent so far. */
   async step(target: number, waitForHub: boolean): Promise<void> {
+    this.outbox.quiet = this.reports.quietAt(target)
     this.engineSched.runUntil(target)
     await this.flush()
     if (waitForHub) {
@@ -226,7 +212,7 @@ export class Simulation {
     this.hub.drainIntake()
     this.hubSched.runUntil(target)
     await this.flush()
-    this.sample(target)
+    this.rate.add(target, this.transactionCount())
   }
 
   /** Faster than real time from the current simulated time to `to`, paced at maxEventsPerSecond. */
@@ -238,6 +224,7 @@ export class Simulation {
     while (t < to && !this.stopping) {
       t = Math.min(to, t + stepMs)
       await this.step(t, true)
+      this.reports.stepped(t, this.reported())
       const ahead = ((this.outbox.sent - sent0) / this.options.maxEventsPerSecond) * 1000 - (Date.now() - wall0)
       if (ahead > 5) await this.pause(ahead)
       await this.waitForIngest()
@@ -249,8 +236,19 @@ export class Simulation {
   /** Back-pressure (SimulatorDeps.backlog): lets the ingest worker catch up (to `low`) before writing more history. */
   async waitForIngest(high = BACKLOG_HIGH, low = BACKLOG_LOW): Promise<void> {
     const backlog = this.deps.backlog
-    if (!backlog || (await backlog()) <= high) return
-    while (!this.stopping && (await backlog()) > low) await this.pause(250)
+    // Twice the backlog: the worker does not read every partition as far.
+    const stored = async () => {
+      const records = backlog ? await backlog() : 0
+      this.reports.storedCount(this.reported() - 2 * records)
+      return records
+    }
+    if ((await stored()) <= high) return
+    while (!this.stopping && (await stored()) > low) await this.pause(250)
+  }
+
+  /** Records reported for the ingest so far, in the backlog's units: hop events, spans, business records. */
+  private reported(): number {
+    return this.outbox.sentTo(this.telemetryTopic) + (this.otlp?.spans ?? 0) + [...(this.tapped?.records.values() ?? [])].reduce((a, b) => a + b, 0)
   }
 
   /** Simulated time = wall clock (+ `offset`) until `untilWall` or stop(). */
@@ -295,22 +293,19 @@ export class Simulation {
     })
   }
 
-  private sample(t: number): void {
-    const total = this.transactionCount()
-    this.samples.push([t, total])
-    while (this.samples.length > 2 && this.samples[0]![0] < t - MIN) this.samples.shift()
-  }
-
   private transactionCount(): number {
     return Object.values(this.ctx.stats.transactions).reduce((a, b) => a + b, 0)
   }
 
-  /** Ends the run loop at its next step (a step in progress finishes). */
-  requestStop(): void {
+  /**
+   * Ends the run loop at its next step. A step in progress finishes: without its hub's intake unless
+   * `wholeStep` (an older history's, whose last step must be the one a resumed run repeats: reported.ts).
+   */
+  requestStop(wholeStep = false): void {
     this.stopping = true
     this.older?.requestStop()
     this.wake?.()
-    this.hub.cancelWait()
+    if (!wholeStep) this.hub.cancelWait()
   }
 
   /** After the loop ended: produces what is pending, stops the hub's consumer and keeps what is in flight for the next start. */
@@ -347,7 +342,7 @@ export class Simulation {
       simTime: new Date(simNow).toISOString(),
       lagMs: this.phase === 'live' ? Math.max(0, Date.now() - simNow) : 0,
       requestedRate: this.ctx.rate,
-      achievedRate: achievedRate(this.samples),
+      achievedRate: this.rate.perSecond(),
       transactions: this.transactionCount(),
       byFlow: { ...this.ctx.stats.transactions },
       plannedFailures: { ...this.ctx.stats.plannedFailures },
@@ -381,7 +376,10 @@ export class Simulation {
       while (!this.stopping && options.clock === 'realtime' && Date.now() - this.hubSched.now > 1_000) await this.runVirtual(Date.now())
       this.ctx.rate = options.rate
     }
-    if (older && !this.stopping) this.older = new OlderHistory(this.deps, options, older, this.topics, this.stateFile, (deps) => Simulation.create(deps))
+    // A later start takes over the older part a stop cut short (or never began): history.ts.
+    const cut = older ? undefined : this.stateFile.olderHistory
+    const range = older ?? (cut && { from: Date.parse(cut.from), to: Date.parse(cut.to) })
+    if (range && !this.stopping) this.older = new OlderHistory(this.deps, options, range, this.topics, this.stateFile, (deps) => Simulation.create(deps), cut)
     const olderWritten = this.older?.run().finally(() => (this.older = undefined))
     const liveFrom = Math.max(this.hubSched.now, this.engineSched.now, this.liveStart)
     // A restart is not a demo's first minute: forcing a burst of failures again would manufacture incidents.

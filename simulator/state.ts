@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import type { HubMessage } from '../server/domain/flow-messages'
 import type { HopError } from '../server/domain/hop-event'
 import type { Logger } from '../server/logger'
+import type { SimulatorOptionsInput } from './options'
+import type { ReportedTo } from './reported'
 
 /**
  * What the embedded simulator remembers between starts, in `<stateDir>/simulator-state.json`
@@ -60,8 +62,7 @@ export interface SimulatorState {
   historyFrom?: string
   /**
    * The older part of the first start's backfill (options.backfillRecent, history.ts) while it is not
-   * completely written: `writtenTo` is how far it got. Cleared when it is; a later start that finds
-   * it says which part of the history is missing (it does not write it: that start is live).
+   * completely written: how far it got. Cleared when it is; a later start that finds it resumes it.
    */
   olderHistory?: OlderHistoryState
   inFlight?: InFlight
@@ -70,7 +71,11 @@ export interface SimulatorState {
 export interface OlderHistoryState {
   from: string
   to: string
+  /** The options it was begun with: a resumed run must be the same simulation (reported.ts). */
+  options?: SimulatorOptionsInput
+  /** How far it reported (ReportedTo), once it began. */
   writtenTo?: string
+  storedBefore?: string
 }
 
 const FILE = 'simulator-state.json'
@@ -86,12 +91,13 @@ export class StateFile {
   ) {
     this.state = dir === undefined ? {} : loadState(dir)
     this.firstSeen = this.state.historyFrom === undefined
-    const missing = this.state.olderHistory
-    if (missing)
-      log.warn(
-        { from: missing.writtenTo ?? missing.from, to: missing.to },
-        'the first start stopped before it wrote all of its history: this part is missing, with the transactions in flight where it stops open (no start writes it again; delete DATA_DIR for a complete demo)',
-      )
+    const cut = this.state.olderHistory
+    if (cut) log.info({ from: cut.writtenTo ?? cut.from, to: cut.to }, 'an earlier start stopped before it wrote all of its history: this start writes the rest')
+  }
+
+  /** The older part of the history while it is not completely written (history.ts). */
+  get olderHistory(): OlderHistoryState | undefined {
+    return this.state.olderHistory
   }
 
   get historyFrom(): string | undefined {
@@ -115,10 +121,17 @@ export class StateFile {
     this.save({ ...this.state, historyFrom: new Date(at).toISOString(), olderHistory })
   }
 
-  /** The older history is written up to `at` (`done`: completely). */
-  olderHistoryWritten(at: number, done: boolean): void {
+  /** The older history begins with these options (kept until it is written: a resumed run uses them). */
+  olderHistoryBegun(options: SimulatorOptionsInput): void {
     const older = this.state.olderHistory
-    if (older) this.save({ ...this.state, olderHistory: done ? undefined : { ...older, writtenTo: new Date(at).toISOString() } })
+    if (older) this.save({ ...this.state, olderHistory: { ...older, options } })
+  }
+
+  /** The older history reported this far (`done`: it is completely written). */
+  olderHistoryWritten(reported: ReportedTo, done: boolean): void {
+    const older = this.state.olderHistory
+    const iso = (at: number) => new Date(at).toISOString()
+    if (older) this.save({ ...this.state, olderHistory: done ? undefined : { ...older, writtenTo: iso(reported.writtenTo), storedBefore: iso(reported.storedBefore) } })
   }
 
   /** The previous run's work in flight, handed out once: a second start must not resume it again. */

@@ -34,10 +34,21 @@ export interface SimulatorStats {
   topics: { telemetry: string; plants: PlantTopics[] }
 }
 
-/** Transactions per simulated second over the samples ([simulated time, transactions so far], oldest first), to two decimals. */
-export function achievedRate(samples: readonly (readonly [number, number])[]): number {
-  const first = samples[0]
-  const last = samples[samples.length - 1]
-  const span = first && last ? last[0] - first[0] : 0
-  return span > 0 ? Math.round(((last![1] - first![1]) / span) * 1000 * 100) / 100 : 0
+/** Business transactions per simulated second over the last simulated minute (SimulatorStats.achievedRate). */
+export class RateWindow {
+  /** [simulated time, transactions so far], oldest first. */
+  private readonly samples: [number, number][] = []
+
+  add(t: number, transactions: number): void {
+    this.samples.push([t, transactions])
+    while (this.samples.length > 2 && this.samples[0]![0] < t - 60_000) this.samples.shift()
+  }
+
+  /** To two decimals. */
+  perSecond(): number {
+    const first = this.samples[0]
+    const last = this.samples[this.samples.length - 1]
+    const span = first && last ? last[0] - first[0] : 0
+    return span > 0 ? Math.round(((last![1] - first![1]) / span) * 1000 * 100) / 100 : 0
+  }
 }

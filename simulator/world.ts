@@ -53,6 +53,11 @@ export interface MonthStart {
   opensAt: Map<string, number>
 }
 
+/** A month start at `closedFrom`: each company code's new period opens `afterMinutes` later, 5 min apart. */
+export function monthStartAt(closedFrom: number, companyCodes: readonly string[], afterMinutes: number): MonthStart {
+  return { closedFrom, opensAt: new Map([...new Set(companyCodes)].map((cc, i) => [cc, closedFrom + (afterMinutes + 5 * i) * 60_000])) }
+}
+
 const key = (...parts: string[]) => parts.join('|')
 
 export function dependencyKey(material: string, plant: string, sloc: string, batch: string): string {
