@@ -113,7 +113,6 @@ const ENV: [variable: string, option: keyof SimulatorOptionsInput, kind: 'number
   ['SIMULATOR_TAPPED_PLANTS', 'tappedPlants', 'plants'],
 ]
 
-/** `2100`, `2100,3000` or `none` → plant codes (CLI flag and environment variable alike). */
 /** Kafka 4's default log.message.timestamp.after.max.ms is one hour; stay clear of it. */
 const KAFKA_FUTURE_LIMIT_MS = 55 * 60_000
 
@@ -133,6 +132,7 @@ export function runStart(options: SimulatorOptions, transport: 'local' | 'kafka'
   return { liveStart, origin: liveStart - (options.backfillRecent > 0 ? Math.min(options.backfill, options.backfillRecent) : options.backfill) }
 }
 
+/** `2100`, `2100,3000` or `none` → plant codes (CLI flag and environment variable alike). */
 export function parsePlantList(value: string): string[] {
   const v = value.trim()
   return v.toLowerCase() === 'none' ? [] : v.split(',').map((code) => code.trim()).filter(Boolean)
