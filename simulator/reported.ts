@@ -25,8 +25,8 @@ export class Reports {
   /** Steps not known to be stored: their simulated end and how many records were reported by then. */
   private readonly steps: [target: number, reported: number][] = []
   private storedBefore: number
-  /** A resumed run: how far the stopped one got, and what a step keeps quiet. */
-  private resumed: (ReportedTo & { quietAt(target: number): ((topic: string) => boolean) | undefined }) | undefined
+  /** A resumed run: how far the stopped one got, and the topics quietTopics sets apart. */
+  private resumed: { reported: ReportedTo; own: ReadonlySet<string>; idempotent: ReadonlySet<string> } | undefined
 
   constructor(start: number) {
     this.storedBefore = start
@@ -44,19 +44,19 @@ export class Reports {
 
   /** This run resumes a stopped one that reported `reported`; `own` and `idempotent` as in quietTopics. */
   resume(reported: ReportedTo, own: ReadonlySet<string>, idempotent: ReadonlySet<string>): void {
-    this.resumed = { ...reported, quietAt: (target) => quietTopics(reported, target, own, idempotent) }
+    this.resumed = { reported, own, idempotent }
   }
 
   /** The topics a step to `target` keeps quiet (Outbox.quiet). */
   quietAt(target: number): ((topic: string) => boolean) | undefined {
-    return this.resumed?.quietAt(target)
+    const r = this.resumed
+    return r && quietTopics(r.reported, target, r.own, r.idempotent)
   }
 
   /** How far the run reported, having run to `now`: with a resumed run's, never less than the stopped one's. */
   reportedTo(now: number): ReportedTo {
-    const storedBefore = Math.min(this.storedBefore, now)
-    if (!this.resumed) return { storedBefore, writtenTo: now }
-    return { storedBefore: Math.max(storedBefore, this.resumed.storedBefore), writtenTo: Math.max(now, this.resumed.writtenTo) }
+    const stopped = this.resumed?.reported ?? { storedBefore: this.storedBefore, writtenTo: now }
+    return { storedBefore: Math.max(this.storedBefore, stopped.storedBefore), writtenTo: Math.max(now, stopped.writtenTo) }
   }
 }
 

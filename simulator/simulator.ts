@@ -130,7 +130,7 @@ export class Simulation {
       out: outbox,
       erp: this.erp,
       world: this.world,
-      emit: (event, plant, system) => this.emitFromHub(event, plant, system),
+      emit: (event, plant, system) => this.emit(event, plant, system, true),
       startTime: origin,
       onDeadLetter: options.operators ? (n) => this.operators.onDeadLetter(n) : undefined,
     })
@@ -160,9 +160,11 @@ export class Simulation {
     return sim
   }
 
-  private emit(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
+  /** A hop, as its plant reports it; `fromHub`: an OTLP plant's hub and ERP adapter report theirs as spans. */
+  private emit(event: HopEventInput, plant: PlantModel, system: SystemKey, fromHub = false): void {
     if (this.end && !this.end.keeps(event)) return
     if (!this.outbox.quiet?.(this.telemetryTopic)) this.deps.onHopEvent?.(event)
+    if (fromHub && this.otlp?.reports(plant, system)) return this.otlp.record(event, plant, system)
     if (this.tapped?.reports(plant)) {
       const business = this.tapped.record(event, plant)
       if (business) this.outbox.add(business.topic, business.record)
@@ -170,14 +172,6 @@ export class Simulation {
     }
     const source = `/plants/${plant.code}/${system}/${event.source?.instance ?? plant.instances[system]}`
     this.outbox.add(this.telemetryTopic, encodeHopEvent(event, plant.encodings[system], source))
-  }
-
-  /** The hub's hops: an OTLP plant's hub and ERP adapter report them as spans instead. */
-  private emitFromHub(event: HopEventInput, plant: PlantModel, system: SystemKey): void {
-    if (!this.otlp?.reports(plant, system)) return this.emit(event, plant, system)
-    if (this.end && !this.end.keeps(event)) return
-    if (!this.outbox.quiet?.(this.telemetryTopic)) this.deps.onHopEvent?.(event)
-    this.otlp.record(event, plant, system)
   }
 
   /** From now on, reports only the transactions begun before `at` (the end of an older history: HistoryEnd). */
