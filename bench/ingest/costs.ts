@@ -1,5 +1,7 @@
 import { createClickHouse } from '../../server/clickhouse/client'
-import { chCommand, chInsert, chQuery, compactRows } from '../../server/clickhouse/exec'
+import { chCommand, chInsert, chQuery } from '../../server/clickhouse/exec'
+import { compactRows } from '../../server/clickhouse/insert-formats'
+import { nativeBlock, type DeclaredColumn } from '../../server/clickhouse/native'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 import { hopEventSchema } from '../../server/domain/hop-event'
@@ -12,9 +14,10 @@ import { benchRecord } from './events'
 
 /**
  * Where the time of one hop event goes, in µs per record, measured on the bench events: each JS
- * stage of the pipeline, and what an insert costs (chInsert: serialising the rows, the 'js: serialise'
- * figure, plus the engine's work) — parsing the input alone (a Null-engine
- * copy of hop_events), the table without its materialized views, each view (the table with only
+ * stage of the pipeline, and what an insert costs (chInsert: serialising the rows as a Native block,
+ * the 'js: serialise' figure, plus the engine's work) — reading the input alone (a Null-engine
+ * copy of hop_events; beside it the same rows as JSONCompactEachRow, the text format a server is
+ * sent), the table without its materialized views, each view (the table with only
  * that view attached, minus the table alone), hop_payloads, and the part merges of everything
  * inserted (OPTIMIZE … FINAL, per row inserted). Reported as process CPU time (all threads, chDB's
  * included), which other processes on a shared machine move far less than wall time; wall time
@@ -72,12 +75,22 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
   const normalised = events.map((e) => normalise(e, {}, origins, now))
   costs['js: rows'] = await measure(n, () => normalised.map((e, i) => [toHopEventRow(e, recs[i]!, false), toHopPayloadRow(e, '{}')]))
   const rows = normalised.map((e, i) => toHopEventRow(e, recs[i]!, false))
-  costs['js: serialise hop_events rows (compactRows)'] = await measure(n, () => compactRows(rows))
+  costs['js: serialise hop_events rows, JSONCompactEachRow (compactRows: a server)'] = await measure(n, () => compactRows(rows))
 
   const ch = createClickHouse({ database: 'linetrace', dataDir })
   try {
     await migrateClickHouse(ch)
     const db = ch.database
+    const declared = new Map<string, DeclaredColumn>(
+      (
+        await chQuery<{ name: string; type: string; default_expression: string }>(ch, {
+          name: 'bench.columns',
+          sql: `SELECT name, type, default_expression FROM system.columns WHERE database = {db:String} AND table = 'hop_events' AND default_kind != 'MATERIALIZED' ORDER BY position`,
+          params: { db },
+        })
+      ).rows.map((c) => [c.name, { type: c.type, defaultExpression: c.default_expression }]),
+    )
+    costs['js: serialise hop_events rows, Native (nativeBlock: chDB)'] = await measure(n, () => nativeBlock(rows, declared, 'hop_events'))
     let token = 0
     /** The cheapest of three inserts of fresh rows: the deltas between setups are small beside the noise of a shared machine. */
     const insertEvents = async (table: string, batch: { event: HopEventInsert }[]) => {
@@ -102,6 +115,11 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
     costs['insert: hop_events, all views'] = await insertEvents('hop_events', rowsOf())
     await chCommand(ch, { name: 'bench.nullCopy', sql: `CREATE TABLE ${db}.hop_events_parse AS ${db}.hop_events ENGINE = Null` })
     costs['insert: input parsing only (Null engine)'] = await insertEvents('hop_events_parse', rowsOf())
+    // The text format chDB took before (and a server still takes), parsed by the engine alone.
+    const text = compactRows(rowsOf().map((r) => r.event))
+    costs['engine: parse JSONCompactEachRow (Null engine, no serialising)'] = await measure(n, () =>
+      ch.chdb!.rawInsert({ table: `${db}.hop_events_parse`, columns: text.columns, values: text.body, format: 'JSONCompactEachRow', settings: { input_format_null_as_default: 1, date_time_input_format: 'best_effort' } }),
+    )
     for (const v of views) await chCommand(ch, { name: 'bench.detach', sql: `DETACH TABLE ${db}.${v}` })
     costs['insert: hop_events, no views'] = await insertEvents('hop_events', rowsOf())
     // Each view against the table alone measured right before it: the cost of an insert drifts

@@ -3,15 +3,16 @@ import type { ClickHouse } from '../../server/clickhouse/client'
 import { freshnessSettings } from './freshness'
 import { InsertAcks } from './visibility'
 
-type RawInsert = NonNullable<ClickHouse['chdb']>['rawInsert']
+type QueryAsync = NonNullable<ClickHouse['chdb']>['queryAsync']
 
-/** A ClickHouse handle whose chDB insert is `rawInsert` (nothing else is touched by InsertAcks). */
-function fakeClickHouse(rawInsert: RawInsert): ClickHouse {
-  return { database: 'lt', mode: 'embedded', chdb: { rawInsert } } as unknown as ClickHouse
+/** A ClickHouse handle whose chDB statements go to `queryAsync` (nothing else is touched by InsertAcks). */
+function fakeClickHouse(queryAsync: QueryAsync): ClickHouse {
+  return { database: 'lt', mode: 'embedded', chdb: { queryAsync } } as unknown as ClickHouse
 }
-const summary = { rowsWritten: 1, bytesWritten: 1 } as unknown as Awaited<ReturnType<RawInsert>>
+const summary = {} as Awaited<ReturnType<QueryAsync>>
+/** An insert as chInsert sends it on chDB. */
 const insertOf = (table: string, token?: string) =>
-  ({ table, values: '', format: 'JSONCompactEachRow', settings: token === undefined ? {} : { insert_deduplication_token: token } }) as Parameters<RawInsert>[0]
+  `INSERT INTO ${table} (event_id) SETTINGS deduplicate_blocks_in_dependent_materialized_views = 1${token === undefined ? '' : `, insert_deduplication_token = '${token}'`}, async_insert = 0 SELECT * FROM file('/spool/1.native', Native)`
 
 describe('InsertAcks', () => {
   it('finds the acknowledgement of the range holding an offset, whatever order ranges were acknowledged in', () => {
@@ -61,23 +62,23 @@ describe('InsertAcks', () => {
     const acks = new InsertAcks('bench.t')
     let resolveInsert!: () => void
     const ch = acks.observe(
-      fakeClickHouse((params) =>
-        params.table === 'lt.hop_events' && params.settings?.insert_deduplication_token === 'bench.t:1:50-59'
+      fakeClickHouse((sql) =>
+        sql === insertOf('lt.hop_events', 'bench.t:1:50-59')
           ? Promise.reject(new Error('engine down'))
           : new Promise((resolve) => (resolveInsert = () => resolve(summary))),
       ),
     )
-    const pending = ch.chdb!.rawInsert(insertOf('lt.hop_events', 'bench.t:1:0-9'))
+    const pending = ch.chdb!.queryAsync(insertOf('lt.hop_events', 'bench.t:1:0-9'))
     expect(acks.ackedAt(1, 5, Infinity)).toBeUndefined()
     const before = Date.now()
     resolveInsert()
     await pending
     expect(acks.ackedAt(1, 5, Infinity)).toBeGreaterThanOrEqual(before)
 
-    const payloads = ch.chdb!.rawInsert(insertOf('lt.hop_payloads', 'bench.t:1:10-19'))
+    const payloads = ch.chdb!.queryAsync(insertOf('lt.hop_payloads', 'bench.t:1:10-19'))
     resolveInsert()
     await payloads
-    await expect(ch.chdb!.rawInsert(insertOf('lt.hop_events', 'bench.t:1:50-59'))).rejects.toThrow('engine down')
+    await expect(ch.chdb!.queryAsync(insertOf('lt.hop_events', 'bench.t:1:50-59'))).rejects.toThrow('engine down')
     expect(acks.ackedAt(1, 15, Infinity)).toBeUndefined()
     expect(acks.ackedAt(1, 55, Infinity)).toBeUndefined()
     expect(acks.count).toBe(1)

@@ -76,13 +76,15 @@ export class InsertAcks {
   observe(ch: ClickHouse): ClickHouse {
     const chdb = ch.chdb
     if (!chdb) throw new Error('freshness: the bench observes chDB inserts; it cannot run against a ClickHouse server')
-    const table = `${ch.database}.hop_events`
-    const rawInsert: ChdbExtension['rawInsert'] = async (params) => {
-      const summary = await chdb.rawInsert(params)
-      if (params.table === table) this.note(String(params.settings?.insert_deduplication_token ?? ''), Date.now())
-      return summary
+    // chInsert sends `INSERT INTO <db>.hop_events (…) SETTINGS …, insert_deduplication_token = '…', … SELECT …`
+    // (tokens never hold a quote: exec.ts checks them).
+    const prefix = `INSERT INTO ${ch.database}.hop_events `
+    const queryAsync: ChdbExtension['queryAsync'] = async (sql, opts) => {
+      const result = await chdb.queryAsync(sql, opts)
+      if (sql.startsWith(prefix)) this.note(/\binsert_deduplication_token = '([^']*)'/.exec(sql)?.[1] ?? '', Date.now())
+      return result
     }
-    return { ...ch, chdb: { ...chdb, rawInsert } }
+    return { ...ch, chdb: { ...chdb, queryAsync } }
   }
 
   note(token: string, atMs: number): void {
@@ -159,7 +161,7 @@ export async function measureVisibility(brokers: string, topic: string, dataDir:
   const deadline = performance.now() + plan.drainSeconds * 1000
   while (pipeline.status().written < plan.produced && performance.now() < deadline) await sleep(20)
   const peak = peakRssMiB()
-  if (acks.count === 0) throw new Error('freshness: no hop_events insert was observed through chdb.rawInsert (did the exec seam change how it inserts?)')
+  if (acks.count === 0) throw new Error('freshness: no hop_events insert was observed through chdb.queryAsync (did the exec seam change how it inserts?)')
 
   const { rows } = await chQuery<{ partition: number; offset: number; produced: number; ingested: number }>(ch, {
     name: 'bench.freshness',

@@ -4,9 +4,9 @@ import type { HopEvent } from '../../server/domain/hop-event'
 /**
  * A normalised hop event → the rows of `hop_events` and `hop_payloads`
  * (server/clickhouse/tables/hop-events.ts), keyed by the exact column names: the exec seam inserts
- * JSONCompactEachRow under the rows' keys, so an unknown column is rejected (exec.ts, compactRows).
- * - Times stay RFC 3339 text as validated; the seam parses them (`best_effort`) into
- *   DateTime64(3, 'UTC'), offsets included.
+ * under the rows' keys, so an unknown column is rejected (insert-formats.ts).
+ * - Times stay RFC 3339 text as validated; the seam reads them into DateTime64(3, 'UTC'), offsets
+ *   included.
  * - Every column is a key of the row so all rows share one shape; an `undefined` value goes as null
  *   and the column DEFAULT applies ('' for strings, 0, [] or map()).
  * - Not written: `since_origin_ms` (MATERIALIZED), `ingested_at` (DEFAULT now64(3): the

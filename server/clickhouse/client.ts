@@ -5,6 +5,7 @@ import { createClient, type ClickHouseClient, type Logger as ClientLogger } from
 import type { ChdbExtension } from 'chdb/connection'
 import type { Config } from '../config'
 import { logger } from '../logger'
+import { clearSpool } from './insert-formats'
 import { EngineTurns } from './turns'
 
 /**
@@ -22,6 +23,8 @@ export interface ClickHouse {
   chdb?: ChdbExtension
   /** Embedded only: the engine runs one statement at a time, so the exec seam takes turns (turns.ts). */
   turns?: EngineTurns
+  /** Embedded only: where an insert's Native block waits for the engine to read it (insert-formats.ts). */
+  spoolDir?: string
   /**
    * Settles when the engine runs no operation of this process (a server: at once). chDB keeps
    * computing an operation whose call was abandoned, and a process exiting under a running one
@@ -124,6 +127,11 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
   // nothing from it.
   const dir = path.resolve(opts.dataDir, 'clickhouse')
   mkdirSync(dir, { recursive: true })
+  // One process per data directory (chDB's rule), so whatever is in the spool was left by one
+  // that stopped mid-insert.
+  const spoolDir = path.resolve(opts.dataDir, 'clickhouse-spool')
+  clearSpool(spoolDir)
+  mkdirSync(spoolDir, { recursive: true })
   const chdb = loadChdb()
   const connection = chdb.connection.createChdbConnection({ path: dir })
   const idle = () => chdb.root.drainPending()
@@ -138,6 +146,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouse {
     database,
     chdb: connection.chdb,
     turns: new EngineTurns(),
+    spoolDir,
     idle,
     async close() {
       await client.close()

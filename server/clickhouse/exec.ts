@@ -1,9 +1,11 @@
+import { unlinkSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { logger } from '../logger'
 import { metrics } from '../metrics'
 import type { ClickHouse } from './client'
 import type { TurnKind } from './turns'
 import { toChDateTime } from '../domain/ch-time'
+import { compactRows, declaredColumns, spoolNative } from './insert-formats'
 
 /**
  * THE exec seam: every ClickHouse statement of the app goes through chQuery / chCommand /
@@ -306,46 +308,10 @@ export interface ChInsert {
 }
 
 /**
- * The rows as JSONCompactEachRow under the union of their keys: one JSON array per row, values by
- * position. Measured on chDB with hop_events rows (bench/ingest/costs.ts): the engine parses it in
- * about half the CPU time of JSONEachRow (no key lookup per field) and JSON.stringify of an array
- * costs about half that of an object. A key missing from a row (or `undefined`) is sent as null,
- * which `input_format_null_as_default` turns into the column DEFAULT, expressions included — the
- * same row JSONEachRow stored. (Nullable columns keep null, as their DEFAULT is NULL too.)
- * A column that is null in every row is left out of the insert: the engine gives it the same
- * DEFAULT, and it neither serialises nor parses a field per row (a hop event leaves about a third
- * of its columns empty). Every key is still checked, and one column is always sent.
- */
-export function compactRows(rows: readonly object[]): { columns: string[]; body: Buffer } {
-  const checked = new Set<string>()
-  const used = new Set<string>()
-  for (const row of rows) {
-    const r = row as Record<string, unknown>
-    for (const k in r) {
-      if (used.has(k)) continue
-      if (!checked.has(k)) {
-        if (!TABLE_NAME.test(k)) throw new Error(`Invalid column name ${JSON.stringify(k)}`)
-        checked.add(k)
-      }
-      if (r[k] !== null && r[k] !== undefined) used.add(k)
-    }
-  }
-  const columns = used.size > 0 ? [...used] : [...checked].slice(0, 1)
-  const values: unknown[] = new Array(columns.length)
-  let text = ''
-  for (const row of rows) {
-    const r = row as Record<string, unknown>
-    for (let i = 0; i < columns.length; i++) values[i] = r[columns[i]!] ?? null
-    text += `${JSON.stringify(values)}\n`
-  }
-  return { columns, body: Buffer.from(text) }
-}
-
-/**
- * Insert rows (objects keyed by column name; see compactRows for the wire format). Times may be
- * RFC 3339 strings or Dates (`best_effort` parsing). An unknown column holding a value is an error,
- * not silently dropped: a misspelt column would otherwise lose data. On chDB the body is handed to the engine
- * as bytes (rawInsert: no copy into a JS string of the whole statement).
+ * Insert rows (objects keyed by column name). Times may be RFC 3339 strings or Dates. An unknown
+ * column holding a value is an error, not silently dropped: a misspelt column would otherwise lose
+ * data. The rows go to a server as JSONCompactEachRow, to chDB as a Native block
+ * (insert-formats.ts says why).
  */
 export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: number; elapsedMs: number }> {
   if (!TABLE_NAME.test(ins.table)) throw new Error(`Invalid table name ${JSON.stringify(ins.table)}`)
@@ -368,14 +334,30 @@ export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: n
     if (!DEDUP_TOKEN.test(ins.dedupToken)) throw new Error(`Invalid dedup token ${JSON.stringify(ins.dedupToken)}`)
     settings.insert_deduplication_token = ins.dedupToken
   }
-  const { columns, body } = compactRows(ins.rows)
   const table = `${ch.database}.${ins.table}`
+  const { chdb, spoolDir } = ch
   const m = metrics()
-  const started = performance.now()
+  let started = performance.now()
   try {
-    const { chdb } = ch
-    if (chdb) await inTurn(ch, 'write', () => chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings }))
-    else {
+    if (chdb && spoolDir) {
+      const declared = await declaredColumns(ch, ins.table, async () => {
+        const { rows } = await chQuery<{ name: string; type: string; default_kind: string; default_expression: string }>(ch, {
+          name: 'insert.columns',
+          sql: `SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+          params: { db: ch.database, table: ins.table },
+        })
+        if (rows.length === 0) throw new Error(`No table ${table}`)
+        return rows
+      })
+      const { sql, file } = spoolNative(spoolDir, table, ins.rows, declared, settingsClause(settings))
+      started = performance.now()
+      try {
+        await inTurn(ch, 'write', () => chdb.queryAsync(sql))
+      } finally {
+        unlinkSync(file)
+      }
+    } else {
+      const { columns, body } = compactRows(ins.rows)
       const query = `INSERT INTO ${table} (${columns.join(', ')}) SETTINGS ${settingsClause(settings)} FORMAT JSONCompactEachRow`
       const res = await ch.client.exec({ query, values: Readable.from([body]) })
       // Drain the (empty) response so a server connection returns to the pool.
