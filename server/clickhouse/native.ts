@@ -84,7 +84,7 @@ export function encodable(type: string): boolean {
   return ok(parseType(type))
 }
 
-/** A growing byte buffer. Strings are written once: short ones into a reserved one-byte length. */
+/** A growing byte buffer of little-endian values and length-prefixed strings. */
 class Sink {
   buf: Buffer
   pos = 0
