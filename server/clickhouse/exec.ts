@@ -309,9 +309,9 @@ export interface ChInsert {
 
 /**
  * Insert rows (objects keyed by column name). Times may be RFC 3339 strings or Dates. An unknown
- * column holding a value is an error, not silently dropped: a misspelt column would otherwise lose
- * data. The rows go to a server as JSONCompactEachRow, to chDB as a Native block
- * (insert-formats.ts says why).
+ * column is an error, not silently dropped: a misspelt column would otherwise lose data (on chDB
+ * even when null in every row; a server sees only the columns holding a value). The rows go to a
+ * server as JSONCompactEachRow, to chDB as a Native block (insert-formats.ts says why).
  */
 export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: number; elapsedMs: number }> {
   if (!TABLE_NAME.test(ins.table)) throw new Error(`Invalid table name ${JSON.stringify(ins.table)}`)
@@ -326,8 +326,8 @@ export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: n
     // Our batches are the buffering. ClickHouse 26 (chDB 26.7 included) has async_insert on by
     // default, and an async insert is queued with other clients' rows and deduplicated by other
     // rules (async_insert_deduplicate, 0 by default) than the insert_deduplication_token a
-    // retried batch relies on. chDB's byte inserts are never async (the data is not inline); a
-    // server's HTTP body is.
+    // retried batch relies on. chDB's inserts read a file (INSERT … SELECT), never async; a
+    // server's HTTP body is inline data.
     async_insert: 0,
   }
   if (ins.dedupToken !== undefined) {
