@@ -248,12 +248,15 @@ function writeColumn(out: Sink, t: TypeNode, values: readonly unknown[], column:
   out.room(width * values.length)
   const buf = out.buf
   const signed = !t.name.startsWith('U') && t.name !== 'Bool'
+  // The range of the narrow types, checked here: the buffer would otherwise wrap an out-of-range value.
+  const [min, max] = t.name === 'Bool' ? [0, 1] : signed ? [-(2 ** (8 * width - 1)), 2 ** (8 * width - 1) - 1] : [0, 2 ** (8 * width) - 1]
   for (const v of values) {
     const n = typeof v === 'number' && Number.isInteger(v) ? v : orZero && (v === null || v === undefined) ? 0 : integer(v, column)
     if (width === 8) out.int64(n)
     else {
       const x = Number(n)
-      if (width === 1) buf[out.pos] = x
+      if (x < min || x > max) fail(column, v, `within ${t.name}`)
+      if (width === 1) buf[out.pos] = x & 0xff
       else if (signed) buf.writeIntLE(x, out.pos, width)
       else buf.writeUIntLE(x, out.pos, width)
       out.pos += width
