@@ -1,7 +1,7 @@
 import { createClickHouse } from '../../server/clickhouse/client'
-import { chCommand, chInsert, chQuery } from '../../server/clickhouse/exec'
+import { chCommand, chInsert, chQuery, insertColumns } from '../../server/clickhouse/exec'
 import { compactRows } from '../../server/clickhouse/insert-formats'
-import { nativeBlock, type DeclaredColumn } from '../../server/clickhouse/native'
+import { nativeBlock } from '../../server/clickhouse/native'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 import { hopEventSchema } from '../../server/domain/hop-event'
@@ -81,15 +81,7 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
   try {
     await migrateClickHouse(ch)
     const db = ch.database
-    const declared = new Map<string, DeclaredColumn>(
-      (
-        await chQuery<{ name: string; type: string; default_expression: string }>(ch, {
-          name: 'bench.columns',
-          sql: `SELECT name, type, default_expression FROM system.columns WHERE database = {db:String} AND table = 'hop_events' AND default_kind != 'MATERIALIZED' ORDER BY position`,
-          params: { db },
-        })
-      ).rows.map((c) => [c.name, { type: c.type, defaultExpression: c.default_expression }]),
-    )
+    const declared = await insertColumns(ch, 'hop_events')
     costs['js: serialise hop_events rows, Native (nativeBlock: chDB)'] = await measure(n, () => nativeBlock(rows, declared, 'hop_events'))
     let token = 0
     /** The cheapest of three inserts of fresh rows: the deltas between setups are small beside the noise of a shared machine. */

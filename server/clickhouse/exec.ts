@@ -6,6 +6,7 @@ import type { ClickHouse } from './client'
 import type { TurnKind } from './turns'
 import { toChDateTime } from '../domain/ch-time'
 import { compactRows, declaredColumns, spoolNative } from './insert-formats'
+import { IDENTIFIER, type DeclaredColumn } from './native'
 
 /**
  * THE exec seam: every ClickHouse statement of the app goes through chQuery / chCommand /
@@ -110,7 +111,6 @@ const TOO_HEAVY: Record<number, string> = {
 }
 
 const QUERY_NAME = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)*$/
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Kafka-coordinate tokens `{topic}:{partition}:{first}-{last}` and similar; no quotes/backslashes. */
 const DEDUP_TOKEN = /^[A-Za-z0-9_.:/@=+-]{1,256}$/
 
@@ -162,7 +162,7 @@ function logComment(name: string, actor: Actor | undefined): string {
 function settingsClause(settings: Record<string, string | number>): string {
   return Object.entries(settings)
     .map(([k, v]) => {
-      if (!TABLE_NAME.test(k)) throw new Error(`Invalid setting name ${k}`)
+      if (!IDENTIFIER.test(k)) throw new Error(`Invalid setting name ${k}`)
       if (typeof v === 'number') {
         if (!Number.isFinite(v) || v < 0) throw new Error(`Invalid value for setting ${k}: ${v}`)
         return `${k} = ${v}`
@@ -307,6 +307,19 @@ export interface ChInsert {
   dedupToken?: string
 }
 
+/** The columns an insert into `table` may name, with their declared types (read once per handle and table). */
+export function insertColumns(ch: ClickHouse, table: string): Promise<ReadonlyMap<string, DeclaredColumn>> {
+  return declaredColumns(ch, table, async () => {
+    const { rows } = await chQuery<{ name: string; type: string; default_kind: string; default_expression: string }>(ch, {
+      name: 'insert.columns',
+      sql: `SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+      params: { db: ch.database, table },
+    })
+    if (rows.length === 0) throw new Error(`No table ${ch.database}.${table}`)
+    return rows
+  })
+}
+
 /**
  * Insert rows (objects keyed by column name). Times may be RFC 3339 strings or Dates. An unknown
  * column is an error, not silently dropped: a misspelt column would otherwise lose data (on chDB
@@ -314,7 +327,7 @@ export interface ChInsert {
  * server as JSONCompactEachRow, to chDB as a Native block (insert-formats.ts says why).
  */
 export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: number; elapsedMs: number }> {
-  if (!TABLE_NAME.test(ins.table)) throw new Error(`Invalid table name ${JSON.stringify(ins.table)}`)
+  if (!IDENTIFIER.test(ins.table)) throw new Error(`Invalid table name ${JSON.stringify(ins.table)}`)
   const name = `insert.${ins.table}`
   if (ins.rows.length === 0) return { rows: 0, elapsedMs: 0 }
   const settings: Record<string, string | number> = {
@@ -340,15 +353,7 @@ export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: n
   let started = performance.now()
   try {
     if (chdb && spoolDir) {
-      const declared = await declaredColumns(ch, ins.table, async () => {
-        const { rows } = await chQuery<{ name: string; type: string; default_kind: string; default_expression: string }>(ch, {
-          name: 'insert.columns',
-          sql: `SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
-          params: { db: ch.database, table: ins.table },
-        })
-        if (rows.length === 0) throw new Error(`No table ${table}`)
-        return rows
-      })
+      const declared = await insertColumns(ch, ins.table)
       const { sql, file } = spoolNative(spoolDir, table, ins.rows, declared, settingsClause(settings))
       started = performance.now()
       try {

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ClickHouse } from './client'
-import { nativeBlock, type DeclaredColumn } from './native'
+import { IDENTIFIER, keysWithValues, nativeBlock, type DeclaredColumn } from './native'
 
 /**
  * How an insert's rows reach the engine (chInsert in exec.ts decides when):
@@ -11,8 +11,6 @@ import { nativeBlock, type DeclaredColumn } from './native'
  *   reads: chDB's byte insert takes only text formats, and parsing text was the largest single
  *   cost of an insert into hop_events (~11 of ~28 µs of CPU per row with all its views).
  */
-
-const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /**
  * The rows as JSONCompactEachRow under the union of their keys: one JSON array per row, values by
@@ -24,20 +22,10 @@ const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
  * of its columns empty). Every key is still checked, and one column is always sent.
  */
 export function compactRows(rows: readonly object[]): { columns: string[]; body: Buffer } {
-  const checked = new Set<string>()
-  const used = new Set<string>()
-  for (const row of rows) {
-    const r = row as Record<string, unknown>
-    for (const k in r) {
-      if (used.has(k)) continue
-      if (!checked.has(k)) {
-        if (!COLUMN_NAME.test(k)) throw new Error(`Invalid column name ${JSON.stringify(k)}`)
-        checked.add(k)
-      }
-      if (r[k] !== null && r[k] !== undefined) used.add(k)
-    }
-  }
-  const columns = used.size > 0 ? [...used] : [...checked].slice(0, 1)
+  const { used, first } = keysWithValues(rows, (k) => {
+    if (!IDENTIFIER.test(k)) throw new Error(`Invalid column name ${JSON.stringify(k)}`)
+  })
+  const columns = used.length > 0 ? used : first === undefined ? [] : [first]
   const values: unknown[] = new Array(columns.length)
   let text = ''
   for (const row of rows) {

@@ -299,6 +299,30 @@ function fail(column: string, v: unknown, what: string): never {
  */
 const sink = new Sink(1 << 20)
 
+/** A plain identifier: the only table, column and setting names a statement may carry. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/**
+ * The keys of `rows` that hold a value in some row, in first-seen order, and the first key seen at
+ * all; `check` vets every key once (it throws to refuse one).
+ */
+export function keysWithValues(rows: readonly object[], check: (key: string) => void): { used: string[]; first: string | undefined } {
+  const checked = new Set<string>()
+  const used = new Set<string>()
+  for (const row of rows) {
+    const r = row as Record<string, unknown>
+    for (const k in r) {
+      if (used.has(k)) continue
+      if (!checked.has(k)) {
+        check(k)
+        checked.add(k)
+      }
+      if (r[k] !== null && r[k] !== undefined) used.add(k)
+    }
+  }
+  return { used: [...used], first: checked.values().next().value }
+}
+
 const EMPTY_DEFAULT = /^(|\[\]|map\(\)|array\(\))$/
 
 /**
@@ -307,17 +331,11 @@ const EMPTY_DEFAULT = /^(|\[\]|map\(\)|array\(\))$/
  * column is an error, null or not, as a misspelt column would otherwise lose data.
  */
 export function nativeBlock(rows: readonly object[], declared: ReadonlyMap<string, DeclaredColumn>, table: string): { columns: string[]; body: Buffer } {
-  const used = new Set<string>()
-  for (const row of rows) {
-    const r = row as Record<string, unknown>
-    for (const k in r) {
-      if (used.has(k)) continue
-      if (!declared.has(k)) throw new Error(/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `Table ${table} has no column ${k}` : `Invalid column name ${JSON.stringify(k)}`)
-      if (r[k] !== null && r[k] !== undefined) used.add(k)
-    }
-  }
+  const { used } = keysWithValues(rows, (k) => {
+    if (!declared.has(k)) throw new Error(IDENTIFIER.test(k) ? `Table ${table} has no column ${k}` : `Invalid column name ${JSON.stringify(k)}`)
+  })
   const first = declared.keys().next().value
-  const columns = used.size > 0 ? [...used] : first === undefined ? [] : [first]
+  const columns = used.length > 0 ? used : first === undefined ? [] : [first]
   // Values gathered row by row: walking the rows once per column instead misses the CPU cache on
   // every row object (measured ~6× slower on 50k hop_events rows).
   const gathered = columns.map(() => new Array<unknown>(rows.length))
