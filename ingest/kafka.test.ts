@@ -238,7 +238,7 @@ describe('ingest worker killed with SIGKILL and restarted', () => {
   const children: ChildProcess[] = []
   afterAll(() => children.forEach((c) => c.kill('SIGKILL')))
 
-  type Status = { written: number; lag: number; status: string; pending: number }
+  type Status = { written: number; lag: number; status: string; pending: number; ahead: number }
 
   function startChild(dataDir: string, topic: string, group: string) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/testing/worker-child.ts', dataDir, brokers, topic, group], {
@@ -309,5 +309,12 @@ describe('ingest worker killed with SIGKILL and restarted', () => {
   // waits for its rows to be written as another's insert runs. Its offsets were not committed.
   it('killed while a delivery is decoded but not yet written: loses nothing and double-counts nothing', async () => {
     await killAndRestart('kill-pending', (s) => s.written >= 5_000 && s.pending >= 2)
+  }, 420_000)
+
+  // A released delivery lets Kafka hand over the partition's next one, decoded while the rows of
+  // the first are inserted (HandlerContext.release): killed while such a delivery is decoded but
+  // not yet inserted. Neither delivery was committed; the second's commit waited for the first.
+  it('killed while a prefetched delivery is decoded but not yet inserted: loses nothing and double-counts nothing', async () => {
+    await killAndRestart('kill-ahead', (s) => s.written >= 5_000 && s.ahead >= 1)
   }, 420_000)
 })

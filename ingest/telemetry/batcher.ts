@@ -168,8 +168,8 @@ export class PartitionBatcher {
     if (!b) return
     if (!caughtUp) {
       b.trickle = false
-      // Behind: the rest is already in the log, fetched once this delivery's handler resolves,
-      // which waits for this batch: lingering would gain nothing.
+      // Behind: the rest is already in the log and comes as the next delivery, decoded while this
+      // batch is inserted (the handler releases its delivery): lingering would gain nothing.
       if (this.writing) b.sealWhenIdle = true
       else this.seal(b)
       return

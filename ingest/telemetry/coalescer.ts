@@ -59,7 +59,8 @@ export class InsertCoalescer {
   private waiting: Waiting[] = []
   /** Hop events in `waiting`. */
   private rows = 0
-  private timer: NodeJS.Timeout | undefined
+  /** Cancels the armed flush (a timer, or an immediate when the insert is due at once). */
+  private cancelFlush: (() => void) | undefined
   private timerAt = Infinity
   private running = false
   private lastStart = -Infinity
@@ -86,16 +87,25 @@ export class InsertCoalescer {
   private schedule(): void {
     if (this.running || this.waiting.length === 0) return
     const at = this.lastStart + this.opts.intervalMs * (this.rows >= QUIET_ROWS ? 1 : QUIET_FACTOR)
-    if (this.timer && at >= this.timerAt) return
-    clearTimeout(this.timer)
+    if (this.cancelFlush && at >= this.timerAt) return
+    this.cancelFlush?.()
     this.timerAt = at
     // Never within write() itself: batches sealed in the same turn (a delivery's, or several
-    // pipelines' timers firing together) share the insert.
-    this.timer = setTimeout(() => void this.flush(), Math.max(0, at - performance.now()))
+    // pipelines' timers firing together) share the insert. When it is due at once, it starts in the
+    // next turn, before the next delivery is decoded (the pipeline decodes one per turn): so it
+    // runs while that delivery is decoded instead of after it.
+    const delay = at - performance.now()
+    if (delay <= 0) {
+      const immediate = setImmediate(() => void this.flush())
+      this.cancelFlush = () => clearImmediate(immediate)
+    } else {
+      const timer = setTimeout(() => void this.flush(), delay)
+      this.cancelFlush = () => clearTimeout(timer)
+    }
   }
 
   private async flush(): Promise<void> {
-    this.timer = undefined
+    this.cancelFlush = undefined
     this.timerAt = Infinity
     this.running = true
     this.lastStart = performance.now()

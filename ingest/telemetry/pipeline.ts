@@ -1,21 +1,20 @@
-import type { BatchHandler, BusBatch, BusConsumer, BusProducer, HandlerContext, OutgoingRecord, TopicSpec, Transport } from '../../server/bus/port'
+import type { BatchHandler, BusBatch, BusConsumer, BusProducer, HandlerContext, TopicSpec, Transport } from '../../server/bus/port'
 import { drainConsumer } from '../../server/bus/drain'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import type { Config } from '../../server/config'
 import type { PrismaClient } from '../../server/db/client'
 import type { Logger } from '../../server/logger'
 import { type Backoff, retry, StoppedError } from '../../server/retry'
-import { type Batch, type BatchRow, PartitionBatcher } from './batcher'
+import { type Batch, PartitionBatcher } from './batcher'
 import { PartitionBatchers } from './partition-batchers'
 import { CheckpointStore } from './checkpoints'
 import { batchStored, InsertCoalescer, insertBoth } from './coalescer'
-import { toDlqRecord } from './dlq'
+import { Deliveries } from './deliveries'
+import { decodeDelivery, type DecodeParts } from './delivery-rows'
 import { ingestMetrics } from './metrics'
-import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
-import { toHopEventRow, toHopPayloadRow } from './rows'
 import { settle } from './settle'
-import { inOccurrenceOrder, telemetrySource, type RecordSource, type TappedTopics } from './source'
+import { telemetrySource, type RecordSource, type TappedTopics } from './source'
 
 /**
  * Telemetry ingest: TELEMETRY_TOPIC → decode, validate, normalise → hop_events + hop_payloads;
@@ -78,8 +77,10 @@ export interface TelemetryPipelineStatus {
   written: number
   /** Records sent to the dead-letter topic since start. */
   invalid: number
-  /** Deliveries decoded whose rows are not all written yet (two: one decoded while another inserts). */
+  /** Deliveries decoded whose rows are not all written yet (deliveries.ts). */
   pending: number
+  /** Of those, deliveries decoded while an earlier one of their partition was still being written. */
+  ahead: number
   /** occurred_at of the newest hop event written (RFC 3339), null before the first write. */
   newestEventTime: string | null
   lastError?: string
@@ -132,7 +133,8 @@ class Pipeline implements TelemetryPipeline {
   private lag = 0
   private written = 0
   private invalid = 0
-  private pending = 0
+  private readonly deliveries = new Deliveries()
+  private readonly decodeParts: DecodeParts
   private newestMs = -Infinity
   private lastError: string | undefined
 
@@ -151,6 +153,7 @@ class Pipeline implements TelemetryPipeline {
     this.origins = opts.origins ?? new OriginCache(opts.originCacheSize)
     this.coalescer = opts.coalescer ?? new InsertCoalescer(opts.clickhouse, { intervalMs: env.INGEST_FLUSH_MS, maxRows: env.INGEST_BATCH_MAX_ROWS })
     this.batchers = new PartitionBatchers(this.log, (batch, first, signal) => this.openBatcher(batch, first, signal))
+    this.decodeParts = { source: this.source, origins: this.origins, knownPlants: this.knownPlants, metrics: this.m, log: this.log }
   }
 
   async start(): Promise<void> {
@@ -221,7 +224,8 @@ class Pipeline implements TelemetryPipeline {
       lag: this.lag,
       written: this.written,
       invalid: this.invalid,
-      pending: this.pending,
+      pending: this.deliveries.pending,
+      ahead: this.deliveries.ahead,
       newestEventTime: this.newestMs === -Infinity ? null : new Date(this.newestMs).toISOString(),
     }
     if (this.lastError !== undefined) s.lastError = this.lastError
@@ -242,42 +246,17 @@ class Pipeline implements TelemetryPipeline {
 
     const batcher = await this.batchers.for(batch, signal)
     await this.source.prepare?.(records)
-    const now = new Date()
-    const waits: Promise<void>[] = []
-    const dlq: OutgoingRecord[] = []
-    let newPlants: Set<string> | undefined
-    let lastBatch: Batch | undefined
-    for (const record of records) {
-      let read = this.source.read(record)
-      if (read instanceof Promise) read = await read
-      const rows: BatchRow[] = []
-      for (const item of Array.isArray(read) ? inOccurrenceOrder(read) : [read]) {
-        if (!item.ok) {
-          dlq.push(toDlqRecord(record, item.reason, item.errors, 'dlqValue' in item ? item.dlqValue : record.value))
-          this.m.invalid.inc({ reason: item.reason })
-          this.log.debug({ topic: record.topic, partition: record.partition, offset: record.offset, reason: item.reason }, 'invalid telemetry record')
-          continue
-        }
-        const event = normalise(item.event, record.headers, this.origins, now, item.traceparent)
-        if (!this.knownPlants.has(event.plant)) (newPlants ??= new Set()).add(event.plant)
-        const row = toHopEventRow(event, record, item.payloadTruncated)
-        const payload = item.payloadJson === undefined ? undefined : toHopPayloadRow(event, item.payloadJson)
-        rows.push({ row, payload, originMs: Date.parse(row.origin_time), occurredMs: Date.parse(row.occurred_at) })
-      }
-      if (rows.length === 0) continue
-      const b = batcher.add(record.offset, rows)
-      if (b !== undefined && b !== lastBatch) waits.push((lastBatch = b).done)
-    }
-    const last = records[records.length - 1]!
-    batcher.endOfDelivery(last.offset, BigInt(last.offset) + 1n >= BigInt(batch.highWatermark))
-
+    const endTurn = await this.deliveries.decodeTurn()
+    const { waits, dlq, newPlants } = await decodeDelivery(this.decodeParts, batch, batcher).finally(endTurn)
     if (dlq.length > 0) {
       this.invalid += dlq.length
       waits.push(this.withRetry('dlq', () => this.producer!.send(this.dlqTopic, dlq), signal).then(() => undefined))
     }
     if (newPlants) waits.push(this.registerPlants([...newPlants], signal))
-    this.pending++
-    await settle(waits, ctx, signal).finally(() => this.pending--)
+    // Everything is queued; only the writes remain: the transport may hand over this partition's
+    // next delivery, to be decoded while these rows are inserted (its commit still waits for ours).
+    ctx.release?.()
+    await this.deliveries.waiting(`${batch.topic}:${batch.partition}`, () => settle(waits, ctx, signal))
   }
 
   /** A new batcher for the partition, its recorded ranges loaded (see PartitionBatchers). */

@@ -14,6 +14,7 @@ import { topicMatcher } from './subscription'
  */
 
 const log = logger.child({ component: 'bus', transport: 'kafka' })
+const SETTLED = Promise.resolve(true)
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped'
 
@@ -32,6 +33,12 @@ export class KafkaConsumer implements BusConsumer {
   /** Start, restarts and stop run one after another. */
   private lifecycle: Promise<void> = Promise.resolve()
   private stopped: Promise<void> | null = null
+  /** Per partition, the latest released delivery: settles true once committed (see onBatch). */
+  private readonly tails = new Map<string, { epoch: number; settled: Promise<boolean> }>()
+  /** Per partition, bumped when a released delivery failed: deliveries handed over before are not committed. */
+  private readonly epochs = new Map<string, number>()
+  /** After a released delivery failed: no delivery before then (the back-off a rejection holds). */
+  private retryAt = 0
 
   constructor(
     private readonly transport: KafkaTransport,
@@ -112,9 +119,18 @@ export class KafkaConsumer implements BusConsumer {
     const first = batch.firstOffset()
     // Not handed over: nothing is resolved, so the same records are fetched again later.
     if (this.state !== 'running' || this.paused || !isRunning() || isStale() || first === null) return
+    if (this.retryAt > Date.now()) await this.backoff(this.retryAt - Date.now(), heartbeat, isRunning)
 
+    const key = `${topic}|${partition}`
+    const epoch = this.epochOf(key)
+    const tail = this.tails.get(key)
+    // The delivery before this one, released and perhaps still being written: commits go in order.
+    const before = tail?.epoch === epoch ? tail.settled : SETTLED
     const records = batch.messages.map((m) => toRecord(topic, partition, m))
+    const next = (BigInt(batch.lastOffset()) + 1n).toString()
     let heartbeatError: unknown
+    let release!: () => void
+    const released = new Promise<'released'>((resolve) => (release = () => resolve('released')))
     const ctx: HandlerContext = {
       signal: this.abort.signal,
       heartbeat: () =>
@@ -122,10 +138,47 @@ export class KafkaConsumer implements BusConsumer {
           heartbeatError = error
           throw error
         }),
+      release,
     }
-    try {
-      await this.handler!({ topic, partition, records, highWatermark: batch.highWatermark }, ctx)
-    } catch (error) {
+    const outcome = this.handler!({ topic, partition, records, highWatermark: batch.highWatermark }, ctx).then(
+      () => ({ ok: true as const }),
+      (error: unknown) => ({ ok: false as const, error }),
+    )
+    const early = await Promise.race([outcome, released])
+
+    if (early === 'released') {
+      // kafkajs fetches on from the next offset while this delivery's writes finish; its commit
+      // waits for the delivery before it and is skipped if that one failed.
+      resolveOffset(batch.lastOffset())
+      const settled = (async () => {
+        const ok = (await before) && this.epochOf(key) === epoch
+        const o = await outcome
+        if (!ok) return false
+        if (!o.ok) {
+          this.releasedFailed(key, topic, partition, first, o.error)
+          return false
+        }
+        try {
+          await this.consumer!.commitOffsets([{ topic, partition, offset: next }])
+          this.failures = 0
+          return true
+        } catch (error) {
+          // A rebalance took the partition: its next owner reads from the last commit.
+          log.info({ err: error, group: this.options.groupId, topic, partition, offset: first }, 'commit of a released batch failed; it will be delivered again')
+          return false
+        }
+      })()
+      this.tails.set(key, { epoch, settled })
+      // One delivery ahead at most: the next fetch waits until the one before this is durable.
+      await this.whileHeartbeating(before, heartbeat)
+      return
+    }
+
+    const ok = await this.whileHeartbeating(before, heartbeat)
+    // The released delivery before this one failed and sought the partition back: nothing here counts.
+    if (!ok || this.epochOf(key) !== epoch) return
+    if (!early.ok) {
+      const error = early.error
       // A rebalance seen by a heartbeat goes to kafkajs, which re-joins; the batch stays uncommitted.
       if (error === heartbeatError) throw error
       this.consumer!.seek({ topic, partition, offset: first })
@@ -138,7 +191,44 @@ export class KafkaConsumer implements BusConsumer {
     this.failures = 0
     resolveOffset(batch.lastOffset())
     // Errors here (a rebalance took the partition) go to kafkajs; the batch is then delivered again.
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }] }] })
+    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] })
+  }
+
+  /**
+   * A released delivery failed: the partition is read again from its first offset (after the
+   * usual back-off), and deliveries handed over after it are not committed (new epoch).
+   */
+  private releasedFailed(key: string, topic: string, partition: number, first: string, error: unknown): void {
+    this.epochs.set(key, this.epochOf(key) + 1)
+    if (this.state !== 'running') return // stopping: the next owner reads it again
+    try {
+      this.consumer!.seek({ topic, partition, offset: first })
+    } catch (seekError) {
+      // Not ours any more (a rebalance): its next owner reads from the last commit.
+      log.info({ err: seekError, group: this.options.groupId, topic, partition }, 'could not seek a partition back')
+    }
+    const delay = backoffDelay(++this.failures, this.transport.options.retryBackoff)
+    this.retryAt = Date.now() + delay
+    log.warn({ err: error, group: this.options.groupId, topic, partition, offset: first, failures: this.failures, retryInMs: delay }, 'released batch failed; it will be delivered again')
+  }
+
+  private epochOf(key: string): number {
+    return this.epochs.get(key) ?? 0
+  }
+
+  /** Awaits `p`, heartbeating meanwhile (a delivery being written may take longer than a session). */
+  private async whileHeartbeating<T>(p: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      return await Promise.race([
+        p,
+        new Promise<never>((_, reject) => {
+          timer = setInterval(() => heartbeat().catch(reject), this.transport.options.heartbeatInterval)
+        }),
+      ])
+    } finally {
+      clearInterval(timer)
+    }
   }
 
   /**
@@ -209,6 +299,8 @@ export class KafkaConsumer implements BusConsumer {
       if (this.refreshTimer) clearInterval(this.refreshTimer)
       this.abort.abort()
       await this.lifecycle.catch(() => {})
+      // Released deliveries settle once their handlers saw the abort: what resolved is committed.
+      await Promise.all([...this.tails.values()].map((t) => t.settled))
       // kafkajs stops fetching, waits for the batch in flight (our handler and its commit), leaves the group.
       await this.consumer?.disconnect()
       this.state = 'stopped'

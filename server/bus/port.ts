@@ -14,10 +14,11 @@ import type { Backoff } from '../retry'
  *   (resolve or reject), and commits nothing that did not resolve.
  *
  * Details both adapters share (contract.test.ts runs the same suite against each):
- * - One batch at a time per consumer: the handler is never called again before its previous call
- *   settled. A rejected batch is redelivered after a back-off (exponential, capped at 30 s) that
- *   holds the whole consumer, so reject only on failures that hit every partition (a store being
- *   down) and dead-letter bad input instead.
+ * - One batch at a time per partition: the handler is never given a partition's next batch before
+ *   its call for the previous one settled, or released it (HandlerContext.release, Kafka only).
+ *   A rejected batch is redelivered after a back-off (exponential, capped at 30 s) that holds the
+ *   whole consumer, so reject only on failures that hit every partition (a store being down) and
+ *   dead-letter bad input instead.
  * - A handler that still resolves after `signal` aborted has done its work: that batch is committed.
  * - Delivery is at least once. On Kafka a rebalance can take a partition while a batch is in
  *   flight; its commit then fails and the new owner gets the batch again.
@@ -58,6 +59,14 @@ export interface HandlerContext {
   signal: AbortSignal
   /** Call during long work so the group does not consider this member dead. */
   heartbeat(): Promise<void>
+  /**
+   * The handler took the records into its own keeping and now only waits for them to become
+   * durable: the transport may deliver this partition's next batch meanwhile (the Kafka adapter
+   * does, one batch ahead; the in-process bus ignores it). Offsets are still committed only when
+   * the call resolves, and in delivery order; if it rejects, no later batch of the partition is
+   * committed and the partition is delivered again from this batch's first offset.
+   */
+  release?(): void
 }
 
 export type BatchHandler = (batch: BusBatch, ctx: HandlerContext) => Promise<void>
