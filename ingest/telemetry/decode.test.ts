@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { hopEventSchema, MAX_PAYLOAD_BYTES } from '../../server/domain/hop-event'
 import { cutUtf8, decodeRecord, MAX_RECORD_BYTES, type Decoded } from './decode'
-import { makeBinaryRecord, COORDS, makeHopEvent, makePlainRecord, makeRawRecord, makeStructuredRecord } from '../testing/telemetry-records'
+import { FIXTURE_DAY, makeBinaryRecord, COORDS, makeHopEvent, makePlainRecord, makeRawRecord, makeStructuredRecord } from '../testing/telemetry-records'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
 import { toHopEventRow, toHopPayloadRow } from './rows'
@@ -33,7 +33,7 @@ describe('the three encodings', () => {
   })
 
   test.each(Object.entries(variants))('%s gives the same rows as plain JSON', (_, rec) => {
-    const now = new Date('2026-11-22T13:06:00Z')
+    const now = new Date(`${FIXTURE_DAY}T13:06:00Z`)
     const rowsOf = (d: Extract<Decoded, { ok: true }>, headers = rec.headers) => {
       const e = normalise(d.event, headers, new OriginCache(), now, d.traceparent)
       return [toHopEventRow(e, COORDS, d.payloadTruncated), toHopPayloadRow(e, d.payloadJson!)]
@@ -58,10 +58,10 @@ describe('the three encodings', () => {
     const rec = makeStructuredRecord(e)
     const ce = JSON.parse(rec.value!.toString())
     ce.data.event_id = 'from-data'
-    ce.data.occurred_at = '2026-11-22T14:00:00Z'
+    ce.data.occurred_at = `${FIXTURE_DAY}T14:00:00Z`
     const d = ok(decodeRecord({ ...rec, value: Buffer.from(JSON.stringify(ce)) }))
     expect(d.event.event_id).toBe('from-data')
-    expect(d.event.occurred_at).toBe('2026-11-22T14:00:00Z')
+    expect(d.event.occurred_at).toBe(`${FIXTURE_DAY}T14:00:00Z`)
     expect(d.event.correlation_id).toBe(e.correlation_id)
 
     const bin = makeBinaryRecord(e)

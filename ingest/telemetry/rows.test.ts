@@ -5,7 +5,7 @@ import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { openTestClickHouse } from '../../server/clickhouse/testing'
 import { hopEventSchema, type HopEventInput } from '../../server/domain/hop-event'
 import { decodeRecord } from './decode'
-import { makeBinaryRecord, makeHopEvent, makePlainRecord, makeStructuredRecord } from '../testing/telemetry-records'
+import { FIXTURE_DAY, makeBinaryRecord, makeHopEvent, makePlainRecord, makeStructuredRecord } from '../testing/telemetry-records'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
 import { toHopEventRow, toHopPayloadRow } from './rows'
@@ -22,7 +22,7 @@ afterAll(async () => {
   await engine?.dispose()
 })
 
-const NOW = new Date('2026-11-22T13:10:00.000Z')
+const NOW = new Date(`${FIXTURE_DAY}T13:10:00.000Z`)
 const at = (offset: string) => ({ topic: 'lt.telemetry', partition: 2, offset })
 
 function rowsOf(input: HopEventInput, offset = '7') {
@@ -56,7 +56,7 @@ describe('inserting rows', () => {
   test('a full event lands with every field in its column', async () => {
     const input = makeHopEvent({
       status: 'error',
-      occurred_at: '2026-11-22T14:05:00.123+01:00',
+      occurred_at: `${FIXTURE_DAY}T14:05:00.123+01:00`,
       error: { category: 'dependency', code: 'M7/021', text: 'Deficit of A706 10 PC', retryable: true, dependency_key: 'mat:A706|plant:2000|sloc:0001' },
       replay: { replay_id: 'rp-1', requested_by: 'op@example.test' },
     })
@@ -71,9 +71,9 @@ describe('inserting rows', () => {
     })
     expect(r.rows).toHaveLength(1)
     expect(r.rows[0]).toMatchObject({
-      occurred_text: '2026-11-22 13:05:00.123',
-      origin_time: '2026-11-22 13:00:00.000',
-      recorded_at: '2026-11-22 13:10:00.000',
+      occurred_text: `${FIXTURE_DAY} 13:05:00.123`,
+      origin_time: `${FIXTURE_DAY} 13:00:00.000`,
+      recorded_at: `${FIXTURE_DAY} 13:10:00.000`,
       since_origin_ms: 300_123,
       correlation_id: input.correlation_id,
       causation_id: 'evt-cause-1',
@@ -126,7 +126,7 @@ describe('inserting rows', () => {
     const input: HopEventInput = {
       event_id: `min-${Date.now()}`,
       event_type: 'shopfloor.production_counted',
-      occurred_at: '2026-11-22T13:00:00Z',
+      occurred_at: `${FIXTURE_DAY}T13:00:00Z`,
       correlation_id: 'min-txn',
       flow: 'production_confirmation',
       hop: 'machine',
@@ -140,7 +140,7 @@ describe('inserting rows', () => {
       params: { id: input.event_id },
     })
     expect(r.rows).toEqual([
-      { origin_time: '2026-11-22 13:00:00.000', latency_ms: null, attempt: 0, error_category: '', serials: [], attributes: {}, replayed: false, qty_good: 0 },
+      { origin_time: `${FIXTURE_DAY} 13:00:00.000`, latency_ms: null, attempt: 0, error_category: '', serials: [], attributes: {}, replayed: false, qty_good: 0 },
     ])
   })
 

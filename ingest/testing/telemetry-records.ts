@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import type { BusRecord, OutgoingRecord } from '../../server/bus/port'
 import type { HopEventInput } from '../../server/domain/hop-event'
+import { recentDay } from '../../server/testing/recent-day'
 
 /**
  * Test data: hop events with every field set, and the three wire encodings of EVENT-MODEL.md
  * built by hand (not by our decoder's inverse), so a decoder bug cannot hide behind its twin.
  */
 
+/** The day of makeHopEvent's times: two days back, so its rows stay inside every table's TTL. */
+export const FIXTURE_DAY = recentDay(2)
+
 export function makeHopEvent(overrides: Partial<HopEventInput> = {}): HopEventInput {
   return {
     event_id: randomUUID(),
     event_type: 'erp.posting_succeeded',
     schema_version: 1,
-    occurred_at: '2026-11-22T13:05:00.123Z',
-    origin_time: '2026-11-22T13:00:00.000Z',
+    occurred_at: `${FIXTURE_DAY}T13:05:00.123Z`,
+    origin_time: `${FIXTURE_DAY}T13:00:00.000Z`,
     correlation_id: `txn-${randomUUID()}`,
     causation_id: 'evt-cause-1',
     idempotency_key: 'idem-1',

@@ -7,6 +7,7 @@ import { openTestClickHouse } from '../testing'
 import { insertHopEvents, type Ev } from '../testing/hour-stats-events'
 import { readStats } from './hour-stats/read'
 import { countWindows, lineStates, lineStatesOf, NOT_PLANNED_STATES, oeeInputs, STATE_LOOKBACK_MS } from './production'
+import { recentDay } from '../../testing/recent-day'
 
 /**
  * ISO 22400 OEE on real ClickHouse through the real queries (states from line_events, counts from
@@ -18,7 +19,7 @@ import { countWindows, lineStates, lineStatesOf, NOT_PLANNED_STATES, oeeInputs, 
 
 const MIN = 60_000
 const HOUR = 60 * MIN
-const W = Date.parse('2026-11-30T06:00:00.000Z')
+const W = Date.parse(`${recentDay(3)}T06:00:00.000Z`)
 
 let engine: ReturnType<typeof openTestClickHouse>
 let ch: ClickHouse

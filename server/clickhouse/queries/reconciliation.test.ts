@@ -3,7 +3,7 @@ import type { ClickHouse } from '../client'
 import { migrateClickHouse } from '../migrate'
 import { openTestClickHouse } from '../testing'
 import { insertHopEvents } from '../testing/hour-stats-events'
-import { makeReconEvents, RECON_NOW, RECON_PLANT, RECON_STATE, RECON_T0 } from '../testing/recon-events'
+import { makeReconEvents, RECON_DAY, RECON_NOW, RECON_PLANT, RECON_STATE, RECON_T0 } from '../testing/recon-events'
 import { insertHopEvents as insertMore } from '../testing/hour-stats-events'
 import { reconSummary, reconTransactions } from './reconciliation'
 import { reconKpis } from './reconciliation-kpis'
@@ -85,7 +85,7 @@ describe('reconciliation summary', () => {
     const rows = await reconSummary(ch, window)
     expect(rows).toEqual([
       {
-        day: '2026-11-30',
+        day: RECON_DAY,
         flow: 'goods_movement',
         transactions: 2,
         posted: 1,
@@ -99,7 +99,7 @@ describe('reconciliation summary', () => {
         posted_late: 0,
       },
       {
-        day: '2026-11-30',
+        day: RECON_DAY,
         flow: 'production_confirmation',
         transactions: 7,
         posted: 5,
@@ -118,10 +118,11 @@ describe('reconciliation summary', () => {
   })
 
   it('groups by the plant-local day', async () => {
-    // Honolulu is UTC−10: sources from 08:00 to 09:40 UTC fall on the 29th there, the in-flight one (11:58 UTC) on the 30th.
+    // Honolulu is UTC−10: sources from 08:00 to 09:40 UTC fall on the day before there, the in-flight one (11:58 UTC) on the day itself.
     const rows = await reconSummary(ch, { ...window, timeZone: 'Pacific/Honolulu' })
     const txns = (day: string) => rows.filter((r) => r.day === day).reduce((n, r) => n + r.transactions, 0)
-    expect([txns('2026-11-29'), txns('2026-11-30')]).toEqual([8, 1])
+    const dayBefore = new Date(Date.parse(RECON_DAY) - 86_400_000).toISOString().slice(0, 10)
+    expect([txns(dayBefore), txns(RECON_DAY)]).toEqual([8, 1])
   })
 
   it('narrows to one flow', async () => {

@@ -5,6 +5,7 @@ import { migrateClickHouse } from '../migrate'
 import { openTestClickHouse } from '../testing'
 import { txnSummaries } from './txn'
 import { txnSlaMs } from './txn-state'
+import { recentDay } from '../../testing/recent-day'
 
 /**
  * The state vocabulary on real ClickHouse: one crafted transaction per state, judged against
@@ -12,7 +13,7 @@ import { txnSlaMs } from './txn-state'
  */
 
 const MIN = 60_000
-const NOW = new Date('2026-11-30T12:00:00.000Z')
+const NOW = new Date(`${recentDay(2)}T12:00:00.000Z`)
 const PLANT = 'ST1'
 
 let engine: ReturnType<typeof openTestClickHouse>

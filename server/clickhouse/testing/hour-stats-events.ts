@@ -1,5 +1,6 @@
 import type { ClickHouse } from '../client'
 import { chInsert } from '../exec'
+import { recentDay } from '../../testing/recent-day'
 
 /**
  * Crafted hop events for the hour statistics' tests (server/clickhouse/queries/hour-stats.test.ts
@@ -9,8 +10,9 @@ import { chInsert } from '../exec'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
-export const NOW = new Date('2026-11-30T12:30:00.000Z')
-export const H0 = new Date('2026-11-30T09:00:00.000Z')
+const DAY = recentDay(2)
+export const NOW = new Date(`${DAY}T12:30:00.000Z`)
+export const H0 = new Date(`${DAY}T09:00:00.000Z`)
 export const PLANT = 'HS1'
 export const STATE = { now: NOW, slas: [], defaultSlaMs: 5 * MIN }
 

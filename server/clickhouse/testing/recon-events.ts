@@ -1,4 +1,5 @@
 import type { Ev } from './hour-stats-events'
+import { recentDay } from '../../testing/recent-day'
 
 /**
  * Crafted hop events for the reconciliation tests (queries/reconciliation.test.ts and the service's):
@@ -8,8 +9,10 @@ import type { Ev } from './hour-stats-events'
 
 const MIN = 60_000
 export const RECON_PLANT = 'RC1'
-export const RECON_T0 = new Date('2026-11-30T08:00:00.000Z')
-export const RECON_NOW = new Date('2026-11-30T12:00:00.000Z')
+/** The fixture's day (UTC `YYYY-MM-DD`), two days back: see recentDay. */
+export const RECON_DAY = recentDay(2)
+export const RECON_T0 = new Date(`${RECON_DAY}T08:00:00.000Z`)
+export const RECON_NOW = new Date(`${RECON_DAY}T12:00:00.000Z`)
 export const RECON_STATE = { now: RECON_NOW, slas: [], defaultSlaMs: 5 * MIN }
 
 let seq = 0
