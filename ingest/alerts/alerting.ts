@@ -7,13 +7,20 @@ import { evaluateAlerts, type EvaluateOptions } from '../../server/services/aler
 import { holdLease, releaseLease } from '../../server/services/alerts/lease'
 import { onboardPlants } from '../../server/services/alerts/template'
 import { every } from '../every'
-import { sendDueDeliveries, type SenderOptions } from './sender'
+import { nextDeliveryDue, sendDueDeliveries, type SenderOptions } from './sender'
 
 /**
  * The worker's alerting loop (inside `npm start` and `npm run ingest`): every `evalIntervalMs` it
  * onboards new plants (default rule set), evaluates every rule on the rollups and queues
- * notifications; every `sendIntervalMs` it sends what is due. Only the holder of the Postgres lease
- * does either, so several workers never double-evaluate or double-send.
+ * notifications; the sender then sends what is due. Only the holder of the Postgres lease does
+ * either, so several workers never double-evaluate or double-send.
+ *
+ * The sender does not poll the outbox every `sendIntervalMs` for nothing: notifications are queued
+ * by the evaluation (which wakes it) and, rarely, by the console (a rule deleted while firing). So it
+ * sleeps until the earliest pending one is due, at least `sendIntervalMs` apart, and looks every
+ * QUIET_SEND_MS (or every evaluation interval, when shorter) when none is pending. A look is one read;
+ * the lease is renewed only when something is due. An idle demo's outbox look and lease write every
+ * 2 s were its largest periodic cost (bench suite `idle`).
  */
 
 export interface AlertingDeps {
@@ -21,7 +28,7 @@ export interface AlertingDeps {
   ctx: Ctx
   publicUrl: string
   evalIntervalMs: number
-  /** Default: every 2 s, or the evaluation interval when that is shorter. */
+  /** Least time between two looks at the outbox while notifications are pending. Default: 2 s, or the evaluation interval when that is shorter. */
   sendIntervalMs?: number
   /** Passed to the evaluator (tests, the dashboards' KPI service later). */
   evaluate?: Pick<EvaluateOptions, 'kpi' | 'ingestLag'>
@@ -39,6 +46,8 @@ export interface Alerting {
 }
 
 const LEASE = 'alerts'
+/** Between two looks at an empty outbox, for notifications the console queued. */
+const QUIET_SEND_MS = 15_000
 const KEY = Symbol.for('linetrace.alerts.metrics')
 
 function alertMetrics() {
@@ -76,7 +85,24 @@ export function startAlerting(deps: AlertingDeps): Alerting {
     return held
   }
 
-  const stopEvaluating = every('alert-evaluation', deps.evalIntervalMs, Math.min(deps.evalIntervalMs, 5_000), async () => {
+  const quietMs = Math.max(sendIntervalMs, Math.min(QUIET_SEND_MS, deps.evalIntervalMs))
+  const sending = every('alert-delivery', sendIntervalMs, sendIntervalMs, async () => {
+    try {
+      const due = await nextDeliveryDue(ctx.db)
+      if (!due) return quietMs
+      const wait = due.getTime() - Date.now()
+      if (wait > 0) return Math.min(Math.max(wait, sendIntervalMs), quietMs)
+      if (!(await lease())) return
+      const s = await sendDueDeliveries({ prisma: ctx.db, publicUrl: deps.publicUrl, logger: log, webhookAllow: ctx.config.alertWebhookAllow, ...deps.sender })
+      if (s.sent) m.deliveries.inc({ outcome: 'sent' }, s.sent)
+      if (s.retrying) m.deliveries.inc({ outcome: 'retrying' }, s.retrying)
+      if (s.failed) m.deliveries.inc({ outcome: 'failed' }, s.failed)
+    } catch (error) {
+      log.error({ err: error }, 'sending alert notifications failed; retrying shortly')
+    }
+  })
+
+  const evaluating = every('alert-evaluation', deps.evalIntervalMs, Math.min(deps.evalIntervalMs, 5_000), async () => {
     try {
       const hold = deps.holdReason?.() ?? null
       if (hold !== waitingFor) log.info(hold ? { reason: hold } : {}, hold ? 'alert evaluation waits' : 'alert evaluation starts')
@@ -89,26 +115,16 @@ export function startAlerting(deps: AlertingDeps): Alerting {
       for (const [t, n] of Object.entries(summary.transitions)) if (t !== 'none' && t !== 'updated') m.transitions.inc({ transition: t }, n)
       log.debug({ alerts: summary }, 'alert rules evaluated')
       if (summary.errors.length) log.warn({ errors: summary.errors.slice(0, 5), count: summary.errors.length }, 'some alert rules could not be evaluated')
+      // What this evaluation queued goes out now, not at the sender's next look.
+      sending.wake()
     } catch (error) {
       log.error({ err: error }, 'alert evaluation failed; retrying at the next interval')
     }
   })
 
-  const stopSending = every('alert-delivery', sendIntervalMs, sendIntervalMs, async () => {
-    try {
-      if (!(await lease())) return
-      const s = await sendDueDeliveries({ prisma: ctx.db, publicUrl: deps.publicUrl, logger: log, webhookAllow: ctx.config.alertWebhookAllow, ...deps.sender })
-      if (s.sent) m.deliveries.inc({ outcome: 'sent' }, s.sent)
-      if (s.retrying) m.deliveries.inc({ outcome: 'retrying' }, s.retrying)
-      if (s.failed) m.deliveries.inc({ outcome: 'failed' }, s.failed)
-    } catch (error) {
-      log.error({ err: error }, 'sending alert notifications failed; retrying shortly')
-    }
-  })
-
   return {
     async stop() {
-      await Promise.all([stopEvaluating(), stopSending()])
+      await Promise.all([evaluating.stop(), sending.stop()])
       if (holding) await releaseLease(ctx.db, LEASE, owner).catch(() => undefined)
     },
   }

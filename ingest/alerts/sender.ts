@@ -46,6 +46,12 @@ function describe(error: unknown, url: string, hint: string): string {
   return text.split(url).join(hint).slice(0, 500)
 }
 
+/** When the earliest pending notification is due (null: none is pending). A read, no lease needed. */
+export async function nextDeliveryDue(prisma: PrismaClient): Promise<Date | null> {
+  const next = await prisma.alertDelivery.findFirst({ where: { status: 'pending' }, orderBy: { nextAttemptAt: 'asc' }, select: { nextAttemptAt: true } })
+  return next?.nextAttemptAt ?? null
+}
+
 export async function sendDueDeliveries(opts: SenderOptions): Promise<SendSummary> {
   const o = { ...SENDER_DEFAULTS, ...opts }
   const now = (o.now ?? (() => new Date()))()

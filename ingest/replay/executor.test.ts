@@ -54,8 +54,8 @@ afterAll(async () => {
   await chHandle?.dispose()
 })
 
-function startExecutor(prisma = db.prisma, leaseMs = 15_000, transport: Transport = kafka): ReplayExecutor {
-  const executor = createReplayExecutor({ ctx: makeCtx({ db: prisma, config, logger }, systemPrincipal('replay-executor')), transport }, { pollMs: 100, leaseMs })
+function startExecutor(prisma = db.prisma, leaseMs = 15_000, transport: Transport = kafka, pollMs = 100): ReplayExecutor {
+  const executor = createReplayExecutor({ ctx: makeCtx({ db: prisma, config, logger }, systemPrincipal('replay-executor')), transport }, { pollMs, leaseMs })
   executors.push(executor)
   executor.start()
   return executor
@@ -286,6 +286,28 @@ describe('replay executor on a real broker', () => {
     expect(await topicSize(source)).toBe(done.succeeded)
     const statuses = await db.prisma.deadLetter.groupBy({ by: ['status'], where: { plantCode: plant }, _count: { _all: true } })
     expect(Object.fromEntries(statuses.map((s) => [s.status, s._count._all]))).toEqual({ replayed: done.succeeded, triaged: done.skipped })
+  })
+
+  it('a job queued or resumed by the console of its process starts at once, not at the next poll', async () => {
+    const plant = await insertUniquePlant(db.prisma)
+    const source = uniqueTopic('lt.hub.signal')
+    await kafka.ensureTopics([{ name: source, partitions: 1 }])
+    for (let i = 0; i < 60; i++) await insertDeadLetter(db.prisma, { plant, sourceTopic: source, status: 'triaged' })
+    const operator = makePrincipal('operator', [plant])
+    // Polls every 10 minutes: only the signal can make it start within the test's waits.
+    const executor = startExecutor(db.prisma, 15_000, kafka, 600_000)
+    try {
+      await new Promise((r) => setTimeout(r, 500))
+      const { job } = await createReplayJob(as(operator), { filter: { plant }, reason: 'Signal test', ratePerSecond: 20 })
+      await waitFor('progress after queueing', async () => ((await jobStatus(job.id)).succeeded >= 5 ? true : undefined), { timeoutMs: 10_000 })
+      await controlReplayJob(as(operator), { id: job.id, action: 'pause' })
+      await new Promise((r) => setTimeout(r, 1_500))
+      expect(executor.status().jobId, 'the paused job is let go').toBeNull()
+      await controlReplayJob(as(operator), { id: job.id, action: 'resume' })
+      expect((await waitForJob(job.id, 'completed', db.prisma, 10_000)).succeeded).toBe(60)
+    } finally {
+      await stopExecutor(executor)
+    }
   })
 
   it('sends that fail after reaching the log, while the next batch is already attempted, still produce every record once', async () => {

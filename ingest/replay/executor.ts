@@ -4,6 +4,7 @@ import type { BusProducer, Transport } from '../../server/bus/port'
 import type { Ctx } from '../../server/context/ctx'
 import { REPLAY_RATE } from '../../server/domain/replays'
 import { releasePendingItems } from '../../server/services/replays/control-job'
+import { onReplayJobsChanged } from '../../server/services/replays/job-signal'
 import { claimJob, keepLease, releaseLease } from './lease'
 import { markProduced } from './outcome'
 import { recoverInFlight } from './recovery'
@@ -41,7 +42,10 @@ export interface ReplayExecutorDeps {
 export interface ReplayExecutorOptions {
   /** How long a claim lasts without renewal. Default 15 s. */
   leaseMs?: number
-  /** How often an idle worker looks for jobs. Default 1 s. */
+  /**
+   * How often an idle worker looks for jobs. Default 5 s; a job queued, resumed or aborted by the
+   * console of the same process is looked at once (server/services/replays/job-signal.ts).
+   */
   pollMs?: number
   workerId?: string
 }
@@ -67,7 +71,7 @@ const MAX_BATCH = REPLAY_RATE.max
 export function createReplayExecutor(deps: ReplayExecutorDeps, options: ReplayExecutorOptions = {}): ReplayExecutor {
   const { ctx, transport } = deps
   const { db } = ctx
-  const pollMs = options.pollMs ?? 1_000
+  const pollMs = options.pollMs ?? 5_000
   const workerId = options.workerId ?? `replay-${randomUUID()}`
   const abort = new AbortController()
   let producer: Promise<BusProducer> | undefined
@@ -164,20 +168,42 @@ export function createReplayExecutor(deps: ReplayExecutorDeps, options: ReplayEx
     }
   }
 
+  /** Job changes announced in this process, and the idle wait they cut short. */
+  let changes = 0
+  let changed: (() => void) | undefined
+  async function idle(seen: number): Promise<void> {
+    // A change announced while the last look ran: look again at once.
+    if (changes !== seen) return
+    await new Promise<void>((resolve) => {
+      changed = resolve
+      void sleep(pollMs, abort.signal).then(resolve)
+    })
+    changed = undefined
+  }
+
   async function run(): Promise<void> {
-    while (!abort.signal.aborted) {
-      try {
-        const job = await claimJob(r)
-        if (job) {
-          await runJob(job)
-          continue
-        }
-      } catch (error) {
-        state.lastError = (error as Error).message
-        log.error({ err: error }, 'replay executor round failed; trying again')
-      }
-      await sleep(pollMs, abort.signal)
+    const unsubscribe = onReplayJobsChanged(() => {
+      changes++
+      changed?.()
+    })
+    try {
+      while (!abort.signal.aborted) await round()
+    } finally {
+      unsubscribe()
     }
+  }
+
+  /** One look for a job: runs the job it claims, else waits for the next poll or a change. */
+  async function round(): Promise<void> {
+    const seen = changes
+    try {
+      const job = await claimJob(r)
+      if (job) return await runJob(job)
+    } catch (error) {
+      state.lastError = (error as Error).message
+      log.error({ err: error }, 'replay executor round failed; trying again')
+    }
+    await idle(seen)
   }
 
   return {

@@ -45,7 +45,7 @@ export function startHourStatsRefresher(deps: HourStatsDeps): HourStatsRefresher
   let failing = false
   // What the last look saw; none while catching up (a full chunk), after a failure, or before the first.
   let seen: { written: number | null; at: number } | undefined
-  const stop = every('hour-stats', intervalMs, Math.min(intervalMs, 2_000), async () => {
+  const loop = every('hour-stats', intervalMs, Math.min(intervalMs, 2_000), async () => {
     try {
       const now = Date.now()
       const written = deps.written?.() ?? null
@@ -74,5 +74,5 @@ export function startHourStatsRefresher(deps: HourStatsDeps): HourStatsRefresher
       failing = true
     }
   })
-  return { stop }
+  return { stop: loop.stop }
 }

@@ -6,6 +6,7 @@ import type { Principal } from '../../domain/permissions'
 import { REPLAY_ACTIONS, type ReplayAction, type ReplayJobStatus } from '../../domain/replays'
 import { audit } from '../audit/audit'
 import { JOB_INCLUDE, jobView, loadJob, type JobRow, type ReplayJobView } from './job-views'
+import { replayJobsChanged } from './job-signal'
 
 /**
  * The maker/checker and control actions on a replay job: conditional updates on the job's state, so
@@ -99,5 +100,6 @@ export async function controlReplayJob(
     })
     return tx.replayJob.findUniqueOrThrow({ where: { id }, include: JOB_INCLUDE })
   }, { timeout: 30_000, maxWait: 30_000 })
+  replayJobsChanged()
   return jobView(after)
 }

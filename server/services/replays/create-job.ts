@@ -8,6 +8,7 @@ import type { DryRunReport, ReplayJobStatus } from '../../domain/replays'
 import { audit } from '../audit/audit'
 import { dryRunReplay, type ReplayCtx } from './dry-run'
 import { JOB_INCLUDE, jobView, type ReplayJobView } from './job-views'
+import { replayJobsChanged } from './job-signal'
 
 /**
  * Replay jobs in Postgres: creation from a dry run here; the maker/checker and control actions in
@@ -44,7 +45,7 @@ export async function createReplayJob(ctx: ReplayCtx, input: unknown): Promise<C
   const edited = items.filter((i) => i.edit)
 
   try {
-    return await ctx.db.$transaction(
+    const created = await ctx.db.$transaction(
       async (tx) => {
         const claimed = await claimDeadLetters(tx, items.map((i) => i.deadLetterId))
         const previous = new Map(claimed.map((c) => [c.id, c.previous]))
@@ -125,6 +126,8 @@ export async function createReplayJob(ctx: ReplayCtx, input: unknown): Promise<C
       },
       { timeout: 60_000, maxWait: 30_000 },
     )
+    if (created.job.status === 'queued') replayJobsChanged()
+    return created
   } catch (error) {
     // The partial unique index: another job holds one of these records open right now.
     if (isUniqueViolation(error)) throw new DomainError('CONFLICT', 'One of these dead letters is already in another replay job; nothing was created. Reload to see their state.')
