@@ -1,23 +1,23 @@
 import type { KpiSource } from '../alerts/sources'
-import { computeKpis, type KpiCtx, type PlantKpis } from './compute'
+import { computeFlowHealth, type FlowHealth, type KpiCtx } from './compute'
 
 /**
  * The KPI service as the alert evaluator's KPI source (`evaluateAlerts` uses it unless given another `kpi`):
  * kpi_sla rules then judge exactly the numbers the dashboards show — the same per-transaction
- * formulas over the same window. One KPI computation per distinct window for every plant at once.
+ * formulas over the same window (computeFlowHealth: the flows computeKpis reports, and only they). One
+ * read per distinct window for every plant at once.
  */
 export function kpiServiceSource(ctx: KpiCtx, plants: readonly string[]): KpiSource {
-  const cache = new Map<string, Promise<PlantKpis[]>>()
-  const reports = (from: Date, to: Date) => {
+  const cache = new Map<string, Promise<Map<string, FlowHealth[]>>>()
+  const flowsIn = (from: Date, to: Date) => {
     const key = `${from.getTime()}|${to.getTime()}`
     let hit = cache.get(key)
-    if (!hit) cache.set(key, (hit = computeKpis(ctx, { plants, from, to, now: to, ingestLag: null, recon: false })))
+    if (!hit) cache.set(key, (hit = computeFlowHealth(ctx, { plants, from, to, now: to })))
     return hit
   }
   return {
     async read(kpi, s) {
-      const report = (await reports(s.from, s.to)).find((r) => r.plant === s.plant)
-      const flows = (report?.flows ?? []).filter((f) => s.flow === '*' || f.flow === s.flow)
+      const flows = ((await flowsIn(s.from, s.to)).get(s.plant) ?? []).filter((f) => s.flow === '*' || f.flow === s.flow)
       const total = (f: (x: (typeof flows)[number]) => number) => flows.reduce((n, x) => n + f(x), 0)
       switch (kpi) {
         case 'e2e_latency_p95':

@@ -75,6 +75,11 @@ function targetOf(book: SlaBook, plant: string, flow: string, kpi: string): KpiT
   return { value: t.target, direction: t.direction, source: t.source }
 }
 
+/** A plant's flows: exact transaction counts and posting rates, each with its E2E target. */
+function flowsOf(book: SlaBook, stats: Stats, plant: string): FlowHealth[] {
+  return stats.totals.filter((t) => t.plant === plant && t.flow !== '*').map((f) => ({ ...f, e2eTarget: targetOf(book, plant, f.flow, 'e2e_latency_p95') }))
+}
+
 function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: number, extra: { freshnessS: number | null; lag: number | null } | null) {
   const total = m.stats.totals.find((t) => t.plant === plant && t.flow === '*')
   const flowTotals = m.stats.totals.filter((t) => t.plant === plant && t.flow !== '*')
@@ -144,7 +149,7 @@ function plantKpis(book: SlaBook, m: Measured, plant: string, now: Date, hours: 
     kpiValue('throughput', produced > 0 ? produced / hours : null, null, produced, { detail: { unit: 'per hour', produced, good } }),
   ]
 
-  const flows: FlowHealth[] = flowTotals.map((f) => ({ ...f, e2eTarget: targetOf(book, plant, f.flow, 'e2e_latency_p95') }))
+  const flows = flowsOf(book, m.stats, plant)
   const lines: LineOee[] = prod.map((p) => ({ ...oeeOf([p]), line: p.line, scrap: p.scrap }))
   return { kpis, flows, stuckBeyondSla: c?.stuck_beyond_sla ?? 0, hold, prod: lines }
 }
@@ -173,13 +178,7 @@ export async function computeKpis(
   // Equipment states over exactly the window whose counts readStats gives (OEE: one window for every input).
   const windows = countWindows({ from: q.from, to: q.to, stepSec, previousFrom: prevFrom })
   const [stats, dl, newest, [prodNow = [], prodBefore = []], recon] = await Promise.all([
-    readStats(ch, {
-      ...range(q.from, q.to),
-      previousFrom: prevFrom,
-      stepSec,
-      series: q.series,
-      state: { now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS },
-    }),
+    readStats(ch, { ...statsQuery(book, { ...q, now }), actor: ctx.actor, previousFrom: prevFrom, series: q.series }),
     deadLetterKpiInputs(ctx.db, { plants, from: q.from, to: q.to, previousFrom: prevFrom }),
     plantNewestEvents(ch, { plants, since: new Date(now.getTime() - 8 * 24 * HOUR), actor: ctx.actor }),
     lineStatesOf(ch, { plants, windows: windows.previous ? [windows.current, windows.previous] : [windows.current], now, actor: ctx.actor }),
@@ -217,6 +216,30 @@ export async function computeKpis(
       e2eTargetS: targetOf(book, plant, '*', 'e2e_latency_p95').value,
     }
   })
+}
+
+/** The hour statistics' read for a window: its grain, and transaction states judged at `now` against the flows' SLAs. */
+function statsQuery(book: SlaBook, q: { plants: readonly string[]; from: Date; to: Date; now: Date }) {
+  return { plants: [...q.plants], from: q.from, to: q.to, stepSec: grainOf(q.from, q.to).stepSec, state: { now: q.now, slas: book.flowSlas(), defaultSlaMs: DEFAULT_FLOW_SLA_MS } }
+}
+
+/**
+ * Only the flows of computeKpis, per plant: what alert rules on KPIs judge (kpis/alert-source.ts),
+ * the same numbers from the same read, without the OEE, freshness, dead-letter and hold reads
+ * they do not use (the worker evaluates every minute: bench suite `idle`).
+ */
+export async function computeFlowHealth(ctx: KpiCtx, q: { plants: readonly string[]; from: Date; to: Date; now: Date }): Promise<Map<string, FlowHealth[]>> {
+  // Windows are by origin time: a plant with no hop event of an origin hour from the window's on
+  // (hour_marks, written with the events) has no transaction in it, hence no flows — known from one
+  // small read instead of the statistics' three (a demo without telemetry, a plant not connected yet).
+  const seen = q.plants.length ? await plantNewestEvents(ctx.ch, { plants: [...q.plants], since: q.from, actor: ctx.actor }) : new Map<string, Date>()
+  const plants = q.plants.filter((p) => seen.has(p))
+  const flows = new Map<string, FlowHealth[]>(q.plants.map((p) => [p, []]))
+  if (plants.length === 0) return flows
+  const book = await loadSlaBook(ctx.db, plants)
+  const stats = await readStats(ctx.ch, { ...statsQuery(book, { ...q, plants }), actor: ctx.actor })
+  for (const plant of plants) flows.set(plant, flowsOf(book, stats.current, plant))
+  return flows
 }
 
 const NOW_ONLY: ReadonlySet<KpiId> = new Set(['ingest_freshness', 'consumer_lag', 'dead_lettered_backlog'])

@@ -5,6 +5,7 @@ import type { Runtime } from '../../runtime'
 import { startTestRuntime } from '../../testing/runtime'
 import { kpiServiceSource } from './alert-source'
 import { computeKpis, type PlantKpis } from './compute'
+import { metrics } from '../../metrics'
 
 /**
  * Every KPI formula on a crafted event set whose answers are worked out by hand below. The events
@@ -213,6 +214,21 @@ describe('KPI formulas on a crafted event set (sent twice, one late posting)', (
 
   it('previous period: nothing there', () => {
     expect(report.kpis.find((k) => k.id === 'first_pass_success')!.previous).toBeNull()
+  })
+
+  it('alert rules read no flows, without the statistics reads, where the plant has no transaction', async () => {
+    const ctx = makeCtx({ db: runtime.db.prisma, ch: runtime.clickhouse })
+    // After the crafted events' last origin hour; and a plant with no events at all.
+    const later = { from: new Date(now.getTime() + 2 * HOUR), to: new Date(now.getTime() + 3 * HOUR) }
+    const statsReads = async () => (await metrics().clickhouseQueryDuration.get()).values.filter((v) => v.labels.query === 'hourStats.numbers' && String(v.metricName).endsWith('_count')).reduce((n, v) => n + v.value, 0)
+    const before = await statsReads()
+    for (const scope of [{ plant: PLANT, flow: '*', ...later }, { plant: '1000', flow: '*', from, to }])
+      expect(await kpiServiceSource(ctx, [scope.plant]).read('first_pass_success', scope)).toEqual([{ flow: '*', value: null, samples: 0 }])
+    expect(await statsReads()).toBe(before)
+    // The dashboards' full computation agrees.
+    const [full] = await computeKpis(ctx, { plants: [PLANT], ...later, now: later.to })
+    expect(full!.flows).toEqual([])
+    expect(full!.kpis.find((k) => k.id === 'first_pass_success')).toMatchObject({ value: null })
   })
 
   it('alert rules read the dashboard numbers through the KPI service', async () => {
