@@ -53,6 +53,27 @@ describe('hour statistics refresher', () => {
     expect(now.current.plan.refreshedHours).toBe(0)
     expect(flow(now.current, 'goods_movement').transactions).toBe(6)
   })
+  it('stores closed hours only: the open hour, stale again with every insert, is left to the live reads', async () => {
+    // Relative to the real now: the refresher's "open hour" is the current one.
+    const open = Math.floor(Date.now() / HOUR) * HOUR
+    const plant = 'HSO'
+    for (const [cid, origin] of [['hso-closed', open - 30 * MIN], ['hso-open', open + 10_000]] as const) {
+      const t = makeTxn(cid, origin - H0.getTime(), 'L1', 'goods_movement', plant)
+      t.hop(0, 'inventory.material_consumed', 'machine')
+      await insertHopEvents(ch, t.events)
+    }
+    const stale = () => staleHours(ch, { plants: [plant], since: new Date(open - HOUR), until: new Date(open + HOUR), limit: 10 })
+    expect((await stale()).map((h) => h.bucket.getTime())).toEqual([open - HOUR, open])
+    const refresher = startHourStatsRefresher({ clickhouse: ch, logger, intervalMs: 50 })
+    try {
+      await expect.poll(async () => (await stale()).map((h) => h.bucket.getTime()), { timeout: 20_000 }).toEqual([open])
+      await new Promise((r) => setTimeout(r, 500))
+      expect((await stale()).map((h) => h.bucket.getTime())).toEqual([open])
+    } finally {
+      await refresher.stop()
+    }
+  })
+
   it('stores the reconciliation hours of both tables up to the current hour, and again after late events', async () => {
     // Relative to the real now: the worker looks back 90 days from it.
     const t0 = new Date(Math.floor(Date.now() / HOUR) * HOUR - 5 * HOUR)

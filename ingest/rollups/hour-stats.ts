@@ -7,7 +7,7 @@ import { every } from '../every'
 
 /**
  * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats/): every 30 seconds
- * it recomputes the origin hours whose hop events changed since they were stored, oldest first,
+ * it recomputes the closed origin hours whose hop events changed since they were stored, oldest first,
  * in chunks, and goes on at once while there are more (catching up after a restart, a migration or
  * a backfill). The reconciliation's hours (recon_hour, recon_kpi_hour) likewise, up to the hour
  * before the current one, so that no dashboard or Reconciliation read has to build them (the KPI
@@ -16,6 +16,9 @@ import { every } from '../every'
  * computes what is still stale itself.
  * An idle worker does not ask: while this process wrote no rows (`written`), the look for stale
  * hours runs once a minute only — for what other writers (another worker, a migration) changed.
+ * The open hour is not stored: telemetry makes it stale again with the next insert (every few
+ * seconds), so every read computes it live anyway, and storing it every 30 s was the refresher's
+ * main cost in the running demo (bench suite `idle`). It is stored once it has closed.
  */
 
 export interface HourStatsRefresher {
@@ -54,9 +57,10 @@ export function startHourStatsRefresher(deps: HourStatsDeps): HourStatsRefresher
       seen = undefined
       const look = { written, at: now }
       const started = performance.now()
-      const hours = await staleHours(deps.clickhouse, { since: new Date(now - LOOKBACK_MS), until: new Date(now + HOUR), limit: CHUNK })
+      const closed = new Date(Math.floor(now / HOUR) * HOUR)
+      const hours = await staleHours(deps.clickhouse, { since: new Date(now - LOOKBACK_MS), until: closed, limit: CHUNK })
       await refreshHourStats(deps.clickhouse, hours)
-      const recon = { since: new Date(now - RECON_LOOKBACK_MS), until: new Date(Math.floor(now / HOUR) * HOUR), limit: CHUNK }
+      const recon = { since: new Date(now - RECON_LOOKBACK_MS), until: closed, limit: CHUNK }
       const summaryHours = await refreshStaleSummaryHours(deps.clickhouse, recon)
       const kpiHours = await refreshStaleKpiHours(deps.clickhouse, recon)
       if (failing) deps.logger.info('hour stats refresh works again')
