@@ -6,7 +6,7 @@ import type { Logger } from '../../server/logger'
 import { every } from '../every'
 
 /**
- * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats/): every 30 seconds
+ * The worker keeps hour_stats current (server/clickhouse/queries/hour-stats/): every minute
  * it recomputes the closed origin hours whose hop events changed since they were stored, oldest first,
  * in chunks, and goes on at once while there are more (catching up after a restart, a migration or
  * a backfill). The reconciliation's hours (recon_hour, recon_kpi_hour) likewise, up to the hour
@@ -15,9 +15,9 @@ import { every } from '../every'
  * ClickHouse each time, so a crash or a second worker loses or breaks nothing; a dashboard
  * computes what is still stale itself.
  * An idle worker does not ask: while this process wrote no rows (`written`), the look for stale
- * hours runs once a minute only — for what other writers (another worker, a migration) changed.
+ * hours runs every 5 minutes only — for what other writers (another worker, a migration) changed.
  * The open hour is not stored: telemetry makes it stale again with the next insert (every few
- * seconds), so every read computes it live anyway, and storing it every 30 s was the refresher's
+ * seconds), so every read computes it live anyway, and storing it each time was the refresher's
  * main cost in the running demo (bench suite `idle`). It is stored once it has closed.
  */
 
@@ -31,7 +31,7 @@ const RECON_LOOKBACK_MS = 90 * 86_400_000
 const HOUR = 3_600_000
 const CHUNK = 48
 /** How often stale hours are looked for when this process wrote nothing new. */
-const QUIET_CHECK_MS = 60_000
+const QUIET_CHECK_MS = 5 * 60_000
 
 export interface HourStatsDeps {
   clickhouse: ClickHouse
@@ -42,9 +42,9 @@ export interface HourStatsDeps {
 }
 
 export function startHourStatsRefresher(deps: HourStatsDeps): HourStatsRefresher {
-  // Every 30 s, not every few: the open hour is stale again with each insert, and a dashboard
+  // Every minute, not every few seconds: closed hours turn stale only by late events, and a dashboard
   // computes stale hours itself, so refreshing it more often only costs (bench suite `idle`).
-  const intervalMs = deps.intervalMs ?? 30_000
+  const intervalMs = deps.intervalMs ?? 60_000
   let failing = false
   // What the last look saw; none while catching up (a full chunk), after a failure, or before the first.
   let seen: { written: number | null; at: number } | undefined
