@@ -13,7 +13,7 @@ import { startResolver } from './replay/resolver'
 import { otlpRecordSource } from './otlp/source'
 import { startStoredOtlpMapping } from './otlp/stored-mapping'
 import { startTapRunner } from './taps/runner'
-import { InsertCoalescer } from './telemetry/coalescer'
+import { coalescerOptions, InsertCoalescer } from './telemetry/coalescer'
 import { createTelemetryPipeline, type TelemetryPipelineStatus } from './telemetry/pipeline'
 
 export interface WorkerDeps {
@@ -61,7 +61,7 @@ function toIngestStatus(telemetry: TelemetryPipelineStatus, otlp: TelemetryPipel
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   // One writer of trickle batches for every pipeline below: theirs become one insert per interval.
-  const coalescer = new InsertCoalescer(deps.clickhouse, { intervalMs: deps.config.env.INGEST_FLUSH_MS, maxRows: deps.config.env.INGEST_BATCH_MAX_ROWS })
+  const coalescer = new InsertCoalescer(deps.clickhouse, coalescerOptions(deps))
   const pipeline = createTelemetryPipeline({ ...deps, coalescer, logger: deps.logger.child({ component: 'ingest' }) })
   // The admin-edited span mapping, re-read when it changes (no restart needed).
   const otlpMapping = await startStoredOtlpMapping({ prisma: deps.prisma, config: deps.config, logger: deps.logger })

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { ClickHouse } from '../../server/clickhouse/client'
+import type { Config } from '../../server/config'
+import type { PrismaClient } from '../../server/db/client'
 import { chInsert, chQuery } from '../../server/clickhouse/exec'
 import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 import { MAX_BATCH_PAYLOAD_CHARS, MAX_WEEKS_PER_BATCH } from './batcher'
+import { recordCheckpoints, type CheckpointRow } from './checkpoints'
 import { ingestMetrics } from './metrics'
 
 /**
@@ -20,6 +23,10 @@ import { ingestMetrics } from './metrics'
  * QUIET_FACTOR times longer (3 s at the default 500 ms): such rows are seen a few seconds later,
  * and the idle demo spends a sixth of the inserts' CPU. From QUIET_ROWS on the interval is `intervalMs` again, so freshness
  * under load (ingest bench, item 3) does not change.
+ *
+ * The batches' ranges are recorded (checkpoints.ts) in one statement right before the combined
+ * insert, as a pipeline records a batch's range before inserting it alone; a failure to record
+ * fails every batch, and nothing is inserted.
  *
  * A combined insert has a token of its own, not the batches' range tokens, so a range rebuilt
  * after a restart (pipeline.ts) would not be dropped by its token if the combined insert landed
@@ -44,6 +51,14 @@ export interface CoalescerOptions {
   intervalMs: number
   /** Most hop events in one insert (INGEST_BATCH_MAX_ROWS). */
   maxRows: number
+  /** Records ranges durably (checkpoints.ts recordCheckpoints, in the worker). */
+  recordRanges(rows: readonly CheckpointRow[]): Promise<void>
+}
+
+/** The worker's coalescer: INGEST_FLUSH_MS, INGEST_BATCH_MAX_ROWS, ranges recorded in Postgres. */
+export function coalescerOptions(deps: { config: Config; prisma: PrismaClient }): CoalescerOptions {
+  const env = deps.config.env
+  return { intervalMs: env.INGEST_FLUSH_MS, maxRows: env.INGEST_BATCH_MAX_ROWS, recordRanges: (rows) => recordCheckpoints(deps.prisma, rows) }
 }
 
 export const QUIET_ROWS = 1_000
@@ -51,6 +66,7 @@ export const QUIET_FACTOR = 6
 
 interface Waiting {
   batch: CoalescedBatch
+  checkpoint: CheckpointRow
   resolve(): void
   reject(error: unknown): void
 }
@@ -74,10 +90,10 @@ export class InsertCoalescer {
     private readonly opts: CoalescerOptions,
   ) {}
 
-  /** Resolves once the batch's rows are in both tables; rejects if the combined insert failed. */
-  write(batch: CoalescedBatch): Promise<void> {
+  /** Resolves once the range is recorded and the batch's rows are in both tables; rejects if either failed. */
+  write(batch: CoalescedBatch, checkpoint: CheckpointRow): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ batch, resolve, reject })
+      this.waiting.push({ batch, checkpoint, resolve, reject })
       this.rows += batch.events.length
       this.schedule()
     })
@@ -113,6 +129,7 @@ export class InsertCoalescer {
     // Batches that did not fit were ready in time: the next insert starts right after this one.
     const full = this.waiting.length > 0
     try {
+      await this.opts.recordRanges(taken.map((w) => w.checkpoint))
       await this.insert(taken.map((w) => w.batch))
       for (const w of taken) w.resolve()
     } catch (error) {

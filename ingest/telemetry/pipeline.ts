@@ -8,7 +8,7 @@ import { type Backoff, retry, StoppedError } from '../../server/retry'
 import { type Batch, PartitionBatcher } from './batcher'
 import { PartitionBatchers } from './partition-batchers'
 import { CheckpointStore } from './checkpoints'
-import { batchStored, InsertCoalescer, insertBoth } from './coalescer'
+import { batchStored, coalescerOptions, InsertCoalescer, insertBoth } from './coalescer'
 import { Deliveries } from './deliveries'
 import { decodeDelivery, type DecodeParts } from './delivery-rows'
 import { ingestMetrics } from './metrics'
@@ -151,7 +151,7 @@ class Pipeline implements TelemetryPipeline {
     this.groupId = this.source.groupId
     this.checkpoints = new CheckpointStore(opts.prisma, this.groupId)
     this.origins = opts.origins ?? new OriginCache(opts.originCacheSize)
-    this.coalescer = opts.coalescer ?? new InsertCoalescer(opts.clickhouse, { intervalMs: env.INGEST_FLUSH_MS, maxRows: env.INGEST_BATCH_MAX_ROWS })
+    this.coalescer = opts.coalescer ?? new InsertCoalescer(opts.clickhouse, coalescerOptions(opts))
     this.batchers = new PartitionBatchers(this.log, (batch, first, signal) => this.openBatcher(batch, first, signal))
     this.decodeParts = { source: this.source, origins: this.origins, knownPlants: this.knownPlants, metrics: this.m, log: this.log }
   }
@@ -277,25 +277,32 @@ class Pipeline implements TelemetryPipeline {
 
   /**
    * Record the range, then insert both tables under one token; retried until done or stopped. A
-   * trickle batch's first attempt shares an insert with other trickles (coalescer.ts); its
-   * retries, and a recorded range being rebuilt, go alone under the range's token.
+   * trickle batch's first attempt shares an insert with other trickles (coalescer.ts), which
+   * records their ranges together first; its retries, and a recorded range being rebuilt, go alone
+   * under the range's token.
    */
   private async writeBatch(b: Batch): Promise<void> {
     const range = b.range
-    await this.withRetry('checkpoint', () => this.checkpoints.record(b.topic, b.partition, range), this.abort.signal)
-    let shared = b.trickle && !b.fixed
-    await this.withRetry(
-      'clickhouse',
-      async () => {
-        // A recorded range found whole in both tables was written before a restart (perhaps in a
-        // combined insert, whose token is not the range's): not inserted again.
-        if (b.fixed && (await batchStored(this.opts.clickhouse, b))) return
-        if (!shared) return insertBoth(this.opts.clickhouse, b, b.token)
-        shared = false
-        return this.coalescer.write(b)
-      },
-      this.abort.signal,
-    )
+    // The combined insert records the range itself, with the other trickles' (coalescer.ts).
+    let stored = false
+    if (b.trickle && !b.fixed)
+      stored = await this.coalescer.write(b, this.checkpoints.row(b.topic, b.partition, range)).then(
+        () => true,
+        (error: unknown) => (this.noteError('clickhouse', error, { combined: true }), false),
+      )
+    if (!stored) {
+      await this.withRetry('checkpoint', () => this.checkpoints.record(b.topic, b.partition, range), this.abort.signal)
+      await this.withRetry(
+        'clickhouse',
+        async () => {
+          // A recorded range found whole in both tables was written before a restart (perhaps in a
+          // combined insert, whose token is not the range's): not inserted again.
+          if (b.fixed && (await batchStored(this.opts.clickhouse, b))) return
+          return insertBoth(this.opts.clickhouse, b, b.token)
+        },
+        this.abort.signal,
+      )
+    }
     this.written += b.events.length
     this.m.written.inc({ table: 'hop_events' }, b.events.length)
     if (b.payloads.length > 0) this.m.written.inc({ table: 'hop_payloads' }, b.payloads.length)
@@ -357,16 +364,15 @@ class Pipeline implements TelemetryPipeline {
     this.lagRefresh = (async () => {
       try {
         let total = 0
+        const advanced: { topic: string; partition: number; committed: bigint }[] = []
         for (const p of await consumer.lag()) {
           total += p.lag
           this.m.lag.set({ topic: p.topic, partition: String(p.partition) }, p.lag)
-          const key = `${p.topic}:${p.partition}`
           const committed = BigInt(p.committed)
-          if (committed > (this.pruned.get(key) ?? 0n)) {
-            await this.checkpoints.prune(p.topic, p.partition, committed)
-            this.pruned.set(key, committed)
-          }
+          if (committed > (this.pruned.get(`${p.topic}:${p.partition}`) ?? 0n)) advanced.push({ topic: p.topic, partition: p.partition, committed })
         }
+        await this.checkpoints.prune(advanced)
+        for (const a of advanced) this.pruned.set(`${a.topic}:${a.partition}`, a.committed)
         this.lag = total
       } catch (error) {
         this.log.debug({ err: error }, 'reading consumer lag failed')
