@@ -1,4 +1,5 @@
 import { hopEventSchema, type HopError, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
+import { hopEventInPlace } from '../telemetry/hop-event-validator'
 import { attributeText, boundedAttributes, currentMessagingNames, firstText } from './attributes'
 import { httpStatusOf, spanError } from './errors'
 import { globToRegExp, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type OtlpServiceRule } from '../../server/domain/otlp-mapping'
@@ -26,13 +27,6 @@ export type SpanMapping =
 
 export type SpanMapper = (span: OtlpSpan) => SpanMapping
 
-/**
- * The hop contract less `attributes`: boundedAttributes builds them within the contract's limits
- * (text values of at most 1 KiB under keys of at most 128 characters, map.test.ts holds it to
- * that), and checking a span's twenty-odd attributes again was two thirds of its validation
- * (bench/otlp's breakdown). Every other field is validated as a hop event's is.
- */
-export const hopEventWithoutAttributes = hopEventSchema.omit({ attributes: true })
 
 const KAFKA_MESSAGE_KEY = 'messaging.kafka.message.key'
 const MAX_CORRELATION_LENGTH = 128
@@ -122,15 +116,19 @@ export function createSpanMapper(config: OtlpMappingConfig): SpanMapper {
         service,
         business: businessOf(keySources),
       })
-      const parsed = hopEventWithoutAttributes.safeParse(input)
-      if (!parsed.success)
+      // The contract less `attributes` (optional there): boundedAttributes builds them within its
+      // limits (map.test.ts holds it to that), and checking a span's twenty-odd attributes again was
+      // most of the check. By the compiled contract, as a decoded hop event (in place: `input` is
+      // ours); zod only says why one is not valid.
+      const event = hopEventInPlace(input)
+      if (!event)
         return {
           kind: 'unmapped',
           reason: 'schema',
           message: `span "${span.name}" of service ${service} does not make a valid hop event`,
-          errors: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+          errors: (hopEventSchema.safeParse(input).error?.issues ?? []).map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
         }
-      events.push({ ...parsed.data, attributes })
+      events.push({ ...event, attributes })
     }
     return { kind: 'hops', events }
   }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { BusRecord } from '../../server/bus/port'
 import { lastHeaderText } from '../../server/bus/headers'
-import { type HopError, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
+import { hopEventSchema, type HopError, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
 import type { TapDefinition } from '../../server/domain/taps'
 import { boundedAttributes } from '../otlp/attributes'
 import { TRANSIENT_TYPE } from '../otlp/errors'
-import { hopEventWithoutAttributes } from '../otlp/map'
+import { hopEventInPlace } from '../telemetry/hop-event-validator'
 import { storageErrors } from '../telemetry/storable'
 import { decodeValue, type ValueFailureReason } from './value'
 import { compileFields, type CompiledField, type FieldKind } from './fields'
@@ -94,10 +94,12 @@ export function compileTap(definition: TapDefinition): CompiledTap {
       }
 
       const input = eventInput(definition, record, values, status)
+      // The contract less `attributes` (optional there; built within its limits), by the compiled
+      // contract as a decoded hop event is (in place: `checked` is ours); zod only says why not.
       const { attributes: _, ...checked } = input
-      const parsed = hopEventWithoutAttributes.safeParse(checked)
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!
+      const valid = hopEventInPlace(checked)
+      if (!valid) {
+        const issue = hopEventSchema.safeParse(checked).error!.issues[0]!
         const field = mappingField(issue.path.map(String))
         const expression = fields.find((f) => f.name === field)?.source
         const value = field ? values.get(field) : undefined
@@ -109,7 +111,7 @@ export function compileTap(definition: TapDefinition): CompiledTap {
           message: `${field ?? issue.path.join('.')}: ${value === undefined ? '' : `${JSON.stringify(value)} `}${issue.message}${expression ? ` (from ${expression})` : ''}`,
         }
       }
-      const event: HopEvent = { ...parsed.data, attributes: input.attributes, payload: decoded.payload }
+      const event: HopEvent = { ...valid, attributes: input.attributes, payload: decoded.payload }
       const unstorable = storageErrors(event, decoded.text)
       if (unstorable.length > 0) {
         const first = unstorable[0]!
