@@ -15,6 +15,7 @@ import { metrics } from '../../server/metrics'
 import { DLQ_HEADERS } from '../telemetry/dlq'
 import { startTapRunner, type TapRunner } from './runner'
 import { ack, confirmation, plantTaps, plantTopics, posting } from './testing'
+import { recentDay } from '../../server/testing/recent-day'
 
 /**
  * The tap runner on the in-process bus, chDB and PGlite: taps follow the `taps` table (enable,
@@ -159,7 +160,7 @@ describe('the tap runner', () => {
     // The MES topic holds a backlog of other confirmations before those of the ten transactions,
     // whose postings and acknowledgements sit alone on their topics: without the gate, the hub's and
     // ERP's taps read them first and each transaction got two or three origins.
-    const T = Date.parse('2026-12-05T08:00:00Z')
+    const T = Date.parse(`${recentDay(1)}T08:00:00Z`)
     const backlog = Array.from({ length: 2_000 }, (_, i) => ({ ...confirmation(`${prefix}-old`, i, T + i), partition: 0 }))
     const ten = [...Array(10).keys()]
     await producer.send(topics.mes, [...backlog, ...ten.map((i) => ({ ...confirmation(prefix, i, T + 10_000 + i * 10), partition: 0 }))])
@@ -183,7 +184,7 @@ describe('the tap runner', () => {
     await bus.ensureTopics([topics.hub, topics.erp].map((name) => ({ name, partitions: 1 })))
     for (const tap of plantTaps(prefix, plant, topics)) await saveTap(tap)
     await runner.refresh()
-    const T = Date.parse('2026-12-05T08:00:00Z')
+    const T = Date.parse(`${recentDay(1)}T08:00:00Z`)
     const ten = [...Array(10).keys()]
     await producer.send(topics.mes, ten.map((i) => ({ ...confirmation(prefix, i, T + i * 10), partition: 0 })))
     await producer.send(topics.hub, ten.map((i) => posting(prefix, i, T + 3 + i * 10)))
