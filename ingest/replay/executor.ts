@@ -5,6 +5,7 @@ import type { Ctx } from '../../server/context/ctx'
 import { REPLAY_RATE } from '../../server/domain/replays'
 import { releasePendingItems } from '../../server/services/replays/control-job'
 import { onReplayJobsChanged } from '../../server/services/replays/job-signal'
+import { every, type Every } from '../every'
 import { claimJob, keepLease, releaseLease } from './lease'
 import { markProduced } from './outcome'
 import { recoverInFlight } from './recovery'
@@ -87,7 +88,8 @@ export function createReplayExecutor(deps: ReplayExecutorDeps, options: ReplayEx
     topics: { at: 0, names: new Set() },
   }
   const { log, state } = r
-  let loop: Promise<void> | undefined
+  let loop: Every | undefined
+  let unsubscribe: (() => void) | undefined
   const recover = (job: Job) => recoverInFlight({ db, transport, log, jobId: job.id, onProduced: (items) => markProduced(r, job, items) })
 
   async function runJob(claimed: Job): Promise<void> {
@@ -168,51 +170,33 @@ export function createReplayExecutor(deps: ReplayExecutorDeps, options: ReplayEx
     }
   }
 
-  /** Job changes announced in this process, and the idle wait they cut short. */
-  let changes = 0
-  let changed: (() => void) | undefined
-  async function idle(seen: number): Promise<void> {
-    // A change announced while the last look ran: look again at once.
-    if (changes !== seen) return
-    await new Promise<void>((resolve) => {
-      changed = resolve
-      void sleep(pollMs, abort.signal).then(resolve)
-    })
-    changed = undefined
-  }
-
-  async function run(): Promise<void> {
-    const unsubscribe = onReplayJobsChanged(() => {
-      changes++
-      changed?.()
-    })
-    try {
-      while (!abort.signal.aborted) await round()
-    } finally {
-      unsubscribe()
-    }
-  }
-
-  /** One look for a job: runs the job it claims, else waits for the next poll or a change. */
-  async function round(): Promise<void> {
-    const seen = changes
+  /** One look for a job: runs the job it claims (and looks again at once), else waits for the next poll. */
+  async function round(): Promise<number | void> {
     try {
       const job = await claimJob(r)
-      if (job) return await runJob(job)
+      if (job) {
+        await runJob(job)
+        return 0
+      }
     } catch (error) {
       state.lastError = (error as Error).message
       log.error({ err: error }, 'replay executor round failed; trying again')
     }
-    await idle(seen)
   }
 
   return {
     start() {
-      loop ??= run()
+      if (loop) return
+      // A look every pollMs; a job change announced in this process wakes it at once, or right
+      // after the look in progress (job-signal.ts).
+      const looping = every('replay-executor', pollMs, 0, round)
+      unsubscribe = onReplayJobsChanged(() => looping.wake())
+      loop = looping
     },
     async stop() {
       abort.abort()
-      await loop
+      unsubscribe?.()
+      await loop?.stop()
     },
     status: () => ({ ...state }),
   }
