@@ -2,7 +2,7 @@
  * One measured phase of the ingest benchmark, in its own process so its peak RSS is its own.
  * Prints one JSON line: { events, seconds, rate, peakRssMiB }.
  *   consume  <brokers> <topic> <n>            kafkajs consumer (our adapter, same settings) counting records
- *   insert   <n>                              the same rows inserted into a fresh chDB
+ *   insert   <n>                              the same rows inserted into a fresh chDB, BENCH_INSERT_BATCH (50k) rows an insert
  *   pipeline <brokers> <topic> <n>            the full pipeline: Kafka → decode/validate → chDB
  *   costs    <n>                              µs per record of each stage (costs.ts); prints { costs, peakRssMiB }
  *   freshness <brokers> <topic>                the full pipeline on a topic being produced to: produce → visible
@@ -23,7 +23,7 @@ import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
 import { benchEvent } from './events'
-import { benchPipeline, peakRssMiB } from './phase'
+import { benchPipeline, insertBatchRows, peakRssMiB } from './phase'
 import { measureVisibility } from './visibility'
 
 /** `startupSeconds` (group join, first fetch) is reported apart: the rate is the steady state. */
@@ -70,7 +70,7 @@ try {
       events.push(toHopEventRow(event, { topic: 't', partition: i % 6, offset: String(i) }, decoded.payloadTruncated))
       if (decoded.payloadJson) payloads.push(toHopPayloadRow(event, decoded.payloadJson))
     }
-    const batch = 50_000
+    const batch = insertBatchRows()
     const t0 = performance.now()
     for (let i = 0; i < n; i += batch) {
       await chInsert(ch, { table: 'hop_events', rows: events.slice(i, i + batch) })

@@ -12,6 +12,9 @@ import { createTelemetryPipeline, type TelemetryPipeline } from '../../ingest/te
  * measured phase runs in a process of its own, so its peak RSS is its own, on fresh stores.
  */
 
+/** Rows an insert of the insert-only phase (b): BENCH_INSERT_BATCH, default 50k. */
+export const insertBatchRows = (): number => Number(process.env.BENCH_INSERT_BATCH ?? 50_000)
+
 /** The process's peak resident set (VmHWM), in MiB. */
 export function peakRssMiB(): number {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { BenchResult } from '../suites'
 import { benchRecord } from './events'
 import { freshnessRow, freshnessSettings, HELD_SHARE, measureFreshness } from './freshness'
+import { insertBatchRows } from './phase'
 import { runChild } from './run-child'
 import { benchTopic, PARTITIONS } from './topic'
 
@@ -79,7 +80,7 @@ export async function ingestSuite(): Promise<BenchResult> {
       freshnessP95MsAtShare: freshAtShare.targetP95Ms,
     }
     return {
-      params: { events: n, partitions: PARTITIONS, produceSeconds: Math.round(produceSeconds * 10) / 10, costEvents, freshness: fresh, loadAverage: loadavg().map((l) => Math.round(l * 10) / 10) },
+      params: { events: n, partitions: PARTITIONS, insertBatch: insertBatchRows(), produceSeconds: Math.round(produceSeconds * 10) / 10, costEvents, freshness: fresh, loadAverage: loadavg().map((l) => Math.round(l * 10) / 10) },
       metrics: {
         consumeOnly: consume,
         insertOnly: insert,

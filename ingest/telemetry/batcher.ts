@@ -30,7 +30,7 @@ export class Batch {
   lastSeen: string
   /** Seal as soon as no earlier batch of the partition is being written. */
   sealWhenIdle = false
-  /** Sealed while its partition was caught up: a trickle, which may share an insert (coalescer.ts). */
+  /** Sealed while its partition was caught up: a trickle, paced by the coalescer (coalescer.ts); else due at once. */
   trickle = false
   timer: NodeJS.Timeout | undefined
   readonly done: Promise<void>

@@ -9,7 +9,7 @@ import { hopEventSchema } from '../../server/domain/hop-event'
 import { makeHopEvent } from '../testing/telemetry-records'
 import { weekOf } from './batcher'
 import { recordCheckpoints, type CheckpointRow } from './checkpoints'
-import { InsertCoalescer, QUIET_FACTOR, QUIET_ROWS, type CoalescedBatch, type CoalescerOptions } from './coalescer'
+import { IN_FLIGHT, InsertCoalescer, QUIET_FACTOR, QUIET_ROWS, type CoalescedBatch, type CoalescerOptions } from './coalescer'
 import { ingestMetrics } from './metrics'
 import { normalise } from './normalise'
 import { OriginCache } from './origin-cache'
@@ -41,8 +41,8 @@ const recorded = async (b: CoalescedBatch) => {
 }
 
 let offset = 0
-/** A trickle batch of `n` hop events with payloads, as a pipeline's batcher holds it. */
-function batch(n: number, tag: string): CoalescedBatch {
+/** A batch of `n` hop events with payloads, as a pipeline's batcher holds it: a trickle unless told. */
+function batch(n: number, tag: string, trickle = true): CoalescedBatch {
   const origins = new OriginCache()
   const events = []
   const payloads = []
@@ -51,7 +51,7 @@ function batch(n: number, tag: string): CoalescedBatch {
     events.push(toHopEventRow(e, { topic: 'lt.telemetry', partition: 0, offset: String(offset++) }, false))
     payloads.push(toHopPayloadRow(e, '{"n":1}'))
   }
-  const b = { events, payloads, weeks: new Set(events.map((r) => weekOf(Date.parse(r.origin_time)))), payloadChars: 7 * n }
+  const b = { events, payloads, weeks: new Set(events.map((r) => weekOf(Date.parse(r.origin_time)))), payloadChars: 7 * n, trickle }
   ranges.set(b, { groupId: 'coalescer-test', topic: 'lt.telemetry', partition: 0, first: BigInt(offset - n), last: BigInt(offset - 1) })
   return b
 }
@@ -109,6 +109,59 @@ describe('InsertCoalescer', () => {
     expect(busy).toBeLessThan(QUIET_FACTOR * 1_500)
     expect((await stored('q2')).events).toBe(QUIET_ROWS)
   }, 30_000)
+
+  it('writes a backlog batch at once, and the trickles waiting for the interval with it', async () => {
+    const coalescer = coalescerOf({ intervalMs: 60_000, maxRows: 1000 })
+    await write(coalescer, batch(1, 'g0'))
+    const before = await inserts()
+    // Right after an insert, a trickle waits for the 60 s interval...
+    let trickleDone = false
+    const trickle = write(coalescer, batch(2, 'g1')).then(() => (trickleDone = true))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(trickleDone).toBe(false)
+    // ...until a batch sealed behind its partition's end arrives: both go now, in one insert.
+    const t0 = performance.now()
+    await Promise.all([write(coalescer, batch(3, 'g2', false)), trickle])
+    expect(performance.now() - t0).toBeLessThan(30_000)
+    expect((await inserts()) - before).toBe(1)
+    expect([await stored('g1'), await stored('g2')]).toEqual([
+      { events: 2, payloads: 2 },
+      { events: 3, payloads: 3 },
+    ])
+  })
+
+  it(`runs ${IN_FLIGHT} inserts at once while backlog batches wait, and combines the batches sealed meanwhile`, async () => {
+    const taken: string[][] = []
+    let open!: () => void
+    const gate = new Promise<void>((r) => (open = r))
+    const coalescer = new InsertCoalescer(ch, {
+      intervalMs: 60_000,
+      maxRows: 1000,
+      // The first two inserts hold at their ranges' recording, as at a slow Postgres.
+      recordRanges: async (rows) => {
+        taken.push(rows.map((r) => String(r.first)))
+        if (taken.length <= IN_FLIGHT) await gate
+        await recordCheckpoints(db.prisma, rows)
+      },
+    })
+    const before = await inserts()
+    const first = [batch(1, 'h1', false), batch(1, 'h2', false)]
+    const later = [batch(2, 'h3', false), batch(1, 'h4', false), batch(1, 'h5')]
+    const firstWrites = [write(coalescer, first[0]!)]
+    await new Promise((r) => setImmediate(r))
+    firstWrites.push(write(coalescer, first[1]!))
+    await new Promise((r) => setTimeout(r, 100))
+    // Both started, each with the one batch that waited; the rest waits for a free insert.
+    expect(taken).toEqual(first.map((b) => [String(ranges.get(b)!.first)]))
+    const laterWrites = later.map((b) => write(coalescer, b))
+    await new Promise((r) => setTimeout(r, 100))
+    expect(taken).toHaveLength(IN_FLIGHT)
+    open()
+    await Promise.all([...firstWrites, ...laterWrites])
+    expect(taken.slice(IN_FLIGHT)).toEqual([later.map((b) => String(ranges.get(b)!.first))])
+    expect((await inserts()) - before).toBe(IN_FLIGHT + 1)
+    expect((await Promise.all(['h1', 'h2', 'h3', 'h4', 'h5'].map(stored))).map((s) => s.events)).toEqual([1, 1, 2, 1, 1])
+  })
 
   it('splits what does not fit one insert (maxRows) and writes the rest right after', async () => {
     const coalescer = coalescerOf({ intervalMs: 60_000, maxRows: 4 })

@@ -9,20 +9,30 @@ import { recordCheckpoints, type CheckpointRow } from './checkpoints'
 import { ingestMetrics } from './metrics'
 
 /**
- * Trickle batches of every pipeline in the process written as ONE insert. A chDB insert costs about
- * 100 ms of CPU whatever its size (a part per table and per materialized view: ~140 files created),
- * so a demo nobody looks at, with its telemetry, OTLP and tap pipelines each inserting a few rows
- * per second, spent most of a core on part creation (issue #22, bench suite `idle`). Batches sealed
- * while their partition was caught up (README.md "Batches") come here; each pipeline's other
- * batches — a backlog, a recorded range being rebuilt — are inserted by the pipeline itself.
+ * The batches of every pipeline in the process written as combined inserts (group commit). A chDB
+ * insert costs about 100 ms of CPU whatever its size (a part per table and per materialized view:
+ * ~140 files created, and the merges of those parts later), so rows are worth more per insert:
+ * - a demo nobody looks at, with its telemetry, OTLP and tap pipelines each inserting a few rows per
+ *   second, spent most of a core on part creation (issue #22, bench suite `idle`);
+ * - a backlog of six partitions sealed a batch per delivery (~12k rows at 8 MiB fetched per
+ *   partition), and inserts of that size take ~30 % more engine time per row than ~50k-row ones
+ *   (bench suite `ingest`, phase (b) with BENCH_INSERT_BATCH).
  *
- * Pacing is the batcher's rule applied to the whole process: an insert at once if the previous one
- * began `intervalMs` ago or more, else when that much time has passed; while one runs, batches
- * wait for the next. So N pipelines' trickles cost one insert per interval instead of N. Under
- * QUIET_ROWS rows waiting (a few dozen events a second: the demo, a quiet shift), the interval is
- * QUIET_FACTOR times longer (3 s at the default 500 ms): such rows are seen a few seconds later,
- * and the idle demo spends a sixth of the inserts' CPU. From QUIET_ROWS on the interval is `intervalMs` again, so freshness
- * under load (ingest bench, item 3) does not change.
+ * Pacing depends on what waits:
+ * - Trickles (sealed while their partition was caught up, README.md "Batches") follow the batcher's
+ *   rule applied to the whole process: an insert at once if the previous one began `intervalMs` ago
+ *   or more, else when that much time has passed; while one runs, they wait for the next. So N
+ *   pipelines' trickles cost one insert per interval instead of N. Under QUIET_ROWS rows waiting (a
+ *   few dozen events a second: the demo, a quiet shift), the interval is QUIET_FACTOR times longer
+ *   (3 s at the default 500 ms): such rows are seen a few seconds later, and the idle demo spends a
+ *   sixth of the inserts' CPU. From QUIET_ROWS on the interval is `intervalMs` again.
+ * - A backlog batch (sealed behind: more of its partition is already in the log) is due at once:
+ *   an insert starts whenever fewer than IN_FLIGHT run, with every batch waiting up to `maxRows`
+ *   (trickles included). The second insert in flight is recorded and serialised while the engine
+ *   writes the first, and the batches sealed meanwhile make the next one: under load, inserts grow
+ *   by themselves, and the engine never waits for JavaScript.
+ * Recorded ranges being rebuilt after a restart (`fixed`) never come here: the pipeline inserts each
+ * alone under its range's token.
  *
  * The batches' ranges are recorded (checkpoints.ts) in one statement right before the combined
  * insert, as a pipeline records a batch's range before inserting it alone; a failure to record
@@ -44,6 +54,8 @@ export interface CoalescedBatch {
   readonly payloads: readonly HopPayloadInsert[]
   readonly weeks: ReadonlySet<number>
   readonly payloadChars: number
+  /** Sealed while its partition was caught up: paced (see above); else due at once. */
+  readonly trickle: boolean
 }
 
 export interface CoalescerOptions {
@@ -63,6 +75,8 @@ export function coalescerOptions(deps: { config: Config; prisma: PrismaClient })
 
 export const QUIET_ROWS = 1_000
 export const QUIET_FACTOR = 6
+/** Combined inserts at once while backlog batches wait: one written by the engine, the next prepared. */
+export const IN_FLIGHT = 2
 
 interface Waiting {
   batch: CoalescedBatch
@@ -75,10 +89,13 @@ export class InsertCoalescer {
   private waiting: Waiting[] = []
   /** Hop events in `waiting`. */
   private rows = 0
+  /** Batches in `waiting` that are not trickles (due at once). */
+  private backlog = 0
   /** Cancels the armed flush (a timer, or an immediate when the insert is due at once). */
   private cancelFlush: (() => void) | undefined
   private timerAt = Infinity
-  private running = false
+  /** Combined inserts running (recording their ranges, serialising, or in the engine). */
+  private running = 0
   private lastStart = -Infinity
   private seq = 0
   /** Tokens unique to this process's combined inserts: never equal to a range token or each other. */
@@ -95,14 +112,15 @@ export class InsertCoalescer {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ batch, checkpoint, resolve, reject })
       this.rows += batch.events.length
+      if (!batch.trickle) this.backlog++
       this.schedule()
     })
   }
 
   /** (Re)arms the timer for the next insert; more rows waiting may bring it forward. */
   private schedule(): void {
-    if (this.running || this.waiting.length === 0) return
-    const at = this.lastStart + this.opts.intervalMs * (this.rows >= QUIET_ROWS ? 1 : QUIET_FACTOR)
+    if (this.waiting.length === 0 || this.running >= (this.backlog > 0 ? IN_FLIGHT : 1)) return
+    const at = this.backlog > 0 ? -Infinity : this.lastStart + this.opts.intervalMs * (this.rows >= QUIET_ROWS ? 1 : QUIET_FACTOR)
     if (this.cancelFlush && at >= this.timerAt) return
     this.cancelFlush?.()
     this.timerAt = at
@@ -123,11 +141,13 @@ export class InsertCoalescer {
   private async flush(): Promise<void> {
     this.cancelFlush = undefined
     this.timerAt = Infinity
-    this.running = true
+    this.running++
     this.lastStart = performance.now()
     const taken = this.take()
-    // Batches that did not fit were ready in time: the next insert starts right after this one.
+    // Batches that did not fit were ready in time: the next insert starts right after this one
+    // (backlog batches: now, beside this one).
     const full = this.waiting.length > 0
+    this.schedule()
     try {
       await this.opts.recordRanges(taken.map((w) => w.checkpoint))
       await this.insert(taken.map((w) => w.batch))
@@ -135,7 +155,7 @@ export class InsertCoalescer {
     } catch (error) {
       for (const w of taken) w.reject(error)
     } finally {
-      this.running = false
+      this.running--
     }
     if (full) this.lastStart = -Infinity
     this.schedule()
@@ -157,7 +177,10 @@ export class InsertCoalescer {
       n++
     }
     const taken = this.waiting.splice(0, n)
-    for (const w of taken) this.rows -= w.batch.events.length
+    for (const w of taken) {
+      this.rows -= w.batch.events.length
+      if (!w.batch.trickle) this.backlog--
+    }
     return taken
   }
 

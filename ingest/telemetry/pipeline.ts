@@ -277,15 +277,15 @@ class Pipeline implements TelemetryPipeline {
 
   /**
    * Record the range, then insert both tables under one token; retried until done or stopped. A
-   * trickle batch's first attempt shares an insert with other trickles (coalescer.ts), which
-   * records their ranges together first; its retries, and a recorded range being rebuilt, go alone
-   * under the range's token.
+   * batch's first attempt shares an insert with the other batches waiting in the process
+   * (coalescer.ts), which records their ranges together first; its retries, and a recorded range
+   * being rebuilt, go alone under the range's token.
    */
   private async writeBatch(b: Batch): Promise<void> {
     const range = b.range
-    // The combined insert records the range itself, with the other trickles' (coalescer.ts).
+    // The combined insert records the range itself, with the other batches' (coalescer.ts).
     let stored = false
-    if (b.trickle && !b.fixed)
+    if (!b.fixed)
       stored = await this.coalescer.write(b, this.checkpoints.row(b.topic, b.partition, range)).then(
         () => true,
         (error: unknown) => (this.noteError('clickhouse', error, { combined: true }), false),
