@@ -1,4 +1,5 @@
 import type { HopEventInput } from '../../server/domain/hop-event'
+import { BENCH_BASE_MS } from '../bench-day'
 
 /** Flow A's hops (machine count to WMS transfer), in order: the shape of every generated transaction. */
 export const FLOW_A = [
@@ -15,9 +16,9 @@ const PLANTS = ['1000', '1100', '2000', '2100', '3000']
 
 /**
  * Realistic hop events for the benchmark (about 700 bytes of JSON each): flow-A transactions of
- * eight hops across five plants and eight lines over the last day, deterministic for a given index.
+ * eight hops across five plants and eight lines over yesterday (BENCH_BASE_MS), deterministic for a given index.
  */
-export function benchEvent(i: number, base = Date.UTC(2026, 10, 21, 12)): HopEventInput {
+export function benchEvent(i: number, base = BENCH_BASE_MS): HopEventInput {
   const txn = Math.floor(i / FLOW_A.length)
   const [eventType, hop] = FLOW_A[i % FLOW_A.length]!
   const origin = base + (txn % 86_400) * 1000

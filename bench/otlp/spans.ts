@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib'
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { startTestTracer, type TestTracer } from '../../ingest/otlp/testing'
+import { BENCH_BASE_MS } from '../bench-day'
 
 /**
  * The OTLP benchmark's load: what a plant's instrumented middleware exports. Spans are made by the
@@ -33,7 +34,7 @@ export interface ExportBody {
 /** Builds transactions with the SDK and cuts them into export request bodies. */
 export class SpanLoad {
   private readonly tracers = new Map<string, TestTracer>()
-  private readonly base = Date.UTC(2026, 10, 21, 12)
+  private readonly base = BENCH_BASE_MS
   private readonly ready: ExportBody[] = []
 
   /** Transactions `from` … `to - 1`; full requests are kept, partial ones wait for more or `flush`. */

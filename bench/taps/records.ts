@@ -1,5 +1,6 @@
 import type { BusRecord, OutgoingRecord } from '../../server/bus/port'
 import { tapDefinitionSchema, type TapDefinition } from '../../server/domain/taps'
+import { BENCH_BASE_MS } from '../bench-day'
 
 /**
  * The benchmark's plant: MES production confirmations as a plant's MES publishes them (business
@@ -8,7 +9,7 @@ import { tapDefinitionSchema, type TapDefinition } from '../../server/domain/tap
  */
 
 export const BENCH_TOPIC = 'plant3000.mes.confirmations'
-const BASE = Date.UTC(2026, 10, 21, 12)
+const BASE = BENCH_BASE_MS
 
 export function benchTap(): TapDefinition {
   return tapDefinitionSchema.parse({
