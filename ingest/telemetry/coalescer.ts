@@ -30,7 +30,7 @@ import { ingestMetrics } from './metrics'
  *   an insert starts whenever fewer than IN_FLIGHT run, with every batch waiting up to `maxRows`
  *   (trickles included). The second insert in flight is recorded and serialised while the engine
  *   writes the first, and the batches sealed meanwhile make the next one: under load, inserts grow
- *   by themselves, and the engine never waits for JavaScript.
+ *   by themselves, and the next one is ready when the engine is done with the current one.
  * Recorded ranges being rebuilt after a restart (`fixed`) never come here: the pipeline inserts each
  * alone under its range's token.
  *
