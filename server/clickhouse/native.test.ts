@@ -97,6 +97,33 @@ describe('Native inserts on chDB', () => {
     ])
   })
 
+  it('store each row’s own time when rows repeat the previous row’s time, alternate, or are null in between', async () => {
+    await chCommand(ch, { name: 'test.createTimes', sql: "CREATE TABLE lt_native.times (n UInt32, at DateTime64(3, 'UTC'), recorded Nullable(DateTime64(3, 'UTC'))) ENGINE = MergeTree ORDER BY n" })
+    const [t1, t2] = ['2026-01-02T03:04:05.001Z', '2026-01-02T03:04:05.002Z']
+    await chInsert(ch, {
+      table: 'times',
+      rows: [
+        { n: 1, at: t1, recorded: null },
+        { n: 2, at: t1, recorded: t2 },
+        { n: 3, at: t2, recorded: t2 },
+        { n: 4, at: t1, recorded: null },
+        { n: 5, at: new Date(t2), recorded: t1 },
+      ],
+    })
+    const { rows } = await chQuery<{ n: number; at: string; recorded: string | null }>(ch, {
+      name: 'test.readTimes',
+      sql: 'SELECT n, toString(at) AS at, toString(recorded) AS recorded FROM lt_native.times ORDER BY n',
+    })
+    const [s1, s2] = ['2026-01-02 03:04:05.001', '2026-01-02 03:04:05.002']
+    expect(rows).toEqual([
+      { n: 1, at: s1, recorded: null },
+      { n: 2, at: s1, recorded: s2 },
+      { n: 3, at: s2, recorded: s2 },
+      { n: 4, at: s1, recorded: null },
+      { n: 5, at: s2, recorded: s1 },
+    ])
+  })
+
   it('refuse a value that is not of its column, naming the column, and store nothing of the batch', async () => {
     const bad = [{ id: 'ok', at: new Date() }, { id: 'bad', at: 'yesterday' }]
     await expect(chInsert(ch, { table: 'via_native', rows: bad })).rejects.toThrow(/Column at: "yesterday" is not a time/)

@@ -171,6 +171,8 @@ export function epochMs(v: unknown, column: string): number {
   return t
 }
 
+const NOT_YET = Symbol('no value yet')
+
 function integer(v: unknown, column: string): number | bigint {
   if (typeof v === 'number' && Number.isInteger(v)) return v
   if (typeof v === 'bigint') return v
@@ -207,8 +209,13 @@ function writeColumn(out: Sink, t: TypeNode, values: readonly unknown[], column:
     }
     case 'DateTime64': {
       const precision = Number(t.args[0])
+      // A value equal to the previous row's is not parsed again: recorded_at is one text for a whole
+      // delivery, origin_time one per transaction.
+      let last: unknown = NOT_YET
+      let ms = 0
       for (const v of values) {
-        const ms = orZero && (v === null || v === undefined) ? 0 : epochMs(v, column)
+        if (v !== last) ms = orZero && (v === null || v === undefined) ? 0 : epochMs(v, column)
+        last = v
         out.int64(precision >= 3 ? ms * 10 ** (precision - 3) : Math.floor(ms / 10 ** (3 - precision)))
       }
       return
