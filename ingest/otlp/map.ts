@@ -1,5 +1,5 @@
-import { hopEventSchema, type HopError, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
-import { hopEventInPlace } from '../telemetry/hop-event-validator'
+import type { HopError, HopEvent, HopEventInput } from '../../server/domain/hop-event'
+import { checkHopEvent } from '../telemetry/hop-event-validator'
 import { attributeText, boundedAttributes, currentMessagingNames, firstText } from './attributes'
 import { httpStatusOf, spanError } from './errors'
 import { globToRegExp, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type OtlpServiceRule } from '../../server/domain/otlp-mapping'
@@ -26,7 +26,6 @@ export type SpanMapping =
   | { kind: 'unmapped'; reason: UnmappedReason; message: string; errors: { path: string; message: string }[] }
 
 export type SpanMapper = (span: OtlpSpan) => SpanMapping
-
 
 const KAFKA_MESSAGE_KEY = 'messaging.kafka.message.key'
 const MAX_CORRELATION_LENGTH = 128
@@ -120,13 +119,13 @@ export function createSpanMapper(config: OtlpMappingConfig): SpanMapper {
       // limits (map.test.ts holds it to that), and checking a span's twenty-odd attributes again was
       // most of the check. By the compiled contract, as a decoded hop event (in place: `input` is
       // ours); zod only says why one is not valid.
-      const event = hopEventInPlace(input)
+      const { event, issues } = checkHopEvent(input)
       if (!event)
         return {
           kind: 'unmapped',
           reason: 'schema',
           message: `span "${span.name}" of service ${service} does not make a valid hop event`,
-          errors: (hopEventSchema.safeParse(input).error?.issues ?? []).map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+          errors: issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
         }
       events.push({ ...event, attributes })
     }

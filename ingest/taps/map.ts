@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { BusRecord } from '../../server/bus/port'
 import { lastHeaderText } from '../../server/bus/headers'
-import { hopEventSchema, type HopError, type HopEvent, type HopEventInput } from '../../server/domain/hop-event'
+import type { HopError, HopEvent, HopEventInput } from '../../server/domain/hop-event'
 import type { TapDefinition } from '../../server/domain/taps'
 import { boundedAttributes } from '../otlp/attributes'
 import { TRANSIENT_TYPE } from '../otlp/errors'
-import { hopEventInPlace } from '../telemetry/hop-event-validator'
+import { checkHopEvent } from '../telemetry/hop-event-validator'
 import { storageErrors } from '../telemetry/storable'
 import { decodeValue, type ValueFailureReason } from './value'
 import { compileFields, type CompiledField, type FieldKind } from './fields'
@@ -97,9 +97,9 @@ export function compileTap(definition: TapDefinition): CompiledTap {
       // The contract less `attributes` (optional there; built within its limits), by the compiled
       // contract as a decoded hop event is (in place: `checked` is ours); zod only says why not.
       const { attributes: _, ...checked } = input
-      const valid = hopEventInPlace(checked)
+      const { event: valid, issues } = checkHopEvent(checked)
       if (!valid) {
-        const issue = hopEventSchema.safeParse(checked).error!.issues[0]!
+        const issue = issues[0]!
         const field = mappingField(issue.path.map(String))
         const expression = fields.find((f) => f.name === field)?.source
         const value = field ? values.get(field) : undefined

@@ -1,6 +1,6 @@
 import type { BusRecord, Headers } from '../../server/bus/port'
-import { hopEventSchema, MAX_PAYLOAD_BYTES, type HopEvent } from '../../server/domain/hop-event'
-import { hopEventInPlace } from './hop-event-validator'
+import { MAX_PAYLOAD_BYTES, type HopEvent } from '../../server/domain/hop-event'
+import { checkHopEvent } from './hop-event-validator'
 import { lastHeaderText } from '../../server/bus/headers'
 import { headersSize } from './headers'
 import { storageErrors, type FieldError } from './storable'
@@ -88,20 +88,9 @@ export function decodeRecord(record: BusRecord): Decoded {
     encoding = 'cloudevents-binary'
   }
 
-  // The compiled contract on the hot path; zod only for what it rejects: zod's issues are the DLQ
-  // reasons, and were the two ever to disagree that way, zod (the contract) would keep the record.
-  let event = hopEventInPlace(fields)
-  if (event === undefined) {
-    const result = hopEventSchema.safeParse(fields)
-    if (!result.success) {
-      return {
-        ok: false,
-        reason: 'schema',
-        errors: result.error.issues.slice(0, MAX_ERRORS).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-      }
-    }
-    event = result.data
-  }
+  // The compiled contract on the hot path; zod only for what it rejects: zod's issues are the DLQ reasons.
+  const { event, issues } = checkHopEvent(fields)
+  if (!event) return { ok: false, reason: 'schema', errors: issues.slice(0, MAX_ERRORS).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) }
   const unstorable = storageErrors(event, text)
   if (unstorable.length > 0) return { ok: false, reason: 'schema', errors: unstorable }
 

@@ -1,12 +1,12 @@
 import { _, Ajv2020, type KeywordCxt } from 'ajv/dist/2020.js'
-import { hopEventJsonSchema, type HopEvent } from '../../server/domain/hop-event'
+import { hopEventJsonSchema, hopEventSchema, type HopEvent } from '../../server/domain/hop-event'
 
 /**
  * The hop-event contract compiled to a plain JS function (Ajv), for the ingest hot path: zod's
  * safeParse cost more per record than JSON.parse. zod stays the single source of truth: the
  * compiled function is generated at module load from `hopEventJsonSchema()`, and
  * hop-event-validator.test.ts feeds both the same valid and invalid records. It answers only
- * "valid or not": for an invalid record decode asks zod, whose issues name the DLQ reasons.
+ * "valid or not": for an invalid record `checkHopEvent` asks zod, whose issues name the DLQ reasons.
  *
  * It lives with the ingest worker, not beside the contract in server/domain/, because only the
  * worker uses it and client components import server/domain/ (Ajv compiles with `new Function`).
@@ -118,4 +118,22 @@ export function hopEventInPlace(value: unknown): HopEvent | undefined {
   if (typeof attributes === 'object' && attributes !== null && Object.hasOwn(attributes, '__proto__'))
     delete (attributes as Record<string, unknown>)['__proto__']
   return validate(value) ? (value as HopEvent) : undefined
+}
+
+type ZodIssues = NonNullable<ReturnType<typeof hopEventSchema.safeParse>['error']>['issues']
+
+/**
+ * A hop event by the compiled contract, else zod's verdict with its issues: what decode, the OTLP
+ * mapper and the tap mapper each need (`value` is completed in place, as by hopEventInPlace). Were
+ * the two ever to disagree that way, zod (the contract) keeps the value.
+ */
+export function checkHopEvent(
+  value: unknown,
+  /** The compiled check; a test passes one that rejects everything, the one disagreement seen at run time. */
+  compiled: (value: unknown) => HopEvent | undefined = hopEventInPlace,
+): { event: HopEvent; issues?: undefined } | { event?: undefined; issues: ZodIssues } {
+  const event = compiled(value)
+  if (event) return { event }
+  const result = hopEventSchema.safeParse(value)
+  return result.success ? { event: result.data } : { issues: result.error.issues }
 }
