@@ -60,7 +60,7 @@ function toIngestStatus(telemetry: TelemetryPipelineStatus, otlp: TelemetryPipel
  * the alerting loop (ingest/alerts/) and the hour statistics of the dashboards (ingest/rollups/).
  */
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
-  // One writer of trickle batches for every pipeline below: theirs become one insert per interval.
+  // One writer of batches for every pipeline below: theirs share inserts (coalescer.ts).
   const coalescer = new InsertCoalescer(deps.clickhouse, coalescerOptions(deps))
   const pipeline = createTelemetryPipeline({ ...deps, coalescer, logger: deps.logger.child({ component: 'ingest' }) })
   // The admin-edited span mapping, re-read when it changes (no restart needed).

@@ -40,7 +40,7 @@ export interface TapRunnerDeps {
   pollMs?: number
   /** The pipelines' lag refresh (tests). */
   lagRefreshMs?: number
-  /** The process's writer of trickle batches, shared with its other pipelines. */
+  /** The process's writer of batches, shared with its other pipelines. */
   coalescer?: InsertCoalescer
 }
 

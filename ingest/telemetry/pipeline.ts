@@ -65,7 +65,7 @@ export interface TelemetryPipelineOptions {
   originCacheSize?: number
   /** Shared by pipelines whose hops join the same transactions (taps of one plant's topics). */
   origins?: OriginCache
-  /** Writes trickle batches; shared by the process's pipelines so theirs become one insert. Default: the pipeline's own. */
+  /** Writes batches; shared by the process's pipelines so theirs share inserts. Default: the pipeline's own. */
   coalescer?: InsertCoalescer
 }
 
