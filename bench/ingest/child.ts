@@ -26,9 +26,20 @@ import { benchEvent } from './events'
 import { benchPipeline, insertBatchRows, peakRssMiB } from './phase'
 import { measureVisibility } from './visibility'
 
-/** `startupSeconds` (group join, first fetch) is reported apart: the rate is the steady state. */
-function report(events: number, seconds: number, startupSeconds = 0) {
-  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB() })}\n`)
+/** Process CPU time (all threads: chDB's and V8's included), µs. */
+function cpuMicros(): number {
+  const u = process.cpuUsage()
+  return u.user + u.system
+}
+
+/**
+ * `startupSeconds` (group join, first fetch) is reported apart: the rate is the steady state.
+ * `cpuUsPerEvent`: process CPU over the same window per event, which other processes on a shared
+ * machine move far less than the rate.
+ */
+function report(events: number, seconds: number, startupSeconds = 0, cpuUs?: number) {
+  const cpuUsPerEvent = cpuUs === undefined ? undefined : Math.round((cpuUs / events) * 10) / 10
+  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent })}\n`)
 }
 
 const [mode, ...args] = process.argv.slice(2)
@@ -42,16 +53,17 @@ try {
     let seen = 0
     let first = 0
     let firstAt = 0
+    let c0 = 0
     let done: () => void
     const finished = new Promise<void>((r) => (done = r))
     const t0 = performance.now()
     await consumer.run(async (batch) => {
-      if (!firstAt) [firstAt, first] = [performance.now(), batch.records.length]
+      if (!firstAt) [firstAt, first, c0] = [performance.now(), batch.records.length, cpuMicros()]
       seen += batch.records.length
       if (seen >= n) done()
     })
     await finished
-    report(seen - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000)
+    report(seen - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000, cpuMicros() - c0)
     await consumer.stop()
     await transport.close()
   } else if (mode === 'insert') {
@@ -71,12 +83,12 @@ try {
       if (decoded.payloadJson) payloads.push(toHopPayloadRow(event, decoded.payloadJson))
     }
     const batch = insertBatchRows()
-    const t0 = performance.now()
+    const [t0, c0] = [performance.now(), cpuMicros()]
     for (let i = 0; i < n; i += batch) {
       await chInsert(ch, { table: 'hop_events', rows: events.slice(i, i + batch) })
       await chInsert(ch, { table: 'hop_payloads', rows: payloads.slice(i, i + batch) })
     }
-    report(n, (performance.now() - t0) / 1000)
+    report(n, (performance.now() - t0) / 1000, 0, cpuMicros() - c0)
     await ch.close()
   } else if (mode === 'pipeline') {
     const [brokers, topic, n] = [args[0]!, args[1]!, Number(args[2])]
@@ -84,9 +96,9 @@ try {
     const t0 = performance.now()
     await pipeline.start()
     while (pipeline.status().written === 0) await sleep(5)
-    const [firstAt, first] = [performance.now(), pipeline.status().written]
+    const [firstAt, first, c0] = [performance.now(), pipeline.status().written, cpuMicros()]
     while (pipeline.status().written < n) await sleep(20)
-    report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000)
+    report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000, cpuMicros() - c0)
     await close()
   } else if (mode === 'freshness') {
     process.stdout.write(`${JSON.stringify(await measureVisibility(args[0]!, args[1]!, dataDir))}\n`)

@@ -7,6 +7,8 @@ export interface Phase {
   rate: number
   startupSeconds: number
   peakRssMiB: number
+  /** Process CPU (all threads) per event over the measured window, µs (bench/ingest/child.ts). */
+  cpuUsPerEvent?: number
 }
 
 /** stdout piped (its JSON lines), stderr inherited, an IPC channel, no stdin. */
