@@ -42,6 +42,70 @@ describe('createSpanMapper', () => {
     expect(defaults(call)).toMatchObject({ kind: 'ignored' })
   })
 
+  it('maps every field of a span with all of them: the whole event, exactly', () => {
+    const link = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), attributes: {} }
+    const span = makeSpan({
+      kind: 'consumer',
+      parentSpanId: 'c'.repeat(16),
+      links: [link],
+      status: { code: 'error', message: 'posting refused' },
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation': 'process',
+        'http.request.resend_count': 2,
+        'linetrace.work_order': 'WO-7',
+        'linetrace.quantity.good': 12,
+        'linetrace.origin_time': '2026-11-24T08:00:00.000Z',
+        'linetrace.idempotency_key': 'conf-7',
+        'linetrace.replay_id': 'rp-7',
+        'linetrace.error.category': 'dependency',
+        'linetrace.error.dependency_key': 'erp:S4',
+      },
+      resource: { 'service.name': 'camel-confirmations', 'service.instance.id': 'camel-1', 'linetrace.plant': '2000' },
+    })
+    const hop = onlyHop(defaults(span))
+    expect(hop).toEqual({
+      event_id: '5b8efff798038103d269b633813fc60c:eee19b7ec3c1b174',
+      event_type: 'integration.transformed',
+      schema_version: 1,
+      occurred_at: '2025-12-04T23:00:00.250Z',
+      origin_time: '2026-11-24T08:00:00.000Z',
+      correlation_id: 'a'.repeat(32),
+      causation_id: `${'a'.repeat(32)}:${'b'.repeat(16)}`,
+      idempotency_key: 'conf-7',
+      trace_id: '5b8efff798038103d269b633813fc60c',
+      span_id: 'eee19b7ec3c1b174',
+      parent_span_id: 'c'.repeat(16),
+      flow: hop.flow,
+      hop: hop.hop,
+      status: 'error',
+      plant: '2000',
+      source: { system: 'camel-confirmations', instance: 'camel-1' },
+      business: { work_order: 'WO-7', quantity: { good: 12 } },
+      latency_ms: 250,
+      attempt: 3,
+      error: { ...hop.error, category: 'dependency', retryable: true, dependency_key: 'erp:S4' },
+      replay: { replay_id: 'rp-7' },
+      attributes: {
+        'otel.span_name': 'send confirmations',
+        'otel.span_kind': 'consumer',
+        'otel.scope': 'test',
+        'otel.link.trace_id': 'a'.repeat(32),
+        'otel.link.span_id': 'b'.repeat(16),
+        'messaging.operation.type': 'process',
+        ...Object.fromEntries(Object.entries(span.attributes).map(([key, value]) => [key, String(value)])),
+        ...span.resource,
+      },
+    })
+    expect(hopEventSchema.safeParse(hop).success).toBe(true)
+    // Without the optional attributes none of the optional fields appears, not even as undefined.
+    const plain = onlyHop(defaults(makeSpan({ endTimeUnixNano: 0n, resource: { 'service.name': 'camel-confirmations', 'linetrace.plant': '2000' } })))
+    expect(Object.keys(plain).sort()).toEqual(
+      ['event_id', 'event_type', 'schema_version', 'occurred_at', 'correlation_id', 'trace_id', 'span_id', 'flow', 'hop', 'status', 'plant', 'source', 'attributes'].sort(),
+    )
+    expect(plain.source).toEqual({ system: 'camel-confirmations' })
+  })
+
   it('a single-link consumer span is keyed by the link first, with the link as its cause', () => {
     const link = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), attributes: { 'linetrace.correlation_id': 'from-link' } }
     const hop = onlyHop(defaults(makeSpan({ kind: 'consumer', attributes: { 'messaging.operation.type': 'receive', 'messaging.kafka.message.key': 'key-1' }, links: [link] })))
