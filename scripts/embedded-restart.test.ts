@@ -44,9 +44,18 @@ const SLA = DEFAULT_FLOW_SLA_MS
 // Plant 2100 reports through OTLP as in `npm start`: its resumed hub and ERP work reaches the store as spans on lt.otlp.
 const OPTIONS: SimulatorOptionsInput = { clock: 'virtual', seed: 7, plants: 5, lines: 2, rate: 2, maxEventsPerSecond: 1e9, otlpPlants: ['2100'] }
 
-/** A timeline on the wall clock's recent past (every rollup and partition as in a live demo), `hoursAgo` apart per test. */
-function timeline(hoursAgo: number) {
-  const start = Math.floor((Date.now() - hoursAgo * 60 * MIN) / MIN) * MIN
+/**
+ * A timeline starting at `utcHour` on the last Wednesday at least a day ago: the wall clock's recent
+ * past (every rollup and partition as in a live demo), on a working day at every demo plant (UTC−6 to
+ * UTC+9: Wednesday everywhere). Not an hour before now, as it was: on a Sunday the simulator runs every
+ * plant at its weekend factor, and the run without the simulator's state stranded only 3 transactions
+ * (it failed on 2026-12-06, a Sunday, with the mapper of the day before as well).
+ */
+function timeline(utcHour: number) {
+  const day = new Date(Date.now() - 24 * 60 * MIN)
+  day.setUTCHours(utcHour, 0, 0, 0)
+  while (day.getUTCDay() !== 3) day.setUTCDate(day.getUTCDate() - 1)
+  const start = day.getTime()
   const stop = start + 6 * MIN
   const restart = stop + MIN
   return { start, stop, restart, end: restart + 2 * SLA }
@@ -117,7 +126,7 @@ async function judgeRestart(t: Timeline) {
 
 describe('a restart of the embedded demo (simulator + in-process bus + worker)', () => {
   it('leaves no transaction that was in flight stuck, and no stuck alert, two flow SLAs later', async () => {
-    const t = timeline(3)
+    const t = timeline(8)
     const stateDir = mkdtempSync(join(tmpdir(), 'lt-restart-state-'))
     dirs.push(stateDir)
     const first = await lifetime(t.start, t.stop, stateDir)
@@ -129,7 +138,7 @@ describe('a restart of the embedded demo (simulator + in-process bus + worker)',
   }, 600_000)
 
   it('without the simulator’s state the same restart strands transactions and fires a stuck alert: what the test above would catch', async () => {
-    const t = timeline(1)
+    const t = timeline(10)
     await lifetime(t.start, t.stop, undefined)
     await lifetime(t.restart, t.end, undefined)
     const { stuck, episodes } = await judgeRestart(t)
