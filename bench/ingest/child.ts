@@ -23,22 +23,17 @@ import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
 import { benchEvent } from './events'
-import { benchPipeline, insertBatchRows, peakRssMiB } from './phase'
+import { cpuMicros, peakRssMiB } from '../usage'
+import { benchPipeline, insertBatchRows } from './phase'
 import { measureVisibility } from './visibility'
-
-/** Process CPU time (all threads: chDB's and V8's included), µs. */
-function cpuMicros(): number {
-  const u = process.cpuUsage()
-  return u.user + u.system
-}
 
 /**
  * `startupSeconds` (group join, first fetch) is reported apart: the rate is the steady state.
  * `cpuUsPerEvent`: process CPU over the same window per event, which other processes on a shared
  * machine move far less than the rate.
  */
-function report(events: number, seconds: number, startupSeconds = 0, cpuUs?: number) {
-  const cpuUsPerEvent = cpuUs === undefined ? undefined : Math.round((cpuUs / events) * 10) / 10
+function report(events: number, seconds: number, startupSeconds: number, cpuUs: number) {
+  const cpuUsPerEvent = Math.round((cpuUs / events) * 10) / 10
   process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent })}\n`)
 }
 

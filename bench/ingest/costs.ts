@@ -11,6 +11,7 @@ import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
 import { benchRecord } from './events'
+import { cpuMicros } from '../usage'
 
 /**
  * Where the time of one hop event goes, in µs per record, measured on the bench events: each JS
@@ -26,11 +27,6 @@ import { benchRecord } from './events'
 export interface StageCost {
   cpuUs: number
   wallUs: number
-}
-
-function cpuMicros(): number {
-  const u = process.cpuUsage()
-  return u.user + u.system
 }
 
 async function measure(rows: number, fn: () => unknown): Promise<StageCost> {

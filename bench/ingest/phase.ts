@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { KafkaTransport } from '../../server/bus/kafka'
 import { createClickHouse, type ClickHouse } from '../../server/clickhouse/client'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
@@ -14,12 +13,6 @@ import { createTelemetryPipeline, type TelemetryPipeline } from '../../ingest/te
 
 /** Rows an insert of the insert-only phase (b): BENCH_INSERT_BATCH, default 50k. */
 export const insertBatchRows = (): number => Number(process.env.BENCH_INSERT_BATCH ?? 50_000)
-
-/** The process's peak resident set (VmHWM), in MiB. */
-export function peakRssMiB(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))
-  return line ? Math.round(Number(line.replace(/\D+/g, '')) / 1024) : Math.round(process.memoryUsage().rss / 2 ** 20)
-}
 
 /** A migrated chDB and an in-memory embedded Postgres (checkpoints, plants) under `dataDir`. */
 export async function openStores(dataDir: string): Promise<{ ch: ClickHouse; db: Db; close(): Promise<void> }> {

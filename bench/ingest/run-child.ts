@@ -8,7 +8,7 @@ export interface Phase {
   startupSeconds: number
   peakRssMiB: number
   /** Process CPU (all threads) per event over the measured window, µs (bench/ingest/child.ts). */
-  cpuUsPerEvent?: number
+  cpuUsPerEvent: number
 }
 
 /** stdout piped (its JSON lines), stderr inherited, an IPC channel, no stdin. */

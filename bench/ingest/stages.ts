@@ -23,15 +23,10 @@ import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
 import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
+import { cpuMicros } from '../usage'
 
 const N = Number(process.argv[2] ?? 200_000)
 const results: [string, string][] = []
-
-/** CPU time of the process (all threads: GC, chDB's): unlike wall time, barely moved by other processes. */
-function cpuMicros(): number {
-  const u = process.cpuUsage()
-  return u.user + u.system
-}
 
 function per(n: number, wallMs: number, cpuUs: number): string {
   return `${((wallMs * 1000) / n).toFixed(2)} µs/record wall, ${(cpuUs / n).toFixed(2)} µs CPU`

@@ -109,9 +109,9 @@ export async function ingestSuite(): Promise<BenchResult> {
       ],
       table: [
         ['phase', 'events/s', 'seconds', 'start-up s', 'peak RSS MiB', 'CPU µs/event'],
-        ['(a) consume only', consume.rate, consume.seconds.toFixed(1), consume.startupSeconds.toFixed(1), consume.peakRssMiB, consume.cpuUsPerEvent ?? ''],
-        ['(b) insert only', insert.rate, insert.seconds.toFixed(1), '', insert.peakRssMiB, insert.cpuUsPerEvent ?? ''],
-        ['(c) full pipeline', pipeline.rate, pipeline.seconds.toFixed(1), pipeline.startupSeconds.toFixed(1), pipeline.peakRssMiB, pipeline.cpuUsPerEvent ?? ''],
+        ['(a) consume only', consume.rate, consume.seconds.toFixed(1), consume.startupSeconds.toFixed(1), consume.peakRssMiB, consume.cpuUsPerEvent],
+        ['(b) insert only', insert.rate, insert.seconds.toFixed(1), '', insert.peakRssMiB, insert.cpuUsPerEvent],
+        ['(c) full pipeline', pipeline.rate, pipeline.seconds.toFixed(1), pipeline.startupSeconds.toFixed(1), pipeline.peakRssMiB, pipeline.cpuUsPerEvent],
         ['(c)/min(a,b)', ratio.toFixed(2), '', '', '', ''],
         ['(d) freshness', 'events/s produced of asked', 'p50 / p95 / max s', 'p95 target s', 'peak RSS MiB', ''],
         [...freshnessRow(`(d) at ${fresh.rate}/s`, freshAtRate), ''],

@@ -4,7 +4,8 @@ import { chQuery } from '../../server/clickhouse/exec'
 import { sleep } from '../../server/retry'
 import { percentile } from '../percentile'
 import { PRODUCED_MS_ATTRIBUTE } from './events'
-import { benchPipeline, peakRssMiB } from './phase'
+import { peakRssMiB } from '../usage'
+import { benchPipeline } from './phase'
 
 /**
  * The child side of the freshness phase (freshness.ts drives it): the telemetry pipeline consumes a

@@ -11,6 +11,7 @@ import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
 import { hopEventSchema, type HopEvent } from '../../server/domain/hop-event'
 import { benchRecord } from '../ingest/events'
 import type { ExportBody } from './spans'
+import { cpuMicros } from '../usage'
 
 /**
  * Where a span's time goes outside ClickHouse, stage by stage, on the run's own request bodies, in
@@ -34,11 +35,6 @@ export interface Breakdown {
     receiverPlusWorker: number
   }
   hopEvent: { decode: number; rows: number; worker: number }
-}
-
-function cpuMicros(): number {
-  const u = process.cpuUsage()
-  return u.user + u.system
 }
 
 /** CPU µs per item of `fn` over `items`, after one warm-up pass. */

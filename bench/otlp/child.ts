@@ -28,7 +28,8 @@ import { loadConfig } from '../../server/config'
 import { logger } from '../../server/logger'
 import { sleep } from '../../server/retry'
 import { benchRecord } from '../ingest/events'
-import { openStores, peakRssMiB } from '../ingest/phase'
+import { openStores } from '../ingest/phase'
+import { cpuMicros, peakRssMiB } from '../usage'
 
 /** Rows in hop_events, as a reader of the console would see them. */
 async function visible(ch: ClickHouse): Promise<number> {
@@ -38,12 +39,6 @@ async function visible(ch: ClickHouse): Promise<number> {
 
 async function waitVisible(ch: ClickHouse, n: number): Promise<void> {
   while ((await visible(ch)) < n) await sleep(25)
-}
-
-/** CPU time of the process (all threads: chDB's and the GC's), in µs. */
-function cpuMicros(): number {
-  const u = process.cpuUsage()
-  return u.user + u.system
 }
 
 /** What the pipeline's ClickHouse inserts took so far: batches of hop_events, rows, seconds per table. */

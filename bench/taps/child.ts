@@ -18,7 +18,8 @@ import { chQuery } from '../../server/clickhouse/exec'
 import { loadConfig } from '../../server/config'
 import { logger } from '../../server/logger'
 import { sleep } from '../../server/retry'
-import { openStores, peakRssMiB } from '../ingest/phase'
+import { openStores } from '../ingest/phase'
+import { peakRssMiB } from '../usage'
 import { BENCH_TOPIC, benchTap, confirmationRecord } from './records'
 
 async function visible(ch: ClickHouse): Promise<number> {
