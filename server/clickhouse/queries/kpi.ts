@@ -4,8 +4,8 @@ import { assertWindow, ceilTo, floorTo } from './window'
 
 /**
  * Dashboard reads from the rollups (never from hop_events). Read pattern: GROUP BY the wanted
- * dimensions and merge the states: uniqMerge / uniqIfMerge for counts, quantilesTDigestMerge for
- * latency, max for latency_max. Definitions of each count are in 0002_rollups.sql.
+ * dimensions and merge the states: uniqExactMerge for counts, quantilesTDigestMerge for latency, max
+ * for latency_max. Definitions of each count are in 0011_exact_flow_kpis.sql.
  */
 
 export const KPI_DIMENSIONS = ['plant', 'flow', 'hop', 'line', 'bucket'] as const
@@ -36,7 +36,7 @@ export interface FlowKpiRow {
   latency_max: number | null
 }
 
-const GRAIN = { '1m': { table: 'flow_kpi_1m', step: 60_000 }, '1h': { table: 'flow_kpi_1h', step: 3_600_000 } }
+const GRAIN = { '1m': { table: 'flow_kpi_exact_1m', step: 60_000 }, '1h': { table: 'flow_kpi_exact_1h', step: 3_600_000 } }
 
 /**
  * Flow KPIs for the buckets overlapping [from, to), grouped by the whitelisted dimensions.
@@ -53,17 +53,17 @@ export async function flowKpi(
   const { rows } = await chQuery<FlowKpiRow & { q: Array<number | null> }>(ch, {
     name: `kpi.flow_${q.grain}`,
     sql: `SELECT ${dims.length ? `${dimList},` : ''}
-            uniqMerge(events) AS events,
-            uniqIfMerge(errors) AS errors,
-            uniqIfMerge(errors_transient) AS errors_transient,
-            uniqIfMerge(errors_dependency) AS errors_dependency,
-            uniqIfMerge(errors_permanent) AS errors_permanent,
-            uniqIfMerge(errors_partial) AS errors_partial,
-            uniqIfMerge(dead_lettered) AS dead_lettered,
-            uniqIfMerge(posting_requests) AS posting_requests,
-            uniqIfMerge(posting_successes) AS posting_successes,
-            uniqIfMerge(posting_first_attempt_successes) AS posting_first_attempt_successes,
-            uniqIfMerge(posting_failures) AS posting_failures,
+            uniqExactMerge(events) AS events,
+            uniqExactMerge(errors) AS errors,
+            uniqExactMerge(errors_transient) AS errors_transient,
+            uniqExactMerge(errors_dependency) AS errors_dependency,
+            uniqExactMerge(errors_permanent) AS errors_permanent,
+            uniqExactMerge(errors_partial) AS errors_partial,
+            uniqExactMerge(dead_lettered) AS dead_lettered,
+            uniqExactMerge(posting_requests) AS posting_requests,
+            uniqExactMerge(posting_successes) AS posting_successes,
+            uniqExactMerge(posting_first_attempt_successes) AS posting_first_attempt_successes,
+            uniqExactMerge(posting_failures) AS posting_failures,
             quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_quantiles) AS q, max(latency_max) AS latency_max
           FROM ${ch.database}.${table}
           WHERE plant IN {plants:Array(String)}

@@ -8,10 +8,11 @@ import { planBuckets } from './window'
  *
  * Reads the rollups, never hop_events, even for a 30-second window: hop_events is partitioned by
  * origin_time and sorted by correlation_id, so a filter on event time cannot prune it and a
- * "small" window would scan the whole retention. flow_kpi_1m answers any window at minute
- * resolution from a few rows per minute; whole hours come from flow_kpi_1h (the only rollup that
- * reaches past 14 days). uniq states merge across both tables because an event sits in exactly
- * one minute and one hour bucket.
+ * "small" window would scan the whole retention. flow_kpi_exact_1m answers any window at minute
+ * resolution from a few rows per minute; whole hours come from flow_kpi_exact_1h (the only
+ * rollup that reaches past 14 days). The states merge across both tables because an event sits in
+ * exactly one minute and one hour bucket, and they are exact: a day of a busy plant is a count,
+ * not an estimate.
  */
 export async function hopCountsByPlant(
   ch: ClickHouse,
@@ -25,20 +26,20 @@ export async function hopCountsByPlant(
   if (plan.hours) {
     params.hFrom = plan.hours.from
     params.hTo = plan.hours.to
-    parts.push(`SELECT plant, events FROM ${db}.flow_kpi_1h
+    parts.push(`SELECT plant, events FROM ${db}.flow_kpi_exact_1h
       WHERE plant IN {plants:Array(String)}
         AND bucket >= {hFrom:DateTime64(3, 'UTC')} AND bucket < {hTo:DateTime64(3, 'UTC')}`)
   }
   plan.minutes.forEach((r, i) => {
     params[`mFrom${i}`] = r.from
     params[`mTo${i}`] = r.to
-    parts.push(`SELECT plant, events FROM ${db}.flow_kpi_1m
+    parts.push(`SELECT plant, events FROM ${db}.flow_kpi_exact_1m
       WHERE plant IN {plants:Array(String)}
         AND bucket >= {mFrom${i}:DateTime64(3, 'UTC')} AND bucket < {mTo${i}:DateTime64(3, 'UTC')}`)
   })
   const { rows } = await chQuery<{ plant: string; events: number }>(ch, {
     name: 'overview.hopCountsByPlant',
-    sql: `SELECT plant, uniqMerge(events) AS events
+    sql: `SELECT plant, uniqExactMerge(events) AS events
           FROM (${parts.join('\n UNION ALL \n')})
           GROUP BY plant
           ORDER BY plant`,

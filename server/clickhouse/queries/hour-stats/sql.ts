@@ -113,7 +113,7 @@ export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 
   Object.assign(params, postingFlowsParam())
   const bucket = (t: string) => `toStartOfInterval(${t}, INTERVAL ${stepSec} SECOND)`
   const step = stepSec * 1000
-  const rollup = stepSec === 60 ? 'flow_kpi_1m' : 'flow_kpi_1h'
+  const rollup = stepSec === 60 ? 'flow_kpi_exact_1m' : 'flow_kpi_exact_1h'
   const txnWhere = rangesWhere(ranges, 'origin_time', step, params, 'r')
   const bucketWhere = rangesWhere(ranges, 'bucket', step, params, 'b')
   const whole = `if(grouping(flow) = 1, '*', flow)`
@@ -168,16 +168,16 @@ export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 
       UNION ALL
 
       SELECT plant, bucket, flow, line, '' AS hop, ${part({
-        erp_events: 'uniqMerge(events)',
-        erp_errors: 'uniqIfMerge(errors)',
-        errors_transient: 'uniqIfMerge(errors_transient)',
-        errors_dependency: 'uniqIfMerge(errors_dependency)',
-        errors_permanent: 'uniqIfMerge(errors_permanent)',
-        errors_partial: 'uniqIfMerge(errors_partial)',
-        dead_lettered: 'uniqIfMerge(dead_lettered)',
-        posting_requests: 'uniqIfMerge(posting_requests)',
-        posting_successes: 'uniqIfMerge(posting_successes)',
-        posting_failures: 'uniqIfMerge(posting_failures)',
+        erp_events: 'uniqExactMerge(events)',
+        erp_errors: 'uniqExactMerge(errors)',
+        errors_transient: 'uniqExactMerge(errors_transient)',
+        errors_dependency: 'uniqExactMerge(errors_dependency)',
+        errors_permanent: 'uniqExactMerge(errors_permanent)',
+        errors_partial: 'uniqExactMerge(errors_partial)',
+        dead_lettered: 'uniqExactMerge(dead_lettered)',
+        posting_requests: 'uniqExactMerge(posting_requests)',
+        posting_successes: 'uniqExactMerge(posting_successes)',
+        posting_failures: 'uniqExactMerge(posting_failures)',
       })}
       FROM ${db}.${rollup} AS k
       -- k.hop: the bare name would be this SELECT's '' AS hop
@@ -186,7 +186,7 @@ export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 
 
       UNION ALL
 
-      SELECT plant, bucket, '' AS flow, '' AS line, hop, ${part({ hop_events: 'uniqMerge(events)', hop_errors: 'uniqIfMerge(errors)' })}
+      SELECT plant, bucket, '' AS flow, '' AS line, hop, ${part({ hop_events: 'uniqExactMerge(events)', hop_errors: 'uniqExactMerge(errors)' })}
       FROM ${db}.${rollup}
       WHERE ${bucketWhere}
       GROUP BY plant, bucket, hop
