@@ -47,9 +47,9 @@ async function produce(topic: string, messages: Message[]) {
 
 /**
  * Transactions of eight hops, one every 20 s; every 20th event is re-sent later with the same
- * event_id (5 %). The spacing keeps each rollup state at a realistic few hundred events: rollups
- * count with `uniq` (CLICKHOUSE.md), whose 32-bit hashes make two distinct events collide with
- * probability about n²/2³³ per state, which thousands of events crammed into one hour would hit.
+ * event_id (5 %). The spacing keeps each rollup state at a realistic few hundred events. The
+ * rollups count exactly (uniqExact of a 64-bit hash, migration 0011); with uniq's 32-bit hashes
+ * before it, two distinct events of a state collided with probability about n²/2³³, now n²/2⁶⁵.
  */
 function trafficWithDuplicates(n: number, prefix: string, plants: string[]): { messages: Message[]; unique: HopEventInput[] } {
   // Four days back, on the hour: 100k events span ~3 days, all inside every table's TTL (flow_kpi_exact_1m keeps 14 days).

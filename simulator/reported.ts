@@ -11,9 +11,9 @@
  * - `storedBefore`: the last step up to which the ingest had stored everything it reported (from
  *   the backlog the run waits on). The in-process bus loses what is not stored at a stop, so
  *   between the two the resumed run produces the hop events and spans again: the ingest absorbs a
- *   re-sent event id (CLICKHOUSE.md, the ReplacingMergeTree key and uniq-based rollups). Dead
- *   letters and tapped business records are identified by their offsets, a second copy would be a
- *   second one: those stay quiet up to `writtenTo`.
+ *   re-sent event id (CLICKHOUSE.md, the ReplacingMergeTree key and the rollups' distinct
+ *   counts). Dead letters and tapped business records are identified by their offsets, a second
+ *   copy would be a second one: those stay quiet up to `writtenTo`.
  */
 export interface ReportedTo {
   storedBefore: number

@@ -47,7 +47,7 @@ import { ingestMetrics } from './metrics'
  * pipeline then retries its own batch alone under its own token, so a batch the engine refuses can
  * stall only its own partition. Should one table of a failed combined insert have landed, the
  * retry adds its rows a second time, absorbed like any re-send (hop_events is a
- * ReplacingMergeTree read with LIMIT 1 BY event_id; every rollup is keyed by event_id: uniq,
+ * ReplacingMergeTree read with LIMIT 1 BY event_id; every rollup is keyed by event_id: uniqExact,
  * argMax, min/max).
  */
 

@@ -43,7 +43,7 @@ import { telemetrySource, type RecordSource, type TappedTopics } from './source'
  *    range rather than one per partition. Limits: a recorded range that now arrives in a smaller
  *    delivery than before cannot be completed before that delivery's handler resolves; its first
  *    part keeps the token, the rest becomes a range of its own and may land twice (absorbed like
- *    any re-send: ReplacingMergeTree, uniq rollups). Invalid records of a redelivered range are
+ *    any re-send: ReplacingMergeTree, distinct-count rollups). Invalid records of a redelivered range are
  *    dead-lettered again (the DLQ is at-least-once; its records name their original offset).
  *
  * When batches are sealed, and how deliveries overlap: README.md "Batches".
