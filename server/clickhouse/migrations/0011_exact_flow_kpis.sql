@@ -4,8 +4,8 @@
 -- Why: the counts of 0002 were uniq states, an estimate. uniq keeps 32-bit hashes, so two event
 -- ids of one bucket collide now and then (a bucket of 60k events read one short in 77 of 200
 -- runs, of 10k in 4 of 500), and past 65,536 distinct ids it samples: the overview's events per
--- plant over a day, merged across buckets, was an estimate of ±1-2 %. A dashboard number is a
--- promise; these are counts of events, not cardinality guesses.
+-- plant, merged across buckets, was an estimate (off by up to 0.7 % on the embedded demo's own
+-- data). A dashboard number is a promise; these are counts of events, not cardinality guesses.
 --
 -- How: uniqExact over sipHash64(event_id). A re-sent event still lands in its bucket with the same
 -- hash and is absorbed. Two distinct ids of one bucket share a 64-bit hash with probability about
