@@ -15,7 +15,6 @@ import { logger } from '../../server/logger'
 import type { OutgoingRecord } from '../../server/bus/port'
 import { DLQ_HEADERS } from '../telemetry/dlq'
 import { startTapRunner, type TapRunner } from './runner'
-import { tapGroupId } from './source'
 import { ack, confirmation, plantTaps, plantTopics, posting, txn } from './testing'
 
 /**
@@ -118,24 +117,6 @@ async function plantOffsets() {
   return offsets.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => `${p.partition}:${p.offset}`).sort() }))
 }
 
-/**
- * Every tap's group has committed its topic to the end. Rows are visible as soon as their insert
- * lands; the commit follows once the whole delivery is durable (hop_payloads, the DLQ). A stop in
- * between leaves that delivery to the next runner, whose inserts ClickHouse drops as retries but
- * whose malformed records go to the DLQ a second time (at-least-once, pipeline.ts).
- */
-async function tapsCommitted(): Promise<true | undefined> {
-  for (const tap of plantTaps(prefix, plant, topics)) {
-    const ends = await admin.fetchTopicOffsets(tap.topic)
-    const [committed] = await admin.fetchOffsets({ groupId: tapGroupId(tap.name), topics: [tap.topic] })
-    for (const end of ends) {
-      const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1'
-      if (end.high !== '0' && at !== end.high) return undefined
-    }
-  }
-  return true
-}
-
 const sinceStart = Date.now() - 30 * 60_000
 /** Transaction i's confirmation at +i s, its posting 1 s later, the ERP's answer 2 s after that. */
 const at = (i: number, step: number) => sinceStart + i * 1_000 + step * 1_000
@@ -158,7 +139,11 @@ describe('topic taps on Kafka', () => {
     await waitFor('the acknowledgements', async () => ((await hops()).length === N + N / 2 ? true : undefined))
 
     // Restart: the runner stops, the plant goes on, a new runner picks up where the groups committed.
-    await waitFor('the taps committed what they read', tapsCommitted)
+    // Rows are visible as soon as their insert lands; the commit follows once the whole delivery is
+    // durable (hop_payloads, the DLQ). A stop in between would leave that delivery to the next
+    // runner, whose inserts ClickHouse drops as retries but whose malformed records go to the DLQ a
+    // second time (at-least-once, pipeline.ts): the restart meant here comes after the commits.
+    expect(await taps.drain(30_000), 'the taps committed everything they read').toBe(0)
     await taps.stop()
     await bus.close()
     const rest = Array.from({ length: N / 2 }, (_, i) => N / 2 + i)
