@@ -51,7 +51,7 @@ async function insertEvents(db: ClickHouse, q: { plant: string; prefix: string; 
                  if(number % 10 = 0, 'failed', 'ok'), {plant:String}, 'L1',
                  toUInt32(number % 500), if(number % 10 = 0, 'transient', ''), 1
           FROM numbers({first:UInt64}, {n:UInt64})`,
-    params: { ...q, at: q.at },
+    params: q,
   })
 }
 
