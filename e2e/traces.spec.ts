@@ -161,6 +161,10 @@ test('spans exported by the OpenTelemetry SDK: found by trace id, marked as Open
   await expect(panel.getByTestId('otel-duration')).toHaveText(/^\d+ ms$/)
   const attributes = panel.getByTestId('span-attributes')
   await expect(attributes.getByRole('row', { name: /^messaging\.kafka\.message\.key/ })).toContainText(key)
-  await expect(attributes.getByRole('row', { name: /^service\.name/ })).toContainText('orders-hub')
   await expect(attributes.getByRole('row', { name: /^app\.note/ }).getByRole('cell')).toHaveText('<b>shown as text</b>')
+  // The span's resource is stored once apart from its hops and shown in a table of its own.
+  const resource = panel.getByTestId('resource-attributes')
+  await expect(resource.getByRole('row', { name: /^service\.name/ })).toContainText('orders-hub')
+  await expect(resource.getByRole('row', { name: /^service\.instance\.id/ })).toContainText('orders-hub-1')
+  await expect(attributes.getByRole('row', { name: /^service\.name/ })).toHaveCount(0)
 })

@@ -10,8 +10,8 @@ import { ErrorNotice } from '../ui/empty-state'
 import { CopyButton } from '../ui/copy-button'
 import { formatDuration, formatPlantTime, formatUtc } from '../ui/format'
 import { HopGuidance } from './hop-guidance'
-import { SpanAttributes, SpanSummary } from './otel-span'
-import type { TraceHop } from './trace-types'
+import { SpanAttributes, SpanResource, SpanSummary } from './otel-span'
+import type { TraceData, TraceHop } from './trace-types'
 
 // `otlp` is shown as the span section, not as a field.
 const HIDDEN = new Set(['attributes', 'serials', 'otlp'])
@@ -28,7 +28,20 @@ function Field({ name, value }: { name: string; value: unknown }) {
 }
 
 /** Everything about one hop: fields, attributes, the error and what to do, the payload on demand. */
-export function HopPanel({ hop, correlationId, originTime, timeZone }: { hop: TraceHop; correlationId: string; originTime: string; timeZone: string }) {
+export function HopPanel({
+  hop,
+  resources,
+  correlationId,
+  originTime,
+  timeZone,
+}: {
+  hop: TraceHop
+  /** The trace's OpenTelemetry resources by id (TraceView.resources). */
+  resources: TraceData['resources']
+  correlationId: string
+  originTime: string
+  timeZone: string
+}) {
   const trpc = useTRPC()
   const [showPayload, setShowPayload] = useState(false)
   const payload = useQuery({
@@ -74,7 +87,10 @@ export function HopPanel({ hop, correlationId, originTime, timeZone }: { hop: Tr
       </dl>
 
       {hop.otlp ? (
-        <SpanAttributes attributes={hop.attributes} />
+        <>
+          <SpanAttributes attributes={hop.attributes} />
+          <SpanResource attributes={hop.attributes} resources={resources} />
+        </>
       ) : (
         <div>
           <h3 className="font-medium">Attributes</h3>

@@ -5,7 +5,7 @@ import { parseOtlpMappingConfig } from '@/server/domain/otlp-mapping'
 import { makeSpan } from '@/ingest/otlp/testing/spans'
 import type { HopEvent } from '@/server/domain/hop-event'
 import { HopRow } from './hop-row'
-import { SpanAttributes, SpanSummary } from './otel-span'
+import { SpanAttributes, SpanResource, SpanSummary } from './otel-span'
 import type { TraceHop } from './trace-types'
 
 /** A consumer's process span as the mapper turns it into a hop (a real mapped event, not a hand-made one). */
@@ -122,7 +122,7 @@ describe('OpenTelemetry hops in the trace view', () => {
     const rows = [...html.matchAll(/<tr [^>]*><th scope="row"[^>]*>([^<]*)<\/th><td[^>]*><div[^>]*>([^<]*)<\/div><\/td><\/tr>/g)].map((m) => [m[1]!, m[2]!])
     const keys = rows.map(([key]) => key)
     expect(keys).toEqual([...keys].sort())
-    expect(keys).toEqual(expect.arrayContaining(['otel.span_name', 'messaging.system', 'linetrace.work_order', 'service.name', 'linetrace.plant']))
+    expect(keys).toEqual(expect.arrayContaining(['otel.span_name', 'messaging.system', 'linetrace.work_order', 'app.note']))
     expect(Object.fromEntries(rows)['linetrace.work_order']).toBe('155000000777')
     expect(html).not.toContain('<img')
     expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;')
@@ -132,5 +132,36 @@ describe('OpenTelemetry hops in the trace view', () => {
 
   it('says so when a span has no attributes', () => {
     expect(text(renderToStaticMarkup(<SpanAttributes attributes={{}} />))).toContain('The span had no attributes.')
+  })
+
+  describe('the span’s resource', () => {
+    const hub = { 'service.name': 'orders-hub', 'service.instance.id': 'orders-hub-1', 'host.name': '<img src=x onerror=alert(1)>' }
+    const resource = (attributes: Record<string, string>, resources: Record<string, Record<string, string>>) =>
+      renderToStaticMarkup(<SpanResource attributes={attributes} resources={resources} />)
+
+    it('lists the attributes of the resource the hop names as a sorted table of text, apart from the span attributes', () => {
+      const html = resource({ ...event.attributes, 'otel.resource_id': 'r-hub' }, { 'r-hub': hub, 'r-other': { 'service.name': 'wms-putaway' } })
+      expect(html).toContain('<h3 class="font-medium">Resource attributes</h3>')
+      expect(html).toContain('data-testid="resource-attributes"')
+      expect(html).not.toContain('data-testid="span-attributes"')
+      const rows = [...html.matchAll(/<tr [^>]*><th scope="row"[^>]*>([^<]*)<\/th><td[^>]*><div[^>]*>([^<]*)<\/div><\/td><\/tr>/g)].map((m) => [m[1]!, m[2]!])
+      expect(rows).toEqual([
+        ['host.name', '&lt;img src=x onerror=alert(1)&gt;'],
+        ['service.instance.id', 'orders-hub-1'],
+        ['service.name', 'orders-hub'],
+      ])
+      expect(html).not.toContain('<img')
+    })
+
+    it('says in words when the resource the hop names is not stored', () => {
+      const html = resource({ 'otel.resource_id': 'r-gone' }, { 'r-hub': hub })
+      expect(text(html)).toContain("The span&#x27;s resource (id r-gone) is not stored: it is past the 91-day retention, or still being written.")
+      expect(html).not.toContain('<table')
+    })
+
+    it('shows nothing for a hop without a resource id (stored with its resource attributes inline)', () => {
+      const inline = { ...Object.fromEntries(Object.entries(event.attributes ?? {}).filter(([k]) => k !== 'otel.resource_id')), 'service.name': 'orders-hub' }
+      expect(resource(inline, { 'r-hub': hub })).toBe('')
+    })
   })
 })

@@ -1,10 +1,11 @@
 import { formatDuration } from '../ui/format'
+import { RESOURCE_ID_ATTRIBUTE } from '@/server/domain/otlp-mapping'
 import type { TraceHop } from './trace-types'
 
 /**
  * What the trace view shows of a hop mapped from an OpenTelemetry span (ingest/otlp/map.ts): the
- * mark, the span's ids and duration, and its attributes. Everything is rendered as React text,
- * never as HTML: attributes come from whatever instrumented the middleware.
+ * mark, the span's ids and duration, its attributes and its resource's. Everything is rendered as
+ * React text, never as HTML: attributes come from whatever instrumented the middleware.
  */
 
 type SpanHop = Pick<TraceHop, 'span_id' | 'parent_span_id' | 'trace_id' | 'latency_ms' | 'source_system' | 'attributes'>
@@ -49,19 +50,29 @@ export function SpanSummary({ hop }: { hop: SpanHop }) {
 }
 
 /**
- * The span's attributes (its own, its link's and its resource's, as the mapper kept them) as a
- * key/value table, sorted by key. Long values wrap and scroll inside their cell instead of
- * stretching the panel.
+ * A key/value table of attributes, sorted by key: the span's (its own and its link's; on hops
+ * stored before resources were kept apart, its resource's too) or its resource's. Long values wrap
+ * and scroll inside their cell instead of stretching the panel.
  */
-export function SpanAttributes({ attributes }: { attributes: Record<string, string> | undefined }) {
+export function SpanAttributes({
+  attributes,
+  heading = 'Span attributes',
+  testId = 'span-attributes',
+  emptyText = 'The span had no attributes.',
+}: {
+  attributes: Record<string, string> | undefined
+  heading?: string
+  testId?: string
+  emptyText?: string
+}) {
   const entries = Object.entries(attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   return (
     <div>
-      <h3 className="font-medium">Span attributes</h3>
+      <h3 className="font-medium">{heading}</h3>
       {entries.length === 0 ? (
-        <p className="text-xs text-slate-500">The span had no attributes.</p>
+        <p className="text-xs text-slate-500">{emptyText}</p>
       ) : (
-        <table className="w-full table-fixed text-left text-xs" data-testid="span-attributes">
+        <table className="w-full table-fixed text-left text-xs" data-testid={testId}>
           <thead>
             <tr className="text-slate-500">
               <th scope="col" className="w-2/5 py-0.5 font-normal">
@@ -88,4 +99,25 @@ export function SpanAttributes({ attributes }: { attributes: Record<string, stri
       )}
     </div>
   )
+}
+
+/**
+ * The attributes of the span's resource (service.name, service.instance.id, host …), stored once
+ * per resource and named by the hop's `otel.resource_id` (TraceView.resources). A hop stored
+ * before that has them inline among its span attributes and no id: nothing to show here.
+ */
+export function SpanResource({ attributes, resources }: { attributes: Record<string, string> | undefined; resources: Record<string, Record<string, string>> }) {
+  const id = attributes?.[RESOURCE_ID_ATTRIBUTE]
+  if (!id) return null
+  const resource = resources[id]
+  if (!resource)
+    return (
+      <div>
+        <h3 className="font-medium">Resource attributes</h3>
+        <p className="text-xs text-slate-500" data-testid="resource-missing">
+          The span&apos;s resource (id <span className="font-mono">{id}</span>) is not stored: it is past the 91-day retention, or still being written.
+        </p>
+      </div>
+    )
+  return <SpanAttributes attributes={resource} heading="Resource attributes" testId="resource-attributes" emptyText="The span's resource had no attributes." />
 }

@@ -64,7 +64,7 @@ function Trace({ data, backLink }: { data: TraceData; backLink: ReactNode }) {
       <TraceHeader data={data} local={local} failure={<TraceFailure data={data} focus={hops[focus]} onShowHop={() => setSelected(focus)} />} />
       <div className="grid gap-3 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <HopList data={data} selected={selected} setSelected={setSelected} local={local} />
-        {hops[selected] && <HopPanel key={hops[selected]!.event_id} hop={hops[selected]!} correlationId={data.correlation_id} originTime={data.origin_time} timeZone={timeZone} />}
+        {hops[selected] && <HopPanel key={hops[selected]!.event_id} hop={hops[selected]!} resources={data.resources} correlationId={data.correlation_id} originTime={data.origin_time} timeZone={timeZone} />}
       </div>
     </section>
   )

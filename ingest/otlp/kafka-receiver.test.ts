@@ -142,14 +142,22 @@ it('a kafkajs producer and consumer traced with the OTel SDK make one transactio
     { timeoutMs: 30_000, intervalMs: 200 },
   )
   expect(found).toHaveLength(1)
-  const { rows } = await chQuery<{ event_type: string; correlation_id: string; src_topic: string }>(ch, {
+  const { rows } = await chQuery<{ event_type: string; correlation_id: string; src_topic: string; resource: string }>(ch, {
     name: 'test.otlpKafkaHops',
-    sql: `SELECT event_type, correlation_id, src_topic FROM ${ch.database}.hop_events WHERE correlation_id = {c:String} ORDER BY event_type`,
+    sql: `SELECT event_type, correlation_id, src_topic, attributes['otel.resource_id'] AS resource FROM ${ch.database}.hop_events WHERE correlation_id = {c:String} ORDER BY event_type`,
     params: { c: found[0]!.correlation_id },
   })
   expect(rows.map((r) => r.event_type)).toEqual(['integration.message_published', 'integration.transformed'])
   expect(rows[0]!.correlation_id).toBe(`conf-${workOrder}`)
   expect(new Set(rows.map((r) => r.src_topic))).toEqual(new Set([config.env.OTLP_TOPIC]))
+  // Both spans came from one SDK resource, stored once beside the hops.
+  expect(rows[1]!.resource).toBe(rows[0]!.resource)
+  const { rows: resources } = await chQuery<{ attributes: Record<string, string> }>(ch, {
+    name: 'test.otlpKafkaResource',
+    sql: `SELECT attributes FROM ${ch.database}.otel_resources WHERE resource_id = {id:String}`,
+    params: { id: rows[0]!.resource },
+  })
+  expect(resources[0]?.attributes).toMatchObject({ 'service.name': 'orders-hub', 'linetrace.plant': '2000' })
 }, 90_000)
 
 it('takes a request beyond Kafka\'s 1 MiB record default: the OTLP topic is created with room for the body cap', async () => {

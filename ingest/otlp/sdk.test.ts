@@ -140,7 +140,8 @@ describe('spans from the real SDK and OTLP exporters', () => {
       business: { work_order: '155000000001', lot: '0000123456', operation: '0010' },
     })
     expect(keyed!.error).toBeUndefined()
-    expect(keyed!.attributes).toMatchObject({ 'otel.span_kind': 'producer', 'messaging.destination.name': 'confirmations', 'service.name': 'mes-confirmations' })
+    expect(keyed!.attributes).toMatchObject({ 'otel.span_kind': 'producer', 'messaging.destination.name': 'confirmations', 'otel.resource_id': expect.stringMatching(/^[0-9a-f]{16}$/) })
+    expect(keyed!.attributes).not.toHaveProperty('service.name')
     expect(keyed!.latency_ms).toBeGreaterThanOrEqual(0)
     expect(hops(m, withoutKey)[0]).toMatchObject({ correlation_id: withoutKey.spanContext().traceId, business: { work_order: '155000000002' } })
   })

@@ -6,6 +6,7 @@ import { decodeTraceRequest, OtlpDecodeError } from './decode'
 import { createSpanMapper, type SpanMapper } from './map'
 import { parseOtlpMappingConfig } from '../../server/domain/otlp-mapping'
 import { otlpMetrics } from './metrics'
+import { ResourceWrites, resourceOf } from './resources'
 import type { OtlpSpan } from './span'
 
 /**
@@ -13,6 +14,8 @@ import type { OtlpSpan } from './span'
  * group of its own. A record is one accepted export request as protobuf; each span is mapped
  * (map.ts) into already validated hop events, which the pipeline batches with the same dedup
  * tokens (`lt.otlp:{partition}:{first}-{last}`), checkpoints and commit rule as hop events.
+ * The resources of the mapped spans are written to otel_resources (resources.ts) as the delivery's
+ * `pendingWrites`: it commits only once they are stored.
  * Unmapped spans are dead-lettered one by one (the span as JSON, with the reason); ignored ones
  * are counted. A record that does not decode (written by something else) is dead-lettered whole.
  */
@@ -25,6 +28,7 @@ export function otlpTopicSpec(config: Config): TopicSpec {
 export function otlpRecordSource(config: Config, mapper: SpanMapper = defaultMapper(config)): RecordSource<RecordItem[]> {
   const metrics = otlpMetrics()
   const maxBytes = config.env.OTLP_MAX_BODY_BYTES
+  const resources = new ResourceWrites()
   return {
     topic: otlpTopicSpec(config),
     groupId: `${config.kafka.groupId}-otlp`,
@@ -41,6 +45,7 @@ export function otlpRecordSource(config: Config, mapper: SpanMapper = defaultMap
       for (const span of spans) {
         const mapping = mapper(span)
         if (mapping.kind === 'hops') {
+          resources.note(resourceOf(span.resource))
           for (const event of mapping.events) items.push({ ok: true, event, encoding: 'json', payloadTruncated: false })
         } else if (mapping.kind === 'ignored') {
           metrics.ignoredSpans.inc({ service: attributeText(span.resource['service.name']) ?? 'unknown' })
@@ -51,6 +56,7 @@ export function otlpRecordSource(config: Config, mapper: SpanMapper = defaultMap
       }
       return items
     },
+    pendingWrites: () => resources.take(),
   }
 }
 

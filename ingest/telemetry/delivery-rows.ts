@@ -1,4 +1,5 @@
 import type { BusBatch, OutgoingRecord } from '../../server/bus/port'
+import type { ClickHouse } from '../../server/clickhouse/client'
 import type { Logger } from '../../server/logger'
 import type { Batch, BatchRow, PartitionBatcher } from './batcher'
 import { toDlqRecord } from './dlq'
@@ -25,6 +26,8 @@ export interface DecodedDelivery {
   dlq: OutgoingRecord[]
   /** Plants it names that are not registered yet. */
   newPlants?: Set<string>
+  /** What its records need stored beside their rows (RecordSource.pendingWrites). */
+  pendingWrite?: (ch: ClickHouse) => Promise<void>
 }
 
 /**
@@ -62,5 +65,8 @@ export async function decodeDelivery(parts: DecodeParts, batch: BusBatch, batche
   }
   const last = records[records.length - 1]!
   batcher.endOfDelivery(last.offset, BigInt(last.offset) + 1n >= BigInt(batch.highWatermark))
+  // Taken here, within the delivery's decode turn: what it holds was noted by these records only.
+  const pendingWrite = source.pendingWrites?.()
+  if (pendingWrite) out.pendingWrite = pendingWrite
   return out
 }

@@ -247,12 +247,13 @@ class Pipeline implements TelemetryPipeline {
     const batcher = await this.batchers.for(batch, signal)
     await this.source.prepare?.(records)
     const endTurn = await this.deliveries.decodeTurn()
-    const { waits, dlq, newPlants } = await decodeDelivery(this.decodeParts, batch, batcher).finally(endTurn)
+    const { waits, dlq, newPlants, pendingWrite } = await decodeDelivery(this.decodeParts, batch, batcher).finally(endTurn)
     if (dlq.length > 0) {
       this.invalid += dlq.length
       waits.push(this.withRetry('dlq', () => this.producer!.send(this.dlqTopic, dlq), signal).then(() => undefined))
     }
     if (newPlants) waits.push(this.registerPlants([...newPlants], signal))
+    if (pendingWrite) waits.push(this.withRetry('clickhouse', () => pendingWrite(this.opts.clickhouse), signal))
     // Everything is queued; only the writes remain: the transport may hand over this partition's
     // next delivery, to be decoded while these rows are inserted (its commit still waits for ours).
     ctx.release?.()

@@ -1,4 +1,5 @@
 import type { BusRecord, TopicSpec } from '../../server/bus/port'
+import type { ClickHouse } from '../../server/clickhouse/client'
 import type { Config } from '../../server/config'
 import { decodeRecord, type Decoded, type FieldError } from './decode'
 
@@ -32,6 +33,12 @@ export interface RecordSource<Read extends RecordItem | RecordItem[] | Promise<R
   read(record: BusRecord): Read
   /** Called with each delivery before its records are read (a tap recalls stored origins there). */
   prepare?(records: readonly BusRecord[]): Promise<void>
+  /**
+   * Called once a delivery's records are read: what they need stored beside their rows (OTLP: the
+   * spans' resources, ingest/otlp/resources.ts), or undefined. The delivery commits only after it
+   * resolved; it is retried like the rows' inserts.
+   */
+  pendingWrites?(): ((ch: ClickHouse) => Promise<void>) | undefined
 }
 
 /**

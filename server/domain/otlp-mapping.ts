@@ -113,3 +113,9 @@ export function globToRegExp(glob: string): RegExp {
     .join('.*')
   return new RegExp(`^${body}$`, 'i')
 }
+
+/**
+ * The hop attribute naming the span's resource, stored once in otel_resources (ClickHouse
+ * migration 0013; written by ingest/otlp/resources.ts, read by the trace view).
+ */
+export const RESOURCE_ID_ATTRIBUTE = 'otel.resource_id'

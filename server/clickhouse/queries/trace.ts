@@ -131,3 +131,26 @@ export async function hopPayload(
   })
   return rows[0] ?? null
 }
+
+/**
+ * The attributes of OpenTelemetry resources by id (migrations/0013_otel_resources.sql): an OTLP
+ * hop names its span's resource by `otel.resource_id` instead of repeating its attributes. Copies
+ * of one id that merges have not collapsed yet hold the same attributes; the latest seen_at wins
+ * (argMax, never FINAL). An id without a row (past the TTL, or not written yet) is absent.
+ */
+export async function otelResources(
+  ch: ClickHouse,
+  q: { ids: readonly string[]; actor?: Actor },
+): Promise<Map<string, Record<string, string>>> {
+  if (q.ids.length === 0) return new Map()
+  const { rows } = await chQuery<{ resource_id: string; attributes: Record<string, string> }>(ch, {
+    name: 'trace.otelResources',
+    sql: `SELECT resource_id, argMax(attributes, seen_at) AS attributes
+          FROM ${ch.database}.otel_resources
+          WHERE resource_id IN {ids:Array(String)}
+          GROUP BY resource_id`,
+    params: { ids: [...q.ids] },
+    actor: q.actor,
+  })
+  return new Map(rows.map((r) => [r.resource_id, r.attributes]))
+}

@@ -1,8 +1,9 @@
-import { hopPayload, traceByCorrelationId } from '../../clickhouse/queries/trace'
+import { hopPayload, otelResources, traceByCorrelationId } from '../../clickhouse/queries/trace'
 import type { HopEventRow } from '../../clickhouse/tables/hop-events'
 import { searchTxns } from '../../clickhouse/queries/txn'
 import { canAccessPlant } from '../../domain/permissions'
 import { DomainError } from '../../domain/errors'
+import { RESOURCE_ID_ATTRIBUTE } from '../../domain/otlp-mapping'
 import { txnStateParamsFor } from '../sla/book'
 import { chTimeToIso } from '../../domain/ch-time'
 import type { Ctx } from '../../context/ctx'
@@ -51,6 +52,13 @@ export interface TraceView {
   deadLetters: TraceDeadLetter[]
   /** replay item id (the hops' replay_id) → replay job id. */
   replayJobs: Record<string, string>
+  /**
+   * OpenTelemetry resource id (an OTLP hop's `attributes['otel.resource_id']`) → that resource's
+   * attributes (service.name, service.instance.id, host.name, telemetry.sdk.* …), which are stored
+   * once per resource instead of on every hop. An id whose resource is no longer stored (or not
+   * yet) is absent; hops stored before resources were kept apart carry them inline and no id.
+   */
+  resources: Record<string, Record<string, string>>
 }
 
 export function traceWindow(t: string | null | undefined, now = new Date()): { from: Date; to: Date } {
@@ -97,7 +105,10 @@ export async function getTrace(
   const origin = new Date(hops[0]!.origin_time)
 
   const state = await txnStateParamsFor(ctx.db, [first.plant])
-  const [summaries, deadLetters, replayItems] = await Promise.all([
+  // Only hops from the OTLP topic: a native hop's attributes are the producer's, and naming a
+  // resource id there must not pull in another service's resource.
+  const resourceIds = [...new Set(hops.flatMap((h) => (h.otlp && h.attributes[RESOURCE_ID_ATTRIBUTE] ? [h.attributes[RESOURCE_ID_ATTRIBUTE]] : [])))]
+  const [summaries, deadLetters, replayItems, resources] = await Promise.all([
     searchTxns(ctx.ch, {
       plants: [first.plant],
       from: origin,
@@ -117,6 +128,7 @@ export async function getTrace(
       const ids = [...new Set(hops.map((h) => h.replay_id).filter(Boolean))]
       return ids.length ? ctx.db.replayItem.findMany({ where: { id: { in: ids } }, select: { id: true, jobId: true } }) : Promise.resolve([])
     })(),
+    otelResources(ctx.ch, { ids: resourceIds, actor: ctx.actor }),
   ])
   return {
     correlation_id: q.correlationId,
@@ -128,6 +140,7 @@ export async function getTrace(
     truncated: rows.length > MAX_HOPS,
     deadLetters: deadLetters.map((d) => ({ ...d, recordTimestamp: d.recordTimestamp.toISOString() })),
     replayJobs: Object.fromEntries(replayItems.map((r) => [r.id, r.jobId])),
+    resources: Object.fromEntries(resources),
   }
 }
 

@@ -24,7 +24,8 @@ import { GET as search } from './route'
  * PGlite. The hops are the mapper's own output (makeSpan → createSpanMapper), normalised and
  * written as the telemetry pipeline writes them, from the OTLP topic; one native hop of the same
  * transaction comes from the hop-event topic. A producer's trace and a batch consumer's trace (a
- * span link) meet in one transaction, found by either trace id.
+ * span link) meet in one transaction, found by either trace id. The spans' resources are stored
+ * apart (otel_resources), except the batch consumer's, as if it had expired.
  */
 
 const MIN = 60_000
@@ -40,6 +41,10 @@ const workOrder = `1550${String(Date.now()).slice(-8)}`
 let runtime: Runtime
 let stop: () => Promise<void>
 let originTime: string
+/** Resource id (the hop's `otel.resource_id`) → the resource's attributes, of the spans whose resource is stored. */
+let storedResources: Record<string, Record<string, string>>
+/** A stored resource that only the native hop names. */
+const elsewhere = `r-${hex(8)}`
 
 /** Nanoseconds of a time `ms` after `at`. */
 const ns = (at: number, ms = 0) => BigInt(at + ms) * 1_000_000n
@@ -101,6 +106,8 @@ beforeAll(async () => {
       span_id: undefined,
       parent_span_id: undefined,
       business: { work_order: workOrder, erp_document: '4900000001' },
+      // A producer's attributes: naming a resource there must not bring it into the trace.
+      attributes: { 'otel.resource_id': elsewhere },
     }),
   )
   // As the pipeline writes them: the origin time from the transaction's first hop, the topic each came from.
@@ -110,6 +117,17 @@ beforeAll(async () => {
   const rows = [...mapped.map((e) => written(e, runtime.config.env.OTLP_TOPIC)), written(native, 'lt.telemetry')]
   originTime = rows[0]!.origin_time
   await chInsert(runtime.clickhouse, { table: 'hop_events', rows })
+  // The resources of the producer's and the process span (the batch consumer's is not stored).
+  const resourceId = (e: HopEvent) => e.attributes?.['otel.resource_id'] ?? ''
+  storedResources = Object.fromEntries(spans.slice(0, 2).map((span, i) => [resourceId(mapped[i]!), span.resource as Record<string, string>]))
+  const seenAt = now.toISOString()
+  await chInsert(runtime.clickhouse, {
+    table: 'otel_resources',
+    rows: [
+      ...Object.entries(storedResources).map(([resource_id, attributes]) => ({ resource_id, service: attributes['service.name']!, attributes, seen_at: seenAt })),
+      { resource_id: elsewhere, service: 'elsewhere', attributes: { 'service.name': 'elsewhere' }, seen_at: seenAt },
+    ],
+  })
 })
 afterAll(() => stop())
 
@@ -131,9 +149,21 @@ describe('the trace of a transaction reported through OpenTelemetry', () => {
       'otel.span_kind': 'consumer',
       'messaging.kafka.message.key': key,
       'app.note': '<b>not html</b>',
-      'service.name': 'orders-hub',
     })
     expect(trace.hops[2]!.attributes).toMatchObject({ 'otel.link.trace_id': producerTrace, 'otel.link.span_id': producerSpan })
+  })
+
+  it('gives each OTLP hop’s stored resource by the id the hop names; one no longer stored, or named by a native hop, is absent', async () => {
+    const trace = await getTrace(viewer(['1000']), { correlationId: key, t: originTime })
+    const ids = trace.hops.map((h) => h.attributes['otel.resource_id'])
+    // Each span had its own resource, so three ids; the native hop names one of its own.
+    expect(new Set(ids.slice(0, 3)).size).toBe(3)
+    expect(ids[3]).toBe(elsewhere)
+    expect(trace.resources).toEqual(storedResources)
+    expect(trace.resources[ids[1]!]).toEqual({ 'service.name': 'orders-hub', 'service.instance.id': 'orders-hub-1', 'linetrace.plant': '1000' })
+    // The resource's attributes are not repeated on the hop.
+    expect(trace.hops[1]!.attributes['service.name']).toBeUndefined()
+    expect(trace.resources).not.toHaveProperty(ids[2]!)
   })
 
   it('is found by either trace id, typed bare (any case) or as trace_id:…, within the caller’s plants', async () => {
@@ -159,12 +189,13 @@ describe('REST', () => {
 
     const one = await getOne(req(`/api/v1/traces/${key}?t=${encodeURIComponent(items[0]!.origin_time)}`), { params: Promise.resolve({ correlationId: key }) })
     expect(one.status).toBe(200)
-    const { hops } = (await one.json()) as { hops: { otlp: boolean; span_id: string }[] }
+    const { hops, resources } = (await one.json()) as { hops: { otlp: boolean; span_id: string }[]; resources: Record<string, Record<string, string>> }
     expect(hops.map((h) => [h.otlp, h.span_id])).toEqual([
       [true, producerSpan],
       [true, processSpan],
       [true, batchSpan],
       [false, ''],
     ])
+    expect(resources).toEqual(storedResources)
   })
 })
