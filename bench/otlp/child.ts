@@ -41,26 +41,32 @@ async function waitVisible(ch: ClickHouse, n: number): Promise<void> {
   while ((await visible(ch)) < n) await sleep(25)
 }
 
-/** What the pipeline's ClickHouse inserts took so far: batches of hop_events, rows, seconds per table. */
+/**
+ * What the pipeline wrote so far: its batches (per partition), the engine's inserts of hop_events
+ * (a combined insert writes every batch waiting, ingest/telemetry/coalescer.ts) and their seconds
+ * per table.
+ */
 async function inserts() {
   const m = ingestMetrics()
   const rows = (await m.batchRows.get()).values
   const seconds = (await m.insertSeconds.get()).values
-  const sum = (table: string) => seconds.find((v) => v.metricName?.endsWith('_sum') && v.labels.table === table)?.value ?? 0
+  const of = (suffix: '_sum' | '_count', table: string) => seconds.find((v) => v.metricName?.endsWith(suffix) && v.labels.table === table)?.value ?? 0
   return {
     batches: rows.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0,
-    hopEventsSeconds: sum('hop_events'),
-    hopPayloadsSeconds: sum('hop_payloads'),
+    inserts: of('_count', 'hop_events'),
+    hopEventsSeconds: of('_sum', 'hop_events'),
+    hopPayloadsSeconds: of('_sum', 'hop_payloads'),
   }
 }
 
 type Inserts = Awaited<ReturnType<typeof inserts>>
 
 function windowOf(before: Inserts, after: Inserts, rows: number) {
-  const batches = after.batches - before.batches
+  const inserts = after.inserts - before.inserts
   return {
-    insertBatches: batches,
-    rowsPerInsert: batches ? Math.round(rows / batches) : 0,
+    batches: after.batches - before.batches,
+    inserts,
+    rowsPerInsert: inserts ? Math.round(rows / inserts) : 0,
     insertSecondsHopEvents: Math.round((after.hopEventsSeconds - before.hopEventsSeconds) * 100) / 100,
     insertSecondsHopPayloads: Math.round((after.hopPayloadsSeconds - before.hopPayloadsSeconds) * 100) / 100,
   }
