@@ -11,7 +11,8 @@ import type { Attributes } from './span'
  * anyone, and a resource that changes (a new version deployed) is a new resource.
  */
 
-export interface ResourceRow {
+/** A row of otel_resources as written. */
+interface ResourceRow {
   resource_id: string
   service: string
   attributes: Record<string, string>
@@ -81,11 +82,11 @@ export class ResourceWrites {
     const resources = [...this.pending.values()]
     this.pending = new Map()
     return async (ch) => {
-      const seenAt = new Date(this.now()).toISOString()
-      const rows: ResourceRow[] = resources.map((r) => ({ resource_id: r.id, service: r.service, attributes: r.attributes, seen_at: seenAt }))
+      const seenAt = this.now()
+      const rows: ResourceRow[] = resources.map((r) => ({ resource_id: r.id, service: r.service, attributes: r.attributes, seen_at: new Date(seenAt).toISOString() }))
       await chInsert(ch, { table: 'otel_resources', rows })
       if (this.written.size + rows.length > MAX_REMEMBERED) this.written.clear()
-      for (const r of resources) this.written.set(r.id, Date.parse(seenAt))
+      for (const r of resources) this.written.set(r.id, seenAt)
     }
   }
 }
