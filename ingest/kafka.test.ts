@@ -52,7 +52,7 @@ async function produce(topic: string, messages: Message[]) {
  * before it, two distinct events of a state collided with probability about n²/2³³, now n²/2⁶⁵.
  */
 function trafficWithDuplicates(n: number, prefix: string, plants: string[]): { messages: Message[]; unique: HopEventInput[] } {
-  // Four days back, on the hour: 100k events span ~3 days, all inside every table's TTL (flow_kpi_exact_1m keeps 14 days).
+  // Four days back, on the hour: 100k events span ~3 days, all inside every table's TTL (flow_kpi_counts_1m keeps 14 days).
   const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 4 * 86_400_000
   const unique: HopEventInput[] = []
   for (let i = 0; i < n; i++) {
@@ -80,8 +80,8 @@ async function countDistinct(ch: ClickHouse, prefix: string, plants: string[]) {
     name: 'test.counts',
     sql: `SELECT
       (SELECT uniqExact(event_id) FROM linetrace.hop_events WHERE startsWith(event_id, {p:String})) AS events,
-      (SELECT sum(c) FROM (SELECT uniqExactMerge(events) AS c FROM linetrace.flow_kpi_exact_1m WHERE plant IN {plants:Array(String)} GROUP BY plant, flow, hop, line, bucket)) AS rollup_1m,
-      (SELECT sum(c) FROM (SELECT uniqExactMerge(events) AS c FROM linetrace.flow_kpi_exact_1h WHERE plant IN {plants:Array(String)} GROUP BY plant, flow, hop, line, bucket)) AS rollup_1h,
+      (SELECT sum(c) FROM (SELECT uniqExactMerge(ids) AS c FROM linetrace.flow_kpi_counts_1m WHERE counter = 'events' AND plant IN {plants:Array(String)} GROUP BY plant, flow, hop, line, bucket)) AS rollup_1m,
+      (SELECT sum(c) FROM (SELECT uniqExactMerge(ids) AS c FROM linetrace.flow_kpi_counts_1h WHERE counter = 'events' AND plant IN {plants:Array(String)} GROUP BY plant, flow, hop, line, bucket)) AS rollup_1h,
       (SELECT count() FROM (SELECT correlation_id FROM linetrace.txn_summary WHERE startsWith(correlation_id, {p:String}) GROUP BY plant, flow, origin_time, correlation_id)) AS txns,
       (SELECT count() FROM (SELECT correlation_id FROM linetrace.e2e_kpi_1h WHERE startsWith(correlation_id, {p:String}) GROUP BY plant, flow, origin_hour, correlation_id)) AS e2e`,
     params: { p: prefix, plants },

@@ -94,7 +94,7 @@ export async function dashboardsSuite(): Promise<BenchResult> {
     const generateMs = performance.now() - t0
     process.stdout.write('\n')
     // Merge what the inserts left in parts, as a running system would have in the background.
-    for (const t of ['hop_events', 'txn_summary', 'flow_kpi_exact_1m', 'flow_kpi_exact_1h', 'e2e_kpi_1h', 'hour_marks'])
+    for (const t of ['hop_events', 'txn_summary', 'flow_kpi_counts_1m', 'flow_kpi_counts_1h', 'e2e_kpi_1h', 'hour_marks'])
       await chCommand(ch, { name: 'bench.optimize', sql: `OPTIMIZE TABLE ${ch.database}.${t} FINAL` })
     const deps = makeCtx({ db: db.prisma, ch })
     // The worker's refresher (ingest/rollups/hour-stats.ts): stale hours, oldest first, in chunks;

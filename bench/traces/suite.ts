@@ -125,7 +125,7 @@ export async function tracesSuite(): Promise<BenchResult> {
   try {
     await migrateClickHouse(ch)
     // The dashboard rollups play no part in trace lookups and cost most of the generation time.
-    for (const mv of ['flow_kpi_exact_1m_mv', 'flow_kpi_exact_1h_mv', 'e2e_kpi_1h_mv'])
+    for (const mv of ['flow_kpi_counts_1m_mv', 'flow_kpi_counts_1h_mv', 'e2e_kpi_1h_mv'])
       await chCommand(ch, { name: 'bench.traces.dropRollup', sql: `DROP VIEW IF EXISTS ${ch.database}.${mv}` })
     const g0 = performance.now()
     await generate(ch, txns, base, spacingMs)

@@ -164,7 +164,7 @@ test('a value too large for a Kafka record is cut in the DLQ and flagged', async
 test('duplicates re-sent at new offsets are stored twice but counted once by the rollups', async () => {
   const s = setup()
   const plant = plantCode()
-  // Recent times: flow_kpi_exact_1m keeps 14 days (its TTL drops older rows as they are inserted).
+  // Recent times: flow_kpi_counts_1m keeps 14 days (its TTL drops older rows as they are inserted).
   const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000
   const occurredAt = new Date(hour + 5 * 60_000 + 123).toISOString()
   const batch = events(40, plant, { occurred_at: occurredAt, origin_time: new Date(hour).toISOString() })
@@ -177,7 +177,7 @@ test('duplicates re-sent at new offsets are stored twice but counted once by the
   expect(await rawRows(s.topic)).toBe(80)
   const kpi = await chQuery<{ events: number }>(ch, {
     name: 'test.kpi',
-    sql: `SELECT uniqExactMerge(events) AS events FROM ${ch.database}.flow_kpi_exact_1m WHERE plant = {p:String}`,
+    sql: `SELECT uniqExactMerge(ids) AS events FROM ${ch.database}.flow_kpi_counts_1m WHERE counter = 'events' AND plant = {p:String}`,
     params: { p: plant },
   })
   expect(kpi.rows[0]!.events).toBe(40)

@@ -12,8 +12,9 @@ import { openTestClickHouse, withDatabase } from './testing'
 
 /**
  * The flow KPI rollups count events exactly (0011): uniq, before them, kept 32-bit hashes and
- * sampled past 65,536 ids, so a busy bucket or a day of a plant read as an estimate. And the
- * upgrade from the uniq rollups keeps what they held.
+ * sampled past 65,536 ids, so a busy bucket or a day of a plant read as an estimate. They hold a row
+ * per counter (0014). And the upgrades from the uniq rollups, and from the exact rollups' state
+ * columns to counter rows, keep what they held.
  */
 
 const MIN = 60_000
@@ -84,13 +85,22 @@ describe('exact flow KPI counts', () => {
     }
   })
 
+  it('stores a row only for the counters an event counts in (0014)', async () => {
+    const { rows } = await chQuery<{ counter: string }>(ch, {
+      name: 'test.counters',
+      sql: `SELECT DISTINCT counter FROM ${ch.database}.flow_kpi_counts_1m WHERE plant = {plant:String} ORDER BY counter`,
+      params: { plant },
+    })
+    expect(rows.map((r) => r.counter)).toEqual(['errors', 'errors_transient', 'events', 'posting_failures', 'posting_first_attempt_successes', 'posting_successes'])
+  })
+
   it('gives the overview the exact count of a day of the plant', async () => {
     const from = new Date(at.getTime() - 12 * HOUR - 90_000)
     expect(await hopCountsByPlant(ch, { plants: [plant], from, to: new Date(from.getTime() + DAY) })).toEqual([{ plant, events: n }])
   })
 })
 
-describe('upgrade from the uniq rollups (0010 → 0012)', () => {
+describe('upgrade from the uniq rollups (0010 → 0012), then to a row per counter (0014, 0015)', () => {
   const plant = 'UP1'
   const recent = new Date(Math.floor((Date.now() - 2 * HOUR) / HOUR) * HOUR + 10 * MIN)
   // Past hop_events' 90-day retention: the old hourly rollup is the only record of this hour.
@@ -135,6 +145,15 @@ describe('upgrade from the uniq rollups (0010 → 0012)', () => {
       await chCommand(db, { name: 'test.rerun0011', sql })
     }
     expect((await migrateClickHouse(db, { dir: filesUpTo(12) })).applied).toEqual(['0012_drop_uniq_flow_kpis'])
+
+    const dir14 = filesUpTo(14)
+    expect((await migrateClickHouse(db, { dir: dir14 })).applied).toEqual(['0013_otel_resources', '0014_flow_kpi_counter_rows'])
+    // A run of 0014 interrupted before it was recorded copies the exact rollups again: absorbed.
+    const file14 = readdirSync(dir14).find((f) => f.startsWith('0014_'))!
+    for (const sql of splitStatements(renderMigration(readFileSync(path.join(dir14, file14), 'utf8'), db.database))) {
+      await chCommand(db, { name: 'test.rerun0014', sql })
+    }
+    expect((await migrateClickHouse(db, { dir: filesUpTo(15) })).applied).toEqual(['0015_drop_flow_kpi_exact'])
   })
 
   it('rebuilds the retained hours from hop_events, exactly, however often 0011 ran', async () => {
@@ -155,13 +174,13 @@ describe('upgrade from the uniq rollups (0010 → 0012)', () => {
     expect(await stale()).toEqual([hour(recent)])
   })
 
-  it('drops the uniq rollups and their views, and the new views count what arrives next', async () => {
+  it('drops the uniq and the exact rollups and their views, and the new views count what arrives next', async () => {
     const { rows } = await chQuery<{ name: string }>(db, {
       name: 'test.tables',
       sql: `SELECT name FROM system.tables WHERE database = {db:String} AND name LIKE 'flow_kpi%' ORDER BY name`,
       params: { db: db.database },
     })
-    expect(rows.map((r) => r.name)).toEqual(['flow_kpi_exact_1h', 'flow_kpi_exact_1h_mv', 'flow_kpi_exact_1m', 'flow_kpi_exact_1m_mv'])
+    expect(rows.map((r) => r.name)).toEqual(['flow_kpi_counts_1h', 'flow_kpi_counts_1h_mv', 'flow_kpi_counts_1m', 'flow_kpi_counts_1m_mv'])
     await insertEvents(db, { plant, prefix: 'recent', first: 250, n: 100, at: recent })
     expect(await kpi('1h', recent)).toMatchObject({ events: 349, errors: tenth(1, 349) })
   })

@@ -15,7 +15,7 @@ import {
 } from './migrate'
 import { openTestClickHouse, withDatabase } from './testing'
 
-const CONTRACT_TABLES = ['hop_events', 'hop_payloads', 'txn_keys', 'txn_summary', 'flow_kpi_exact_1m', 'flow_kpi_exact_1h', 'e2e_kpi_1h']
+const CONTRACT_TABLES = ['hop_events', 'hop_payloads', 'txn_keys', 'txn_summary', 'flow_kpi_counts_1m', 'flow_kpi_counts_1h', 'e2e_kpi_1h']
 
 let engine: ReturnType<typeof openTestClickHouse>
 let ch: ClickHouse
@@ -90,7 +90,7 @@ describe('migrateClickHouse', () => {
     })
     expect(byName.get('txn_keys')!.sorting_key).toBe('key_type, key_value, origin_time, correlation_id')
     expect(byName.get('e2e_kpi_1h')!.sorting_key).toBe('plant, flow, origin_hour, correlation_id')
-    for (const mv of ['txn_keys_mv', 'txn_summary_mv', 'flow_kpi_exact_1m_mv', 'flow_kpi_exact_1h_mv', 'e2e_kpi_1h_mv']) {
+    for (const mv of ['txn_keys_mv', 'txn_summary_mv', 'flow_kpi_counts_1m_mv', 'flow_kpi_counts_1h_mv', 'e2e_kpi_1h_mv']) {
       expect(byName.get(mv)?.engine, `view ${mv}`).toBe('MaterializedView')
     }
   })

@@ -30,7 +30,7 @@ import {
  * Checked twice: with merges stopped (reads must not rely on merges) and after OPTIMIZE FINAL.
  */
 
-const ROLLUPS = ['hop_events', 'txn_keys', 'txn_summary', 'flow_kpi_exact_1m', 'flow_kpi_exact_1h', 'e2e_kpi_1h']
+const ROLLUPS = ['hop_events', 'txn_keys', 'txn_summary', 'flow_kpi_counts_1m', 'flow_kpi_counts_1h', 'e2e_kpi_1h']
 const MIN = 60_000
 const HOUR = 60 * MIN
 

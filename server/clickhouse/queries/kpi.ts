@@ -1,11 +1,12 @@
 import type { ClickHouse } from '../client'
 import { chQuery, identifier, type Actor } from '../exec'
+import { FLOW_COUNTERS, FLOW_KPI_TABLE, countOf } from './flow-counts'
 import { assertWindow, ceilTo, floorTo } from './window'
 
 /**
  * Dashboard reads from the rollups (never from hop_events). Read pattern: GROUP BY the wanted
- * dimensions and merge the states: uniqExactMerge for counts, quantilesTDigestMerge for latency, max
- * for latency_max. Definitions of each count are in 0011_exact_flow_kpis.sql.
+ * dimensions and merge the states: an exact count per counter (flow-counts.ts), quantilesTDigestMerge for
+ * latency, max for latency_max. Definitions of each count are in 0014_flow_kpi_counter_rows.sql.
  */
 
 export const KPI_DIMENSIONS = ['plant', 'flow', 'hop', 'line', 'bucket'] as const
@@ -36,7 +37,7 @@ export interface FlowKpiRow {
   latency_max: number | null
 }
 
-const GRAIN = { '1m': { table: 'flow_kpi_exact_1m', step: 60_000 }, '1h': { table: 'flow_kpi_exact_1h', step: 3_600_000 } }
+const GRAIN = { '1m': { table: FLOW_KPI_TABLE['1m'], step: 60_000 }, '1h': { table: FLOW_KPI_TABLE['1h'], step: 3_600_000 } }
 
 /**
  * Flow KPIs for the buckets overlapping [from, to), grouped by the whitelisted dimensions.
@@ -53,17 +54,7 @@ export async function flowKpi(
   const { rows } = await chQuery<FlowKpiRow & { q: Array<number | null> }>(ch, {
     name: `kpi.flow_${q.grain}`,
     sql: `SELECT ${dims.length ? `${dimList},` : ''}
-            uniqExactMerge(events) AS events,
-            uniqExactMerge(errors) AS errors,
-            uniqExactMerge(errors_transient) AS errors_transient,
-            uniqExactMerge(errors_dependency) AS errors_dependency,
-            uniqExactMerge(errors_permanent) AS errors_permanent,
-            uniqExactMerge(errors_partial) AS errors_partial,
-            uniqExactMerge(dead_lettered) AS dead_lettered,
-            uniqExactMerge(posting_requests) AS posting_requests,
-            uniqExactMerge(posting_successes) AS posting_successes,
-            uniqExactMerge(posting_first_attempt_successes) AS posting_first_attempt_successes,
-            uniqExactMerge(posting_failures) AS posting_failures,
+            ${FLOW_COUNTERS.map((c) => `${countOf(c)} AS ${c}`).join(',\n            ')},
             quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_quantiles) AS q, max(latency_max) AS latency_max
           FROM ${ch.database}.${table}
           WHERE plant IN {plants:Array(String)}

@@ -1,5 +1,6 @@
 import { postingFlowsParam, TXN_CLOSED_SQL, TXN_OPEN_STATE_SQL } from '../txn-state'
 import { ceilTo, floorTo } from '../window'
+import { FLOW_KPI_TABLE, countOf } from '../flow-counts'
 
 /**
  * Per-bucket statistics of the dashboards (migration 0004_hour_stats.sql explains why they are
@@ -113,7 +114,7 @@ export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 
   Object.assign(params, postingFlowsParam())
   const bucket = (t: string) => `toStartOfInterval(${t}, INTERVAL ${stepSec} SECOND)`
   const step = stepSec * 1000
-  const rollup = stepSec === 60 ? 'flow_kpi_exact_1m' : 'flow_kpi_exact_1h'
+  const rollup = FLOW_KPI_TABLE[stepSec === 60 ? '1m' : '1h']
   const txnWhere = rangesWhere(ranges, 'origin_time', step, params, 'r')
   const bucketWhere = rangesWhere(ranges, 'bucket', step, params, 'b')
   const whole = `if(grouping(flow) = 1, '*', flow)`
@@ -168,16 +169,16 @@ export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 
       UNION ALL
 
       SELECT plant, bucket, flow, line, '' AS hop, ${part({
-        erp_events: 'uniqExactMerge(events)',
-        erp_errors: 'uniqExactMerge(errors)',
-        errors_transient: 'uniqExactMerge(errors_transient)',
-        errors_dependency: 'uniqExactMerge(errors_dependency)',
-        errors_permanent: 'uniqExactMerge(errors_permanent)',
-        errors_partial: 'uniqExactMerge(errors_partial)',
-        dead_lettered: 'uniqExactMerge(dead_lettered)',
-        posting_requests: 'uniqExactMerge(posting_requests)',
-        posting_successes: 'uniqExactMerge(posting_successes)',
-        posting_failures: 'uniqExactMerge(posting_failures)',
+        erp_events: countOf('events'),
+        erp_errors: countOf('errors'),
+        errors_transient: countOf('errors_transient'),
+        errors_dependency: countOf('errors_dependency'),
+        errors_permanent: countOf('errors_permanent'),
+        errors_partial: countOf('errors_partial'),
+        dead_lettered: countOf('dead_lettered'),
+        posting_requests: countOf('posting_requests'),
+        posting_successes: countOf('posting_successes'),
+        posting_failures: countOf('posting_failures'),
       })}
       FROM ${db}.${rollup} AS k
       -- k.hop: the bare name would be this SELECT's '' AS hop
@@ -186,7 +187,7 @@ export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 
 
       UNION ALL
 
-      SELECT plant, bucket, '' AS flow, '' AS line, hop, ${part({ hop_events: 'uniqExactMerge(events)', hop_errors: 'uniqExactMerge(errors)' })}
+      SELECT plant, bucket, '' AS flow, '' AS line, hop, ${part({ hop_events: countOf('events'), hop_errors: countOf('errors') })}
       FROM ${db}.${rollup}
       WHERE ${bucketWhere}
       GROUP BY plant, bucket, hop
