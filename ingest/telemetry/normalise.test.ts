@@ -111,9 +111,12 @@ describe('trace context', () => {
   })
 })
 
-test('the input event is not modified', () => {
+test('completes the event in place, touching nothing but the fields it fills', () => {
   const e = event({}, ['origin_time', 'recorded_at', 'trace_id', 'span_id'])
   const before = structuredClone(e)
-  normalise(e, headers({ traceparent: TP }), new OriginCache(), NOW)
-  expect(e).toEqual(before)
+  const out = normalise(e, headers({ traceparent: TP }), new OriginCache(), NOW)
+  expect(out).toBe(e)
+  const { origin_time, recorded_at, trace_id, span_id, ...rest } = out
+  expect(rest).toEqual(before)
+  expect({ origin_time, recorded_at, trace_id, span_id }).toEqual({ origin_time: before.occurred_at, recorded_at: NOW.toISOString(), trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' })
 })

@@ -13,7 +13,10 @@ import type { OriginCache } from './origin-cache'
  * - `trace_id` / `span_id`: from W3C trace context when the body has none — the CloudEvent's own
  *   `traceparent` (structured extension or `ce_traceparent` header) before a plain `traceparent`
  *   header, which an instrumented producer or proxy may have replaced with its own span.
- * The event is not modified; a completed copy is returned.
+ * The event is completed in place and returned: it is the one a source just made for this record
+ * (decode, the OTLP mapper, a tap), read by nothing else. A completed copy (`{ ...event }`) cost
+ * ~2.7 µs per event, and every later read of the copy (the rows) took 4.4 µs instead of 0.7: V8
+ * reads a spread object's properties the slow way (ingest bench events, 50k, medians of 9).
  */
 export function normalise(
   event: HopEvent,
@@ -24,7 +27,8 @@ export function normalise(
   /** The structured CloudEvent's `traceparent` extension (decode result). */
   bodyTraceparent?: string,
 ): HopEvent {
-  const out: HopEvent = { ...event, origin_time: originOf(event, cache) }
+  const out = event
+  out.origin_time = originOf(event, cache)
   if (out.recorded_at === undefined) out.recorded_at = isoOf(now)
   if (out.trace_id === undefined || out.span_id === undefined) {
     const ctx =
