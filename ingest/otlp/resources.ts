@@ -83,7 +83,8 @@ export class ResourceWrites {
     this.pending = new Map()
     return async (ch) => {
       const seenAt = this.now()
-      const rows: ResourceRow[] = resources.map((r) => ({ resource_id: r.id, service: r.service, attributes: r.attributes, seen_at: new Date(seenAt).toISOString() }))
+      const seenAtText = new Date(seenAt).toISOString()
+      const rows: ResourceRow[] = resources.map((r) => ({ resource_id: r.id, service: r.service, attributes: r.attributes, seen_at: seenAtText }))
       await chInsert(ch, { table: 'otel_resources', rows })
       if (this.written.size + rows.length > MAX_REMEMBERED) this.written.clear()
       for (const r of resources) this.written.set(r.id, seenAt)

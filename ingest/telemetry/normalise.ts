@@ -27,20 +27,19 @@ export function normalise(
   /** The structured CloudEvent's `traceparent` extension (decode result). */
   bodyTraceparent?: string,
 ): HopEvent {
-  const out = event
-  out.origin_time = originOf(event, cache)
-  if (out.recorded_at === undefined) out.recorded_at = isoOf(now)
-  if (out.trace_id === undefined || out.span_id === undefined) {
+  event.origin_time = originOf(event, cache)
+  if (event.recorded_at === undefined) event.recorded_at = isoOf(now)
+  if (event.trace_id === undefined || event.span_id === undefined) {
     const ctx =
       parseTraceparent(bodyTraceparent) ??
       parseTraceparent(lastHeaderText(headers, 'ce_traceparent')) ??
       parseTraceparent(lastHeaderText(headers, 'traceparent'))
-    if (ctx && (out.trace_id === undefined || out.trace_id === ctx.traceId)) {
-      out.trace_id = ctx.traceId
-      out.span_id ??= ctx.spanId
+    if (ctx && (event.trace_id === undefined || event.trace_id === ctx.traceId)) {
+      event.trace_id = ctx.traceId
+      event.span_id ??= ctx.spanId
     }
   }
-  return out
+  return event
 }
 
 let lastNow: Date | undefined
