@@ -3,9 +3,10 @@
  * Prints one JSON line: { events, seconds, rate, peakRssMiB }.
  *   consume  <brokers> <topic> <n>            kafkajs consumer (our adapter, same settings) counting records
  *   insert   <n>                              the same rows inserted into a fresh chDB, BENCH_INSERT_BATCH (50k) rows an insert
- *   pipeline <brokers> <topic> <n>            the full pipeline: Kafka → decode/validate → chDB
+ *   pipeline <brokers> <topic> <n> <store>    the full pipeline: Kafka → decode/validate → chDB, the workflow
+ *                                              store `postgres` (a split deployment's worker) or `pglite` (npm start)
  *   costs    <n>                              µs per record of each stage (costs.ts); prints { costs, peakRssMiB }
- *   freshness <brokers> <topic>                the full pipeline on a topic being produced to: produce → visible
+ *   freshness <brokers> <topic> <store>        the full pipeline on a topic being produced to: produce → visible
  *                                              in hop_events of each row (visibility.ts, driven by freshness.ts)
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -23,8 +24,8 @@ import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
 import { benchEvent } from './events'
-import { cpuMicros, peakRssMiB } from '../usage'
-import { benchPipeline, insertBatchRows } from './phase'
+import { cpuMicros, type HeapPeaks, peakRssMiB, sampleHeap } from '../usage'
+import { benchPipeline, insertBatchRows, workflowStore } from './phase'
 import { measureVisibility } from './visibility'
 
 /**
@@ -32,9 +33,9 @@ import { measureVisibility } from './visibility'
  * `cpuUsPerEvent`: process CPU over the same window per event, which other processes on a shared
  * machine move far less than the rate.
  */
-function report(events: number, seconds: number, startupSeconds: number, cpuUs: number) {
+function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, heap?: HeapPeaks) {
   const cpuUsPerEvent = Math.round((cpuUs / events) * 10) / 10
-  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent })}\n`)
+  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent, ...heap })}\n`)
 }
 
 const [mode, ...args] = process.argv.slice(2)
@@ -87,16 +88,17 @@ try {
     await ch.close()
   } else if (mode === 'pipeline') {
     const [brokers, topic, n] = [args[0]!, args[1]!, Number(args[2])]
-    const { pipeline, close } = await benchPipeline(brokers, topic, dataDir)
+    const heap = sampleHeap()
+    const { pipeline, close } = await benchPipeline(brokers, topic, dataDir, workflowStore(args[3]))
     const t0 = performance.now()
     await pipeline.start()
     while (pipeline.status().written === 0) await sleep(5)
     const [firstAt, first, c0] = [performance.now(), pipeline.status().written, cpuMicros()]
     while (pipeline.status().written < n) await sleep(20)
-    report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000, cpuMicros() - c0)
+    report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000, cpuMicros() - c0, heap.stop())
     await close()
   } else if (mode === 'freshness') {
-    process.stdout.write(`${JSON.stringify(await measureVisibility(args[0]!, args[1]!, dataDir))}\n`)
+    process.stdout.write(`${JSON.stringify(await measureVisibility(args[0]!, args[1]!, dataDir, workflowStore(args[2])))}\n`)
   } else if (mode === 'costs') {
     const costs = await measureCosts(Number(args[0]), dataDir)
     process.stdout.write(`${JSON.stringify({ costs, peakRssMiB: peakRssMiB() })}\n`)

@@ -1,6 +1,7 @@
 import { loadavg } from 'node:os'
 import { sleep } from '../../server/retry'
 import { freshnessRecord } from './events'
+import type { WorkflowStore } from './phase'
 import { type BenchChild, runChild } from './run-child'
 import { benchTopic } from './topic'
 import type { Visibility, VisibilityPlan } from './visibility'
@@ -84,15 +85,15 @@ export function freshnessSettings(env: Record<string, string | undefined> = proc
   }
 }
 
-/** One run at `askedRate` events/s on a fresh topic `topic`. */
-export async function measureFreshness(brokers: string, topic: string, askedRate: number, targetP95Ms: number, s: FreshnessSettings): Promise<FreshnessRun> {
+/** One run at `askedRate` events/s on a fresh topic `topic`, the pipeline on the workflow store `workflow`. */
+export async function measureFreshness(brokers: string, topic: string, workflow: WorkflowStore, askedRate: number, targetP95Ms: number, s: FreshnessSettings): Promise<FreshnessRun> {
   const kafka = await benchTopic(brokers, topic)
   const producer = kafka.producer({ allowAutoTopicCreation: false })
   await producer.connect()
   let child: BenchChild | undefined
   let out = ''
   let exited = false
-  const visibility = runChild<Visibility>(['freshness', brokers, topic], (c) => {
+  const visibility = runChild<Visibility>(['freshness', brokers, topic, workflow], (c) => {
     child = c
     c.on('error', () => undefined) // a child that died is reported by its exit
     c.stdout!.on('data', (d: Buffer) => (out += d.toString()))

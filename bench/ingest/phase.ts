@@ -3,6 +3,7 @@ import { createClickHouse, type ClickHouse } from '../../server/clickhouse/clien
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { loadConfig } from '../../server/config'
 import { createDb, type Db } from '../../server/db/client'
+import { freshPostgresDatabase } from '../../server/db/testing'
 import { logger } from '../../server/logger'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../../ingest/telemetry/pipeline'
 
@@ -14,11 +15,27 @@ import { createTelemetryPipeline, type TelemetryPipeline } from '../../ingest/te
 /** Rows an insert of the insert-only phase (b): BENCH_INSERT_BATCH, default 50k. */
 export const insertBatchRows = (): number => Number(process.env.BENCH_INSERT_BATCH ?? 50_000)
 
-/** A migrated chDB and an in-memory embedded Postgres (checkpoints, plants) under `dataDir`. */
-export async function openStores(dataDir: string): Promise<{ ch: ClickHouse; db: Db; close(): Promise<void> }> {
+/**
+ * Where a bench process keeps its workflow state (checkpoints, plants): `pglite`, the embedded
+ * default of `npm start`, inside the process; `postgres`, a fresh database on the machine's
+ * PostgreSQL, as a split deployment's worker has it (ARCHITECTURE.md: `npm run ingest` refuses
+ * embedded stores). PGlite weighs on the process: a bare node process that starts one in memory
+ * went from 115 to 797 MiB RSS (its WASM heap, 128 MiB of shared buffers, the cluster's files).
+ */
+export type WorkflowStore = 'pglite' | 'postgres'
+
+/** A phase's store argument, checked. */
+export function workflowStore(arg: string | undefined): WorkflowStore {
+  if (arg === 'pglite' || arg === 'postgres') return arg
+  throw new Error(`workflow store must be pglite or postgres, not ${JSON.stringify(arg)}`)
+}
+
+/** A migrated chDB under `dataDir` and a migrated workflow store. */
+export async function openStores(dataDir: string, workflow: WorkflowStore = 'pglite'): Promise<{ ch: ClickHouse; db: Db; close(): Promise<void> }> {
   const ch = createClickHouse({ database: 'linetrace', dataDir })
   await migrateClickHouse(ch)
-  const db = await createDb({ dataDir, inMemory: true })
+  const server = workflow === 'postgres' ? await freshPostgresDatabase() : undefined
+  const db = await createDb(server ? { databaseUrl: server.url, dataDir } : { dataDir, inMemory: true })
   await db.migrate()
   return {
     ch,
@@ -26,26 +43,29 @@ export async function openStores(dataDir: string): Promise<{ ch: ClickHouse; db:
     async close() {
       await db.close()
       await ch.close()
+      await server?.drop()
     },
   }
 }
 
 /**
  * The telemetry pipeline as the full-pipeline phase runs it (not started): our Kafka transport, fresh
- * stores under `dataDir`, a group of its own reading `topic` from its start. `observe` may wrap the
- * ClickHouse handle the pipeline writes through (the freshness phase records insert acknowledgements).
+ * stores under `dataDir` (the workflow store `workflow`), a group of its own reading `topic` from its
+ * start. `observe` may wrap the ClickHouse handle the pipeline writes through (the freshness phase
+ * records insert acknowledgements).
  */
 export async function benchPipeline(
   brokers: string,
   topic: string,
   dataDir: string,
+  workflow: WorkflowStore,
   observe: (ch: ClickHouse) => ClickHouse = (ch) => ch,
 ): Promise<{ pipeline: TelemetryPipeline; ch: ClickHouse; close(): Promise<void> }> {
   // The pipeline's tuning (INGEST_BATCH_MAX_ROWS, INGEST_FLUSH_MS, INGEST_PARTITIONS_IN_FLIGHT, …) from
   // the bench's environment, so a setting can be tried without editing the bench.
   const tuning = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_')))
   const config = loadConfig({ ...tuning, KAFKA_BROKERS: brokers, DATA_DIR: dataDir, TELEMETRY_TOPIC: topic, TELEMETRY_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `bench-pipeline-${Date.now()}`, LOG_LEVEL: 'warn' })
-  const stores = await openStores(dataDir)
+  const stores = await openStores(dataDir, workflow)
   const transport = new KafkaTransport(config.kafka)
   const pipeline = createTelemetryPipeline({ transport, clickhouse: observe(stores.ch), prisma: stores.db.prisma, config, logger })
   return {

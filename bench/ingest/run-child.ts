@@ -9,6 +9,9 @@ export interface Phase {
   peakRssMiB: number
   /** Process CPU (all threads) per event over the measured window, µs (bench/ingest/child.ts). */
   cpuUsPerEvent: number
+  /** The full pipeline's: peak V8 heap and ArrayBuffers (bench/usage.ts sampleHeap). */
+  heapUsedMiB?: number
+  arrayBuffersMiB?: number
 }
 
 /** stdout piped (its JSON lines), stderr inherited, an IPC channel, no stdin. */

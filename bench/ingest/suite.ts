@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { BenchResult } from '../suites'
 import { benchRecord } from './events'
 import { freshnessRow, freshnessSettings, HELD_SHARE, measureFreshness } from './freshness'
-import { insertBatchRows } from './phase'
+import { insertBatchRows, type WorkflowStore } from './phase'
 import { runChild } from './run-child'
 import { benchTopic, PARTITIONS } from './topic'
 
@@ -24,6 +24,9 @@ export function startBroker(): { brokers: string; stop(): void } {
   }
 }
 
+/** The workflow store of the measured pipeline, freshness included: a worker's (phase.ts). */
+const WORKER_STORE: WorkflowStore = 'postgres'
+
 async function preProduce(brokers: string, topic: string, n: number): Promise<number> {
   const kafka = await benchTopic(brokers, topic)
   const producer = kafka.producer({ allowAutoTopicCreation: false })
@@ -41,8 +44,9 @@ async function preProduce(brokers: string, topic: string, n: number): Promise<nu
 
 /**
  * Ingest: N events pre-produced to Kafka, then in the same run (a) consume-only through our kafkajs
- * adapter, (b) insert-only of the same rows into chDB, (c) the full pipeline Kafka → chDB.
- * Reported: events/s of each, (c)/min(a,b), the pipeline's peak RSS, and the profile that explains
+ * adapter, (b) insert-only of the same rows into chDB, (c) the full pipeline Kafka → chDB as a
+ * worker runs it (its workflow store on PostgreSQL), and (c) again with npm start's embedded PGlite.
+ * Reported: events/s of each, (c)/min(a,b), the pipeline's peak RSS and heap, and the profile that explains
  * the gap (µs per record of each stage, bench/ingest/costs.ts, measured in the same run on
  * BENCH_INGEST_COST_EVENTS records, default min(N, 50k)).
  *
@@ -61,10 +65,11 @@ export async function ingestSuite(): Promise<BenchResult> {
     const produceSeconds = await preProduce(broker.brokers, topic, n)
     const consume = await runChild(['consume', broker.brokers, topic, String(n)])
     const insert = await runChild(['insert', String(n)])
-    const pipeline = await runChild(['pipeline', broker.brokers, topic, String(n)])
+    const pipeline = await runChild(['pipeline', broker.brokers, topic, String(n), WORKER_STORE])
+    const pipelineEmbedded = await runChild(['pipeline', broker.brokers, topic, String(n), 'pglite'])
     const fresh = freshnessSettings()
-    const freshAtRate = await measureFreshness(broker.brokers, `bench.freshness.rate.${Date.now()}`, fresh.rate, 2_000, fresh)
-    const freshAtShare = await measureFreshness(broker.brokers, `bench.freshness.share.${Date.now()}`, Math.round(fresh.share * pipeline.rate), 5_000, fresh)
+    const freshAtRate = await measureFreshness(broker.brokers, `bench.freshness.rate.${Date.now()}`, WORKER_STORE, fresh.rate, 2_000, fresh)
+    const freshAtShare = await measureFreshness(broker.brokers, `bench.freshness.share.${Date.now()}`, WORKER_STORE, Math.round(fresh.share * pipeline.rate), 5_000, fresh)
     const costEvents = Number(process.env.BENCH_INGEST_COST_EVENTS ?? Math.min(n, 50_000))
     const profile = await runChild<{ costs: Record<string, { cpuUs: number; wallUs: number }>; peakRssMiB: number }>(['costs', String(costEvents)])
     const ratio = pipeline.rate / Math.min(consume.rate, insert.rate)
@@ -85,6 +90,7 @@ export async function ingestSuite(): Promise<BenchResult> {
         consumeOnly: consume,
         insertOnly: insert,
         pipeline,
+        pipelineEmbeddedPostgres: pipelineEmbedded,
         ratio: Math.round(ratio * 100) / 100,
         freshness: { atRate: freshAtRate, atShareOfPipeline: freshAtShare },
         profileUsPerRecord: profile.costs,
@@ -100,6 +106,7 @@ export async function ingestSuite(): Promise<BenchResult> {
         freshAtShare.meetsTarget,
       notes: [
         'rates are steady state: from the first delivered/written record to the last; start-up (group join, first fetch) is reported apart',
+        `(c) runs as a split deployment's worker does (npm run ingest: workflow store on PostgreSQL, here the machine's; chDB in process stands in for the ClickHouse server); "(c) with PGlite" is the same with npm start's embedded Postgres in the process (${pipelineEmbedded.peakRssMiB - pipeline.peakRssMiB} MiB more peak RSS). Peak V8 heap of (c): ${pipeline.heapUsedMiB} MiB, ArrayBuffers (Kafka fetches, insert blocks) ${pipeline.arrayBuffersMiB} MiB; the rest of its RSS is native (chDB, code)`,
         'CPU µs/event: the phase process\'s CPU time (all threads: chDB, V8 GC) over the same window, per event; a shared machine moves it far less than the rate',
         'profile: µs per record of each stage (process CPU time, all threads; wall beside it), see bench/ingest/costs.ts',
         'freshness: produce (producer clock when handed to Kafka) → visible (the hop_events insert holding the row acknowledged; every row of the window, read back once each from hop_events); see bench/ingest/visibility.ts',
@@ -112,6 +119,7 @@ export async function ingestSuite(): Promise<BenchResult> {
         ['(a) consume only', consume.rate, consume.seconds.toFixed(1), consume.startupSeconds.toFixed(1), consume.peakRssMiB, consume.cpuUsPerEvent],
         ['(b) insert only', insert.rate, insert.seconds.toFixed(1), '', insert.peakRssMiB, insert.cpuUsPerEvent],
         ['(c) full pipeline', pipeline.rate, pipeline.seconds.toFixed(1), pipeline.startupSeconds.toFixed(1), pipeline.peakRssMiB, pipeline.cpuUsPerEvent],
+        ['(c) with PGlite', pipelineEmbedded.rate, pipelineEmbedded.seconds.toFixed(1), pipelineEmbedded.startupSeconds.toFixed(1), pipelineEmbedded.peakRssMiB, pipelineEmbedded.cpuUsPerEvent],
         ['(c)/min(a,b)', ratio.toFixed(2), '', '', '', ''],
         ['(d) freshness', 'events/s produced of asked', 'p50 / p95 / max s', 'p95 target s', 'peak RSS MiB', ''],
         [...freshnessRow(`(d) at ${fresh.rate}/s`, freshAtRate), ''],

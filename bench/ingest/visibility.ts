@@ -5,7 +5,7 @@ import { sleep } from '../../server/retry'
 import { percentile } from '../percentile'
 import { PRODUCED_MS_ATTRIBUTE } from './events'
 import { peakRssMiB } from '../usage'
-import { benchPipeline } from './phase'
+import { benchPipeline, type WorkflowStore } from './phase'
 
 /**
  * The child side of the freshness phase (freshness.ts drives it): the telemetry pipeline consumes a
@@ -149,9 +149,9 @@ function readPlan(): Promise<VisibilityPlan> {
 }
 
 /** Prints `{"ready": true}` once the pipeline wrote its first row, then measures as the plan says. */
-export async function measureVisibility(brokers: string, topic: string, dataDir: string): Promise<Visibility> {
+export async function measureVisibility(brokers: string, topic: string, dataDir: string, workflow: WorkflowStore): Promise<Visibility> {
   const acks = new InsertAcks(topic)
-  const { pipeline, ch, close } = await benchPipeline(brokers, topic, dataDir, (c) => acks.observe(c))
+  const { pipeline, ch, close } = await benchPipeline(brokers, topic, dataDir, workflow, (c) => acks.observe(c))
   const t0 = performance.now()
   await pipeline.start()
   while (pipeline.status().written === 0) await sleep(5)
