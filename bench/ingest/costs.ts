@@ -37,14 +37,16 @@ async function measure(rows: number, fn: () => unknown): Promise<StageCost> {
 }
 
 /**
- * The cheapest of three runs of `fn` over the same input: the first of a serialiser runs mostly
- * unoptimised code and pays for growing its buffer (10.3 µs a row against 2.5 once warm, measured
- * on hop_events rows), which the pipeline pays once per process, not per insert.
+ * The cheapest of three runs of `fn` on what `prepare` gives for each round (made outside the
+ * clock). The first run of a serialiser is mostly unoptimised code and grows its buffer (10.3 µs a
+ * row against 2.5 once warm, on hop_events rows), which the pipeline pays once per process, not per
+ * insert; and the deltas between insert setups are small beside the noise of a shared machine.
  */
-async function cheapestOf3(rows: number, fn: () => unknown): Promise<StageCost> {
+async function cheapestOf3<T>(rows: number, prepare: (round: number) => T, fn: (input: T) => unknown): Promise<StageCost> {
   let best: StageCost = { cpuUs: Infinity, wallUs: Infinity }
   for (let r = 0; r < 3; r++) {
-    const c = await measure(rows, fn)
+    const input = prepare(r)
+    const c = await measure(rows, () => fn(input))
     if (c.cpuUs < best.cpuUs) best = c
   }
   return best
@@ -86,25 +88,22 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
   const normalised = events
   costs['js: rows'] = await measure(n, () => normalised.map((e, i) => [toHopEventRow(e, recs[i]!, false), toHopPayloadRow(e, '{}')]))
   const rows = normalised.map((e, i) => toHopEventRow(e, recs[i]!, false))
-  costs['js: serialise hop_events rows, JSONCompactEachRow (compactRows: a server)'] = await cheapestOf3(n, () => compactRows(rows))
+  costs['js: serialise hop_events rows, JSONCompactEachRow (compactRows: a server)'] = await cheapestOf3(n, () => rows, compactRows)
 
   const ch = createClickHouse({ database: 'linetrace', dataDir })
   try {
     await migrateClickHouse(ch)
     const db = ch.database
     const declared = await insertColumns(ch, 'hop_events')
-    costs['js: serialise hop_events rows, Native (nativeBlock: chDB)'] = await cheapestOf3(n, () => nativeBlock(rows, declared, 'hop_events'))
+    costs['js: serialise hop_events rows, Native (nativeBlock: chDB)'] = await cheapestOf3(n, () => rows, (r) => nativeBlock(r, declared, 'hop_events'))
     let token = 0
-    /** The cheapest of three inserts of fresh rows: the deltas between setups are small beside the noise of a shared machine. */
-    const insertEvents = async (table: string, batch: { event: HopEventInsert }[]) => {
-      let best: StageCost = { cpuUs: Infinity, wallUs: Infinity }
-      for (let r = 0; r < 3; r++) {
-        const rows = (r === 0 ? batch : rowsOf()).map((b) => b.event)
-        const c = await measure(n, () => chInsert(ch, { table, rows, dedupToken: `costs:${table}:${token++}` }))
-        if (c.cpuUs < best.cpuUs) best = c
-      }
-      return best
-    }
+    /** The cheapest of three inserts of fresh rows (`batch` first). */
+    const insertEvents = (table: string, batch: { event: HopEventInsert }[]) =>
+      cheapestOf3(
+        n,
+        (r) => (r === 0 ? batch : rowsOf()).map((b) => b.event),
+        (rows) => chInsert(ch, { table, rows, dedupToken: `costs:${table}:${token++}` }),
+      )
     await insertEvents('hop_events', rowsOf()) // warm up: first parts, caches
     // Background merges of earlier inserts would land in later figures: they are measured apart, last.
     await chCommand(ch, { name: 'bench.stopMerges', sql: 'SYSTEM STOP MERGES' })
