@@ -189,7 +189,8 @@ export function statsSql(db: string, ranges: readonly StatsRange[], stepSec: 60 
 
       SELECT plant, bucket, '' AS flow, '' AS line, hop, ${part({ hop_events: countOf('events'), hop_errors: countOf('errors') })}
       FROM ${db}.${rollup}
-      WHERE ${bucketWhere}
+      -- Only the two counters it counts: an event has an 'events' row, so no group is lost.
+      WHERE (${bucketWhere}) AND counter IN ('events', 'errors')
       GROUP BY plant, bucket, hop
 
       UNION ALL
