@@ -5,6 +5,7 @@ import { nativeBlock } from '../../server/clickhouse/native'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import type { HopEventInsert, HopPayloadInsert } from '../../server/clickhouse/tables/hop-events'
 import { hopEventSchema } from '../../server/domain/hop-event'
+import { isoMs } from '../../server/domain/iso-time'
 import { decodeRecord } from '../../ingest/telemetry/decode'
 import { hopEventInPlace } from '../../ingest/telemetry/hop-event-validator'
 import { normalise } from '../../ingest/telemetry/normalise'
@@ -88,6 +89,10 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
   const normalised = events
   costs['js: rows'] = await measure(n, () => normalised.map((e, i) => [toHopEventRow(e, recs[i]!, false), toHopPayloadRow(e, '{}')]))
   const rows = normalised.map((e, i) => toHopEventRow(e, recs[i]!, false))
+  // Read per event by the batches, the origin cache and the Native block (three or four times).
+  const times = rows.map((r) => r.occurred_at)
+  costs['js: read an occurred_at, Date.parse'] = await cheapestOf3(n, () => times, (t) => t.map((x) => Date.parse(x)))
+  costs['js: read an occurred_at, isoMs'] = await cheapestOf3(n, () => times, (t) => t.map((x) => isoMs(x)))
   costs['js: serialise hop_events rows, JSONCompactEachRow (compactRows: a server)'] = await cheapestOf3(n, () => rows, compactRows)
 
   const ch = createClickHouse({ database: 'linetrace', dataDir })

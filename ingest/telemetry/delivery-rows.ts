@@ -1,6 +1,7 @@
 import type { BusBatch, OutgoingRecord } from '../../server/bus/port'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import type { Logger } from '../../server/logger'
+import { isoMs } from '../../server/domain/iso-time'
 import type { Batch, BatchRow, PartitionBatcher } from './batcher'
 import { toDlqRecord } from './dlq'
 import type { ingestMetrics } from './metrics'
@@ -57,7 +58,7 @@ export async function decodeDelivery(parts: DecodeParts, batch: BusBatch, batche
       if (!knownPlants.has(event.plant)) (out.newPlants ??= new Set()).add(event.plant)
       const row = toHopEventRow(event, record, item.payloadTruncated)
       const payload = item.payloadJson === undefined ? undefined : toHopPayloadRow(event, item.payloadJson)
-      rows.push({ row, payload, originMs: Date.parse(row.origin_time), occurredMs: Date.parse(row.occurred_at) })
+      rows.push({ row, payload, originMs: isoMs(row.origin_time), occurredMs: isoMs(row.occurred_at) })
     }
     if (rows.length === 0) continue
     const b = batcher.add(record.offset, rows)

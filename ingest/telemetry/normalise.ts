@@ -1,5 +1,6 @@
 import type { Headers } from '../../server/bus/port'
 import type { HopEvent } from '../../server/domain/hop-event'
+import { isoMs } from '../../server/domain/iso-time'
 import { lastHeaderText } from '../../server/bus/headers'
 import type { OriginCache } from './origin-cache'
 
@@ -58,11 +59,11 @@ export function originOf(event: HopEvent, cache: OriginCache): string {
   const key = event.correlation_id
   if (event.origin_time !== undefined) {
     // The common case (producers send it on every hop): one lookup, no reordering.
-    if (!cache.peek(key)?.explicit) cache.set(key, { iso: event.origin_time, ms: Date.parse(event.origin_time), explicit: true })
+    if (!cache.peek(key)?.explicit) cache.set(key, { iso: event.origin_time, ms: isoMs(event.origin_time), explicit: true })
     return event.origin_time
   }
   const known = cache.get(key)
-  const ms = Date.parse(event.occurred_at)
+  const ms = isoMs(event.occurred_at)
   if (known === undefined || (!known.explicit && ms < known.ms)) {
     cache.set(key, { iso: event.occurred_at, ms, explicit: false })
     return event.occurred_at

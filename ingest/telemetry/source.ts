@@ -1,6 +1,7 @@
 import type { BusRecord, TopicSpec } from '../../server/bus/port'
 import type { ClickHouse } from '../../server/clickhouse/client'
 import type { Config } from '../../server/config'
+import { isoMs } from '../../server/domain/iso-time'
 import { decodeRecord, type Decoded, type FieldError } from './decode'
 
 /** What one record holds: a validated hop event, or why it cannot be one (dead-lettered). */
@@ -14,7 +15,7 @@ export type RecordItem = Extract<Decoded, { ok: true }> | { ok: false; reason: s
  */
 export function inOccurrenceOrder(items: readonly RecordItem[]): RecordItem[] {
   // Each time parsed once, not once per comparison: a request holds up to hundreds of spans.
-  const timed = items.map((item) => ({ item, at: item.ok ? Date.parse(item.event.occurred_at) : 0 }))
+  const timed = items.map((item) => ({ item, at: item.ok ? isoMs(item.event.occurred_at) : 0 }))
   return timed.sort((a, b) => a.at - b.at).map((t) => t.item)
 }
 

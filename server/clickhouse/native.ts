@@ -1,3 +1,5 @@
+import { isoMs } from '../domain/iso-time'
+
 /**
  * Rows → one block of ClickHouse's `Native` format, the column-major binary format the engine reads
  * without parsing text: on chDB, with hop_events rows, reading it costs ~0.7 µs per row against
@@ -154,9 +156,9 @@ const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+
 /** Epoch ms of a Date, or of RFC 3339 / `YYYY-MM-DD hh:mm:ss[.fff]` text (no zone = UTC, the columns' zone); sub-ms digits are cut as the engine cuts them. */
 export function epochMs(v: unknown, column: string): number {
   if (v instanceof Date) return v.getTime()
-  // The form our own code writes (toISOString, and most emitters): Date.parse reads it exactly, and fast.
+  // The form our own code writes (toISOString, and most emitters), read by arithmetic (iso-time.ts).
   if (typeof v === 'string' && v.length === 24 && v.charCodeAt(10) === 84 && v.charCodeAt(23) === 90) {
-    const t = Date.parse(v)
+    const t = isoMs(v)
     if (!Number.isNaN(t)) return t
   }
   const m = typeof v === 'string' ? TIME.exec(v) : null
@@ -338,27 +340,21 @@ const EMPTY_DEFAULT = /^(|\[\]|map\(\)|array\(\))$/
  * column is an error, null or not, as a misspelt column would otherwise lose data.
  */
 export function nativeBlock(rows: readonly object[], declared: ReadonlyMap<string, DeclaredColumn>, table: string): { columns: string[]; body: Buffer } {
-  const { used } = keysWithValues(rows, (k) => {
+  const found = gatherColumns(rows, (k) => {
     if (!declared.has(k)) throw new Error(IDENTIFIER.test(k) ? `Table ${table} has no column ${k}` : `Invalid column name ${JSON.stringify(k)}`)
   })
+  const used = found.filter((c) => c.nonNull > 0)
   const first = declared.keys().next().value
-  const columns = used.length > 0 ? used : first === undefined ? [] : [first]
-  // Values gathered row by row: walking the rows once per column instead misses the CPU cache on
-  // every row object (measured ~6× slower on 50k hop_events rows).
-  const gathered = columns.map(() => new Array<unknown>(rows.length))
-  for (let j = 0; j < rows.length; j++) {
-    const r = rows[j] as Record<string, unknown>
-    for (let i = 0; i < columns.length; i++) gathered[i]![j] = r[columns[i]!]
-  }
+  // No value at all: one column of defaults still carries the row count.
+  const sent = used.length > 0 ? used : first === undefined ? [] : [{ name: first, values: new Array<unknown>(rows.length), nonNull: 0 }]
   const out = sink
   out.pos = 0
-  out.varint(columns.length)
+  out.varint(sent.length)
   out.varint(rows.length)
-  columns.forEach((c, i) => {
+  for (const { name: c, values, nonNull } of sent) {
     const d = declared.get(c)!
-    const values = gathered[i]!
     let t = wireType(parseType(d.type))
-    if (t.name !== 'Nullable' && values.some((v) => v === null || v === undefined)) {
+    if (t.name !== 'Nullable' && nonNull < rows.length) {
       if (t.name === 'Array' || t.name === 'Map') {
         if (!EMPTY_DEFAULT.test(d.defaultExpression)) throw new Error(`Column ${c} of ${table}: a null needs its DEFAULT ${d.defaultExpression}, which an ${t.name} cannot carry`)
       } else t = { name: 'Nullable', args: [t] }
@@ -366,6 +362,49 @@ export function nativeBlock(rows: readonly object[], declared: ReadonlyMap<strin
     out.string(c)
     out.string(render(t))
     writeColumn(out, t, values, c)
-  })
-  return { columns, body: out.take() }
+  }
+  return { columns: sent.map((c) => c.name), body: out.take() }
+}
+
+interface GatheredColumn {
+  name: string
+  /** One per row; a row without the key holds undefined. */
+  values: unknown[]
+  /** Rows where it is neither null nor undefined. */
+  nonNull: number
+}
+
+/**
+ * The rows' values by column, in first-seen key order, in one pass over each row's own keys; `check`
+ * vets each key once (it throws to refuse one). Rows of one shape enumerate their keys in the same
+ * order: a key is matched to its column by identity with the previous row's key at that position,
+ * and looked up by name only when the shape changes. Rows are read once, in order: reading them
+ * once per column misses the CPU cache on every row object. (It replaced three passes — keys, each
+ * column by name, nulls — and serialises 50k bench rows of hop_events ~10 % faster, of
+ * hop_payloads ~20 %.)
+ */
+function gatherColumns(rows: readonly object[], check: (key: string) => void): GatheredColumn[] {
+  const columns: GatheredColumn[] = []
+  const byName = new Map<string, GatheredColumn>()
+  const lastKeys: string[] = []
+  const lastColumns: GatheredColumn[] = []
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j] as Record<string, unknown>
+    let p = 0
+    for (const k in r) {
+      let c = lastKeys[p] === k ? lastColumns[p]! : byName.get(k)
+      if (c === undefined) {
+        check(k)
+        c = { name: k, values: new Array<unknown>(rows.length), nonNull: 0 }
+        byName.set(k, c)
+        columns.push(c)
+      }
+      lastKeys[p] = k
+      lastColumns[p++] = c
+      const v = r[k]
+      c.values[j] = v
+      if (v !== null && v !== undefined) c.nonNull++
+    }
+  }
+  return columns
 }
