@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ClickHouse } from './client'
-import { IDENTIFIER, keysWithValues, nativeBlock, type DeclaredColumn } from './native'
+import { gatherColumns, IDENTIFIER, nativeBlock, type DeclaredColumn } from './native'
 
 /**
  * How an insert's rows reach the engine (chInsert in exec.ts decides when):
@@ -22,18 +22,18 @@ import { IDENTIFIER, keysWithValues, nativeBlock, type DeclaredColumn } from './
  * of its columns empty). Every key is still checked, and one column is always sent.
  */
 export function compactRows(rows: readonly object[]): { columns: string[]; body: Buffer } {
-  const { used, first } = keysWithValues(rows, (k) => {
+  const found = gatherColumns(rows, (k) => {
     if (!IDENTIFIER.test(k)) throw new Error(`Invalid column name ${JSON.stringify(k)}`)
   })
-  const columns = used.length > 0 ? used : first === undefined ? [] : [first]
+  const used = found.filter((c) => c.nonNull > 0)
+  const columns = used.length > 0 ? used : found.slice(0, 1)
   const values: unknown[] = new Array(columns.length)
   let text = ''
-  for (const row of rows) {
-    const r = row as Record<string, unknown>
-    for (let i = 0; i < columns.length; i++) values[i] = r[columns[i]!] ?? null
+  for (let j = 0; j < rows.length; j++) {
+    for (let i = 0; i < columns.length; i++) values[i] = columns[i]!.values[j] ?? null
     text += `${JSON.stringify(values)}\n`
   }
-  return { columns, body: Buffer.from(text) }
+  return { columns: columns.map((c) => c.name), body: Buffer.from(text) }
 }
 
 /** Declared columns per handle and table, read once: the schema changes only by migrations, which run before any insert. */

@@ -311,27 +311,6 @@ const sink = new Sink(1 << 20)
 /** A plain identifier: the only table, column and setting names a statement may carry. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 
-/**
- * The keys of `rows` that hold a value in some row, in first-seen order, and the first key seen at
- * all; `check` vets every key once (it throws to refuse one).
- */
-export function keysWithValues(rows: readonly object[], check: (key: string) => void): { used: string[]; first: string | undefined } {
-  const checked = new Set<string>()
-  const used = new Set<string>()
-  for (const row of rows) {
-    const r = row as Record<string, unknown>
-    for (const k in r) {
-      if (used.has(k)) continue
-      if (!checked.has(k)) {
-        check(k)
-        checked.add(k)
-      }
-      if (r[k] !== null && r[k] !== undefined) used.add(k)
-    }
-  }
-  return { used: [...used], first: checked.values().next().value }
-}
-
 const EMPTY_DEFAULT = /^(|\[\]|map\(\)|array\(\))$/
 
 /**
@@ -366,7 +345,7 @@ export function nativeBlock(rows: readonly object[], declared: ReadonlyMap<strin
   return { columns: sent.map((c) => c.name), body: out.take() }
 }
 
-interface GatheredColumn {
+export interface GatheredColumn {
   name: string
   /** One per row; a row without the key holds undefined. */
   values: unknown[]
@@ -383,7 +362,7 @@ interface GatheredColumn {
  * column by name, nulls — and serialises 50k bench rows of hop_events ~10 % faster, of
  * hop_payloads ~20 %.)
  */
-function gatherColumns(rows: readonly object[], check: (key: string) => void): GatheredColumn[] {
+export function gatherColumns(rows: readonly object[], check: (key: string) => void): GatheredColumn[] {
   const columns: GatheredColumn[] = []
   const byName = new Map<string, GatheredColumn>()
   const lastKeys: string[] = []
