@@ -37,22 +37,25 @@ export interface HopFields {
 }
 
 export function hopFields(attributes: Attributes): HopFields {
-  const text = (name: string) => attributeText(attributes[name])
-  const number = (name: string) => {
-    const value = attributes[name]
-    const n = typeof value === 'string' ? Number(value) : value
-    return typeof n === 'number' ? n : undefined
-  }
-  const good = number(HOP_FIELD_ATTRIBUTES.quantityGood)
-  const scrap = number(HOP_FIELD_ATTRIBUTES.quantityScrap)
-  const uom = text(HOP_FIELD_ATTRIBUTES.quantityUom)
+  const good = numberOf(attributes[HOP_FIELD_ATTRIBUTES.quantityGood])
+  const scrap = numberOf(attributes[HOP_FIELD_ATTRIBUTES.quantityScrap])
+  const uom = attributeText(attributes[HOP_FIELD_ATTRIBUTES.quantityUom])
   return {
-    status: text(HOP_FIELD_ATTRIBUTES.status) as HopFields['status'],
-    originTime: text(HOP_FIELD_ATTRIBUTES.originTime),
-    idempotencyKey: text(HOP_FIELD_ATTRIBUTES.idempotencyKey),
-    replayId: text(HOP_FIELD_ATTRIBUTES.replayId),
-    errorCategory: text(HOP_FIELD_ATTRIBUTES.errorCategory) as HopFields['errorCategory'],
-    errorDependencyKey: text(HOP_FIELD_ATTRIBUTES.errorDependencyKey),
+    status: attributeText(attributes[HOP_FIELD_ATTRIBUTES.status]) as HopFields['status'],
+    originTime: attributeText(attributes[HOP_FIELD_ATTRIBUTES.originTime]),
+    idempotencyKey: attributeText(attributes[HOP_FIELD_ATTRIBUTES.idempotencyKey]),
+    replayId: attributeText(attributes[HOP_FIELD_ATTRIBUTES.replayId]),
+    errorCategory: attributeText(attributes[HOP_FIELD_ATTRIBUTES.errorCategory]) as HopFields['errorCategory'],
+    errorDependencyKey: attributeText(attributes[HOP_FIELD_ATTRIBUTES.errorDependencyKey]),
     quantity: good === undefined && scrap === undefined && uom === undefined ? undefined : { good, scrap, uom },
   }
+}
+
+/**
+ * A number, or numeric text, else undefined. Module-level rather than a closure per span: tsx
+ * (npm start, npm run ingest) names every function it creates, a defineProperty each.
+ */
+function numberOf(value: Attributes[string] | undefined): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value
+  return typeof n === 'number' ? n : undefined
 }

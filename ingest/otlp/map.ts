@@ -30,6 +30,8 @@ export type SpanMapper = (span: OtlpSpan) => SpanMapping
 
 const KAFKA_MESSAGE_KEY = 'messaging.kafka.message.key'
 const MAX_CORRELATION_LENGTH = 128
+/** Module-level, not a closure per span: tsx (npm start, npm run ingest) names every function it creates, a defineProperty each. */
+const fitsCorrelation = (text: string): boolean => text.length <= MAX_CORRELATION_LENGTH
 
 /** What a span is, before the transaction(s) it belongs to are known. */
 interface Role {
@@ -128,10 +130,7 @@ export function createSpanMapper(config: OtlpMappingConfig): SpanMapper {
           message: `span "${span.name}" of service ${service} does not make a valid hop event`,
           errors: issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
         }
-      // A copy, not an assignment to the checked event: the copy holds every property in the object
-      // itself, and the worker's normalise and row building read a grown object 2-3× slower
-      // (bench/otlp breakdown `rows`).
-      events.push({ ...event, attributes: spanAttributes(span, placement) })
+      events.push(workerCopy(event, spanAttributes(span, placement)))
     }
     return { kind: 'hops', events }
   }
@@ -143,10 +142,9 @@ export function createSpanMapper(config: OtlpMappingConfig): SpanMapper {
    * correlation id are passed over (both sides pass over the same value).
    */
   function correlationOf(span: OtlpSpan, link: OtlpLink | undefined, sources: Attributes[]): string {
-    const fits = (text: string) => text.length <= MAX_CORRELATION_LENGTH
     return (
-      firstText(sources, names.correlationId, fits) ??
-      firstText(sources, [KAFKA_MESSAGE_KEY], fits) ??
+      firstText(sources, names.correlationId, fitsCorrelation) ??
+      firstText(sources, [KAFKA_MESSAGE_KEY], fitsCorrelation) ??
       (link ?? span).traceId
     )
   }
@@ -236,6 +234,57 @@ function spanAttributes(span: OtlpSpan, at: Placement): Record<string, string> {
     otel['otel.link.span_id'] = at.causation.spanId
   }
   return boundedAttributes([otel, currentMessagingNames(span.attributes), at.link?.attributes ?? {}, span.attributes])
+}
+
+/**
+ * The hop as the worker gets it: every field of the contract, in one order, those it lacks
+ * undefined, so every OTLP hop has one object shape. A copy, not the checked event grown: hops built
+ * by assignment differ in the optional fields they hold (a cause, a parent, an error, business
+ * keys…), and the worker's normalise and row building read objects of many shapes several times
+ * slower (row building was the largest JavaScript cost of an OTLP hop in a CPU profile of bench
+ * suite `otlp`; a grown object, 2-3× slower again).
+ */
+function workerCopy(e: HopEvent, attributes: Record<string, string>): HopEvent {
+  const b = e.business
+  return {
+    event_id: e.event_id,
+    event_type: e.event_type,
+    schema_version: e.schema_version,
+    occurred_at: e.occurred_at,
+    recorded_at: e.recorded_at,
+    origin_time: e.origin_time,
+    correlation_id: e.correlation_id,
+    causation_id: e.causation_id,
+    idempotency_key: e.idempotency_key,
+    trace_id: e.trace_id,
+    span_id: e.span_id,
+    parent_span_id: e.parent_span_id,
+    flow: e.flow,
+    hop: e.hop,
+    status: e.status,
+    plant: e.plant,
+    line: e.line,
+    work_center: e.work_center,
+    storage_location: e.storage_location,
+    location_path: e.location_path,
+    source: e.source && { system: e.source.system, instance: e.source.instance },
+    business: b && {
+      work_order: b.work_order,
+      operation: b.operation,
+      material: b.material,
+      lot: b.lot,
+      serials: b.serials,
+      handling_unit: b.handling_unit,
+      shipment: b.shipment,
+      quantity: b.quantity,
+      erp_document: b.erp_document,
+    },
+    latency_ms: e.latency_ms,
+    attempt: e.attempt,
+    error: e.error,
+    replay: e.replay,
+    attributes,
+  }
 }
 
 /** The category and dependency key a span names itself override what its status says. */
