@@ -13,6 +13,7 @@ const auth = { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` }
 interface Hop {
   event_type: string
   status: string
+  error_code: string | null
 }
 
 async function deadLetteredTrace(request: APIRequestContext): Promise<{ id: string; originTime: string; failing: Hop }> {
@@ -30,7 +31,9 @@ async function deadLetteredTrace(request: APIRequestContext): Promise<{ id: stri
           const trace = await request.get(`/api/v1/traces/${encodeURIComponent(item.correlation_id)}?t=${encodeURIComponent(item.origin_time)}`, { headers: auth })
           const hops = ((await trace.json()) as { hops: Hop[] }).hops
           const failing = hops.findLast((h) => ['dead_lettered', 'error', 'partial'].includes(h.status))
-          if (failing && hops.indexOf(failing) > 0) found = { id: item.correlation_id, originTime: item.origin_time, failing }
+          // The header states the LAST failure (server/domain/trace-focus.ts): a transaction that failed
+          // again after its M7/053 (a backflush M7/021 once the period opened) states that one.
+          if (failing && failing.error_code === 'M7/053' && hops.indexOf(failing) > 0) found = { id: item.correlation_id, originTime: item.origin_time, failing }
           if (found) return true
         }
         return false
