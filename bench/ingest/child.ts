@@ -24,7 +24,7 @@ import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
 import { benchEvent } from './events'
-import { cpuMicros, type HeapPeaks, peakRssMiB, sampleHeap } from '../usage'
+import { cpuMicros, type MemoryPeaks, peakRssMiB, sampleMemory } from '../usage'
 import { benchPipeline, insertBatchRows, workflowStore } from './phase'
 import { measureVisibility } from './visibility'
 
@@ -33,9 +33,9 @@ import { measureVisibility } from './visibility'
  * `cpuUsPerEvent`: process CPU over the same window per event, which other processes on a shared
  * machine move far less than the rate.
  */
-function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, heap?: HeapPeaks) {
+function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, memory?: MemoryPeaks) {
   const cpuUsPerEvent = Math.round((cpuUs / events) * 10) / 10
-  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent, ...heap })}\n`)
+  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent, ...memory })}\n`)
 }
 
 const [mode, ...args] = process.argv.slice(2)
@@ -88,14 +88,14 @@ try {
     await ch.close()
   } else if (mode === 'pipeline') {
     const [brokers, topic, n] = [args[0]!, args[1]!, Number(args[2])]
-    const heap = sampleHeap()
+    const memory = sampleMemory()
     const { pipeline, close } = await benchPipeline(brokers, topic, dataDir, workflowStore(args[3]))
     const t0 = performance.now()
     await pipeline.start()
     while (pipeline.status().written === 0) await sleep(5)
     const [firstAt, first, c0] = [performance.now(), pipeline.status().written, cpuMicros()]
     while (pipeline.status().written < n) await sleep(20)
-    report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000, cpuMicros() - c0, heap.stop())
+    report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000, cpuMicros() - c0, memory.stop())
     await close()
   } else if (mode === 'freshness') {
     process.stdout.write(`${JSON.stringify(await measureVisibility(args[0]!, args[1]!, dataDir, workflowStore(args[2])))}\n`)

@@ -9,9 +9,10 @@ export interface Phase {
   peakRssMiB: number
   /** Process CPU (all threads) per event over the measured window, µs (bench/ingest/child.ts). */
   cpuUsPerEvent: number
-  /** The full pipeline's: peak V8 heap and ArrayBuffers (bench/usage.ts sampleHeap). */
+  /** The full pipeline's: peak V8 heap, ArrayBuffers and chDB's code pages (bench/usage.ts sampleMemory). */
   heapUsedMiB?: number
   arrayBuffersMiB?: number
+  engineCodeMiB?: number
 }
 
 /** stdout piped (its JSON lines), stderr inherited, an IPC channel, no stdin. */

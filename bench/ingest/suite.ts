@@ -46,7 +46,7 @@ async function preProduce(brokers: string, topic: string, n: number): Promise<nu
  * Ingest: N events pre-produced to Kafka, then in the same run (a) consume-only through our kafkajs
  * adapter, (b) insert-only of the same rows into chDB, (c) the full pipeline Kafka → chDB as a
  * worker runs it (its workflow store on PostgreSQL), and (c) again with npm start's embedded PGlite.
- * Reported: events/s of each, (c)/min(a,b), the pipeline's peak RSS and heap, and the profile that explains
+ * Reported: events/s of each, (c)/min(a,b), the pipeline's peak RSS, heap and chDB code pages, and the profile that explains
  * the gap (µs per record of each stage, bench/ingest/costs.ts, measured in the same run on
  * BENCH_INGEST_COST_EVENTS records, default min(N, 50k)).
  *
@@ -106,7 +106,7 @@ export async function ingestSuite(): Promise<BenchResult> {
         freshAtShare.meetsTarget,
       notes: [
         'rates are steady state: from the first delivered/written record to the last; start-up (group join, first fetch) is reported apart',
-        `(c) runs as a split deployment's worker does (npm run ingest: workflow store on PostgreSQL, here the machine's; chDB in process stands in for the ClickHouse server); "(c) with PGlite" is the same with npm start's embedded Postgres in the process (${pipelineEmbedded.peakRssMiB - pipeline.peakRssMiB} MiB more peak RSS). Peak V8 heap of (c): ${pipeline.heapUsedMiB} MiB, ArrayBuffers (Kafka fetches, insert blocks) ${pipeline.arrayBuffersMiB} MiB; the rest of its RSS is native (chDB, code)`,
+        `(c) runs as a split deployment's worker does (npm run ingest: workflow store on PostgreSQL, here the machine's; chDB in process stands in for the ClickHouse server); "(c) with PGlite" is the same with npm start's embedded Postgres in the process (${pipelineEmbedded.peakRssMiB - pipeline.peakRssMiB} MiB more peak RSS). Of (c)'s peak RSS: V8 heap ${pipeline.heapUsedMiB} MiB, ArrayBuffers (Kafka fetches, insert blocks) ${pipeline.arrayBuffersMiB} MiB, chDB's library code ${pipeline.engineCodeMiB} MiB (file-backed pages of libchdb.so: a ClickHouse server's in a split deployment, not the worker's); the rest is native (chDB's allocations, Node)`,
         'CPU µs/event: the phase process\'s CPU time (all threads: chDB, V8 GC) over the same window, per event; a shared machine moves it far less than the rate',
         'profile: µs per record of each stage (process CPU time, all threads; wall beside it), see bench/ingest/costs.ts',
         'freshness: produce (producer clock when handed to Kafka) → visible (the hop_events insert holding the row acknowledged; every row of the window, read back once each from hop_events); see bench/ingest/visibility.ts',
