@@ -1,5 +1,6 @@
 import type { HopError, HopEvent, HopEventInput } from '../../server/domain/hop-event'
 import { checkHopEvent } from '../telemetry/hop-event-validator'
+import type { EveryKey } from '../telemetry/rows'
 import { attributeText, boundedAttributes, currentMessagingNames, firstText } from './attributes'
 import { httpStatusOf, spanError } from './errors'
 import { globToRegExp, RESOURCE_ID_ATTRIBUTE, SPAN_BUSINESS_KEYS, type OtlpMappingConfig, type OtlpServiceRule } from '../../server/domain/otlp-mapping'
@@ -246,7 +247,8 @@ function spanAttributes(span: OtlpSpan, at: Placement): Record<string, string> {
  */
 function workerCopy(e: HopEvent, attributes: Record<string, string>): HopEvent {
   const b = e.business
-  return {
+  // Every field named (the compiler checks it): one the contract gains is copied, not dropped. An OTLP hop has no payload.
+  const copy: EveryKey<Omit<HopEvent, 'payload'>> = {
     event_id: e.event_id,
     event_type: e.event_type,
     schema_version: e.schema_version,
@@ -267,8 +269,8 @@ function workerCopy(e: HopEvent, attributes: Record<string, string>): HopEvent {
     work_center: e.work_center,
     storage_location: e.storage_location,
     location_path: e.location_path,
-    source: e.source && { system: e.source.system, instance: e.source.instance },
-    business: b && {
+    source: e.source && ({ system: e.source.system, instance: e.source.instance } satisfies EveryKey<NonNullable<HopEvent['source']>>),
+    business: b && ({
       work_order: b.work_order,
       operation: b.operation,
       material: b.material,
@@ -278,13 +280,14 @@ function workerCopy(e: HopEvent, attributes: Record<string, string>): HopEvent {
       shipment: b.shipment,
       quantity: b.quantity,
       erp_document: b.erp_document,
-    },
+    } satisfies EveryKey<NonNullable<HopEvent['business']>>),
     latency_ms: e.latency_ms,
     attempt: e.attempt,
     error: e.error,
     replay: e.replay,
     attributes,
   }
+  return copy
 }
 
 /** The category and dependency key a span names itself override what its status says. */

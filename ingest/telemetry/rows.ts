@@ -20,8 +20,11 @@ export interface KafkaCoordinates {
   offset: string
 }
 
-/** Every column but the two left to their DEFAULT (see above) is a key of the row, `undefined` or not: checked by the compiler. */
-type WrittenHopEvent = { [K in keyof Required<Omit<HopEventInsert, 'ingested_at' | 'replayed'>>]: HopEventInsert[K] }
+/** `T` with every optional key required to be present (its value may still be undefined): an object literal of this type names every key, checked by the compiler. */
+export type EveryKey<T> = { [K in keyof Required<T>]: T[K] }
+
+/** Every column but the two left to their DEFAULT (see above) is a key of the row, `undefined` or not. */
+type WrittenHopEvent = EveryKey<Omit<HopEventInsert, 'ingested_at' | 'replayed'>>
 
 export function toHopEventRow(e: HopEvent, at: KafkaCoordinates, payloadTruncated: boolean): HopEventInsert {
   const b = e.business
