@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { checkTraceRequest, decodeTraceRequest, OtlpDecodeError } from './decode'
@@ -78,6 +79,19 @@ describe('decodeTraceRequest', () => {
     ])
     const again = decodeTraceRequest(decoded.protobuf, { contentType: 'application/x-protobuf' })
     expect(again.spans).toEqual(decoded.spans)
+  })
+
+  it('reads every int64 exactly (a number when safe, else decimal text) and every id as lowercase hex', () => {
+    // Random 64-bit values around the edges that matter: the halves' boundaries and ±2^53.
+    const edges = [0n, 1n, -1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) + 1n, -(2n ** 53n), 2n ** 63n - 1n, -(2n ** 63n)]
+    const random = Array.from({ length: 500 }, (_, i) => BigInt.asIntN(64, BigInt(`0x${randomBytes(8).toString('hex')}`) >> BigInt(i % 64)))
+    const values = [...edges, ...random]
+    const ids = values.map(() => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') }))
+    const spans = values.map((v, i) => ({ ...span, ...ids[i], links: [], attributes: [{ key: 'n', value: { intValue: v.toString() } }] }))
+    const json = decodeTraceRequest(otlpJson(spans), { contentType: 'application/json' })
+    const decoded = decodeTraceRequest(json.protobuf, { contentType: 'application/x-protobuf' })
+    expect(decoded.spans.map((s) => s.attributes.n)).toEqual(values.map((v) => (v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v.toString())))
+    expect(decoded.spans.map((s) => ({ traceId: s.traceId, spanId: s.spanId }))).toEqual(ids)
   })
 
   it('accepts gzip and keeps the good spans of a body with bad ids (partial success)', () => {
