@@ -30,7 +30,7 @@ export interface StageCost {
   wallUs: number
 }
 
-async function measure(rows: number, fn: () => unknown): Promise<StageCost> {
+export async function measure(rows: number, fn: () => unknown): Promise<StageCost> {
   const [t0, c0] = [performance.now(), cpuMicros()]
   await fn()
   const round = (x: number) => Math.round(x * 100) / 100

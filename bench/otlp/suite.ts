@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline'
 import { sleep } from '../../server/retry'
 import type { BenchResult } from '../suites'
 import { breakdown } from './breakdown'
+import { engineCosts } from './engine'
 import { SpanLoad, SPANS_PER_REQUEST, SPANS_PER_TXN, type ExportBody } from './spans'
 
 /**
@@ -19,13 +20,15 @@ import { SpanLoad, SPANS_PER_REQUEST, SPANS_PER_TXN, type ExportBody } from './s
  *     request, gzip), POSTed by this process (the exporters) to the real receiver, which writes them
  *     to the OTLP topic, where the worker's OTLP pipeline maps them into hop_events.
  * Encoding happens before the clock on both sides: it is the emitter's work. A breakdown of the
- * per-span CPU cost of each stage outside ClickHouse comes with the result; targets are reported,
- * never enforced.
+ * per-span CPU cost of each stage outside ClickHouse, and the engine's per-row insert cost of each
+ * path's rows (engine.ts), come with the result; targets are reported, never enforced.
  */
 
 /** Services export at the same time (one batch processor each, one request in flight per processor). */
 const CONCURRENT_EXPORTS = 4
 const TARGETS = { spansPerSecond: 20_000, ratioToHopEvents: 0.8 }
+/** Rows per insert of the engine's per-row costs (engine.ts). */
+const ENGINE_ROWS = 20_000
 
 interface HopsPhase {
   hops: number
@@ -170,6 +173,7 @@ export async function otlpSuite(): Promise<BenchResult> {
     hopRounds.push(await hopsPhase(warmupSpans, spans))
     otlpRounds.push(await otlpPhase(warmup, bodies))
   }
+  const engine = await engineCosts(bodies, Math.min(spans, ENGINE_ROWS))
   const [hops, otlp] = [fastest(hopRounds), fastest(otlpRounds)]
   const ratio = Math.round((otlp.rate / hops.rate) * 100) / 100
   const cpuUs = (phase: { cpuSeconds: number }, n: number) => Math.round((phase.cpuSeconds * 1e6) / n)
@@ -198,6 +202,7 @@ export async function otlpSuite(): Promise<BenchResult> {
       cpuRatio,
       roundRates: { otlp: otlpRounds.map((r) => r.rate), hopEvents: hopRounds.map((r) => r.rate) },
       cpuUsPerSpanOutsideClickHouse: stages,
+      engineUsPerRow: engine,
     },
     targets: TARGETS,
     meetsTargets: meets.spansPerSecond && meets.ratioToHopEvents,
@@ -206,6 +211,7 @@ export async function otlpSuite(): Promise<BenchResult> {
       'end to end: from the first request (or send) after the warm-up to the last row counted in hop_events; encoding is the emitter’s work and happens before',
       `each path’s fastest of ${rounds} alternating rounds (all in roundRates); cpuRatio = hop-event CPU µs per hop / OTLP’s, the ratio with the neighbours’ share taken out`,
       'the hop events carry a payload (hop_payloads rows too), the spans none; a span’s hop carries its attributes (about 15 keys; its resource’s are stored once, in otel_resources)',
+      `engine, hop_events insert per row (all views, serialising included; CPU µs, wall µs): hop event ${engine.hopEvent.cpuUs}, ${engine.hopEvent.wallUs}; OTLP hop ${engine.otlpHop.cpuUs}, ${engine.otlpHop.wallUs}; the same without its attributes ${engine.otlpHopWithoutAttributes.cpuUs}, ${engine.otlpHopWithoutAttributes.wallUs} (bench/otlp/engine.ts)`,
       'batches are the pipeline’s (per partition); inserts, rows per insert and insert seconds are the engine’s inserts of hop_events in the window, each writing every batch waiting (coalescer.ts; hop_payloads run beside them)',
     ],
     table: [
