@@ -22,20 +22,30 @@ const MAX_ATTRIBUTE_BYTES = 1024
 /** The hop contract's key limit. */
 const MAX_KEY_LENGTH = 128
 
-/** Merges the sources in order (the first value of a key wins), at most 64 keys of at most 1 KiB each. */
+/**
+ * Merges the sources in order (the first value of a key wins), at most 64 keys of at most 1 KiB each.
+ * A key is "taken" only by an own property: `key in out` also saw Object.prototype's, and dropped
+ * attributes named `constructor` or `toString`.
+ */
 export function boundedAttributes(sources: readonly Attributes[]): Record<string, string> {
   const out: Record<string, string> = {}
   let count = 0
   for (const source of sources)
-    for (const [key, value] of Object.entries(source)) {
+    for (const key in source) {
       if (count >= MAX_ATTRIBUTES) return out
-      if (key.length > MAX_KEY_LENGTH || key in out) continue
-      const text = attributeText(value)
+      if (key.length > MAX_KEY_LENGTH || Object.hasOwn(out, key)) continue
+      const text = attributeText(source[key])
       if (text === undefined) continue
-      out[key] = cutUtf8(text, MAX_ATTRIBUTE_BYTES)
+      setOwn(out, key, cutUtf8(text, MAX_ATTRIBUTE_BYTES))
       count++
     }
   return out
+}
+
+/** `record[key] = value`, except that a key `__proto__` becomes an attribute too instead of a (refused) prototype. */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true })
+  else record[key] = value
 }
 
 /** At most `maxBytes` of UTF-8, never splitting a character. */

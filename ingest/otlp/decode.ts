@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib'
 import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root.js'
+import { setOwn } from './attributes'
 import type { AttributeValue, Attributes, OtlpLink, OtlpSpan, SpanKind, StatusCode } from './span'
 
 /**
@@ -339,7 +340,7 @@ function int64(value: Maybe<ProtoLong | number>): number | string {
 
 function attributes(list: ProtoKeyValue[] | undefined): Attributes {
   const out: Attributes = {}
-  for (const { key, value } of list ?? []) if (key) out[key] = anyValue(value)
+  for (const { key, value } of list ?? []) if (key) setOwn(out, key, anyValue(value))
   return out
 }
 

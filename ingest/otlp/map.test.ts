@@ -162,6 +162,13 @@ describe('createSpanMapper', () => {
     expect(hopEventSchema.safeParse(hop).error?.issues).toBeUndefined()
   })
 
+  it("keeps attributes named like Object.prototype's members (constructor, toString, __proto__)", () => {
+    // As the decoder makes them (decode.test.ts): own properties, __proto__ included.
+    const named = JSON.parse('{"constructor":"c","toString":"t","__proto__":"p","hasOwnProperty":"h"}') as Record<string, string>
+    const hop = onlyHop(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', ...named } })))
+    expect(Object.entries(hop.attributes!)).toEqual(expect.arrayContaining([['constructor', 'c'], ['toString', 't'], ['__proto__', 'p'], ['hasOwnProperty', 'h']]))
+  })
+
   it('classifies errors without an HTTP status by their type', () => {
     const failed = (type: string) =>
       onlyHop(defaults(makeSpan({ attributes: { 'messaging.operation.type': 'send', 'error.type': type }, status: { code: 'error', message: 'send failed' } }))).error
