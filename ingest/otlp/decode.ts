@@ -333,7 +333,8 @@ function nanos(value: Maybe<ProtoLong | number>): bigint {
 function int64(value: Maybe<ProtoLong | number>): number | string {
   if (value == null) return 0
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : String(value)
-  // Exact while |high| < 2^21; beyond that the float is at least 2^53 and is not a safe integer.
+  // Exact whenever the value is a safe integer (both terms and the sum are then integers below 2^53);
+  // any other value comes out at least 2^53 in magnitude, not safe, and is read exactly below.
   const number = value.high * 4294967296 + (value.low >>> 0)
   return Number.isSafeInteger(number) ? number : BigInt.asIntN(64, (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0)).toString()
 }
