@@ -322,6 +322,11 @@ function hex(bytes: Maybe<Uint8Array>): string {
 function nanos(value: Maybe<ProtoLong | number>): bigint {
   if (value == null) return 0n
   if (typeof value === 'number') return BigInt(value)
+  return unsigned64(value)
+}
+
+/** A Long's 64 bits, unsigned. */
+function unsigned64(value: ProtoLong): bigint {
   return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0)
 }
 
@@ -336,7 +341,7 @@ function int64(value: Maybe<ProtoLong | number>): number | string {
   // Exact whenever the value is a safe integer (both terms and the sum are then integers below 2^53);
   // any other value comes out at least 2^53 in magnitude, not safe, and is read exactly below.
   const number = value.high * 4294967296 + (value.low >>> 0)
-  return Number.isSafeInteger(number) ? number : BigInt.asIntN(64, (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0)).toString()
+  return Number.isSafeInteger(number) ? number : BigInt.asIntN(64, unsigned64(value)).toString()
 }
 
 function attributes(list: ProtoKeyValue[] | undefined): Attributes {
