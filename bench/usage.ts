@@ -66,7 +66,7 @@ export function sampleMemory(): { stop(): MemoryPeaks } {
   return {
     stop() {
       clearInterval(timer)
-      tick = 0
+      tick = 0 // the last sample reads chDB's code pages too
       sample()
       return peaks
     },

@@ -18,12 +18,9 @@ import { chInsert } from '../../server/clickhouse/exec'
 import { migrateClickHouse } from '../../server/clickhouse/migrate'
 import { loadConfig } from '../../server/config'
 import { sleep } from '../../server/retry'
-import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
-import { decodeRecord } from '../../ingest/telemetry/decode'
-import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
-import { benchEvent } from './events'
+import { benchRows } from './rows'
 import { cpuMicros, type MemoryPeaks, peakRssMiB, sampleMemory } from '../usage'
 import { benchPipeline, insertBatchRows, workflowStore } from './phase'
 import { measureVisibility } from './visibility'
@@ -71,12 +68,9 @@ try {
     const events: object[] = []
     const payloads: object[] = []
     for (let i = 0; i < n; i++) {
-      const value = Buffer.from(JSON.stringify(benchEvent(i)))
-      const decoded = decodeRecord({ topic: 't', partition: i % 6, offset: String(i), key: null, value, headers: {}, timestamp: Date.now() })
-      if (!decoded.ok) throw new Error('bench event invalid')
-      const event = normalise(decoded.event, {}, origins, new Date())
-      events.push(toHopEventRow(event, { topic: 't', partition: i % 6, offset: String(i) }, decoded.payloadTruncated))
-      if (decoded.payloadJson) payloads.push(toHopPayloadRow(event, decoded.payloadJson))
+      const rows = benchRows(i, origins, new Date(), i % 6)
+      events.push(rows.event)
+      payloads.push(rows.payload)
     }
     const batch = insertBatchRows()
     const [t0, c0] = [performance.now(), cpuMicros()]

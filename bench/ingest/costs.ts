@@ -12,6 +12,7 @@ import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { toHopEventRow, toHopPayloadRow } from '../../ingest/telemetry/rows'
 import { benchRecord } from './events'
+import { benchRows } from './rows'
 import { cpuMicros } from '../usage'
 
 /**
@@ -65,13 +66,7 @@ export async function measureCosts(n: number, dataDir: string): Promise<Record<s
   const origins = new OriginCache(200_000)
   const now = new Date()
   /** The rows of n fresh records (distinct event ids, so no insert is a re-send of another). */
-  const rowsOf = () =>
-    records().map((r) => {
-      const d = decodeRecord(r)
-      if (!d.ok) throw new Error(`bench record invalid: ${d.reason}`)
-      const e = normalise(d.event, r.headers, origins, now, d.traceparent)
-      return { event: toHopEventRow(e, r, d.payloadTruncated), payload: toHopPayloadRow(e, d.payloadJson!) }
-    })
+  const rowsOf = () => Array.from({ length: n }, () => benchRows(next++, origins, now))
 
   const recs = records()
   const texts = recs.map((r) => r.value.toString())

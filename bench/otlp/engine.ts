@@ -8,12 +8,11 @@ import type { HopEventInsert } from '../../server/clickhouse/tables/hop-events'
 import { parseOtlpMappingConfig } from '../../server/domain/otlp-mapping'
 import { decodeTraceRequest } from '../../ingest/otlp/decode'
 import { createSpanMapper } from '../../ingest/otlp/map'
-import { decodeRecord } from '../../ingest/telemetry/decode'
 import { normalise } from '../../ingest/telemetry/normalise'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { toHopEventRow } from '../../ingest/telemetry/rows'
 import { measure, type StageCost } from '../ingest/costs'
-import { benchRecord } from '../ingest/events'
+import { benchRows } from '../ingest/rows'
 import type { ExportBody } from './spans'
 
 const CHEAPEST: StageCost = { cpuUs: Infinity, wallUs: Infinity }
@@ -42,12 +41,7 @@ export async function engineCosts(bodies: readonly ExportBody[], rows: number): 
   }
   otlp.length = Math.min(otlp.length, rows)
   const bare = otlp.map((row) => ({ ...row, attributes: {} }))
-  const hops = Array.from({ length: otlp.length }, (_, i) => {
-    const record = { topic: 't', partition: 0, offset: String(i), key: null, value: Buffer.from(benchRecord(i).value), headers: {}, timestamp: 0 }
-    const decoded = decodeRecord(record)
-    if (!decoded.ok) throw new Error(`a bench hop event is invalid: ${decoded.reason}`)
-    return toHopEventRow(normalise(decoded.event, {}, origins, now), record, decoded.payloadTruncated)
-  })
+  const hops = Array.from({ length: otlp.length }, (_, i) => benchRows(i, origins, now).event)
 
   const dataDir = mkdtempSync(join(tmpdir(), 'lt-bench-otlp-engine-'))
   const ch = createClickHouse({ database: 'linetrace', dataDir })
