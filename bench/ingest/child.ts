@@ -22,7 +22,7 @@ import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
 import { benchRows } from './rows'
 import { cpuMicros, type MemoryPeaks, peakRssMiB, sampleMemory } from '../usage'
-import { benchPipeline, insertBatchRows, workflowStore } from './phase'
+import { benchPipeline, insertBatchRows, insertTotals, insertWindow, workflowStore } from './phase'
 import { measureVisibility } from './visibility'
 
 /**
@@ -30,9 +30,9 @@ import { measureVisibility } from './visibility'
  * `cpuUsPerEvent`: process CPU over the same window per event, which other processes on a shared
  * machine move far less than the rate.
  */
-function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, memory?: MemoryPeaks) {
+function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, extra?: MemoryPeaks & ReturnType<typeof insertWindow>) {
   const cpuUsPerEvent = Math.round((cpuUs / events) * 10) / 10
-  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent, ...memory })}\n`)
+  process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent, ...extra })}\n`)
 }
 
 const [mode, ...args] = process.argv.slice(2)
@@ -87,9 +87,10 @@ try {
     const t0 = performance.now()
     await pipeline.start()
     while (pipeline.status().written === 0) await sleep(5)
-    const [firstAt, first, c0] = [performance.now(), pipeline.status().written, cpuMicros()]
+    const [firstAt, first, c0, i0] = [performance.now(), pipeline.status().written, cpuMicros(), await insertTotals()]
     while (pipeline.status().written < n) await sleep(20)
-    report(pipeline.status().written - first, (performance.now() - firstAt) / 1000, (firstAt - t0) / 1000, cpuMicros() - c0, memory.stop())
+    const [events, seconds] = [pipeline.status().written - first, (performance.now() - firstAt) / 1000]
+    report(events, seconds, (firstAt - t0) / 1000, cpuMicros() - c0, { ...memory.stop(), ...insertWindow(i0, await insertTotals(), events, seconds) })
     await close()
   } else if (mode === 'freshness') {
     process.stdout.write(`${JSON.stringify(await measureVisibility(args[0]!, args[1]!, dataDir, workflowStore(args[2])))}\n`)

@@ -5,6 +5,7 @@ import { loadConfig } from '../../server/config'
 import { createDb, type Db } from '../../server/db/client'
 import { freshPostgresDatabase } from '../../server/db/testing'
 import { logger } from '../../server/logger'
+import { ingestMetrics } from '../../ingest/telemetry/metrics'
 import { createTelemetryPipeline, type TelemetryPipeline } from '../../ingest/telemetry/pipeline'
 
 /**
@@ -76,5 +77,45 @@ export async function benchPipeline(
       await transport.close()
       await stores.close()
     },
+  }
+}
+
+/**
+ * What the process's pipelines wrote so far: their batches (per partition), the engine's inserts of
+ * hop_events (a combined insert writes every batch waiting, ingest/telemetry/coalescer.ts) and
+ * their seconds per table.
+ */
+export async function insertTotals() {
+  const m = ingestMetrics()
+  const rows = (await m.batchRows.get()).values
+  const seconds = (await m.insertSeconds.get()).values
+  const of = (suffix: '_sum' | '_count', table: string) => seconds.find((v) => v.metricName?.endsWith(suffix) && v.labels.table === table)?.value ?? 0
+  return {
+    batches: rows.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0,
+    inserts: of('_count', 'hop_events'),
+    hopEventsSeconds: of('_sum', 'hop_events'),
+    hopPayloadsSeconds: of('_sum', 'hop_payloads'),
+  }
+}
+
+export type InsertTotals = Awaited<ReturnType<typeof insertTotals>>
+
+/**
+ * The inserts of a measured window of `seconds` that wrote `rows`. `insertBusyShare`: the share of
+ * the window with an insert call of hop_events in flight (chInsert: serialising its Native block,
+ * then the engine's write; hop_payloads run beside it). The coalescer runs one at a time, so near 1
+ * the inserts are what limits the window's rate, not the decoding of deliveries beside them. An
+ * insert counts in the window it ends in.
+ */
+export function insertWindow(before: InsertTotals, after: InsertTotals, rows: number, seconds: number) {
+  const inserts = after.inserts - before.inserts
+  const hopEventsSeconds = after.hopEventsSeconds - before.hopEventsSeconds
+  return {
+    batches: after.batches - before.batches,
+    inserts,
+    rowsPerInsert: inserts ? Math.round(rows / inserts) : 0,
+    insertSecondsHopEvents: Math.round(hopEventsSeconds * 100) / 100,
+    insertSecondsHopPayloads: Math.round((after.hopPayloadsSeconds - before.hopPayloadsSeconds) * 100) / 100,
+    insertBusyShare: Math.round((hopEventsSeconds / seconds) * 100) / 100,
   }
 }

@@ -19,7 +19,6 @@ import { on } from 'node:events'
 import { startOtlpHttpServer } from '../../ingest/otlp/http-server'
 import { createOtlpReceiver } from '../../ingest/otlp/receiver'
 import { otlpRecordSource } from '../../ingest/otlp/source'
-import { ingestMetrics } from '../../ingest/telemetry/metrics'
 import { createTelemetryPipeline } from '../../ingest/telemetry/pipeline'
 import { LocalTransport } from '../../server/bus/local'
 import type { ClickHouse } from '../../server/clickhouse/client'
@@ -28,7 +27,7 @@ import { loadConfig } from '../../server/config'
 import { logger } from '../../server/logger'
 import { sleep } from '../../server/retry'
 import { benchRecord } from '../ingest/events'
-import { openStores } from '../ingest/phase'
+import { insertTotals, insertWindow, openStores, type InsertTotals } from '../ingest/phase'
 import { cpuMicros, peakRssMiB } from '../usage'
 
 /** Rows in hop_events, as a reader of the console would see them. */
@@ -39,37 +38,6 @@ async function visible(ch: ClickHouse): Promise<number> {
 
 async function waitVisible(ch: ClickHouse, n: number): Promise<void> {
   while ((await visible(ch)) < n) await sleep(25)
-}
-
-/**
- * What the pipeline wrote so far: its batches (per partition), the engine's inserts of hop_events
- * (a combined insert writes every batch waiting, ingest/telemetry/coalescer.ts) and their seconds
- * per table.
- */
-async function inserts() {
-  const m = ingestMetrics()
-  const rows = (await m.batchRows.get()).values
-  const seconds = (await m.insertSeconds.get()).values
-  const of = (suffix: '_sum' | '_count', table: string) => seconds.find((v) => v.metricName?.endsWith(suffix) && v.labels.table === table)?.value ?? 0
-  return {
-    batches: rows.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0,
-    inserts: of('_count', 'hop_events'),
-    hopEventsSeconds: of('_sum', 'hop_events'),
-    hopPayloadsSeconds: of('_sum', 'hop_payloads'),
-  }
-}
-
-type Inserts = Awaited<ReturnType<typeof inserts>>
-
-function windowOf(before: Inserts, after: Inserts, rows: number) {
-  const inserts = after.inserts - before.inserts
-  return {
-    batches: after.batches - before.batches,
-    inserts,
-    rowsPerInsert: inserts ? Math.round(rows / inserts) : 0,
-    insertSecondsHopEvents: Math.round((after.hopEventsSeconds - before.hopEventsSeconds) * 100) / 100,
-    insertSecondsHopPayloads: Math.round((after.hopPayloadsSeconds - before.hopPayloadsSeconds) * 100) / 100,
-  }
 }
 
 function print(line: object): void {
@@ -98,12 +66,12 @@ try {
     }
     await send(0, warmup)
     await waitVisible(stores.ch, warmup)
-    const [t0, c0, i0] = [performance.now(), cpuMicros(), await inserts()]
+    const [t0, c0, i0] = [performance.now(), cpuMicros(), await insertTotals()]
     await send(warmup, warmup + n)
     await waitVisible(stores.ch, warmup + n)
     const seconds = (performance.now() - t0) / 1000
     const cpuSeconds = (cpuMicros() - c0) / 1e6
-    print({ hops: n, seconds, rate: Math.round(n / seconds), cpuSeconds, peakRssMiB: peakRssMiB(), ...windowOf(i0, await inserts(), n) })
+    print({ hops: n, seconds, rate: Math.round(n / seconds), cpuSeconds, peakRssMiB: peakRssMiB(), ...insertWindow(i0, await insertTotals(), n, seconds) })
     await pipeline.stop()
   } else if (mode === 'otlp') {
     const pipeline = createTelemetryPipeline({ ...deps, source: otlpRecordSource(config) })
@@ -111,11 +79,11 @@ try {
     const server = await startOtlpHttpServer({ port: 0, host: '127.0.0.1', receiver: createOtlpReceiver(deps), logger })
     print({ port: (server.address() as AddressInfo).port })
     // `start` opens the measured window (after the parent's warm-up), `stop` closes it.
-    let window: { c0: number; i0: Inserts; rows0: number } | undefined
+    let window: { t0: number; c0: number; i0: InsertTotals; rows0: number } | undefined
     for await (const [line] of on(process, 'message', { close: ['disconnect'] })) {
       const [command, value] = String(line).trim().split(' ')
       if (command === 'start') {
-        window = { c0: cpuMicros(), i0: await inserts(), rows0: await visible(stores.ch) }
+        window = { t0: performance.now(), c0: cpuMicros(), i0: await insertTotals(), rows0: await visible(stores.ch) }
         print({ started: true })
       } else if (command === 'wait') {
         await waitVisible(stores.ch, Number(value))
@@ -123,7 +91,7 @@ try {
       } else if (command === 'stop') {
         if (!window) throw new Error('stop before start')
         const rows = (await visible(stores.ch)) - window.rows0
-        print({ cpuSeconds: (cpuMicros() - window.c0) / 1e6, peakRssMiB: peakRssMiB(), ...windowOf(window.i0, await inserts(), rows) })
+        print({ cpuSeconds: (cpuMicros() - window.c0) / 1e6, peakRssMiB: peakRssMiB(), ...insertWindow(window.i0, await insertTotals(), rows, (performance.now() - window.t0) / 1000) })
         break
       }
     }

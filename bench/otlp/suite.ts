@@ -43,6 +43,8 @@ interface HopsPhase {
   rowsPerInsert: number
   insertSecondsHopEvents: number
   insertSecondsHopPayloads: number
+  /** Share of the window with an insert of hop_events in the engine (bench/ingest/phase.ts insertWindow). */
+  insertBusyShare: number
 }
 type OtlpWindow = Omit<HopsPhase, 'hops' | 'seconds' | 'rate'>
 
@@ -212,13 +214,13 @@ export async function otlpSuite(): Promise<BenchResult> {
       `each path’s fastest of ${rounds} alternating rounds (all in roundRates); cpuRatio = hop-event CPU µs per hop / OTLP’s, the ratio with the neighbours’ share taken out`,
       'the hop events carry a payload (hop_payloads rows too), the spans none; a span’s hop carries its attributes (about 15 keys; its resource’s are stored once, in otel_resources)',
       `engine, hop_events insert per row (all views, serialising included; CPU µs, wall µs): hop event ${engine.hopEvent.cpuUs}, ${engine.hopEvent.wallUs}; OTLP hop ${engine.otlpHop.cpuUs}, ${engine.otlpHop.wallUs}; the same without its attributes ${engine.otlpHopWithoutAttributes.cpuUs}, ${engine.otlpHopWithoutAttributes.wallUs} (bench/otlp/engine.ts)`,
-      'batches are the pipeline’s (per partition); inserts, rows per insert and insert seconds are the engine’s inserts of hop_events in the window, each writing every batch waiting (coalescer.ts; hop_payloads run beside them)',
+      'batches are the pipeline’s (per partition); inserts, rows per insert and insert seconds are the engine’s inserts of hop_events in the window, each writing every batch waiting (coalescer.ts; hop_payloads run beside them); insert busy = share of the window with one of them in flight (serialising, then the engine’s write; one at a time): near 100 % the inserts limit the path',
     ],
     table: [
-      ['path', 'hops/s', 'seconds', 'CPU µs/hop', 'batches', 'inserts', 'rows/insert', 'insert s', 'peak RSS MiB'],
-      ['hop events (telemetry topic)', hops.rate, hops.seconds.toFixed(1), cpuUs(hops, spans), hops.batches, hops.inserts, hops.rowsPerInsert, hops.insertSecondsHopEvents, hops.peakRssMiB],
-      ['OTLP (HTTP → lt.otlp → map)', otlp.rate, otlp.seconds.toFixed(1), cpuUs(otlp, spans), otlp.batches, otlp.inserts, otlp.rowsPerInsert, otlp.insertSecondsHopEvents, otlp.peakRssMiB],
-      ['OTLP / hop events', ratio, '', cpuRatio, '', '', '', '', ''],
+      ['path', 'hops/s', 'seconds', 'CPU µs/hop', 'batches', 'inserts', 'rows/insert', 'insert s', 'insert busy %', 'peak RSS MiB'],
+      ['hop events (telemetry topic)', hops.rate, hops.seconds.toFixed(1), cpuUs(hops, spans), hops.batches, hops.inserts, hops.rowsPerInsert, hops.insertSecondsHopEvents, Math.round(hops.insertBusyShare * 100), hops.peakRssMiB],
+      ['OTLP (HTTP → lt.otlp → map)', otlp.rate, otlp.seconds.toFixed(1), cpuUs(otlp, spans), otlp.batches, otlp.inserts, otlp.rowsPerInsert, otlp.insertSecondsHopEvents, Math.round(otlp.insertBusyShare * 100), otlp.peakRssMiB],
+      ['OTLP / hop events', ratio, '', cpuRatio, '', '', '', '', '', ''],
     ],
   }
 }
