@@ -43,7 +43,7 @@ interface HopsPhase {
   rowsPerInsert: number
   insertSecondsHopEvents: number
   insertSecondsHopPayloads: number
-  /** Share of the window with an insert of hop_events in the engine (bench/ingest/phase.ts insertWindow). */
+  /** Share of the window with an insert call of hop_events in flight (bench/ingest/phase.ts insertWindow). */
   insertBusyShare: number
 }
 type OtlpWindow = Omit<HopsPhase, 'hops' | 'seconds' | 'rate'>
