@@ -22,7 +22,7 @@ import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
 import { benchRows } from './rows'
 import { cpuMicros, type MemoryPeaks, peakRssMiB, sampleMemory } from '../usage'
-import { benchPipeline, insertBatchRows, insertTotals, insertWindow, workflowStore } from './phase'
+import { benchPipeline, insertBatchRows, insertTotals, insertWindow, type InsertWindow, workflowStore } from './phase'
 import { measureVisibility } from './visibility'
 
 /**
@@ -30,7 +30,7 @@ import { measureVisibility } from './visibility'
  * `cpuUsPerEvent`: process CPU over the same window per event, which other processes on a shared
  * machine move far less than the rate.
  */
-function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, extra?: MemoryPeaks & ReturnType<typeof insertWindow>) {
+function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, extra?: MemoryPeaks & InsertWindow) {
   const cpuUsPerEvent = Math.round((cpuUs / events) * 10) / 10
   process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent, ...extra })}\n`)
 }

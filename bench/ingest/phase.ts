@@ -111,7 +111,9 @@ export function insertWindow(before: InsertTotals, after: InsertTotals, rows: nu
   const inserts = after.inserts - before.inserts
   const hopEventsSeconds = after.hopEventsSeconds - before.hopEventsSeconds
   return {
+    /** The pipeline's batches (per partition) … */
     batches: after.batches - before.batches,
+    /** … and the engine's inserts of hop_events that wrote them (group commit: one holds several batches). */
     inserts,
     rowsPerInsert: inserts ? Math.round(rows / inserts) : 0,
     insertSecondsHopEvents: Math.round(hopEventsSeconds * 100) / 100,
@@ -119,3 +121,5 @@ export function insertWindow(before: InsertTotals, after: InsertTotals, rows: nu
     insertBusyShare: Math.round((hopEventsSeconds / seconds) * 100) / 100,
   }
 }
+
+export type InsertWindow = ReturnType<typeof insertWindow>

@@ -13,11 +13,6 @@ export interface Phase {
   heapUsedMiB?: number
   arrayBuffersMiB?: number
   engineCodeMiB?: number
-  /** The full pipeline's inserts of hop_events in the window (bench/ingest/phase.ts insertWindow). */
-  inserts?: number
-  rowsPerInsert?: number
-  insertSecondsHopEvents?: number
-  insertBusyShare?: number
 }
 
 /** stdout piped (its JSON lines), stderr inherited, an IPC channel, no stdin. */

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { BenchResult } from '../suites'
 import { benchRecord } from './events'
 import { freshnessRow, freshnessSettings, HELD_SHARE, measureFreshness } from './freshness'
-import { insertBatchRows, type WorkflowStore } from './phase'
+import { insertBatchRows, type InsertWindow, type WorkflowStore } from './phase'
 import { runChild, type Phase } from './run-child'
 import { benchTopic, PARTITIONS } from './topic'
 
@@ -24,13 +24,15 @@ export function startBroker(): { brokers: string; stop(): void } {
   }
 }
 
+/** The full pipeline's phase: the inserts of its window too (bench/ingest/child.ts). */
+type PipelinePhase = Phase & InsertWindow
+
 /**
  * What limits (c): the share of its window with an insert call of hop_events in flight (one at a
  * time, coalescer.ts), and that call's wall time per row against the insert-only phase's.
  */
-function insertNote(pipeline: Phase, insert: Phase): string {
+function insertNote(pipeline: PipelinePhase, insert: Phase): string {
   const { inserts, rowsPerInsert, insertSecondsHopEvents, insertBusyShare } = pipeline
-  if (insertSecondsHopEvents === undefined || insertBusyShare === undefined) return '(c): no insert figures'
   const wallUs = (seconds: number, rows: number) => ((seconds * 1e6) / rows).toFixed(1)
   return (
     `(c): ${inserts} inserts of hop_events, ${rowsPerInsert} rows each; one in flight ${Math.round(insertBusyShare * 100)} % of the window ` +
@@ -80,7 +82,7 @@ export async function ingestSuite(): Promise<BenchResult> {
     const produceSeconds = await preProduce(broker.brokers, topic, n)
     const consume = await runChild(['consume', broker.brokers, topic, String(n)])
     const insert = await runChild(['insert', String(n)])
-    const pipeline = await runChild(['pipeline', broker.brokers, topic, String(n), WORKER_STORE])
+    const pipeline = await runChild<PipelinePhase>(['pipeline', broker.brokers, topic, String(n), WORKER_STORE])
     const pipelineEmbedded = await runChild(['pipeline', broker.brokers, topic, String(n), 'pglite'])
     const fresh = freshnessSettings()
     const freshAtRate = await measureFreshness(broker.brokers, `bench.freshness.rate.${Date.now()}`, WORKER_STORE, fresh.rate, 2_000, fresh)

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { createInterface } from 'node:readline'
 import { sleep } from '../../server/retry'
+import type { InsertWindow } from '../ingest/phase'
 import type { BenchResult } from '../suites'
 import { breakdown } from './breakdown'
 import { engineCosts } from './engine'
@@ -30,21 +31,13 @@ const TARGETS = { spansPerSecond: 20_000, ratioToHopEvents: 0.8 }
 /** Rows per insert of the engine's per-row costs (engine.ts). */
 const ENGINE_ROWS = 20_000
 
-interface HopsPhase {
+/** A phase's figures (bench/otlp/child.ts): its window and the pipeline's inserts in it. */
+interface HopsPhase extends InsertWindow {
   hops: number
   seconds: number
   rate: number
   cpuSeconds: number
   peakRssMiB: number
-  /** The pipeline's batches (per partition) … */
-  batches: number
-  /** … and the engine's inserts of hop_events that wrote them (group commit: one holds several batches). */
-  inserts: number
-  rowsPerInsert: number
-  insertSecondsHopEvents: number
-  insertSecondsHopPayloads: number
-  /** Share of the window with an insert call of hop_events in flight (bench/ingest/phase.ts insertWindow). */
-  insertBusyShare: number
 }
 type OtlpWindow = Omit<HopsPhase, 'hops' | 'seconds' | 'rate'>
 
