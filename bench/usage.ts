@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** What a bench process used, read the same way by every suite. */
 
@@ -9,6 +9,81 @@ import { readFileSync } from 'node:fs'
 export function cpuMicros(): number {
   const u = process.cpuUsage()
   return u.user + u.system
+}
+
+/**
+ * This process's CPU time by who spent it, in µs: the JavaScript (main) thread; Node's helper
+ * threads (V8's GC and compiler workers, libuv's pool: unnamed, so they carry the process's name);
+ * chDB's query threads (`ThreadPool`: an insert with its views runs there); chDB's background
+ * merges (`MergeMutate`); and the rest (chDB's other threads, any other library's). Read from
+ * /proc/self/task, whose times are in USER_HZ ticks (100 a second on Linux): a 10 ms resolution,
+ * fine over a phase of seconds. A thread that ends inside a window takes its time with it; the
+ * pools above live as long as the process.
+ */
+export interface ThreadCpu {
+  javascript: number
+  nodeHelpers: number
+  engineQueries: number
+  engineMerges: number
+  other: number
+}
+
+const TICK_US = 10_000
+
+/** utime + stime of a /proc stat line, in ticks (fields 14 and 15; the name in parentheses may hold spaces). */
+function statTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+
+function threadCpuMicros(): ThreadCpu {
+  const cpu: ThreadCpu = { javascript: 0, nodeHelpers: 0, engineQueries: 0, engineMerges: 0, other: 0 }
+  for (const tid of readdirSync('/proc/self/task')) {
+    let name: string
+    let ticks: number
+    try {
+      name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()
+      ticks = statTicks(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'))
+    } catch {
+      continue // the thread ended between the listing and the read
+    }
+    const group: keyof ThreadCpu =
+      tid === String(process.pid) ? 'javascript'
+      : name === 'node' ? 'nodeHelpers'
+      : name.startsWith('ThreadPool') ? 'engineQueries'
+      : name.startsWith('MergeMutate') ? 'engineMerges'
+      : 'other'
+    cpu[group] += ticks * TICK_US
+  }
+  return cpu
+}
+
+/** The machine's CPU time over all its cores (/proc/stat), idle (iowait included) and in all, in µs. */
+function machineCpuMicros(): { idle: number; total: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number) as number[]
+  return { idle: (idle! + iowait!) * TICK_US, total: (user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal!) * TICK_US }
+}
+
+/** Where a window's CPU went: per event, by thread group; and how much of the machine was left idle. */
+export interface CpuWindow {
+  threadsUsPerEvent: ThreadCpu
+  /** 0–1 of all the machine's cores over the window: what no process used. */
+  machineIdleShare: number
+}
+
+/** Starts a window now; `stop(events)` ends it. */
+export function cpuWindow(): { stop(events: number): CpuWindow } {
+  const [threads0, machine0] = [threadCpuMicros(), machineCpuMicros()]
+  return {
+    stop(events) {
+      const [threads, machine] = [threadCpuMicros(), machineCpuMicros()]
+      const per = (k: keyof ThreadCpu) => Math.round(((threads[k] - threads0[k]) / events) * 10) / 10
+      return {
+        threadsUsPerEvent: { javascript: per('javascript'), nodeHelpers: per('nodeHelpers'), engineQueries: per('engineQueries'), engineMerges: per('engineMerges'), other: per('other') },
+        machineIdleShare: Math.round(((machine.idle - machine0.idle) / (machine.total - machine0.total)) * 100) / 100,
+      }
+    },
+  }
 }
 
 /** The process's peak resident set (VmHWM), in MiB. */

@@ -21,7 +21,7 @@ import { sleep } from '../../server/retry'
 import { OriginCache } from '../../ingest/telemetry/origin-cache'
 import { measureCosts } from './costs'
 import { benchRows } from './rows'
-import { cpuMicros, type MemoryPeaks, peakRssMiB, sampleMemory } from '../usage'
+import { cpuMicros, cpuWindow, type CpuWindow, type MemoryPeaks, peakRssMiB, sampleMemory } from '../usage'
 import { benchPipeline, insertBatchRows, insertTotals, insertWindow, type InsertWindow, workflowStore } from './phase'
 import { measureVisibility } from './visibility'
 
@@ -30,7 +30,7 @@ import { measureVisibility } from './visibility'
  * `cpuUsPerEvent`: process CPU over the same window per event, which other processes on a shared
  * machine move far less than the rate.
  */
-function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, extra?: MemoryPeaks & InsertWindow) {
+function report(events: number, seconds: number, startupSeconds: number, cpuUs: number, extra?: MemoryPeaks & InsertWindow & CpuWindow) {
   const cpuUsPerEvent = Math.round((cpuUs / events) * 10) / 10
   process.stdout.write(`${JSON.stringify({ events, seconds, rate: Math.round(events / seconds), startupSeconds, peakRssMiB: peakRssMiB(), cpuUsPerEvent, ...extra })}\n`)
 }
@@ -88,9 +88,11 @@ try {
     await pipeline.start()
     while (pipeline.status().written === 0) await sleep(5)
     const [firstAt, first, c0, i0] = [performance.now(), pipeline.status().written, cpuMicros(), await insertTotals()]
+    const cpu = cpuWindow()
     while (pipeline.status().written < n) await sleep(20)
     const [events, seconds] = [pipeline.status().written - first, (performance.now() - firstAt) / 1000]
-    report(events, seconds, (firstAt - t0) / 1000, cpuMicros() - c0, { ...memory.stop(), ...insertWindow(i0, await insertTotals(), events, seconds) })
+    const where = cpu.stop(events)
+    report(events, seconds, (firstAt - t0) / 1000, cpuMicros() - c0, { ...memory.stop(), ...insertWindow(i0, await insertTotals(), events, seconds), ...where })
     await close()
   } else if (mode === 'freshness') {
     process.stdout.write(`${JSON.stringify(await measureVisibility(args[0]!, args[1]!, dataDir, workflowStore(args[2])))}\n`)

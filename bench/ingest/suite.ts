@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BenchResult } from '../suites'
+import type { CpuWindow } from '../usage'
 import { benchRecord } from './events'
 import { freshnessRow, freshnessSettings, HELD_SHARE, measureFreshness } from './freshness'
 import { insertBatchRows, type InsertWindow, type WorkflowStore } from './phase'
@@ -24,8 +25,8 @@ export function startBroker(): { brokers: string; stop(): void } {
   }
 }
 
-/** The full pipeline's phase: the inserts of its window too (bench/ingest/child.ts). */
-type PipelinePhase = Phase & InsertWindow
+/** The full pipeline's phase: the inserts of its window and where its CPU went too (bench/ingest/child.ts). */
+type PipelinePhase = Phase & InsertWindow & CpuWindow
 
 /**
  * What limits (c): the share of its window with an insert call of hop_events in flight (one at a
@@ -38,6 +39,16 @@ function insertNote(pipeline: PipelinePhase, insert: Phase): string {
     `(c): ${inserts} inserts of hop_events, ${rowsPerInsert} rows each; one in flight ${Math.round(insertBusyShare * 100)} % of the window ` +
     `(serialising its Native block, then the engine's write, hop_payloads beside it; near 100 %: the inserts limit the pipeline, not the decoding beside them); ` +
     `its wall time per row ${wallUs(insertSecondsHopEvents, pipeline.events)} µs, against ${wallUs(insert.seconds, insert.events)} µs in (b), where both tables' inserts run one after the other and nothing else runs`
+  )
+}
+
+/** (c)'s CPU by thread, and what the machine left idle: is the pipeline short of cores, or waiting? */
+function cpuNote(pipeline: PipelinePhase): string {
+  const t = pipeline.threadsUsPerEvent
+  return (
+    `(c)'s CPU by thread, µs an event: JavaScript ${t.javascript}, Node's helper threads (GC, libuv) ${t.nodeHelpers}, ` +
+    `chDB's query threads (the inserts and their views) ${t.engineQueries}, its merges ${t.engineMerges}, other ${t.other}; ` +
+    `the machine (${cpus().length} cores, the broker on them too) left ${Math.round(pipeline.machineIdleShare * 100)} % of its CPU idle over the window`
   )
 }
 
@@ -125,6 +136,7 @@ export async function ingestSuite(): Promise<BenchResult> {
         'rates are steady state: from the first delivered/written record to the last; start-up (group join, first fetch) is reported apart',
         `(c) runs as a split deployment's worker does (npm run ingest: workflow store on PostgreSQL, here the machine's; chDB in process stands in for the ClickHouse server); "(c) with PGlite" is the same with npm start's embedded Postgres in the process (${pipelineEmbedded.peakRssMiB - pipeline.peakRssMiB} MiB more peak RSS). Of (c)'s peak RSS: V8 heap ${pipeline.heapUsedMiB} MiB, ArrayBuffers (Kafka fetches, insert blocks) ${pipeline.arrayBuffersMiB} MiB, chDB's library code ${pipeline.engineCodeMiB} MiB (file-backed pages of libchdb.so: a ClickHouse server's in a split deployment, not the worker's); the rest is native (chDB's allocations, Node)`,
         insertNote(pipeline, insert),
+        cpuNote(pipeline),
         'CPU µs/event: the phase process\'s CPU time (all threads: chDB, V8 GC) over the same window, per event; a shared machine moves it far less than the rate',
         'profile: µs per record of each stage (process CPU time, all threads; wall beside it), see bench/ingest/costs.ts',
         'freshness: produce (producer clock when handed to Kafka) → visible (the hop_events insert holding the row acknowledged; every row of the window, read back once each from hop_events); see bench/ingest/visibility.ts',

@@ -28,7 +28,7 @@ import { logger } from '../../server/logger'
 import { sleep } from '../../server/retry'
 import { benchRecord } from '../ingest/events'
 import { insertTotals, insertWindow, openStores, type InsertTotals } from '../ingest/phase'
-import { cpuMicros, peakRssMiB } from '../usage'
+import { cpuMicros, cpuWindow, peakRssMiB } from '../usage'
 
 /** Rows in hop_events, as a reader of the console would see them. */
 async function visible(ch: ClickHouse): Promise<number> {
@@ -66,12 +66,13 @@ try {
     }
     await send(0, warmup)
     await waitVisible(stores.ch, warmup)
-    const [t0, c0, i0] = [performance.now(), cpuMicros(), await insertTotals()]
+    const [t0, c0, i0, cpu] = [performance.now(), cpuMicros(), await insertTotals(), cpuWindow()]
     await send(warmup, warmup + n)
     await waitVisible(stores.ch, warmup + n)
     const seconds = (performance.now() - t0) / 1000
     const cpuSeconds = (cpuMicros() - c0) / 1e6
-    print({ hops: n, seconds, rate: Math.round(n / seconds), cpuSeconds, peakRssMiB: peakRssMiB(), ...insertWindow(i0, await insertTotals(), n, seconds) })
+    const where = cpu.stop(n)
+    print({ hops: n, seconds, rate: Math.round(n / seconds), cpuSeconds, peakRssMiB: peakRssMiB(), ...insertWindow(i0, await insertTotals(), n, seconds), ...where })
     await pipeline.stop()
   } else if (mode === 'otlp') {
     const pipeline = createTelemetryPipeline({ ...deps, source: otlpRecordSource(config) })
@@ -79,11 +80,11 @@ try {
     const server = await startOtlpHttpServer({ port: 0, host: '127.0.0.1', receiver: createOtlpReceiver(deps), logger })
     print({ port: (server.address() as AddressInfo).port })
     // `start` opens the measured window (after the parent's warm-up), `stop` closes it.
-    let window: { t0: number; c0: number; i0: InsertTotals; rows0: number } | undefined
+    let window: { t0: number; c0: number; i0: InsertTotals; rows0: number; cpu: ReturnType<typeof cpuWindow> } | undefined
     for await (const [line] of on(process, 'message', { close: ['disconnect'] })) {
       const [command, value] = String(line).trim().split(' ')
       if (command === 'start') {
-        window = { t0: performance.now(), c0: cpuMicros(), i0: await insertTotals(), rows0: await visible(stores.ch) }
+        window = { t0: performance.now(), c0: cpuMicros(), i0: await insertTotals(), rows0: await visible(stores.ch), cpu: cpuWindow() }
         print({ started: true })
       } else if (command === 'wait') {
         await waitVisible(stores.ch, Number(value))
@@ -91,7 +92,8 @@ try {
       } else if (command === 'stop') {
         if (!window) throw new Error('stop before start')
         const rows = (await visible(stores.ch)) - window.rows0
-        print({ cpuSeconds: (cpuMicros() - window.c0) / 1e6, peakRssMiB: peakRssMiB(), ...insertWindow(window.i0, await insertTotals(), rows, (performance.now() - window.t0) / 1000) })
+        const where = window.cpu.stop(rows)
+        print({ cpuSeconds: (cpuMicros() - window.c0) / 1e6, peakRssMiB: peakRssMiB(), ...insertWindow(window.i0, await insertTotals(), rows, (performance.now() - window.t0) / 1000), ...where })
         break
       }
     }

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline'
 import { sleep } from '../../server/retry'
 import type { InsertWindow } from '../ingest/phase'
 import type { BenchResult } from '../suites'
+import type { CpuWindow } from '../usage'
 import { breakdown } from './breakdown'
 import { engineCosts } from './engine'
 import { SpanLoad, SPANS_PER_REQUEST, SPANS_PER_TXN, type ExportBody } from './spans'
@@ -32,7 +33,7 @@ const TARGETS = { spansPerSecond: 20_000, ratioToHopEvents: 0.8 }
 const ENGINE_ROWS = 20_000
 
 /** A phase's figures (bench/otlp/child.ts): its window and the pipeline's inserts in it. */
-interface HopsPhase extends InsertWindow {
+interface HopsPhase extends InsertWindow, CpuWindow {
   hops: number
   seconds: number
   rate: number
@@ -46,6 +47,12 @@ function intParam(name: string, env: string, fallback: number, min: number): num
   const n = Number(arg ? arg.slice(name.length + 3) : (process.env[env] ?? fallback))
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${arg ?? process.env[env]}`)
   return n
+}
+
+/** A phase's CPU per hop by thread group, as one cell. */
+function byThread(phase: CpuWindow): string {
+  const t = phase.threadsUsPerEvent
+  return [t.javascript, t.nodeHelpers, t.engineQueries, t.engineMerges].map((x) => Math.round(x)).join(' / ')
 }
 
 function fastest<T extends { rate: number }>(phases: T[]): T {
@@ -207,13 +214,14 @@ export async function otlpSuite(): Promise<BenchResult> {
       `each path’s fastest of ${rounds} alternating rounds (all in roundRates); cpuRatio = hop-event CPU µs per hop / OTLP’s, the ratio with the neighbours’ share taken out`,
       'the hop events carry a payload (hop_payloads rows too), the spans none; a span’s hop carries its attributes (about 15 keys; its resource’s are stored once, in otel_resources)',
       `engine, hop_events insert per row (all views, serialising included; CPU µs, wall µs): hop event ${engine.hopEvent.cpuUs}, ${engine.hopEvent.wallUs}; OTLP hop ${engine.otlpHop.cpuUs}, ${engine.otlpHop.wallUs}; the same without its attributes ${engine.otlpHopWithoutAttributes.cpuUs}, ${engine.otlpHopWithoutAttributes.wallUs} (bench/otlp/engine.ts)`,
+      'of it JS / helpers / engine / merges: the path process’s CPU µs per hop on its JavaScript thread, Node’s helper threads (GC, libuv), chDB’s query threads (the inserts and their views) and its merges (bench/usage.ts cpuWindow; other threads are left out); machine idle %: the share of all cores no process used over the window (the exporters of the OTLP path run beside it, in the bench’s own process)',
       'batches are the pipeline’s (per partition); inserts, rows per insert and insert seconds are the engine’s inserts of hop_events in the window, each writing every batch waiting (coalescer.ts; hop_payloads run beside them); insert busy = share of the window with one of them in flight (serialising, then the engine’s write; one at a time): near 100 % the inserts limit the path',
     ],
     table: [
-      ['path', 'hops/s', 'seconds', 'CPU µs/hop', 'batches', 'inserts', 'rows/insert', 'insert s', 'insert busy %', 'peak RSS MiB'],
-      ['hop events (telemetry topic)', hops.rate, hops.seconds.toFixed(1), cpuUs(hops, spans), hops.batches, hops.inserts, hops.rowsPerInsert, hops.insertSecondsHopEvents, Math.round(hops.insertBusyShare * 100), hops.peakRssMiB],
-      ['OTLP (HTTP → lt.otlp → map)', otlp.rate, otlp.seconds.toFixed(1), cpuUs(otlp, spans), otlp.batches, otlp.inserts, otlp.rowsPerInsert, otlp.insertSecondsHopEvents, Math.round(otlp.insertBusyShare * 100), otlp.peakRssMiB],
-      ['OTLP / hop events', ratio, '', cpuRatio, '', '', '', '', '', ''],
+      ['path', 'hops/s', 'seconds', 'CPU µs/hop', 'of it JS / helpers / engine / merges', 'machine idle %', 'batches', 'inserts', 'rows/insert', 'insert s', 'insert busy %', 'peak RSS MiB'],
+      ['hop events (telemetry topic)', hops.rate, hops.seconds.toFixed(1), cpuUs(hops, spans), byThread(hops), Math.round(hops.machineIdleShare * 100), hops.batches, hops.inserts, hops.rowsPerInsert, hops.insertSecondsHopEvents, Math.round(hops.insertBusyShare * 100), hops.peakRssMiB],
+      ['OTLP (HTTP → lt.otlp → map)', otlp.rate, otlp.seconds.toFixed(1), cpuUs(otlp, spans), byThread(otlp), Math.round(otlp.machineIdleShare * 100), otlp.batches, otlp.inserts, otlp.rowsPerInsert, otlp.insertSecondsHopEvents, Math.round(otlp.insertBusyShare * 100), otlp.peakRssMiB],
+      ['OTLP / hop events', ratio, '', cpuRatio, '', '', '', '', '', '', '', ''],
     ],
   }
 }
