@@ -12,13 +12,12 @@ export function cpuMicros(): number {
 }
 
 /**
- * This process's CPU time by who spent it, in µs: the JavaScript (main) thread; Node's helper
- * threads (V8's GC and compiler workers, libuv's pool: unnamed, so they carry the process's name);
- * chDB's query threads (`ThreadPool`: an insert with its views runs there); chDB's background
- * merges (`MergeMutate`); and the rest (chDB's other threads, any other library's). Read from
- * /proc/self/task, whose times are in USER_HZ ticks (100 a second on Linux): a 10 ms resolution,
- * fine over a phase of seconds. A thread that ends inside a window takes its time with it; the
- * pools above live as long as the process.
+ * This process's threads in groups: the JavaScript (main) thread; Node's helper threads (V8's GC
+ * and compiler workers, libuv's pool: unnamed, so they carry the process's name); chDB's query
+ * threads (`ThreadPool`: an insert with its views runs there); chDB's background merges
+ * (`MergeMutate`); and the rest (chDB's other threads, any other library's). A figure per group,
+ * in µs. A thread that ends inside a window takes its time with it; the pools above live as long
+ * as the process.
  */
 export interface ThreadCpu {
   javascript: number
@@ -28,22 +27,34 @@ export interface ThreadCpu {
   other: number
 }
 
+const GROUPS = ['javascript', 'nodeHelpers', 'engineQueries', 'engineMerges', 'other'] as const
 const TICK_US = 10_000
+const zero = (): ThreadCpu => ({ javascript: 0, nodeHelpers: 0, engineQueries: 0, engineMerges: 0, other: 0 })
 
-/** utime + stime of a /proc stat line, in ticks (fields 14 and 15; the name in parentheses may hold spaces). */
-function statTicks(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return Number(fields[11]) + Number(fields[12])
-}
-
-function threadCpuMicros(): ThreadCpu {
-  const cpu: ThreadCpu = { javascript: 0, nodeHelpers: 0, engineQueries: 0, engineMerges: 0, other: 0 }
+/**
+ * Per group, the time its threads ran on a core and the time they were ready to run but waited for
+ * one (the run queue), in µs: /proc/self/task/<tid>/schedstat, in ns. Where the kernel keeps no
+ * schedstat, the run time comes from the thread's stat (10 ms ticks) and the wait is unknown (null).
+ */
+function threadTimes(): { run: ThreadCpu; wait: ThreadCpu | null } {
+  const run = zero()
+  let wait: ThreadCpu | null = zero()
   for (const tid of readdirSync('/proc/self/task')) {
+    const dir = `/proc/self/task/${tid}`
     let name: string
-    let ticks: number
+    let ranUs: number
+    let waitedUs: number | null = null
     try {
-      name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()
-      ticks = statTicks(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'))
+      name = readFileSync(`${dir}/comm`, 'utf8').trim()
+      try {
+        const [ranNs, waitedNs] = readFileSync(`${dir}/schedstat`, 'utf8').trim().split(' ').map(Number) as [number, number]
+        ;[ranUs, waitedUs] = [ranNs / 1000, waitedNs / 1000]
+      } catch {
+        // utime + stime, fields 14 and 15 (the name in parentheses may hold spaces)
+        const stat = readFileSync(`${dir}/stat`, 'utf8')
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        ranUs = (Number(fields[11]) + Number(fields[12])) * TICK_US
+      }
     } catch {
       continue // the thread ended between the listing and the read
     }
@@ -53,9 +64,11 @@ function threadCpuMicros(): ThreadCpu {
       : name.startsWith('ThreadPool') ? 'engineQueries'
       : name.startsWith('MergeMutate') ? 'engineMerges'
       : 'other'
-    cpu[group] += ticks * TICK_US
+    run[group] += ranUs
+    if (waitedUs === null) wait = null
+    else if (wait) wait[group] += waitedUs
   }
-  return cpu
+  return { run, wait }
 }
 
 /** The machine's CPU time over all its cores (/proc/stat), idle (iowait included) and in all, in µs. */
@@ -66,24 +79,45 @@ function machineCpuMicros(): { idle: number; total: number } {
 
 /** Where a window's CPU went: per event, by thread group; and how much of the machine was left idle. */
 export interface CpuWindow {
+  /** On a core. */
   threadsUsPerEvent: ThreadCpu
+  /** Ready to run, waiting for a core: what the other threads and processes cost this group (null: not kept by the kernel). */
+  threadsWaitUsPerEvent: ThreadCpu | null
   /** 0–1 of all the machine's cores over the window: what no process used. */
   machineIdleShare: number
 }
 
 /** Starts a window now; `stop(events)` ends it. */
 export function cpuWindow(): { stop(events: number): CpuWindow } {
-  const [threads0, machine0] = [threadCpuMicros(), machineCpuMicros()]
+  const [threads0, machine0] = [threadTimes(), machineCpuMicros()]
   return {
     stop(events) {
-      const [threads, machine] = [threadCpuMicros(), machineCpuMicros()]
-      const per = (k: keyof ThreadCpu) => Math.round(((threads[k] - threads0[k]) / events) * 10) / 10
+      const [threads, machine] = [threadTimes(), machineCpuMicros()]
+      const per = (after: ThreadCpu, before: ThreadCpu): ThreadCpu => {
+        const out = zero()
+        for (const g of GROUPS) out[g] = Math.round(((after[g] - before[g]) / events) * 10) / 10
+        return out
+      }
       return {
-        threadsUsPerEvent: { javascript: per('javascript'), nodeHelpers: per('nodeHelpers'), engineQueries: per('engineQueries'), engineMerges: per('engineMerges'), other: per('other') },
+        threadsUsPerEvent: per(threads.run, threads0.run),
+        threadsWaitUsPerEvent: threads.wait && threads0.wait ? per(threads.wait, threads0.wait) : null,
         machineIdleShare: Math.round(((machine.idle - machine0.idle) / (machine.total - machine0.total)) * 100) / 100,
       }
     },
   }
+}
+
+/** A window's CPU by thread group as one line of a bench note: µs an event on a core (+ waiting for one). */
+export function describeCpu(w: CpuWindow): string {
+  const names: Record<keyof ThreadCpu, string> = {
+    javascript: 'JavaScript',
+    nodeHelpers: "Node's helper threads (GC, libuv)",
+    engineQueries: "chDB's query threads (the inserts and their views)",
+    engineMerges: 'its merges',
+    other: 'other',
+  }
+  const waits = w.threadsWaitUsPerEvent
+  return GROUPS.map((g) => `${names[g]} ${w.threadsUsPerEvent[g]}${waits ? ` (+${waits[g]})` : ''}`).join(', ')
 }
 
 /** The process's peak resident set (VmHWM), in MiB. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BenchResult } from '../suites'
-import type { CpuWindow } from '../usage'
+import { type CpuWindow, describeCpu } from '../usage'
 import { benchRecord } from './events'
 import { freshnessRow, freshnessSettings, HELD_SHARE, measureFreshness } from './freshness'
 import { insertBatchRows, type InsertWindow, type WorkflowStore } from './phase'
@@ -44,10 +44,8 @@ function insertNote(pipeline: PipelinePhase, insert: Phase): string {
 
 /** (c)'s CPU by thread, and what the machine left idle: is the pipeline short of cores, or waiting? */
 function cpuNote(pipeline: PipelinePhase): string {
-  const t = pipeline.threadsUsPerEvent
   return (
-    `(c)'s CPU by thread, µs an event: JavaScript ${t.javascript}, Node's helper threads (GC, libuv) ${t.nodeHelpers}, ` +
-    `chDB's query threads (the inserts and their views) ${t.engineQueries}, its merges ${t.engineMerges}, other ${t.other}; ` +
+    `(c)'s CPU by thread, µs an event on a core (+ ready but waiting for one): ${describeCpu(pipeline)}; ` +
     `the machine (${cpus().length} cores, the broker on them too) left ${Math.round(pipeline.machineIdleShare * 100)} % of its CPU idle over the window`
   )
 }

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline'
 import { sleep } from '../../server/retry'
 import type { InsertWindow } from '../ingest/phase'
 import type { BenchResult } from '../suites'
-import type { CpuWindow } from '../usage'
+import { type CpuWindow, describeCpu } from '../usage'
 import { breakdown } from './breakdown'
 import { engineCosts } from './engine'
 import { SpanLoad, SPANS_PER_REQUEST, SPANS_PER_TXN, type ExportBody } from './spans'
@@ -215,6 +215,8 @@ export async function otlpSuite(): Promise<BenchResult> {
       'the hop events carry a payload (hop_payloads rows too), the spans none; a span’s hop carries its attributes (about 15 keys; its resource’s are stored once, in otel_resources)',
       `engine, hop_events insert per row (all views, serialising included; CPU µs, wall µs): hop event ${engine.hopEvent.cpuUs}, ${engine.hopEvent.wallUs}; OTLP hop ${engine.otlpHop.cpuUs}, ${engine.otlpHop.wallUs}; the same without its attributes ${engine.otlpHopWithoutAttributes.cpuUs}, ${engine.otlpHopWithoutAttributes.wallUs} (bench/otlp/engine.ts)`,
       'of it JS / helpers / engine / merges: the path process’s CPU µs per hop on its JavaScript thread, Node’s helper threads (GC, libuv), chDB’s query threads (the inserts and their views) and its merges (bench/usage.ts cpuWindow; other threads are left out); machine idle %: the share of all cores no process used over the window (the exporters of the OTLP path run beside it, in the bench’s own process)',
+      `CPU µs per hop on a core (+ ready but waiting for one), hop events: ${describeCpu(hops)}`,
+      `the same, OTLP: ${describeCpu(otlp)}`,
       'batches are the pipeline’s (per partition); inserts, rows per insert and insert seconds are the engine’s inserts of hop_events in the window, each writing every batch waiting (coalescer.ts; hop_payloads run beside them); insert busy = share of the window with one of them in flight (serialising, then the engine’s write; one at a time): near 100 % the inserts limit the path',
     ],
     table: [
