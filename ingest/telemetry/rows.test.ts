@@ -151,7 +151,7 @@ describe('inserting rows', () => {
       if (!d.ok) throw new Error(`${d.reason}: ${JSON.stringify(d.errors)}`)
       return toHopEventRow(normalise(d.event, rec.headers, new OriginCache(), NOW, d.traceparent), at(String(100 + i)), d.payloadTruncated)
     })
-    // One insert each: within one insert block ReplacingMergeTree already collapses equal keys (optimize_on_insert).
+    // One insert each, as three deliveries would be.
     for (const row of rows) await chInsert(ch, { table: 'hop_events', rows: [row] })
     const r = await chQuery<Record<string, unknown>>(ch, {
       name: 'test.rows',

@@ -342,6 +342,15 @@ export async function chInsert(ch: ClickHouse, ins: ChInsert): Promise<{ rows: n
     // retried batch relies on. chDB's inserts read a file (INSERT … SELECT), never async; a
     // server's HTTP body is inline data.
     async_insert: 0,
+    // Off: collapsing an insert's rows by sorting key before writing the part costs more than it
+    // saves us. The rollup views GROUP BY their target's sorting key, so their blocks have one row
+    // per key already, and re-merging each row's aggregate states (uniqExact sets, argMax) was a
+    // third of the engine's CPU per hop_events row (bench suite `ingest`, phase (b), two pairs in
+    // one session: 27.8 and 32.8 against 42.4 and 46.6 CPU µs per event). What it would still
+    // collapse (a re-send inside one batch of hop_events, hop_payloads, line_events) is read
+    // duplicate-safe anyway, as copies from different inserts stay apart until merges too
+    // (CLICKHOUSE.md; views.test.ts inserts such a batch).
+    optimize_on_insert: 0,
   }
   if (ins.dedupToken !== undefined) {
     if (!DEDUP_TOKEN.test(ins.dedupToken)) throw new Error(`Invalid dedup token ${JSON.stringify(ins.dedupToken)}`)

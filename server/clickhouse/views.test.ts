@@ -26,7 +26,9 @@ import {
  *   A  the whole batch (token t0),
  *   B  a re-send of some events in another batch (new offsets, another token),
  *   C  a re-send of other events without a token,
- *   A  again with the same token t0 (a retried batch: must be dropped, views included).
+ *   A  again with the same token t0 (a retried batch: must be dropped, views included),
+ *   D  a batch holding other events twice each (a producer's retry lands next to the first copy,
+ *      so both come in one insert, which does not collapse them: exec.ts, optimize_on_insert).
  * Checked twice: with merges stopped (reads must not rely on merges) and after OPTIMIZE FINAL.
  */
 
@@ -42,6 +44,7 @@ let plants: string[]
 let A: FixtureEvent[]
 let B: FixtureEvent[]
 let C: FixtureEvent[]
+let D: FixtureEvent[]
 /** A window that holds every fixture event. */
 let from: Date
 let to: Date
@@ -74,6 +77,13 @@ beforeAll(async () => {
   await chInsert(ch, { table: 'hop_events', rows: B, dedupToken: tokenOf(B) })
   await chInsert(ch, { table: 'hop_events', rows: C })
   await chInsert(ch, { table: 'hop_events', rows: A, dedupToken: tokenOf(A) })
+  D = stamp(
+    sc.events.filter((_, i) => i % 5 === 2).flatMap((e) => [e, e]),
+    new Date(now.getTime() + 3 * MIN),
+    3,
+    3000,
+  )
+  await chInsert(ch, { table: 'hop_events', rows: D, dedupToken: tokenOf(D) })
 })
 
 afterAll(async () => {
@@ -95,7 +105,8 @@ function checks(phase: 'merges stopped' | 'after OPTIMIZE FINAL') {
       await count(`SELECT count() AS c FROM (SELECT event_id FROM ${db}.hop_events WHERE plant IN {plants:Array(String)} LIMIT 1 BY event_id)`),
     ).toBe(uniqueCount)
 
-    const latestPartition = (id: string) => (C.some((e) => e.event_id === id) ? 2 : B.some((e) => e.event_id === id) ? 1 : 0)
+    const latestPartition = (id: string) =>
+      D.some((e) => e.event_id === id) ? 3 : C.some((e) => e.event_id === id) ? 2 : B.some((e) => e.event_id === id) ? 1 : 0
     for (const [cid, events] of groupBy(sc.events, (e) => e.correlation_id)) {
       const origin = new Date(events[0]!.origin_time)
       // The deep-link read: bounded to the transaction's origin_time, whatever week its hops fall in.
@@ -190,17 +201,17 @@ function checks(phase: 'merges stopped' | 'after OPTIMIZE FINAL') {
 
   if (phase === 'merges stopped') {
     it('a batch retried with the same token is dropped, materialized views included', async () => {
-      // Every insert is still a separate part: raw rows are exactly A + B + C (not + A again).
+      // Every insert is still a separate part, copied as it came: raw rows are exactly A + B + C + D
+      // (not + A again; D's copies included).
       expect(await count(`SELECT count() AS c FROM ${db}.hop_events WHERE plant IN {plants:Array(String)}`)).toBe(
-        A.length + B.length + C.length,
+        A.length + B.length + C.length + D.length,
       )
-      // txn_keys is a ReplacingMergeTree: optimize_on_insert already collapses identical key rows
-      // inside one insert, so each batch adds its DISTINCT key rows. A retried A would add
-      // keyRows(A) again.
+      // txn_keys is a ReplacingMergeTree fed by a view that groups by its key: each batch adds its
+      // DISTINCT key rows. A retried A would add keyRows(A) again.
       const keyRows = (batch: FixtureEvent[]) =>
         new Set(batch.flatMap((e) => keysOf(e).map(([t, v]) => JSON.stringify([t, v, e.origin_time, e.correlation_id])))).size
       expect(await count(`SELECT count() AS c FROM ${db}.txn_keys WHERE plant IN {plants:Array(String)}`)).toBe(
-        keyRows(A) + keyRows(B) + keyRows(C),
+        keyRows(A) + keyRows(B) + keyRows(C) + keyRows(D),
       )
     })
   } else {
