@@ -13,7 +13,7 @@ import type { Attributes } from './span'
 export const HOP_FIELD_ATTRIBUTES = {
   /** A hop status (`retrying`, `dead_lettered`, `partial`, …) instead of ok/error from the span status. */
   status: 'linetrace.status',
-  /** The transaction's origin (RFC 3339): without it the worker uses the earliest hop it saw. */
+  /** The transaction's origin (RFC 3339): without it the worker uses the first hop it saw's time. */
   originTime: 'linetrace.origin_time',
   idempotencyKey: 'linetrace.idempotency_key',
   /** The replay this hop belongs to (the hop's `replay.replay_id`). */

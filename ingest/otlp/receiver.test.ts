@@ -122,6 +122,40 @@ it('a producer and a consumer span become hops of one transaction, found by work
   expect(Number((await hopRows(workOrder)).ids)).toBe(2)
 })
 
+it('two services exporting one transaction out of order (the later hop first) make one transaction, its trace holding both hops', async () => {
+  const plant = `O${randomBytes(3).toString('hex')}`
+  const workOrder = `WO-${randomBytes(4).toString('hex')}`
+  const messaging = { 'messaging.system': 'kafka', 'messaging.destination.name': 'erp.confirmations', 'linetrace.work_order': workOrder }
+  const mes = startTestTracer({ 'service.name': 'mes', 'service.instance.id': 'mes-1', 'linetrace.plant': plant })
+  const hub = startTestTracer({ 'service.name': 'orders-hub', 'service.instance.id': 'hub-1', 'linetrace.plant': plant })
+  const t0 = Date.now() - 60_000
+  const send = mes.tracer.startSpan('send erp.confirmations', { kind: SpanKind.PRODUCER, startTime: t0, attributes: { ...messaging, 'messaging.operation.type': 'send' } })
+  send.end(t0 + 5)
+  hub.tracer
+    .startSpan('process erp.confirmations', { kind: SpanKind.CONSUMER, startTime: t0 + 40, attributes: { ...messaging, 'messaging.operation.type': 'process' } }, trace.setSpan(context.active(), send))
+    .end(t0 + 60)
+
+  // Each service's batch processor exports when its batch is due: the hub's came first.
+  await exportSpans(hub.finished(), 'protobuf', url, bearer(ADMIN_TOKEN))
+  await waitFor('the consumer hop written', async () => (Number((await hopRows(workOrder)).n) === 1 ? true : undefined))
+  await exportSpans(mes.finished(), 'protobuf', url, bearer(ADMIN_TOKEN))
+  await waitFor('the producer hop written', async () => (Number((await hopRows(workOrder)).n) === 2 ? true : undefined))
+
+  const { rows } = await chQuery<{ origins: number; correlations: number }>(ch, {
+    name: 'test.otlpOrigins',
+    sql: `SELECT uniqExact(origin_time) AS origins, uniqExact(correlation_id) AS correlations FROM ${ch.database}.hop_events WHERE work_order = {wo:String}`,
+    params: { wo: workOrder },
+  })
+  expect(rows[0]).toEqual({ origins: 1, correlations: 1 })
+  const found = await searchTraces(makeCtx({ db: db.prisma, ch }, undefined, { scope: [plant] }), {
+    q: `work_order:${workOrder}`,
+    from: new Date(t0 - 3_600_000),
+    to: new Date(Date.now() + 60_000),
+  })
+  expect(found.items).toHaveLength(1)
+  expect(found.items[0]!.events).toBe(2)
+})
+
 it('answers 401 without or with an unknown token, 403 for a token without the ingest scope, 200 with it', async () => {
   const t = startTestTracer({ 'service.name': 'orders-hub', 'linetrace.plant': 'P1' })
   t.tracer.startSpan('send x', { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka' } }).end()

@@ -200,10 +200,10 @@ describe('the origin gate of the taps', () => {
         return new Map(ids.filter((id) => id !== 'new').map((id) => [id, iso(T0 - 60_000)]))
       },
     })
-    origins.set('cached', { iso: iso(T0 - 1), ms: T0 - 1, explicit: true })
+    origins.set('cached', { iso: iso(T0 - 1), explicit: true })
     await gate.recall([hop('stored', T0), hop('stored', T0 + 1), hop('cached', T0), hop('own', T0, T0), hop('new', T0)])
     expect(asked).toEqual([['stored', 'new']])
-    expect(origins.peek('stored')).toEqual({ iso: iso(T0 - 60_000), ms: T0 - 60_000, explicit: true })
+    expect(origins.peek('stored')).toEqual({ iso: iso(T0 - 60_000), explicit: true })
     expect(origins.peek('new')).toBeUndefined()
     expect(origins.peek('own')).toBeUndefined()
     await gate.recall([hop('broken', T0)])

@@ -122,7 +122,7 @@ export class OriginGate {
     for (const e of events) if (e.origin_time === undefined && this.origins.peek(e.correlation_id) === undefined) unknown.add(e.correlation_id)
     if (!stored || unknown.size === 0) return
     const found = await stored([...unknown]).catch(() => new Map<string, string>())
-    for (const [id, iso] of found) if (this.origins.peek(id) === undefined) this.origins.set(id, { iso, ms: Date.parse(iso), explicit: true })
+    for (const [id, iso] of found) if (this.origins.peek(id) === undefined) this.origins.set(id, { iso, explicit: true })
   }
 
   /**

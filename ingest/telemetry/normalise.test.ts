@@ -27,12 +27,13 @@ describe('origin_time', () => {
     expect(normalise(later, {}, cache, NOW).origin_time).toBe('2026-11-22T12:00:00.000Z')
   })
 
-  test('without any origin sent, the earliest occurred_at seen wins, for hops arriving out of order too', () => {
+  test('without any origin sent, the first hop seen fixes it: hops arriving out of order stay one transaction', () => {
     const cache = new OriginCache()
     const at = (t: string) => normalise(event({ correlation_id: 'T2', occurred_at: t }, ['origin_time']), {}, cache, NOW).origin_time
     expect(at('2026-11-22T12:05:00.000Z')).toBe('2026-11-22T12:05:00.000Z')
-    expect(at('2026-11-22T12:03:00.000Z')).toBe('2026-11-22T12:03:00.000Z')
-    expect(at('2026-11-22T12:09:00.000Z')).toBe('2026-11-22T12:03:00.000Z')
+    // Earlier, but later seen (another service's export): the transaction keeps its key.
+    expect(at('2026-11-22T12:03:00.000Z')).toBe('2026-11-22T12:05:00.000Z')
+    expect(at('2026-11-22T12:09:00.000Z')).toBe('2026-11-22T12:05:00.000Z')
   })
 
   test('a sent origin is authoritative over an inferred one; an unknown transaction uses occurred_at', () => {

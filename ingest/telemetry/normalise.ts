@@ -1,6 +1,5 @@
 import type { Headers } from '../../server/bus/port'
 import type { HopEvent } from '../../server/domain/hop-event'
-import { isoMs } from '../../server/domain/iso-time'
 import { lastHeaderText } from '../../server/bus/headers'
 import type { OriginCache } from './origin-cache'
 
@@ -8,9 +7,9 @@ import type { OriginCache } from './origin-cache'
  * Fills what the event model lets a hop leave out (EVENT-MODEL.md), as a function of the event,
  * the record headers, the origin cache and the ingest time — nothing else:
  * - `recorded_at`: the ingest time;
- * - `origin_time`: the origin of the transaction as seen so far (the one a hop sent, else the
- *   earliest `occurred_at` of its hops), else this hop's `occurred_at`. It must be the same for
- *   every hop of a transaction: it is the partition key and part of the txn_summary key;
+ * - `origin_time`: the origin of the transaction (the one a hop sent, else the `occurred_at` of
+ *   the first hop seen, this one's for a transaction not seen before: `originOf`). It must be the
+ *   same for every hop of a transaction: it is the partition key and part of the txn_summary key;
  * - `trace_id` / `span_id`: from W3C trace context when the body has none — the CloudEvent's own
  *   `traceparent` (structured extension or `ce_traceparent` header) before a plain `traceparent`
  *   header, which an instrumented producer or proxy may have replaced with its own span.
@@ -54,21 +53,28 @@ function isoOf(now: Date): string {
   return lastNowIso
 }
 
-/** The origin of the event's transaction (its own, the cached one, or its time), kept in the cache. */
+/**
+ * The origin of the event's transaction (its own, the cached one, or its time), kept in the cache.
+ * An inferred origin is the first hop seen's time and stays: hops of one transaction arrive out of
+ * order (each OTel service exports its spans in batches of its own, whenever its batch is full or
+ * due), and lowering the origin when an earlier hop came later gave the hops seen before another
+ * key. One transaction became two or three rows: the part without the posting "stuck", counted
+ * as a transaction of its own (OTLP bench load: 2.3 keys per transaction of five spans), and its
+ * trace, read by origin, missing the other part's hops. The price: where the first hop seen is
+ * not the earliest, the transaction's end-to-end latency counts from a later hop. An origin a hop
+ * sends is authoritative (`linetrace.origin_time` for OTel spans).
+ */
 export function originOf(event: HopEvent, cache: OriginCache): string {
   const key = event.correlation_id
   if (event.origin_time !== undefined) {
     // The common case (producers send it on every hop): one lookup, no reordering.
-    if (!cache.peek(key)?.explicit) cache.set(key, { iso: event.origin_time, ms: isoMs(event.origin_time), explicit: true })
+    if (!cache.peek(key)?.explicit) cache.set(key, { iso: event.origin_time, explicit: true })
     return event.origin_time
   }
   const known = cache.get(key)
-  const ms = isoMs(event.occurred_at)
-  if (known === undefined || (!known.explicit && ms < known.ms)) {
-    cache.set(key, { iso: event.occurred_at, ms, explicit: false })
-    return event.occurred_at
-  }
-  return known.iso
+  if (known !== undefined) return known.iso
+  cache.set(key, { iso: event.occurred_at, explicit: false })
+  return event.occurred_at
 }
 
 export interface TraceContext {

@@ -8,8 +8,7 @@
 export interface Origin {
   /** RFC 3339 text as it will be written. */
   iso: string
-  ms: number
-  /** Sent by a hop (authoritative) rather than inferred from the earliest occurred_at seen. */
+  /** Sent by a hop (authoritative) rather than the first hop seen's time (normalise.ts originOf). */
   explicit: boolean
 }
 

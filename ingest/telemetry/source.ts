@@ -9,9 +9,9 @@ export type RecordItem = Extract<Decoded, { ok: true }> | { ok: false; reason: s
 
 /**
  * The hops of one record (an OTLP export request holds many) in the order they happened: without
- * an explicit origin, a transaction's origin is its earliest hop seen so far (normalise.ts), and an
- * exporter writes a consumer's span before the producer span it continues (spans end in that
- * order). In export order, the two got origins a millisecond apart: one transaction, two rows.
+ * an explicit origin, a transaction's origin is the time of its first hop seen (normalise.ts), and
+ * an exporter writes a consumer's span before the producer span it continues (spans end in that
+ * order). In export order, the consumer's time would be the transaction's origin.
  */
 export function inOccurrenceOrder(items: readonly RecordItem[]): RecordItem[] {
   // Each time parsed once, not once per comparison: a request holds up to hundreds of spans.
