@@ -71,10 +71,13 @@ afterAll(async () => {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
+/** The messaging attributes of a confirmation record's spans, producer and consumer alike. */
+const confirmationMessage = (workOrder: string) => ({ 'messaging.system': 'kafka', 'messaging.destination.name': 'erp.confirmations', 'linetrace.work_order': workOrder })
+
 /** A producer span and the consumer's process span of the same record (its child, as kafkajs eachMessage). */
 function producedAndConsumed(plant: string, workOrder: string) {
   const t = startTestTracer({ 'service.name': 'orders-hub', 'service.instance.id': 'hub-1', 'linetrace.plant': plant })
-  const messaging = { 'messaging.system': 'kafka', 'messaging.destination.name': 'erp.confirmations', 'linetrace.work_order': workOrder }
+  const messaging = confirmationMessage(workOrder)
   const send = t.tracer.startSpan('send erp.confirmations', { kind: SpanKind.PRODUCER, attributes: { ...messaging, 'messaging.operation.type': 'send' } })
   const ctx = trace.setSpan(context.active(), send)
   t.tracer.startSpan('process erp.confirmations', { kind: SpanKind.CONSUMER, attributes: { ...messaging, 'messaging.operation.type': 'process' } }, ctx).end()
@@ -125,7 +128,7 @@ it('a producer and a consumer span become hops of one transaction, found by work
 it('two services exporting one transaction out of order (the later hop first) make one transaction, its trace holding both hops', async () => {
   const plant = `O${randomBytes(3).toString('hex')}`
   const workOrder = `WO-${randomBytes(4).toString('hex')}`
-  const messaging = { 'messaging.system': 'kafka', 'messaging.destination.name': 'erp.confirmations', 'linetrace.work_order': workOrder }
+  const messaging = confirmationMessage(workOrder)
   const mes = startTestTracer({ 'service.name': 'mes', 'service.instance.id': 'mes-1', 'linetrace.plant': plant })
   const hub = startTestTracer({ 'service.name': 'orders-hub', 'service.instance.id': 'hub-1', 'linetrace.plant': plant })
   const t0 = Date.now() - 60_000
