@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertDatabaseName, type ClickHouse } from './client'
-import { chQuery } from './exec'
+import { chInsert, chQuery } from './exec'
 import {
   defaultMigrationsDir,
   loadMigrations,
@@ -93,6 +93,21 @@ describe('migrateClickHouse', () => {
     for (const mv of ['txn_keys_mv', 'txn_summary_mv', 'flow_kpi_counts_1m_mv', 'flow_kpi_counts_1h_mv', 'e2e_kpi_1h_mv']) {
       expect(byName.get(mv)?.engine, `view ${mv}`).toBe('MaterializedView')
     }
+  })
+
+  it('keeps the parts inserts write Compact past the engine default of 10 MiB (0016)', async () => {
+    // 12 MiB of payloads in one insert: a Wide part without 0016, one data file with it.
+    const rows = Array.from({ length: 12 }, (_, i) => ({ correlation_id: 'c-wide', event_id: `e-${i}`, origin_time: '2026-12-07T10:00:00.000Z', payload: 'x'.repeat(1 << 20) }))
+    await chInsert(ch, { table: 'hop_payloads', rows })
+    const { rows: parts } = await chQuery<{ part_type: string; bytes: number }>(ch, {
+      name: 'test.parts',
+      sql: `SELECT part_type, data_uncompressed_bytes AS bytes FROM system.parts WHERE database = {db:String} AND table = 'hop_payloads' AND active`,
+      params: { db: ch.database },
+    })
+    expect(parts).toHaveLength(1)
+    expect(parts[0]!.bytes).toBeGreaterThan(10 * 2 ** 20)
+    expect(parts[0]!.part_type).toBe('Compact')
+    expect((await tables(ch)).find((t) => t.name === 'hop_events')!.create_table_query).toMatch(/min_bytes_for_wide_part = 268435456/)
   })
 
   it('running again applies nothing and changes nothing', async () => {
